@@ -1,0 +1,220 @@
+/**
+ * `paypilot <command>`: the one entry point.
+ *
+ *   start      everything for development: embedded PostgreSQL (unless DATABASE_URL is set),
+ *              the API, the worker, the simulators and a demo merchant
+ *   serve      the API alone (production)
+ *   worker     the worker alone (production)
+ *   migrate    apply database migrations and exit
+ *   merchant create --name NAME [--email EMAIL]
+ *   keys create --merchant mer_… --kind secret|publishable --mode test|live
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config/config.ts';
+import { createApiKey, createMerchant } from './flows/create-merchant.ts';
+import type { FlowContext } from './flows/context.ts';
+import { buildApp } from './http/app.ts';
+import { startWorker } from './jobs/worker.ts';
+import { createFlowContext, loadMasterKey, openConfiguredDatabase, type Database } from './runtime.ts';
+import { cardAcquirerDefaultApiKey, startCardAcquirer, type CardAcquirer } from './simulators/card-acquirer/server.ts';
+import { findMerchant } from './store/merchants.ts';
+import { insertConnectorAccount } from './store/connector-accounts.ts';
+
+const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create> [options]
+  start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
+  serve                      the API server
+  worker                     the background worker
+  migrate                    apply migrations and exit
+  merchant create --name N   create a merchant; prints its keys once
+  keys create --merchant ID --kind secret|publishable --mode test|live
+Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
+  PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL`;
+
+type Stopper = () => Promise<void>;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, subcommand] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return runUntilSignal(await start(config, { withWorker: true, withSimulators: true, withDemo: true }));
+    case 'serve':
+      return runUntilSignal(await start(config, { withWorker: false, withSimulators: false, withDemo: false }));
+    case 'worker':
+      return runUntilSignal(await startWorkerOnly(config));
+    case 'migrate': {
+      const database = await openConfiguredDatabase(config);
+      await database.close();
+      console.log('migrations applied');
+      return;
+    }
+    case 'merchant':
+      if (subcommand === 'create') return merchantCreate(config, argv.slice(2));
+      break;
+    case 'keys':
+      if (subcommand === 'create') return keysCreate(config, argv.slice(2));
+      break;
+  }
+  console.error(usage);
+  process.exitCode = 2;
+}
+
+async function withContext<T>(config: Config, work: (context: FlowContext) => Promise<T>): Promise<T> {
+  const database = await openConfiguredDatabase(config, { poolSize: 2 });
+  try {
+    return await work(createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl }));
+  } finally {
+    await database.close();
+  }
+}
+
+async function merchantCreate(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, email: { type: 'string' } } });
+  if (!values.name) throw new ConfigError('merchant create needs --name');
+  const name = values.name;
+  const created = await withContext(config, (context) => createMerchant(context, { name, supportEmail: values.email }));
+  console.log(JSON.stringify({ merchant_id: created.merchantId, ...created.keys }, null, 2));
+  console.error('These keys are shown once; store them now.');
+}
+
+async function keysCreate(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { merchant: { type: 'string' }, kind: { type: 'string' }, mode: { type: 'string' } } });
+  const kind = values.kind;
+  const mode = values.mode;
+  const merchantId = values.merchant;
+  if (!merchantId || (kind !== 'secret' && kind !== 'publishable') || (mode !== 'test' && mode !== 'live')) {
+    throw new ConfigError('keys create needs --merchant mer_…, --kind secret|publishable and --mode test|live');
+  }
+  const key = await withContext(config, async (context) => {
+    if (!(await findMerchant(context.db, merchantId))) throw new ConfigError(`no merchant ${merchantId}`);
+    return createApiKey(context, merchantId, kind, mode);
+  });
+  console.log(key);
+  console.error('This key is shown once; store it now.');
+}
+
+interface StartOptions {
+  withWorker: boolean;
+  withSimulators: boolean;
+  withDemo: boolean;
+}
+
+async function start(config: Config, options: StartOptions): Promise<Stopper> {
+  const stoppers: Stopper[] = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
+  };
+  try {
+    const database = await openConfiguredDatabase(config, { log: config.logLevel === 'debug' ? console.log : undefined });
+    stoppers.push(() => database.close());
+    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
+    let acquirer: CardAcquirer | null = null;
+    if (options.withSimulators) {
+      acquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host: '127.0.0.1', port: simulatorPort(config) });
+      stoppers.push(() => acquirer!.close());
+    }
+    const app = await buildApp({ context, logLevel: config.logLevel, defaultBaseUrls: acquirer ? { card: acquirer.url } : {} });
+    stoppers.push(() => app.close());
+    await app.listen({ host: config.host, port: config.port });
+    if (options.withWorker) {
+      const runner = await startWorker(context, database.handle.pool);
+      stoppers.push(() => runner.stop());
+    }
+    if (options.withDemo && acquirer) await announceDemo(config, context, database, acquirer);
+    return stopAll;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function simulatorPort(config: Config): number {
+  const port = Number(process.env.SIMULATOR_PORT ?? (config.port === 0 ? 0 : config.port + 100));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('SIMULATOR_PORT must be a port number');
+  return port;
+}
+
+async function startWorkerOnly(config: Config): Promise<Stopper> {
+  const database = await openConfiguredDatabase(config);
+  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
+  const runner = await startWorker(context, database.handle.pool);
+  console.log('worker running');
+  return async () => {
+    await runner.stop();
+    await database.close();
+  };
+}
+
+interface DemoFile {
+  merchant_id: string;
+  secret_key: string;
+  publishable_key: string;
+  api_base: string;
+}
+
+/** The demo merchant: made once, kept in <data dir>/demo.json, and shown at every start. */
+async function announceDemo(config: Config, context: FlowContext, _database: Database, acquirer: CardAcquirer): Promise<void> {
+  const file = path.join(config.dataDir, 'demo.json');
+  let demo: DemoFile | null = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as DemoFile) : null;
+  if (!demo || !(await findMerchant(context.db, demo.merchant_id))) {
+    const created = await createMerchant(context, { name: 'Demo Shop 演示商店' });
+    await insertConnectorAccount(
+      context.db,
+      { merchantId: created.merchantId, mode: 'test' },
+      { id: context.ids.newId('ca'), connector: 'card', enabled: true, priority: 50, baseUrl: acquirer.url, credentials: { api_key: cardAcquirerDefaultApiKey }, now: new Date(context.clock.nowMs()) },
+      context.keys.credentials,
+    );
+    demo = { merchant_id: created.merchantId, secret_key: created.keys.secret_test, publishable_key: created.keys.publishable_test, api_base: config.publicBaseUrl };
+    await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  } else if (demo.api_base !== config.publicBaseUrl) {
+    demo = { ...demo, api_base: config.publicBaseUrl };
+    await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  }
+  // The simulator's port may differ from the last run: keep the demo account pointing at it.
+  await context.db
+    .updateTable('connector_accounts')
+    .set({ base_url: acquirer.url })
+    .where('merchant_id', '=', demo.merchant_id)
+    .where('connector', '=', 'card')
+    .execute();
+  const base = config.publicBaseUrl;
+  console.log(`
+Paypilot is running at ${base}  (API reference: ${base}/docs)
+Demo merchant ${demo.merchant_id}  (saved in ${file})
+  secret key       ${demo.secret_key}
+  publishable key  ${demo.publishable_key}
+Pay 12.34 CNY with a test card:
+  PAY=$(curl -s ${base}/v1/payments -H "Authorization: Bearer ${demo.secret_key}" \\
+        -H "Content-Type: application/json" -d '{"amount":1234,"currency":"CNY"}' | sed 's/.*"id":"\\(pay_[^"]*\\)".*/\\1/')
+  curl -s ${base}/v1/payments/$PAY/confirm -H "Authorization: Bearer ${demo.secret_key}" -H "Content-Type: application/json" \\
+        -d '{"payment_method":{"type":"card","card":{"number":"4242424242424242","exp_month":12,"exp_year":${new Date().getUTCFullYear() + 4},"cvc":"123"}}}'
+Press Ctrl-C to stop.
+`);
+}
+
+async function runUntilSignal(stop: Stopper): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${signal}: stopping…`);
+      stop().then(resolve, (error: unknown) => {
+        console.error(error);
+        resolve();
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  console.log('stopped');
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(`paypilot: ${error.message}`);
+  else console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,50 @@
+/**
+ * The environment, parsed and checked once at start-up. Nothing else reads
+ * process.env.
+ */
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Where the public can reach this API (checkout links, provider notify URLs). */
+  publicBaseUrl: string;
+  /** Unset: start the embedded PostgreSQL under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir. */
+  masterKey: Buffer | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = parsePort(env.PORT ?? '4000', 'PORT');
+  const host = env.HOST ?? '127.0.0.1';
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(publicBaseUrl)) throw new ConfigError('PUBLIC_BASE_URL must start with http:// or https://');
+  const databaseUrl = env.DATABASE_URL?.trim() ? env.DATABASE_URL.trim() : null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  const dataDir = path.resolve(env.PAYPILOT_DATA_DIR ?? '.paypilot');
+  const masterKey = env.PAYPILOT_MASTER_KEY ? parseMasterKey(env.PAYPILOT_MASTER_KEY) : null;
+  const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel };
+}
+
+function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number`);
+  return port;
+}
+
+export function parseMasterKey(text: string): Buffer {
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== 32) throw new ConfigError('PAYPILOT_MASTER_KEY must be 32 bytes, base64-encoded');
+  return key;
+}

@@ -1,0 +1,451 @@
+/**
+ * The one error catalog. Every failure a payer or a merchant can see has a
+ * code here, with its HTTP status, its type, and a message and a suggestion
+ * in every supported language. Operating errors are `PaymentError` values;
+ * programmer errors are assertions (see assert.ts).
+ *
+ * Texts may hold `{name}` placeholders, filled from the error's details.
+ */
+import type { Locale } from './locale.ts';
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'idempotency_error'
+  | 'rate_limit_error'
+  | 'card_error'
+  | 'payment_error'
+  | 'connector_error'
+  | 'api_error';
+
+interface LocalizedText {
+  message: string;
+  suggestion: string;
+}
+
+interface ErrorDefinition {
+  status: number;
+  type: ErrorType;
+  text: Record<Locale, LocalizedText>;
+}
+
+export const errorCatalog = {
+  parameter_missing: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The required parameter {param} is missing.', suggestion: 'Add {param} to the request and send it again.' },
+      'zh-CN': { message: '缺少必填参数 {param}。', suggestion: '请在请求中加入 {param} 后重新发送。' },
+      'zh-TW': { message: '缺少必填參數 {param}。', suggestion: '請在請求中加入 {param} 後重新傳送。' },
+    },
+  },
+  parameter_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The parameter {param} is invalid: {reason}.', suggestion: 'Correct {param} as the API reference describes and send the request again.' },
+      'zh-CN': { message: '参数 {param} 无效：{reason}。', suggestion: '请按照 API 文档修正 {param} 后重新发送请求。' },
+      'zh-TW': { message: '參數 {param} 無效：{reason}。', suggestion: '請依照 API 文件修正 {param} 後重新傳送請求。' },
+    },
+  },
+  parameter_unknown: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The parameter {param} is not recognized.', suggestion: 'Remove {param} from the request, or check its spelling against the API reference.' },
+      'zh-CN': { message: '无法识别参数 {param}。', suggestion: '请删除 {param}，或对照 API 文档检查拼写。' },
+      'zh-TW': { message: '無法識別參數 {param}。', suggestion: '請刪除 {param}，或對照 API 文件檢查拼寫。' },
+    },
+  },
+  json_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request body is not valid JSON.', suggestion: 'Send a JSON object with the Content-Type application/json.' },
+      'zh-CN': { message: '请求正文不是有效的 JSON。', suggestion: '请以 Content-Type application/json 发送一个 JSON 对象。' },
+      'zh-TW': { message: '請求內容不是有效的 JSON。', suggestion: '請以 Content-Type application/json 傳送一個 JSON 物件。' },
+    },
+  },
+  body_too_large: {
+    status: 413,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request body is larger than {bytes_max} bytes.', suggestion: 'Send a smaller request; move large data out of metadata and descriptions.' },
+      'zh-CN': { message: '请求正文超过 {bytes_max} 字节。', suggestion: '请缩小请求，不要在 metadata 或描述中放入大量数据。' },
+      'zh-TW': { message: '請求內容超過 {bytes_max} 位元組。', suggestion: '請縮小請求，不要在 metadata 或描述中放入大量資料。' },
+    },
+  },
+  media_type_unsupported: {
+    status: 415,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request body must be application/json.', suggestion: 'Set the Content-Type header to application/json.' },
+      'zh-CN': { message: '请求正文必须是 application/json。', suggestion: '请将 Content-Type 请求头设为 application/json。' },
+      'zh-TW': { message: '請求內容必須是 application/json。', suggestion: '請將 Content-Type 標頭設為 application/json。' },
+    },
+  },
+  route_unknown: {
+    status: 404,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'There is no {method} {path} in this API.', suggestion: 'Check the method and the path against the API reference at /docs.' },
+      'zh-CN': { message: '此 API 没有 {method} {path}。', suggestion: '请对照 /docs 的 API 文档检查请求方法和路径。' },
+      'zh-TW': { message: '此 API 沒有 {method} {path}。', suggestion: '請對照 /docs 的 API 文件檢查請求方法與路徑。' },
+    },
+  },
+  resource_missing: {
+    status: 404,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'No such {resource}: {id}.', suggestion: 'Check the id, and that it belongs to this account and mode (test or live).' },
+      'zh-CN': { message: '找不到 {resource}：{id}。', suggestion: '请检查 ID，并确认它属于此账户及当前模式（测试或正式）。' },
+      'zh-TW': { message: '找不到 {resource}：{id}。', suggestion: '請檢查 ID，並確認它屬於此帳戶及目前模式（測試或正式）。' },
+    },
+  },
+  amount_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The amount must be a whole number of minor units from 1 to 1000000000000.', suggestion: 'Send the amount in the smallest currency unit, for example 1234 for 12.34 CNY.' },
+      'zh-CN': { message: '金额必须是 1 到 1000000000000 之间的最小货币单位整数。', suggestion: '请以最小货币单位发送金额，例如 12.34 元发送 1234。' },
+      'zh-TW': { message: '金額必須是 1 到 1000000000000 之間的最小貨幣單位整數。', suggestion: '請以最小貨幣單位傳送金額，例如 12.34 元傳送 1234。' },
+    },
+  },
+  currency_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The currency {currency} is not supported.', suggestion: 'Use an upper-case ISO 4217 code that Paypilot supports, such as CNY, HKD or USD.' },
+      'zh-CN': { message: '不支持币种 {currency}。', suggestion: '请使用 Paypilot 支持的大写 ISO 4217 代码，例如 CNY、HKD 或 USD。' },
+      'zh-TW': { message: '不支援幣別 {currency}。', suggestion: '請使用 Paypilot 支援的大寫 ISO 4217 代碼，例如 CNY、HKD 或 USD。' },
+    },
+  },
+  payment_unexpected_state: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This payment is {status}, so it cannot be {action}.', suggestion: 'Retrieve the payment to see its current status before trying again.' },
+      'zh-CN': { message: '此付款当前状态为 {status}，无法执行{action}。', suggestion: '请先查询付款的最新状态，再决定是否重试。' },
+      'zh-TW': { message: '此付款目前狀態為 {status}，無法執行{action}。', suggestion: '請先查詢付款的最新狀態，再決定是否重試。' },
+    },
+  },
+  payment_expired: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This payment expired and can no longer be paid.', suggestion: 'Return to the merchant and start the payment again.' },
+      'zh-CN': { message: '此付款已过期，无法再支付。', suggestion: '请返回商家页面重新发起付款。' },
+      'zh-TW': { message: '此付款已逾期，無法再支付。', suggestion: '請返回商家頁面重新發起付款。' },
+    },
+  },
+  payment_method_unavailable: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The payment method {payment_method_type} is not available for this payment.', suggestion: 'Choose one of the methods offered: {available}.' },
+      'zh-CN': { message: '此付款不支持 {payment_method_type} 支付方式。', suggestion: '请从以下支付方式中选择：{available}。' },
+      'zh-TW': { message: '此付款不支援 {payment_method_type} 支付方式。', suggestion: '請從以下支付方式中選擇：{available}。' },
+    },
+  },
+  refund_exceeds_payment: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The refund is larger than what remains to be refunded ({remaining}).', suggestion: 'Refund at most the remaining amount, or omit the amount to refund all that remains.' },
+      'zh-CN': { message: '退款金额超过可退余额（{remaining}）。', suggestion: '请退款不超过剩余金额，或不填金额以退还全部余额。' },
+      'zh-TW': { message: '退款金額超過可退餘額（{remaining}）。', suggestion: '請退款不超過剩餘金額，或不填金額以退還全部餘額。' },
+    },
+  },
+  capture_exceeds_authorized: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The capture is larger than the authorized amount ({capturable}).', suggestion: 'Capture at most the authorized amount; the rest is released automatically.' },
+      'zh-CN': { message: '请款金额超过已授权金额（{capturable}）。', suggestion: '请款金额不得超过已授权金额，其余部分会自动释放。' },
+      'zh-TW': { message: '請款金額超過已授權金額（{capturable}）。', suggestion: '請款金額不得超過已授權金額，其餘部分會自動釋放。' },
+    },
+  },
+  card_declined: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'The card was declined.', suggestion: 'Try another card or payment method, or contact your bank.' },
+      'zh-CN': { message: '银行卡被拒绝。', suggestion: '请换一张卡或其他支付方式，或联系发卡银行。' },
+      'zh-TW': { message: '信用卡被拒絕。', suggestion: '請改用其他卡片或支付方式，或聯絡發卡銀行。' },
+    },
+  },
+  expired_card: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'The card has expired.', suggestion: 'Check the expiry date, or use another card.' },
+      'zh-CN': { message: '银行卡已过期。', suggestion: '请检查有效期，或换一张卡。' },
+      'zh-TW': { message: '卡片已過期。', suggestion: '請檢查有效期限，或改用其他卡片。' },
+    },
+  },
+  incorrect_cvc: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: "The card's security code is incorrect.", suggestion: 'Enter the 3-digit code on the back of the card again.' },
+      'zh-CN': { message: '银行卡安全码不正确。', suggestion: '请重新输入卡背面的 3 位安全码。' },
+      'zh-TW': { message: '卡片安全碼不正確。', suggestion: '請重新輸入卡片背面的 3 位數安全碼。' },
+    },
+  },
+  incorrect_number: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'The card number is incorrect.', suggestion: 'Check the card number and enter it again.' },
+      'zh-CN': { message: '卡号不正确。', suggestion: '请核对卡号后重新输入。' },
+      'zh-TW': { message: '卡號不正確。', suggestion: '請核對卡號後重新輸入。' },
+    },
+  },
+  processing_error: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'An error occurred while processing the card. You were not charged.', suggestion: 'Try again in a moment; if it keeps failing, use another payment method.' },
+      'zh-CN': { message: '处理银行卡时出错，未扣款。', suggestion: '请稍后重试；如仍失败，请换一种支付方式。' },
+      'zh-TW': { message: '處理卡片時發生錯誤，未扣款。', suggestion: '請稍後再試；若仍失敗，請改用其他支付方式。' },
+    },
+  },
+  authentication_required: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'This payment needs a one-time code from your bank.', suggestion: 'Enter the code your bank sent you to finish paying.' },
+      'zh-CN': { message: '此付款需要银行发送的一次性验证码。', suggestion: '请输入银行发送给您的验证码以完成付款。' },
+      'zh-TW': { message: '此付款需要銀行傳送的一次性驗證碼。', suggestion: '請輸入銀行傳送給您的驗證碼以完成付款。' },
+    },
+  },
+  authentication_failed: {
+    status: 402,
+    type: 'card_error',
+    text: {
+      en: { message: 'The one-time code is not correct.', suggestion: 'Enter the latest code your bank sent you; {attempts_remaining} attempts remain.' },
+      'zh-CN': { message: '验证码不正确。', suggestion: '请输入银行最新发送的验证码；还可尝试 {attempts_remaining} 次。' },
+      'zh-TW': { message: '驗證碼不正確。', suggestion: '請輸入銀行最新傳送的驗證碼；還可嘗試 {attempts_remaining} 次。' },
+    },
+  },
+  insufficient_funds: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'The balance is not enough for this payment.', suggestion: 'Top up your balance, or pay another way.' },
+      'zh-CN': { message: '余额不足以支付此笔款项。', suggestion: '请先充值，或换一种支付方式。' },
+      'zh-TW': { message: '餘額不足以支付此筆款項。', suggestion: '請先儲值，或改用其他支付方式。' },
+    },
+  },
+  incorrect_pin: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'The payment PIN is incorrect.', suggestion: 'Enter your 6-digit PIN again; {attempts_remaining} attempts remain before payments are locked for 15 minutes.' },
+      'zh-CN': { message: '支付密码不正确。', suggestion: '请重新输入 6 位支付密码；再错 {attempts_remaining} 次将锁定 15 分钟。' },
+      'zh-TW': { message: '支付密碼不正確。', suggestion: '請重新輸入 6 位數支付密碼；再錯 {attempts_remaining} 次將鎖定 15 分鐘。' },
+    },
+  },
+  pin_locked: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'Too many incorrect PINs: wallet payments are locked until {unlocks_at}.', suggestion: 'Wait until then, or pay another way now.' },
+      'zh-CN': { message: '支付密码错误次数过多，钱包支付已锁定至 {unlocks_at}。', suggestion: '请到时再试，或现在换一种支付方式。' },
+      'zh-TW': { message: '支付密碼錯誤次數過多，錢包支付已鎖定至 {unlocks_at}。', suggestion: '請屆時再試，或現在改用其他支付方式。' },
+    },
+  },
+  risk_blocked: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'This payment was blocked by risk checks.', suggestion: 'Use another payment method, or contact the merchant if you think this is a mistake.' },
+      'zh-CN': { message: '此付款未通过风险检查。', suggestion: '请换一种支付方式；如认为有误，请联系商家。' },
+      'zh-TW': { message: '此付款未通過風險檢查。', suggestion: '請改用其他支付方式；如認為有誤，請聯絡商家。' },
+    },
+  },
+  connector_unavailable: {
+    status: 503,
+    type: 'connector_error',
+    text: {
+      en: { message: 'The payment provider could not be reached. You were not charged.', suggestion: 'Try again in a few minutes, or use another payment method.' },
+      'zh-CN': { message: '暂时无法连接支付机构，未扣款。', suggestion: '请几分钟后重试，或换一种支付方式。' },
+      'zh-TW': { message: '暫時無法連線支付機構，未扣款。', suggestion: '請幾分鐘後再試，或改用其他支付方式。' },
+    },
+  },
+  idempotency_key_reused: {
+    status: 400,
+    type: 'idempotency_error',
+    text: {
+      en: { message: 'This Idempotency-Key was already used for a different request.', suggestion: 'Use a new key for each distinct request; reuse a key only to retry the very same request.' },
+      'zh-CN': { message: '此 Idempotency-Key 已用于另一个不同的请求。', suggestion: '每个不同的请求请使用新的键；只有重试完全相同的请求时才重复使用。' },
+      'zh-TW': { message: '此 Idempotency-Key 已用於另一個不同的請求。', suggestion: '每個不同的請求請使用新的鍵；只有重試完全相同的請求時才重複使用。' },
+    },
+  },
+  idempotency_key_in_use: {
+    status: 409,
+    type: 'idempotency_error',
+    text: {
+      en: { message: 'A request with this Idempotency-Key is still being processed.', suggestion: 'Wait a moment and retry with the same key to get its result.' },
+      'zh-CN': { message: '使用此 Idempotency-Key 的请求仍在处理中。', suggestion: '请稍候，再用同一个键重试以获取结果。' },
+      'zh-TW': { message: '使用此 Idempotency-Key 的請求仍在處理中。', suggestion: '請稍候，再用同一個鍵重試以取得結果。' },
+    },
+  },
+  api_key_invalid: {
+    status: 401,
+    type: 'authentication_error',
+    text: {
+      en: { message: 'No valid API key was provided.', suggestion: 'Send your key as "Authorization: Bearer sk_test_…"; keys are shown once, when created.' },
+      'zh-CN': { message: '未提供有效的 API 密钥。', suggestion: '请以 "Authorization: Bearer sk_test_…" 发送密钥；密钥只在创建时显示一次。' },
+      'zh-TW': { message: '未提供有效的 API 金鑰。', suggestion: '請以 "Authorization: Bearer sk_test_…" 傳送金鑰；金鑰只在建立時顯示一次。' },
+    },
+  },
+  permission_denied: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'This key is not allowed to make this request.', suggestion: 'Use your secret key on your server; a publishable key only confirms, cancels or reads a payment with its client_secret.' },
+      'zh-CN': { message: '此密钥无权执行该请求。', suggestion: '请在服务器端使用私钥；公钥只能凭 client_secret 确认、取消或查询付款。' },
+      'zh-TW': { message: '此金鑰無權執行該請求。', suggestion: '請在伺服器端使用私密金鑰；公開金鑰只能憑 client_secret 確認、取消或查詢付款。' },
+    },
+  },
+  rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: {
+      en: { message: 'Too many requests in a short time.', suggestion: 'Slow down and retry after the number of seconds in the Retry-After header.' },
+      'zh-CN': { message: '短时间内请求过多。', suggestion: '请降低频率，并在 Retry-After 头所示秒数后重试。' },
+      'zh-TW': { message: '短時間內請求過多。', suggestion: '請降低頻率，並在 Retry-After 標頭所示秒數後重試。' },
+    },
+  },
+  internal_error: {
+    status: 500,
+    type: 'api_error',
+    text: {
+      en: { message: 'Something went wrong on our side. Nothing was charged twice.', suggestion: 'Retry with the same Idempotency-Key; if it persists, contact support with the request_id.' },
+      'zh-CN': { message: '我们这边出了问题，不会重复扣款。', suggestion: '请使用同一个 Idempotency-Key 重试；如持续出现，请携带 request_id 联系客服。' },
+      'zh-TW': { message: '我們這邊發生問題，不會重複扣款。', suggestion: '請使用同一個 Idempotency-Key 重試；若持續發生，請附上 request_id 聯絡客服。' },
+    },
+  },
+  service_unavailable: {
+    status: 503,
+    type: 'api_error',
+    text: {
+      en: { message: 'Paypilot is briefly unavailable.', suggestion: 'Retry in a few seconds with the same Idempotency-Key.' },
+      'zh-CN': { message: 'Paypilot 暂时不可用。', suggestion: '请几秒后使用同一个 Idempotency-Key 重试。' },
+      'zh-TW': { message: 'Paypilot 暫時無法使用。', suggestion: '請幾秒後使用同一個 Idempotency-Key 重試。' },
+    },
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/**
+ * Why a card was declined. Each has its own payer-facing text; codes a payer
+ * must not learn (lost or stolen cards, suspected fraud) show the generic one.
+ */
+export const declineCatalog = {
+  generic_decline: {
+    payerVisible: true,
+    text: {
+      en: { message: 'The card was declined.', suggestion: 'Try another card or payment method, or contact your bank.' },
+      'zh-CN': { message: '银行卡被拒绝。', suggestion: '请换一张卡或其他支付方式，或联系发卡银行。' },
+      'zh-TW': { message: '信用卡被拒絕。', suggestion: '請改用其他卡片或支付方式，或聯絡發卡銀行。' },
+    },
+  },
+  insufficient_funds: {
+    payerVisible: true,
+    text: {
+      en: { message: 'The card has insufficient funds.', suggestion: 'Try another card or payment method, or contact your bank.' },
+      'zh-CN': { message: '银行卡余额不足。', suggestion: '请换一张卡或其他支付方式，或联系发卡银行。' },
+      'zh-TW': { message: '卡片餘額不足。', suggestion: '請改用其他卡片或支付方式，或聯絡發卡銀行。' },
+    },
+  },
+  card_velocity_exceeded: {
+    payerVisible: true,
+    text: {
+      en: { message: 'The card has reached its spending limit.', suggestion: 'Try another card or payment method, or ask your bank to raise the limit.' },
+      'zh-CN': { message: '银行卡已达到消费限额。', suggestion: '请换一张卡或其他支付方式，或联系银行提高额度。' },
+      'zh-TW': { message: '卡片已達消費限額。', suggestion: '請改用其他卡片或支付方式，或聯絡銀行提高額度。' },
+    },
+  },
+  lost_card: { payerVisible: false, text: null },
+  stolen_card: { payerVisible: false, text: null },
+  fraudulent: { payerVisible: false, text: null },
+  do_not_honor: { payerVisible: false, text: null },
+} as const;
+
+export type DeclineCode = keyof typeof declineCatalog;
+
+export function isDeclineCode(value: string): value is DeclineCode {
+  return Object.hasOwn(declineCatalog, value);
+}
+
+export type ErrorDetails = Record<string, string | number | null | undefined>;
+
+/** An operating error: a value the code handles and the API renders from the catalog. */
+export class PaymentError extends Error {
+  override name = 'PaymentError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+  readonly param: string | null;
+  readonly declineCode: DeclineCode | null;
+  readonly paymentId: string | null;
+
+  constructor(
+    code: ErrorCode,
+    options: { param?: string; details?: ErrorDetails; declineCode?: DeclineCode; paymentId?: string } = {},
+  ) {
+    super(code);
+    this.code = code;
+    this.param = options.param ?? null;
+    this.details = { param: options.param, ...options.details };
+    this.declineCode = options.declineCode ?? null;
+    this.paymentId = options.paymentId ?? null;
+  }
+}
+
+export function errorStatus(code: ErrorCode): number {
+  return errorCatalog[code].status;
+}
+
+export function errorType(code: ErrorCode): ErrorType {
+  return errorCatalog[code].type;
+}
+
+function fill(template: string, details: ErrorDetails): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = details[name];
+    return value === undefined || value === null ? whole : String(value);
+  });
+}
+
+/** The payer-facing message and suggestion for a code (and a decline code), in one language. */
+export function localizeError(
+  code: ErrorCode,
+  locale: Locale,
+  details: ErrorDetails = {},
+  declineCode: DeclineCode | null = null,
+): LocalizedText {
+  const declineText = declineCode ? declineCatalog[declineCode].text : null;
+  const text = declineText ? declineText[locale] : errorCatalog[code].text[locale];
+  return { message: fill(text.message, details), suggestion: fill(text.suggestion, details) };
+}
+
+/** What a payer (as opposed to the merchant) may be told about a decline. */
+export function payerVisibleDeclineCode(declineCode: DeclineCode): DeclineCode {
+  return declineCatalog[declineCode].payerVisible ? declineCode : 'generic_decline';
+}
+
+// Every catalog text must name only placeholders its own English text names, so no language leaks a `{x}`.
+for (const [code, definition] of Object.entries(errorCatalog)) {
+  const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
+  const english = definition.text.en;
+  for (const locale of ['zh-CN', 'zh-TW'] as const) {
+    const other = definition.text[locale];
+    const same =
+      placeholders(english.message + english.suggestion).join() === placeholders(other.message + other.suggestion).join();
+    if (!same) throw new Error(`error catalog: ${code} ${locale} names other placeholders than en`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Every bound in one place, with units last in the names. Relations between
+ * them are asserted once, when the module loads.
+ */
+import { assert } from './assert.ts';
+
+export const limits = {
+  amountMinorUnitsMin: 1n,
+  amountMinorUnitsMax: 1_000_000_000_000n,
+  bodyBytesMax: 64 * 1024,
+  metadataKeysMax: 50,
+  metadataKeyLengthMax: 40,
+  metadataValueLengthMax: 500,
+  descriptionLengthMax: 1000,
+  orderItemsMax: 100,
+  cancellationCommentLengthMax: 500,
+  idempotencyKeyLengthMax: 255,
+  idempotencyKeyRetentionMs: 24 * 60 * 60 * 1000,
+  idempotencyInProgressStaleMs: 5 * 60 * 1000,
+  pageSizeDefault: 10,
+  pageSizeMax: 100,
+  paymentExpiresInSecondsDefault: 1800,
+  paymentExpiresInSecondsMin: 60,
+  paymentExpiresInSecondsMax: 7 * 24 * 60 * 60,
+  connectorTimeoutMs: 10_000,
+  connectorAttemptsMax: 3,
+  connectorRetryBaseDelayMs: 100,
+  connectorRetryDelayMaxMs: 2_000,
+  connectorCallBudgetMs: 25_000,
+  unknownOutcomeQueryAfterMs: 30_000,
+  sweepBatchSize: 200,
+  databasePoolSize: 20,
+  databaseStatementTimeoutMs: 15_000,
+  databaseConnectTimeoutMs: 5_000,
+  httpRequestTimeoutMs: 30_000,
+  otpAttemptsMax: 3,
+} as const;
+
+assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
+assert(limits.pageSizeDefault <= limits.pageSizeMax, 'default page size within the maximum');
+assert(
+  limits.connectorTimeoutMs * limits.connectorAttemptsMax <= limits.connectorCallBudgetMs + limits.connectorTimeoutMs,
+  'connector retries fit in the call budget',
+);
+assert(limits.connectorCallBudgetMs < limits.httpRequestTimeoutMs, 'a confirm finishes before the HTTP request times out');
+assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');

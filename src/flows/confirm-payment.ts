@@ -1,0 +1,242 @@
+/**
+ * Confirming a payment: the payer (or the merchant on the payer's behalf)
+ * submits a payment method, or the one-time code a card asked for.
+ *
+ * validate → load → decide with the state machine → commit `processing` and
+ * the attempt → call the provider outside any transaction → commit the
+ * outcome with its history and events. A crash between the two commits
+ * leaves a pending attempt that the worker resolves by asking the provider.
+ */
+import type { ConnectorAccount } from '../connectors/connector.ts';
+import { isExpired, luhnValid, toStoredCard, type CardInput } from '../domain/card.ts';
+import { PaymentError, isDeclineCode } from '../domain/errors.ts';
+import type { Actor } from '../domain/payment-state.ts';
+import { isConfirmable } from '../domain/payment-state.ts';
+import { limits } from '../domain/limits.ts';
+import type { Currency } from '../domain/money.ts';
+import { findConnectorAccountById, findEnabledAccounts, openConnectorAccount } from '../store/connector-accounts.ts';
+import { findPaymentById, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../store/payments.ts';
+import type { AttemptRow } from '../store/schema.ts';
+import { decideAuthorization } from './authorization-outcome.ts';
+import { callProvider } from './connector-calls.ts';
+import { now, type FlowContext } from './context.ts';
+import { getPayment } from './create-payment.ts';
+import { transitionPayment } from './payment-transitions.ts';
+import type { StoredError } from './present.ts';
+
+export type PaymentMethodInput =
+  | { type: 'card'; card: CardInput }
+  | { type: 'alipay' }
+  | { type: 'wechat_pay' }
+  | { type: 'unionpay' }
+  | { type: 'wallet'; wallet: { pin: string } };
+
+export interface ConfirmInput {
+  payment_method?: PaymentMethodInput;
+  otp?: string;
+  return_url?: string;
+}
+
+export async function confirmPayment(context: FlowContext, scope: Scope, actor: Actor, paymentId: string, input: ConfirmInput): Promise<PaymentRecord> {
+  const payment = await getPayment(context, scope, paymentId);
+  if (payment.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, payment, input.otp);
+  if (input.otp !== undefined) {
+    throw new PaymentError('payment_unexpected_state', { param: 'otp', paymentId, details: { status: payment.status, action: 'verified with a one-time code' } });
+  }
+  if (!isConfirmable(payment.status)) {
+    throw new PaymentError('payment_unexpected_state', { paymentId, details: { status: payment.status, action: 'confirmed' } });
+  }
+  if (context.clock.nowMs() >= payment.expires_at.getTime()) throw new PaymentError('payment_expired', { paymentId });
+  const method = input.payment_method;
+  if (!method) throw new PaymentError('parameter_missing', { param: 'payment_method', paymentId });
+  if (!payment.payment_method_types.includes(method.type)) {
+    throw new PaymentError('payment_method_unavailable', {
+      param: 'payment_method.type',
+      paymentId,
+      details: { payment_method_type: method.type, available: payment.payment_method_types.join(', ') },
+    });
+  }
+  if (method.type !== 'card') {
+    // The other channels arrive with their connectors; until then they are not offered.
+    throw new PaymentError('payment_method_unavailable', {
+      param: 'payment_method.type',
+      paymentId,
+      details: { payment_method_type: method.type, available: 'card' },
+    });
+  }
+  return confirmWithCard(context, actor, payment, method.card, input.return_url ?? null);
+}
+
+/** Card checks that need no provider: a mistyped number or a past expiry never leaves Paypilot. */
+function checkCardLocally(card: CardInput, nowMs: number, paymentId: string): void {
+  if (!luhnValid(card.number)) throw new PaymentError('incorrect_number', { param: 'payment_method.card.number', paymentId });
+  if (isExpired(card.exp_month, card.exp_year, nowMs)) {
+    throw new PaymentError('expired_card', { param: 'payment_method.card.exp_year', paymentId });
+  }
+}
+
+async function confirmWithCard(
+  context: FlowContext,
+  actor: Actor,
+  payment: PaymentRecord,
+  card: CardInput,
+  returnUrl: string | null,
+): Promise<PaymentRecord> {
+  checkCardLocally(card, context.clock.nowMs(), payment.id);
+  const account = await chooseAccount(context, payment, 'card');
+  const attemptId = context.ids.newId('att');
+  const processing = await transitionPayment(context, payment, {
+    to: 'processing',
+    actor,
+    patch: {
+      payment_method: { type: 'card', card: toStoredCard(card, context.keys.cardFingerprint) },
+      last_error: null,
+      next_action: null,
+      ...(returnUrl ? { return_url: returnUrl } : {}),
+    },
+    newAttempt: {
+      id: attemptId,
+      operation: 'authorize',
+      connector: 'card',
+      connector_account_id: account.id,
+      payment_method_type: 'card',
+      amount: payment.amount,
+      provider_idempotency_key: attemptId,
+    },
+  });
+  if (!processing) throw concurrentChange(payment.id, 'confirmed');
+  const call = await callProvider(context, attemptId, (idempotencyKey) =>
+    context.connectors.card.authorize(account, {
+      idempotencyKey,
+      amount: payment.amount,
+      currency: payment.currency as Currency,
+      capture: payment.capture_method === 'automatic',
+      card,
+      description: payment.description,
+    }),
+  );
+  return settleAuthorization(context, processing, attemptId, call);
+}
+
+async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: PaymentRecord, otp: string): Promise<PaymentRecord> {
+  if (!/^\d{6}$/.test(otp)) throw new PaymentError('parameter_invalid', { param: 'otp', paymentId: payment.id, details: { reason: 'six digits' } });
+  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  if (!attempt || attempt.status !== 'requires_action' || !attempt.provider_reference || !attempt.connector_account_id) {
+    throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'verified with a one-time code' } });
+  }
+  const account = await loadAccount(context, attempt.connector_account_id);
+  // Each code check is its own provider request: key it by how many checks came before.
+  const checkKey = `${attempt.id}-otp${attempt.tries}`;
+  const processing = await transitionPayment(context, payment, {
+    to: 'processing',
+    actor,
+    attemptResult: attemptState(attempt, {
+      status: 'pending',
+      tries: attempt.tries + 1,
+      nextQueryAt: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs),
+    }),
+  });
+  if (!processing) throw concurrentChange(payment.id, 'verified with a one-time code');
+  const reference = attempt.provider_reference;
+  const call = await callProvider(context, checkKey, (idempotencyKey) =>
+    context.connectors.card.verifyOtp(account, { idempotencyKey, reference, otp }),
+  );
+  return settleAuthorization(context, processing, attempt.id, { ...call, tries: attempt.tries + 1 });
+}
+
+/** Commits what the provider answered; throws the payer-facing error for a failure after committing it. */
+async function settleAuthorization(
+  context: FlowContext,
+  payment: PaymentRecord,
+  attemptId: string,
+  call: { outcome: Parameters<typeof decideAuthorization>[2]; tries: number; latencyMs: number },
+): Promise<PaymentRecord> {
+  const decision = decideAuthorization(payment, attemptId, call.outcome);
+  if (decision.kind === 'unresolved') {
+    // The provider may or may not have acted: leave the payment processing and let the worker ask soon.
+    await updateAttempt(
+      context.db,
+      {
+        id: attemptId,
+        status: 'unknown',
+        provider_reference: null,
+        error_code: null,
+        decline_code: null,
+        tries: call.tries,
+        latency_ms: call.latencyMs,
+        completed: false,
+        next_query_at: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs),
+      },
+      now(context),
+    );
+    return payment;
+  }
+  const settled = await transitionPayment(context, payment, {
+    to: decision.to,
+    actor: 'provider',
+    patch: decision.patch,
+    error: decision.error,
+    eventTypes: decision.eventTypes,
+    attemptResult: {
+      id: attemptId,
+      status: decision.attemptStatus,
+      provider_reference: decision.reference,
+      error_code: decision.error?.code ?? null,
+      decline_code: decision.error?.decline_code ?? null,
+      tries: call.tries,
+      latency_ms: call.latencyMs,
+      completed: decision.attemptStatus !== 'requires_action',
+      next_query_at: null,
+    },
+  });
+  // Someone else (the worker's status query) settled it first: answer what is stored.
+  const current = settled ?? (await findPaymentById(context.db, payment.id));
+  if (!current) throw concurrentChange(payment.id, 'confirmed');
+  if (settled && decision.error) throw errorFor(decision.error, payment.id);
+  return current;
+}
+
+function errorFor(stored: StoredError, paymentId: string): PaymentError {
+  return new PaymentError(stored.code, {
+    paymentId,
+    details: stored.details,
+    declineCode: stored.decline_code && isDeclineCode(stored.decline_code) ? stored.decline_code : undefined,
+  });
+}
+
+function concurrentChange(paymentId: string, action: string): PaymentError {
+  return new PaymentError('payment_unexpected_state', { paymentId, details: { status: 'changing', action } });
+}
+
+function attemptState(attempt: AttemptRow, change: { status: AttemptRow['status']; tries: number; nextQueryAt: Date }) {
+  return {
+    id: attempt.id,
+    status: change.status,
+    provider_reference: attempt.provider_reference,
+    error_code: null,
+    decline_code: null,
+    tries: change.tries,
+    latency_ms: attempt.latency_ms,
+    completed: false,
+    next_query_at: change.nextQueryAt,
+  };
+}
+
+/** The account to send this payment to: the enabled one with the highest priority. */
+export async function chooseAccount(context: FlowContext, payment: PaymentRecord, connector: 'card'): Promise<ConnectorAccount> {
+  const [row] = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
+  if (!row) {
+    throw new PaymentError('payment_method_unavailable', {
+      paymentId: payment.id,
+      details: { payment_method_type: connector, available: payment.payment_method_types.filter((t) => t !== connector).join(', ') || '(none)' },
+    });
+  }
+  return openConnectorAccount(row, context.keys.credentials);
+}
+
+export async function loadAccount(context: FlowContext, accountId: string): Promise<ConnectorAccount> {
+  const row = await findConnectorAccountById(context.db, accountId);
+  if (!row) throw new PaymentError('connector_unavailable', {});
+  return openConnectorAccount(row, context.keys.credentials);
+}
+

@@ -1,0 +1,23 @@
+/** What every flow is given: the database, the connectors, and injected time and randomness. */
+import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { Clock, RandomSource } from '../domain/clock.ts';
+import type { IdGenerator } from '../domain/ids.ts';
+import type { DerivedKeys } from '../domain/secrets.ts';
+import type { Db } from '../store/database.ts';
+
+export interface FlowContext {
+  db: Db;
+  clock: Clock;
+  random: RandomSource;
+  ids: IdGenerator;
+  keys: DerivedKeys;
+  connectors: ConnectorRegistry;
+  /** Where payers and providers reach this API: checkout links are built on it. */
+  publicBaseUrl: string;
+  /** Waits between retries; a test can make it instant. */
+  sleep(ms: number): Promise<void>;
+}
+
+export function now(context: Pick<FlowContext, 'clock'>): Date {
+  return new Date(context.clock.nowMs());
+}

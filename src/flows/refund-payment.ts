@@ -1,0 +1,122 @@
+/**
+ * Refunding a payment, in full or in part, several times. The refund is
+ * recorded (and checked against what remains) before the provider is called,
+ * and settled with the provider's answer; an unknown answer stays pending
+ * until the worker's status query settles it.
+ */
+import type { RefundOutcome } from '../connectors/connector.ts';
+import { PaymentError } from '../domain/errors.ts';
+import { limits } from '../domain/limits.ts';
+import { formatDecimal, type Currency } from '../domain/money.ts';
+import { latestAttempt, type Scope } from '../store/payments.ts';
+import { reserveRefund, settleRefund, findRefund } from '../store/refunds.ts';
+import type { RefundRow } from '../store/schema.ts';
+import { callProvider } from './connector-calls.ts';
+import { now, type FlowContext } from './context.ts';
+import { loadAccount } from './confirm-payment.ts';
+import { presentRefund } from './present.ts';
+
+export const refundReasons = ['duplicate', 'fraudulent', 'requested_by_customer', 'after_sales', 'other'] as const;
+export type RefundReason = (typeof refundReasons)[number];
+
+export interface RefundInput {
+  payment: string;
+  amount?: number;
+  reason?: RefundReason;
+}
+
+export async function refundPayment(context: FlowContext, scope: Scope, input: RefundInput): Promise<RefundRow> {
+  if (input.amount !== undefined && input.amount < 1) throw new PaymentError('amount_invalid', { param: 'amount' });
+  const refundId = context.ids.newId('re');
+  const reserved = await reserveRefund(context.db, scope, {
+    id: refundId,
+    paymentId: input.payment,
+    amount: input.amount === undefined ? null : BigInt(input.amount),
+    reason: input.reason ?? null,
+    providerIdempotencyKey: refundId,
+    event: { id: context.ids.newId('evt'), type: 'refund.created', data: null },
+    eventData: (refund) => ({ object: presentRefund(refund) }),
+    now: now(context),
+  });
+  switch (reserved.kind) {
+    case 'payment_missing':
+      throw new PaymentError('resource_missing', { param: 'payment', details: { resource: 'payment', id: input.payment } });
+    case 'payment_not_refundable':
+      throw new PaymentError('payment_unexpected_state', { param: 'payment', paymentId: input.payment, details: { status: reserved.status, action: 'refunded' } });
+    case 'exceeds': {
+      const refund = await findPaymentCurrency(context, scope, input.payment);
+      throw new PaymentError('refund_exceeds_payment', {
+        param: 'amount',
+        paymentId: input.payment,
+        details: { remaining: refund ? `${formatDecimal(reserved.remaining, refund)} ${refund}` : reserved.remaining.toString() },
+      });
+    }
+    case 'reserved':
+      break;
+  }
+  const refund = reserved.refund;
+  const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  if (!authorization?.provider_reference || !authorization.connector_account_id) {
+    return settle(context, refund, { kind: 'failed', reason: 'payment_has_no_provider_reference' });
+  }
+  const account = await loadAccount(context, authorization.connector_account_id);
+  const reference = authorization.provider_reference;
+  const call = await callProvider(context, refund.provider_idempotency_key, (idempotencyKey) =>
+    context.connectors.card.refund(account, { idempotencyKey, reference, amount: refund.amount, currency: refund.currency as Currency }),
+  );
+  return settle(context, refund, call.outcome);
+}
+
+async function findPaymentCurrency(context: FlowContext, scope: Scope, paymentId: string): Promise<Currency | null> {
+  const row = await context.db
+    .selectFrom('payments')
+    .select('currency')
+    .where('id', '=', paymentId)
+    .where('merchant_id', '=', scope.merchantId)
+    .executeTakeFirst();
+  return (row?.currency as Currency | undefined) ?? null;
+}
+
+/** Records the provider's answer. Shared with the worker's status queries. */
+export async function settle(context: FlowContext, refund: RefundRow, outcome: RefundOutcome): Promise<RefundRow> {
+  const at = now(context);
+  const final = (status: 'succeeded' | 'failed', failureReason: string | null, reference: string | null) =>
+    settleRefund(context.db, {
+      refundId: refund.id,
+      status,
+      failureReason,
+      providerReference: reference,
+      nextQueryAt: null,
+      event: { id: context.ids.newId('evt'), type: `refund.${status}`, data: { object: presentRefund(refund) } },
+      now: at,
+    });
+  let settled: RefundRow | undefined;
+  switch (outcome.kind) {
+    case 'succeeded':
+      settled = await final('succeeded', null, outcome.reference);
+      break;
+    case 'failed':
+      settled = await final('failed', outcome.reason, null);
+      break;
+    case 'declined':
+      settled = await final('failed', outcome.code, outcome.reference);
+      break;
+    case 'retriable':
+      settled = await final('failed', outcome.code, null);
+      break;
+    case 'pending':
+    case 'unknown':
+    case 'not_found':
+      settled = await settleRefund(context.db, {
+        refundId: refund.id,
+        status: 'pending',
+        failureReason: null,
+        providerReference: outcome.kind === 'pending' ? outcome.reference : null,
+        nextQueryAt: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs),
+        event: null,
+        now: at,
+      });
+      break;
+  }
+  return settled ?? (await findRefund(context.db, { merchantId: refund.merchant_id, mode: refund.mode }, refund.id)) ?? refund;
+}

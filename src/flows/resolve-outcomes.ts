@@ -1,0 +1,172 @@
+/**
+ * Asking providers what happened. An attempt whose outcome is unknown (a
+ * timeout after sending, a crash between recording the intent and the
+ * outcome) is queried with backoff until it is settled, so no payment is
+ * left in `processing`. A refund left pending is queried the same way.
+ */
+import { limits } from '../domain/limits.ts';
+import { findPaymentById, findUnresolvedAttempts, updateAttempt } from '../store/payments.ts';
+import { findUnresolvedRefunds } from '../store/refunds.ts';
+import type { AttemptRow } from '../store/schema.ts';
+import type { PaymentOutcome } from '../connectors/connector.ts';
+import { decideAuthorization } from './authorization-outcome.ts';
+import { allDerivedProviderKeys } from './connector-calls.ts';
+import { loadAccount } from './confirm-payment.ts';
+import { settleCapture } from './capture-payment.ts';
+import { cancellation } from './cancel-payment.ts';
+import { now, type FlowContext } from './context.ts';
+import { transitionPayment } from './payment-transitions.ts';
+import { settle as settleRefundOutcome } from './refund-payment.ts';
+
+/** Queries back off: ask again after as long as the outcome has been unknown, from 30 s up to 1 h. */
+export function nextQueryDelayMs(unresolvedForMs: number): number {
+  return Math.min(60 * 60 * 1000, Math.max(limits.unknownOutcomeQueryAfterMs, unresolvedForMs));
+}
+
+export async function resolveUnknownOutcomes(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
+  const at = now(context);
+  let settled = 0;
+  for (const attempt of await findUnresolvedAttempts(context.db, at, batchSize)) {
+    if (await resolveAttempt(context, attempt)) settled += 1;
+  }
+  for (const refund of await findUnresolvedRefunds(context.db, at, batchSize)) {
+    const account = await paymentAccount(context, refund.payment_id);
+    if (!account) continue;
+    const outcome = await context.connectors.card.queryRefund(account, { idempotencyKey: refund.provider_idempotency_key });
+    const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
+    if (result.status !== 'pending') settled += 1;
+  }
+  return settled;
+}
+
+async function paymentAccount(context: FlowContext, paymentId: string) {
+  const attempts = await context.db
+    .selectFrom('payment_attempts')
+    .select('connector_account_id')
+    .where('payment_id', '=', paymentId)
+    .where('operation', '=', 'authorize')
+    .where('connector_account_id', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return attempts?.connector_account_id ? loadAccount(context, attempts.connector_account_id) : null;
+}
+
+/** Answers true when the attempt was settled. */
+async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
+  const payment = await findPaymentById(context.db, attempt.payment_id);
+  if (!payment || !attempt.connector_account_id) return false;
+  const account = await loadAccount(context, attempt.connector_account_id);
+  // Capture and void are judged by the authorization they act on.
+  const authorization =
+    attempt.operation === 'authorize'
+      ? attempt
+      : await context.db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', attempt.payment_id)
+          .where('operation', '=', 'authorize').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!authorization) return false;
+  const outcome = await queryAllKeys(context, account, authorization.provider_idempotency_key);
+  if (payment.status !== 'processing') {
+    // The payment moved on (a late answer was committed by the request itself); close the attempt's record.
+    await updateAttempt(context.db, { ...attemptBase(attempt), status: attempt.status === 'unknown' ? 'failed' : attempt.status, completed: true, next_query_at: null }, now(context));
+    return true;
+  }
+  if (attempt.operation === 'authorize') return settleAuthorizationFromQuery(context, payment, attempt, outcome);
+  if (attempt.operation === 'capture') {
+    if (outcome.kind === 'authorized' && outcome.captured) {
+      await settleCapture(context, payment, attempt.id, { kind: 'captured', amountCaptured: outcome.amountCaptured }, attempt.tries, attempt.latency_ms, 'system');
+      return true;
+    }
+    if (outcome.kind === 'authorized') {
+      await settleCapture(context, payment, attempt.id, { kind: 'retriable', code: 'connector_unavailable', detail: 'not captured' }, attempt.tries, attempt.latency_ms, 'system').catch(() => undefined);
+      return true;
+    }
+  }
+  if (attempt.operation === 'void' && outcome.kind === 'voided') {
+    await transitionPayment(context, payment, {
+      ...cancellation('system', payment.cancellation_reason ?? 'other', payment.cancellation_comment, now(context)),
+      attemptResult: { ...attemptBase(attempt), status: 'succeeded', completed: true, next_query_at: null },
+    });
+    return true;
+  }
+  if (attempt.operation === 'void' && outcome.kind === 'authorized' && !outcome.captured) {
+    await transitionPayment(context, payment, {
+      to: 'requires_capture',
+      actor: 'system',
+      attemptResult: { ...attemptBase(attempt), status: 'failed', completed: true, next_query_at: null },
+    });
+    return true;
+  }
+  await postpone(context, attempt);
+  return false;
+}
+
+async function settleAuthorizationFromQuery(
+  context: FlowContext,
+  payment: Awaited<ReturnType<typeof findPaymentById>> & object,
+  attempt: AttemptRow,
+  outcome: PaymentOutcome,
+): Promise<boolean> {
+  // Every key said "no such payment": nothing was charged, so the attempt failed.
+  const effective: PaymentOutcome = outcome.kind === 'not_found' ? { kind: 'retriable', code: 'connector_unavailable', detail: 'the provider has no record of this attempt' } : outcome;
+  const decision = decideAuthorization(payment, attempt.id, effective);
+  if (decision.kind === 'unresolved') {
+    await postpone(context, attempt);
+    return false;
+  }
+  await transitionPayment(context, payment, {
+    to: decision.to,
+    actor: 'system',
+    reason: 'status_query',
+    patch: decision.patch,
+    error: decision.error,
+    eventTypes: decision.eventTypes,
+    attemptResult: {
+      ...attemptBase(attempt),
+      status: decision.attemptStatus,
+      provider_reference: decision.reference,
+      error_code: decision.error?.code ?? null,
+      decline_code: decision.error?.decline_code ?? null,
+      completed: decision.attemptStatus !== 'requires_action',
+      next_query_at: null,
+    },
+  });
+  return true;
+}
+
+/** The authorization may have gone out under any derived key; the first the provider knows is the one. */
+async function queryAllKeys(context: FlowContext, account: Awaited<ReturnType<typeof loadAccount>>, attemptKey: string): Promise<PaymentOutcome> {
+  let sawUnknown: PaymentOutcome | null = null;
+  for (const key of allDerivedProviderKeys(attemptKey)) {
+    const outcome = await context.connectors.card.queryPayment(account, { idempotencyKey: key });
+    if (outcome.kind === 'not_found') continue;
+    if (outcome.kind === 'unknown' || outcome.kind === 'retriable') {
+      sawUnknown = { kind: 'unknown', detail: outcome.kind === 'unknown' ? outcome.detail : outcome.detail };
+      continue;
+    }
+    return outcome;
+  }
+  return sawUnknown ?? { kind: 'not_found' };
+}
+
+function attemptBase(attempt: AttemptRow) {
+  return {
+    id: attempt.id,
+    status: attempt.status,
+    provider_reference: attempt.provider_reference,
+    error_code: attempt.error_code,
+    decline_code: attempt.decline_code,
+    tries: attempt.tries,
+    latency_ms: attempt.latency_ms,
+    completed: false,
+    next_query_at: attempt.next_query_at,
+  };
+}
+
+async function postpone(context: FlowContext, attempt: AttemptRow): Promise<void> {
+  const unresolvedForMs = context.clock.nowMs() - attempt.started_at.getTime();
+  await updateAttempt(
+    context.db,
+    { ...attemptBase(attempt), status: 'unknown', next_query_at: new Date(context.clock.nowMs() + nextQueryDelayMs(unresolvedForMs)) },
+    now(context),
+  );
+}

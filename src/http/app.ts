@@ -1,0 +1,142 @@
+/**
+ * The Fastify application, built apart from `listen()` so tests can call
+ * `app.inject()` or listen on a port of their own.
+ */
+import Fastify, { type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import addFormats from 'ajv-formats';
+import { sql } from 'kysely';
+import { errorCatalog } from '../domain/errors.ts';
+import { limits } from '../domain/limits.ts';
+import { negotiateLocale, type Locale } from '../domain/locale.ts';
+import type { FlowContext } from '../flows/context.ts';
+import { migrationsApplied } from '../store/migrate.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerIdempotency } from './plugins/idempotency.ts';
+import type { App } from './routes/route-kit.ts';
+import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
+import { registerCustomers } from './routes/v1/customers.ts';
+import { registerPaymentsAttempts } from './routes/v1/payments-attempts.ts';
+import { registerPaymentsCancel } from './routes/v1/payments-cancel.ts';
+import { registerPaymentsCapture } from './routes/v1/payments-capture.ts';
+import { registerPaymentsConfirm } from './routes/v1/payments-confirm.ts';
+import { registerPaymentsCreate } from './routes/v1/payments-create.ts';
+import { registerPaymentsHistory } from './routes/v1/payments-history.ts';
+import { registerPaymentsList } from './routes/v1/payments-list.ts';
+import { registerPaymentsRetrieve } from './routes/v1/payments-retrieve.ts';
+import { registerRefunds } from './routes/v1/refunds.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    locale: Locale;
+  }
+}
+
+export interface AppOptions {
+  context: FlowContext;
+  logLevel?: string;
+  /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
+  defaultBaseUrls?: Partial<Record<string, string>>;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { context } = options;
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? 'info',
+      // Keys and card data never reach the logs.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.payment_method', 'req.body.credentials'], censor: '[redacted]' },
+    },
+    bodyLimit: limits.bodyBytesMax,
+    requestTimeout: limits.httpRequestTimeoutMs,
+    genReqId: () => context.ids.newId('req'),
+    requestIdHeader: false,
+    ajv: { customOptions: {} },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
+  const bodyAjv = createAjv({ coerceTypes: false });
+  const queryAjv = createAjv({ coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? bodyAjv.compile(schema as object) : queryAjv.compile(schema as object),
+  );
+
+  app.decorateRequest('locale', 'en');
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+    request.locale = negotiateLocale(request.headers['accept-language']);
+    void reply.header('request-id', request.id);
+  });
+  // A POST with no body at all means "no parameters", not "malformed".
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
+
+  registerErrorHandling(app, { publicBaseUrl: context.publicBaseUrl });
+  registerAuth(app, { db: context.db, clock: context.clock });
+  registerIdempotency(app, { db: context.db, clock: context.clock });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Paypilot API',
+        version: '1',
+        description:
+          'One payment API over cards, Alipay, WeChat Pay, UnionPay and a stored-value wallet. Amounts are integers in minor units. Every POST accepts an Idempotency-Key header. `Accept-Language` (en, zh-CN, zh-TW) picks the language of every message and suggestion.',
+      },
+      servers: [{ url: context.publicBaseUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'sk_test_… / sk_live_… (secret) or pk_… (publishable, checkout calls only)' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const deps = { context };
+  registerPaymentsCreate(app, deps);
+  registerPaymentsRetrieve(app, deps);
+  registerPaymentsList(app, deps);
+  registerPaymentsConfirm(app, deps);
+  registerPaymentsCapture(app, deps);
+  registerPaymentsCancel(app, deps);
+  registerPaymentsAttempts(app, deps);
+  registerPaymentsHistory(app, deps);
+  registerRefunds(app, deps);
+  registerCustomers(app, deps);
+  registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers and every migration is applied' } }, async (_request, reply) => {
+    const database = await sql`select 1`.execute(context.db).then(() => true, () => false);
+    const migrations = database && (await migrationsApplied(context.db));
+    return reply.code(database && migrations ? 200 : 503).send({ status: database && migrations ? 'ready' : 'not_ready', database, migrations });
+  });
+  app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(errorCatalogPage()));
+  return app;
+}
+
+function createAjv(options: Pick<AjvOptions, 'coerceTypes'>): Ajv {
+  const ajv = new Ajv({ ...options, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+/** The page each error's `doc_url` points to. */
+function errorCatalogPage(): string {
+  const rows = Object.entries(errorCatalog)
+    .map(
+      ([code, d]) =>
+        `<tr id="${code}"><td><code>${code}</code></td><td>${d.status}</td><td>${d.type}</td><td>${escapeHtml(d.text.en.message)}<br>${escapeHtml(d.text['zh-CN'].message)}<br>${escapeHtml(d.text['zh-TW'].message)}</td><td>${escapeHtml(d.text.en.suggestion)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Paypilot error codes</title>
+<style>body{font:15px system-ui;margin:2rem}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}</style>
+<h1>Error codes</h1><table><tr><th>code</th><th>HTTP</th><th>type</th><th>message</th><th>suggestion</th></tr>${rows}</table></html>`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Idempotency-Key on every POST, by Stripe's rules (see store/idempotency.ts).
+ * The key is claimed after authentication and validation, so requests those
+ * refuse leave no trace; a request refused by the flow's own parameter
+ * checks (a 400 invalid_request_error) releases its key the same way.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../domain/clock.ts';
+import { PaymentError } from '../../domain/errors.ts';
+import { limits } from '../../domain/limits.ts';
+import type { Db } from '../../store/database.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey } from '../../store/idempotency.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyKey: { apiKeyId: string; key: string } | null;
+  }
+}
+
+export function registerIdempotency(app: FastifyInstance, options: { db: Db; clock: Clock }): void {
+  app.decorateRequest('idempotencyKey', null);
+
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST' || !request.auth) return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key || key.length > limits.idempotencyKeyLengthMax) {
+      throw new PaymentError('parameter_invalid', {
+        param: 'Idempotency-Key',
+        details: { reason: `between 1 and ${limits.idempotencyKeyLengthMax} characters` },
+      });
+    }
+    const nowMs = options.clock.nowMs();
+    const path = request.url.split('?')[0] ?? request.url;
+    const claim = await claimIdempotencyKey(options.db, {
+      apiKeyId: request.auth.keyId,
+      key,
+      method: request.method,
+      path,
+      requestHash: requestHash(request.method, path, request.body),
+      now: new Date(nowMs),
+      staleBefore: new Date(nowMs - limits.idempotencyInProgressStaleMs),
+    });
+    switch (claim.kind) {
+      case 'claimed':
+        request.idempotencyKey = { apiKeyId: request.auth.keyId, key };
+        return;
+      case 'mismatch':
+        throw new PaymentError('idempotency_key_reused');
+      case 'in_progress':
+        throw new PaymentError('idempotency_key_in_use');
+      case 'replay':
+        return reply
+          .code(claim.status)
+          .header('idempotent-replayed', 'true')
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(claim.body);
+    }
+  });
+
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const ref = request.idempotencyKey;
+    if (!ref) return payload;
+    request.idempotencyKey = null;
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload);
+    if (reply.statusCode === 400 && isParameterError(body)) {
+      await releaseIdempotencyKey(options.db, ref);
+    } else {
+      await completeIdempotencyKey(options.db, ref, { status: reply.statusCode, body });
+    }
+    return payload;
+  });
+}
+
+function isParameterError(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { error?: { type?: string } }).error?.type === 'invalid_request_error';
+  } catch {
+    return false;
+  }
+}
+
+/** Same method, path and parameters give the same hash, whatever the key order in the JSON. */
+export function requestHash(method: string, path: string, body: unknown): Buffer {
+  return createHash('sha256').update(`${method}\n${path}\n${canonicalJson(body ?? null)}`).digest();
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,105 @@
+import { Type } from 'typebox';
+import { connectorNames } from '../../../connectors/connector.ts';
+import { PaymentError } from '../../../domain/errors.ts';
+import { now } from '../../../flows/context.ts';
+import { insertConnectorAccount } from '../../../store/connector-accounts.ts';
+import type { ConnectorAccountRow } from '../../../store/schema.ts';
+import { ConnectorAccount, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+
+/** The credentials each connector needs; nothing else is accepted, and none is ever returned. */
+const requiredCredentials: Record<(typeof connectorNames)[number], readonly string[]> = {
+  card: ['api_key'],
+  alipay: ['app_id', 'private_key', 'alipay_public_key', 'seller_id'],
+  wechat_pay: ['mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key', 'platform_public_key', 'platform_serial'],
+  unionpay: ['mer_id', 'cert_id', 'private_key', 'unionpay_public_key'],
+};
+
+/** Connectors whose protocol this build speaks. */
+const availableConnectors = new Set(['card']);
+
+export function presentConnectorAccount(account: ConnectorAccountRow, publicBaseUrl: string) {
+  return {
+    id: account.id,
+    object: 'connector_account' as const,
+    livemode: account.mode === 'live',
+    connector: account.connector,
+    enabled: account.enabled,
+    priority: account.priority,
+    base_url: account.base_url,
+    notify_url: `${publicBaseUrl}/v1/notify/${account.id}`,
+    created_at: account.created_at.toISOString(),
+    updated_at: account.updated_at.toISOString(),
+  };
+}
+
+export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultBaseUrls: Partial<Record<string, string>> }): void {
+  app.post(
+    '/v1/connector_accounts',
+    {
+      config: { auth: 'secret' },
+      schema: {
+        tags: ['Connector accounts'],
+        summary: "Store the merchant's credentials at a provider",
+        description: 'Credentials are write-only: encrypted at rest with AES-256-GCM and never returned. `base_url` defaults to the bundled simulator.',
+        security: bearerAuth,
+        body: requestObject({
+          connector: stringEnum(connectorNames),
+          credentials: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 10_000 }), { maxProperties: 20 }),
+          base_url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 500 })),
+          priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+          enabled: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: ConnectorAccount, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const { connector, credentials } = request.body;
+      if (!availableConnectors.has(connector)) {
+        throw new PaymentError('parameter_invalid', { param: 'connector', details: { reason: `${connector} is not available in this version` } });
+      }
+      const required = requiredCredentials[connector];
+      const missing = required.find((name) => !credentials[name]);
+      if (missing) throw new PaymentError('parameter_missing', { param: `credentials.${missing}` });
+      const unknown = Object.keys(credentials).find((name) => !required.includes(name));
+      if (unknown) throw new PaymentError('parameter_unknown', { param: `credentials.${unknown}` });
+      const baseUrl = request.body.base_url ?? deps.defaultBaseUrls[connector];
+      if (!baseUrl) throw new PaymentError('parameter_missing', { param: 'base_url' });
+      const account = await insertConnectorAccount(
+        deps.context.db,
+        scopeOf(request),
+        {
+          id: deps.context.ids.newId('ca'),
+          connector,
+          enabled: request.body.enabled ?? true,
+          priority: request.body.priority ?? 50,
+          baseUrl: baseUrl.replace(/\/+$/, ''),
+          credentials,
+          now: now(deps.context),
+        },
+        deps.context.keys.credentials,
+      );
+      return presentConnectorAccount(account, deps.context.publicBaseUrl);
+    },
+  );
+
+  app.get(
+    '/v1/connector_accounts',
+    {
+      config: { auth: 'secret' },
+      schema: { tags: ['Connector accounts'], summary: 'List connector accounts', security: bearerAuth, response: { 200: listOf(ConnectorAccount), ...errorResponses(401) } },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const rows = await deps.context.db
+        .selectFrom('connector_accounts')
+        .selectAll()
+        .where('merchant_id', '=', scope.merchantId)
+        .where('mode', '=', scope.mode)
+        .orderBy('id', 'desc')
+        .limit(100)
+        .execute();
+      return { object: 'list' as const, data: rows.map((row) => presentConnectorAccount(row, deps.context.publicBaseUrl)), has_more: false };
+    },
+  );
+}

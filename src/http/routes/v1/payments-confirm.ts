@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import { confirmPayment } from '../../../flows/confirm-payment.ts';
+import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
+import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+
+const Card = requestObject({
+  number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'Digits only.' }),
+  exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+  exp_year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+  cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+});
+
+const PaymentMethod = Type.Union([
+  requestObject({ type: Type.Literal('card'), card: Card }),
+  requestObject({ type: Type.Literal('alipay') }),
+  requestObject({ type: Type.Literal('wechat_pay') }),
+  requestObject({ type: Type.Literal('unionpay') }),
+  requestObject({ type: Type.Literal('wallet'), wallet: requestObject({ pin: Type.String({ pattern: '^[0-9]{6}$' }) }) }),
+]);
+
+const Body = requestObject({
+  payment_method: Type.Optional(PaymentMethod),
+  otp: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'The one-time code, when next_action is verify_otp.' })),
+  return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  client_secret: Type.Optional(ClientSecret),
+});
+
+export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {
+  app.post(
+    '/v1/payments/:id/confirm',
+    {
+      config: { auth: 'client' },
+      schema: {
+        tags: ['Payments'],
+        summary: 'Confirm a payment with a payment method, or a one-time code',
+        description:
+          'Secret key, or publishable key with `client_secret`. A declined attempt answers 402 and returns the payment to `requires_payment_method` so the payer can try again.',
+        security: bearerAuth,
+        params: IdParams,
+        body: Body,
+        response: { 200: Payment, ...errorResponses(400, 401, 402, 404, 409, 503) },
+      },
+    },
+    async (request) => {
+      await checkPayerAccess(deps.context, request, request.params.id, request.body.client_secret);
+      const { client_secret: _secret, ...input } = request.body;
+      const payment = await confirmPayment(deps.context, scopeOf(request), actorOf(request), request.params.id, input);
+      return paymentView(deps, request, payment);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import { Type } from 'typebox';
+import { createPayment } from '../../../flows/create-payment.ts';
+import { limits } from '../../../domain/limits.ts';
+import { AmountInput, CurrencyInput, Metadata, OrderInput, Payment, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
+import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+
+const Body = requestObject({
+  amount: AmountInput,
+  currency: CurrencyInput,
+  capture_method: Type.Optional(stringEnum(['automatic', 'manual'] as const)),
+  payment_method_types: Type.Optional(Type.Array(stringEnum(['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const), { minItems: 1, maxItems: 5 })),
+  customer: Type.Optional(Type.String({ maxLength: 64 })),
+  order: Type.Optional(OrderInput),
+  description: Type.Optional(Type.String({ maxLength: limits.descriptionLengthMax })),
+  metadata: Type.Optional(Metadata),
+  return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  expires_in_seconds: Type.Optional(Type.Integer({ minimum: limits.paymentExpiresInSecondsMin, maximum: limits.paymentExpiresInSecondsMax })),
+});
+
+export function registerPaymentsCreate(app: App, deps: RouteDeps): void {
+  app.post(
+    '/v1/payments',
+    {
+      config: { auth: 'secret' },
+      schema: {
+        tags: ['Payments'],
+        summary: 'Create a payment',
+        security: bearerAuth,
+        body: Body,
+        response: { 200: Payment, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const payment = await createPayment(deps.context, scopeOf(request), request.body);
+      return paymentView(deps, request, payment);
+    },
+  );
+}

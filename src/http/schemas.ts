@@ -1,0 +1,182 @@
+/**
+ * Schemas shared by the routes: the objects the API answers and the pieces
+ * requests reuse. Request objects reject unknown fields; the OpenAPI
+ * description is generated from these.
+ */
+import { Type, type TSchema, type TProperties } from 'typebox';
+import { cancellationReasons, paymentStatuses } from '../domain/payment-state.ts';
+import { limits } from '../domain/limits.ts';
+import { errorCatalog } from '../domain/errors.ts';
+
+export function stringEnum<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A request object: unknown fields are refused with `parameter_unknown`. */
+export function requestObject<T extends TProperties>(properties: T, options: { description?: string } = {}) {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const AmountInput = Type.Integer({
+  minimum: Number(limits.amountMinorUnitsMin),
+  maximum: Number(limits.amountMinorUnitsMax),
+  description: "Amount in the currency's minor unit (fen for CNY, cents for USD, yen for JPY).",
+});
+
+export const CurrencyInput = Type.String({ pattern: '^[A-Z]{3}$', description: 'Upper-case ISO 4217 code.' });
+
+export const Metadata = Type.Record(Type.String({ maxLength: limits.metadataKeyLengthMax }), Type.String({ maxLength: limits.metadataValueLengthMax }), {
+  maxProperties: limits.metadataKeysMax,
+  description: `String keys to string values, at most ${limits.metadataKeysMax} keys.`,
+});
+
+export const ClientSecret = Type.String({ maxLength: 200, description: "The payment's client_secret; required with a publishable key." });
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+export const ListQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.pageSizeMax, default: limits.pageSizeDefault })),
+  starting_after: Type.Optional(Type.String({ maxLength: 64, description: 'An id: the page starts after it (newest first).' })),
+};
+
+export function listOf<T extends TSchema>(item: T) {
+  return Type.Object({ object: Type.Literal('list'), data: Type.Array(item), has_more: Type.Boolean() });
+}
+
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableTimestamp = Nullable(Timestamp);
+
+export const OrderInput = requestObject({
+  reference: Type.String({ minLength: 1, maxLength: 100, description: "The merchant's order number." }),
+  description: Type.Optional(Type.String({ maxLength: limits.descriptionLengthMax })),
+  items: Type.Optional(
+    Type.Array(
+      requestObject({
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        unit_amount: Type.Integer({ minimum: 0, maximum: Number(limits.amountMinorUnitsMax) }),
+      }),
+      { maxItems: limits.orderItemsMax },
+    ),
+  ),
+});
+
+const ErrorObject = Type.Object({
+  type: Type.String(),
+  code: Type.String(),
+  decline_code: Nullable(Type.String()),
+  message: Type.String(),
+  suggestion: Type.String(),
+  attempt: Type.Optional(Nullable(Type.String())),
+});
+
+export const Payment = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('payment'),
+    livemode: Type.Boolean(),
+    status: stringEnum(paymentStatuses),
+    amount: Type.Integer(),
+    currency: Type.String(),
+    amount_capturable: Type.Integer(),
+    amount_received: Type.Integer(),
+    amount_refunded: Type.Integer(),
+    capture_method: stringEnum(['automatic', 'manual'] as const),
+    payment_method_types: Type.Array(Type.String()),
+    payment_method: Nullable(Type.Object({}, { additionalProperties: true })),
+    customer: Nullable(Type.String()),
+    order: Nullable(Type.Object({}, { additionalProperties: true })),
+    description: Nullable(Type.String()),
+    metadata: Type.Record(Type.String(), Type.String()),
+    client_secret: Type.String(),
+    checkout_url: Type.String(),
+    return_url: Nullable(Type.String()),
+    next_action: Nullable(Type.Object({}, { additionalProperties: true })),
+    last_error: Nullable(ErrorObject),
+    cancellation_reason: Nullable(stringEnum(cancellationReasons)),
+    cancellation_comment: Nullable(Type.String()),
+    canceled_at: NullableTimestamp,
+    expires_at: Timestamp,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+);
+
+export const Attempt = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('payment_attempt'),
+  payment: Type.String(),
+  operation: stringEnum(['authorize', 'capture', 'void'] as const),
+  payment_method_type: Type.String(),
+  connector: Type.String(),
+  connector_account: Nullable(Type.String()),
+  status: stringEnum(['pending', 'requires_action', 'succeeded', 'failed', 'unknown'] as const),
+  amount: Type.Integer(),
+  error_code: Nullable(Type.String()),
+  decline_code: Nullable(Type.String()),
+  tries: Type.Integer(),
+  latency_ms: Nullable(Type.Integer()),
+  created_at: Timestamp,
+  completed_at: NullableTimestamp,
+});
+
+export const Refund = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('refund'),
+  payment: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  status: stringEnum(['pending', 'succeeded', 'failed'] as const),
+  reason: Nullable(Type.String()),
+  failure_reason: Nullable(Type.String()),
+  created_at: Timestamp,
+});
+
+export const Customer = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('customer'),
+  livemode: Type.Boolean(),
+  email: Nullable(Type.String()),
+  phone: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  locale: Type.String(),
+  metadata: Type.Record(Type.String(), Type.String()),
+  created_at: Timestamp,
+});
+
+export const ConnectorAccount = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('connector_account'),
+  livemode: Type.Boolean(),
+  connector: Type.String(),
+  enabled: Type.Boolean(),
+  priority: Type.Integer(),
+  base_url: Type.String(),
+  notify_url: Type.String(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      type: Type.String(),
+      code: stringEnum(Object.keys(errorCatalog) as (keyof typeof errorCatalog)[]),
+      decline_code: Nullable(Type.String()),
+      message: Type.String(),
+      suggestion: Type.String(),
+      param: Nullable(Type.String()),
+      payment: Nullable(Type.String()),
+      request_id: Type.String(),
+      doc_url: Type.String(),
+      attempts_remaining: Type.Optional(Type.Integer()),
+    }, { additionalProperties: true }),
+  },
+);
+
+/** The error answers a route may give, for the OpenAPI description. */
+export function errorResponses(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((status) => [status, { ...ErrorResponse, description: 'An error from the catalog' }]));
+}

@@ -1,0 +1,49 @@
+/**
+ * The worker: a graphile-worker runner on the same PostgreSQL (embedded or
+ * not). Its recurring jobs keep payments moving to a final status: expire
+ * abandoned ones, ask providers about unknown outcomes, forget idempotency
+ * keys past their retention. Several workers may run at once: graphile-worker
+ * hands each job to one of them, and every sweep is safe to repeat.
+ */
+import { run, type Runner, type TaskList } from 'graphile-worker';
+import type pg from 'pg';
+import { limits } from '../domain/limits.ts';
+import type { FlowContext } from '../flows/context.ts';
+import { expireAbandonedPayments } from '../flows/expire-payments.ts';
+import { resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
+import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
+
+/** The typed job catalog: every job the worker knows, by name. */
+export const jobNames = ['expire_payments', 'resolve_outcomes', 'purge_idempotency_keys'] as const;
+export type JobName = (typeof jobNames)[number];
+
+export function taskList(context: FlowContext): Record<JobName, TaskList[string]> {
+  return {
+    expire_payments: async (_payload, helpers) => {
+      const canceled = await expireAbandonedPayments(context);
+      if (canceled > 0) helpers.logger.info(`canceled ${canceled} abandoned payments`);
+    },
+    resolve_outcomes: async (_payload, helpers) => {
+      const settled = await resolveUnknownOutcomes(context);
+      if (settled > 0) helpers.logger.info(`settled ${settled} unknown outcomes`);
+    },
+    purge_idempotency_keys: async () => {
+      const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
+      await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
+    },
+  };
+}
+
+// Minute granularity is what cron offers; a payment expires at most a minute late.
+const crontab = ['* * * * * expire_payments ?max=1', '* * * * * resolve_outcomes ?max=1', '17 * * * * purge_idempotency_keys ?max=1'].join('\n');
+
+export async function startWorker(context: FlowContext, pgPool: pg.Pool, options: { concurrency?: number } = {}): Promise<Runner> {
+  return run({
+    pgPool,
+    concurrency: options.concurrency ?? 4,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    taskList: taskList(context),
+    crontab,
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The composition root: turns configuration into running parts (database,
+ * flows' context, HTTP server, worker, simulators). The CLI and the tests
+ * both assemble Paypilot from here.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnectorRegistry } from './connectors/registry.ts';
+import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
+import { createIdGenerator } from './domain/ids.ts';
+import { deriveKeys } from './domain/secrets.ts';
+import type { Config } from './config/config.ts';
+import { parseMasterKey } from './config/config.ts';
+import type { FlowContext } from './flows/context.ts';
+import { openDatabase, type DatabaseHandle } from './store/database.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded-postgres.ts';
+import { migrateToLatest } from './store/migrate.ts';
+
+export interface Database {
+  handle: DatabaseHandle;
+  embedded: EmbeddedDatabase | null;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the configured PostgreSQL (starting the embedded one when none is configured) and migrates it. */
+export async function openConfiguredDatabase(config: Config, options: { poolSize?: number; log?: (line: string) => void } = {}): Promise<Database> {
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, { log: options.log });
+  const url = config.databaseUrl ?? embedded!.url;
+  const handle = openDatabase(url, { poolSize: options.poolSize });
+  try {
+    await migrateToLatest(handle.db);
+  } catch (error) {
+    await handle.close();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    handle,
+    embedded,
+    url,
+    async close() {
+      await handle.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** The master key from configuration, or (for development) one kept in the data directory. */
+export async function loadMasterKey(config: Config): Promise<Buffer> {
+  if (config.masterKey) return config.masterKey;
+  const file = path.join(config.dataDir, 'master.key');
+  if (existsSync(file)) return parseMasterKey((await readFile(file, 'utf8')).trim());
+  await mkdir(config.dataDir, { recursive: true });
+  const key = randomBytes(32);
+  await writeFile(file, key.toString('base64'), { mode: 0o600 });
+  return key;
+}
+
+export function createFlowContext(options: {
+  db: FlowContext['db'];
+  masterKey: Buffer;
+  publicBaseUrl: string;
+  clock?: Clock;
+  random?: RandomSource;
+  connectorTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}): FlowContext {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  return {
+    db: options.db,
+    clock,
+    random,
+    ids: createIdGenerator(clock, random),
+    keys: deriveKeys(options.masterKey),
+    connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs }),
+    publicBaseUrl: options.publicBaseUrl,
+    sleep: options.sleep ?? ((ms) => sleep(ms)),
+  };
+}

@@ -1,0 +1,33 @@
+/** Customers: the payers a merchant knows by id. */
+import type { Db } from './database.ts';
+import type { CustomerRow, Mode } from './schema.ts';
+
+export interface NewCustomer {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  locale: string;
+  metadata: Record<string, string>;
+  created_at: Date;
+}
+
+export async function insertCustomer(db: Db, customer: NewCustomer): Promise<CustomerRow> {
+  return db
+    .insertInto('customers')
+    .values({ ...customer, metadata: JSON.stringify(customer.metadata) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findCustomer(db: Db, scope: { merchantId: string; mode: Mode }, id: string): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .executeTakeFirst();
+}

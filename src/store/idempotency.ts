@@ -1,0 +1,87 @@
+/**
+ * Idempotency keys, by Stripe's rules: the first request with a key claims
+ * it; its status and body are kept once it has begun to execute and are
+ * replayed for the same key; a different request under the same key, or one
+ * sent while the first is still running, is refused.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+
+export interface IdempotencyClaim {
+  apiKeyId: string;
+  key: string;
+  method: string;
+  path: string;
+  requestHash: Buffer;
+  now: Date;
+  /** An in-progress claim older than this is taken over: its request died without an answer. */
+  staleBefore: Date;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; status: number; body: string }
+  | { kind: 'mismatch' }
+  | { kind: 'in_progress' };
+
+export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round = 0): Promise<ClaimResult> {
+  // Insert, or take over a stale in-progress claim for the very same request; otherwise read what is there.
+  const claimed = await sql<{ key: string }>`
+    insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, created_at)
+    values (${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress', ${claim.now}, ${claim.now})
+    on conflict (api_key_id, key) do update set locked_at = excluded.locked_at
+     where idempotency_keys.status = 'in_progress' and idempotency_keys.locked_at < ${claim.staleBefore}
+       and idempotency_keys.request_hash = excluded.request_hash
+       and idempotency_keys.request_path = excluded.request_path
+    returning key
+  `.execute(db);
+  if (claimed.rows.length === 1) return { kind: 'claimed' };
+  const existing = await db
+    .selectFrom('idempotency_keys')
+    .select(['request_method', 'request_path', 'request_hash', 'status', 'response_status', 'response_body'])
+    .where('api_key_id', '=', claim.apiKeyId)
+    .where('key', '=', claim.key)
+    .executeTakeFirst();
+  // Deleted between the two statements (expired): claim again.
+  if (!existing) return round < 2 ? claimIdempotencyKey(db, claim, round + 1) : { kind: 'in_progress' };
+  const sameRequest =
+    existing.request_method === claim.method &&
+    existing.request_path === claim.path &&
+    existing.request_hash.equals(claim.requestHash);
+  if (!sameRequest) return { kind: 'mismatch' };
+  if (existing.status === 'in_progress' || existing.response_status === null || existing.response_body === null) {
+    return { kind: 'in_progress' };
+  }
+  return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+}
+
+export async function completeIdempotencyKey(
+  db: Db,
+  ref: { apiKeyId: string; key: string },
+  response: { status: number; body: string },
+): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status: 'complete', response_status: response.status, response_body: response.body })
+    .where('api_key_id', '=', ref.apiKeyId)
+    .where('key', '=', ref.key)
+    .execute();
+}
+
+/** Lets a request that was refused before it began (validation) leave its key unused. */
+export async function releaseIdempotencyKey(db: Db, ref: { apiKeyId: string; key: string }): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('api_key_id', '=', ref.apiKeyId)
+    .where('key', '=', ref.key)
+    .where('status', '=', 'in_progress')
+    .execute();
+}
+
+export async function deleteExpiredIdempotencyKeys(db: Db, createdBefore: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from idempotency_keys where ctid in (
+      select ctid from idempotency_keys where created_at < ${createdBefore} limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

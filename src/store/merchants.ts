@@ -1,0 +1,39 @@
+/** Merchants, their API keys and their customers. */
+import type { Db } from './database.ts';
+import type { Mode } from './schema.ts';
+
+export interface AuthenticatedKey {
+  keyId: string;
+  merchantId: string;
+  kind: 'secret' | 'publishable';
+  mode: Mode;
+}
+
+export async function insertMerchant(db: Db, merchant: { id: string; name: string; support_email: string | null; created_at: Date }): Promise<void> {
+  await db.insertInto('merchants').values(merchant).execute();
+}
+
+export async function findMerchant(db: Db, id: string) {
+  return db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertApiKey(
+  db: Db,
+  key: { id: string; merchant_id: string; kind: 'secret' | 'publishable'; mode: Mode; key_hash: Buffer; key_hint: string; created_at: Date },
+): Promise<void> {
+  await db.insertInto('api_keys').values(key).execute();
+}
+
+export async function findActiveApiKey(db: Db, keyHash: Buffer): Promise<AuthenticatedKey | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'merchant_id', 'kind', 'mode'])
+    .where('key_hash', '=', keyHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row && { keyId: row.id, merchantId: row.merchant_id, kind: row.kind, mode: row.mode };
+}
+
+export async function revokeApiKey(db: Db, keyId: string, at: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', keyId).execute();
+}

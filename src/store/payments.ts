@@ -1,0 +1,278 @@
+/**
+ * Payments, their attempts and their history.
+ *
+ * Every change of a payment's status goes through `commitTransition`: one
+ * SQL statement that updates the payment only if nobody changed it since it
+ * was read (its `version`), and in the same statement writes the history row,
+ * the merchant-facing events and the attempt change. One statement is one
+ * round trip and is atomic on its own, so no transaction is held open and a
+ * lost race changes nothing.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
+import { assertTransition } from '../domain/payment-state.ts';
+import type { Db } from './database.ts';
+import type { AttemptRow, Mode, PaymentRow } from './schema.ts';
+
+export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
+
+export interface Scope {
+  merchantId: string;
+  mode: Mode;
+}
+
+const amountRefunded = sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.status = 'succeeded'), 0)::bigint`;
+
+function selectPayments(db: Db) {
+  return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded'));
+}
+
+export async function findPayment(db: Db, scope: Scope, id: string): Promise<PaymentRecord | undefined> {
+  return selectPayments(db)
+    .where('payments.id', '=', id)
+    .where('payments.merchant_id', '=', scope.merchantId)
+    .where('payments.mode', '=', scope.mode)
+    .executeTakeFirst();
+}
+
+/** For the worker: a payment by id alone. */
+export async function findPaymentById(db: Db, id: string): Promise<PaymentRecord | undefined> {
+  return selectPayments(db).where('payments.id', '=', id).executeTakeFirst();
+}
+
+export interface PaymentFilter {
+  status?: PaymentStatus;
+  customer?: string;
+  createdGte?: Date;
+  createdLt?: Date;
+  startingAfter?: string;
+  limit: number;
+}
+
+/** Newest first; one more row than asked tells whether there is a next page. */
+export async function listPayments(db: Db, scope: Scope, filter: PaymentFilter): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
+  let query = selectPayments(db)
+    .where('payments.merchant_id', '=', scope.merchantId)
+    .where('payments.mode', '=', scope.mode);
+  if (filter.status) query = query.where('payments.status', '=', filter.status);
+  if (filter.customer) query = query.where('payments.customer_id', '=', filter.customer);
+  if (filter.createdGte) query = query.where('payments.created_at', '>=', filter.createdGte);
+  if (filter.createdLt) query = query.where('payments.created_at', '<', filter.createdLt);
+  if (filter.startingAfter) query = query.where('payments.id', '<', filter.startingAfter);
+  const rows = await query.orderBy('payments.id', 'desc').limit(filter.limit + 1).execute();
+  return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+export interface HistoryEntry {
+  id: string;
+  actor: Actor;
+  reason: string | null;
+  errorCode: string | null;
+  declineCode: string | null;
+  attemptId: string | null;
+}
+
+export interface MerchantEvent {
+  id: string;
+  type: string;
+  data: unknown;
+}
+
+export interface NewAttempt {
+  id: string;
+  operation: 'authorize' | 'capture' | 'void';
+  connector: string;
+  connector_account_id: string | null;
+  payment_method_type: string;
+  amount: bigint;
+  provider_idempotency_key: string;
+}
+
+export interface AttemptResult {
+  id: string;
+  status: AttemptRow['status'];
+  provider_reference: string | null;
+  error_code: string | null;
+  decline_code: string | null;
+  tries: number;
+  latency_ms: number | null;
+  completed: boolean;
+  next_query_at: Date | null;
+}
+
+/** Columns of `payments` a transition may set besides status. */
+export type PaymentPatch = Partial<{
+  amount_capturable: bigint;
+  amount_received: bigint;
+  payment_method: unknown;
+  next_action: unknown;
+  last_error: unknown;
+  cancellation_reason: CancellationReason | null;
+  cancellation_comment: string | null;
+  canceled_at: Date | null;
+  return_url: string | null;
+}>;
+
+const jsonColumns = new Set(['payment_method', 'next_action', 'last_error']);
+
+export interface Transition {
+  payment: { id: string; status: PaymentStatus; version: number };
+  to: PaymentStatus;
+  patch: PaymentPatch;
+  history: HistoryEntry;
+  events: MerchantEvent[];
+  newAttempt?: NewAttempt;
+  attemptResult?: AttemptResult;
+  now: Date;
+}
+
+/**
+ * Applies a transition if the payment is still at the version read. Answers
+ * false when another request got there first; nothing is written then.
+ */
+export async function commitTransition(db: Db, transition: Transition): Promise<boolean> {
+  const { payment, to, now } = transition;
+  if (payment.status !== to) assertTransition(payment.status, to);
+  const assignments = Object.entries(transition.patch).map(([column, value]) => {
+    const stored = jsonColumns.has(column) && value !== null ? JSON.stringify(value) : value;
+    return sql`${sql.ref(column)} = ${stored}`;
+  });
+  const h = transition.history;
+  const events = JSON.stringify(transition.events);
+  const attemptStatement = transition.newAttempt
+    ? insertAttemptSql(transition.newAttempt, now)
+    : transition.attemptResult
+      ? updateAttemptSql(transition.attemptResult, now)
+      : sql`select 1`;
+  const result = await sql<{ updated: number }>`
+    with updated as (
+      update payments
+         set ${sql.join([...assignments, sql`status = ${to}`, sql`version = version + 1`, sql`updated_at = ${now}`])}
+       where id = ${payment.id} and version = ${payment.version}
+      returning id, merchant_id, mode
+    ),
+    history as (
+      insert into payment_events (id, payment_id, merchant_id, from_status, to_status, actor, reason, error_code, decline_code, attempt_id, created_at)
+      select ${h.id}, updated.id, updated.merchant_id, ${payment.status}, ${to}, ${h.actor}, ${h.reason}, ${h.errorCode}, ${h.declineCode}, ${h.attemptId}, ${now}::timestamptz
+        from updated
+    ),
+    notices as (
+      insert into events (id, merchant_id, mode, type, object_id, data, created_at)
+      select e.id, updated.merchant_id, updated.mode, e.type, updated.id, e.data, ${now}::timestamptz
+        from updated cross join jsonb_to_recordset(${events}::jsonb) as e(id text, type text, data jsonb)
+    ),
+    attempt as (${attemptStatement})
+    select count(*)::int as updated from updated
+  `.execute(db);
+  return result.rows[0]?.updated === 1;
+}
+
+function insertAttemptSql(attempt: NewAttempt, now: Date): RawBuilder<unknown> {
+  return sql`
+    insert into payment_attempts (id, payment_id, merchant_id, operation, connector, connector_account_id,
+                                  payment_method_type, status, amount, provider_idempotency_key, started_at, next_query_at)
+    select ${attempt.id}, updated.id, updated.merchant_id, ${attempt.operation}, ${attempt.connector}, ${attempt.connector_account_id},
+           ${attempt.payment_method_type}, 'pending', ${attempt.amount}::bigint, ${attempt.provider_idempotency_key},
+           ${now}::timestamptz, ${now}::timestamptz + interval '1 minute'
+      from updated
+    returning id`;
+}
+
+function updateAttemptSql(result: AttemptResult, now: Date): RawBuilder<unknown> {
+  return sql`
+    update payment_attempts
+       set status = ${result.status}, provider_reference = coalesce(${result.provider_reference}, provider_reference),
+           error_code = ${result.error_code}, decline_code = ${result.decline_code}, tries = ${result.tries},
+           latency_ms = coalesce(${result.latency_ms}::int, latency_ms),
+           completed_at = ${result.completed ? now : null}::timestamptz, next_query_at = ${result.next_query_at}::timestamptz
+     where id = ${result.id} and exists (select 1 from updated)
+    returning id`;
+}
+
+/** Records what a provider call did when the payment's status does not change (a retry, an unknown outcome). */
+export async function updateAttempt(db: Db, result: AttemptResult, now: Date): Promise<void> {
+  await db
+    .updateTable('payment_attempts')
+    .set({
+      status: result.status,
+      provider_reference: result.provider_reference ?? undefined,
+      error_code: result.error_code,
+      decline_code: result.decline_code,
+      tries: result.tries,
+      latency_ms: result.latency_ms ?? undefined,
+      completed_at: result.completed ? now : null,
+      next_query_at: result.next_query_at,
+    })
+    .where('id', '=', result.id)
+    .execute();
+}
+
+export async function insertPayment(
+  db: Db,
+  payment: Omit<PaymentRow, 'version' | 'payment_method' | 'order_details' | 'next_action' | 'last_error' | 'metadata'> & {
+    order_details: unknown;
+    metadata: Record<string, string>;
+  },
+  history: HistoryEntry,
+  events: MerchantEvent[],
+): Promise<void> {
+  // Three inserts in one statement: atomic, and one round trip.
+  await sql`
+    with created as (
+      insert into payments (id, merchant_id, mode, status, amount, currency, amount_capturable, amount_received, capture_method,
+                            payment_method_types, customer_id, order_details, description, metadata, client_secret, return_url,
+                            cancellation_reason, cancellation_comment, canceled_at, expires_at, created_at, updated_at)
+      values (${payment.id}, ${payment.merchant_id}, ${payment.mode}, ${payment.status}, ${payment.amount}, ${payment.currency},
+              ${payment.amount_capturable}, ${payment.amount_received}, ${payment.capture_method}, ${payment.payment_method_types},
+              ${payment.customer_id}, ${payment.order_details === null ? null : JSON.stringify(payment.order_details)},
+              ${payment.description}, ${JSON.stringify(payment.metadata)}, ${payment.client_secret}, ${payment.return_url},
+              null, null, null, ${payment.expires_at}, ${payment.created_at}, ${payment.updated_at})
+      returning id, merchant_id, mode
+    ),
+    history as (
+      insert into payment_events (id, payment_id, merchant_id, from_status, to_status, actor, reason, error_code, decline_code, attempt_id, created_at)
+      select ${history.id}, created.id, created.merchant_id, null, ${payment.status}, ${history.actor}, ${history.reason}, null, null, null,
+             ${payment.created_at}::timestamptz
+        from created
+    )
+    insert into events (id, merchant_id, mode, type, object_id, data, created_at)
+    select e.id, created.merchant_id, created.mode, e.type, created.id, e.data, ${payment.created_at}::timestamptz
+      from created cross join jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(id text, type text, data jsonb)
+  `.execute(db);
+}
+
+export async function listAttempts(db: Db, paymentId: string): Promise<AttemptRow[]> {
+  return db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+}
+
+export async function latestAttempt(db: Db, paymentId: string, operation?: AttemptRow['operation']): Promise<AttemptRow | undefined> {
+  let query = db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId);
+  if (operation) query = query.where('operation', '=', operation);
+  return query.orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function listHistory(db: Db, paymentId: string) {
+  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+}
+
+/** Open payments whose time ran out, oldest first. */
+export async function findExpiredOpenPayments(db: Db, now: Date, limit: number): Promise<PaymentRecord[]> {
+  return selectPayments(db)
+    .where('payments.status', 'in', ['requires_payment_method', 'requires_confirmation', 'requires_action'])
+    .where('payments.expires_at', '<=', now)
+    .orderBy('payments.expires_at', 'asc')
+    .limit(limit)
+    .execute();
+}
+
+/** Attempts whose outcome we do not know yet and that are due for a status query. */
+export async function findUnresolvedAttempts(db: Db, now: Date, limit: number): Promise<AttemptRow[]> {
+  return db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('status', 'in', ['pending', 'unknown'])
+    .where('next_query_at', '<=', now)
+    .orderBy('next_query_at', 'asc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,153 @@
+/**
+ * Refunds are append-only rows summed against what the payment received.
+ * A new refund is checked and recorded under a lock on its payment row, so
+ * concurrent requests queue and the sum of refunds that are not failed never
+ * exceeds the amount received.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+import type { MerchantEvent, Scope } from './payments.ts';
+import type { RefundRow } from './schema.ts';
+
+export type ReserveRefundResult =
+  | { kind: 'reserved'; refund: RefundRow }
+  | { kind: 'payment_missing' }
+  | { kind: 'payment_not_refundable'; status: string }
+  | { kind: 'exceeds'; remaining: bigint };
+
+export interface RefundRequest {
+  id: string;
+  paymentId: string;
+  /** Null: all that remains. */
+  amount: bigint | null;
+  reason: string | null;
+  providerIdempotencyKey: string;
+  event: MerchantEvent;
+  eventData: (refund: RefundRow) => unknown;
+  now: Date;
+}
+
+export async function reserveRefund(db: Db, scope: Scope, request: RefundRequest): Promise<ReserveRefundResult> {
+  return db.transaction().execute(async (tx) => {
+    const payment = await tx
+      .selectFrom('payments')
+      .select(['id', 'status', 'amount_received', 'currency', 'merchant_id', 'mode'])
+      .where('id', '=', request.paymentId)
+      .where('merchant_id', '=', scope.merchantId)
+      .where('mode', '=', scope.mode)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!payment) return { kind: 'payment_missing' } as const;
+    if (payment.status !== 'succeeded') return { kind: 'payment_not_refundable', status: payment.status } as const;
+    const committed = await tx
+      .selectFrom('refunds')
+      .select(sql<bigint>`coalesce(sum(amount), 0)::bigint`.as('total'))
+      .where('payment_id', '=', payment.id)
+      .where('status', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    const remaining = payment.amount_received - committed.total;
+    const amount = request.amount ?? remaining;
+    if (amount <= 0n || amount > remaining) return { kind: 'exceeds', remaining } as const;
+    const refund = await tx
+      .insertInto('refunds')
+      .values({
+        id: request.id,
+        payment_id: payment.id,
+        merchant_id: payment.merchant_id,
+        mode: payment.mode,
+        amount,
+        currency: payment.currency,
+        status: 'pending',
+        reason: request.reason,
+        failure_reason: null,
+        provider_idempotency_key: request.providerIdempotencyKey,
+        provider_reference: null,
+        next_query_at: new Date(request.now.getTime() + 60_000),
+        created_at: request.now,
+        updated_at: request.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx
+      .insertInto('events')
+      .values({
+        id: request.event.id,
+        merchant_id: payment.merchant_id,
+        mode: payment.mode,
+        type: request.event.type,
+        object_id: refund.id,
+        data: JSON.stringify(request.eventData(refund)),
+        created_at: request.now,
+      })
+      .execute();
+    return { kind: 'reserved', refund } as const;
+  });
+}
+
+export interface RefundOutcomeUpdate {
+  refundId: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  failureReason: string | null;
+  providerReference: string | null;
+  nextQueryAt: Date | null;
+  event: MerchantEvent | null;
+  now: Date;
+}
+
+/** Records a provider's answer for a pending refund; a refund already final is left alone. */
+export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
+  const event = update.event ? JSON.stringify([update.event]) : '[]';
+  const result = await sql<RefundRow>`
+    with settled as (
+      update refunds
+         set status = ${update.status}, failure_reason = ${update.failureReason},
+             provider_reference = coalesce(${update.providerReference}, provider_reference),
+             next_query_at = ${update.nextQueryAt}::timestamptz, updated_at = ${update.now}
+       where id = ${update.refundId} and status = 'pending'
+      returning *
+    ),
+    notices as (
+      insert into events (id, merchant_id, mode, type, object_id, data, created_at)
+      select e.id, settled.merchant_id, settled.mode, e.type, settled.id,
+             jsonb_set(jsonb_set(e.data, '{object,status}', to_jsonb(settled.status)),
+                       '{object,failure_reason}', coalesce(to_jsonb(settled.failure_reason), 'null'::jsonb)),
+             ${update.now}::timestamptz
+        from settled cross join jsonb_to_recordset(${event}::jsonb) as e(id text, type text, data jsonb)
+    )
+    select * from settled
+  `.execute(db);
+  return result.rows[0];
+}
+
+export async function findRefund(db: Db, scope: Scope, id: string): Promise<RefundRow | undefined> {
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('id', '=', id)
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .executeTakeFirst();
+}
+
+export async function listRefunds(
+  db: Db,
+  scope: Scope,
+  filter: { payment?: string; startingAfter?: string; limit: number },
+): Promise<{ data: RefundRow[]; hasMore: boolean }> {
+  let query = db.selectFrom('refunds').selectAll().where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode);
+  if (filter.payment) query = query.where('payment_id', '=', filter.payment);
+  if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+  const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+export async function findUnresolvedRefunds(db: Db, now: Date, limit: number): Promise<RefundRow[]> {
+  return db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('next_query_at', '<=', now)
+    .orderBy('next_query_at', 'asc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,181 @@
+/**
+ * The typed shape of the database, one interface per table, as Kysely sees it.
+ * Column names are the API's snake_case; bigint columns arrive as `bigint`
+ * (see database.ts), timestamps as `Date`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type BigIntColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>;
+
+export type Mode = 'test' | 'live';
+
+export interface MerchantsTable {
+  id: string;
+  name: string;
+  support_email: string | null;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  merchant_id: string;
+  kind: 'secret' | 'publishable';
+  mode: Mode;
+  key_hash: Buffer;
+  key_hint: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface CustomersTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  locale: string;
+  metadata: Json<Record<string, string>>;
+  created_at: Timestamp;
+}
+
+export interface ConnectorAccountsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  connector: string;
+  enabled: boolean;
+  priority: number;
+  base_url: string;
+  credentials_encrypted: Buffer;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  status: PaymentStatus;
+  amount: BigIntColumn;
+  currency: string;
+  amount_capturable: BigIntColumn;
+  amount_received: BigIntColumn;
+  capture_method: 'automatic' | 'manual';
+  payment_method_types: string[];
+  payment_method: Json<unknown> | null;
+  customer_id: string | null;
+  order_details: Json<unknown> | null;
+  description: string | null;
+  metadata: Json<Record<string, string>>;
+  client_secret: string;
+  return_url: string | null;
+  next_action: Json<unknown> | null;
+  last_error: Json<unknown> | null;
+  cancellation_reason: CancellationReason | null;
+  cancellation_comment: string | null;
+  canceled_at: Timestamp | null;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface PaymentAttemptsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  operation: 'authorize' | 'capture' | 'void';
+  connector: string;
+  connector_account_id: string | null;
+  payment_method_type: string;
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'unknown';
+  amount: BigIntColumn;
+  provider_idempotency_key: string;
+  provider_reference: string | null;
+  error_code: string | null;
+  decline_code: string | null;
+  tries: Generated<number>;
+  latency_ms: number | null;
+  started_at: Timestamp;
+  completed_at: Timestamp | null;
+  next_query_at: Timestamp | null;
+}
+
+export interface PaymentEventsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  from_status: PaymentStatus | null;
+  to_status: PaymentStatus;
+  actor: Actor;
+  reason: string | null;
+  error_code: string | null;
+  decline_code: string | null;
+  attempt_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface RefundsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  amount: BigIntColumn;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason: string | null;
+  failure_reason: string | null;
+  provider_idempotency_key: string;
+  provider_reference: string | null;
+  next_query_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  type: string;
+  object_id: string;
+  data: Json<unknown>;
+  created_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  request_method: string;
+  request_path: string;
+  request_hash: Buffer;
+  status: 'in_progress' | 'complete';
+  response_status: number | null;
+  response_body: string | null;
+  locked_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  merchants: MerchantsTable;
+  api_keys: ApiKeysTable;
+  customers: CustomersTable;
+  connector_accounts: ConnectorAccountsTable;
+  payments: PaymentsTable;
+  payment_attempts: PaymentAttemptsTable;
+  payment_events: PaymentEventsTable;
+  refunds: RefundsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type PaymentRow = Selectable<PaymentsTable>;
+export type NewPayment = Insertable<PaymentsTable>;
+export type PaymentUpdate = Updateable<PaymentsTable>;
+export type AttemptRow = Selectable<PaymentAttemptsTable>;
+export type RefundRow = Selectable<RefundsTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type ConnectorAccountRow = Selectable<ConnectorAccountsTable>;

@@ -1,0 +1,108 @@
+/**
+ * A whole Paypilot for one test file: the API on a real socket, the card
+ * acquirer simulator, a merchant with keys and a card connector account.
+ * Everything listens on 127.0.0.1 and stops in `close()`.
+ */
+import { inject } from 'vitest';
+import { ManualClock, type Clock } from '../../src/domain/clock.ts';
+import { createMerchant, type MerchantKeys } from '../../src/flows/create-merchant.ts';
+import type { FlowContext } from '../../src/flows/context.ts';
+import { buildApp } from '../../src/http/app.ts';
+import type { App } from '../../src/http/routes/route-kit.ts';
+import { createFlowContext } from '../../src/runtime.ts';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { startCardAcquirer, type CardAcquirer } from '../../src/simulators/card-acquirer/server.ts';
+
+export const testMasterKey = Buffer.alloc(32, 7);
+const acquirerApiKey = 'sk_sim_card_test';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface Stack {
+  url: string;
+  app: App;
+  db: DatabaseHandle;
+  context: FlowContext;
+  acquirer: CardAcquirer;
+  merchant: MerchantKeys;
+  secretKey: string;
+  publishableKey: string;
+  cardAccountId: string;
+  api<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** A fresh merchant on the same stack, with its own card account. */
+  newMerchant(): Promise<{ merchant: MerchantKeys; secretKey: string; publishableKey: string; cardAccountId: string }>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  clock?: Clock;
+  connectorTimeoutMs?: number;
+  /** Retries wait for real unless a test makes them instant. */
+  instantRetries?: boolean;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const clock = options.clock ?? { nowMs: () => Date.now() };
+  const acquirer = await startCardAcquirer({ apiKeys: [acquirerApiKey], port: 0, host: '127.0.0.1' });
+  const db = openDatabase(inject('databaseUrl'), { poolSize: 10 });
+  const context = createFlowContext({
+    db: db.db,
+    masterKey: testMasterKey,
+    publicBaseUrl: 'http://127.0.0.1:0',
+    clock,
+    connectorTimeoutMs: options.connectorTimeoutMs ?? 2_000,
+    sleep: options.instantRetries ? async () => {} : undefined,
+  });
+  const app = await buildApp({ context, logLevel: 'silent', defaultBaseUrls: { card: acquirer.url } });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  context.publicBaseUrl = address;
+
+  async function api<T>(method: string, path: string, body?: unknown, requestOptions: { key?: string | null; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const key = requestOptions.key === undefined ? stack.secretKey : requestOptions.key;
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    if (key) headers.authorization = `Bearer ${key}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${address}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(20_000) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (a page): keep the text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T };
+  }
+
+  async function newMerchant() {
+    const merchant = await createMerchant(context, { name: 'Test Merchant' });
+    const secretKey = merchant.keys.secret_test;
+    const created = await api<{ id: string }>('POST', '/v1/connector_accounts', { connector: 'card', credentials: { api_key: acquirerApiKey } }, { key: secretKey });
+    if (created.status !== 200) throw new Error(`could not create card account: ${JSON.stringify(created.body)}`);
+    return { merchant, secretKey, publishableKey: merchant.keys.publishable_test, cardAccountId: created.body.id };
+  }
+
+  const stack = { url: address, app, db, context, acquirer, api, newMerchant } as unknown as Stack;
+  const first = await newMerchant();
+  Object.assign(stack, first);
+  stack.close = async () => {
+    await app.close();
+    await acquirer.close();
+    await db.close();
+  };
+  return stack;
+}
+
+export { ManualClock };
+
+/** A card that works with any future expiry. */
+export function card(number: string, overrides: Partial<{ exp_month: number; exp_year: number; cvc: string }> = {}) {
+  return { type: 'card', card: { number, exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123', ...overrides } };
+}
