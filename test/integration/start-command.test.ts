@@ -1,0 +1,81 @@
+/**
+ * `npm start` as a developer runs it: the real command in a child process,
+ * on an embedded PostgreSQL (or DATABASE_URL when the run sets one), with a
+ * demo merchant that can pay; a second start reuses the data; Ctrl-C stops
+ * everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/store/embedded-postgres.ts';
+import { card } from '../support/stack.ts';
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-start-'));
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function startCommand(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['src/cli.ts', 'start'], {
+    env: { ...process.env, PAYPILOT_DATA_DIR: dataDir, PORT: String(port), SIMULATOR_PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output: () => output };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  return Promise.race([exited, new Promise<null>((_, reject) => setTimeout(() => reject(new Error('did not stop within 30 s')), 30_000))]);
+}
+
+describe('npm start', () => {
+  it('starts everything with a demo merchant that can pay, and stops cleanly on Ctrl-C', async () => {
+    const port = await freePort();
+    const { child, output } = await startCommand(port);
+    const demo = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
+    expect(demo).toMatchObject({ api_base: `http://127.0.0.1:${port}` });
+    expect(demo.secret_key).toMatch(/^sk_test_/);
+    expect(demo.publishable_key).toMatch(/^pk_test_/);
+    expect(demo.merchant_id).toMatch(/^mer_/);
+    expect(output()).toContain(demo.secret_key);
+    expect(output()).toContain('curl');
+
+    const headers = { authorization: `Bearer ${demo.secret_key}`, 'content-type': 'application/json' };
+    const ready = await fetch(`${demo.api_base}/ready`);
+    expect(ready.status).toBe(200);
+    const created = await (await fetch(`${demo.api_base}/v1/payments`, { method: 'POST', headers, body: JSON.stringify({ amount: 1234, currency: 'CNY' }) })).json();
+    const confirmed = await fetch(`${demo.api_base}/v1/payments/${created.id}/confirm`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ payment_method: card('4242424242424242') }),
+    });
+    expect((await confirmed.json()).status).toBe('succeeded');
+
+    expect(await stop(child)).toBe(0);
+    expect(output()).toContain('stopped');
+    if (!process.env.DATABASE_URL) expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+
+    // A second start reuses the data: the same demo merchant, and the payment is still there.
+    const again = await startCommand(port);
+    const demoAgain = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
+    expect(demoAgain.merchant_id).toBe(demo.merchant_id);
+    const kept = await (await fetch(`${demo.api_base}/v1/payments/${created.id}`, { headers })).json();
+    expect(kept.status).toBe('succeeded');
+    expect(await stop(again.child)).toBe(0);
+  }, 180_000);
+});
