@@ -1,0 +1,51 @@
+/** What operators and integrators read: liveness, readiness, the OpenAPI description and the docs pages. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCatalog } from '../../src/domain/errors.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => stack?.close());
+
+describe('operations', () => {
+  it('answers /health without a key', async () => {
+    const health = await stack.api('GET', '/health', undefined, { key: null });
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers /ready when the database answers and every migration is applied', async () => {
+    const ready = await stack.api('GET', '/ready', undefined, { key: null });
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', database: true, migrations: true } });
+  });
+
+  it('publishes an OpenAPI 3.1 description generated from the route schemas', async () => {
+    const spec = await stack.api('GET', '/openapi.json', undefined, { key: null });
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toBe('3.1.0');
+    for (const path of ['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/confirm', '/v1/payments/{id}/capture', '/v1/payments/{id}/cancel', '/v1/payments/{id}/attempts', '/v1/refunds', '/v1/customers', '/v1/connector_accounts']) {
+      expect(spec.body.paths, path).toHaveProperty([path]);
+    }
+    const create = spec.body.paths['/v1/payments'].post;
+    expect(create.requestBody.content['application/json'].schema.properties.amount.type).toBe('integer');
+    expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(create.responses['200'].content['application/json'].schema.properties.status.enum).toContain('requires_capture');
+    expect(spec.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+  });
+
+  it('serves a browsable reference at /docs and every error code at /docs/errors', async () => {
+    const docs = await fetch(`${stack.url}/docs/`, { redirect: 'follow' });
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger');
+    const errors = await stack.api('GET', '/docs/errors', undefined, { key: null });
+    for (const code of Object.keys(errorCatalog)) expect(errors.body).toContain(`id="${code}"`);
+  });
+
+  it('sends a request id with every answer, the same one an error body carries', async () => {
+    const missing = await stack.api('GET', '/v1/payments/pay_00000000000000000000000000');
+    expect(missing.headers.get('request-id')).toMatch(/^req_/);
+    expect(missing.body.error.request_id).toBe(missing.headers.get('request-id'));
+    expect(missing.body.error.doc_url).toContain('/docs/errors#resource_missing');
+  });
+});
