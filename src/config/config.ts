@@ -15,6 +15,8 @@ export interface Config {
   /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir. */
   masterKey: Buffer | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per second per API key; 0 turns the limit off. */
+  rateLimitPerSecond: number;
 }
 
 export class ConfigError extends Error {
@@ -34,7 +36,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
   }
-  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel };
+  const rateLimitPerSecond = Number(env.RATE_LIMIT_PER_SECOND ?? '100');
+  if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new ConfigError('RATE_LIMIT_PER_SECOND must be a number ≥ 0');
+  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel, rateLimitPerSecond };
 }
 
 function parsePort(text: string, name: string): number {

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
+import { createRateLimiter } from '../domain/rate-limit.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
@@ -39,6 +40,8 @@ declare module 'fastify' {
 export interface AppOptions {
   context: FlowContext;
   logLevel?: string;
+  /** Requests per second per API key (bursts of twice that); 0 turns the limit off. */
+  rateLimitPerSecond?: number;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
   defaultBaseUrls?: Partial<Record<string, string>>;
 }
@@ -76,7 +79,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
 
   registerErrorHandling(app, { publicBaseUrl: context.publicBaseUrl });
-  registerAuth(app, { db: context.db, clock: context.clock });
+  const ratePerSecond = options.rateLimitPerSecond ?? 0;
+  const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
+  registerAuth(app, { db: context.db, clock: context.clock, rateLimiter });
   registerIdempotency(app, { db: context.db, clock: context.clock });
 
   await app.register(swagger, {

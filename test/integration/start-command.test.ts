@@ -58,13 +58,13 @@ describe('npm start', () => {
     const headers = { authorization: `Bearer ${demo.secret_key}`, 'content-type': 'application/json' };
     const ready = await fetch(`${demo.api_base}/ready`);
     expect(ready.status).toBe(200);
-    const created = await (await fetch(`${demo.api_base}/v1/payments`, { method: 'POST', headers, body: JSON.stringify({ amount: 1234, currency: 'CNY' }) })).json();
+    const created = await (await fetch(`${demo.api_base}/v1/payments`, { method: 'POST', headers, body: JSON.stringify({ amount: 1234, currency: 'CNY' }) })).json() as any;
     const confirmed = await fetch(`${demo.api_base}/v1/payments/${created.id}/confirm`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ payment_method: card('4242424242424242') }),
     });
-    expect((await confirmed.json()).status).toBe('succeeded');
+    expect(((await confirmed.json()) as any).status).toBe('succeeded');
 
     expect(await stop(child)).toBe(0);
     expect(output()).toContain('stopped');
@@ -74,8 +74,37 @@ describe('npm start', () => {
     const again = await startCommand(port);
     const demoAgain = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
     expect(demoAgain.merchant_id).toBe(demo.merchant_id);
-    const kept = await (await fetch(`${demo.api_base}/v1/payments/${created.id}`, { headers })).json();
+    const kept = await (await fetch(`${demo.api_base}/v1/payments/${created.id}`, { headers })).json() as any;
     expect(kept.status).toBe('succeeded');
     expect(await stop(again.child)).toBe(0);
   }, 180_000);
+
+  it('creates a merchant and a key from the command line, shown once and stored hashed', async () => {
+    const merchant = await runCommand(['merchant', 'create', '--name', 'Tea House', '--email', 'ops@tea.example']);
+    expect(merchant.code).toBe(0);
+    const created = JSON.parse(merchant.stdout);
+    expect(created.merchant_id).toMatch(/^mer_/);
+    for (const name of ['secret_test', 'publishable_test', 'secret_live', 'publishable_live']) expect(created[name]).toMatch(/^(sk|pk)_(test|live)_/);
+    const key = await runCommand(['keys', 'create', '--merchant', created.merchant_id, '--kind', 'secret', '--mode', 'live']);
+    expect(key.code).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^sk_live_[A-Za-z0-9_-]{32}$/);
+    const missing = await runCommand(['keys', 'create', '--merchant', 'mer_nobody', '--kind', 'secret', '--mode', 'live']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no merchant mer_nobody');
+    const usage = await runCommand(['dance']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('usage: paypilot');
+  }, 120_000);
 });
+
+function runCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['src/cli.ts', ...args], { env: { ...process.env, PAYPILOT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -43,6 +43,8 @@ export interface StackOptions {
   connectorTimeoutMs?: number;
   /** Retries wait for real unless a test makes them instant. */
   instantRetries?: boolean;
+  /** Off unless a test is about the limit. */
+  rateLimitPerSecond?: number;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -57,7 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connectorTimeoutMs: options.connectorTimeoutMs ?? 2_000,
     sleep: options.instantRetries ? async () => {} : undefined,
   });
-  const app = await buildApp({ context, logLevel: 'silent', defaultBaseUrls: { card: acquirer.url } });
+  const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: options.rateLimitPerSecond ?? 0, defaultBaseUrls: { card: acquirer.url } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   context.publicBaseUrl = address;
 

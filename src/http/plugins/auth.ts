@@ -1,5 +1,7 @@
 /**
- * Who is calling: `Authorization: Bearer sk_…` (secret key: the whole API)
+ * Who is calling, and whether they are calling too often.
+ *
+ * `Authorization: Bearer sk_…` (secret key: the whole API)
  * or `pk_…` (publishable key: only the payer's checkout calls, each with the
  * payment's client_secret). Keys are looked up by their SHA-256 hash; a
  * small cache keeps the lookup off the hot path, so a revoked key can work
@@ -9,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PaymentError } from '../../domain/errors.ts';
 import { hashApiKey, parseApiKey } from '../../domain/secrets.ts';
 import type { Clock } from '../../domain/clock.ts';
+import type { RateLimiter } from '../../domain/rate-limit.ts';
 import type { Db } from '../../store/database.ts';
 import { findActiveApiKey, type AuthenticatedKey } from '../../store/merchants.ts';
 
@@ -26,7 +29,7 @@ declare module 'fastify' {
 const authCacheTtlMs = 30_000;
 const authCacheEntriesMax = 10_000;
 
-export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clock }): void {
+export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clock; rateLimiter: RateLimiter | null }): void {
   const cache = new Map<string, { key: AuthenticatedKey; expiresAtMs: number }>();
 
   async function authenticate(token: string): Promise<AuthenticatedKey | null> {
@@ -51,6 +54,8 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clo
     const key = token ? await authenticate(token) : null;
     if (!key) throw new PaymentError('api_key_invalid');
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');
+    const retryAfterSeconds = options.rateLimiter?.take(key.keyId) ?? 0;
+    if (retryAfterSeconds > 0) throw new PaymentError('rate_limited', { details: { retry_after_seconds: retryAfterSeconds } });
     request.auth = key;
   });
 }

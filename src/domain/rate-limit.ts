@@ -1,0 +1,37 @@
+/**
+ * A token bucket per API key: `ratePerSecond` sustained, bursts up to
+ * `burst`. In memory and per process, which is what a first line of defence
+ * needs; a shared limit across API servers would live in the database.
+ */
+import { assert } from './assert.ts';
+import type { Clock } from './clock.ts';
+
+export interface RateLimiter {
+  /** Takes one token; answers 0 when allowed, else the seconds until one is free. */
+  take(key: string): number;
+}
+
+const bucketsMax = 100_000;
+
+export function createRateLimiter(clock: Clock, ratePerSecond: number, burst: number): RateLimiter {
+  assert(ratePerSecond > 0 && burst >= 1, 'a rate limit needs a positive rate and a burst of at least one');
+  const buckets = new Map<string, { tokens: number; updatedMs: number }>();
+  return {
+    take(key) {
+      const nowMs = clock.nowMs();
+      let bucket = buckets.get(key);
+      if (!bucket) {
+        if (buckets.size >= bucketsMax) buckets.delete(buckets.keys().next().value as string);
+        bucket = { tokens: burst, updatedMs: nowMs };
+        buckets.set(key, bucket);
+      }
+      bucket.tokens = Math.min(burst, bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * ratePerSecond);
+      bucket.updatedMs = nowMs;
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return 0;
+      }
+      return Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond));
+    },
+  };
+}
