@@ -84,6 +84,24 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAuth(app, { db: context.db, clock: context.clock, rateLimiter });
   registerIdempotency(app, { db: context.db, clock: context.clock });
 
+  // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
+  // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') || !route.schema) return;
+    const properties: Record<string, unknown> = {
+      'accept-language': { type: 'string', description: 'en, zh-CN or zh-TW; anything else gives en.' },
+    };
+    if (route.method === 'POST') {
+      properties['idempotency-key'] = {
+        type: 'string',
+        minLength: 1,
+        maxLength: limits.idempotencyKeyLengthMax,
+        description: 'Replays the first answer for 24 hours when the same request is sent again with the same key.',
+      };
+    }
+    route.schema.headers = { type: 'object', properties };
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
