@@ -4,7 +4,7 @@
  * server in a temporary directory, removed afterwards. Migrations run once
  * here; every test creates its own merchant, so test files never share rows.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -19,11 +19,13 @@ declare module 'vitest' {
 }
 
 let embedded: EmbeddedDatabase | null = null;
+let embeddedDir: string | null = null;
 
 export async function setup(project: TestProject): Promise<void> {
   let url = process.env.DATABASE_URL;
   if (!url) {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-test-'));
+    embeddedDir = dataDir;
     embedded = await startEmbeddedPostgres(dataDir, { persistent: false });
     url = embedded.url;
   }
@@ -38,4 +40,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await embedded?.stop();
+  if (embeddedDir) await rm(embeddedDir, { recursive: true, force: true });
 }

@@ -323,9 +323,9 @@ export const errorCatalog = {
     status: 500,
     type: 'api_error',
     text: {
-      en: { message: 'Something went wrong on our side. Nothing was charged twice.', suggestion: 'Retry with the same Idempotency-Key; if it persists, contact support with the request_id.' },
-      'zh-CN': { message: '我们这边出了问题，不会重复扣款。', suggestion: '请使用同一个 Idempotency-Key 重试；如持续出现，请携带 request_id 联系客服。' },
-      'zh-TW': { message: '我們這邊發生問題，不會重複扣款。', suggestion: '請使用同一個 Idempotency-Key 重試；若持續發生，請附上 request_id 聯絡客服。' },
+      en: { message: 'Something went wrong on our side. Nothing was charged twice.', suggestion: 'Retrieve the payment to see whether it went through, then retry with a new Idempotency-Key; if it persists, contact support with the request_id.' },
+      'zh-CN': { message: '我们这边出了问题，不会重复扣款。', suggestion: '请先查询付款是否已完成，再使用新的 Idempotency-Key 重试；如持续出现，请携带 request_id 联系客服。' },
+      'zh-TW': { message: '我們這邊發生問題，不會重複扣款。', suggestion: '請先查詢付款是否已完成，再使用新的 Idempotency-Key 重試；若持續發生，請附上 request_id 聯絡客服。' },
     },
   },
   service_unavailable: {
@@ -414,10 +414,30 @@ export function errorType(code: ErrorCode): ErrorType {
   return errorCatalog[code].type;
 }
 
-function fill(template: string, details: ErrorDetails): string {
+/**
+ * Words the flows put in `{action}` and `{resource}`, in every language, so a
+ * Chinese message never carries an English verb.
+ */
+const detailWords: Record<string, Record<Locale, string>> = {
+  confirmed: { en: 'confirmed', 'zh-CN': '确认付款', 'zh-TW': '確認付款' },
+  captured: { en: 'captured', 'zh-CN': '请款', 'zh-TW': '請款' },
+  canceled: { en: 'canceled', 'zh-CN': '取消', 'zh-TW': '取消' },
+  refunded: { en: 'refunded', 'zh-CN': '退款', 'zh-TW': '退款' },
+  'verified with a one-time code': { en: 'verified with a one-time code', 'zh-CN': '验证一次性验证码', 'zh-TW': '驗證一次性驗證碼' },
+  changing: { en: 'changing', 'zh-CN': '正在变更', 'zh-TW': '正在變更' },
+  payment: { en: 'payment', 'zh-CN': '付款', 'zh-TW': '付款' },
+  customer: { en: 'customer', 'zh-CN': '客户', 'zh-TW': '客戶' },
+  refund: { en: 'refund', 'zh-CN': '退款', 'zh-TW': '退款' },
+  'connector account': { en: 'connector account', 'zh-CN': '支付渠道账户', 'zh-TW': '支付渠道帳戶' },
+};
+const translatedDetails = new Set(['action', 'resource', 'status']);
+
+function fill(template: string, details: ErrorDetails, locale: Locale): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = details[name];
-    return value === undefined || value === null ? whole : String(value);
+    if (value === undefined || value === null) return whole;
+    const text = String(value);
+    return translatedDetails.has(name) ? (detailWords[text]?.[locale] ?? text) : text;
   });
 }
 
@@ -430,7 +450,7 @@ export function localizeError(
 ): LocalizedText {
   const declineText = declineCode ? declineCatalog[declineCode].text : null;
   const text = declineText ? declineText[locale] : errorCatalog[code].text[locale];
-  return { message: fill(text.message, details), suggestion: fill(text.suggestion, details) };
+  return { message: fill(text.message, details, locale), suggestion: fill(text.suggestion, details, locale) };
 }
 
 /** What a payer (as opposed to the merchant) may be told about a decline. */

@@ -23,8 +23,9 @@ export function negotiateLocale(header: string | undefined): Locale {
     .slice(0, 20)
     .map((part, index) => {
       const [tag = '', ...params] = part.split(';');
-      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
-      return { tag, q: q === undefined ? 1 : Number(q), index };
+      const q = params.map((p) => /^\s*q=(.*)$/i.exec(p)?.[1]).find((value) => value !== undefined);
+      // A malformed weight is not a weight of 1: such an entry is skipped.
+      return { tag, q: q === undefined ? 1 : /^\s*[01](\.\d{0,3})?\s*$/.test(q) ? Number(q) : Number.NaN, index };
     })
     .filter((entry) => Number.isFinite(entry.q) && entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);

@@ -9,14 +9,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
 import { sql } from 'kysely';
-import { errorCatalog } from '../domain/errors.ts';
+import { PaymentError, errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
 import { createRateLimiter } from '../domain/rate-limit.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { registerErrorHandling, sendError } from './plugins/errors.ts';
+import { screenText } from './plugins/text-screen.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import type { App } from './routes/route-kit.ts';
 import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
@@ -57,6 +58,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: limits.bodyBytesMax,
     requestTimeout: limits.httpRequestTimeoutMs,
     genReqId: () => context.ids.newId('req'),
+    // Long ids reach the route, whose schema refuses them in the catalog's words.
+    maxParamLength: 500,
+    // The router's own refusals (a malformed URL, say) answer from the catalog too.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
+    },
     requestIdHeader: false,
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -73,12 +80,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     request.locale = negotiateLocale(request.headers['accept-language']);
     void reply.header('request-id', request.id);
   });
-  // A POST with no body at all means "no parameters", not "malformed".
+  // A POST with no body at all means "no parameters", not "malformed"; text the database cannot store is refused here.
   app.addHook('preValidation', async (request) => {
     if (request.method === 'POST' && request.body === undefined) request.body = {};
+    screenText({ body: request.body, query: request.query, params: request.params });
   });
+  // Only JSON bodies: Fastify's default text/plain parser would turn a JSON body sent as text into a string.
+  app.removeContentTypeParser('text/plain');
 
-  registerErrorHandling(app, { publicBaseUrl: context.publicBaseUrl });
+  registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
   const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
   registerAuth(app, { db: context.db, clock: context.clock, rateLimiter });
@@ -142,7 +152,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 }
 
 function createAjv(options: Pick<AjvOptions, 'coerceTypes'>): Ajv {
-  const ajv = new Ajv({ ...options, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  const ajv = new Ajv({ ...options, removeAdditional: false, useDefaults: true, allErrors: false, strict: false, discriminator: true });
   addFormats.default(ajv);
   return ajv;
 }

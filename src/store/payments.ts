@@ -27,12 +27,10 @@ function selectPayments(db: Db) {
   return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded'));
 }
 
+/** By primary key alone (so no plan can prefer another index), then checked against the caller's scope. */
 export async function findPayment(db: Db, scope: Scope, id: string): Promise<PaymentRecord | undefined> {
-  return selectPayments(db)
-    .where('payments.id', '=', id)
-    .where('payments.merchant_id', '=', scope.merchantId)
-    .where('payments.mode', '=', scope.mode)
-    .executeTakeFirst();
+  const payment = await findPaymentById(db, id);
+  return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
 }
 
 /** For the worker: a payment by id alone. */

@@ -50,7 +50,8 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clo
     const required = request.routeOptions.config?.auth ?? 'none';
     if (required === 'none') return;
     const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    // The scheme is case-insensitive (RFC 9110).
+    const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : null;
     const key = token ? await authenticate(token) : null;
     if (!key) throw new PaymentError('api_key_invalid');
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');

@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaymentError, errorCatalog, localizeError, payerVisibleDeclineCode, type ErrorCode } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
+import { negotiateLocale } from '../../domain/locale.ts';
 
 interface ValidationIssue {
   keyword: string;
@@ -16,18 +17,18 @@ interface ValidationIssue {
   message?: string;
 }
 
-export function registerErrorHandling(app: FastifyInstance, options: { publicBaseUrl: string }): void {
+export function registerErrorHandling(app: FastifyInstance, options: { publicBaseUrl: () => string }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const paymentError = toPaymentError(error);
     if (paymentError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
-    return sendError(request, reply, paymentError, options.publicBaseUrl);
+    return sendError(request, reply, paymentError, options.publicBaseUrl());
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(
       request,
       reply,
       new PaymentError('route_unknown', { details: { method: request.method, path: request.url.split('?')[0] ?? '' } }),
-      options.publicBaseUrl,
+      options.publicBaseUrl(),
     ),
   );
 }
@@ -36,7 +37,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: P
   const definition = errorCatalog[error.code];
   const viewer = request.auth?.kind === 'publishable' ? 'payer' : 'merchant';
   const declineCode = error.declineCode && viewer === 'payer' ? payerVisibleDeclineCode(error.declineCode) : error.declineCode;
-  const text = localizeError(error.code, request.locale, error.details, declineCode);
+  // The router's own errors come before any hook has run: negotiate the language here too.
+  const locale = request.locale ?? negotiateLocale(request.headers['accept-language']);
+  const text = localizeError(error.code, locale, error.details, declineCode);
   const attemptsRemaining = error.details.attempts_remaining;
   if (error.code === 'rate_limited' && error.details.retry_after_seconds) {
     void reply.header('retry-after', String(error.details.retry_after_seconds));
@@ -92,6 +95,13 @@ function fromValidation(issues: ValidationIssue[], context: string): PaymentErro
   if (issue.keyword === 'required') {
     return new PaymentError('parameter_missing', { param: paramPath(issue.instancePath, issue.params.missingProperty) });
   }
+  if (issue.keyword === 'discriminator') {
+    // Which variant (card, wallet …) the `type` names: unknown, or not a string.
+    return new PaymentError('parameter_invalid', {
+      param: paramPath(issue.instancePath, issue.params.tag),
+      details: { reason: 'not a supported payment method type' },
+    });
+  }
   if (issue.keyword === 'additionalProperties') {
     return new PaymentError('parameter_unknown', { param: paramPath(issue.instancePath, issue.params.additionalProperty) });
   }
@@ -99,7 +109,9 @@ function fromValidation(issues: ValidationIssue[], context: string): PaymentErro
   if (amountParams.has(param)) return new PaymentError('amount_invalid', { param });
   if (param === 'currency') return new PaymentError('currency_invalid', { param, details: { currency: '(not an ISO 4217 code)' } });
   const allowed = Array.isArray(issue.params.allowedValues) ? `: one of ${(issue.params.allowedValues as string[]).join(', ')}` : '';
-  return new PaymentError('parameter_invalid', { param, details: { reason: `${issue.message ?? 'invalid'}${allowed}` } });
+  // A regular expression says nothing to a payer (and its braces look like placeholders).
+  const reason = issue.keyword === 'pattern' ? 'it does not have the expected format' : `${issue.message ?? 'invalid'}${allowed}`;
+  return new PaymentError('parameter_invalid', { param, details: { reason } });
 }
 
 export type { ErrorCode };

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { confirmPayment } from '../../../flows/confirm-payment.ts';
+import { confirmPayment, type PaymentMethodInput } from '../../../flows/confirm-payment.ts';
 import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
 import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 
@@ -10,13 +10,19 @@ const Card = requestObject({
   cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
 });
 
-const PaymentMethod = Type.Union([
-  requestObject({ type: Type.Literal('card'), card: Card }),
-  requestObject({ type: Type.Literal('alipay') }),
-  requestObject({ type: Type.Literal('wechat_pay') }),
-  requestObject({ type: Type.Literal('unionpay') }),
-  requestObject({ type: Type.Literal('wallet'), wallet: requestObject({ pin: Type.String({ pattern: '^[0-9]{6}$' }) }) }),
-]);
+// One variant per `type`: the discriminator makes a validation error speak of the variant the payer chose.
+const PaymentMethod = Type.Unsafe<PaymentMethodInput>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    requestObject({ type: Type.Literal('card'), card: Card }),
+    requestObject({ type: Type.Literal('alipay') }),
+    requestObject({ type: Type.Literal('wechat_pay') }),
+    requestObject({ type: Type.Literal('unionpay') }),
+    requestObject({ type: Type.Literal('wallet'), wallet: requestObject({ pin: Type.String({ pattern: '^[0-9]{6}$' }) }) }),
+  ],
+});
 
 const Body = requestObject({
   payment_method: Type.Optional(PaymentMethod),
