@@ -1,0 +1,128 @@
+/**
+ * The bench's PostgreSQL: the one DATABASE_URL names, or an embedded server
+ * in a temporary directory that is removed afterwards. Migrated before use,
+ * and given the bench's merchants (each with a card connector account).
+ */
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createMerchant } from '../src/flows/create-merchant.ts';
+import type { FlowContext } from '../src/flows/context.ts';
+import { hashApiKey } from '../src/domain/secrets.ts';
+import { insertConnectorAccount } from '../src/store/connector-accounts.ts';
+import { openDatabase, type DatabaseHandle } from '../src/store/database.ts';
+import { startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
+import { findActiveApiKey } from '../src/store/merchants.ts';
+import { migrateToLatest } from '../src/store/migrate.ts';
+
+export interface BenchDatabase {
+  url: string;
+  /** 'DATABASE_URL' or 'embedded'. */
+  origin: string;
+  serverVersion: string;
+  /** What decides the plans the bench measures: autovacuum, and whether `payments` has statistics yet. */
+  planningNote: string;
+  /** A small pool for setup and for reading pg_stat_activity. */
+  admin: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export async function openBenchDatabase(databaseUrl: string | undefined): Promise<BenchDatabase> {
+  let stopEmbedded = async () => {};
+  let url = databaseUrl;
+  if (!url) {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-bench-'));
+    // On a signal, embedded-postgres's own exit hook stops the server and exits before our teardown ends: remove the directory last thing.
+    process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+    stopEmbedded = async () => rm(dataDir, { recursive: true, force: true });
+    try {
+      const embedded = await startEmbeddedPostgres(dataDir, { persistent: false });
+      stopEmbedded = async () => {
+        await embedded.stop().catch((error: unknown) => console.error('bench: stopping the embedded PostgreSQL:', error));
+        await rm(dataDir, { recursive: true, force: true });
+      };
+      url = embedded.url;
+    } catch (error) {
+      await stopEmbedded();
+      throw error;
+    }
+  }
+  const admin = openDatabase(url, { poolSize: 2, applicationName: 'paypilot-bench-admin' });
+  const close = async () => {
+    await admin.close();
+    await stopEmbedded();
+  };
+  try {
+    await migrateToLatest(admin.db);
+    const version = await sql<{ server_version: string }>`show server_version`.execute(admin.db);
+    return {
+      url,
+      origin: databaseUrl ? 'DATABASE_URL' : 'embedded',
+      serverVersion: version.rows[0]?.server_version ?? 'unknown',
+      planningNote: await planningNote(admin),
+      admin,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export interface BenchMerchant {
+  merchantId: string;
+  secretKey: string;
+  apiKeyId: string;
+}
+
+/** A merchant with a test-mode card account at the simulated acquirer, made with the same functions the CLI uses. */
+export async function createBenchMerchant(context: FlowContext, name: string, acquirer: { url: string; apiKey: string }): Promise<BenchMerchant> {
+  const created = await createMerchant(context, { name });
+  const secretKey = created.keys.secret_test;
+  const key = await findActiveApiKey(context.db, hashApiKey(secretKey));
+  if (!key) throw new Error('bench: the new secret key is not found');
+  await insertConnectorAccount(
+    context.db,
+    { merchantId: created.merchantId, mode: 'test' },
+    {
+      id: context.ids.newId('ca'),
+      connector: 'card',
+      enabled: true,
+      priority: 50,
+      baseUrl: acquirer.url,
+      credentials: { api_key: acquirer.apiKey },
+      now: new Date(context.clock.nowMs()),
+    },
+    context.keys.credentials,
+  );
+  return {
+    merchantId: created.merchantId,
+    secretKey,
+    apiKeyId: key.keyId,
+  };
+}
+
+/**
+ * Without statistics PostgreSQL guesses at plans, and a guess can pick another
+ * index than production would: say which regime the run measures.
+ */
+async function planningNote(admin: DatabaseHandle): Promise<string> {
+  // pg_stats, not last_analyze: an ANALYZE rolled back leaves its timestamp (and pg_class.reltuples) but no statistics.
+  const result = await sql<{ autovacuum: string; analyzed: boolean }>`
+    select current_setting('autovacuum') as autovacuum,
+           exists (select 1 from pg_stats where schemaname = current_schema() and tablename = 'payments') as analyzed
+  `.execute(admin.db);
+  const row = result.rows[0];
+  const analyzed = row?.analyzed ? 'payments has statistics' : 'payments has no column statistics, so plans rest on default guesses';
+  return `autovacuum ${row?.autovacuum ?? 'unknown'}; ${analyzed}`;
+}
+
+/** The pids of the backends serving these application names (to read their CPU time). */
+export async function backendPids(admin: DatabaseHandle, applicationNames: string[]): Promise<number[]> {
+  const rows = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where application_name = any(${applicationNames}::text[])
+  `.execute(admin.db);
+  return rows.rows.map((row) => row.pid);
+}
