@@ -59,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     requestTimeout: limits.httpRequestTimeoutMs,
     genReqId: () => context.ids.newId('req'),
     // Long ids reach the route, whose schema refuses them in the catalog's words.
-    maxParamLength: 500,
+    routerOptions: { maxParamLength: 500 },
     // The router's own refusals (a malformed URL, say) answer from the catalog too.
     frameworkErrors: (error, request, reply) => {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
