@@ -105,3 +105,94 @@ export interface CardConnector {
   queryPayment(account: ConnectorAccount, request: { idempotencyKey: string }): Promise<PaymentOutcome>;
   queryRefund(account: ConnectorAccount, request: { idempotencyKey: string }): Promise<RefundOutcome>;
 }
+
+// ---------------------------------------------------------------------------
+// Channels where the payer pays at the provider (QR code or redirect) and the
+// provider tells us by a signed notification: Alipay, WeChat Pay, UnionPay.
+
+export type ChannelName = Exclude<ConnectorName, 'card'>;
+export type PayerDevice = 'desktop' | 'mobile';
+
+export interface CreateOrderRequest {
+  /** Our order number at the provider (out_trade_no / orderId): letters and digits only, 8 to 32 characters. */
+  orderNumber: string;
+  amount: bigint;
+  currency: Currency;
+  /** What the payer sees as the order's title. */
+  subject: string;
+  /** desktop: a QR code to scan; mobile: a redirect to the provider's page. */
+  device: PayerDevice;
+  returnUrl: string | null;
+  notifyUrl: string;
+  expiresAt: Date;
+  payerIp: string | null;
+}
+
+export type OrderOutcome = { kind: 'requires_action'; reference: string | null; nextAction: NextAction } | ConnectorFailure;
+
+/** An order's state at the provider, from a query or a notification. */
+export type OrderState =
+  | { kind: 'paid'; reference: string; amountPaid: bigint; paidAt: Date | null }
+  /** Created and not paid yet (the payer may still pay). */
+  | { kind: 'pending' }
+  /** Closed, timed out or revoked without payment: nothing was charged. */
+  | { kind: 'closed' }
+  /** The payer's payment failed at the provider (e.g. WeChat PAYERROR). */
+  | { kind: 'failed'; detail: string }
+  /** The provider has no such order (e.g. Alipay ACQ.TRADE_NOT_EXIST before the payer opened it). */
+  | { kind: 'not_found' }
+  | ConnectorFailure;
+
+/** Exactly what to answer the provider's notification with. */
+export interface ProviderAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type NotificationVerdict =
+  | {
+      kind: 'verified';
+      /** The provider's own id for this notification (notify_id, id …): notifications are stored once per id. */
+      notificationId: string;
+      orderNumber: string;
+      /** Set for refund notifications. */
+      refundNumber: string | null;
+      state: OrderState | RefundOutcome;
+      /** The amount the notification states, for checking against our records. */
+      amount: bigint | null;
+      /** Who the notification says the merchant is (app_id, seller_id, mchid, merId), for checking against the account. */
+      merchantIdentity: Record<string, string>;
+      ack: ProviderAnswer;
+    }
+  | { kind: 'rejected'; reason: string; orderNumber: string | null; ack: ProviderAnswer };
+
+export interface StatementLine {
+  orderNumber: string;
+  reference: string;
+  kind: 'payment' | 'refund';
+  refundNumber: string | null;
+  amount: bigint;
+  occurredAt: Date;
+}
+
+export type StatementOutcome = { kind: 'statement'; lines: StatementLine[] } | { kind: 'not_ready' } | ConnectorFailure;
+
+export interface ChannelConnector {
+  readonly name: ChannelName;
+  createOrder(account: ConnectorAccount, request: CreateOrderRequest): Promise<OrderOutcome>;
+  queryOrder(account: ConnectorAccount, request: { orderNumber: string }): Promise<OrderState>;
+  closeOrder(account: ConnectorAccount, request: { orderNumber: string }): Promise<{ kind: 'closed' } | { kind: 'already_paid' } | ConnectorFailure>;
+  refund(
+    account: ConnectorAccount,
+    request: { orderNumber: string; refundNumber: string; amount: bigint; totalAmount: bigint; currency: Currency; reason: string | null },
+  ): Promise<RefundOutcome>;
+  queryRefund(account: ConnectorAccount, request: { orderNumber: string; refundNumber: string }): Promise<RefundOutcome>;
+  /** Verifies a notification on its raw bytes; a payload whose signature fails is never trusted. Pure: no I/O. */
+  verifyNotification(
+    account: ConnectorAccount,
+    request: { headers: Readonly<Record<string, string | undefined>>; rawBody: Buffer; nowMs: number },
+  ): NotificationVerdict;
+  /** The provider's statement (对账单) of one day, `YYYY-MM-DD` in Beijing time. */
+  downloadStatement(account: ConnectorAccount, request: { date: string }): Promise<StatementOutcome>;
+}
