@@ -9,6 +9,9 @@ import { assertNever } from '../domain/assert.ts';
 import type { PaymentStatus } from '../domain/payment-state.ts';
 import type { AttemptRow } from '../store/schema.ts';
 import type { PaymentPatch, PaymentRecord } from '../store/payments.ts';
+import type { Actor } from '../domain/payment-state.ts';
+import type { FlowContext } from './context.ts';
+import { transitionPayment } from './payment-transitions.ts';
 import type { StoredError } from './present.ts';
 
 export type AuthorizationDecision =
@@ -102,4 +105,33 @@ function failed(error: StoredError, reference: string | null): AuthorizationDeci
     reference,
     error,
   };
+}
+
+/** Commits a settled decision with its attempt's result; null when another writer changed the payment first. */
+export async function applyAuthorizationDecision(
+  context: FlowContext,
+  payment: PaymentRecord,
+  attemptId: string,
+  decision: Extract<AuthorizationDecision, { kind: 'settled' }>,
+  how: { actor: Actor; reason?: string; tries: number; latencyMs: number | null },
+): Promise<PaymentRecord | null> {
+  return transitionPayment(context, payment, {
+    to: decision.to,
+    actor: how.actor,
+    reason: how.reason ?? null,
+    patch: decision.patch,
+    error: decision.error,
+    eventTypes: decision.eventTypes,
+    attemptResult: {
+      id: attemptId,
+      status: decision.attemptStatus,
+      provider_reference: decision.reference,
+      error_code: decision.error?.code ?? null,
+      decline_code: decision.error?.decline_code ?? null,
+      tries: how.tries,
+      latency_ms: how.latencyMs,
+      completed: decision.attemptStatus !== 'requires_action',
+      next_query_at: null,
+    },
+  });
 }

@@ -17,7 +17,7 @@ import type { Currency } from '../domain/money.ts';
 import { findConnectorAccountById, findEnabledAccounts, openConnectorAccount } from '../store/connector-accounts.ts';
 import { findPaymentById, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../store/payments.ts';
 import type { AttemptRow } from '../store/schema.ts';
-import { decideAuthorization } from './authorization-outcome.ts';
+import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
 import { getPayment } from './create-payment.ts';
@@ -171,24 +171,7 @@ async function settleAuthorization(
     );
     return payment;
   }
-  const settled = await transitionPayment(context, payment, {
-    to: decision.to,
-    actor: 'provider',
-    patch: decision.patch,
-    error: decision.error,
-    eventTypes: decision.eventTypes,
-    attemptResult: {
-      id: attemptId,
-      status: decision.attemptStatus,
-      provider_reference: decision.reference,
-      error_code: decision.error?.code ?? null,
-      decline_code: decision.error?.decline_code ?? null,
-      tries: call.tries,
-      latency_ms: call.latencyMs,
-      completed: decision.attemptStatus !== 'requires_action',
-      next_query_at: null,
-    },
-  });
+  const settled = await applyAuthorizationDecision(context, payment, attemptId, decision, { actor: 'provider', tries: call.tries, latencyMs: call.latencyMs });
   // Someone else (the worker's status query) settled it first: answer what is stored.
   const current = settled ?? (await findPaymentById(context.db, payment.id));
   if (!current) throw concurrentChange(payment.id, 'confirmed');

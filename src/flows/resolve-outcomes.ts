@@ -9,7 +9,7 @@ import { findPaymentById, findUnresolvedAttempts, updateAttempt } from '../store
 import { findUnresolvedRefunds } from '../store/refunds.ts';
 import type { AttemptRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
-import { decideAuthorization } from './authorization-outcome.ts';
+import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { allDerivedProviderKeys } from './connector-calls.ts';
 import { loadAccount } from './confirm-payment.ts';
 import { settleCapture } from './capture-payment.ts';
@@ -113,23 +113,7 @@ async function settleAuthorizationFromQuery(
     await postpone(context, attempt);
     return false;
   }
-  await transitionPayment(context, payment, {
-    to: decision.to,
-    actor: 'system',
-    reason: 'status_query',
-    patch: decision.patch,
-    error: decision.error,
-    eventTypes: decision.eventTypes,
-    attemptResult: {
-      ...attemptBase(attempt),
-      status: decision.attemptStatus,
-      provider_reference: decision.reference,
-      error_code: decision.error?.code ?? null,
-      decline_code: decision.error?.decline_code ?? null,
-      completed: decision.attemptStatus !== 'requires_action',
-      next_query_at: null,
-    },
-  });
+  await applyAuthorizationDecision(context, payment, attempt.id, decision, { actor: 'system', reason: 'status_query', tries: attempt.tries, latencyMs: attempt.latency_ms });
   return true;
 }
 
