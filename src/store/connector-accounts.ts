@@ -76,3 +76,46 @@ export async function enabledPaymentMethodTypes(db: Db, scope: Scope): Promise<s
     .execute();
   return rows.map((row) => row.connector).sort();
 }
+
+export async function listConnectorAccounts(db: Db, scope: Scope, limit: number): Promise<ConnectorAccountRow[]> {
+  return db
+    .selectFrom('connector_accounts')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export interface ConnectorAccountChange {
+  enabled?: boolean;
+  priority?: number;
+  baseUrl?: string;
+  credentials?: Record<string, string>;
+  now: Date;
+}
+
+/** Changes what was given; credentials are replaced whole and sealed again. */
+export async function updateConnectorAccount(
+  db: Db,
+  scope: Scope,
+  id: string,
+  change: ConnectorAccountChange,
+  credentialsKey: Buffer,
+): Promise<ConnectorAccountRow | undefined> {
+  return db
+    .updateTable('connector_accounts')
+    .set({
+      ...(change.enabled === undefined ? {} : { enabled: change.enabled }),
+      ...(change.priority === undefined ? {} : { priority: change.priority }),
+      ...(change.baseUrl === undefined ? {} : { base_url: change.baseUrl }),
+      ...(change.credentials === undefined ? {} : { credentials_encrypted: seal(JSON.stringify(change.credentials), credentialsKey, id) }),
+      updated_at: change.now,
+    })
+    .where('id', '=', id)
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -2,9 +2,9 @@ import { Type } from 'typebox';
 import { connectorNames } from '../../../connectors/connector.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import { now } from '../../../flows/context.ts';
-import { insertConnectorAccount } from '../../../store/connector-accounts.ts';
+import { findConnectorAccountById, insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from '../../../store/connector-accounts.ts';
 import type { ConnectorAccountRow } from '../../../store/schema.ts';
-import { ConnectorAccount, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
+import { ConnectorAccount, IdParams, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 
 /** The credentials each connector needs; nothing else is accepted, and none is ever returned. */
@@ -58,11 +58,7 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       if (!availableConnectors.has(connector)) {
         throw new PaymentError('parameter_invalid', { param: 'connector', details: { reason: `${connector} is not available in this version` } });
       }
-      const required = requiredCredentials[connector];
-      const missing = required.find((name) => !credentials[name]);
-      if (missing) throw new PaymentError('parameter_missing', { param: `credentials.${missing}` });
-      const unknown = Object.keys(credentials).find((name) => !required.includes(name));
-      if (unknown) throw new PaymentError('parameter_unknown', { param: `credentials.${unknown}` });
+      checkCredentials(connector, credentials);
       const baseUrl = request.body.base_url ?? deps.defaultBaseUrls[connector];
       if (!baseUrl) throw new PaymentError('parameter_missing', { param: 'base_url' });
       const account = await insertConnectorAccount(
@@ -90,16 +86,59 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       schema: { tags: ['Connector accounts'], summary: 'List connector accounts', security: bearerAuth, response: { 200: listOf(ConnectorAccount), ...errorResponses(401) } },
     },
     async (request) => {
-      const scope = scopeOf(request);
-      const rows = await deps.context.db
-        .selectFrom('connector_accounts')
-        .selectAll()
-        .where('merchant_id', '=', scope.merchantId)
-        .where('mode', '=', scope.mode)
-        .orderBy('id', 'desc')
-        .limit(100)
-        .execute();
+      const rows = await listConnectorAccounts(deps.context.db, scopeOf(request), 100);
       return { object: 'list' as const, data: rows.map((row) => presentConnectorAccount(row, deps.context.publicBaseUrl)), has_more: false };
     },
   );
+
+  app.post(
+    '/v1/connector_accounts/:id',
+    {
+      config: { auth: 'secret' },
+      schema: {
+        tags: ['Connector accounts'],
+        summary: 'Update a connector account',
+        description: 'Turns it on or off, changes its priority (higher is tried first) or gateway, or replaces its credentials whole.',
+        security: bearerAuth,
+        params: IdParams,
+        body: requestObject({
+          enabled: Type.Optional(Type.Boolean()),
+          priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+          base_url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 500 })),
+          credentials: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 10_000 }), { maxProperties: 20 })),
+        }),
+        response: { 200: ConnectorAccount, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const scope = scopeOf(request);
+      const missing = () => new PaymentError('resource_missing', { param: 'id', details: { resource: 'connector account', id: request.params.id } });
+      const existing = await findConnectorAccountById(deps.context.db, request.params.id);
+      if (!existing || existing.merchant_id !== scope.merchantId || existing.mode !== scope.mode) throw missing();
+      if (request.body.credentials) checkCredentials(existing.connector as (typeof connectorNames)[number], request.body.credentials);
+      const updated = await updateConnectorAccount(
+        deps.context.db,
+        scope,
+        existing.id,
+        {
+          enabled: request.body.enabled,
+          priority: request.body.priority,
+          baseUrl: request.body.base_url?.replace(/\/+$/, ''),
+          credentials: request.body.credentials,
+          now: now(deps.context),
+        },
+        deps.context.keys.credentials,
+      );
+      if (!updated) throw missing();
+      return presentConnectorAccount(updated, deps.context.publicBaseUrl);
+    },
+  );
+}
+
+function checkCredentials(connector: (typeof connectorNames)[number], credentials: Record<string, string>): void {
+  const required = requiredCredentials[connector];
+  const missing = required.find((name) => !credentials[name]);
+  if (missing) throw new PaymentError('parameter_missing', { param: `credentials.${missing}` });
+  const unknown = Object.keys(credentials).find((name) => !required.includes(name));
+  if (unknown) throw new PaymentError('parameter_unknown', { param: `credentials.${unknown}` });
 }
