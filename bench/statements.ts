@@ -57,7 +57,7 @@ export function expectedStatements(withIdempotencyKeys: boolean): ExpectedStatem
     ...keyed('create', 'idempotency complete', 'completeIdempotencyKey (onSend)'),
     ...keyed('confirm', 'idempotency claim', 'claimIdempotencyKey (preHandler)'),
     { request: 'confirm', kind: 'read payment', source: 'findPayment (getPayment)' },
-    { request: 'confirm', kind: 'read card accounts', source: 'findEnabledAccounts (chooseAccount)' },
+    { request: 'confirm', kind: 'read card accounts', source: 'findEnabledAccounts (rankAccounts)' },
     { request: 'confirm', kind: 'transition + new attempt', source: 'commitTransition → processing' },
     { request: 'confirm', kind: 'transition + attempt result', source: 'commitTransition → succeeded' },
     ...keyed('confirm', 'idempotency complete', 'completeIdempotencyKey (onSend)'),

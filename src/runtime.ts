@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnectorRegistry } from './connectors/registry.ts';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
 import { createIdGenerator } from './domain/ids.ts';
+import { AccountHealthBook } from './domain/routing.ts';
 import { deriveKeys } from './domain/secrets.ts';
 import type { Config } from './config/config.ts';
 import { parseMasterKey } from './config/config.ts';
@@ -78,6 +79,7 @@ export function createFlowContext(options: {
     ids: createIdGenerator(clock, random),
     keys: deriveKeys(options.masterKey),
     connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs }),
+    accountHealth: new AccountHealthBook(),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
   };

@@ -83,39 +83,65 @@ async function confirmWithCard(
   returnUrl: string | null,
 ): Promise<PaymentRecord> {
   checkCardLocally(card, context.clock.nowMs(), payment.id);
-  const account = await chooseAccount(context, payment, 'card');
-  const attemptId = context.ids.newId('att');
-  const processing = await transitionPayment(context, payment, {
-    to: 'processing',
-    actor,
-    patch: {
-      payment_method: { type: 'card', card: toStoredCard(card, context.keys.cardFingerprint) },
-      last_error: null,
-      next_action: null,
-      ...(returnUrl ? { return_url: returnUrl } : {}),
-    },
-    newAttempt: {
-      id: attemptId,
-      operation: 'authorize',
-      connector: 'card',
-      connector_account_id: account.id,
-      payment_method_type: 'card',
-      amount: payment.amount,
-      provider_idempotency_key: attemptId,
-    },
-  });
-  if (!processing) throw concurrentChange(payment.id, 'confirmed');
-  const call = await callProvider(context, attemptId, (idempotencyKey) =>
-    context.connectors.card.authorize(account, {
-      idempotencyKey,
-      amount: payment.amount,
-      currency: payment.currency as Currency,
-      capture: payment.capture_method === 'automatic',
-      card,
-      description: payment.description,
-    }),
-  );
-  return settleAuthorization(context, processing, attemptId, call);
+  const accounts = await rankAccounts(context, payment, 'card');
+  let current = payment;
+  // Fail over to the next account only when the provider said nothing happened; an unknown outcome
+  // must be settled by a status query first, and a decline is the payer's answer wherever it is asked.
+  for (const [index, account] of accounts.entries()) {
+    const attemptId = context.ids.newId('att');
+    const processing = await transitionPayment(context, current, {
+      to: 'processing',
+      actor,
+      reason: index === 0 ? null : 'failover',
+      patch:
+        index === 0
+          ? {
+              payment_method: { type: 'card', card: toStoredCard(card, context.keys.cardFingerprint) },
+              last_error: null,
+              next_action: null,
+              ...(returnUrl ? { return_url: returnUrl } : {}),
+            }
+          : {},
+      newAttempt: {
+        id: attemptId,
+        operation: 'authorize',
+        connector: 'card',
+        connector_account_id: account.id,
+        payment_method_type: 'card',
+        amount: payment.amount,
+        provider_idempotency_key: attemptId,
+      },
+    });
+    if (!processing) throw concurrentChange(payment.id, 'confirmed');
+    context.accountHealth.markCalled(account.id, context.clock.nowMs());
+    const call = await callProvider(context, attemptId, (idempotencyKey) =>
+      context.connectors.card.authorize(account, {
+        idempotencyKey,
+        amount: payment.amount,
+        currency: payment.currency as Currency,
+        capture: payment.capture_method === 'automatic',
+        card,
+        description: payment.description,
+      }),
+    );
+    const healthy = call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable';
+    context.accountHealth.record(account.id, healthy, context.clock.nowMs());
+    if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
+      await updateAttempt(
+        context.db,
+        { ...attemptFailure(attemptId, call), status: 'failed', error_code: call.outcome.code, completed: true, next_query_at: null },
+        now(context),
+      );
+      current = processing;
+      continue;
+    }
+    return settleAuthorization(context, processing, attemptId, call);
+  }
+  throw new PaymentError('connector_unavailable', { paymentId: payment.id });
+}
+
+function attemptFailure(attemptId: string, call: { tries: number; latencyMs: number }) {
+  return { id: attemptId, provider_reference: null, decline_code: null, tries: call.tries, latency_ms: call.latencyMs };
 }
 
 async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: PaymentRecord, otp: string): Promise<PaymentRecord> {
@@ -205,16 +231,23 @@ function attemptState(attempt: AttemptRow, change: { status: AttemptRow['status'
   };
 }
 
-/** The account to send this payment to: the enabled one with the highest priority. */
-export async function chooseAccount(context: FlowContext, payment: PaymentRecord, connector: 'card'): Promise<ConnectorAccount> {
-  const [row] = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
-  if (!row) {
+/**
+ * The accounts to try for this payment, best first: enabled ones, ranked by
+ * priority and recent health, without those whose circuit breaker is open.
+ */
+export async function rankAccounts(context: FlowContext, payment: PaymentRecord, connector: 'card'): Promise<ConnectorAccount[]> {
+  const rows = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
+  if (rows.length === 0) {
     throw new PaymentError('payment_method_unavailable', {
       paymentId: payment.id,
       details: { payment_method_type: connector, available: payment.payment_method_types.filter((t) => t !== connector).join(', ') || '(none)' },
     });
   }
-  return openConnectorAccount(row, context.keys.credentials);
+  const ranked = context.accountHealth.rank(rows, context.clock.nowMs());
+  // Every account's breaker is open: refuse at once rather than wait on providers known to be failing.
+  if (ranked.length === 0) throw new PaymentError('connector_unavailable', { paymentId: payment.id });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ranked.map((account) => openConnectorAccount(byId.get(account.id)!, context.keys.credentials));
 }
 
 export async function loadAccount(context: FlowContext, accountId: string): Promise<ConnectorAccount> {

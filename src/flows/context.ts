@@ -2,6 +2,7 @@
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Clock, RandomSource } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
+import type { AccountHealthBook } from '../domain/routing.ts';
 import type { DerivedKeys } from '../domain/secrets.ts';
 import type { Db } from '../store/database.ts';
 
@@ -12,6 +13,8 @@ export interface FlowContext {
   ids: IdGenerator;
   keys: DerivedKeys;
   connectors: ConnectorRegistry;
+  /** Each provider account's recent health and circuit breaker, for routing. */
+  accountHealth: AccountHealthBook;
   /** Where payers and providers reach this API: checkout links are built on it. */
   publicBaseUrl: string;
   /** Waits between retries; a test can make it instant. */

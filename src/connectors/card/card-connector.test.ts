@@ -407,11 +407,11 @@ describe('lookups and misconfiguration', () => {
     expect(acquirer.stats().authorizations_created).toBe(0);
   });
 
-  it('maps a refused connection to unknown', async () => {
+  it('maps a refused connection to retriable connector_unavailable: the request provably never arrived', async () => {
     const closed = await startCardAcquirer({ apiKeys: [apiKey] });
     await closed.close();
     const outcome = await connector.authorize({ ...account, baseUrl: closed.url }, authorizeRequest('4242424242424242'));
-    expect(outcome).toMatchObject({ kind: 'unknown', detail: expect.stringContaining('ECONNREFUSED') });
+    expect(outcome).toMatchObject({ kind: 'retriable', code: 'connector_unavailable', detail: expect.stringContaining('ECONNREFUSED') });
   });
 });
 

@@ -113,7 +113,21 @@ interface Call {
 }
 
 /** Either the acquirer's status and parsed JSON body, or why we have neither. */
-type Answer = { received: true; status: number; body: unknown } | { received: false; detail: string };
+type Answer = { received: true; status: number; body: unknown } | { received: false; sent: boolean; detail: string };
+
+/**
+ * Connection errors that prove the request never reached the acquirer: the
+ * connection was refused or the host not found. Anything else (a reset, a
+ * timeout) may have come after the acquirer acted.
+ */
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** What an exchange without a readable answer means: nothing happened, or we cannot know. */
+function withoutAnswer(answer: Extract<Answer, { received: false }>): ConnectorFailure {
+  return answer.sent
+    ? { kind: 'unknown', detail: answer.detail }
+    : { kind: 'retriable', code: 'connector_unavailable', detail: answer.detail };
+}
 
 async function sendToAcquirer(account: ConnectorAccount, call: Call, timeoutMs: number): Promise<Answer> {
   const apiKey = account.credentials.api_key;
@@ -137,12 +151,14 @@ async function sendToAcquirer(account: ConnectorAccount, call: Call, timeoutMs: 
     status = response.status;
     text = await response.text();
   } catch (error) {
-    return { received: false, detail: transportFailureDetail(error, timeoutMs) };
+    const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+    const sent = !(typeof cause?.code === 'string' && notSentCodes.has(cause.code));
+    return { received: false, sent, detail: transportFailureDetail(error, timeoutMs) };
   }
   try {
     return { received: true, status, body: JSON.parse(text) as unknown };
   } catch {
-    return { received: false, detail: `acquirer answered ${status} with a body that is not JSON` };
+    return { received: false, sent: true, detail: `acquirer answered ${status} with a body that is not JSON` };
   }
 }
 
@@ -190,7 +206,7 @@ function referenceMismatch(authorization: WireAuthorization, reference: string):
 
 /** The authorization in a 200 answer, or the failure that stands for the answer. */
 function readAuthorization(answer: Answer, mismatch: Mismatch): WireAuthorization | ConnectorFailure {
-  if (!answer.received) return { kind: 'unknown', detail: answer.detail };
+  if (!answer.received) return withoutAnswer(answer);
   if (answer.status !== 200) return failureFromStatus(answer.status, answer.body);
   const authorization = parseAuthorization(answer.body);
   if (authorization === null) return { kind: 'unknown', detail: 'acquirer answered 200 with an unexpected body' };
@@ -225,7 +241,7 @@ interface RefundExpectation {
 
 function refundAnswer(answer: Answer, { notFound, expect }: RefundExpectation): RefundOutcome {
   if (notFound === 'not_found' && isResourceMissing(answer)) return { kind: 'not_found' };
-  if (!answer.received) return { kind: 'unknown', detail: answer.detail };
+  if (!answer.received) return withoutAnswer(answer);
   if (answer.status !== 200) return failureFromStatus(answer.status, answer.body);
   const refund = parseRefund(answer.body);
   if (refund === null) return { kind: 'unknown', detail: 'acquirer answered 200 with an unexpected body' };
