@@ -65,7 +65,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
     },
     requestIdHeader: false,
-    ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.

@@ -55,7 +55,9 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clo
     const key = token ? await authenticate(token) : null;
     if (!key) throw new PaymentError('api_key_invalid');
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');
-    const retryAfterSeconds = options.rateLimiter?.take(key.keyId) ?? 0;
+    // A publishable key is shared by all of a merchant's payers: each payer's address gets its own bucket.
+    const bucket = key.kind === 'publishable' ? `${key.keyId}:${request.ip}` : key.keyId;
+    const retryAfterSeconds = options.rateLimiter?.take(bucket) ?? 0;
     if (retryAfterSeconds > 0) throw new PaymentError('rate_limited', { details: { retry_after_seconds: retryAfterSeconds } });
     request.auth = key;
   });
