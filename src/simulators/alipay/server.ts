@@ -1,0 +1,392 @@
+/**
+ * A simulated Alipay Open Platform: the gateway (`/gateway.do`) speaking the
+ * real protocol (connectors/alipay), a payer page the QR code and the redirect
+ * point at, signed notifications with Alipay's resend schedule, bill
+ * downloads, and fault injection (faults.ts). State is in memory.
+ *
+ *   const alipay = await startAlipaySimulator({ notifyDelayScale: 0.0001 });
+ *   const credentials = alipay.registerMerchant();
+ *   … alipay.payer(orderNumber).pay(); alipay.setFaults({ failNext: 1, failMode: 'timeout' }) …
+ *   await alipay.close();
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { beijingDateTime, requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
+import type { AlipayMethod } from '../../connectors/alipay/wire.ts';
+import { alipayMethods, errorResponseMemberName, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
+import { assert } from '../../domain/assert.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { systemClock } from '../../domain/clock.ts';
+import { formatDecimal } from '../../domain/money.ts';
+import type { AlipayFaults } from './faults.ts';
+import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
+import type { Notifier } from './notifications.ts';
+import { createNotifier } from './notifications.ts';
+import type { AlipayStats, Merchant, MethodContext, MethodResult, SimulatorState, Trade } from './trades.ts';
+import {
+  billDownloadUrl,
+  close,
+  createTrade,
+  invalidArguments,
+  newState,
+  payerPageUrl,
+  precreate,
+  query,
+  refund,
+  refundQuery,
+  settle,
+} from './trades.ts';
+
+export type { AlipayFaults, FailMode } from './faults.ts';
+export type { AlipayStats } from './trades.ts';
+
+export interface AlipaySimulatorOptions {
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** For timestamps, payment times, time_expire and bill days. Resend timers run on real time. */
+  clock?: Clock;
+  /** Multiplies the resend intervals (4m, 10m …); defaults to 1. */
+  notifyDelayScale?: number;
+}
+
+export interface AlipayMerchantCredentials {
+  app_id: string;
+  /** The merchant's app private key (PKCS#8 PEM). */
+  private_key: string;
+  /** The simulator's Alipay public key (SPKI PEM). */
+  alipay_public_key: string;
+  seller_id: string;
+}
+
+export interface SimulatedPayer {
+  /** The payer pays: TRADE_SUCCESS, and the notification is sent. */
+  pay(): void;
+  /** The payer refuses: the trade closes, and a TRADE_CLOSED notification is sent. */
+  decline(): void;
+  /** The payer opens the trade and goes away: it stays WAIT_BUYER_PAY. */
+  leave(): void;
+}
+
+export interface AlipaySimulator {
+  /** `http://host:port`, without a trailing slash; the gateway base for accounts. */
+  url: string;
+  close(): Promise<void>;
+  registerMerchant(): AlipayMerchantCredentials;
+  /** Acts for the payer of an order the merchant created; asserts that it exists. */
+  payer(orderNumber: string): SimulatedPayer;
+  setFaults(faults: Partial<AlipayFaults>): void;
+  stats(): AlipayStats;
+  /** Forgets trades, bills, counters and faults; registered merchants stay. */
+  reset(): void;
+}
+
+/** Above this many requests waiting at once (latency, late answers), Node warns of a listener leak. */
+const concurrentWaitsMax = 10_000;
+const bodyBytesMax = 64 * 1024;
+
+interface Context {
+  state: SimulatorState;
+  faults: AlipayFaults;
+  readonly clock: Clock;
+  readonly alipayPrivateKey: KeyObject;
+  readonly alipayPublicKeyPem: string;
+  readonly notifier: Notifier;
+  baseUrl: string;
+  sleep(ms: number): Promise<void>;
+}
+
+export async function startAlipaySimulator(options: AlipaySimulatorOptions = {}): Promise<AlipaySimulator> {
+  const closing = new AbortController();
+  setMaxListeners(concurrentWaitsMax, closing.signal);
+  const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const forgerKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const faults: AlipayFaults = { ...faultsDefault };
+  let state = newState();
+  const context: Context = {
+    get state() {
+      return state;
+    },
+    set state(next) {
+      state = next;
+    },
+    faults,
+    clock: options.clock ?? systemClock,
+    alipayPrivateKey: alipayKeys.privateKey,
+    alipayPublicKeyPem: alipayKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    notifier: createNotifier({
+      alipayPrivateKey: alipayKeys.privateKey,
+      forgerPrivateKey: forgerKeys.privateKey,
+      delayScale: options.notifyDelayScale ?? 1,
+      faults: () => faults,
+      stats: () => state.stats,
+    }),
+    baseUrl: '',
+    sleep: (ms) => (ms === 0 ? Promise.resolve() : delay(ms, undefined, { signal: closing.signal }).catch(never)),
+  };
+  const app = buildAlipayApp(context);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  assert(address !== null && typeof address === 'object', 'the Alipay simulator listens on a TCP port');
+  context.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  return {
+    url: context.baseUrl,
+    async close() {
+      context.notifier.stop();
+      closing.abort();
+      await app.close();
+    },
+    registerMerchant: () => registerMerchant(context),
+    payer(orderNumber) {
+      const trade = () => {
+        const found = context.state.trades.get(orderNumber);
+        assert(found !== undefined, `no trade ${orderNumber} at the Alipay simulator`);
+        return found;
+      };
+      return {
+        pay: () => payerActs(context, trade(), 'pay'),
+        decline: () => payerActs(context, trade(), 'decline'),
+        leave: () => payerActs(context, trade(), 'leave'),
+      };
+    },
+    setFaults(next) {
+      const parsed = parseFaults(next);
+      assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
+      Object.assign(context.faults, parsed);
+    },
+    stats: () => ({ ...context.state.stats }),
+    reset() {
+      context.state = newState(context.state.merchants);
+      Object.assign(context.faults, faultsDefault);
+    },
+  };
+}
+
+function never(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+function registerMerchant(context: Context): AlipayMerchantCredentials {
+  const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const digits = (count: number): string => Array.from(randomBytes(count), (byte) => byte % 10).join('');
+  const merchant: Merchant = { appId: `2021${digits(12)}`, sellerId: `2088${digits(12)}`, appPublicKey: appKeys.publicKey };
+  context.state.merchants.set(merchant.appId, merchant);
+  return {
+    app_id: merchant.appId,
+    private_key: appKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    alipay_public_key: context.alipayPublicKeyPem,
+    seller_id: merchant.sellerId,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The payer.
+
+type PayerAction = 'pay' | 'decline' | 'leave';
+
+function payerActs(context: Context, trade: Trade, action: PayerAction): boolean {
+  const nowMs = context.clock.nowMs();
+  trade.opened = true;
+  settle(trade, nowMs);
+  if (trade.status !== 'WAIT_BUYER_PAY' || action === 'leave') return false;
+  if (action === 'pay') {
+    trade.status = 'TRADE_SUCCESS';
+    trade.paidAtMs = nowMs;
+  } else {
+    trade.status = 'TRADE_CLOSED';
+  }
+  notifyTrade(context, trade, nowMs);
+  return true;
+}
+
+function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
+  const merchant = context.state.merchants.get(trade.appId);
+  if (trade.notifyUrl === null || merchant === undefined) return;
+  const amount = formatDecimal(trade.totalAmount, 'CNY');
+  const fields: Record<string, string> = {
+    notify_time: beijingDateTime(nowMs),
+    notify_type: 'trade_status_sync',
+    notify_id: randomBytes(16).toString('hex'),
+    charset: 'utf-8',
+    version: '1.0',
+    app_id: trade.appId,
+    seller_id: merchant.sellerId,
+    trade_no: trade.tradeNo,
+    out_trade_no: trade.outTradeNo,
+    trade_status: trade.status,
+    total_amount: amount,
+    subject: trade.subject,
+    gmt_create: beijingDateTime(trade.createdAtMs),
+  };
+  if (trade.paidAtMs !== null) {
+    fields.receipt_amount = amount;
+    fields.buyer_pay_amount = amount;
+    fields.gmt_payment = beijingDateTime(trade.paidAtMs);
+  } else {
+    fields.gmt_close = beijingDateTime(nowMs);
+  }
+  context.notifier.notify(trade.notifyUrl, fields);
+}
+
+// ---------------------------------------------------------------------------
+// The HTTP side.
+
+function buildAlipayApp(context: Context): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: bodyBytesMax });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, formFields(body as string));
+  });
+
+  app.post('/gateway.do', async (request, reply) => {
+    const params = { ...formFields(new URL(request.url, 'http://x').search), ...(request.body as Record<string, string> | undefined) };
+    return answerGateway(context, params, reply);
+  });
+
+  // page.pay: the payer's browser brings the signed request; it opens the trade and goes to the payer page.
+  app.get('/gateway.do', async (request, reply) => {
+    const params = formFields(new URL(request.url, 'http://x').search);
+    const result = checkRequest(context, params);
+    if (!result.ok) return reply.code(400).type('text/plain; charset=utf-8').send(`${result.error.sub_code}: ${result.error.sub_msg}`);
+    if (params.method !== 'alipay.trade.page.pay') return reply.code(400).type('text/plain').send('only alipay.trade.page.pay is a browser request');
+    const trade = createTrade(methodContext(context, result.merchant, result.biz, params), true);
+    if (!('tradeNo' in trade)) return reply.code(400).type('text/plain; charset=utf-8').send(`${trade.sub_code}: ${trade.sub_msg}`);
+    return reply.redirect(payerPageUrl(context.baseUrl, trade.outTradeNo), 302);
+  });
+
+  app.get<{ Params: { orderNumber: string } }>('/pay/:orderNumber', async (request, reply) => {
+    const trade = context.state.trades.get(request.params.orderNumber);
+    if (trade === undefined) return reply.code(404).type('text/plain').send('no such order');
+    trade.opened = true;
+    settle(trade, context.clock.nowMs());
+    return reply.type('text/html; charset=utf-8').send(payerPage(trade));
+  });
+
+  app.post<{ Params: { orderNumber: string; action: string } }>('/pay/:orderNumber/:action', async (request, reply) => {
+    const trade = context.state.trades.get(request.params.orderNumber);
+    const action = request.params.action;
+    if (trade === undefined || (action !== 'pay' && action !== 'decline' && action !== 'leave')) {
+      return reply.code(404).type('text/plain').send('no such order or action');
+    }
+    payerActs(context, trade, action);
+    return reply.type('text/html; charset=utf-8').send(payerPage(trade));
+  });
+
+  app.get<{ Params: { token: string } }>('/bill/:token', async (request, reply) => {
+    const csv = context.state.bills.get(request.params.token.replace(/\.csv$/, ''));
+    if (csv === undefined) return reply.code(404).type('text/plain').send('no such bill');
+    return reply.type('text/csv; charset=utf-8').send(csv);
+  });
+
+  app.post('/_control/faults', async (request, reply) => {
+    const parsed = parseFaults(request.body ?? {});
+    if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
+    Object.assign(context.faults, parsed);
+    return reply.send({ ...context.faults });
+  });
+  app.get('/_control/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+  return app;
+}
+
+function formFields(text: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+const handlers: Record<Exclude<AlipayMethod, 'alipay.trade.page.pay'>, (context: MethodContext) => MethodResult> = {
+  'alipay.trade.precreate': precreate,
+  'alipay.trade.query': query,
+  'alipay.trade.close': close,
+  'alipay.trade.refund': refund,
+  'alipay.trade.fastpay.refund.query': refundQuery,
+  'alipay.data.dataservice.bill.downloadurl.query': billDownloadUrl,
+};
+
+async function answerGateway(context: Context, params: Record<string, string>, reply: FastifyReply): Promise<FastifyReply> {
+  context.state.stats.requests += 1;
+  await context.sleep(context.faults.latencyMs);
+  const failure = takeFailure(context.faults);
+  if (failure?.mode === 'error_500') return reply.code(500).type('text/html').send('<html><body>500 Internal Server Error</body></html>');
+  if (failure?.mode === 'timeout') return never();
+  const method = params.method ?? '';
+  const known = (alipayMethods as readonly string[]).includes(method) && method !== 'alipay.trade.page.pay';
+  const member = known ? responseMemberName(method) : errorResponseMemberName;
+  let result: MethodResult;
+  const checked = checkRequest(context, params);
+  if (failure?.mode === 'error_20000') result = { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' };
+  else if (!checked.ok) result = checked.error;
+  else if (!known) result = invalidArguments(subCodes.invalidMethod, '不存在的方法名');
+  else {
+    const handler = handlers[method as keyof typeof handlers];
+    result = handler(methodContext(context, checked.merchant, checked.biz, params));
+  }
+  if (failure?.mode === 'respond_late') await context.sleep(failure.lateMs);
+  return sendSigned(context, reply, member, result);
+}
+
+/** The merchant and the business parameters of a correctly signed request, or Alipay's error. */
+function checkRequest(
+  context: Context,
+  params: Record<string, string>,
+): { ok: true; merchant: Merchant; biz: Record<string, unknown> } | { ok: false; error: MethodResult } {
+  const refuse = (error: MethodResult) => ({ ok: false as const, error });
+  const merchant = context.state.merchants.get(params.app_id ?? '');
+  if (merchant === undefined) return refuse(invalidArguments(subCodes.invalidAppId, '无效的AppID参数'));
+  if (params.sign_type !== 'RSA2' || !verifyRsa2(requestSigningString(params), params.sign ?? '', merchant.appPublicKey)) {
+    context.state.stats.invalidSignatures += 1;
+    return refuse(invalidArguments(subCodes.invalidSignature, '验签出错'));
+  }
+  let biz: unknown;
+  try {
+    biz = JSON.parse(params.biz_content ?? '');
+  } catch {
+    return refuse(invalidArguments('isv.invalid-parameter', 'biz_content is not JSON'));
+  }
+  if (typeof biz !== 'object' || biz === null || Array.isArray(biz)) {
+    return refuse(invalidArguments('isv.invalid-parameter', 'biz_content is not an object'));
+  }
+  return { ok: true, merchant, biz: biz as Record<string, unknown> };
+}
+
+function methodContext(context: Context, merchant: Merchant, biz: Record<string, unknown>, params: Record<string, string>): MethodContext {
+  return {
+    state: context.state,
+    merchant,
+    biz,
+    notifyUrl: params.notify_url === undefined || params.notify_url === '' ? null : params.notify_url,
+    nowMs: context.clock.nowMs(),
+    baseUrl: context.baseUrl,
+  };
+}
+
+/** `{"<member>":{…},"sign":"…"}`, the signature over the exact text of the member's value. */
+function sendSigned(context: Context, reply: FastifyReply, member: string, result: MethodResult): FastifyReply {
+  const inner = JSON.stringify(result);
+  const sign = signRsa2(inner, context.alipayPrivateKey);
+  return reply.code(200).type('application/json;charset=utf-8').send(`{"${member}":${inner},"sign":"${sign}"}`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+function payerPage(trade: Trade): string {
+  const base = `/pay/${encodeURIComponent(trade.outTradeNo)}`;
+  const button = (action: PayerAction, label: string): string =>
+    `<form method="post" action="${base}/${action}"><button type="submit" name="action" value="${action}">${label}</button></form>`;
+  const open = trade.status === 'WAIT_BUYER_PAY';
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>支付宝 (simulated)</title></head>
+<body>
+<h1>支付宝 · Alipay (simulated)</h1>
+<p>订单 ${escapeHtml(trade.outTradeNo)}: ${escapeHtml(trade.subject)}</p>
+<p>金额 ¥<strong>${formatDecimal(trade.totalAmount, 'CNY')}</strong></p>
+<p>状态 <span id="status">${trade.status}</span></p>
+${open ? `${button('pay', 'Pay 付款')}${button('decline', 'Decline 拒绝')}${button('leave', 'Leave 离开')}` : ''}
+</body></html>`;
+}
