@@ -1,0 +1,591 @@
+/**
+ * A simulated UnionPay online gateway (acp 5.1.0, signMethod 01), speaking
+ * the protocol of connectors/unionpay from the gateway's side, with its own
+ * generated RSA keys, its state in memory, back notifications resent on a
+ * schedule (notifier.ts) and fault injection (faults.ts).
+ *
+ *   const gateway = await startUnionpaySimulator({ notifyDelayScale: 0.001 });
+ *   const credentials = gateway.registerMerchant();
+ *   … the payer opens the connector's redirect URL; gateway.payer(orderId).pay() …
+ *   await gateway.close();
+ *
+ * Routes: `GET|POST /gateway/api/frontTransReq.do` (the payer page),
+ * `POST /gateway/payer/{pay,decline,leave}` (its buttons),
+ * `POST /gateway/api/backTransReq.do` (refund), `POST /gateway/api/queryTrans.do`,
+ * `POST /gateway/api/fileTransfer.do`, and `/_control/{faults,reset,stats}`.
+ * Every API answer is signed with the simulator's key, errors included; only
+ * the injected HTTP 500 is not.
+ *
+ * Where it accepts what the real gateway would not (see the connector's
+ * header): a query by orderId without the original txnTime (a txnTime that
+ * is sent must match), and a refund without backUrl (its result is learnt by
+ * query; no refund notification is sent). A settlement day is the Beijing
+ * calendar day of completion (the real one cuts off at 23:00).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { assert } from '../../domain/assert.ts';
+import type { Clock } from '../../domain/clock.ts';
+import { systemClock } from '../../domain/clock.ts';
+import { signFields, verifyFields } from '../../connectors/unionpay/signature.ts';
+import {
+  commonFields,
+  currencyCodeCny,
+  encodeAnswer,
+  encodeStatement,
+  formatBeijingTime,
+  gatewayPaths,
+  orderIdPattern,
+  parseBeijingTime,
+  parseFen,
+  parseForm,
+  respCodes,
+  txnTypes,
+} from '../../connectors/unionpay/wire.ts';
+import type { StatementRow } from '../../connectors/unionpay/wire.ts';
+import type { InjectedFailure, UnionpayFaults } from './faults.ts';
+import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
+import type { Notifier } from './notifier.ts';
+import { createNotifier } from './notifier.ts';
+import { messagePage, payerPage } from './pages.ts';
+import type { MerchantRecord, OrderRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
+import { isExpired, newState, refundedAmount, scopedKey } from './state.ts';
+
+export type { FailMode, UnionpayFaults } from './faults.ts';
+export type { UnionpaySimulatorStats } from './state.ts';
+export { notificationAttemptsMax, resendGapsMs } from './notifier.ts';
+
+/** Above this many requests waiting at once (latency, late answers), Node warns of a listener leak. */
+const concurrentWaitsMax = 10_000;
+const bodyBytesMax = 64 * 1024;
+
+export interface UnionpaySimulatorOptions {
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** For txnTime checks, payTimeout, queryIds and settlement days. Notification timers are real. */
+  clock?: Clock;
+  /** Multiplies the resend gaps (1 = minutes as documented in notifier.ts). Defaults to 1. */
+  notifyDelayScale?: number;
+}
+
+/** What an account at this gateway needs: the connector's credentials, as named in connector-accounts. */
+export interface UnionpayMerchantCredentials {
+  mer_id: string;
+  cert_id: string;
+  private_key: string;
+  unionpay_public_key: string;
+}
+
+export interface UnionpayPayer {
+  /** Pays the order (as if the payer completed the card form), then sends the back notification. */
+  pay(): { queryId: string };
+  /** The payer's bank refuses: the order fails; no notification (none is sent for failures). */
+  decline(): void;
+  /** The payer closes the page: the order stays payable until its payTimeout, then expires. */
+  leave(): void;
+}
+
+export interface UnionpaySimulator {
+  /** `http://host:port`, without a trailing slash: the connector account's baseUrl. */
+  url: string;
+  /** Ends promptly: cancels notifications and destroys held and late sockets. */
+  close(): Promise<void>;
+  registerMerchant(): UnionpayMerchantCredentials;
+  /** The payer of an order opened through the front form; throws when there is no such order. */
+  payer(orderNumber: string): UnionpayPayer;
+  setFaults(faults: Partial<UnionpayFaults>): void;
+  stats(): UnionpaySimulatorStats;
+  /** Resolves once no notification is scheduled or in flight. */
+  notificationsIdle(): Promise<void>;
+  /** Forgets orders, refunds and counters, cancels notifications and clears the faults; registered merchants stay. */
+  reset(): void;
+}
+
+interface Context {
+  state: SimulatorState;
+  faults: UnionpayFaults;
+  readonly merchants: Map<string, MerchantRecord>;
+  readonly clock: Clock;
+  readonly keys: { privateKeyPem: string; publicKeyPem: string; forgerPrivateKeyPem: string };
+  readonly notifier: Notifier;
+  sleep(ms: number): Promise<void>;
+}
+
+function newKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export async function startUnionpaySimulator(options: UnionpaySimulatorOptions = {}): Promise<UnionpaySimulator> {
+  const closing = new AbortController();
+  setMaxListeners(concurrentWaitsMax, closing.signal);
+  const gatewayKeys = newKeyPair();
+  // The notifier reads the context only when it sends, after the context exists.
+  const notifier = createNotifier({
+    scale: options.notifyDelayScale ?? 1,
+    faults: () => context.faults,
+    stats: () => context.state.stats,
+  });
+  const context: Context = {
+    state: newState(),
+    faults: { ...faultsDefault },
+    merchants: new Map(),
+    clock: options.clock ?? systemClock,
+    keys: { ...gatewayKeys, forgerPrivateKeyPem: newKeyPair().privateKeyPem },
+    notifier,
+    sleep: (ms) => (ms === 0 ? Promise.resolve() : delay(ms, undefined, { signal: closing.signal }).catch(never)),
+  };
+  const app = buildUnionpayApp(context);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  assert(address !== null && typeof address === 'object', 'the UnionPay simulator listens on a TCP port');
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    async close() {
+      notifier.cancelAll();
+      closing.abort();
+      await app.close();
+    },
+    registerMerchant: () => registerMerchant(context),
+    payer: (orderNumber) => payerOf(context, orderNumber),
+    setFaults(faults) {
+      const parsed = parseFaults(faults);
+      assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
+      Object.assign(context.faults, parsed);
+    },
+    stats: () => ({ ...context.state.stats }),
+    notificationsIdle: () => notifier.idle(),
+    reset: () => resetSimulator(context),
+  };
+}
+
+/** Once the server is closing, a waiting request must not go on to answer: close() destroys its socket. */
+function never(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+function resetSimulator(context: Context): void {
+  context.notifier.cancelAll();
+  context.state = newState();
+  context.faults = { ...faultsDefault };
+}
+
+let merchantSequence = 0;
+
+function registerMerchant(context: Context): UnionpayMerchantCredentials {
+  merchantSequence += 1;
+  const merId = `777290058${String(100_000 + merchantSequence).slice(-6)}`;
+  const certId = String(68_759_585_097 + merchantSequence);
+  const keys = newKeyPair();
+  context.merchants.set(merId, { merId, certId, publicKeyPem: keys.publicKeyPem });
+  return { mer_id: merId, cert_id: certId, private_key: keys.privateKeyPem, unionpay_public_key: context.keys.publicKeyPem };
+}
+
+// ---------------------------------------------------------------------------
+// The payer.
+
+function payerOf(context: Context, orderNumber: string): UnionpayPayer {
+  const find = (): OrderRecord => {
+    const matches = [...context.state.orders.values()].filter((order) => order.orderId === orderNumber);
+    assert(matches.length === 1, `the payer needs exactly one order ${orderNumber}, found ${matches.length}`);
+    return matches[0] as OrderRecord;
+  };
+  const payable = (): OrderRecord => {
+    const order = find();
+    assert(order.status === 'pending', `order ${orderNumber} is ${order.status}, not payable`);
+    assert(!isExpired(order, context.clock.nowMs()), `order ${orderNumber} passed its payTimeout`);
+    return order;
+  };
+  return {
+    pay: () => payOrder(context, payable()),
+    decline() {
+      payable().status = 'declined';
+      context.state.stats.declines += 1;
+    },
+    leave() {
+      find().payerLeft = true;
+    },
+  };
+}
+
+function nextQueryId(context: Context, nowMs: number): string {
+  context.state.sequence += 1;
+  return `${formatBeijingTime(nowMs)}${String(context.state.sequence).padStart(7, '0')}`;
+}
+
+function payOrder(context: Context, order: OrderRecord): { queryId: string } {
+  const nowMs = context.clock.nowMs();
+  const queryId = nextQueryId(context, nowMs);
+  order.status = 'paid';
+  order.payment = { queryId, completedAtMs: nowMs, traceNo: String(context.state.sequence % 1_000_000).padStart(6, '0') };
+  context.state.ordersByQueryId.set(queryId, order);
+  context.state.stats.payments += 1;
+  const fields = paymentNotificationFields(order);
+  context.notifier.send(order.backUrl, signFields(fields, context.keys.privateKeyPem), () =>
+    signFields({ ...fields, txnAmt: '1' }, context.keys.forgerPrivateKeyPem),
+  );
+  return { queryId };
+}
+
+/** What UnionPay tells about a paid order, in its notification and in a query. */
+function paymentResultFields(order: OrderRecord): Record<string, string> {
+  assert(order.payment !== null, 'only a paid order has a payment result');
+  const completed = formatBeijingTime(order.payment.completedAtMs);
+  return {
+    queryId: order.payment.queryId,
+    txnAmt: order.amount.toString(),
+    currencyCode: currencyCodeCny,
+    settleAmt: order.amount.toString(),
+    settleCurrencyCode: currencyCodeCny,
+    settleDate: completed.slice(4, 8),
+    traceNo: order.payment.traceNo,
+    traceTime: completed.slice(4, 14),
+  };
+}
+
+function paymentNotificationFields(order: OrderRecord): Record<string, string> {
+  return {
+    ...commonFields,
+    txnType: txnTypes.purchase,
+    txnSubType: '01',
+    bizType: '000201',
+    accessType: '0',
+    merId: order.merId,
+    orderId: order.orderId,
+    txnTime: order.txnTime,
+    ...paymentResultFields(order),
+    respCode: respCodes.success,
+    respMsg: 'Success!',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The app.
+
+function buildUnionpayApp(context: Context): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: bodyBytesMax });
+  // @fastify/formbody is not a dependency: forms arrive as text and are parsed by wire.parseForm.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('not found'));
+
+  app.register(async (api) => {
+    api.addHook('onRequest', async () => {
+      context.state.stats.requests += 1;
+      await context.sleep(context.faults.latencyMs);
+    });
+    api.get(gatewayPaths.front, async (request, reply) => frontTransaction(context, queryFieldsOf(request), reply));
+    api.post(gatewayPaths.front, async (request, reply) => frontTransaction(context, formOf(request), reply));
+  });
+
+  app.register(async (api) => {
+    installFaultGate(api, context);
+    api.post(gatewayPaths.back, async (request, reply) => answer(reply, backTransaction(context, formOf(request))));
+    api.post(gatewayPaths.query, async (request, reply) => answer(reply, queryTransaction(context, formOf(request))));
+    api.post(gatewayPaths.file, async (request, reply) => answer(reply, fileTransfer(context, formOf(request))));
+  });
+
+  app.post('/gateway/payer/:action', async (request, reply) => payerAction(context, request, reply));
+  app.register(async (control) => controlRoutes(control, context), { prefix: '/_control' });
+  return app;
+}
+
+/**
+ * Every back-end API request: counted, slowed by latencyMs, then given the
+ * next injected failure if there is one. respond_late acts after the route
+ * has done its work, in onSend.
+ */
+function installFaultGate(api: FastifyInstance, context: Context): void {
+  const failures = new WeakMap<FastifyRequest, InjectedFailure>();
+  api.addHook('onRequest', async (request, reply) => {
+    context.state.stats.requests += 1;
+    await context.sleep(context.faults.latencyMs);
+    const failure = takeFailure(context.faults);
+    if (failure === null) return;
+    failures.set(request, failure);
+    if (failure.mode === 'error_500') return reply.code(500).type('text/plain').send('simulated fault');
+    if (failure.mode === 'timeout') return never();
+  });
+  api.addHook('onSend', async (request, _reply, payload) => {
+    const failure = failures.get(request);
+    if (failure?.mode === 'respond_late') await context.sleep(failure.lateMs);
+    return payload;
+  });
+}
+
+function controlRoutes(control: FastifyInstance, context: Context): void {
+  control.post('/faults', async (request, reply) => {
+    const body = typeof request.body === 'string' ? parseForm(request.body) : request.body;
+    const parsed = parseFaults(body ?? {});
+    if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
+    Object.assign(context.faults, parsed);
+    return reply.send({ ...context.faults });
+  });
+  control.post('/reset', async (_request, reply) => {
+    resetSimulator(context);
+    return reply.send({});
+  });
+  control.get('/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+}
+
+type Fields = Record<string, string>;
+
+function formOf(request: FastifyRequest): Fields | null {
+  return typeof request.body === 'string' ? parseForm(request.body) : null;
+}
+
+function queryFieldsOf(request: FastifyRequest): Fields | null {
+  const at = request.url.indexOf('?');
+  return at < 0 ? null : parseForm(request.url.slice(at + 1));
+}
+
+/** A signed answer in the gateway's raw `k=v&…` format; blank fields are left out. */
+function answer(reply: FastifyReply, signed: Fields): FastifyReply {
+  return reply.code(200).type('text/plain; charset=UTF-8').send(encodeAnswer(signed));
+}
+
+/** The fields an answer echoes from its request, present and non-blank only. */
+function echo(request: Fields, names: readonly string[]): Fields {
+  const echoed: Fields = {};
+  for (const name of names) {
+    const value = request[name];
+    if (value !== undefined && value !== '' && !value.includes('&')) echoed[name] = value;
+  }
+  return echoed;
+}
+
+const echoedNames = ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'orderId', 'txnTime', 'settleDate', 'fileType'] as const;
+
+function signedAnswer(context: Context, request: Fields, respCode: string, respMsg: string, extra: Fields = {}): Fields {
+  return signFields({ ...commonFields, ...echo(request, echoedNames), respCode, respMsg, ...extra }, context.keys.privateKeyPem);
+}
+
+/** The merchant of a request whose signature and certId check out; or the refusal to answer with. */
+function authenticate(context: Context, request: Fields): MerchantRecord | { respCode: string; respMsg: string } {
+  if (request.version !== commonFields.version || request.signMethod !== commonFields.signMethod) {
+    return { respCode: respCodes.formatError, respMsg: 'version must be 5.1.0 and signMethod 01' };
+  }
+  const merchant = context.merchants.get(request.merId ?? '');
+  if (merchant === undefined) return { respCode: respCodes.merchantInvalid, respMsg: 'unknown merId' };
+  if (request.certId !== merchant.certId || !verifyFields(request, merchant.publicKeyPem)) {
+    return { respCode: respCodes.signatureInvalid, respMsg: 'signature verification failed' };
+  }
+  return merchant;
+}
+
+// ---------------------------------------------------------------------------
+// frontTransReq.do: the payer page.
+
+async function frontTransaction(context: Context, request: Fields | null, reply: FastifyReply): Promise<FastifyReply> {
+  const refuse = (code: string, message: string): FastifyReply =>
+    reply.code(400).type('text/html; charset=UTF-8').send(messagePage(`UnionPay error ${code}`, message));
+  if (request === null) return refuse(respCodes.formatError, 'the form is missing or repeats a field');
+  const merchant = authenticate(context, request);
+  if ('respCode' in merchant) return refuse(merchant.respCode, merchant.respMsg);
+  const problem = frontFormProblem(request);
+  if (problem !== null) return refuse(respCodes.formatError, problem);
+  const nowMs = context.clock.nowMs();
+  const payTimeoutMs = request.payTimeout === undefined ? null : parseBeijingTime(request.payTimeout);
+  if (payTimeoutMs !== null && nowMs >= payTimeoutMs) return refuse(respCodes.failed, 'the payment time (payTimeout) has passed');
+  const key = scopedKey(merchant.merId, request.orderId as string);
+  const existing = context.state.orders.get(key);
+  const amount = parseFen(request.txnAmt) as bigint;
+  if (existing !== undefined) {
+    if (context.state.refunds.has(key) || existing.txnTime !== request.txnTime || existing.amount !== amount) {
+      return refuse(respCodes.duplicate, 'this orderId was used for another transaction');
+    }
+    if (existing.status !== 'pending' || isExpired(existing, nowMs)) return refuse(respCodes.duplicate, `this order is ${existing.status}`);
+    return reply.code(200).type('text/html; charset=UTF-8').send(payerPage(existing));
+  }
+  if (context.state.refunds.has(key)) return refuse(respCodes.duplicate, 'this orderId was used for another transaction');
+  const order: OrderRecord = {
+    merId: merchant.merId,
+    orderId: request.orderId as string,
+    txnTime: request.txnTime as string,
+    amount,
+    channelType: request.channelType as string,
+    frontUrl: request.frontUrl as string,
+    backUrl: request.backUrl as string,
+    payTimeoutMs,
+    status: 'pending',
+    payerLeft: false,
+    payment: null,
+    refunds: [],
+  };
+  context.state.orders.set(key, order);
+  context.state.stats.orders_opened += 1;
+  return reply.code(200).type('text/html; charset=UTF-8').send(payerPage(order));
+}
+
+function isHttpUrl(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a purchase form, or null. */
+function frontFormProblem(request: Fields): string | null {
+  const expected: Fields = { encoding: 'UTF-8', txnType: txnTypes.purchase, txnSubType: '01', bizType: '000201', accessType: '0', currencyCode: currencyCodeCny };
+  for (const [name, value] of Object.entries(expected)) {
+    if (request[name] !== value) return `${name} must be ${value}`;
+  }
+  if (request.channelType !== '07' && request.channelType !== '08') return 'channelType must be 07 or 08';
+  if (!orderIdPattern.test(request.orderId ?? '')) return 'orderId must be 8 to 40 letters and digits';
+  if (parseBeijingTime(request.txnTime ?? '') === null) return 'txnTime must be YYYYMMDDhhmmss';
+  if (parseFen(request.txnAmt) === null) return 'txnAmt must be a positive number of fen';
+  if (request.payTimeout !== undefined && parseBeijingTime(request.payTimeout) === null) return 'payTimeout must be YYYYMMDDhhmmss';
+  if (!isHttpUrl(request.backUrl)) return 'backUrl must be an http(s) URL';
+  if (!isHttpUrl(request.frontUrl)) return 'frontUrl must be an http(s) URL';
+  return null;
+}
+
+async function payerAction(context: Context, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const action = (request.params as { action: string }).action;
+  const form = formOf(request);
+  const order = form === null ? undefined : context.state.orders.get(scopedKey(form.merId ?? '', form.orderId ?? ''));
+  const html = (status: number, title: string, message: string, link: string | null = null): FastifyReply =>
+    reply.code(status).type('text/html; charset=UTF-8').send(messagePage(title, message, link));
+  if (order === undefined || !['pay', 'decline', 'leave'].includes(action)) return html(404, 'Not found', 'no such order or action');
+  if (action !== 'leave' && (order.status !== 'pending' || isExpired(order, context.clock.nowMs()))) {
+    return html(409, 'Not payable', `this order is ${isExpired(order, context.clock.nowMs()) ? 'expired' : order.status}`);
+  }
+  const payer = payerOf(context, order.orderId);
+  if (action === 'pay') {
+    payer.pay();
+    return html(200, 'Payment succeeded', 'Payment succeeded', order.frontUrl);
+  }
+  if (action === 'decline') {
+    payer.decline();
+    return html(200, 'Payment failed', 'Your bank declined the payment', order.frontUrl);
+  }
+  payer.leave();
+  return html(200, 'You left', 'You left the payment page', order.frontUrl);
+}
+
+// ---------------------------------------------------------------------------
+// backTransReq.do: refunds.
+
+function backTransaction(context: Context, request: Fields | null): Fields {
+  if (request === null) return signedAnswer(context, {}, respCodes.formatError, 'the form is missing or repeats a field');
+  const merchant = authenticate(context, request);
+  if ('respCode' in merchant) return signedAnswer(context, request, merchant.respCode, merchant.respMsg);
+  const refuse = (code: string, message: string): Fields => signedAnswer(context, request, code, message);
+  if (request.txnType !== txnTypes.refund || request.txnSubType !== '00') return refuse(respCodes.formatError, 'only refunds (txnType 04, txnSubType 00) are simulated');
+  if (!orderIdPattern.test(request.orderId ?? '')) return refuse(respCodes.formatError, 'orderId must be 8 to 40 letters and digits');
+  const txnTimeMs = parseBeijingTime(request.txnTime ?? '');
+  const amount = parseFen(request.txnAmt);
+  if (txnTimeMs === null || amount === null || request.currencyCode !== currencyCodeCny || !request.origQryId) {
+    return refuse(respCodes.fieldMissing, 'txnTime, txnAmt, currencyCode 156 and origQryId are required');
+  }
+  const key = scopedKey(merchant.merId, request.orderId as string);
+  if (context.state.orders.has(key) || context.state.refunds.has(key)) return refuse(respCodes.duplicate, 'duplicate orderId');
+  const original = context.state.ordersByQueryId.get(request.origQryId);
+  if (original === undefined || original.merId !== merchant.merId || original.status !== 'paid') {
+    return refuse(respCodes.originalInvalid, 'original transaction not found or not paid');
+  }
+  if (amount > original.amount - refundedAmount(original)) return refuse(respCodes.amountOverLimit, 'refund exceeds what remains refundable');
+  const nowMs = context.clock.nowMs();
+  const refund = {
+    merId: merchant.merId,
+    orderId: request.orderId as string,
+    txnTime: request.txnTime as string,
+    amount,
+    queryId: nextQueryId(context, nowMs),
+    origOrderId: original.orderId,
+    origQryId: request.origQryId,
+    completedAtMs: nowMs,
+  };
+  original.refunds.push(refund);
+  context.state.refunds.set(key, refund);
+  context.state.stats.refunds += 1;
+  return signedAnswer(context, request, respCodes.success, 'Success!', { queryId: refund.queryId, txnAmt: amount.toString(), origQryId: refund.origQryId });
+}
+
+// ---------------------------------------------------------------------------
+// queryTrans.do.
+
+function queryTransaction(context: Context, request: Fields | null): Fields {
+  if (request === null) return signedAnswer(context, {}, respCodes.formatError, 'the form is missing or repeats a field');
+  const merchant = authenticate(context, request);
+  if ('respCode' in merchant) return signedAnswer(context, request, merchant.respCode, merchant.respMsg);
+  if (request.txnType !== txnTypes.query || !orderIdPattern.test(request.orderId ?? '')) {
+    return signedAnswer(context, request, respCodes.formatError, 'txnType 00 and orderId are required');
+  }
+  context.state.stats.queries += 1;
+  const key = scopedKey(merchant.merId, request.orderId as string);
+  const notFound = (): Fields => signedAnswer(context, request, respCodes.notFound, 'no such transaction');
+  // The real gateway needs the original's txnTime; we accept its absence (see the header), not a wrong one.
+  const txnTimeMatches = (txnTime: string): boolean => request.txnTime === undefined || request.txnTime === txnTime;
+
+  const refund = context.state.refunds.get(key);
+  if (refund !== undefined) {
+    if (!txnTimeMatches(refund.txnTime)) return notFound();
+    return signedAnswer(context, request, respCodes.success, 'Success!', {
+      origRespCode: respCodes.success,
+      origRespMsg: 'Success!',
+      queryId: refund.queryId,
+      txnAmt: refund.amount.toString(),
+      currencyCode: currencyCodeCny,
+      origQryId: refund.origQryId,
+      settleDate: formatBeijingTime(refund.completedAtMs).slice(4, 8),
+    });
+  }
+  const order = context.state.orders.get(key);
+  if (order === undefined || !txnTimeMatches(order.txnTime) || isExpired(order, context.clock.nowMs())) return notFound();
+  switch (order.status) {
+    case 'paid':
+      return signedAnswer(context, request, respCodes.success, 'Success!', { origRespCode: respCodes.success, origRespMsg: 'Success!', ...paymentResultFields(order) });
+    case 'pending':
+      return signedAnswer(context, request, respCodes.success, 'Success!', { origRespCode: respCodes.accepted, origRespMsg: 'awaiting the payer' });
+    case 'declined':
+      return signedAnswer(context, request, respCodes.success, 'Success!', { origRespCode: '60', origRespMsg: 'declined by the issuer' });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// fileTransfer.do: the statement of a settlement day.
+
+function fileTransfer(context: Context, request: Fields | null): Fields {
+  if (request === null) return signedAnswer(context, {}, respCodes.formatError, 'the form is missing or repeats a field');
+  const merchant = authenticate(context, request);
+  if ('respCode' in merchant) return signedAnswer(context, request, merchant.respCode, merchant.respMsg);
+  const settleDate = request.settleDate ?? '';
+  if (request.txnType !== txnTypes.fileTransfer || request.fileType !== '00' || !/^\d{4}$/.test(settleDate)) {
+    return signedAnswer(context, request, respCodes.formatError, 'txnType 76, fileType 00 and settleDate MMDD are required');
+  }
+  context.state.stats.statements += 1;
+  // settleDate has no year: the latest such day that is not in the future.
+  const today = formatBeijingTime(context.clock.nowMs()).slice(0, 8);
+  const year = Number(today.slice(0, 4));
+  const day = `${year}${settleDate}` <= today ? `${year}${settleDate}` : `${year - 1}${settleDate}`;
+  if (day === today) return signedAnswer(context, request, respCodes.fileNotReady, 'the file of a day is ready once the day is over');
+  const dayOf = (ms: number): string => formatBeijingTime(ms).slice(0, 8);
+  const rows: StatementRow[] = [];
+  for (const order of context.state.orders.values()) {
+    if (order.merId !== merchant.merId || order.payment === null) continue;
+    const { queryId, completedAtMs } = order.payment;
+    if (dayOf(completedAtMs) === day) rows.push({ txnType: '01', orderId: order.orderId, queryId, origOrderId: '', amount: order.amount, occurredAtMs: completedAtMs });
+  }
+  for (const refund of context.state.refunds.values()) {
+    if (refund.merId !== merchant.merId || dayOf(refund.completedAtMs) !== day) continue;
+    rows.push({ txnType: '04', orderId: refund.orderId, queryId: refund.queryId, origOrderId: refund.origOrderId, amount: refund.amount, occurredAtMs: refund.completedAtMs });
+  }
+  rows.sort((a, b) => a.occurredAtMs - b.occurredAtMs || a.queryId.localeCompare(b.queryId));
+  return signedAnswer(context, request, respCodes.success, 'Success!', {
+    fileName: `INN${settleDate}_${merchant.merId}.txt`,
+    fileContent: encodeStatement(merchant.merId, settleDate, rows),
+  });
+}
