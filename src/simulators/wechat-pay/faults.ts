@@ -1,0 +1,94 @@
+/**
+ * Fault injection for the simulated WeChat Pay: ways to make its API slow or
+ * failing, and its notifications lost, repeated, out of order, forged or
+ * stale, so tests and demos can show what Paypilot does when they are.
+ */
+import { assert } from '../../domain/assert.ts';
+import { limits } from '../../domain/limits.ts';
+
+export const failModes = [
+  /** Answer 500 SYSTEM_ERROR without doing the work. */
+  'error_500',
+  /** Do nothing and never answer; the socket is held until the server closes. */
+  'timeout',
+  /** Do the work, then answer only after lateMs: the dangerous case. */
+  'respond_late',
+] as const;
+export type FailMode = (typeof failModes)[number];
+
+export interface WechatPayFaults {
+  /** Added to every /v3 request before it is handled. */
+  latencyMs: number;
+  /** How many of the next /v3 requests fail, each as failMode says. */
+  failNext: number;
+  failMode: FailMode;
+  /** How late a respond_late answer comes. */
+  lateMs: number;
+  /** Every notification attempt is lost on the way (and so, unacknowledged, is resent on schedule). */
+  dropNotifications: boolean;
+  /** Every notification attempt is sent twice, with the same id and body. */
+  duplicateNotifications: boolean;
+  /** Notifications are held and sent newest first (in pairs, or alone after a short hold). */
+  reorder: boolean;
+  /** Notifications are signed with a key that is not the platform's (same serial). */
+  forgeNotifications: boolean;
+  /** Notifications are signed with a timestamp 10 minutes old. */
+  staleTimestamps: boolean;
+}
+
+export const faultsDefault: Readonly<WechatPayFaults> = {
+  latencyMs: 0,
+  failNext: 0,
+  failMode: 'error_500',
+  // Later than the connector waits by default, so a late answer is by default
+  // one the connector never sees.
+  lateMs: limits.connectorTimeoutMs + 2_000,
+  dropNotifications: false,
+  duplicateNotifications: false,
+  reorder: false,
+  forgeNotifications: false,
+  staleTimestamps: false,
+};
+
+const numberLimits = { latencyMs: 60_000, failNext: 10_000, lateMs: 120_000 } as const;
+const flagNames = ['dropNotifications', 'duplicateNotifications', 'reorder', 'forgeNotifications', 'staleTimestamps'] as const;
+type FlagName = (typeof flagNames)[number];
+
+assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');
+assert(faultsDefault.lateMs <= numberLimits.lateMs, 'the default late answer is within its limit');
+
+/** Reads a partial faults object (from JSON); returns an error message when it is not one. */
+export function parseFaults(value: unknown): Partial<WechatPayFaults> | { error: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'faults must be an object' };
+  const faults: Partial<WechatPayFaults> = {};
+  for (const [name, field] of Object.entries(value)) {
+    if (name === 'failMode') {
+      if (!(failModes as readonly unknown[]).includes(field)) return { error: `failMode must be one of ${failModes.join(', ')}` };
+      faults.failMode = field as FailMode;
+    } else if ((flagNames as readonly string[]).includes(name)) {
+      if (typeof field !== 'boolean') return { error: `${name} must be true or false` };
+      faults[name as FlagName] = field;
+    } else if (Object.hasOwn(numberLimits, name)) {
+      const max = numberLimits[name as keyof typeof numberLimits];
+      if (!Number.isSafeInteger(field) || (field as number) < 0 || (field as number) > max) {
+        return { error: `${name} must be an integer from 0 to ${max}` };
+      }
+      faults[name as keyof typeof numberLimits] = field as number;
+    } else {
+      return { error: `unknown fault ${name}` };
+    }
+  }
+  return faults;
+}
+
+export interface InjectedFailure {
+  mode: FailMode;
+  lateMs: number;
+}
+
+/** Takes the failure the next request gets, if any, counting it down. */
+export function takeFailure(faults: WechatPayFaults): InjectedFailure | null {
+  if (faults.failNext === 0) return null;
+  faults.failNext -= 1;
+  return { mode: faults.failMode, lateMs: faults.lateMs };
+}

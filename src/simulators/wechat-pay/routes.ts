@@ -1,0 +1,355 @@
+/**
+ * The simulated WeChat Pay's /v3 API: the gate every request passes (count,
+ * verify the merchant's signature, latency, injected failures), every answer
+ * signed with the platform key, and the routes for orders, refunds and the
+ * trade bill. Errors use WeChat's format, `{"code":"PARAM_ERROR","message":…}`.
+ */
+import { createHash, verify } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { assert } from '../../domain/assert.ts';
+import { parseAuthorizationHeader, requestSigningMessage, signatureWindowMs, wechatpayHeaders } from '../../connectors/wechat-pay/signing.ts';
+import type { WireRefundNotice, WireTransaction } from '../../connectors/wechat-pay/wire.ts';
+import { beijingRfc3339, isObject } from '../../connectors/wechat-pay/wire.ts';
+import { tradeBill } from './bill.ts';
+import type { InjectedFailure } from './faults.ts';
+import { takeFailure } from './faults.ts';
+import type { Notifier } from './notifier.ts';
+import type { Merchant, Order, Refund, SimulatorContext, SimulatorState } from './state.ts';
+import { orderKey, randomDigits, randomHex } from './state.ts';
+
+/** Bill files kept for download at once; the oldest goes first. */
+const billsKeptMax = 100;
+const outTradeNoPattern = /^[A-Za-z0-9_|*-]{6,32}$/;
+const outRefundNoPattern = /^[A-Za-z0-9_|*@-]{1,64}$/;
+
+class WechatError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+function fail(status: number, code: string, message: string): never {
+  throw new WechatError(status, code, message);
+}
+
+export function apiRoutes(v3: FastifyInstance, context: SimulatorContext, notifier: Notifier): void {
+  const rawBodies = new WeakMap<FastifyRequest, string>();
+  const merchants = new WeakMap<FastifyRequest, Merchant>();
+  const failures = new WeakMap<FastifyRequest, InjectedFailure>();
+  const merchantOf = (request: FastifyRequest): Merchant => {
+    const merchant = merchants.get(request);
+    assert(merchant !== undefined, 'a /v3 route ran before the gate');
+    return merchant;
+  };
+
+  v3.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    rawBodies.set(request, text);
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(new WechatError(400, 'PARAM_ERROR', '请求体不是合法的JSON'), undefined);
+    }
+  });
+
+  v3.setErrorHandler((error: FastifyError | WechatError, _request, reply) => {
+    if (error instanceof WechatError) return reply.code(error.status).send({ code: error.code, message: error.message });
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ code: 'PARAM_ERROR', message: error.message });
+    return reply.code(500).send({ code: 'SYSTEM_ERROR', message: '系统错误' });
+  });
+  v3.setNotFoundHandler((_request, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: '请求的资源不存在' }));
+
+  v3.addHook('onRequest', async () => {
+    context.state.stats.requests += 1;
+  });
+
+  v3.addHook('preHandler', async (request, reply) => {
+    const merchant = authenticate(context, request, rawBodies.get(request) ?? '');
+    if (merchant === null) {
+      context.state.stats.signatureFailures += 1;
+      return reply.code(401).send({ code: 'SIGN_ERROR', message: '签名错误' });
+    }
+    merchants.set(request, merchant);
+    await context.sleep(context.faults.latencyMs);
+    const failure = takeFailure(context.faults);
+    if (failure === null) return;
+    failures.set(request, failure);
+    if (failure.mode === 'error_500') return reply.code(500).send({ code: 'SYSTEM_ERROR', message: '系统错误 (simulated fault)' });
+    if (failure.mode === 'timeout') return new Promise<never>(() => {});
+  });
+
+  // Every answer is signed, errors included, so a merchant may act on them.
+  v3.addHook('onSend', async (request, reply, payload) => {
+    const failure = failures.get(request);
+    if (failure?.mode === 'respond_late') await context.sleep(failure.lateMs);
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : '';
+    const headers = wechatpayHeaders({
+      body,
+      timestamp: String(Math.floor(context.clock.nowMs() / 1000)),
+      nonce: randomHex(context, 16),
+      privateKey: context.platform.privateKey,
+      serial: context.platform.serial,
+    });
+    reply.headers({ ...headers, 'Request-ID': randomHex(context, 16) });
+    return payload;
+  });
+
+  v3.post('/pay/transactions/native', async (request, reply) => reply.send(createOrder(context, merchantOf(request), request.body, 'NATIVE')));
+  v3.post('/pay/transactions/h5', async (request, reply) => reply.send(createOrder(context, merchantOf(request), request.body, 'MWEB')));
+
+  v3.get<{ Params: { no: string }; Querystring: { mchid?: string } }>('/pay/transactions/out-trade-no/:no', async (request, reply) => {
+    const merchant = merchantOf(request);
+    if (request.query.mchid !== merchant.mchid) fail(400, 'PARAM_ERROR', 'mchid与签名商户号不一致');
+    return reply.send(transactionJson(context, existingOrder(context, merchant, request.params.no)));
+  });
+
+  v3.post<{ Params: { no: string } }>('/pay/transactions/out-trade-no/:no/close', async (request, reply) => {
+    const merchant = merchantOf(request);
+    if (!isObject(request.body) || request.body.mchid !== merchant.mchid) fail(400, 'PARAM_ERROR', 'mchid与签名商户号不一致');
+    const order = existingOrder(context, merchant, request.params.no);
+    if (order.tradeState === 'SUCCESS' || order.tradeState === 'REFUND') fail(400, 'ORDERPAID', '订单已支付');
+    order.tradeState = 'CLOSED';
+    order.tradeStateDesc = '订单已关闭';
+    return reply.code(204).send();
+  });
+
+  v3.post('/refund/domestic/refunds', async (request, reply) => reply.send(createRefund(context, notifier, merchantOf(request), request.body)));
+
+  v3.get<{ Params: { no: string } }>('/refund/domestic/refunds/:no', async (request, reply) => {
+    const refund = context.state.refunds.get(orderKey(merchantOf(request).mchid, request.params.no));
+    if (refund === undefined) fail(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+    return reply.send(refundJson(context.state, refund));
+  });
+
+  v3.get<{ Querystring: { bill_date?: string; bill_type?: string } }>('/bill/tradebill', async (request, reply) => {
+    const { bill_date: date, bill_type: type = 'ALL' } = request.query;
+    if (date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(400, 'PARAM_ERROR', 'bill_date格式错误');
+    if (type !== 'ALL') fail(400, 'PARAM_ERROR', '模拟器仅支持bill_type=ALL');
+    const text = tradeBill(context.state, merchantOf(request).mchid, date);
+    if (text === null) fail(400, 'NO_STATEMENT_EXIST', '账单文件不存在');
+    const token = randomHex(context, 16);
+    const bills = context.state.bills;
+    bills.set(token, text);
+    if (bills.size > billsKeptMax) bills.delete(bills.keys().next().value as string);
+    const hash = createHash('sha1').update(text, 'utf8').digest('hex');
+    return reply.send({ hash_type: 'SHA1', hash_value: hash, download_url: `${context.url}/v3/billdownload/file?token=${token}` });
+  });
+
+  v3.get<{ Querystring: { token?: string } }>('/billdownload/file', async (request, reply) => {
+    const text = context.state.bills.get(request.query.token ?? '');
+    if (text === undefined) fail(404, 'RESOURCE_NOT_EXISTS', '账单文件不存在');
+    return reply.type('text/plain; charset=utf-8').send(text);
+  });
+}
+
+/** The merchant whose key signed the request; null when the signature, serial or timestamp does not hold. */
+function authenticate(context: SimulatorContext, request: FastifyRequest, rawBody: string): Merchant | null {
+  const fields = parseAuthorizationHeader(request.headers.authorization);
+  if (fields === null) return null;
+  const merchant = context.merchants.get(fields.mchid);
+  if (merchant === undefined || merchant.serialNo !== fields.serial_no || !/^\d{1,12}$/.test(fields.timestamp)) return null;
+  if (Math.abs(context.clock.nowMs() - Number(fields.timestamp) * 1000) >= signatureWindowMs) return null;
+  const message = requestSigningMessage({
+    method: request.method,
+    pathWithQuery: request.url,
+    timestamp: fields.timestamp,
+    nonce: fields.nonce_str,
+    body: request.method === 'GET' ? '' : rawBody,
+  });
+  try {
+    return verify('sha256', Buffer.from(message, 'utf8'), merchant.publicKey, Buffer.from(fields.signature, 'base64')) ? merchant : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Orders.
+
+export function findOrderByNumber(state: SimulatorState, orderNumber: string): Order[] {
+  return [...state.orders.values()].filter((order) => order.outTradeNo === orderNumber);
+}
+
+/** An unpaid order past its time_expire is closed, as WeChat closes it. */
+function refresh(context: SimulatorContext, order: Order): Order {
+  if ((order.tradeState === 'NOTPAY' || order.tradeState === 'USERPAYING') && context.clock.nowMs() > order.timeExpireMs) {
+    order.tradeState = 'CLOSED';
+    order.tradeStateDesc = '订单已关闭';
+  }
+  return order;
+}
+
+function existingOrder(context: SimulatorContext, merchant: Merchant, outTradeNo: string): Order {
+  const order = context.state.orders.get(orderKey(merchant.mchid, outTradeNo));
+  if (order === undefined) fail(404, 'ORDER_NOT_EXIST', '订单不存在');
+  return refresh(context, order);
+}
+
+function positiveFen(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function createOrder(context: SimulatorContext, merchant: Merchant, body: unknown, tradeType: Order['tradeType']): object {
+  if (!isObject(body)) fail(400, 'PARAM_ERROR', '请求体缺失');
+  const { appid, mchid, description, out_trade_no, time_expire, notify_url, amount, scene_info } = body;
+  if (mchid !== merchant.mchid) fail(400, 'PARAM_ERROR', 'mchid与签名商户号不一致');
+  if (appid !== merchant.appid) fail(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+  if (typeof description !== 'string' || description === '' || Buffer.byteLength(description) > 127) fail(400, 'PARAM_ERROR', 'description格式错误');
+  if (typeof out_trade_no !== 'string' || !outTradeNoPattern.test(out_trade_no)) fail(400, 'PARAM_ERROR', 'out_trade_no格式错误');
+  if (typeof notify_url !== 'string' || !/^https?:\/\//.test(notify_url)) fail(400, 'PARAM_ERROR', 'notify_url格式错误');
+  const timeExpireMs = typeof time_expire === 'string' ? Date.parse(time_expire) : Number.NaN;
+  if (Number.isNaN(timeExpireMs) || !/[+-]\d{2}:\d{2}$/.test(time_expire as string)) fail(400, 'PARAM_ERROR', 'time_expire格式错误');
+  if (!isObject(amount) || !positiveFen(amount.total) || amount.currency !== 'CNY') fail(400, 'PARAM_ERROR', 'amount格式错误');
+  if (tradeType === 'MWEB' && !(isObject(scene_info) && typeof scene_info.payer_client_ip === 'string')) {
+    fail(400, 'PARAM_ERROR', '缺少参数scene_info.payer_client_ip');
+  }
+  const key = orderKey(merchant.mchid, out_trade_no);
+  const existing = context.state.orders.get(key);
+  if (existing !== undefined) {
+    // The same order again (a retry) gets the same answer; another order under this number is refused.
+    if (existing.tradeState === 'SUCCESS' || existing.tradeState === 'REFUND') fail(400, 'ORDERPAID', '该订单已支付');
+    if (existing.totalFen !== amount.total || existing.description !== description || existing.tradeType !== tradeType) {
+      fail(400, 'INVALID_REQUEST', '商户订单号重复');
+    }
+    return payerLink(context, existing);
+  }
+  const order: Order = {
+    mchid: merchant.mchid, appid: merchant.appid, outTradeNo: out_trade_no, description, totalFen: amount.total,
+    notifyUrl: notify_url, timeExpireMs, tradeType, tradeState: 'NOTPAY', tradeStateDesc: '订单未支付',
+    transactionId: null, payerOpenid: null, successMs: null, createdMs: context.clock.nowMs(),
+  };
+  context.state.orders.set(key, order);
+  context.state.stats.ordersCreated += 1;
+  return payerLink(context, order);
+}
+
+function payerLink(context: SimulatorContext, order: Order): object {
+  const url = `${context.url}/pay/${encodeURIComponent(order.outTradeNo)}?mchid=${order.mchid}`;
+  return order.tradeType === 'NATIVE' ? { code_url: url } : { h5_url: url };
+}
+
+function transactionJson(context: SimulatorContext, order: Order): WireTransaction & Record<string, unknown> {
+  const paid = order.successMs !== null;
+  return {
+    appid: order.appid,
+    mchid: order.mchid,
+    out_trade_no: order.outTradeNo,
+    ...(paid ? { transaction_id: order.transactionId ?? '', success_time: beijingRfc3339(order.successMs ?? 0), bank_type: 'OTHERS' } : {}),
+    trade_type: order.tradeType,
+    trade_state: refresh(context, order).tradeState,
+    trade_state_desc: order.tradeStateDesc,
+    attach: '',
+    ...(order.payerOpenid === null ? {} : { payer: { openid: order.payerOpenid } }),
+    amount: { total: order.totalFen, ...(paid ? { payer_total: order.totalFen } : {}), currency: 'CNY', payer_currency: 'CNY' },
+  };
+}
+
+/** The payer pays: null when done, or why it cannot be. */
+export function payOrder(context: SimulatorContext, notifier: Notifier, order: Order): string | null {
+  refresh(context, order);
+  if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'USERPAYING') return `order is ${order.tradeState}, not payable`;
+  order.tradeState = 'SUCCESS';
+  order.tradeStateDesc = '支付成功';
+  order.transactionId = `42000${randomDigits(context, 23)}`;
+  order.payerOpenid = `o${randomHex(context, 14)}`;
+  order.successMs = context.clock.nowMs();
+  const merchant = context.merchants.get(order.mchid);
+  assert(merchant !== undefined, 'an order belongs to a registered merchant');
+  notifier.notify(merchant, order.notifyUrl, {
+    type: 'TRANSACTION.SUCCESS', originalType: 'transaction', summary: '支付成功', resource: transactionJson(context, order),
+  });
+  return null;
+}
+
+/** The payer's payment fails: null when done, or why it cannot be. */
+export function failOrder(context: SimulatorContext, order: Order): string | null {
+  refresh(context, order);
+  if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'USERPAYING') return `order is ${order.tradeState}, cannot fail`;
+  order.tradeState = 'PAYERROR';
+  order.tradeStateDesc = '支付失败，请重新下单支付';
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Refunds.
+
+/** A refund as WeChat answers it: the fields the connector reads (WireRefund), and the rest of WeChat's. */
+function refundJson(state: SimulatorState, refund: Refund): Record<string, unknown> {
+  const order = state.orders.get(orderKey(refund.mchid, refund.outTradeNo));
+  assert(order !== undefined, 'a refund belongs to an order');
+  return {
+    refund_id: refund.refundId,
+    out_refund_no: refund.outRefundNo,
+    transaction_id: order.transactionId ?? '',
+    out_trade_no: refund.outTradeNo,
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    ...(refund.successMs === null ? {} : { success_time: beijingRfc3339(refund.successMs) }),
+    create_time: beijingRfc3339(refund.createdMs),
+    status: refund.status,
+    funds_account: 'AVAILABLE',
+    amount: {
+      total: order.totalFen, refund: refund.refundFen, payer_total: order.totalFen, payer_refund: refund.refundFen,
+      settlement_total: order.totalFen, settlement_refund: refund.refundFen, discount_refund: 0, currency: 'CNY',
+    },
+  };
+}
+
+function createRefund(context: SimulatorContext, notifier: Notifier, merchant: Merchant, body: unknown): object {
+  const state = context.state;
+  if (!isObject(body)) fail(400, 'PARAM_ERROR', '请求体缺失');
+  const { out_trade_no, out_refund_no, amount, notify_url } = body;
+  if (typeof out_trade_no !== 'string') fail(400, 'PARAM_ERROR', '模拟器需要out_trade_no');
+  if (typeof out_refund_no !== 'string' || !outRefundNoPattern.test(out_refund_no)) fail(400, 'PARAM_ERROR', 'out_refund_no格式错误');
+  if (!isObject(amount) || !positiveFen(amount.refund) || !positiveFen(amount.total) || amount.currency !== 'CNY') {
+    fail(400, 'PARAM_ERROR', 'amount格式错误');
+  }
+  if (notify_url !== undefined && (typeof notify_url !== 'string' || !/^https?:\/\//.test(notify_url))) fail(400, 'PARAM_ERROR', 'notify_url格式错误');
+  const key = orderKey(merchant.mchid, out_refund_no);
+  const existing = state.refunds.get(key);
+  if (existing !== undefined) {
+    // The same refund again (a retry) answers the refund made the first time.
+    if (existing.outTradeNo !== out_trade_no || existing.refundFen !== amount.refund) fail(400, 'INVALID_REQUEST', '退款单号重复');
+    return refundJson(state, existing);
+  }
+  const order = state.orders.get(orderKey(merchant.mchid, out_trade_no));
+  if (order === undefined) fail(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
+  if (order.tradeState !== 'SUCCESS' && order.tradeState !== 'REFUND') fail(400, 'INVALID_REQUEST', '订单未支付，不能退款');
+  if (amount.total !== order.totalFen) fail(400, 'PARAM_ERROR', '订单金额与原订单不一致');
+  let refundedFen = 0;
+  for (const other of state.refunds.values()) {
+    if (other.mchid === merchant.mchid && other.outTradeNo === out_trade_no && other.status !== 'CLOSED' && other.status !== 'ABNORMAL') {
+      refundedFen += other.refundFen;
+    }
+  }
+  if (refundedFen + amount.refund > order.totalFen) fail(400, 'INVALID_REQUEST', '申请退款金额超过订单可退金额');
+  const refund: Refund = {
+    mchid: merchant.mchid, refundId: `50000${randomDigits(context, 24)}`, outRefundNo: out_refund_no, outTradeNo: out_trade_no,
+    refundFen: amount.refund, status: 'PROCESSING', notifyUrl: (notify_url as string | undefined) ?? order.notifyUrl,
+    createdMs: context.clock.nowMs(), successMs: null,
+  };
+  state.refunds.set(key, refund);
+  state.stats.refundsCreated += 1;
+  context.later(context.refundSettleMs, () => settleRefund(context, notifier, merchant, order, refund));
+  return refundJson(state, refund);
+}
+
+/** WeChat settles a refund a while after accepting it, then notifies. */
+function settleRefund(context: SimulatorContext, notifier: Notifier, merchant: Merchant, order: Order, refund: Refund): void {
+  refund.status = 'SUCCESS';
+  refund.successMs = context.clock.nowMs();
+  order.tradeState = 'REFUND';
+  order.tradeStateDesc = '订单发生过退款';
+  const notice: WireRefundNotice = {
+    mchid: refund.mchid, out_trade_no: refund.outTradeNo, transaction_id: order.transactionId ?? '', out_refund_no: refund.outRefundNo,
+    refund_id: refund.refundId, refund_status: 'SUCCESS', success_time: beijingRfc3339(refund.successMs), user_received_account: '支付用户零钱',
+    amount: { total: order.totalFen, refund: refund.refundFen, payer_total: order.totalFen, payer_refund: refund.refundFen },
+  };
+  notifier.notify(merchant, refund.notifyUrl, { type: 'REFUND.SUCCESS', originalType: 'refund', summary: '退款成功', resource: notice });
+}

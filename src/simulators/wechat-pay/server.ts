@@ -1,0 +1,271 @@
+/**
+ * A simulated WeChat Pay (API v3): a small HTTP service that plays WeChat's
+ * side of the protocol in connectors/wechat-pay (orders, queries, closing,
+ * refunds, the trade bill, signed answers and encrypted notifications with
+ * resends), keeps its state in memory, and can be told to misbehave
+ * (faults.ts).
+ *
+ *   const wechat = await startWechatPaySimulator({ notifyDelayScale: 0.001 });
+ *   const credentials = wechat.registerMerchant();
+ *   … wechat.payer('A1234567').pay(); wechat.setFaults({ forgeNotifications: true }) …
+ *   await wechat.close();
+ *
+ * It generates its own platform key pair and serial; each registered merchant
+ * gets a key pair whose public half it keeps to verify requests.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { assert } from '../../domain/assert.ts';
+import type { Clock, RandomSource } from '../../domain/clock.ts';
+import { cryptoRandom, systemClock } from '../../domain/clock.ts';
+import { formatDecimal } from '../../domain/money.ts';
+import type { WechatPayFaults } from './faults.ts';
+import { faultsDefault, parseFaults } from './faults.ts';
+import { createNotifier } from './notifier.ts';
+import { apiRoutes, payOrder, findOrderByNumber, failOrder } from './routes.ts';
+import type { Merchant, Order, SimulatorContext, WechatPayStats } from './state.ts';
+import { newState, randomDigits, randomHex } from './state.ts';
+
+export type { FailMode, WechatPayFaults } from './faults.ts';
+export type { WechatPayStats } from './state.ts';
+export { notifyResendDelaysMs } from './notifier.ts';
+
+/** Above this many requests waiting at once (latency, late answers), Node warns of a listener leak. */
+const concurrentWaitsMax = 10_000;
+
+export interface WechatPaySimulatorOptions {
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  clock?: Clock;
+  /** Multiplies the notification resend schedule (15 s, 15 s, 30 s, 3 m …); 1 by default. */
+  notifyDelayScale?: number;
+  /** How long a refund stays PROCESSING before it succeeds; 200 ms by default. (Not in the brief.) */
+  refundSettleMs?: number;
+  /** For ids, nonces and keys' names; defaults to node:crypto. */
+  random?: RandomSource;
+}
+
+/** What a merchant configures as its wechat_pay credentials. */
+export interface WechatPayMerchantCredentials {
+  mchid: string;
+  appid: string;
+  serial_no: string;
+  private_key: string;
+  apiv3_key: string;
+  platform_public_key: string;
+  platform_serial: string;
+}
+
+export interface WechatPayPayer {
+  /** Pays the order: SUCCESS, and a TRANSACTION.SUCCESS notification. */
+  pay(): void;
+  /** The payment fails: PAYERROR (WeChat sends no notification for it). */
+  fail(): void;
+  /** The payer looks and leaves: the order stays NOTPAY. */
+  leave(): void;
+}
+
+export interface WechatPaySimulator {
+  /** `http://host:port`, without a trailing slash. */
+  url: string;
+  /** Ends promptly: stops resends, destroys held and late sockets. */
+  close(): Promise<void>;
+  registerMerchant(): WechatPayMerchantCredentials;
+  /** The payer of the one order with this out_trade_no (throws when there is none, or several). */
+  payer(orderNumber: string): WechatPayPayer;
+  setFaults(faults: Partial<WechatPayFaults>): void;
+  stats(): WechatPayStats;
+  /** Forgets orders, refunds, bills, counters and pending notifications, and clears the faults; merchants stay. */
+  reset(): void;
+}
+
+function newSerial(random: RandomSource): string {
+  return random.bytes(20).toString('hex').toUpperCase();
+}
+
+export async function startWechatPaySimulator(options: WechatPaySimulatorOptions = {}): Promise<WechatPaySimulator> {
+  const notifyDelayScale = options.notifyDelayScale ?? 1;
+  assert(Number.isFinite(notifyDelayScale) && notifyDelayScale >= 0, 'notifyDelayScale must be a non-negative number');
+  const refundSettleMs = options.refundSettleMs ?? 200;
+  assert(Number.isSafeInteger(refundSettleMs) && refundSettleMs >= 0, 'refundSettleMs must be a non-negative integer');
+  const closing = new AbortController();
+  // Every waiting request listens on this one signal; many may wait at once.
+  setMaxListeners(concurrentWaitsMax, closing.signal);
+  const random = options.random ?? cryptoRandom;
+  const platformKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const timers = new Set<NodeJS.Timeout>();
+  const context: SimulatorContext = {
+    state: newState(),
+    faults: { ...faultsDefault },
+    merchants: new Map(),
+    platform: {
+      serial: newSerial(random),
+      privateKey: platformKeys.privateKey,
+      publicKeyPem: platformKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+    forgerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    clock: options.clock ?? systemClock,
+    random,
+    notifyDelayScale,
+    refundSettleMs,
+    url: '',
+    sleep: (ms) => (ms === 0 ? Promise.resolve() : delay(ms, undefined, { signal: closing.signal }).catch(never)),
+    later(ms, task) {
+      if (closing.signal.aborted) return;
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        task();
+      }, ms);
+      timers.add(timer);
+    },
+    closing: closing.signal,
+  };
+  const cancelTimers = (): void => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  };
+  const notifier = createNotifier(context);
+  const reset = (): void => {
+    cancelTimers();
+    context.state = newState();
+    context.faults = { ...faultsDefault };
+  };
+  const app = buildWechatPayApp(context, notifier, reset);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  assert(address !== null && typeof address === 'object', 'the WeChat Pay simulator listens on a TCP port');
+  context.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  const orderOf = (orderNumber: string): Order => {
+    const found = findOrderByNumber(context.state, orderNumber);
+    assert(found.length === 1, `${found.length} orders numbered ${orderNumber}`);
+    return found[0] as Order;
+  };
+
+  return {
+    url: context.url,
+    async close() {
+      closing.abort(); // ends waits and in-flight notifications
+      cancelTimers(); // no resend, refund settlement or held notification runs after this
+      await app.close(); // forceCloseConnections destroys held sockets
+    },
+    registerMerchant() {
+      const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const merchant: Merchant = {
+        mchid: `19${randomDigits(context, 8)}`,
+        appid: `wx${random.bytes(8).toString('hex')}`,
+        serialNo: newSerial(random),
+        publicKey: keys.publicKey,
+        apiv3Key: randomHex(context, 16),
+      };
+      context.merchants.set(merchant.mchid, merchant);
+      return {
+        mchid: merchant.mchid,
+        appid: merchant.appid,
+        serial_no: merchant.serialNo,
+        private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        apiv3_key: merchant.apiv3Key,
+        platform_public_key: context.platform.publicKeyPem,
+        platform_serial: context.platform.serial,
+      };
+    },
+    payer(orderNumber) {
+      return {
+        pay: () => assertDone(payOrder(context, notifier, orderOf(orderNumber))),
+        fail: () => assertDone(failOrder(context, orderOf(orderNumber))),
+        leave: () => assert(orderOf(orderNumber).tradeState === 'NOTPAY', 'the payer leaves an unpaid order'),
+      };
+    },
+    setFaults(faults) {
+      const parsed = parseFaults(faults);
+      assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
+      Object.assign(context.faults, parsed);
+    },
+    stats: () => ({ ...context.state.stats }),
+    reset,
+  };
+}
+
+function assertDone(result: string | null): void {
+  assert(result === null, result ?? '');
+}
+
+/** Once the server is closing, a waiting request must not go on to answer: it waits, and close() destroys its socket. */
+function never(): Promise<never> {
+  return new Promise<never>(() => {});
+}
+
+/** Kept apart from listen(), so it could also be driven with app.inject(). */
+function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeof createNotifier>, reset: () => void): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
+  app.register(async (v3) => apiRoutes(v3, context, notifier), { prefix: '/v3' });
+  app.register(async (control) => {
+    control.post('/faults', async (request, reply) => {
+      const parsed = parseFaults(request.body ?? {});
+      if ('error' in parsed) return reply.code(400).send({ code: 'PARAM_ERROR', message: parsed.error });
+      Object.assign(context.faults, parsed);
+      return reply.send({ ...context.faults });
+    });
+    control.post('/reset', async (_request, reply) => {
+      reset();
+      return reply.send({});
+    });
+    control.get('/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+  }, { prefix: '/_control' });
+  payerPage(app, context, notifier);
+  return app;
+}
+
+// ---------------------------------------------------------------------------
+// The payer's page: what the QR code (code_url) and the H5 link open.
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`;
+}
+
+function payerPage(app: FastifyInstance, context: SimulatorContext, notifier: ReturnType<typeof createNotifier>): void {
+  // The page's buttons post forms; their fields are not needed, the path says it all.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
+  const lookUp = (orderNumber: string, mchid: string | undefined): Order | undefined =>
+    findOrderByNumber(context.state, orderNumber).find((order) => mchid === undefined || order.mchid === mchid);
+
+  app.get<{ Params: { orderNumber: string }; Querystring: { mchid?: string } }>('/pay/:orderNumber', async (request, reply) => {
+    const order = lookUp(request.params.orderNumber, request.query.mchid);
+    reply.type('text/html; charset=utf-8');
+    if (order === undefined) return reply.code(404).send(page('订单不存在', '<p>订单不存在 (no such order)</p>'));
+    const action = (name: string, label: string) =>
+      `<form method="post" action="/pay/${encodeURIComponent(order.outTradeNo)}/${name}?mchid=${order.mchid}"><button type="submit" name="action" value="${name}">${label}</button></form>`;
+    return reply.send(
+      page(
+        '微信支付',
+        `<h1>微信支付 (simulated)</h1><p class="description">${escapeHtml(order.description)}</p>` +
+          `<p class="amount">¥${formatDecimal(BigInt(order.totalFen), 'CNY')}</p><p class="state">${order.tradeState}</p>` +
+          action('pay', '支付 Pay') + action('fail', '支付失败 Fail') + action('leave', '离开 Leave'),
+      ),
+    );
+  });
+
+  app.post<{ Params: { orderNumber: string; action: string }; Querystring: { mchid?: string } }>(
+    '/pay/:orderNumber/:action',
+    async (request, reply) => {
+      const order = lookUp(request.params.orderNumber, request.query.mchid);
+      reply.type('text/html; charset=utf-8');
+      if (order === undefined) return reply.code(404).send(page('订单不存在', '<p>订单不存在</p>'));
+      const { action } = request.params;
+      const refusal =
+        action === 'pay' ? payOrder(context, notifier, order) : action === 'fail' ? failOrder(context, order) : action === 'leave' ? null : 'unknown action';
+      if (refusal !== null) return reply.code(409).send(page('无法完成', `<p>${escapeHtml(refusal)}</p>`));
+      return reply.send(page('微信支付', `<p class="state">${order.tradeState}</p>`));
+    },
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * What the simulated WeChat Pay remembers, and what every part of it shares.
+ * Merchants are like accounts: reset() forgets orders, refunds and pending
+ * notifications, but keeps the registered merchants.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Clock, RandomSource } from '../../domain/clock.ts';
+import type { WireRefundStatus, WireTradeState } from '../../connectors/wechat-pay/wire.ts';
+import type { WechatPayFaults } from './faults.ts';
+
+export interface Merchant {
+  mchid: string;
+  appid: string;
+  serialNo: string;
+  publicKey: KeyObject;
+  apiv3Key: string;
+}
+
+export interface Order {
+  mchid: string;
+  appid: string;
+  outTradeNo: string;
+  description: string;
+  totalFen: number;
+  notifyUrl: string;
+  timeExpireMs: number;
+  tradeType: 'NATIVE' | 'MWEB';
+  tradeState: WireTradeState;
+  tradeStateDesc: string;
+  transactionId: string | null;
+  payerOpenid: string | null;
+  successMs: number | null;
+  createdMs: number;
+}
+
+export interface Refund {
+  mchid: string;
+  refundId: string;
+  outRefundNo: string;
+  outTradeNo: string;
+  refundFen: number;
+  status: WireRefundStatus;
+  notifyUrl: string;
+  createdMs: number;
+  successMs: number | null;
+}
+
+export interface WechatPayStats {
+  requests: number;
+  signatureFailures: number;
+  ordersCreated: number;
+  refundsCreated: number;
+  /** Notification POSTs made (a duplicate counts twice; a dropped attempt not at all). */
+  notificationsSent: number;
+  notificationsAcknowledged: number;
+  notificationsDropped: number;
+}
+
+export interface SimulatorState {
+  /** By `mchid:out_trade_no`. */
+  orders: Map<string, Order>;
+  /** By `mchid:out_refund_no`. */
+  refunds: Map<string, Refund>;
+  /** Bill files by download token. */
+  bills: Map<string, string>;
+  stats: WechatPayStats;
+}
+
+export function newState(): SimulatorState {
+  return {
+    orders: new Map(),
+    refunds: new Map(),
+    bills: new Map(),
+    stats: {
+      requests: 0, signatureFailures: 0, ordersCreated: 0, refundsCreated: 0,
+      notificationsSent: 0, notificationsAcknowledged: 0, notificationsDropped: 0,
+    },
+  };
+}
+
+export function orderKey(mchid: string, outTradeNo: string): string {
+  return `${mchid}:${outTradeNo}`;
+}
+
+export interface SimulatorContext {
+  /** Replaced as a whole by reset(). */
+  state: SimulatorState;
+  faults: WechatPayFaults;
+  readonly merchants: Map<string, Merchant>;
+  readonly platform: { serial: string; privateKey: KeyObject; publicKeyPem: string };
+  /** Signs forged notifications: same serial, wrong key. */
+  readonly forgerKey: KeyObject;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly notifyDelayScale: number;
+  readonly refundSettleMs: number;
+  /** `http://host:port`, set once listening. */
+  url: string;
+  /** Waits; once the server starts closing, never settles. */
+  sleep(ms: number): Promise<void>;
+  /** Runs `task` after `ms` unless the server closes first; reset() cancels it too. */
+  later(ms: number, task: () => void): void;
+  readonly closing: AbortSignal;
+}
+
+/** Upper-case hex of `bytes` random bytes. */
+export function randomHex(context: SimulatorContext, bytes: number): string {
+  return context.random.bytes(bytes).toString('hex').toUpperCase();
+}
+
+/** Random decimal digits. */
+export function randomDigits(context: SimulatorContext, count: number): string {
+  return Array.from(context.random.bytes(count), (byte) => String(byte % 10)).join('');
+}
