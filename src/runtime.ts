@@ -19,6 +19,7 @@ import type { FlowContext } from './flows/context.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded-postgres.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { prepareJobQueue } from './jobs/worker.ts';
 
 export interface Database {
   handle: DatabaseHandle;
@@ -34,6 +35,7 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
   const handle = openDatabase(url, { poolSize: options.poolSize });
   try {
     await migrateToLatest(handle.db);
+    await prepareJobQueue(handle.pool);
   } catch (error) {
     await handle.close();
     await embedded?.stop();

@@ -11,6 +11,7 @@ import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/store/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded-postgres.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
+import { prepareJobQueue } from '../src/jobs/worker.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,6 +33,7 @@ export async function setup(project: TestProject): Promise<void> {
   const handle = openDatabase(url, { poolSize: 2 });
   try {
     await migrateToLatest(handle.db);
+    await prepareJobQueue(handle.pool);
   } finally {
     await handle.close();
   }

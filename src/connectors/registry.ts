@@ -2,13 +2,29 @@
  * The connectors Paypilot speaks, by name. Flows look a connector up here
  * and never import a connector's folder directly.
  */
-import type { CardConnector } from './connector.ts';
+import type { CardConnector, ChannelConnector, ChannelName } from './connector.ts';
+import { createAlipayConnector } from './alipay/alipay-connector.ts';
 import { createCardConnector } from './card/card-connector.ts';
+import { createUnionpayConnector } from './unionpay/unionpay-connector.ts';
+import { createWechatPayConnector } from './wechat-pay/wechat-pay-connector.ts';
 
 export interface ConnectorRegistry {
   card: CardConnector;
+  /** The channels where the payer pays at the provider (QR code or redirect). */
+  channels: Record<ChannelName, ChannelConnector>;
 }
 
 export function createConnectorRegistry(options: { timeoutMs?: number } = {}): ConnectorRegistry {
-  return { card: createCardConnector(options) };
+  return {
+    card: createCardConnector(options),
+    channels: {
+      alipay: createAlipayConnector(options),
+      wechat_pay: createWechatPayConnector(options),
+      unionpay: createUnionpayConnector(options),
+    },
+  };
+}
+
+export function isChannel(name: string): name is ChannelName {
+  return name === 'alipay' || name === 'wechat_pay' || name === 'unionpay';
 }

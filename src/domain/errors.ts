@@ -265,6 +265,24 @@ export const errorCatalog = {
       'zh-TW': { message: '此付款未通過風險檢查。', suggestion: '請改用其他支付方式；如認為有誤，請聯絡商家。' },
     },
   },
+  payment_not_completed: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'The payment was not completed at the provider.', suggestion: 'Try again, or choose another payment method.' },
+      'zh-CN': { message: '付款未在支付机构完成。', suggestion: '请重试，或选择其他支付方式。' },
+      'zh-TW': { message: '付款未在支付機構完成。', suggestion: '請重試，或選擇其他支付方式。' },
+    },
+  },
+  payment_failed_at_provider: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'The provider could not take this payment.', suggestion: 'Check your balance or bank card in the app, or choose another payment method.' },
+      'zh-CN': { message: '支付机构未能完成此笔扣款。', suggestion: '请在应用中检查余额或银行卡，或选择其他支付方式。' },
+      'zh-TW': { message: '支付機構未能完成此筆扣款。', suggestion: '請在應用程式中檢查餘額或銀行卡，或選擇其他支付方式。' },
+    },
+  },
   connector_unavailable: {
     status: 503,
     type: 'connector_error',

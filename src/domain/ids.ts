@@ -21,6 +21,7 @@ export const idPrefixes = {
   connectorAccount: 'ca',
   order: 'ord',
   request: 'req',
+  providerNotification: 'pnt',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -113,7 +113,7 @@ export async function applyAuthorizationDecision(
   payment: PaymentRecord,
   attemptId: string,
   decision: Extract<AuthorizationDecision, { kind: 'settled' }>,
-  how: { actor: Actor; reason?: string; tries: number; latencyMs: number | null },
+  how: { actor: Actor; reason?: string; tries: number; latencyMs: number | null; nextQueryAt?: Date | null },
 ): Promise<PaymentRecord | null> {
   return transitionPayment(context, payment, {
     to: decision.to,
@@ -131,7 +131,7 @@ export async function applyAuthorizationDecision(
       tries: how.tries,
       latency_ms: how.latencyMs,
       completed: decision.attemptStatus !== 'requires_action',
-      next_query_at: null,
+      next_query_at: how.nextQueryAt ?? null,
     },
   });
 }

@@ -7,7 +7,9 @@
  * outcome with its history and events. A crash between the two commits
  * leaves a pending attempt that the worker resolves by asking the provider.
  */
-import type { ConnectorAccount } from '../connectors/connector.ts';
+import type { ConnectorAccount, ConnectorName, PayerDevice } from '../connectors/connector.ts';
+import { isChannel } from '../connectors/registry.ts';
+import { confirmWithChannel } from './channel-payments.ts';
 import { isExpired, luhnValid, toStoredCard, type CardInput } from '../domain/card.ts';
 import { PaymentError, isDeclineCode } from '../domain/errors.ts';
 import type { Actor } from '../domain/payment-state.ts';
@@ -37,7 +39,20 @@ export interface ConfirmInput {
   return_url?: string;
 }
 
-export async function confirmPayment(context: FlowContext, scope: Scope, actor: Actor, paymentId: string, input: ConfirmInput): Promise<PaymentRecord> {
+/** What the API knows of the payer's device: QR code on a desktop, redirect on a phone. */
+export interface PayerClient {
+  device: PayerDevice;
+  ip: string | null;
+}
+
+export async function confirmPayment(
+  context: FlowContext,
+  scope: Scope,
+  actor: Actor,
+  paymentId: string,
+  input: ConfirmInput,
+  client: PayerClient = { device: 'desktop', ip: null },
+): Promise<PaymentRecord> {
   const payment = await getPayment(context, scope, paymentId);
   if (payment.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, payment, input.otp);
   if (input.otp !== undefined) {
@@ -56,12 +71,13 @@ export async function confirmPayment(context: FlowContext, scope: Scope, actor: 
       details: { payment_method_type: method.type, available: payment.payment_method_types.join(', ') },
     });
   }
+  if (isChannel(method.type)) return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client });
   if (method.type !== 'card') {
-    // The other channels arrive with their connectors; until then they are not offered.
+    // The wallet arrives with its ledger; until then it is not offered.
     throw new PaymentError('payment_method_unavailable', {
       param: 'payment_method.type',
       paymentId,
-      details: { payment_method_type: method.type, available: 'card' },
+      details: { payment_method_type: method.type, available: payment.payment_method_types.filter((t) => t !== method.type).join(', ') },
     });
   }
   return confirmWithCard(context, actor, payment, method.card, input.return_url ?? null);
@@ -170,12 +186,16 @@ async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: Pa
   return settleAuthorization(context, processing, attempt.id, { ...call, tries: attempt.tries + 1 });
 }
 
-/** Commits what the provider answered; throws the payer-facing error for a failure after committing it. */
-async function settleAuthorization(
+/**
+ * Commits what the provider answered; throws the payer-facing error for a failure after committing it.
+ * `pollAfterMs`: when the payer must act at the provider, ask the provider again after this long.
+ */
+export async function settleAuthorization(
   context: FlowContext,
   payment: PaymentRecord,
   attemptId: string,
   call: { outcome: Parameters<typeof decideAuthorization>[2]; tries: number; latencyMs: number },
+  pollAfterMs: number | null = null,
 ): Promise<PaymentRecord> {
   const decision = decideAuthorization(payment, attemptId, call.outcome);
   if (decision.kind === 'unresolved') {
@@ -197,7 +217,13 @@ async function settleAuthorization(
     );
     return payment;
   }
-  const settled = await applyAuthorizationDecision(context, payment, attemptId, decision, { actor: 'provider', tries: call.tries, latencyMs: call.latencyMs });
+  const nextQueryAt = pollAfterMs !== null && decision.attemptStatus === 'requires_action' ? new Date(context.clock.nowMs() + pollAfterMs) : null;
+  const settled = await applyAuthorizationDecision(context, payment, attemptId, decision, {
+    actor: 'provider',
+    tries: call.tries,
+    latencyMs: call.latencyMs,
+    nextQueryAt,
+  });
   // Someone else (the worker's status query) settled it first: answer what is stored.
   const current = settled ?? (await findPaymentById(context.db, payment.id));
   if (!current) throw concurrentChange(payment.id, 'confirmed');
@@ -235,7 +261,7 @@ function attemptState(attempt: AttemptRow, change: { status: AttemptRow['status'
  * The accounts to try for this payment, best first: enabled ones, ranked by
  * priority and recent health, without those whose circuit breaker is open.
  */
-export async function rankAccounts(context: FlowContext, payment: PaymentRecord, connector: 'card'): Promise<ConnectorAccount[]> {
+export async function rankAccounts(context: FlowContext, payment: PaymentRecord, connector: ConnectorName): Promise<ConnectorAccount[]> {
   const rows = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
   if (rows.length === 0) {
     throw new PaymentError('payment_method_unavailable', {

@@ -16,6 +16,8 @@ import { settleCapture } from './capture-payment.ts';
 import { cancellation } from './cancel-payment.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
+import { isChannel } from '../connectors/registry.ts';
+import { applyOrderState } from './channel-payments.ts';
 import { settle as settleRefundOutcome } from './refund-payment.ts';
 
 /** Queries back off: ask again after as long as the outcome has been unknown, from 30 s up to 1 h. */
@@ -57,6 +59,14 @@ async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promis
   const payment = await findPaymentById(context.db, attempt.payment_id);
   if (!payment || !attempt.connector_account_id) return false;
   const account = await loadAccount(context, attempt.connector_account_id);
+  if (isChannel(attempt.connector)) {
+    const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key });
+    const result = await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
+    if (result === 'already_final' || result === 'amount_mismatch') {
+      await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context));
+    }
+    return result === 'applied';
+  }
   // Capture and void are judged by the authorization they act on.
   const authorization =
     attempt.operation === 'authorize'

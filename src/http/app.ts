@@ -31,6 +31,7 @@ import { registerPaymentsHistory } from './routes/v1/payments-history.ts';
 import { registerPaymentsList } from './routes/v1/payments-list.ts';
 import { registerPaymentsRetrieve } from './routes/v1/payments-retrieve.ts';
 import { registerRefunds } from './routes/v1/refunds.ts';
+import { registerNotify } from './routes/v1/notify.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerRefunds(app, deps);
   registerCustomers(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
+  await registerNotify(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));

@@ -5,7 +5,8 @@
  * keys past their retention. Several workers may run at once: graphile-worker
  * hands each job to one of them, and every sweep is safe to repeat.
  */
-import { Logger, run, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
+import { Logger, run, runMigrations, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
+import { applyNotification } from '../flows/apply-notification.ts';
 import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
@@ -14,7 +15,7 @@ import { resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
-export const jobNames = ['expire_payments', 'resolve_outcomes', 'purge_idempotency_keys'] as const;
+export const jobNames = ['expire_payments', 'resolve_outcomes', 'purge_idempotency_keys', 'apply_notification'] as const;
 export type JobName = (typeof jobNames)[number];
 
 export function taskList(context: FlowContext): Record<JobName, TaskList[string]> {
@@ -26,6 +27,10 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     resolve_outcomes: async (_payload, helpers) => {
       const settled = await resolveUnknownOutcomes(context);
       if (settled > 0) helpers.logger.info(`settled ${settled} unknown outcomes`);
+    },
+    apply_notification: async (payload) => {
+      const id = (payload as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') await applyNotification(context, id);
     },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
@@ -39,6 +44,11 @@ const crontab = ['* * * * * expire_payments ?max=1', '* * * * * resolve_outcomes
 
 const logLevelRank: Record<string, number> = { error: 0, warning: 1, info: 2, debug: 3 };
 const configuredRank: Record<string, number> = { silent: -1, fatal: 0, error: 0, warn: 1, info: 2, debug: 3, trace: 3 };
+
+/** graphile-worker's own tables: the API queues jobs into them, so they exist before the first request. */
+export async function prepareJobQueue(pgPool: pg.Pool): Promise<void> {
+  await runMigrations({ pgPool, logger: workerLogger('warn') });
+}
 
 /** graphile-worker's logs at the level Paypilot is configured with. */
 function workerLogger(logLevel: string): Logger {

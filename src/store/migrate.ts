@@ -3,10 +3,12 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.ts';
 import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_drop_status_index.ts';
+import * as m0003 from './migrations/0003_provider_notifications.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_drop_status_index': m0002,
+  '0003_provider_notifications': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

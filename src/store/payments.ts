@@ -268,7 +268,7 @@ export async function findUnresolvedAttempts(db: Db, now: Date, limit: number): 
   return db
     .selectFrom('payment_attempts')
     .selectAll()
-    .where('status', 'in', ['pending', 'unknown'])
+    .where('status', 'in', ['pending', 'unknown', 'requires_action'])
     .where('next_query_at', '<=', now)
     .orderBy('next_query_at', 'asc')
     .limit(limit)

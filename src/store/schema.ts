@@ -159,7 +159,19 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface ProviderNotificationsTable {
+  id: string;
+  connector_account_id: string;
+  provider_notification_id: string;
+  order_number: string;
+  verdict: Json<unknown>;
+  received_at: Timestamp;
+  applied_at: Timestamp | null;
+  outcome: string | null;
+}
+
 export interface Database {
+  provider_notifications: ProviderNotificationsTable;
   merchants: MerchantsTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;

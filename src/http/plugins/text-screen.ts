@@ -12,6 +12,8 @@ const depthMax = 32;
 /** Answers the dotted path of the first unstorable string (in a key or a value), or null. */
 export function findUnstorableText(value: unknown, path = '', depth = 0): string | null {
   if (typeof value === 'string') return unstorable.test(value) ? path : null;
+  // A provider's raw notification is verified as bytes, never stored as text.
+  if (Buffer.isBuffer(value)) return null;
   if (value === null || typeof value !== 'object' || depth > depthMax) return null;
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;

@@ -15,9 +15,6 @@ const requiredCredentials: Record<(typeof connectorNames)[number], readonly stri
   unionpay: ['mer_id', 'cert_id', 'private_key', 'unionpay_public_key'],
 };
 
-/** Connectors whose protocol this build speaks. */
-const availableConnectors = new Set(['card']);
-
 export function presentConnectorAccount(account: ConnectorAccountRow, publicBaseUrl: string) {
   return {
     id: account.id,
@@ -55,9 +52,6 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
     },
     async (request) => {
       const { connector, credentials } = request.body;
-      if (!availableConnectors.has(connector)) {
-        throw new PaymentError('parameter_invalid', { param: 'connector', details: { reason: `${connector} is not available in this version` } });
-      }
       checkCredentials(connector, credentials);
       const baseUrl = request.body.base_url ?? deps.defaultBaseUrls[connector];
       if (!baseUrl) throw new PaymentError('parameter_missing', { param: 'base_url' });

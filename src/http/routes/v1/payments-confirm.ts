@@ -50,7 +50,9 @@ export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {
     async (request) => {
       await checkPayerAccess(deps.context, request, request.params.id, request.body.client_secret);
       const { client_secret: _secret, ...input } = request.body;
-      const payment = await confirmPayment(deps.context, scopeOf(request), actorOf(request), request.params.id, input);
+      // A phone gets a redirect to the provider's page, anything else a QR code to scan.
+      const device = /Mobi|Android|iPhone|iPad/i.test(request.headers['user-agent'] ?? '') ? 'mobile' : 'desktop';
+      const payment = await confirmPayment(deps.context, scopeOf(request), actorOf(request), request.params.id, input, { device, ip: request.ip });
       return paymentView(deps, request, payment);
     },
   );

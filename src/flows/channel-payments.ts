@@ -1,0 +1,171 @@
+/**
+ * Paying through a channel where the payer pays at the provider (Alipay,
+ * WeChat Pay, UnionPay): confirm creates the order there and answers a QR
+ * code or a redirect; the outcome arrives by a signed notification or by a
+ * status query, and both go through `applyOrderState`, so the same answer
+ * always leads to the same state.
+ */
+import type { ChannelName, OrderState, PayerDevice } from '../connectors/connector.ts';
+import type { Actor } from '../domain/payment-state.ts';
+import type { Currency } from '../domain/money.ts';
+import { findPaymentById, type PaymentRecord } from '../store/payments.ts';
+import type { AttemptRow } from '../store/schema.ts';
+import { applyAuthorizationDecision, decideAuthorization, type AuthorizationDecision } from './authorization-outcome.ts';
+import { callProvider } from './connector-calls.ts';
+import { rankAccounts, settleAuthorization } from './confirm-payment.ts';
+import { now, type FlowContext } from './context.ts';
+import { transitionPayment } from './payment-transitions.ts';
+import { updateAttempt } from '../store/payments.ts';
+import { PaymentError } from '../domain/errors.ts';
+
+/** How often a payment waiting for the payer at the provider is asked about. */
+export const channelPollIntervalMs = 30_000;
+
+/** Our order number at a provider: the attempt id without its underscore (letters and digits only). */
+export function orderNumberOf(attemptId: string): string {
+  return attemptId.replace('_', '');
+}
+
+export function attemptIdOf(orderNumber: string): string | null {
+  return /^att[0-9a-z]{26}$/.test(orderNumber) ? `att_${orderNumber.slice(3)}` : null;
+}
+
+export async function confirmWithChannel(
+  context: FlowContext,
+  actor: Actor,
+  payment: PaymentRecord,
+  channel: ChannelName,
+  options: { returnUrl: string | null; device: PayerDevice; ip: string | null },
+): Promise<PaymentRecord> {
+  const connector = context.connectors.channels[channel];
+  const accounts = await rankAccounts(context, payment, channel);
+  let current = payment;
+  for (const [index, account] of accounts.entries()) {
+    const attemptId = context.ids.newId('att');
+    const orderNumber = orderNumberOf(attemptId);
+    const processing = await transitionPayment(context, current, {
+      to: 'processing',
+      actor,
+      reason: index === 0 ? null : 'failover',
+      patch: index === 0 ? { payment_method: { type: channel }, last_error: null, next_action: null, ...(options.returnUrl ? { return_url: options.returnUrl } : {}) } : {},
+      newAttempt: {
+        id: attemptId,
+        operation: 'authorize',
+        connector: channel,
+        connector_account_id: account.id,
+        payment_method_type: channel,
+        amount: payment.amount,
+        provider_idempotency_key: orderNumber,
+      },
+    });
+    if (!processing) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'confirmed' } });
+    context.accountHealth.markCalled(account.id, context.clock.nowMs());
+    // The order number makes creating the order idempotent at the provider: every retry reuses it.
+    const call = await callProvider(context, orderNumber, () =>
+      connector.createOrder(account, {
+        orderNumber,
+        amount: payment.amount,
+        currency: payment.currency as Currency,
+        subject: payment.description ?? (payment.order_details as { reference?: string } | null)?.reference ?? payment.id,
+        device: options.device,
+        returnUrl: options.returnUrl ?? payment.return_url,
+        notifyUrl: `${context.publicBaseUrl}/v1/notify/${account.id}`,
+        expiresAt: payment.expires_at,
+        payerIp: options.ip,
+      }),
+    );
+    context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
+    if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
+      await updateAttempt(
+        context.db,
+        { id: attemptId, status: 'failed', provider_reference: null, error_code: call.outcome.code, decline_code: null, tries: call.tries, latency_ms: call.latencyMs, completed: true, next_query_at: null },
+        now(context),
+      );
+      current = processing;
+      continue;
+    }
+    const outcome = call.outcome.kind === 'requires_action' ? { ...call.outcome, reference: call.outcome.reference ?? orderNumber } : call.outcome;
+    return settleAuthorization(context, processing, attemptId, { ...call, outcome }, channelPollIntervalMs);
+  }
+  throw new PaymentError('connector_unavailable', { paymentId: payment.id });
+}
+
+export type OrderStateResult = 'applied' | 'waiting' | 'already_final' | 'amount_mismatch' | 'lost_race';
+
+/**
+ * Applies what a provider says of an order (from a verified notification or
+ * a status query) to its payment. An amount that differs from what we asked
+ * is never taken as paid.
+ */
+export async function applyOrderState(
+  context: FlowContext,
+  attempt: AttemptRow,
+  state: OrderState,
+  how: { actor: Actor; reason: string },
+): Promise<OrderStateResult> {
+  const payment = await findPaymentById(context.db, attempt.payment_id);
+  if (!payment || (payment.status !== 'requires_action' && payment.status !== 'processing')) return 'already_final';
+  if (state.kind === 'paid' && state.amountPaid !== attempt.amount) return 'amount_mismatch';
+  const decision = decideOrderState(payment, attempt, state);
+  if (decision.kind === 'unresolved') {
+    await updateAttempt(
+      context.db,
+      {
+        id: attempt.id,
+        status: attempt.status,
+        provider_reference: attempt.provider_reference,
+        error_code: attempt.error_code,
+        decline_code: attempt.decline_code,
+        tries: attempt.tries,
+        latency_ms: attempt.latency_ms,
+        completed: false,
+        next_query_at: new Date(context.clock.nowMs() + channelPollIntervalMs),
+      },
+      now(context),
+    );
+    return 'waiting';
+  }
+  const applied = await applyAuthorizationDecision(context, payment, attempt.id, decision, {
+    actor: how.actor,
+    reason: how.reason,
+    tries: attempt.tries,
+    latencyMs: attempt.latency_ms,
+    nextQueryAt: decision.attemptStatus === 'requires_action' ? new Date(context.clock.nowMs() + channelPollIntervalMs) : null,
+  });
+  return applied ? 'applied' : 'lost_race';
+}
+
+function decideOrderState(payment: PaymentRecord, attempt: AttemptRow, state: OrderState): AuthorizationDecision {
+  switch (state.kind) {
+    case 'paid':
+      return decideAuthorization(payment, attempt.id, { kind: 'authorized', reference: state.reference, captured: true, amountCaptured: state.amountPaid });
+    case 'closed':
+      return failedOrder(payment, attempt, 'payment_not_completed');
+    case 'failed':
+      return failedOrder(payment, attempt, 'payment_failed_at_provider');
+    default:
+      // Not paid yet, not found yet, or no clear answer: ask again later.
+      return { kind: 'unresolved', detail: state.kind };
+  }
+}
+
+function failedOrder(payment: PaymentRecord, attempt: AttemptRow, code: 'payment_not_completed' | 'payment_failed_at_provider'): AuthorizationDecision {
+  const error = { code, decline_code: null, details: {}, attempt: attempt.id };
+  return {
+    kind: 'settled',
+    to: 'requires_payment_method',
+    patch: { last_error: error, next_action: null, amount_capturable: 0n },
+    eventTypes: ['payment.payment_failed'],
+    attemptStatus: 'failed',
+    reference: attempt.provider_reference,
+    error,
+  };
+}
+
+/** The channel attempt an order number belongs to, if it is ours. */
+export async function findChannelAttempt(context: FlowContext, orderNumber: string): Promise<AttemptRow | undefined> {
+  const attemptId = attemptIdOf(orderNumber);
+  if (!attemptId) return undefined;
+  return context.db.selectFrom('payment_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+}
+

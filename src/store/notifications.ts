@@ -1,0 +1,49 @@
+/**
+ * Verified provider notifications: stored once per provider id, and the job
+ * that applies each one is queued in the same statement, so a notification
+ * that was acknowledged is never lost and never applied twice.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+
+export interface NewNotification {
+  id: string;
+  connectorAccountId: string;
+  providerNotificationId: string;
+  orderNumber: string;
+  verdict: unknown;
+  receivedAt: Date;
+}
+
+/** Answers false when the provider had sent this notification before. */
+export async function storeNotification(db: Db, notification: NewNotification): Promise<boolean> {
+  const result = await sql<{ queued: unknown }>`
+    with stored as (
+      insert into provider_notifications (id, connector_account_id, provider_notification_id, order_number, verdict, received_at)
+      values (${notification.id}, ${notification.connectorAccountId}, ${notification.providerNotificationId}, ${notification.orderNumber},
+              ${JSON.stringify(notification.verdict)}::jsonb, ${notification.receivedAt})
+      on conflict (connector_account_id, provider_notification_id) do nothing
+      returning id
+    )
+    select graphile_worker.add_job('apply_notification', json_build_object('id', stored.id)) as queued from stored
+  `.execute(db);
+  return result.rows.length === 1;
+}
+
+export async function findUnappliedNotification(db: Db, id: string) {
+  return db.selectFrom('provider_notifications').selectAll().where('id', '=', id).where('applied_at', 'is', null).executeTakeFirst();
+}
+
+export async function markNotificationApplied(db: Db, id: string, outcome: string, at: Date): Promise<void> {
+  await db.updateTable('provider_notifications').set({ applied_at: at, outcome }).where('id', '=', id).execute();
+}
+
+/** A notification we could not trust names an order: ask the provider about it at once. */
+export async function requestStatusQuery(db: Db, attemptId: string, at: Date): Promise<void> {
+  await db
+    .updateTable('payment_attempts')
+    .set({ next_query_at: at })
+    .where('id', '=', attemptId)
+    .where('status', 'in', ['pending', 'unknown', 'requires_action'])
+    .execute();
+}

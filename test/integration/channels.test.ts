@@ -1,0 +1,188 @@
+/**
+ * Alipay, WeChat Pay and UnionPay end to end: the API creates the order at the
+ * provider's simulator, the payer pays on the simulator's side, the signed
+ * notification comes to /v1/notify/:account, the worker applies it. Forged
+ * notifications change nothing but a status query; duplicates change nothing
+ * twice; an order the payer left is closed at the provider when it expires.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { startWorker } from '../../src/jobs/worker.ts';
+import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
+import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
+import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
+import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
+import { ManualClock, startStack, type Stack } from '../support/stack.ts';
+
+const clock = new ManualClock(Date.now());
+let stack: Stack;
+let worker: Runner;
+let alipay: AlipaySimulator;
+let wechat: WechatPaySimulator;
+let unionpay: UnionpaySimulator;
+let slowAlipay: AlipaySimulator;
+let secretKey: string;
+
+beforeAll(async () => {
+  stack = await startStack({ clock, instantRetries: true });
+  const scale = 0.0001;
+  [alipay, wechat, unionpay, slowAlipay] = await Promise.all([
+    startAlipaySimulator({ clock, notifyDelayScale: scale }),
+    startWechatPaySimulator({ clock, notifyDelayScale: scale }),
+    startUnionpaySimulator({ clock, notifyDelayScale: scale }),
+    // Resends only after minutes: a forged notification stays the only one during a test.
+    startAlipaySimulator({ clock, notifyDelayScale: 1 }),
+  ]);
+  worker = await startWorker(stack.context, stack.db.pool, { concurrency: 2, logLevel: 'silent' });
+  ({ secretKey } = await merchantWith({ alipay, wechat, unionpay }));
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await Promise.all([alipay?.close(), wechat?.close(), unionpay?.close(), slowAlipay?.close()]);
+  await stack?.close();
+});
+
+async function merchantWith(simulators: { alipay?: AlipaySimulator; wechat?: WechatPaySimulator; unionpay?: UnionpaySimulator }) {
+  const merchant = await stack.newMerchant();
+  const add = async (connector: string, base_url: string, credentials: object) => {
+    const created = await stack.api('POST', '/v1/connector_accounts', { connector, base_url, credentials }, { key: merchant.secretKey });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    return created.body.id as string;
+  };
+  if (simulators.alipay) await add('alipay', simulators.alipay.url, simulators.alipay.registerMerchant());
+  if (simulators.wechat) await add('wechat_pay', simulators.wechat.url, simulators.wechat.registerMerchant());
+  if (simulators.unionpay) await add('unionpay', simulators.unionpay.url, simulators.unionpay.registerMerchant());
+  return merchant;
+}
+
+async function startPayment(type: string, options: { key?: string; mobile?: boolean; expiresInSeconds?: number } = {}) {
+  const key = options.key ?? secretKey;
+  const created = await stack.api('POST', '/v1/payments', { amount: 1999, currency: 'CNY', description: 'Oolong tea', expires_in_seconds: options.expiresInSeconds ?? 1800 }, { key });
+  expect(created.body.payment_method_types).toContain(type);
+  const headers: Record<string, string> = options.mobile ? { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile' } : {};
+  const confirmed = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type } }, { key, headers });
+  expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+  // The payer opens the provider's page, as a browser following the redirect would.
+  if (confirmed.body.next_action?.type === 'redirect_to_url') {
+    const page = await fetch(confirmed.body.next_action.redirect_to_url.url, { headers });
+    expect(page.status).toBe(200);
+  }
+  const attempts = await stack.api('GET', `/v1/payments/${created.body.id}/attempts`, undefined, { key });
+  return { id: created.body.id as string, confirmed: confirmed.body, orderNumber: orderNumberOf(attempts.body.data[0].id) };
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const paymentOf = (id: string, key = secretKey) => async () => (await stack.api('GET', `/v1/payments/${id}`, undefined, { key })).body;
+
+describe('paying through the providers', () => {
+  it('Alipay on a desktop: a QR code, the payer pays, the signed notification makes the payment succeed', async () => {
+    const { id, confirmed, orderNumber } = await startPayment('alipay');
+    expect(confirmed).toMatchObject({ status: 'requires_action', next_action: { type: 'display_qr_code' } });
+    expect(confirmed.next_action.display_qr_code.data).toContain(orderNumber);
+    alipay.payer(orderNumber).pay();
+    const paid = await waitFor(paymentOf(id), (p) => p.status === 'succeeded');
+    expect(paid).toMatchObject({ status: 'succeeded', amount_received: 1999, payment_method: { type: 'alipay' } });
+    const history = await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey });
+    expect(history.body.data.at(-1)).toMatchObject({ from_status: 'requires_action', to_status: 'succeeded', actor: 'provider', reason: 'notification' });
+  });
+
+  it('WeChat Pay on a phone: a redirect to the H5 page, then the encrypted notification', async () => {
+    const { id, confirmed, orderNumber } = await startPayment('wechat_pay', { mobile: true });
+    expect(confirmed).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+    wechat.payer(orderNumber).pay();
+    expect(await waitFor(paymentOf(id), (p) => p.status === 'succeeded')).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+  });
+
+  it('UnionPay: a redirect to the signed front form, then the back notification', async () => {
+    const { id, confirmed, orderNumber } = await startPayment('unionpay');
+    expect(confirmed).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
+    unionpay.payer(orderNumber).pay();
+    expect(await waitFor(paymentOf(id), (p) => p.status === 'succeeded')).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+  });
+
+  it('applies duplicated notifications once', async () => {
+    alipay.setFaults({ duplicateNotifications: 3 });
+    try {
+      const { id, orderNumber } = await startPayment('alipay');
+      alipay.payer(orderNumber).pay();
+      await waitFor(paymentOf(id), (p) => p.status === 'succeeded');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const history = await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey });
+      expect(history.body.data.filter((e: { to_status: string }) => e.to_status === 'succeeded')).toHaveLength(1);
+      const events = await stack.db.db.selectFrom('events').select('type').where('object_id', '=', id).where('type', '=', 'payment.succeeded').execute();
+      expect(events).toHaveLength(1);
+    } finally {
+      alipay.setFaults({ duplicateNotifications: 0 });
+    }
+  });
+
+  it('never trusts a forged notification: nothing changes but a status query, which finds the truth', async () => {
+    const merchant = await merchantWith({ alipay: slowAlipay });
+    const { id, orderNumber } = await startPayment('alipay', { key: merchant.secretKey });
+    // The forged notification arrives; the genuine one is lost and would only be resent minutes later.
+    slowAlipay.setFaults({ forgeNotifications: 1, dropNotifications: 1 });
+    slowAlipay.payer(orderNumber).pay();
+    const attemptId = `att_${orderNumber.slice(3)}`;
+    const attempt = await waitFor(
+      () => stack.db.db.selectFrom('payment_attempts').select('next_query_at').where('id', '=', attemptId).executeTakeFirstOrThrow(),
+      (row) => row.next_query_at !== null && row.next_query_at.getTime() <= clock.nowMs(),
+    );
+    expect(attempt.next_query_at!.getTime()).toBeLessThanOrEqual(clock.nowMs());
+    expect((await paymentOf(id, merchant.secretKey)()).status).toBe('requires_action');
+    const stored = await stack.db.db.selectFrom('provider_notifications').select('id').where('order_number', '=', orderNumber).execute();
+    expect(stored).toEqual([]);
+    await resolveUnknownOutcomes(stack.context);
+    const settled = await paymentOf(id, merchant.secretKey)();
+    expect(settled.status).toBe('succeeded');
+    const history = await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: merchant.secretKey });
+    expect(history.body.data.at(-1)).toMatchObject({ actor: 'system', reason: 'status_query' });
+  });
+
+  it('tells the payer when the provider declined, and the payer may try again', async () => {
+    const { id, orderNumber } = await startPayment('wechat_pay');
+    wechat.payer(orderNumber).fail();
+    clock.advanceMs(31_000);
+    await resolveUnknownOutcomes(stack.context);
+    const failed = await paymentOf(id)();
+    expect(failed.status).toBe('requires_payment_method');
+    expect(failed.last_error).toMatchObject({ code: 'payment_failed_at_provider', type: 'payment_error' });
+  });
+});
+
+describe('orders the payer left', () => {
+  it.each([
+    ['alipay', () => alipay],
+    ['wechat_pay', () => wechat],
+    ['unionpay', () => unionpay],
+  ] as const)('%s: closes the order at the provider when the payment expires, and cancels it as abandoned', async (type, simulator) => {
+    const { id, orderNumber } = await startPayment(type, { expiresInSeconds: 60 });
+    simulator().payer(orderNumber).leave();
+    clock.advanceMs(61_000);
+    await expireAbandonedPayments(stack.context);
+    expect(await paymentOf(id)()).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+  });
+
+  it('a payment the payer paid just before it expired succeeds instead of being canceled', async () => {
+    const { id, orderNumber } = await startPayment('wechat_pay', { expiresInSeconds: 60 });
+    wechat.setFaults({ dropNotifications: true });
+    try {
+      wechat.payer(orderNumber).pay();
+      clock.advanceMs(61_000);
+      await expireAbandonedPayments(stack.context);
+      expect(await paymentOf(id)()).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+    } finally {
+      wechat.setFaults({ dropNotifications: false });
+    }
+  });
+});
