@@ -18,10 +18,14 @@ import { createApiKey, createMerchant } from './flows/create-merchant.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
-import { createFlowContext, loadMasterKey, openConfiguredDatabase, type Database } from './runtime.ts';
+import { createFlowContext, loadMasterKey, openConfiguredDatabase } from './runtime.ts';
 import { cardAcquirerDefaultApiKey, startCardAcquirer, type CardAcquirer } from './simulators/card-acquirer/server.ts';
+import { startAlipaySimulator } from './simulators/alipay/server.ts';
+import { startWechatPaySimulator } from './simulators/wechat-pay/server.ts';
+import { startUnionpaySimulator } from './simulators/unionpay/server.ts';
 import { findMerchant } from './store/merchants.ts';
-import { insertConnectorAccount } from './store/connector-accounts.ts';
+import { insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from './store/connector-accounts.ts';
+import type { ConnectorName } from './connectors/connector.ts';
 
 const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
@@ -112,16 +116,13 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     const database = await openConfiguredDatabase(config, { log: config.logLevel === 'debug' ? console.log : undefined });
     stoppers.push(() => database.close());
     const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
-    let acquirer: CardAcquirer | null = null;
-    if (options.withSimulators) {
-      acquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host: '127.0.0.1', port: simulatorPort(config) });
-      stoppers.push(() => acquirer!.close());
-    }
+    const simulators = options.withSimulators ? await startSimulators(simulatorPort(config)) : null;
+    if (simulators) stoppers.push(simulators.close);
     const app = await buildApp({
       context,
       logLevel: config.logLevel,
       rateLimitPerSecond: config.rateLimitPerSecond,
-      defaultBaseUrls: acquirer ? { card: acquirer.url } : {},
+      defaultBaseUrls: simulators ? Object.fromEntries(Object.entries(simulators.accounts).map(([name, a]) => [name, a.baseUrl])) : {},
     });
     stoppers.push(() => app.close());
     await app.listen({ host: config.host, port: config.port });
@@ -129,12 +130,39 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
       const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
       stoppers.push(() => runner.stop());
     }
-    if (options.withDemo && acquirer) await announceDemo(config, context, database, acquirer);
+    if (options.withDemo && simulators) await announceDemo(config, context, simulators);
     return stopAll;
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+interface Simulators {
+  /** Where each simulated provider listens and the credentials a merchant account there uses. */
+  accounts: Record<ConnectorName, { baseUrl: string; credentials: () => Record<string, string> }>;
+  close(): Promise<void>;
+}
+
+/** The card acquirer and the three providers, on consecutive ports from `basePort` (or any free port with 0). */
+async function startSimulators(basePort: number): Promise<Simulators> {
+  const port = (offset: number) => (basePort === 0 ? 0 : basePort + offset);
+  const host = '127.0.0.1';
+  const acquirer: CardAcquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host, port: port(0) });
+  const alipay = await startAlipaySimulator({ host, port: port(1) });
+  const wechat = await startWechatPaySimulator({ host, port: port(2) });
+  const unionpay = await startUnionpaySimulator({ host, port: port(3) });
+  return {
+    accounts: {
+      card: { baseUrl: acquirer.url, credentials: () => ({ api_key: cardAcquirerDefaultApiKey }) },
+      alipay: { baseUrl: alipay.url, credentials: () => ({ ...alipay.registerMerchant() }) },
+      wechat_pay: { baseUrl: wechat.url, credentials: () => ({ ...wechat.registerMerchant() }) },
+      unionpay: { baseUrl: unionpay.url, credentials: () => ({ ...unionpay.registerMerchant() }) },
+    },
+    async close() {
+      await Promise.all([acquirer.close(), alipay.close(), wechat.close(), unionpay.close()]);
+    },
+  };
 }
 
 function simulatorPort(config: Config): number {
@@ -162,30 +190,33 @@ interface DemoFile {
 }
 
 /** The demo merchant: made once, kept in <data dir>/demo.json, and shown at every start. */
-async function announceDemo(config: Config, context: FlowContext, _database: Database, acquirer: CardAcquirer): Promise<void> {
+async function announceDemo(config: Config, context: FlowContext, simulators: Simulators): Promise<void> {
   const file = path.join(config.dataDir, 'demo.json');
   let demo: DemoFile | null = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as DemoFile) : null;
   if (!demo || !(await findMerchant(context.db, demo.merchant_id))) {
     const created = await createMerchant(context, { name: 'Demo Shop 演示商店' });
-    await insertConnectorAccount(
-      context.db,
-      { merchantId: created.merchantId, mode: 'test' },
-      { id: context.ids.newId('ca'), connector: 'card', enabled: true, priority: 50, baseUrl: acquirer.url, credentials: { api_key: cardAcquirerDefaultApiKey }, now: new Date(context.clock.nowMs()) },
-      context.keys.credentials,
-    );
     demo = { merchant_id: created.merchantId, secret_key: created.keys.secret_test, publishable_key: created.keys.publishable_test, api_base: config.publicBaseUrl };
-    await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
-  } else if (demo.api_base !== config.publicBaseUrl) {
-    demo = { ...demo, api_base: config.publicBaseUrl };
-    await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   }
-  // The simulator's port may differ from the last run: keep the demo account pointing at it.
-  await context.db
-    .updateTable('connector_accounts')
-    .set({ base_url: acquirer.url })
-    .where('merchant_id', '=', demo.merchant_id)
-    .where('connector', '=', 'card')
-    .execute();
+  demo = { ...demo, api_base: config.publicBaseUrl };
+  await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
+  // The simulators keep their merchants in memory: point the demo's accounts at this run's simulators and keys.
+  const scope = { merchantId: demo.merchant_id, mode: 'test' as const };
+  const existing = await listConnectorAccounts(context.db, scope, 100);
+  const at = new Date(context.clock.nowMs());
+  for (const [connector, simulator] of Object.entries(simulators.accounts) as [ConnectorName, Simulators['accounts'][ConnectorName]][]) {
+    const account = existing.find((row) => row.connector === connector);
+    const credentials = simulator.credentials();
+    if (account) {
+      await updateConnectorAccount(context.db, scope, account.id, { baseUrl: simulator.baseUrl, credentials, now: at }, context.keys.credentials);
+    } else {
+      await insertConnectorAccount(
+        context.db,
+        scope,
+        { id: context.ids.newId('ca'), connector, enabled: true, priority: 50, baseUrl: simulator.baseUrl, credentials, now: at },
+        context.keys.credentials,
+      );
+    }
+  }
   const base = config.publicBaseUrl;
   console.log(`
 Paypilot is running at ${base}  (API reference: ${base}/docs)
@@ -197,6 +228,8 @@ Pay 12.34 CNY with a test card:
         -H "Content-Type: application/json" -d '{"amount":1234,"currency":"CNY"}' | sed 's/.*"id":"\\(pay_[^"]*\\)".*/\\1/')
   curl -s ${base}/v1/payments/$PAY/confirm -H "Authorization: Bearer ${demo.secret_key}" -H "Content-Type: application/json" \\
         -d '{"payment_method":{"type":"card","card":{"number":"4242424242424242","exp_month":12,"exp_year":${new Date().getUTCFullYear() + 4},"cvc":"123"}}}'
+Alipay, WeChat Pay and UnionPay run as simulators too: confirm with {"payment_method":{"type":"alipay"}} and open
+the QR code's address (or the redirect) to pay, decline or leave as the payer would.
 Press Ctrl-C to stop.
 `);
 }

@@ -65,6 +65,11 @@ describe('npm start', () => {
       body: JSON.stringify({ payment_method: card('4242424242424242') }),
     });
     expect(((await confirmed.json()) as any).status).toBe('succeeded');
+    expect(created.payment_method_types).toEqual(['alipay', 'card', 'unionpay', 'wechat_pay']);
+    const qr = await (await fetch(`${demo.api_base}/v1/payments`, { method: 'POST', headers, body: JSON.stringify({ amount: 500, currency: 'CNY' }) })).json() as any;
+    const alipay = await (await fetch(`${demo.api_base}/v1/payments/${qr.id}/confirm`, { method: 'POST', headers, body: JSON.stringify({ payment_method: { type: 'alipay' } }) })).json() as any;
+    expect(alipay).toMatchObject({ status: 'requires_action', next_action: { type: 'display_qr_code' } });
+    expect((await fetch(alipay.next_action.display_qr_code.data)).status).toBe(200);
 
     expect(await stop(child)).toBe(0);
     expect(output()).toContain('stopped');
