@@ -80,7 +80,7 @@ export function createFlowContext(options: {
     random,
     ids: createIdGenerator(clock, random),
     keys: deriveKeys(options.masterKey),
-    connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs }),
+    connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs, clock }),
     accountHealth: new AccountHealthBook(),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),

@@ -2,6 +2,7 @@
  * The connectors Paypilot speaks, by name. Flows look a connector up here
  * and never import a connector's folder directly.
  */
+import type { Clock } from '../domain/clock.ts';
 import type { CardConnector, ChannelConnector, ChannelName } from './connector.ts';
 import { createAlipayConnector } from './alipay/alipay-connector.ts';
 import { createCardConnector } from './card/card-connector.ts';
@@ -14,9 +15,10 @@ export interface ConnectorRegistry {
   channels: Record<ChannelName, ChannelConnector>;
 }
 
-export function createConnectorRegistry(options: { timeoutMs?: number } = {}): ConnectorRegistry {
+/** The clock is the flows' own: signatures carry timestamps that must agree with it. */
+export function createConnectorRegistry(options: { timeoutMs?: number; clock?: Clock } = {}): ConnectorRegistry {
   return {
-    card: createCardConnector(options),
+    card: createCardConnector({ timeoutMs: options.timeoutMs }),
     channels: {
       alipay: createAlipayConnector(options),
       wechat_pay: createWechatPayConnector(options),

@@ -10,7 +10,9 @@ import { limits } from '../domain/limits.ts';
 import { formatDecimal, type Currency } from '../domain/money.ts';
 import { latestAttempt, type Scope } from '../store/payments.ts';
 import { reserveRefund, settleRefund, findRefund } from '../store/refunds.ts';
-import type { RefundRow } from '../store/schema.ts';
+import type { AttemptRow, RefundRow } from '../store/schema.ts';
+import { isChannel } from '../connectors/registry.ts';
+import { assert } from '../domain/assert.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
 import { loadAccount } from './confirm-payment.ts';
@@ -59,12 +61,36 @@ export async function refundPayment(context: FlowContext, scope: Scope, input: R
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     return settle(context, refund, { kind: 'failed', reason: 'payment_has_no_provider_reference' });
   }
+  return settle(context, refund, await refundAtProvider(context, refund, authorization, 'refund'));
+}
+
+/** Our refund number at a channel provider (out_request_no, out_refund_no): the refund id without its underscore. */
+export function refundNumberOf(refundId: string): string {
+  return refundId.replace('_', '');
+}
+
+/**
+ * Sends a refund, or asks about one, on the connector and account that took
+ * the payment. Sending retries with the refund's own key or number, so a
+ * retry never refunds twice.
+ */
+export async function refundAtProvider(context: FlowContext, refund: RefundRow, authorization: AttemptRow, action: 'refund' | 'query'): Promise<RefundOutcome> {
+  assert(authorization.connector_account_id !== null, 'a settled authorization names its account');
   const account = await loadAccount(context, authorization.connector_account_id);
-  const reference = authorization.provider_reference;
+  const currency = refund.currency as Currency;
+  if (isChannel(authorization.connector)) {
+    const connector = context.connectors.channels[authorization.connector];
+    const numbers = { orderNumber: authorization.provider_idempotency_key, refundNumber: refundNumberOf(refund.id) };
+    if (action === 'query') return connector.queryRefund(account, numbers);
+    const request = { ...numbers, amount: refund.amount, totalAmount: authorization.amount, currency, reason: refund.reason };
+    return (await callProvider(context, numbers.refundNumber, () => connector.refund(account, request))).outcome;
+  }
+  if (action === 'query') return context.connectors.card.queryRefund(account, { idempotencyKey: refund.provider_idempotency_key });
+  const reference = authorization.provider_reference ?? '';
   const call = await callProvider(context, refund.provider_idempotency_key, (idempotencyKey) =>
-    context.connectors.card.refund(account, { idempotencyKey, reference, amount: refund.amount, currency: refund.currency as Currency }),
+    context.connectors.card.refund(account, { idempotencyKey, reference, amount: refund.amount, currency }),
   );
-  return settle(context, refund, call.outcome);
+  return call.outcome;
 }
 
 async function findPaymentCurrency(context: FlowContext, scope: Scope, paymentId: string): Promise<Currency | null> {

@@ -5,7 +5,7 @@
  * left in `processing`. A refund left pending is queried the same way.
  */
 import { limits } from '../domain/limits.ts';
-import { findPaymentById, findUnresolvedAttempts, updateAttempt } from '../store/payments.ts';
+import { findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
 import { findUnresolvedRefunds } from '../store/refunds.ts';
 import type { AttemptRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
@@ -18,7 +18,7 @@ import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { isChannel } from '../connectors/registry.ts';
 import { applyOrderState } from './channel-payments.ts';
-import { settle as settleRefundOutcome } from './refund-payment.ts';
+import { refundAtProvider, settle as settleRefundOutcome } from './refund-payment.ts';
 
 /** Queries back off: ask again after as long as the outcome has been unknown, from 30 s up to 1 h. */
 export function nextQueryDelayMs(unresolvedForMs: number): number {
@@ -32,26 +32,13 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
     if (await resolveAttempt(context, attempt)) settled += 1;
   }
   for (const refund of await findUnresolvedRefunds(context.db, at, batchSize)) {
-    const account = await paymentAccount(context, refund.payment_id);
-    if (!account) continue;
-    const outcome = await context.connectors.card.queryRefund(account, { idempotencyKey: refund.provider_idempotency_key });
+    const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+    if (!authorization?.connector_account_id) continue;
+    const outcome = await refundAtProvider(context, refund, authorization, 'query');
     const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
     if (result.status !== 'pending') settled += 1;
   }
   return settled;
-}
-
-async function paymentAccount(context: FlowContext, paymentId: string) {
-  const attempts = await context.db
-    .selectFrom('payment_attempts')
-    .select('connector_account_id')
-    .where('payment_id', '=', paymentId)
-    .where('operation', '=', 'authorize')
-    .where('connector_account_id', 'is not', null)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return attempts?.connector_account_id ? loadAccount(context, attempts.connector_account_id) : null;
 }
 
 /** Answers true when the attempt was settled. */

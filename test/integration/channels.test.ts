@@ -160,6 +160,37 @@ describe('paying through the providers', () => {
   });
 });
 
+describe('refunds through the providers', () => {
+  it.each([
+    ['alipay', () => alipay],
+    ['wechat_pay', () => wechat],
+    ['unionpay', () => unionpay],
+  ] as const)('%s: refunds part, then the rest, and never more than was paid', async (type, simulator) => {
+    const { id, orderNumber } = await startPayment(type);
+    simulator().payer(orderNumber).pay();
+    await waitFor(paymentOf(id), (p) => p.status === 'succeeded');
+    const settle = async (refundId: string) =>
+      waitFor(
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          clock.advanceMs(31_000);
+          await resolveUnknownOutcomes(stack.context);
+          return (await stack.api('GET', `/v1/refunds/${refundId}`, undefined, { key: secretKey })).body;
+        },
+        (refund) => refund.status !== 'pending',
+      );
+    const part = await stack.api('POST', '/v1/refunds', { payment: id, amount: 500, reason: 'after_sales' }, { key: secretKey });
+    expect(part.status, JSON.stringify(part.body)).toBe(200);
+    expect(part.body.status === 'succeeded' ? part.body : await settle(part.body.id)).toMatchObject({ status: 'succeeded', amount: 500 });
+    const rest = await stack.api('POST', '/v1/refunds', { payment: id }, { key: secretKey });
+    expect(rest.body.amount).toBe(1499);
+    expect(rest.body.status === 'succeeded' ? rest.body : await settle(rest.body.id)).toMatchObject({ status: 'succeeded' });
+    const more = await stack.api('POST', '/v1/refunds', { payment: id, amount: 1 }, { key: secretKey });
+    expect(more.body.error.code).toBe('refund_exceeds_payment');
+    expect((await paymentOf(id)()).amount_refunded).toBe(1999);
+  });
+});
+
 describe('orders the payer left', () => {
   it.each([
     ['alipay', () => alipay],
