@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    maxWorkers: 2,
+    // The worker's sweeps are global, as in production: test files that sweep with clocks of their own
+    // would settle each other's deliberately unsettled payments if they ran at the same time.
+    fileParallelism: false,
   },
 });

@@ -19,7 +19,8 @@ export async function expireAbandonedPayments(context: FlowContext, batchSize: n
   const expired = await findExpiredOpenPayments(context.db, at, batchSize);
   let canceled = 0;
   for (const payment of expired) {
-    if (!(await closedAtProvider(context, payment))) continue;
+    // A provider that cannot be reached now leaves the payment for the next sweep; the others go on.
+    if (!(await closedAtProvider(context, payment).catch(() => false))) continue;
     const result = await transitionPayment(context, payment, cancellation('system', 'abandoned', null, at));
     if (result) canceled += 1;
   }

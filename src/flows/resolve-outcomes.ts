@@ -7,7 +7,7 @@
 import { limits } from '../domain/limits.ts';
 import { findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
 import { findUnresolvedRefunds } from '../store/refunds.ts';
-import type { AttemptRow } from '../store/schema.ts';
+import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { allDerivedProviderKeys } from './connector-calls.ts';
@@ -29,16 +29,29 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
   const at = now(context);
   let settled = 0;
   for (const attempt of await findUnresolvedAttempts(context.db, at, batchSize)) {
-    if (await resolveAttempt(context, attempt)) settled += 1;
+    // One attempt that cannot be resolved (an account since deleted, a provider answering nonsense) must not stop the others.
+    const resolved = await resolveAttempt(context, attempt).catch(async () => {
+      await postpone(context, attempt);
+      return false;
+    });
+    if (resolved) settled += 1;
   }
   for (const refund of await findUnresolvedRefunds(context.db, at, batchSize)) {
-    const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
-    if (!authorization?.connector_account_id) continue;
-    const outcome = await refundAtProvider(context, refund, authorization, 'query');
-    const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
-    if (result.status !== 'pending') settled += 1;
+    const result = await resolveRefund(context, refund).catch(async () => {
+      await settleRefundOutcome(context, refund, { kind: 'unknown', detail: 'status query failed' });
+      return 'pending';
+    });
+    if (result !== 'pending') settled += 1;
   }
   return settled;
+}
+
+async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<string> {
+  const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  if (!authorization?.connector_account_id) return 'pending';
+  const outcome = await refundAtProvider(context, refund, authorization, 'query');
+  const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
+  return result.status;
 }
 
 /** Answers true when the attempt was settled. */
