@@ -8,6 +8,7 @@
  *   migrate    apply database migrations and exit
  *   merchant create --name NAME [--email EMAIL]
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
+ *   reconcile --account ca_… --date YYYY-MM-DD
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createApiKey, createMerchant } from './flows/create-merchant.ts';
+import { reconcile } from './flows/reconcile.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
@@ -34,6 +36,7 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   migrate                    apply migrations and exit
   merchant create --name N   create a merchant; prints its keys once
   keys create --merchant ID --kind secret|publishable --mode test|live
+  reconcile --account ca_… --date YYYY-MM-DD   compare a day's provider statement with our records
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
   RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off)`;
@@ -62,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
     case 'keys':
       if (subcommand === 'create') return keysCreate(config, argv.slice(2));
       break;
+    case 'reconcile':
+      return reconcileCommand(config, argv.slice(1));
   }
   console.error(usage);
   process.exitCode = 2;
@@ -99,6 +104,18 @@ async function keysCreate(config: Config, args: string[]): Promise<void> {
   });
   console.log(key);
   console.error('This key is shown once; store it now.');
+}
+
+async function reconcileCommand(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { account: { type: 'string' }, date: { type: 'string' } } });
+  const { account, date } = values;
+  if (!account || !date) throw new ConfigError('reconcile needs --account ca_… and --date YYYY-MM-DD');
+  const report = await withContext(config, (context) => reconcile(context, account, date));
+  console.log(`${report.account} ${report.date}: ${report.statementLines} statement lines, ${report.matched} matched, ${report.mismatches.length} mismatches`);
+  for (const m of report.mismatches) {
+    const amounts = `ours ${m.ourAmount ?? '-'} theirs ${m.theirAmount ?? '-'}`;
+    console.log(`  ${m.kind.padEnd(15)} ${m.orderNumber}${m.refundNumber ? ` refund ${m.refundNumber}` : ''}  ${amounts}  ${m.repaired ? 'REPAIRED' : ''} ${m.note ?? ''}`.trimEnd());
+  }
 }
 
 interface StartOptions {

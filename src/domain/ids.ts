@@ -22,6 +22,7 @@ export const idPrefixes = {
   order: 'ord',
   request: 'req',
   providerNotification: 'pnt',
+  reconciliationMismatch: 'rcm',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -4,11 +4,13 @@ import type { Db } from './database.ts';
 import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_drop_status_index.ts';
 import * as m0003 from './migrations/0003_provider_notifications.ts';
+import * as m0004 from './migrations/0004_reconciliation.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_drop_status_index': m0002,
   '0003_provider_notifications': m0003,
+  '0004_reconciliation': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -170,7 +170,23 @@ export interface ProviderNotificationsTable {
   outcome: string | null;
 }
 
+export interface ReconciliationMismatchesTable {
+  id: string;
+  connector_account_id: string;
+  statement_date: string;
+  kind: 'missing_here' | 'missing_there' | 'amount_differs' | 'status_differs';
+  order_number: string;
+  refund_number: string;
+  our_amount: BigIntColumn | null;
+  their_amount: BigIntColumn | null;
+  our_status: string | null;
+  repaired: boolean;
+  note: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  reconciliation_mismatches: ReconciliationMismatchesTable;
   provider_notifications: ProviderNotificationsTable;
   merchants: MerchantsTable;
   api_keys: ApiKeysTable;

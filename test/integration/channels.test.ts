@@ -11,6 +11,7 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { reconcile } from '../../src/flows/reconcile.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
@@ -215,5 +216,55 @@ describe('orders the payer left', () => {
     } finally {
       wechat.setFaults({ dropNotifications: false });
     }
+  });
+});
+
+describe('reconciliation', () => {
+  it('finds each kind of mismatch in the WeChat Pay trade bill, repairs what is safe, and stores each once', async () => {
+    const merchant = await merchantWith({ wechat });
+    const key = merchant.secretKey;
+    const accounts = await stack.api('GET', '/v1/connector_accounts', undefined, { key });
+    const accountId = accounts.body.data.find((a: { connector: string }) => a.connector === 'wechat_pay').id as string;
+    const paidAndKnown = await startPayment('wechat_pay', { key });
+    wechat.payer(paidAndKnown.orderNumber).pay();
+    await waitFor(paymentOf(paidAndKnown.id, key), (p) => p.status === 'succeeded');
+
+    // We recorded another amount than WeChat took (planted in our records).
+    const amountDiffers = await startPayment('wechat_pay', { key });
+    wechat.payer(amountDiffers.orderNumber).pay();
+    await waitFor(paymentOf(amountDiffers.id, key), (p) => p.status === 'succeeded');
+    await stack.db.db.updateTable('payment_attempts').set({ amount: 1998n }).where('id', '=', `att_${amountDiffers.orderNumber.slice(3)}`).execute();
+
+    // Paid at WeChat, but every notification is lost (until the end of the test) and nobody asked yet: we still think it waits.
+    wechat.setFaults({ dropNotifications: true });
+    const paidUnknownHere = await startPayment('wechat_pay', { key });
+    wechat.payer(paidUnknownHere.orderNumber).pay();
+
+    // We show a payment WeChat never took (planted: the payer never paid).
+    const missingThere = await startPayment('wechat_pay', { key });
+    await stack.db.db
+      .updateTable('payment_attempts')
+      .set({ status: 'succeeded', completed_at: new Date(clock.nowMs()) })
+      .where('id', '=', `att_${missingThere.orderNumber.slice(3)}`)
+      .execute();
+
+    const date = new Date(clock.nowMs() + 8 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    const report = await reconcile(stack.context, accountId, date).finally(() => wechat.setFaults({ dropNotifications: false }));
+    const byOrder = Object.fromEntries(report.mismatches.map((m) => [m.orderNumber, m]));
+    expect(report.matched).toBe(1);
+    expect(byOrder[paidUnknownHere.orderNumber]).toMatchObject({ kind: 'status_differs', repaired: true });
+    expect(byOrder[amountDiffers.orderNumber]).toMatchObject({ kind: 'amount_differs', ourAmount: 1998n, theirAmount: 1999n, repaired: false });
+    expect(byOrder[missingThere.orderNumber]).toMatchObject({ kind: 'missing_there', repaired: false });
+    expect(report.mismatches).toHaveLength(3);
+
+    const repaired = await paymentOf(paidUnknownHere.id, key)();
+    expect(repaired).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+    const history = await stack.api('GET', `/v1/payments/${paidUnknownHere.id}/history`, undefined, { key });
+    expect(history.body.data.at(-1)).toMatchObject({ to_status: 'succeeded', actor: 'system', reason: 'reconciliation' });
+
+    await reconcile(stack.context, accountId, date);
+    const stored = await stack.db.db.selectFrom('reconciliation_mismatches').select(['kind', 'repaired']).where('connector_account_id', '=', accountId).execute();
+    expect(stored).toHaveLength(3);
+    expect(stored.find((m) => m.kind === 'status_differs')?.repaired).toBe(true);
   });
 });
