@@ -12,6 +12,7 @@ import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { orderNumberOf } from '../../src/flows/channel-payments.ts';
 import { reconcile } from '../../src/flows/reconcile.ts';
+import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
@@ -248,6 +249,22 @@ describe('reconciliation', () => {
       .where('id', '=', `att_${missingThere.orderNumber.slice(3)}`)
       .execute();
 
+    // WeChat shows a payment Paypilot never made (an order created outside it).
+    const row = await stack.db.db.selectFrom('connector_accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const external = await stack.context.connectors.channels.wechat_pay.createOrder(openConnectorAccount(row, stack.context.keys.credentials), {
+      orderNumber: 'external000000000001',
+      amount: 700n,
+      currency: 'CNY',
+      subject: 'sold at the counter',
+      device: 'desktop',
+      returnUrl: null,
+      notifyUrl: 'http://127.0.0.1:9/nowhere',
+      expiresAt: new Date(clock.nowMs() + 600_000),
+      payerIp: null,
+    });
+    expect(external.kind).toBe('requires_action');
+    wechat.payer('external000000000001').pay();
+
     const date = new Date(clock.nowMs() + 8 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const report = await reconcile(stack.context, accountId, date).finally(() => wechat.setFaults({ dropNotifications: false }));
     const byOrder = Object.fromEntries(report.mismatches.map((m) => [m.orderNumber, m]));
@@ -255,7 +272,8 @@ describe('reconciliation', () => {
     expect(byOrder[paidUnknownHere.orderNumber]).toMatchObject({ kind: 'status_differs', repaired: true });
     expect(byOrder[amountDiffers.orderNumber]).toMatchObject({ kind: 'amount_differs', ourAmount: 1998n, theirAmount: 1999n, repaired: false });
     expect(byOrder[missingThere.orderNumber]).toMatchObject({ kind: 'missing_there', repaired: false });
-    expect(report.mismatches).toHaveLength(3);
+    expect(byOrder.external000000000001).toMatchObject({ kind: 'missing_here', theirAmount: 700n, repaired: false });
+    expect(report.mismatches).toHaveLength(4);
 
     const repaired = await paymentOf(paidUnknownHere.id, key)();
     expect(repaired).toMatchObject({ status: 'succeeded', amount_received: 1999 });
@@ -264,7 +282,7 @@ describe('reconciliation', () => {
 
     await reconcile(stack.context, accountId, date);
     const stored = await stack.db.db.selectFrom('reconciliation_mismatches').select(['kind', 'repaired']).where('connector_account_id', '=', accountId).execute();
-    expect(stored).toHaveLength(3);
+    expect(stored).toHaveLength(4);
     expect(stored.find((m) => m.kind === 'status_differs')?.repaired).toBe(true);
   });
 });
