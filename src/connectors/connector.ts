@@ -126,6 +126,8 @@ export interface CreateOrderRequest {
   notifyUrl: string;
   expiresAt: Date;
   payerIp: string | null;
+  /** When the order was made: providers that key orders by number and time (UnionPay's txnTime) need it again for every later call. */
+  createdAt?: Date;
 }
 
 export type OrderOutcome = { kind: 'requires_action'; reference: string | null; nextAction: NextAction } | ConnectorFailure;
@@ -181,13 +183,23 @@ export type StatementOutcome = { kind: 'statement'; lines: StatementLine[] } | {
 export interface ChannelConnector {
   readonly name: ChannelName;
   createOrder(account: ConnectorAccount, request: CreateOrderRequest): Promise<OrderOutcome>;
-  queryOrder(account: ConnectorAccount, request: { orderNumber: string }): Promise<OrderState>;
-  closeOrder(account: ConnectorAccount, request: { orderNumber: string }): Promise<{ kind: 'closed' } | { kind: 'already_paid' } | ConnectorFailure>;
+  queryOrder(account: ConnectorAccount, request: { orderNumber: string; orderCreatedAt?: Date }): Promise<OrderState>;
+  closeOrder(account: ConnectorAccount, request: { orderNumber: string; orderCreatedAt?: Date }): Promise<{ kind: 'closed' } | { kind: 'already_paid' } | ConnectorFailure>;
   refund(
     account: ConnectorAccount,
-    request: { orderNumber: string; refundNumber: string; amount: bigint; totalAmount: bigint; currency: Currency; reason: string | null },
+    request: {
+      orderNumber: string;
+      refundNumber: string;
+      amount: bigint;
+      totalAmount: bigint;
+      currency: Currency;
+      reason: string | null;
+      orderCreatedAt?: Date;
+      refundCreatedAt?: Date;
+      notifyUrl?: string;
+    },
   ): Promise<RefundOutcome>;
-  queryRefund(account: ConnectorAccount, request: { orderNumber: string; refundNumber: string }): Promise<RefundOutcome>;
+  queryRefund(account: ConnectorAccount, request: { orderNumber: string; refundNumber: string; orderCreatedAt?: Date; refundCreatedAt?: Date }): Promise<RefundOutcome>;
   /** Verifies a notification on its raw bytes; a payload whose signature fails is never trusted. Pure: no I/O. */
   verifyNotification(
     account: ConnectorAccount,

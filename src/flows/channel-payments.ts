@@ -43,7 +43,10 @@ export async function confirmWithChannel(
   for (const [index, account] of accounts.entries()) {
     const attemptId = context.ids.newId('att');
     const orderNumber = orderNumberOf(attemptId);
+    // One instant for the attempt's start and the order's creation time at the provider, which later calls name again.
+    const createdAt = now(context);
     const processing = await transitionPayment(context, current, {
+      at: createdAt,
       to: 'processing',
       actor,
       reason: index === 0 ? null : 'failover',
@@ -72,6 +75,7 @@ export async function confirmWithChannel(
         notifyUrl: `${context.publicBaseUrl}/v1/notify/${account.id}`,
         expiresAt: payment.expires_at,
         payerIp: options.ip,
+        createdAt,
       }),
     );
     context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());

@@ -34,10 +34,10 @@ async function closedAtProvider(context: FlowContext, payment: PaymentRecord): P
   if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action' || !attempt.connector_account_id) return true;
   const connector = context.connectors.channels[attempt.connector];
   const account = await loadAccount(context, attempt.connector_account_id);
-  const orderNumber = attempt.provider_idempotency_key;
-  const closed = await connector.closeOrder(account, { orderNumber });
+  const order = { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at };
+  const closed = await connector.closeOrder(account, order);
   // Closing may not be possible (an order the payer never opened, a channel that only lets orders lapse): the query decides.
-  const state = closed.kind === 'closed' ? ({ kind: 'closed' } as const) : await connector.queryOrder(account, { orderNumber });
+  const state = closed.kind === 'closed' ? ({ kind: 'closed' } as const) : await connector.queryOrder(account, order);
   if (state.kind === 'closed' || state.kind === 'not_found') {
     await updateAttempt(
       context.db,

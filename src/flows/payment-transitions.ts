@@ -18,6 +18,8 @@ export interface TransitionRequest {
   eventTypes?: string[];
   newAttempt?: NewAttempt;
   attemptResult?: AttemptResult;
+  /** The instant of the change (default: now); a new attempt starts at it. */
+  at?: Date;
 }
 
 export async function transitionPayment(
@@ -25,7 +27,7 @@ export async function transitionPayment(
   payment: PaymentRecord,
   request: TransitionRequest,
 ): Promise<PaymentRecord | null> {
-  const at = now(context);
+  const at = request.at ?? now(context);
   const patch = request.patch ?? {};
   const next = {
     ...payment,

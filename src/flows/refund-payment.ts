@@ -80,9 +80,15 @@ export async function refundAtProvider(context: FlowContext, refund: RefundRow, 
   const currency = refund.currency as Currency;
   if (isChannel(authorization.connector)) {
     const connector = context.connectors.channels[authorization.connector];
-    const numbers = { orderNumber: authorization.provider_idempotency_key, refundNumber: refundNumberOf(refund.id) };
+    const numbers = {
+      orderNumber: authorization.provider_idempotency_key,
+      refundNumber: refundNumberOf(refund.id),
+      orderCreatedAt: authorization.started_at,
+      refundCreatedAt: refund.created_at,
+    };
     if (action === 'query') return connector.queryRefund(account, numbers);
-    const request = { ...numbers, amount: refund.amount, totalAmount: authorization.amount, currency, reason: refund.reason };
+    const notifyUrl = `${context.publicBaseUrl}/v1/notify/${account.id}`;
+    const request = { ...numbers, amount: refund.amount, totalAmount: authorization.amount, currency, reason: refund.reason, notifyUrl };
     return (await callProvider(context, numbers.refundNumber, () => connector.refund(account, request))).outcome;
   }
   if (action === 'query') return context.connectors.card.queryRefund(account, { idempotencyKey: refund.provider_idempotency_key });

@@ -60,7 +60,7 @@ async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promis
   if (!payment || !attempt.connector_account_id) return false;
   const account = await loadAccount(context, attempt.connector_account_id);
   if (isChannel(attempt.connector)) {
-    const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key });
+    const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at });
     const result = await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
     if (result === 'already_final' || result === 'amount_mismatch') {
       await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context));

@@ -113,6 +113,19 @@ describe('paying through the providers', () => {
     expect(await waitFor(paymentOf(id), (p) => p.status === 'succeeded')).toMatchObject({ status: 'succeeded', amount_received: 1999 });
   });
 
+  it('UnionPay queries name the original txnTime, which the flows hand back from the attempt', async () => {
+    const { id, orderNumber } = await startPayment('unionpay');
+    unionpay.payer(orderNumber).pay();
+    await waitFor(paymentOf(id), (p) => p.status === 'succeeded');
+    const attempt = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', `att_${orderNumber.slice(3)}`).executeTakeFirstOrThrow();
+    const row = await stack.db.db.selectFrom('connector_accounts').selectAll().where('id', '=', attempt.connector_account_id!).executeTakeFirstOrThrow();
+    const account = openConnectorAccount(row, stack.context.keys.credentials);
+    const connector = stack.context.connectors.channels.unionpay;
+    expect(await connector.queryOrder(account, { orderNumber, orderCreatedAt: attempt.started_at })).toMatchObject({ kind: 'paid', amountPaid: 1999n });
+    const wrongTime = await connector.queryOrder(account, { orderNumber, orderCreatedAt: new Date(attempt.started_at.getTime() - 3_600_000) });
+    expect(wrongTime.kind).not.toBe('paid');
+  });
+
   it('applies duplicated notifications once', async () => {
     alipay.setFaults({ duplicateNotifications: 3 });
     try {

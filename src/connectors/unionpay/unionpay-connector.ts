@@ -16,13 +16,12 @@
  *
  * Deviations from the real gateway, forced by the stateless interface (the
  * simulator accepts them; see the report in this folder's tests):
- * - queryTrans.do needs `orderId` + `txnTime` of the original transaction,
- *   but `queryOrder`/`queryRefund` get only the order (refund) number and we
- *   store nothing, so we query by `orderId` alone. To work against the real
- *   gateway the flows must hand the creation time back to the connector.
- * - a refund at the real gateway requires `backUrl`; the refund request
- *   carries no notification URL, so we send none and learn the result by
- *   `queryRefund`. A refund answered `00` is therefore `pending` (accepted),
+ * - queryTrans.do needs `orderId` + `txnTime` of the original transaction:
+ *   the flows hand the creation time back (`orderCreatedAt`,
+ *   `refundCreatedAt`); without it the query goes by `orderId` alone, which
+ *   only the simulator accepts.
+ * - a refund carries `backUrl` when the flows give a notify URL; its result is
+ *   learnt by `queryRefund`, so a refund answered `00` is `pending` (accepted),
  *   never `succeeded`, even though the simulator completes it at once.
  * - createOrder makes no call: it answers a redirect to
  *   `${baseUrl}/gateway/api/frontTransReq.do?<signed fields>`. The real
@@ -96,8 +95,8 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
   const call = (account: ConnectorAccount, path: string, fields: UnionpayFields): Promise<Answer> =>
     callGateway(account, path, fields, timeoutMs);
 
-  const queryOrder = async (account: ConnectorAccount, orderNumber: string): Promise<OrderState> => {
-    const answer = await call(account, gatewayPaths.query, queryFields(account, orderNumber));
+  const queryOrder = async (account: ConnectorAccount, orderNumber: string, createdAt: Date | undefined): Promise<OrderState> => {
+    const answer = await call(account, gatewayPaths.query, queryFields(account, orderNumber, createdAt));
     return orderStateOf(readAnswer(answer, account, orderNumber));
   };
 
@@ -105,18 +104,18 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
     name: 'unionpay',
 
     async createOrder(account, request) {
-      const form = buildFrontForm(account, request, clock.nowMs());
+      const form = buildFrontForm(account, request, request.createdAt?.getTime() ?? clock.nowMs());
       const url = `${form.action}?${encodeForm(form.fields)}`;
       return { kind: 'requires_action', reference: null, nextAction: { type: 'redirect_to_url', redirect_to_url: { url } } };
     },
 
-    queryOrder: (account, { orderNumber }) => queryOrder(account, orderNumber),
+    queryOrder: (account, { orderNumber, orderCreatedAt }) => queryOrder(account, orderNumber, orderCreatedAt),
 
-    async closeOrder(account, { orderNumber }) {
+    async closeOrder(account, { orderNumber, orderCreatedAt }) {
       // A front-end order has no close call: an unpaid order expires at its
       // payTimeout (set to the payment's expiry), after which the gateway
       // refuses the form and forgets the order.
-      const state = await queryOrder(account, orderNumber);
+      const state = await queryOrder(account, orderNumber, orderCreatedAt);
       switch (state.kind) {
         case 'paid':
           return { kind: 'already_paid' };
@@ -135,7 +134,7 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
       assertCny(request.currency);
       assert(isValidAmount(request.amount) && request.amount <= request.totalAmount, 'refund amount within the payment');
       assert(orderIdPattern.test(request.refundNumber), 'refund number is 8 to 40 letters and digits');
-      const paid = await queryOrder(account, request.orderNumber);
+      const paid = await queryOrder(account, request.orderNumber, request.orderCreatedAt);
       if (paid.kind === 'not_found') return { kind: 'failed', reason: 'UnionPay has no such order' };
       if (paid.kind === 'pending' || paid.kind === 'closed' || paid.kind === 'failed') {
         return { kind: 'failed', reason: `the order is not paid (${paid.kind})` };
@@ -144,13 +143,13 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
         // Nothing was sent yet: the refund itself certainly did not happen.
         return { kind: 'retriable', code: 'connector_unavailable', detail: `could not look the payment up: ${paid.kind}` };
       }
-      const fields = refundFields(account, request, paid.reference, clock.nowMs());
+      const fields = refundFields(account, request, paid.reference, request.refundCreatedAt?.getTime() ?? clock.nowMs());
       const answer = await call(account, gatewayPaths.back, fields);
       return refundAnswer(readAnswer(answer, account, request.refundNumber));
     },
 
-    async queryRefund(account, { refundNumber }) {
-      const answer = await call(account, gatewayPaths.query, queryFields(account, refundNumber));
+    async queryRefund(account, { refundNumber, refundCreatedAt }) {
+      const answer = await call(account, gatewayPaths.query, queryFields(account, refundNumber, refundCreatedAt));
       return refundStateOf(readAnswer(answer, account, refundNumber));
     },
 
@@ -242,22 +241,22 @@ export function renderAutoSubmitForm(form: UnionpayFrontForm): string {
   ].join('\n');
 }
 
-function queryFields(account: ConnectorAccount, orderId: string): Record<string, string> {
+function queryFields(account: ConnectorAccount, orderId: string, createdAt: Date | undefined): Record<string, string> {
   const { merId, certId, privateKey } = credentialsOf(account);
   assert(orderIdPattern.test(orderId), 'queried order number is 8 to 40 letters and digits');
-  // txnTime names the ORIGINAL transaction's time, which we do not know (see
-  // the header). Sending the query's own time instead could make the real
-  // gateway answer "no such transaction" (34) for a paid order; leaving it
-  // out makes it refuse the query, which we read as unknown: the safe side.
+  // txnTime names the ORIGINAL transaction's time: the flows hand it back. Never the query's own time,
+  // which could make the gateway answer "no such transaction" (34) for a paid order. Without it the
+  // real gateway refuses the query, which we read as unknown: the safe side.
+  const txnTime: Record<string, string> = createdAt ? { txnTime: formatBeijingTime(createdAt.getTime()) } : {};
   return signFields(
-    { ...commonFields, txnType: txnTypes.query, txnSubType: '00', bizType: '000000', accessType: '0', merId, orderId, certId },
+    { ...commonFields, txnType: txnTypes.query, txnSubType: '00', bizType: '000000', accessType: '0', merId, orderId, ...txnTime, certId },
     privateKey,
   );
 }
 
 function refundFields(
   account: ConnectorAccount,
-  request: { refundNumber: string; amount: bigint },
+  request: { refundNumber: string; amount: bigint; notifyUrl?: string },
   origQryId: string,
   nowMs: number,
 ): Record<string, string> {
@@ -276,6 +275,7 @@ function refundFields(
       txnAmt: request.amount.toString(),
       currencyCode: currencyCodeCny,
       origQryId,
+      ...(request.notifyUrl ? { backUrl: request.notifyUrl } : {}),
       certId,
     },
     privateKey,
