@@ -126,6 +126,26 @@ describe('paying through the providers', () => {
     expect(wrongTime.kind).not.toBe('paid');
   });
 
+  it('a notification that arrives after a status query settled the payment changes nothing', async () => {
+    wechat.setFaults({ dropNotifications: true });
+    const { id, orderNumber } = await startPayment('wechat_pay');
+    try {
+      wechat.payer(orderNumber).pay();
+      clock.advanceMs(31_000);
+      await resolveUnknownOutcomes(stack.context);
+      expect((await paymentOf(id)()).status).toBe('succeeded');
+    } finally {
+      wechat.setFaults({ dropNotifications: false });
+    }
+    const before = (await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey })).body.data.length;
+    const late = await waitFor(
+      () => stack.db.db.selectFrom('provider_notifications').select(['outcome', 'applied_at']).where('order_number', '=', orderNumber).execute(),
+      (rows) => rows.some((r) => r.applied_at !== null),
+    );
+    expect(late.map((r) => r.outcome)).toContain('already_final');
+    expect((await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey })).body.data).toHaveLength(before);
+  });
+
   it('applies duplicated notifications once', async () => {
     alipay.setFaults({ duplicateNotifications: 3 });
     try {
