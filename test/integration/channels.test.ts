@@ -12,6 +12,7 @@ import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { orderNumberOf } from '../../src/flows/channel-payments.ts';
 import { reconcile } from '../../src/flows/reconcile.ts';
+import { applyNotification } from '../../src/flows/apply-notification.ts';
 import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
@@ -144,6 +145,29 @@ describe('paying through the providers', () => {
     );
     expect(late.map((r) => r.outcome)).toContain('already_final');
     expect((await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey })).body.data).toHaveLength(before);
+  });
+
+  it('refuses to apply a notification whose amount or merchant differs from our records', async () => {
+    const { id, orderNumber } = await startPayment('wechat_pay');
+    const attempt = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', `att_${orderNumber.slice(3)}`).executeTakeFirstOrThrow();
+    const plant = async (providerId: string, amount: string, identity: Record<string, string>) => {
+      const notificationId = stack.context.ids.newId('pnt');
+      await stack.db.db
+        .insertInto('provider_notifications')
+        .values({
+          id: notificationId,
+          connector_account_id: attempt.connector_account_id!,
+          provider_notification_id: providerId,
+          order_number: orderNumber,
+          verdict: JSON.stringify({ refund_number: null, amount, merchant_identity: identity, state: { kind: 'paid', reference: 'wx-1', amount_paid: amount, paid_at: null } }),
+          received_at: new Date(clock.nowMs()),
+        })
+        .execute();
+      return applyNotification(stack.context, notificationId);
+    };
+    expect(await plant(`planted-amount-${orderNumber}`, '1', {})).toBe('amount_mismatch');
+    expect(await plant(`planted-merchant-${orderNumber}`, '1999', { mchid: 'someone-else' })).toBe('identity_mismatch');
+    expect((await paymentOf(id)()).status).toBe('requires_action');
   });
 
   it('applies duplicated notifications once', async () => {
