@@ -5,6 +5,7 @@
  * a payment twice.
  */
 import { assert } from '../../domain/assert.ts';
+import { parseFaultFields, takeFailure, type InjectedFailure as SharedInjectedFailure } from '../fault-parsing.ts';
 import { limits } from '../../domain/limits.ts';
 
 export const failModes = [
@@ -65,38 +66,13 @@ const faultLimits = {
 assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');
 assert(faultsDefault.lateMs <= faultLimits.lateMs, 'the default late answer is within its limit');
 
-/** Reads a partial faults object (from JSON); returns an error message when it is not one. */
+/** Reads a partial faults object (from JSON); answers an error message when it is not one. */
 export function parseFaults(value: unknown): Partial<AlipayFaults> | { error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'faults must be an object' };
-  const faults: Partial<AlipayFaults> = {};
-  for (const [name, field] of Object.entries(value)) {
-    if (name === 'failMode') {
-      if (!(failModes as readonly unknown[]).includes(field)) return { error: `failMode must be one of ${failModes.join(', ')}` };
-      faults.failMode = field as FailMode;
-    } else if (Object.hasOwn(faultLimits, name)) {
-      const max = faultLimits[name as keyof typeof faultLimits];
-      if (!Number.isSafeInteger(field) || (field as number) < 0 || (field as number) > max) {
-        return { error: `${name} must be an integer from 0 to ${max}` };
-      }
-      faults[name as keyof typeof faultLimits] = field as number;
-    } else {
-      return { error: `unknown fault ${name}` };
-    }
-  }
-  return faults;
+  return parseFaultFields<AlipayFaults, FailMode>(value, { failModes, integerLimits: faultLimits });
 }
 
-/** The failure one gateway request was given; lateMs is fixed when it is given. */
-export interface InjectedFailure {
-  mode: FailMode;
-  lateMs: number;
-}
-
-export function takeFailure(faults: AlipayFaults): InjectedFailure | null {
-  if (faults.failNext === 0) return null;
-  faults.failNext -= 1;
-  return { mode: faults.failMode, lateMs: faults.lateMs };
-}
+export type InjectedFailure = SharedInjectedFailure<FailMode>;
+export { takeFailure };
 
 type CountedFault = 'dropNotifications' | 'duplicateNotifications' | 'reorder' | 'forgeNotifications';
 

@@ -8,6 +8,7 @@
  * that sets 1 knows exactly which message was affected.
  */
 import { assert } from '../../domain/assert.ts';
+import { parseFaultFields, takeFailure, type InjectedFailure as SharedInjectedFailure } from '../fault-parsing.ts';
 import { limits } from '../../domain/limits.ts';
 
 export const failModes = [
@@ -66,39 +67,13 @@ const faultLimits = {
 assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');
 assert(faultsDefault.lateMs <= faultLimits.lateMs, 'the default late answer is within its limit');
 
-/** Reads a partial faults object (from JSON); returns an error message when it is not one. */
+/** Reads a partial faults object (from JSON); answers an error message when it is not one. */
 export function parseFaults(value: unknown): Partial<UnionpayFaults> | { error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'faults must be an object' };
-  const faults: Partial<UnionpayFaults> = {};
-  for (const [name, field] of Object.entries(value)) {
-    if (name === 'failMode') {
-      if (!(failModes as readonly unknown[]).includes(field)) return { error: `failMode must be one of ${failModes.join(', ')}` };
-      faults.failMode = field as FailMode;
-    } else if (Object.hasOwn(faultLimits, name)) {
-      const max = faultLimits[name as keyof typeof faultLimits];
-      if (!Number.isSafeInteger(field) || (field as number) < 0 || (field as number) > max) {
-        return { error: `${name} must be an integer from 0 to ${max}` };
-      }
-      faults[name as keyof typeof faultLimits] = field as number;
-    } else {
-      return { error: `unknown fault ${name}` };
-    }
-  }
-  return faults;
+  return parseFaultFields<UnionpayFaults, FailMode>(value, { failModes, integerLimits: faultLimits });
 }
 
-/** The failure one request was given; lateMs is fixed when it is given. */
-export interface InjectedFailure {
-  mode: FailMode;
-  lateMs: number;
-}
-
-/** Takes the failure the next request gets, if any, counting it down. */
-export function takeFailure(faults: UnionpayFaults): InjectedFailure | null {
-  if (faults.failNext === 0) return null;
-  faults.failNext -= 1;
-  return { mode: faults.failMode, lateMs: faults.lateMs };
-}
+export type InjectedFailure = SharedInjectedFailure<FailMode>;
+export { takeFailure };
 
 /** Takes one unit of a notification fault counter; true when this message is affected. */
 export function takeCount(faults: UnionpayFaults, name: 'dropNotifications' | 'duplicateNotifications' | 'reorder' | 'forgeNotifications'): boolean {

@@ -4,6 +4,7 @@
  * stale, so tests and demos can show what Paypilot does when they are.
  */
 import { assert } from '../../domain/assert.ts';
+import { parseFaultFields, takeFailure, type InjectedFailure as SharedInjectedFailure } from '../fault-parsing.ts';
 import { limits } from '../../domain/limits.ts';
 
 export const failModes = [
@@ -52,43 +53,14 @@ export const faultsDefault: Readonly<WechatPayFaults> = {
 
 const numberLimits = { latencyMs: 60_000, failNext: 10_000, lateMs: 120_000 } as const;
 const flagNames = ['dropNotifications', 'duplicateNotifications', 'reorder', 'forgeNotifications', 'staleTimestamps'] as const;
-type FlagName = (typeof flagNames)[number];
 
 assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');
 assert(faultsDefault.lateMs <= numberLimits.lateMs, 'the default late answer is within its limit');
 
-/** Reads a partial faults object (from JSON); returns an error message when it is not one. */
+/** Reads a partial faults object (from JSON); answers an error message when it is not one. */
 export function parseFaults(value: unknown): Partial<WechatPayFaults> | { error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'faults must be an object' };
-  const faults: Partial<WechatPayFaults> = {};
-  for (const [name, field] of Object.entries(value)) {
-    if (name === 'failMode') {
-      if (!(failModes as readonly unknown[]).includes(field)) return { error: `failMode must be one of ${failModes.join(', ')}` };
-      faults.failMode = field as FailMode;
-    } else if ((flagNames as readonly string[]).includes(name)) {
-      if (typeof field !== 'boolean') return { error: `${name} must be true or false` };
-      faults[name as FlagName] = field;
-    } else if (Object.hasOwn(numberLimits, name)) {
-      const max = numberLimits[name as keyof typeof numberLimits];
-      if (!Number.isSafeInteger(field) || (field as number) < 0 || (field as number) > max) {
-        return { error: `${name} must be an integer from 0 to ${max}` };
-      }
-      faults[name as keyof typeof numberLimits] = field as number;
-    } else {
-      return { error: `unknown fault ${name}` };
-    }
-  }
-  return faults;
+  return parseFaultFields<WechatPayFaults, FailMode>(value, { failModes, integerLimits: numberLimits, flags: flagNames });
 }
 
-export interface InjectedFailure {
-  mode: FailMode;
-  lateMs: number;
-}
-
-/** Takes the failure the next request gets, if any, counting it down. */
-export function takeFailure(faults: WechatPayFaults): InjectedFailure | null {
-  if (faults.failNext === 0) return null;
-  faults.failNext -= 1;
-  return { mode: faults.failMode, lateMs: faults.lateMs };
-}
+export type InjectedFailure = SharedInjectedFailure<FailMode>;
+export { takeFailure };
