@@ -16,6 +16,7 @@ import { rankAccounts, settleAuthorization } from './confirm-payment.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { updateAttempt } from '../store/payments.ts';
+import { requestStatusQuery } from '../store/notifications.ts';
 import { PaymentError } from '../domain/errors.ts';
 
 /** How often a payment waiting for the payer at the provider is asked about. */
@@ -112,21 +113,7 @@ export async function applyOrderState(
   if (state.kind === 'paid' && state.amountPaid !== attempt.amount) return 'amount_mismatch';
   const decision = decideOrderState(payment, attempt, state);
   if (decision.kind === 'unresolved') {
-    await updateAttempt(
-      context.db,
-      {
-        id: attempt.id,
-        status: attempt.status,
-        provider_reference: attempt.provider_reference,
-        error_code: attempt.error_code,
-        decline_code: attempt.decline_code,
-        tries: attempt.tries,
-        latency_ms: attempt.latency_ms,
-        completed: false,
-        next_query_at: new Date(context.clock.nowMs() + channelPollIntervalMs),
-      },
-      now(context),
-    );
+    await requestStatusQuery(context.db, attempt.id, new Date(context.clock.nowMs() + channelPollIntervalMs));
     return 'waiting';
   }
   const applied = await applyAuthorizationDecision(context, payment, attempt.id, decision, {

@@ -38,7 +38,7 @@ export async function markNotificationApplied(db: Db, id: string, outcome: strin
   await db.updateTable('provider_notifications').set({ applied_at: at, outcome }).where('id', '=', id).execute();
 }
 
-/** A notification we could not trust names an order: ask the provider about it at once. */
+/** When the provider is to be asked about an attempt next: at once (after a notification we could not trust), or later. */
 export async function requestStatusQuery(db: Db, attemptId: string, at: Date): Promise<void> {
   await db
     .updateTable('payment_attempts')
