@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { toStoredCard, type CardInput } from '../src/domain/card.ts';
+import type { CardInput } from '../src/domain/card.ts';
+import { toStoredCard } from '../src/domain/stored-card.ts';
 import { decideAuthorization } from '../src/flows/authorization-outcome.ts';
 import type { FlowContext } from '../src/flows/context.ts';
 import { createPayment, type CreatePaymentInput } from '../src/flows/create-payment.ts';

@@ -15,7 +15,7 @@ import { insertConnectorAccount } from '../src/store/connector-accounts.ts';
 import { openDatabase, type DatabaseHandle } from '../src/store/database.ts';
 import { startEmbeddedPostgres } from '../src/store/embedded-postgres.ts';
 import { findActiveApiKey } from '../src/store/merchants.ts';
-import { migrateToLatest } from '../src/store/migrate.ts';
+import { prepareDatabase } from '../src/runtime.ts';
 
 export interface BenchDatabase {
   url: string;
@@ -55,7 +55,7 @@ export async function openBenchDatabase(databaseUrl: string | undefined): Promis
     await stopEmbedded();
   };
   try {
-    await migrateToLatest(admin.db);
+    await prepareDatabase(admin);
     const version = await sql<{ server_version: string }>`show server_version`.execute(admin.db);
     return {
       url,

@@ -9,6 +9,7 @@
  *   merchant create --name NAME [--email EMAIL]
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
  *   reconcile --account ca_… --date YYYY-MM-DD
+ *   ledger verify   prove the wallet ledger balances; exit 1 on any problem
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -20,16 +21,26 @@ import { reconcile } from './flows/reconcile.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
-import { createFlowContext, loadMasterKey, openConfiguredDatabase } from './runtime.ts';
+import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase } from './runtime.ts';
+import { startMailCatcher, type MailCatcher } from './simulators/mail-catcher/server.ts';
+import { smtpMailer } from './messaging/mailer.ts';
+import { httpSmsSender } from './messaging/sms.ts';
+import type { Messaging } from './messaging/messaging.ts';
 import { cardAcquirerDefaultApiKey, startCardAcquirer, type CardAcquirer } from './simulators/card-acquirer/server.ts';
 import { startAlipaySimulator } from './simulators/alipay/server.ts';
 import { startWechatPaySimulator } from './simulators/wechat-pay/server.ts';
 import { startUnionpaySimulator } from './simulators/unionpay/server.ts';
 import { findMerchant } from './store/merchants.ts';
+import { verifyLedger } from './store/ledger.ts';
+import { createServer, type Server } from 'node:http';
+import { metricsText } from './observability/metrics.ts';
+import { findCustomer, insertCustomer } from './store/customers.ts';
+import { createTopUp, setWalletPin } from './flows/wallet.ts';
+import { confirmPayment } from './flows/confirm-payment.ts';
 import { insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from './store/connector-accounts.ts';
 import type { ConnectorName } from './connectors/connector.ts';
 
-const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create> [options]
+const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|reconcile|ledger verify> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
   serve                      the API server
   worker                     the background worker
@@ -37,7 +48,9 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   merchant create --name N   create a merchant; prints its keys once
   keys create --merchant ID --kind secret|publishable --mode test|live
   reconcile --account ca_… --date YYYY-MM-DD   compare a day's provider statement with our records
+  ledger verify              check every ledger transaction sums to zero and every balance equals its entries
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
+  SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
   RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off)`;
 
@@ -67,6 +80,9 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'reconcile':
       return reconcileCommand(config, argv.slice(1));
+    case 'ledger':
+      if (subcommand === 'verify') return ledgerVerify(config);
+      break;
   }
   console.error(usage);
   process.exitCode = 2;
@@ -118,6 +134,14 @@ async function reconcileCommand(config: Config, args: string[]): Promise<void> {
   }
 }
 
+async function ledgerVerify(config: Config): Promise<void> {
+  const report = await withContext(config, (context) => verifyLedger(context.db));
+  console.log(`ledger: ${report.accounts} accounts, ${report.transactions} transactions, ${report.entries} entries`);
+  for (const problem of report.problems) console.log(`  ${problem.kind.padEnd(28)} ${problem.id}  ${problem.detail}`);
+  console.log(report.problems.length === 0 ? 'ledger verified: it balances' : `ledger NOT verified: ${report.problems.length} problems`);
+  if (report.problems.length > 0) process.exitCode = 1;
+}
+
 interface StartOptions {
   withWorker: boolean;
   withSimulators: boolean;
@@ -132,9 +156,11 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
   try {
     const database = await openConfiguredDatabase(config, { log: config.logLevel === 'debug' ? console.log : undefined });
     stoppers.push(() => database.close());
-    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
     const simulators = options.withSimulators ? await startSimulators(simulatorPort(config)) : null;
     if (simulators) stoppers.push(simulators.close);
+    const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
+    stoppers.push(async () => messaging.mailer?.close());
+    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
     const app = await buildApp({
       context,
       logLevel: config.logLevel,
@@ -158,6 +184,9 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
 interface Simulators {
   /** Where each simulated provider listens and the credentials a merchant account there uses. */
   accounts: Record<ConnectorName, { baseUrl: string; credentials: () => Record<string, string> }>;
+  /** The local mail catcher and SMS sink, and senders pointed at them. */
+  mailCatcher: MailCatcher;
+  messaging: Messaging;
   close(): Promise<void>;
 }
 
@@ -169,7 +198,15 @@ async function startSimulators(basePort: number): Promise<Simulators> {
   const alipay = await startAlipaySimulator({ host, port: port(1) });
   const wechat = await startWechatPaySimulator({ host, port: port(2) });
   const unionpay = await startUnionpaySimulator({ host, port: port(3) });
+  const mailCatcher = await startMailCatcher({ host, smtpPort: port(4), httpPort: port(5) });
+  const messaging: Messaging = {
+    mailer: smtpMailer({ host, port: mailCatcher.smtpPort, secure: false, user: null, password: null }),
+    sms: httpSmsSender({ url: mailCatcher.smsUrl, apiKey: null }),
+    mailFrom: 'Paypilot demo <no-reply@paypilot.localhost>',
+  };
   return {
+    mailCatcher,
+    messaging,
     accounts: {
       card: { baseUrl: acquirer.url, credentials: () => ({ api_key: cardAcquirerDefaultApiKey }) },
       alipay: { baseUrl: alipay.url, credentials: () => ({ ...alipay.registerMerchant() }) },
@@ -177,7 +214,7 @@ async function startSimulators(basePort: number): Promise<Simulators> {
       unionpay: { baseUrl: unionpay.url, credentials: () => ({ ...unionpay.registerMerchant() }) },
     },
     async close() {
-      await Promise.all([acquirer.close(), alipay.close(), wechat.close(), unionpay.close()]);
+      await Promise.all([acquirer.close(), alipay.close(), wechat.close(), unionpay.close(), mailCatcher.close()]);
     },
   };
 }
@@ -190,13 +227,33 @@ function simulatorPort(config: Config): number {
 
 async function startWorkerOnly(config: Config): Promise<Stopper> {
   const database = await openConfiguredDatabase(config);
-  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl });
+  const messaging = configuredMessaging(config);
+  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
   const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
-  console.log('worker running');
+  const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
+  console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);
   return async () => {
+    await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
     await runner.stop();
+    messaging.mailer?.close();
     await database.close();
   };
+}
+
+/** The worker's own /metrics (its webhook and message figures live in its process). */
+async function serveWorkerMetrics(context: FlowContext, host: string, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    metricsText(context.metrics, context.db).then(
+      (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+      () => response.writeHead(503).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return server;
 }
 
 interface DemoFile {
@@ -204,6 +261,35 @@ interface DemoFile {
   secret_key: string;
   publishable_key: string;
   api_base: string;
+  /** A payer with a topped-up wallet and a known PIN, to show wallet payments. */
+  customer_id?: string;
+}
+
+const demoWalletPin = '147258';
+
+/** The demo payer: made once, with a PIN and 500.00 CNY topped up by a test card. */
+async function ensureDemoCustomer(context: FlowContext, demo: DemoFile): Promise<string> {
+  const scope = { merchantId: demo.merchant_id, mode: 'test' as const };
+  if (demo.customer_id && (await findCustomer(context.db, scope, demo.customer_id))) return demo.customer_id;
+  const customer = await insertCustomer(context.db, {
+    id: context.ids.newId('cus'),
+    merchant_id: demo.merchant_id,
+    mode: 'test',
+    email: 'wang.fang@example.com',
+    phone: '+86 138 0013 8000',
+    name: 'Wang Fang 王芳',
+    locale: 'zh-CN',
+    time_zone: 'Asia/Shanghai',
+    email_opt_out: false,
+    sms_opt_out: false,
+    metadata: {},
+    created_at: new Date(context.clock.nowMs()),
+  });
+  await setWalletPin(context, scope, customer.id, demoWalletPin);
+  const topUp = await createTopUp(context, scope, customer.id, { amount: 50_000, currency: 'CNY' });
+  const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 4, cvc: '123' };
+  await confirmPayment(context, scope, 'merchant', topUp.id, { payment_method: { type: 'card', card } });
+  return customer.id;
 }
 
 /** The demo merchant: made once, kept in <data dir>/demo.json, and shown at every start. */
@@ -234,6 +320,8 @@ async function announceDemo(config: Config, context: FlowContext, simulators: Si
       );
     }
   }
+  demo.customer_id = await ensureDemoCustomer(context, demo);
+  await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   const base = config.publicBaseUrl;
   console.log(`
 Paypilot is running at ${base}  (API reference: ${base}/docs)
@@ -247,6 +335,9 @@ Pay 12.34 CNY with a test card:
         -d '{"payment_method":{"type":"card","card":{"number":"4242424242424242","exp_month":12,"exp_year":${new Date().getUTCFullYear() + 4},"cvc":"123"}}}'
 Alipay, WeChat Pay and UnionPay run as simulators too: confirm with {"payment_method":{"type":"alipay"}} and open
 the QR code's address (or the redirect) to pay, decline or leave as the payer would.
+Emails and SMS sent to payers (a local mail catcher): ${simulators.mailCatcher.url}
+Demo payer ${demo.customer_id} has 500.00 CNY in a wallet, PIN ${demoWalletPin}: create a payment with
+  "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.
 Press Ctrl-C to stop.
 `);
 }

@@ -3,6 +3,10 @@
  * flows' context, HTTP server, worker, simulators). The CLI and the tests
  * both assemble Paypilot from here.
  */
+import { noMessaging, type Messaging } from './messaging/messaging.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { smtpMailer } from './messaging/mailer.ts';
+import { httpSmsSender } from './messaging/sms.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -34,8 +38,7 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
   const url = config.databaseUrl ?? embedded!.url;
   const handle = openDatabase(url, { poolSize: options.poolSize });
   try {
-    await migrateToLatest(handle.db);
-    await prepareJobQueue(handle.pool);
+    await prepareDatabase(handle);
   } catch (error) {
     await handle.close();
     await embedded?.stop();
@@ -50,6 +53,15 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * Everything the schema needs: Paypilot's migrations and graphile-worker's
+ * own tables, which the outbox trigger on `events` queues jobs into.
+ */
+export async function prepareDatabase(handle: Pick<DatabaseHandle, 'db' | 'pool'>): Promise<void> {
+  await migrateToLatest(handle.db);
+  await prepareJobQueue(handle.pool);
 }
 
 /** The master key from configuration, or (for development) one kept in the data directory. */
@@ -71,6 +83,8 @@ export function createFlowContext(options: {
   random?: RandomSource;
   connectorTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  messaging?: Messaging;
+  metrics?: Metrics;
 }): FlowContext {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? cryptoRandom;
@@ -84,5 +98,16 @@ export function createFlowContext(options: {
     accountHealth: new AccountHealthBook(),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
+    messaging: options.messaging ?? noMessaging,
+    metrics: options.metrics ?? createMetrics(),
+  };
+}
+
+/** Email and SMS as configured; either may be absent (its messages are then skipped). */
+export function configuredMessaging(config: Config): Messaging {
+  return {
+    mailer: config.smtp ? smtpMailer(config.smtp) : null,
+    sms: config.sms ? httpSmsSender(config.sms) : null,
+    mailFrom: config.mailFrom,
   };
 }

@@ -10,8 +10,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/store/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/store/embedded-postgres.ts';
-import { migrateToLatest } from '../src/store/migrate.ts';
-import { prepareJobQueue } from '../src/jobs/worker.ts';
+import { prepareDatabase } from '../src/runtime.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,8 +31,7 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const handle = openDatabase(url, { poolSize: 2 });
   try {
-    await migrateToLatest(handle.db);
-    await prepareJobQueue(handle.pool);
+    await prepareDatabase(handle);
   } finally {
     await handle.close();
   }

@@ -3,6 +3,7 @@
  * process.env.
  */
 import path from 'node:path';
+import type { SmtpSettings } from '../messaging/mailer.ts';
 
 export interface Config {
   host: string;
@@ -17,6 +18,13 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per second per API key; 0 turns the limit off. */
   rateLimitPerSecond: number;
+  /** Unset (no SMTP_HOST): emails are not sent, except by `npm start`, which runs a local mail catcher. */
+  smtp: SmtpSettings | null;
+  mailFrom: string;
+  /** Unset (no SMS_URL): SMS are not sent, except by `npm start`, which runs a local SMS sink. */
+  sms: { url: string; apiKey: string | null } | null;
+  /** Where `paypilot worker` serves its own /metrics (webhooks, messages); unset: nowhere. */
+  workerMetricsPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -38,7 +46,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const rateLimitPerSecond = Number(env.RATE_LIMIT_PER_SECOND ?? '100');
   if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new ConfigError('RATE_LIMIT_PER_SECOND must be a number ≥ 0');
-  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel, rateLimitPerSecond };
+  const workerMetricsPort = env.WORKER_METRICS_PORT ? parsePort(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT') : null;
+  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel, rateLimitPerSecond, workerMetricsPort, ...messagingConfig(env) };
+}
+
+function messagingConfig(env: NodeJS.ProcessEnv): Pick<Config, 'smtp' | 'mailFrom' | 'sms'> {
+  const host = env.SMTP_HOST?.trim();
+  const secure = (env.SMTP_SECURE ?? 'false').toLowerCase();
+  if (!['true', 'false'].includes(secure)) throw new ConfigError('SMTP_SECURE must be true (TLS from the start, port 465) or false (STARTTLS)');
+  const smtp = host
+    ? {
+        host,
+        port: parsePort(env.SMTP_PORT ?? (secure === 'true' ? '465' : '587'), 'SMTP_PORT'),
+        secure: secure === 'true',
+        user: env.SMTP_USER || null,
+        password: env.SMTP_PASSWORD || null,
+      }
+    : null;
+  const smsUrl = env.SMS_URL?.trim();
+  if (smsUrl && !/^https?:\/\//.test(smsUrl)) throw new ConfigError('SMS_URL must start with http:// or https://');
+  const mailFrom = env.MAIL_FROM?.trim() || 'Paypilot <no-reply@localhost>';
+  return { smtp, mailFrom, sms: smsUrl ? { url: smsUrl, apiKey: env.SMS_API_KEY || null } : null };
 }
 
 function parsePort(text: string, name: string): number {

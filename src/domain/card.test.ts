@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cardBrand, cardFingerprint, isExpired, luhnValid, toStoredCard } from './card.ts';
+import { cardBrand, isExpired, luhnValid } from './card.ts';
+import { cardFingerprint, toStoredCard } from './stored-card.ts';
 
 /** The "Test cards" table of shared/PROTOCOLS.md. */
 const testCards = [

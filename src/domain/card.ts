@@ -1,8 +1,8 @@
 /**
- * What Paypilot checks about a card before any provider sees it, and what it
- * keeps: brand, last four, expiry and a keyed fingerprint, never the number.
+ * What Paypilot checks about a card before any provider sees it. Pure and
+ * free of Node modules, so the hosted checkout checks a card with this very
+ * code as the payer types. What is kept of a card is in stored-card.ts.
  */
-import { createHmac } from 'node:crypto';
 
 export type CardBrand = 'visa' | 'mastercard' | 'unionpay' | 'amex' | 'jcb' | 'discover' | 'unknown';
 
@@ -49,19 +49,4 @@ export function cardBrand(number: string): CardBrand {
 export function isExpired(expMonth: number, expYear: number, nowMs: number): boolean {
   const firstOfNextMonthMs = Date.UTC(expYear, expMonth, 1);
   return nowMs >= firstOfNextMonthMs;
-}
-
-/** The same card gives the same fingerprint for one key; the key keeps it from being a hash of the number. */
-export function cardFingerprint(number: string, fingerprintKey: Buffer): string {
-  return createHmac('sha256', fingerprintKey).update(number).digest('base64url').slice(0, 22);
-}
-
-export function toStoredCard(card: CardInput, fingerprintKey: Buffer): StoredCard {
-  return {
-    brand: cardBrand(card.number),
-    last4: card.number.slice(-4),
-    exp_month: card.exp_month,
-    exp_year: card.exp_year,
-    fingerprint: cardFingerprint(card.number, fingerprintKey),
-  };
 }

@@ -233,9 +233,9 @@ export const errorCatalog = {
     status: 402,
     type: 'payment_error',
     text: {
-      en: { message: 'The balance is not enough for this payment.', suggestion: 'Top up your balance, or pay another way.' },
-      'zh-CN': { message: '余额不足以支付此笔款项。', suggestion: '请先充值，或换一种支付方式。' },
-      'zh-TW': { message: '餘額不足以支付此筆款項。', suggestion: '請先儲值，或改用其他支付方式。' },
+      en: { message: 'The wallet balance ({available}) is not enough for this payment.', suggestion: 'Top up at least {shortfall}, or pay another way.' },
+      'zh-CN': { message: '钱包余额（{available}）不足以支付此笔款项。', suggestion: '请至少充值 {shortfall}，或换一种支付方式。' },
+      'zh-TW': { message: '錢包餘額（{available}）不足以支付此筆款項。', suggestion: '請至少儲值 {shortfall}，或改用其他支付方式。' },
     },
   },
   incorrect_pin: {
@@ -245,6 +245,15 @@ export const errorCatalog = {
       en: { message: 'The payment PIN is incorrect.', suggestion: 'Enter your 6-digit PIN again; {attempts_remaining} attempts remain before payments are locked for 15 minutes.' },
       'zh-CN': { message: '支付密码不正确。', suggestion: '请重新输入 6 位支付密码；再错 {attempts_remaining} 次将锁定 15 分钟。' },
       'zh-TW': { message: '支付密碼不正確。', suggestion: '請重新輸入 6 位數支付密碼；再錯 {attempts_remaining} 次將鎖定 15 分鐘。' },
+    },
+  },
+  pin_not_set: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'This wallet has no payment PIN yet.', suggestion: 'Set a 6-digit payment PIN for your wallet first, or pay another way.' },
+      'zh-CN': { message: '该钱包尚未设置支付密码。', suggestion: '请先为钱包设置 6 位支付密码，或换一种支付方式。' },
+      'zh-TW': { message: '此錢包尚未設定支付密碼。', suggestion: '請先為錢包設定 6 位數支付密碼，或改用其他支付方式。' },
     },
   },
   pin_locked: {
@@ -443,10 +452,17 @@ const detailWords: Record<string, Record<Locale, string>> = {
   refunded: { en: 'refunded', 'zh-CN': '退款', 'zh-TW': '退款' },
   'verified with a one-time code': { en: 'verified with a one-time code', 'zh-CN': '验证一次性验证码', 'zh-TW': '驗證一次性驗證碼' },
   changing: { en: 'changing', 'zh-CN': '正在变更', 'zh-TW': '正在變更' },
+  rated: { en: 'rated', 'zh-CN': '评价', 'zh-TW': '評價' },
+  order: { en: 'order', 'zh-CN': '订单', 'zh-TW': '訂單' },
+  'after-sales request': { en: 'after-sales request', 'zh-CN': '售后申请', 'zh-TW': '售後申請' },
+  'decided on': { en: 'decided on', 'zh-CN': '处理', 'zh-TW': '處理' },
+  fulfilled: { en: 'fulfilled', 'zh-CN': '发货', 'zh-TW': '出貨' },
   payment: { en: 'payment', 'zh-CN': '付款', 'zh-TW': '付款' },
   customer: { en: 'customer', 'zh-CN': '客户', 'zh-TW': '客戶' },
   refund: { en: 'refund', 'zh-CN': '退款', 'zh-TW': '退款' },
   'connector account': { en: 'connector account', 'zh-CN': '支付渠道账户', 'zh-TW': '支付渠道帳戶' },
+  'webhook endpoint': { en: 'webhook endpoint', 'zh-CN': 'Webhook 端点', 'zh-TW': 'Webhook 端點' },
+  event: { en: 'event', 'zh-CN': '事件', 'zh-TW': '事件' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

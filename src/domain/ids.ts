@@ -23,6 +23,12 @@ export const idPrefixes = {
   request: 'req',
   providerNotification: 'pnt',
   reconciliationMismatch: 'rcm',
+  ledgerAccount: 'lac',
+  ledgerTransaction: 'ltx',
+  message: 'msg',
+  fulfillmentEvent: 'ful',
+  afterSalesRequest: 'asr',
+  latePaymentRefund: 'lpr',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -34,6 +34,21 @@ export const limits = {
   databaseConnectTimeoutMs: 5_000,
   httpRequestTimeoutMs: 30_000,
   otpAttemptsMax: 3,
+  pinAttemptsMax: 5,
+  pinLockMs: 15 * 60 * 1000,
+  walletBalanceMinorUnitsMax: 100_000_000_000n,
+  walletTransactionsPageSizeMax: 100,
+  webhookTimeoutMs: 10_000,
+  webhookRetryWindowMs: 3 * 24 * 60 * 60 * 1000 + 60 * 60 * 1000,
+  webhookAttemptsMax: 40,
+  webhookDisableAfterFailingMs: 3 * 24 * 60 * 60 * 1000,
+  webhookEndpointsPerMerchantMax: 16,
+  webhookResponseBodyBytesMax: 1024,
+  deliveryLeaseMs: 60_000,
+  messageRetryWindowMs: 24 * 60 * 60 * 1000,
+  messageAttemptsMax: 20,
+  messageSendTimeoutMs: 15_000,
+  funnelStepsPerPaymentMax: 200,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
@@ -43,4 +58,6 @@ assert(
   'connector retries fit in the call budget',
 );
 assert(limits.connectorCallBudgetMs < limits.httpRequestTimeoutMs, 'a confirm finishes before the HTTP request times out');
+assert(limits.walletBalanceMinorUnitsMax <= limits.amountMinorUnitsMax, 'a wallet never holds more than one payment may move');
+assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');

@@ -53,3 +53,8 @@ export function amountToJson(amount: bigint): number {
   assert(amount <= BigInt(Number.MAX_SAFE_INTEGER) && amount >= 0n, 'amount out of JSON-safe range');
   return Number(amount);
 }
+
+/** A change of balance, which may be negative (money out); same bounds otherwise. */
+export function amountChangeToJson(change: bigint): number {
+  return change < 0n ? -amountToJson(-change) : amountToJson(change);
+}

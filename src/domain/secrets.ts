@@ -5,7 +5,7 @@
  * credentials are sealed with AES-256-GCM under a key derived from the
  * master key.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { assert } from './assert.ts';
 
 export type KeyKind = 'secret' | 'publishable';
@@ -35,12 +35,29 @@ export function apiKeyHint(key: string): string {
 export interface DerivedKeys {
   credentials: Buffer;
   cardFingerprint: Buffer;
+  /** Mixed into every PIN hash, so a copy of the database alone cannot be searched for PINs. */
+  pinPepper: Buffer;
+  /** Signs the links to a payer's order page. */
+  orderPage: Buffer;
 }
 
 export function deriveKeys(masterKey: Buffer): DerivedKeys {
   assert(masterKey.length === 32, 'the master key is 32 bytes');
   const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
-  return { credentials: derive('paypilot/credentials/v1'), cardFingerprint: derive('paypilot/card-fingerprint/v1') };
+  return {
+    credentials: derive('paypilot/credentials/v1'),
+    cardFingerprint: derive('paypilot/card-fingerprint/v1'),
+    pinPepper: derive('paypilot/pin-pepper/v1'),
+    orderPage: derive('paypilot/order-page/v1'),
+  };
+}
+
+/**
+ * The token in a payer's order-page link: a MAC of the payment id, so the
+ * link opens that order's page alone and needs nothing stored.
+ */
+export function orderPageToken(paymentId: string, key: Buffer): string {
+  return createHmac('sha256', key).update(`order-page:${paymentId}`).digest('base64url').slice(0, 32);
 }
 
 const sealVersion = 1;

@@ -11,6 +11,7 @@ import type { AttemptRow } from '../store/schema.ts';
 import type { PaymentPatch, PaymentRecord } from '../store/payments.ts';
 import type { Actor } from '../domain/payment-state.ts';
 import type { FlowContext } from './context.ts';
+import type { Posting } from '../domain/ledger.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { StoredError } from './present.ts';
 
@@ -95,7 +96,8 @@ export function decideAuthorization(payment: PaymentRecord, attemptId: string, o
   }
 }
 
-function failed(error: StoredError, reference: string | null): AuthorizationDecision {
+/** A failed attempt: the payment goes back to waiting for a payment method, with the error for the payer. */
+export function failed(error: StoredError, reference: string | null): Extract<AuthorizationDecision, { kind: 'settled' }> {
   return {
     kind: 'settled',
     to: 'requires_payment_method',
@@ -113,9 +115,10 @@ export async function applyAuthorizationDecision(
   payment: PaymentRecord,
   attemptId: string,
   decision: Extract<AuthorizationDecision, { kind: 'settled' }>,
-  how: { actor: Actor; reason?: string; tries: number; latencyMs: number | null; nextQueryAt?: Date | null },
+  how: { actor: Actor; reason?: string; tries: number; latencyMs: number | null; nextQueryAt?: Date | null; posting?: Posting },
 ): Promise<PaymentRecord | null> {
   return transitionPayment(context, payment, {
+    posting: how.posting,
     to: decision.to,
     actor: how.actor,
     reason: how.reason ?? null,

@@ -12,6 +12,7 @@ import { now, type FlowContext } from './context.ts';
 import { loadAccount } from './confirm-payment.ts';
 import { getPayment } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
+import { releaseFromWallet } from './wallet-payments.ts';
 
 export interface CancelInput {
   cancellation_reason?: CancellationReason;
@@ -49,6 +50,7 @@ async function releaseAndCancel(
   comment: string | null,
 ): Promise<PaymentRecord> {
   const authorization = await latestAttempt(context.db, payment.id, 'authorize');
+  if (authorization?.connector === 'wallet') return releaseFromWallet(context, actor, payment, authorization, cancellation(actor, reason, comment, now(context)));
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'canceled' } });
   }
@@ -70,7 +72,10 @@ async function releaseAndCancel(
   });
   if (!processing) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'canceled' } });
   const reference = authorization.provider_reference;
-  const call = await callProvider(context, attemptId, (idempotencyKey) => context.connectors.card.void(account, { idempotencyKey, reference }));
+  const call = await callProvider(context, attemptId, (idempotencyKey) => context.connectors.card.void(account, { idempotencyKey, reference }), {
+    connector: 'card',
+    operation: 'void',
+  });
   const base = { id: attemptId, provider_reference: null, tries: call.tries, latency_ms: call.latencyMs, error_code: null, decline_code: null };
   if (call.outcome.kind === 'voided') {
     const canceled = await transitionPayment(context, processing, {

@@ -13,6 +13,7 @@ import { loadAccount } from './confirm-payment.ts';
 import { getPayment } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { Actor } from '../domain/payment-state.ts';
+import { captureFromWallet } from './wallet-payments.ts';
 
 export async function capturePayment(
   context: FlowContext,
@@ -34,6 +35,7 @@ export async function capturePayment(
     });
   }
   const authorization = await latestAttempt(context.db, payment.id, 'authorize');
+  if (authorization?.connector === 'wallet') return captureFromWallet(context, payment, authorization, amount);
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     throw new PaymentError('payment_unexpected_state', { paymentId, details: { status: payment.status, action: 'captured' } });
   }
@@ -56,6 +58,7 @@ export async function capturePayment(
   const reference = authorization.provider_reference;
   const call = await callProvider(context, attemptId, (idempotencyKey) =>
     context.connectors.card.capture(account, { idempotencyKey, reference, amount }),
+    { connector: 'card', operation: 'capture' },
   );
   return settleCapture(context, processing, attemptId, call.outcome, call.tries, call.latencyMs, 'provider');
 }

@@ -8,11 +8,13 @@
 import type { ChannelName, OrderState, PayerDevice } from '../connectors/connector.ts';
 import type { Actor } from '../domain/payment-state.ts';
 import type { Currency } from '../domain/money.ts';
-import { findPaymentById, type PaymentRecord } from '../store/payments.ts';
+import { findPaymentById, latestAttempt, type PaymentRecord } from '../store/payments.ts';
+import { isChannel } from '../connectors/registry.ts';
+import { isLatePayment, refundLatePayment } from './late-payments.ts';
 import type { AttemptRow } from '../store/schema.ts';
 import { applyAuthorizationDecision, decideAuthorization, type AuthorizationDecision } from './authorization-outcome.ts';
 import { callProvider } from './connector-calls.ts';
-import { rankAccounts, settleAuthorization } from './confirm-payment.ts';
+import { loadAccount, rankAccounts, settleAuthorization } from './confirm-payment.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { updateAttempt } from '../store/payments.ts';
@@ -78,6 +80,7 @@ export async function confirmWithChannel(
         payerIp: options.ip,
         createdAt,
       }),
+      { connector: connector.name, operation: 'create_order' },
     );
     context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
     if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
@@ -95,7 +98,7 @@ export async function confirmWithChannel(
   throw new PaymentError('connector_unavailable', { paymentId: payment.id });
 }
 
-export type OrderStateResult = 'applied' | 'waiting' | 'already_final' | 'amount_mismatch' | 'lost_race';
+export type OrderStateResult = 'applied' | 'waiting' | 'already_final' | 'amount_mismatch' | 'lost_race' | 'late_payment_refunded';
 
 /**
  * Applies what a provider says of an order (from a verified notification or
@@ -109,6 +112,11 @@ export async function applyOrderState(
   how: { actor: Actor; reason: string },
 ): Promise<OrderStateResult> {
   const payment = await findPaymentById(context.db, attempt.payment_id);
+  // Paid at the provider after we gave the order up: refunded there, never accepted.
+  if (payment && state.kind === 'paid' && isLatePayment(payment, attempt, state)) {
+    await refundLatePayment(context, payment, attempt, state);
+    return 'late_payment_refunded';
+  }
   if (!payment || (payment.status !== 'requires_action' && payment.status !== 'processing')) return 'already_final';
   if (state.kind === 'paid' && state.amountPaid !== attempt.amount) return 'amount_mismatch';
   const decision = decideOrderState(payment, attempt, state);
@@ -160,3 +168,30 @@ export async function findChannelAttempt(context: FlowContext, orderNumber: stri
   return context.db.selectFrom('payment_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
 }
 
+/**
+ * Closes the order a payment is waiting on at a provider (QR code, redirect),
+ * so the payer can no longer pay it there. True when nothing can be paid at
+ * the provider any more; a payment found paid is settled instead (false).
+ * Used at expiry and when the payer switches to another method.
+ */
+export async function closeWaitingOrder(context: FlowContext, payment: PaymentRecord): Promise<boolean> {
+  if (payment.status !== 'requires_action') return true;
+  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action' || !attempt.connector_account_id) return true;
+  const connector = context.connectors.channels[attempt.connector];
+  const account = await loadAccount(context, attempt.connector_account_id);
+  const order = { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at };
+  const closed = await connector.closeOrder(account, order);
+  // Closing may not be possible (an order the payer never opened, a channel that only lets orders lapse): the query decides.
+  const state = closed.kind === 'closed' ? ({ kind: 'closed' } as const) : await connector.queryOrder(account, order);
+  if (state.kind === 'closed' || state.kind === 'not_found') {
+    await updateAttempt(
+      context.db,
+      { id: attempt.id, status: 'failed', provider_reference: attempt.provider_reference, error_code: 'payment_not_completed', decline_code: null, tries: attempt.tries, latency_ms: attempt.latency_ms, completed: true, next_query_at: null },
+      now(context),
+    );
+    return true;
+  }
+  if (state.kind === 'paid') await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
+  return false;
+}

@@ -9,8 +9,10 @@
  */
 import type { ConnectorAccount, ConnectorName, PayerDevice } from '../connectors/connector.ts';
 import { isChannel } from '../connectors/registry.ts';
-import { confirmWithChannel } from './channel-payments.ts';
-import { isExpired, luhnValid, toStoredCard, type CardInput } from '../domain/card.ts';
+import { closeWaitingOrder, confirmWithChannel } from './channel-payments.ts';
+import { confirmWithWallet } from './wallet-payments.ts';
+import { isExpired, luhnValid, type CardInput } from '../domain/card.ts';
+import { toStoredCard } from '../domain/stored-card.ts';
 import { PaymentError, isDeclineCode } from '../domain/errors.ts';
 import type { Actor } from '../domain/payment-state.ts';
 import { isConfirmable } from '../domain/payment-state.ts';
@@ -53,8 +55,11 @@ export async function confirmPayment(
   input: ConfirmInput,
   client: PayerClient = { device: 'desktop', ip: null },
 ): Promise<PaymentRecord> {
-  const payment = await getPayment(context, scope, paymentId);
-  if (payment.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, payment, input.otp);
+  const found = await getPayment(context, scope, paymentId);
+  if (found.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, found, input.otp);
+  const payment = input.payment_method && found.status === 'requires_action' ? await leaveWaitingOrder(context, actor, found) : found;
+  // Paid at the provider just before the payer switched: that payment is the answer, not an error.
+  if (found.status === 'requires_action' && payment.status === 'succeeded') return payment;
   if (input.otp !== undefined) {
     throw new PaymentError('payment_unexpected_state', { param: 'otp', paymentId, details: { status: payment.status, action: 'verified with a one-time code' } });
   }
@@ -72,15 +77,34 @@ export async function confirmPayment(
     });
   }
   if (isChannel(method.type)) return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client });
-  if (method.type !== 'card') {
-    // The wallet arrives with its ledger; until then it is not offered.
-    throw new PaymentError('payment_method_unavailable', {
-      param: 'payment_method.type',
-      paymentId,
-      details: { payment_method_type: method.type, available: payment.payment_method_types.filter((t) => t !== method.type).join(', ') },
-    });
-  }
+  if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);
+  if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);
   return confirmWithCard(context, actor, payment, method.card, input.return_url ?? null);
+}
+
+/**
+ * The payer waiting at a provider (a QR code, a redirect) chose another way
+ * to pay: the provider's order is closed first, so the payer cannot pay both;
+ * then the payment is back to waiting for a method. If the payer had paid
+ * there meanwhile, the payment has succeeded and that is the answer.
+ */
+async function leaveWaitingOrder(context: FlowContext, actor: Actor, payment: PaymentRecord): Promise<PaymentRecord> {
+  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action') return payment;
+  const closed = await closeWaitingOrder(context, payment).catch(() => false);
+  const current = (await findPaymentById(context.db, payment.id)) ?? payment;
+  if (!closed) {
+    if (current.status === 'succeeded') return current;
+    throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: current.status, action: 'confirmed' } });
+  }
+  const reopened = await transitionPayment(context, current, {
+    to: 'requires_payment_method',
+    actor,
+    reason: 'payment_method_switched',
+    patch: { next_action: null, last_error: null },
+  });
+  if (!reopened) throw concurrentChange(payment.id, 'confirmed');
+  return reopened;
 }
 
 /** Card checks that need no provider: a mistyped number or a past expiry never leaves Paypilot. */
@@ -139,6 +163,7 @@ async function confirmWithCard(
         card,
         description: payment.description,
       }),
+      { connector: 'card', operation: 'authorize' },
     );
     const healthy = call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable';
     context.accountHealth.record(account.id, healthy, context.clock.nowMs());
@@ -182,6 +207,7 @@ async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: Pa
   const reference = attempt.provider_reference;
   const call = await callProvider(context, checkKey, (idempotencyKey) =>
     context.connectors.card.verifyOtp(account, { idempotencyKey, reference, otp }),
+    { connector: 'card', operation: 'verify_otp' },
   );
   return settleAuthorization(context, processing, attempt.id, { ...call, tries: attempt.tries + 1 });
 }

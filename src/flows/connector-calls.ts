@@ -31,13 +31,30 @@ export interface CallResult<T> {
 }
 
 export async function callProvider<T extends { kind: string }>(
+  context: Pick<FlowContext, 'clock' | 'random' | 'sleep'> & Partial<Pick<FlowContext, 'metrics'>>,
+  attemptKey: string,
+  call: (idempotencyKey: string) => Promise<T | ConnectorFailure>,
+  options: { timeoutMs?: number; connector?: string; operation?: string } = {},
+): Promise<CallResult<T>> {
+  const result = await callWithRetries(context, attemptKey, call, options.timeoutMs ?? limits.connectorTimeoutMs);
+  if (context.metrics && options.connector && options.operation) {
+    const labels = { connector: options.connector, operation: options.operation };
+    context.metrics.providerCallSeconds.observe({ ...labels, outcome: result.outcome.kind }, result.elapsedSeconds);
+    context.metrics.providerCallTries.inc(labels, result.tries);
+  }
+  return { outcome: result.outcome, tries: result.tries, latencyMs: result.latencyMs };
+}
+
+async function callWithRetries<T extends { kind: string }>(
   context: Pick<FlowContext, 'clock' | 'random' | 'sleep'>,
   attemptKey: string,
   call: (idempotencyKey: string) => Promise<T | ConnectorFailure>,
-  options: { timeoutMs?: number } = {},
-): Promise<CallResult<T>> {
+  timeoutMs: number,
+): Promise<CallResult<T> & { elapsedSeconds: number }> {
+  // Real time for the metrics, whatever clock the flows run on.
+  const started = performance.now();
+  const elapsedSeconds = () => (performance.now() - started) / 1000;
   const startedMs = context.clock.nowMs();
-  const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   let retryNumber = 0;
   let tries = 0;
   for (;;) {
@@ -45,12 +62,12 @@ export async function callProvider<T extends { kind: string }>(
     const outcome = await call(derivedProviderKey(attemptKey, retryNumber));
     const retryable = outcome.kind === 'unknown' || outcome.kind === 'retriable';
     if (!retryable || tries >= limits.connectorAttemptsMax) {
-      return { outcome, tries, latencyMs: context.clock.nowMs() - startedMs };
+      return { outcome, tries, latencyMs: context.clock.nowMs() - startedMs, elapsedSeconds: elapsedSeconds() };
     }
     const delayMs = backoffDelayMs(tries, context.random.bytes(1)[0] ?? 0);
     const elapsedMs = context.clock.nowMs() - startedMs;
     if (elapsedMs + delayMs + timeoutMs > limits.connectorCallBudgetMs) {
-      return { outcome, tries, latencyMs: elapsedMs };
+      return { outcome, tries, latencyMs: elapsedMs, elapsedSeconds: elapsedSeconds() };
     }
     await context.sleep(delayMs);
     if (outcome.kind === 'retriable') retryNumber += 1;

@@ -5,6 +5,8 @@ import type { IdGenerator } from '../domain/ids.ts';
 import type { AccountHealthBook } from '../domain/routing.ts';
 import type { DerivedKeys } from '../domain/secrets.ts';
 import type { Db } from '../store/database.ts';
+import type { Messaging } from '../messaging/messaging.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 export interface FlowContext {
   db: Db;
@@ -19,6 +21,10 @@ export interface FlowContext {
   publicBaseUrl: string;
   /** Waits between retries; a test can make it instant. */
   sleep(ms: number): Promise<void>;
+  /** Email and SMS senders (either may be absent). */
+  messaging: Messaging;
+  /** Prometheus counters and histograms of this process. */
+  metrics: Metrics;
 }
 
 export function now(context: Pick<FlowContext, 'clock'>): Date {

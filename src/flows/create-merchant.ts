@@ -1,9 +1,10 @@
 /**
  * Creating a merchant with its API keys. Keys are returned once, here, and
- * stored only as hashes.
+ * looked up only by hash; publishable keys are also kept sealed for the
+ * hosted checkout (secret keys never are).
  */
-import { apiKeyHint, generateApiKey, hashApiKey, type KeyKind, type KeyMode } from '../domain/secrets.ts';
-import { insertApiKey, insertMerchant } from '../store/merchants.ts';
+import { apiKeyHint, generateApiKey, hashApiKey, seal, unseal, type KeyKind, type KeyMode } from '../domain/secrets.ts';
+import { findSealedPublishableKey, insertApiKey, insertMerchant } from '../store/merchants.ts';
 import { now, type FlowContext } from './context.ts';
 
 export interface MerchantKeys {
@@ -26,8 +27,11 @@ export async function createMerchant(context: FlowContext, input: { name: string
 
 export async function createApiKey(context: FlowContext, merchantId: string, kind: KeyKind, mode: KeyMode): Promise<string> {
   const key = generateApiKey(kind, mode, (n) => context.random.bytes(n));
+  const id = context.ids.newId('key');
   await insertApiKey(context.db, {
-    id: context.ids.newId('key'),
+    id,
+    // A publishable key is public by design; it is kept sealed as well as hashed so the hosted checkout can give it to the payer's browser.
+    key_sealed: kind === 'publishable' ? seal(key, context.keys.credentials, id) : null,
     merchant_id: merchantId,
     kind,
     mode,
@@ -36,4 +40,11 @@ export async function createApiKey(context: FlowContext, merchantId: string, kin
     created_at: now(context),
   });
   return key;
+}
+
+/** The publishable key the hosted checkout hands to the payer's browser: the newest kept sealed, or a new one. */
+export async function checkoutPublishableKey(context: FlowContext, merchantId: string, mode: KeyMode): Promise<string> {
+  const found = await findSealedPublishableKey(context.db, merchantId, mode);
+  if (found) return unseal(found.key_sealed, context.keys.credentials, found.id);
+  return createApiKey(context, merchantId, 'publishable', mode);
 }

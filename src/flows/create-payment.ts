@@ -5,6 +5,7 @@ import { isCurrency, isValidAmount } from '../domain/money.ts';
 import { findCustomer } from '../store/customers.ts';
 import { enabledPaymentMethodTypes } from '../store/connector-accounts.ts';
 import { findPayment, insertPayment, type PaymentRecord, type Scope } from '../store/payments.ts';
+import type { PaymentPurpose } from '../store/schema.ts';
 import { now, type FlowContext } from './context.ts';
 import { presentPayment } from './present.ts';
 
@@ -27,14 +28,25 @@ export interface CreatePaymentInput {
   expires_in_seconds?: number;
 }
 
-export async function createPayment(context: FlowContext, scope: Scope, input: CreatePaymentInput): Promise<PaymentRecord> {
+export async function createPayment(
+  context: FlowContext,
+  scope: Scope,
+  input: CreatePaymentInput,
+  purpose: PaymentPurpose = 'payment',
+): Promise<PaymentRecord> {
   const amount = BigInt(input.amount);
   if (!Number.isSafeInteger(input.amount) || !isValidAmount(amount)) throw new PaymentError('amount_invalid', { param: 'amount' });
   if (!isCurrency(input.currency)) {
     throw new PaymentError('currency_invalid', { param: 'currency', details: { currency: input.currency } });
   }
-  const enabled = await enabledPaymentMethodTypes(context.db, scope);
-  const methodTypes = input.payment_method_types ? [...new Set(input.payment_method_types)] : enabled;
+  const enabled = await offeredMethodTypes(context, scope, purpose);
+  // The wallet pays for a customer's own payments: offered by default only when the payment names one.
+  const methodTypes = input.payment_method_types
+    ? [...new Set(input.payment_method_types)]
+    : enabled.filter((type) => type !== 'wallet' || input.customer !== undefined);
+  if (methodTypes.includes('wallet') && input.customer === undefined && purpose === 'payment') {
+    throw new PaymentError('parameter_missing', { param: 'customer' });
+  }
   const unavailable = methodTypes.find((type) => !enabled.includes(type));
   if (unavailable || methodTypes.length === 0) {
     throw new PaymentError('payment_method_unavailable', {
@@ -75,6 +87,7 @@ export async function createPayment(context: FlowContext, scope: Scope, input: C
     created_at: createdAt,
     updated_at: createdAt,
     version: 0,
+    purpose,
   };
   payment.client_secret = `${payment.id}_secret_${context.random.bytes(18).toString('base64url')}`;
   const snapshot = presentPayment(payment, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });
@@ -84,7 +97,14 @@ export async function createPayment(context: FlowContext, scope: Scope, input: C
     { id: context.ids.newId('pev'), actor: 'merchant', reason: null, errorCode: null, declineCode: null, attemptId: null },
     [{ id: context.ids.newId('evt'), type: 'payment.created', data: { object: snapshot } }],
   );
+  context.metrics.paymentsCreated.inc({ currency: payment.currency });
   return payment;
+}
+
+/** Every channel with an enabled account, and the wallet, which needs none; a top-up cannot be paid from the wallet it fills. */
+async function offeredMethodTypes(context: FlowContext, scope: Scope, purpose: PaymentPurpose): Promise<string[]> {
+  const channels = await enabledPaymentMethodTypes(context.db, scope);
+  return purpose === 'wallet_top_up' ? channels : [...channels, 'wallet'];
 }
 
 export async function getPayment(context: FlowContext, scope: Scope, id: string): Promise<PaymentRecord> {

@@ -4,6 +4,9 @@
  * answer the new state (or null when another writer got there first).
  */
 import type { ErrorCode } from '../domain/errors.ts';
+import { assert } from '../domain/assert.ts';
+import { topUp, type Posting } from '../domain/ledger.ts';
+import { funnelStepOf } from '../domain/funnel.ts';
 import type { Actor, PaymentStatus } from '../domain/payment-state.ts';
 import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatch, type PaymentRecord } from '../store/payments.ts';
 import { now, type FlowContext } from './context.ts';
@@ -20,6 +23,8 @@ export interface TransitionRequest {
   attemptResult?: AttemptResult;
   /** The instant of the change (default: now); a new attempt starts at it. */
   at?: Date;
+  /** Money that moves in the wallet ledger with this change; it moves only if the change commits. */
+  posting?: Posting;
 }
 
 export async function transitionPayment(
@@ -38,8 +43,9 @@ export async function transitionPayment(
   } as PaymentRecord;
   const snapshot = presentPayment(next, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });
   const attemptId = request.newAttempt?.id ?? request.attemptResult?.id ?? null;
+  const posting = request.posting ?? topUpPosting(payment, next);
   const committed = await commitTransition(context.db, {
-    payment: { id: payment.id, status: payment.status, version: payment.version },
+    payment: { id: payment.id, status: payment.status, version: payment.version, merchantId: payment.merchant_id, mode: payment.mode },
     to: request.to,
     patch,
     history: {
@@ -53,7 +59,37 @@ export async function transitionPayment(
     events: (request.eventTypes ?? []).map((type) => ({ id: context.ids.newId('evt'), type, data: { object: snapshot } })),
     newAttempt: request.newAttempt,
     attemptResult: request.attemptResult,
+    ledger: posting ? { posting, transactionId: context.ids.newId('ltx') } : undefined,
+    funnel: funnelOf(payment, next, request),
     now: at,
   });
+  if (committed) {
+    const method = (next.payment_method as { type?: string } | null)?.type ?? request.newAttempt?.payment_method_type ?? 'none';
+    context.metrics.paymentTransitions.inc({ to: request.to, payment_method_type: method });
+  }
   return committed ? next : null;
+}
+
+function funnelOf(payment: PaymentRecord, next: PaymentRecord, request: TransitionRequest) {
+  const step = funnelStepOf({
+    from: payment.status,
+    to: request.to,
+    newAuthorization: request.newAttempt?.operation === 'authorize',
+    errorCode: request.error?.code ?? null,
+    reason: request.reason ?? null,
+  });
+  if (!step) return undefined;
+  const method = request.newAttempt?.payment_method_type ?? (next.payment_method as { type?: string } | null)?.type ?? null;
+  return { step, paymentMethodType: method };
+}
+
+/**
+ * A top-up's money becomes spendable in the statement that records its
+ * success, whichever way the success arrived (the confirm's answer, a
+ * provider's notification, a status query): it can neither be lost nor counted twice.
+ */
+function topUpPosting(payment: PaymentRecord, next: PaymentRecord): Posting | null {
+  if (payment.purpose !== 'wallet_top_up' || next.status !== 'succeeded' || payment.status === 'succeeded') return null;
+  assert(payment.customer_id !== null && next.amount_received > 0n, 'a top-up names its customer and received money');
+  return topUp({ currency: payment.currency, customerId: payment.customer_id, paymentId: payment.id, refundId: null }, next.amount_received);
 }

@@ -53,6 +53,7 @@ export function presentPayment(payment: PaymentRecord, options: { publicBaseUrl:
     amount_received: amountToJson(payment.amount_received),
     amount_refunded: amountToJson(payment.amount_refunded),
     capture_method: payment.capture_method,
+    purpose: payment.purpose,
     payment_method_types: payment.payment_method_types,
     payment_method: payment.payment_method ?? null,
     customer: forMerchant ? payment.customer_id : null,

@@ -8,7 +8,10 @@ import type { RefundOutcome } from '../connectors/connector.ts';
 import { PaymentError } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { formatDecimal, type Currency } from '../domain/money.ts';
-import { latestAttempt, type Scope } from '../store/payments.ts';
+import { findPayment, findPaymentById, latestAttempt, type Scope } from '../store/payments.ts';
+import { findLedgerTransaction, isBalanceShortfall, post, walletBalances } from '../store/ledger.ts';
+import { topUpRefund, topUpRefundKey, topUpRefundReversal as topUpRefundReversalPosting } from '../domain/ledger.ts';
+import { refundToWallet } from './wallet-payments.ts';
 import { reserveRefund, settleRefund, findRefund } from '../store/refunds.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import { isChannel } from '../connectors/registry.ts';
@@ -29,6 +32,7 @@ export interface RefundInput {
 
 export async function refundPayment(context: FlowContext, scope: Scope, input: RefundInput): Promise<RefundRow> {
   if (input.amount !== undefined && input.amount < 1) throw new PaymentError('amount_invalid', { param: 'amount' });
+  await refuseSpentTopUp(context, scope, input);
   const refundId = context.ids.newId('re');
   const reserved = await reserveRefund(context.db, scope, {
     id: refundId,
@@ -58,10 +62,64 @@ export async function refundPayment(context: FlowContext, scope: Scope, input: R
   }
   const refund = reserved.refund;
   const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  if (authorization?.connector === 'wallet') return settleWalletRefund(context, refund);
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     return settle(context, refund, { kind: 'failed', reason: 'payment_has_no_provider_reference' });
   }
+  if (!(await takeBackTopUp(context, refund))) return settle(context, refund, { kind: 'failed', reason: 'wallet_balance_insufficient' });
   return settle(context, refund, await refundAtProvider(context, refund, authorization, 'refund'));
+}
+
+/** A wallet payment's refund: no provider, the ledger moves with the refund's success. */
+export async function settleWalletRefund(context: FlowContext, refund: RefundRow): Promise<RefundRow> {
+  const payment = await findPaymentById(context.db, refund.payment_id);
+  assert(payment !== undefined, 'a refund belongs to a payment');
+  const settled = await refundToWallet(context, refund, payment);
+  return settled ?? (await findRefund(context.db, { merchantId: refund.merchant_id, mode: refund.mode }, refund.id)) ?? refund;
+}
+
+/**
+ * A top-up paid back to its card or account can only give back what is still
+ * in the wallet: refused up front when the balance is short.
+ */
+async function refuseSpentTopUp(context: FlowContext, scope: Scope, input: RefundInput): Promise<void> {
+  const payment = await findPayment(context.db, scope, input.payment);
+  if (payment?.purpose !== 'wallet_top_up' || !payment.customer_id || payment.status !== 'succeeded') return;
+  const { available } = await walletBalances(context.db, scope, payment.customer_id, payment.currency);
+  const requested = input.amount === undefined ? payment.amount_received - payment.amount_refunded : BigInt(input.amount);
+  if (requested <= available) return;
+  const currency = payment.currency as Currency;
+  throw new PaymentError('refund_exceeds_payment', {
+    param: 'amount',
+    paymentId: payment.id,
+    details: { remaining: `${formatDecimal(available, currency)} ${currency}` },
+  });
+}
+
+/**
+ * For a top-up, the money leaves the wallet before the provider is asked to
+ * pay it back, so it cannot be spent meanwhile; `settle` returns it if the
+ * refund fails. Answers false when the wallet no longer holds it.
+ */
+async function takeBackTopUp(context: FlowContext, refund: RefundRow): Promise<boolean> {
+  const payment = await findPaymentById(context.db, refund.payment_id);
+  if (payment?.purpose !== 'wallet_top_up' || !payment.customer_id) return true;
+  const posting = topUpRefund({ currency: refund.currency, customerId: payment.customer_id, paymentId: payment.id, refundId: refund.id }, refund.amount);
+  try {
+    await post(context.db, posting, { merchantId: refund.merchant_id, mode: refund.mode }, context.ids.newId('ltx'), now(context));
+    return true;
+  } catch (error) {
+    if (isBalanceShortfall(error)) return false;
+    throw error;
+  }
+}
+
+/** The money a failed top-up refund took from the wallet goes back, with the failure. */
+async function topUpRefundReversal(context: FlowContext, refund: RefundRow) {
+  const taken = await findLedgerTransaction(context.db, topUpRefundKey(refund.id));
+  if (!taken?.customer_id) return undefined;
+  const header = { currency: refund.currency, customerId: taken.customer_id, paymentId: refund.payment_id, refundId: refund.id };
+  return { posting: topUpRefundReversalPosting(header, refund.amount), transactionId: context.ids.newId('ltx'), scope: { merchantId: refund.merchant_id, mode: refund.mode } };
 }
 
 /** Our refund number at a channel provider (out_request_no, out_refund_no): the refund id without its underscore. */
@@ -89,12 +147,13 @@ export async function refundAtProvider(context: FlowContext, refund: RefundRow, 
     if (action === 'query') return connector.queryRefund(account, numbers);
     const notifyUrl = `${context.publicBaseUrl}/v1/notify/${account.id}`;
     const request = { ...numbers, amount: refund.amount, totalAmount: authorization.amount, currency, reason: refund.reason, notifyUrl };
-    return (await callProvider(context, numbers.refundNumber, () => connector.refund(account, request))).outcome;
+    return (await callProvider(context, numbers.refundNumber, () => connector.refund(account, request), { connector: authorization.connector, operation: 'refund' })).outcome;
   }
   if (action === 'query') return context.connectors.card.queryRefund(account, { idempotencyKey: refund.provider_idempotency_key });
   const reference = authorization.provider_reference ?? '';
   const call = await callProvider(context, refund.provider_idempotency_key, (idempotencyKey) =>
     context.connectors.card.refund(account, { idempotencyKey, reference, amount: refund.amount, currency }),
+    { connector: 'card', operation: 'refund' },
   );
   return call.outcome;
 }
@@ -112,7 +171,7 @@ async function findPaymentCurrency(context: FlowContext, scope: Scope, paymentId
 /** Records the provider's answer. Shared with the worker's status queries. */
 export async function settle(context: FlowContext, refund: RefundRow, outcome: RefundOutcome): Promise<RefundRow> {
   const at = now(context);
-  const final = (status: 'succeeded' | 'failed', failureReason: string | null, reference: string | null) =>
+  const final = async (status: 'succeeded' | 'failed', failureReason: string | null, reference: string | null) =>
     settleRefund(context.db, {
       refundId: refund.id,
       status,
@@ -121,6 +180,7 @@ export async function settle(context: FlowContext, refund: RefundRow, outcome: R
       nextQueryAt: null,
       event: { id: context.ids.newId('evt'), type: `refund.${status}`, data: { object: presentRefund(refund) } },
       now: at,
+      ledger: status === 'failed' ? await topUpRefundReversal(context, refund) : undefined,
     });
   let settled: RefundRow | undefined;
   switch (outcome.kind) {

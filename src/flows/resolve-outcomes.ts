@@ -18,7 +18,9 @@ import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { isChannel } from '../connectors/registry.ts';
 import { applyOrderState } from './channel-payments.ts';
-import { refundAtProvider, settle as settleRefundOutcome } from './refund-payment.ts';
+import { refundAtProvider, settle as settleRefundOutcome, settleWalletRefund } from './refund-payment.ts';
+import { resolveWalletAttempt } from './wallet-payments.ts';
+import { resolveLatePaymentRefunds } from './late-payments.ts';
 
 /** Queries back off: ask again after as long as the outcome has been unknown, from 30 s up to 1 h. */
 export function nextQueryDelayMs(unresolvedForMs: number): number {
@@ -36,6 +38,7 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
     });
     if (resolved) settled += 1;
   }
+  settled += await resolveLatePaymentRefunds(context, batchSize);
   for (const refund of await findUnresolvedRefunds(context.db, at, batchSize)) {
     const result = await resolveRefund(context, refund).catch(async () => {
       await settleRefundOutcome(context, refund, { kind: 'unknown', detail: 'status query failed' });
@@ -48,6 +51,8 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
 
 async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<string> {
   const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  // A wallet refund left pending by a crash: its money never moved; move it now (its ledger key allows it once).
+  if (authorization?.connector === 'wallet') return (await settleWalletRefund(context, refund)).status;
   if (!authorization?.connector_account_id) return 'pending';
   const outcome = await refundAtProvider(context, refund, authorization, 'query');
   const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
@@ -56,13 +61,14 @@ async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<s
 
 /** Answers true when the attempt was settled. */
 async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
+  if (attempt.connector === 'wallet') return resolveWalletAttempt(context, attempt);
   const payment = await findPaymentById(context.db, attempt.payment_id);
   if (!payment || !attempt.connector_account_id) return false;
   const account = await loadAccount(context, attempt.connector_account_id);
   if (isChannel(attempt.connector)) {
     const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at });
     const result = await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
-    if (result === 'already_final' || result === 'amount_mismatch') {
+    if (result === 'already_final' || result === 'amount_mismatch' || result === 'late_payment_refunded') {
       await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context));
     }
     return result === 'applied';

@@ -32,6 +32,12 @@ import { registerPaymentsList } from './routes/v1/payments-list.ts';
 import { registerPaymentsRetrieve } from './routes/v1/payments-retrieve.ts';
 import { registerRefunds } from './routes/v1/refunds.ts';
 import { registerNotify } from './routes/v1/notify.ts';
+import { registerWallet } from './routes/v1/wallet.ts';
+import { registerWebhooks } from './routes/v1/webhooks.ts';
+import { registerCheckout } from './routes/v1/checkout.ts';
+import { registerOrders } from './routes/v1/orders.ts';
+import { registerPages } from './routes/pages.ts';
+import { metricsText } from '../observability/metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -138,11 +144,27 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerPaymentsHistory(app, deps);
   registerRefunds(app, deps);
   registerCustomers(app, deps);
+  registerWallet(app, deps);
+  registerWebhooks(app, deps);
+  registerCheckout(app, deps);
+  registerOrders(app, deps);
+  await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'Prometheus metrics',
+        description: 'Payments, provider calls and their latency per connector, webhook deliveries, messages, and the queue and backlogs read from PostgreSQL. Aggregates only, no personal data; keep it on an internal network.',
+      },
+    },
+    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metricsText(context.metrics, context.db)),
+  );
   app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers and every migration is applied' } }, async (_request, reply) => {
     const database = await sql`select 1`.execute(context.db).then(() => true, () => false);
     const migrations = database && (await migrationsApplied(context.db));

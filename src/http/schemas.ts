@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema, type TProperties } from 'typebox';
 import { cancellationReasons, paymentStatuses } from '../domain/payment-state.ts';
+import { ledgerTransactionKinds } from '../domain/ledger.ts';
 import { limits } from '../domain/limits.ts';
 import { errorCatalog } from '../domain/errors.ts';
 
@@ -33,6 +34,16 @@ export const Metadata = Type.Record(Type.String({ maxLength: limits.metadataKeyL
 });
 
 export const ClientSecret = Type.String({ maxLength: 200, description: "The payment's client_secret; required with a publishable key." });
+
+/** What every way of creating a payment accepts (POST /v1/payments, wallet top-ups). */
+export const PaymentCommonFields = {
+  amount: AmountInput,
+  currency: CurrencyInput,
+  description: Type.Optional(Type.String({ maxLength: limits.descriptionLengthMax })),
+  metadata: Type.Optional(Metadata),
+  return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  expires_in_seconds: Type.Optional(Type.Integer({ minimum: limits.paymentExpiresInSecondsMin, maximum: limits.paymentExpiresInSecondsMax })),
+};
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
@@ -84,6 +95,9 @@ export const Payment = Type.Object(
     amount_received: Type.Integer(),
     amount_refunded: Type.Integer(),
     capture_method: stringEnum(['automatic', 'manual'] as const),
+    purpose: stringEnum(['payment', 'wallet_top_up'] as const, {
+      description: '`wallet_top_up`: created by POST /v1/customers/:id/wallet/top_ups; its money goes into the wallet when it succeeds.',
+    }),
     payment_method_types: Type.Array(Type.String()),
     payment_method: Nullable(Type.Object({}, { additionalProperties: true })),
     customer: Nullable(Type.String()),
@@ -103,6 +117,48 @@ export const Payment = Type.Object(
     updated_at: Timestamp,
   },
 );
+
+const PinState = Type.Object({
+  set: Type.Boolean(),
+  locked_until: NullableTimestamp,
+  attempts_remaining: Type.Integer({ description: 'Wrong PINs allowed before wallet payments lock for 15 minutes.' }),
+});
+
+export const Wallet = Type.Object({
+  object: Type.Literal('wallet'),
+  customer: Type.String(),
+  currency: Nullable(Type.String({ description: 'Null when the customer has no wallet yet and none was asked for.' })),
+  balance: Type.Integer({ description: 'available + held, minor units.' }),
+  available: Type.Integer({ description: 'What the customer can spend now.' }),
+  held: Type.Integer({ description: 'Set aside for uncaptured wallet payments.' }),
+  pin: PinState,
+});
+
+export const WalletTransaction = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('wallet_transaction'),
+  type: stringEnum(ledgerTransactionKinds),
+  currency: Type.String(),
+  amount: Type.Integer({ description: 'Change of the available balance (negative: money out).' }),
+  held_change: Type.Integer(),
+  available_after: Nullable(Type.Integer()),
+  held_after: Nullable(Type.Integer()),
+  payment: Nullable(Type.String()),
+  refund: Nullable(Type.String()),
+  created_at: Timestamp,
+});
+
+export const WalletInquiry = Type.Object({
+  object: Type.Literal('wallet_inquiry'),
+  payment: Type.String(),
+  offered: Type.Boolean({ description: "False when the payment does not offer the wallet or names no customer." }),
+  currency: Type.String(),
+  amount: Type.Integer(),
+  available: Type.Integer({ description: "The customer's spendable balance in the payment's currency." }),
+  covers: Type.Boolean(),
+  shortfall: Type.Integer({ description: 'What a top-up would have to add; 0 when covered.' }),
+  pin: PinState,
+});
 
 export const Attempt = Type.Object({
   id: Type.String(),
@@ -142,6 +198,8 @@ export const Customer = Type.Object({
   phone: Nullable(Type.String()),
   name: Nullable(Type.String()),
   locale: Type.String(),
+  time_zone: Type.String({ description: 'IANA time zone; times in the payer\'s emails and SMS are shown in it.' }),
+  notifications: Type.Object({ email: Type.Boolean(), sms: Type.Boolean() }, { description: 'Whether the payer gets payment emails and SMS (false: opted out).' }),
   metadata: Type.Record(Type.String(), Type.String()),
   created_at: Timestamp,
 });
@@ -171,7 +229,9 @@ export const ErrorResponse = Type.Object(
       payment: Nullable(Type.String()),
       request_id: Type.String(),
       doc_url: Type.String(),
-      attempts_remaining: Type.Optional(Type.Integer()),
+      attempts_remaining: Type.Optional(Type.Integer({ description: 'incorrect_pin, pin_locked, authentication_failed: tries left before the lock.' })),
+      unlocks_at: Type.Optional(Type.String({ format: 'date-time', description: 'pin_locked: when wallet payments unlock.' })),
+      available: Type.Optional(Type.Integer({ description: 'insufficient_funds (wallet): the balance still available, in minor units.' })),
     }, { additionalProperties: true }),
   },
 );

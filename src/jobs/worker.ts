@@ -13,9 +13,21 @@ import type { FlowContext } from '../flows/context.ts';
 import { expireAbandonedPayments } from '../flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
+import { deliverDueWebhooks, deliverWebhook } from '../flows/deliver-webhook.ts';
+import { notifyPayer } from '../flows/notify-payer.ts';
+import { sendDueMessages, sendMessage } from '../flows/send-message.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
-export const jobNames = ['expire_payments', 'resolve_outcomes', 'purge_idempotency_keys', 'apply_notification'] as const;
+export const jobNames = [
+  'expire_payments',
+  'resolve_outcomes',
+  'purge_idempotency_keys',
+  'apply_notification',
+  'deliver_webhook',
+  'notify_payer',
+  'send_message',
+  'sweep_deliveries',
+] as const;
 export type JobName = (typeof jobNames)[number];
 
 export function taskList(context: FlowContext): Record<JobName, TaskList[string]> {
@@ -29,8 +41,26 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (settled > 0) helpers.logger.info(`settled ${settled} unknown outcomes`);
     },
     apply_notification: async (payload) => {
-      const id = (payload as { id?: unknown } | null)?.id;
-      if (typeof id === 'string') await applyNotification(context, id);
+      const id = stringField(payload, 'id');
+      if (id) await applyNotification(context, id);
+    },
+    // Queued by the events trigger and by each failed try (for its next time); a lost job is caught by sweep_deliveries.
+    deliver_webhook: async (payload) => {
+      const id = stringField(payload, 'id');
+      if (id) await deliverWebhook(context, id);
+    },
+    notify_payer: async (payload) => {
+      const eventId = stringField(payload, 'event');
+      if (eventId) await notifyPayer(context, eventId);
+    },
+    send_message: async (payload) => {
+      const id = stringField(payload, 'id');
+      if (id) await sendMessage(context, id);
+    },
+    sweep_deliveries: async (_payload, helpers) => {
+      const delivered = await deliverDueWebhooks(context);
+      const sent = await sendDueMessages(context);
+      if (delivered + sent > 0) helpers.logger.info(`swept ${delivered} webhook deliveries and ${sent} messages`);
     },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
@@ -40,7 +70,17 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
 }
 
 // Minute granularity is what cron offers; a payment expires at most a minute late.
-const crontab = ['* * * * * expire_payments ?max=1', '* * * * * resolve_outcomes ?max=1', '17 * * * * purge_idempotency_keys ?max=1'].join('\n');
+const crontab = [
+  '* * * * * expire_payments ?max=1',
+  '* * * * * resolve_outcomes ?max=1',
+  '* * * * * sweep_deliveries ?max=1',
+  '17 * * * * purge_idempotency_keys ?max=1',
+].join('\n');
+
+function stringField(payload: unknown, name: string): string | null {
+  const value = (payload as Record<string, unknown> | null)?.[name];
+  return typeof value === 'string' ? value : null;
+}
 
 const logLevelRank: Record<string, number> = { error: 0, warning: 1, info: 2, debug: 3 };
 const configuredRank: Record<string, number> = { silent: -1, fatal: 0, error: 0, warn: 1, info: 2, debug: 3, trace: 3 };

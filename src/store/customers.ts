@@ -12,6 +12,24 @@ export interface NewCustomer {
   locale: string;
   metadata: Record<string, string>;
   created_at: Date;
+  time_zone: string;
+  email_opt_out: boolean;
+  sms_opt_out: boolean;
+}
+
+export type CustomerChange = Partial<Omit<NewCustomer, 'id' | 'merchant_id' | 'mode' | 'created_at'>>;
+
+export async function updateCustomer(db: Db, scope: { merchantId: string; mode: Mode }, id: string, change: CustomerChange): Promise<CustomerRow | undefined> {
+  const { metadata, ...rest } = change;
+  if (Object.keys(change).length === 0) return findCustomer(db, scope, id);
+  return db
+    .updateTable('customers')
+    .set({ ...rest, ...(metadata ? { metadata: JSON.stringify(metadata) } : {}) })
+    .where('id', '=', id)
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function insertCustomer(db: Db, customer: NewCustomer): Promise<CustomerRow> {

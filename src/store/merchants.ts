@@ -19,9 +19,25 @@ export async function findMerchant(db: Db, id: string) {
 
 export async function insertApiKey(
   db: Db,
-  key: { id: string; merchant_id: string; kind: 'secret' | 'publishable'; mode: Mode; key_hash: Buffer; key_hint: string; created_at: Date },
+  key: { id: string; merchant_id: string; kind: 'secret' | 'publishable'; mode: Mode; key_hash: Buffer; key_hint: string; created_at: Date; key_sealed?: Buffer | null },
 ): Promise<void> {
-  await db.insertInto('api_keys').values(key).execute();
+  await db.insertInto('api_keys').values({ ...key, key_sealed: key.key_sealed ?? null }).execute();
+}
+
+/** The newest publishable key the checkout page can hand out (one kept sealed), if any. */
+export async function findSealedPublishableKey(db: Db, merchantId: string, mode: Mode): Promise<{ id: string; key_sealed: Buffer } | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'key_sealed'])
+    .where('merchant_id', '=', merchantId)
+    .where('mode', '=', mode)
+    .where('kind', '=', 'publishable')
+    .where('revoked_at', 'is', null)
+    .where('key_sealed', 'is not', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.key_sealed ? { id: row.id, key_sealed: row.key_sealed } : undefined;
 }
 
 export async function findActiveApiKey(db: Db, keyHash: Buffer): Promise<AuthenticatedKey | undefined> {

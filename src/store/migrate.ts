@@ -5,12 +5,22 @@ import * as m0001 from './migrations/0001_core.ts';
 import * as m0002 from './migrations/0002_drop_status_index.ts';
 import * as m0003 from './migrations/0003_provider_notifications.ts';
 import * as m0004 from './migrations/0004_reconciliation.ts';
+import * as m0005 from './migrations/0005_wallet_ledger.ts';
+import * as m0006 from './migrations/0006_webhooks_and_messages.ts';
+import * as m0007 from './migrations/0007_checkout_and_orders.ts';
+import * as m0008 from './migrations/0008_late_payment_refunds.ts';
+import * as m0009 from './migrations/0009_funnel_events.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_drop_status_index': m0002,
   '0003_provider_notifications': m0003,
   '0004_reconciliation': m0004,
+  '0005_wallet_ledger': m0005,
+  '0006_webhooks_and_messages': m0006,
+  '0007_checkout_and_orders': m0007,
+  '0008_late_payment_refunds': m0008,
+  '0009_funnel_events': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,7 +12,10 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
 import { assertTransition } from '../domain/payment-state.ts';
 import type { Db } from './database.ts';
-import type { AttemptRow, Mode, PaymentRow } from './schema.ts';
+import type { Posting } from '../domain/ledger.ts';
+import type { FunnelStep } from '../domain/funnel.ts';
+import { postingCtes } from './ledger.ts';
+import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
 export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
 
@@ -114,13 +117,17 @@ export type PaymentPatch = Partial<{
 const jsonColumns = new Set(['payment_method', 'next_action', 'last_error']);
 
 export interface Transition {
-  payment: { id: string; status: PaymentStatus; version: number };
+  payment: { id: string; status: PaymentStatus; version: number; merchantId: string; mode: Mode };
   to: PaymentStatus;
   patch: PaymentPatch;
   history: HistoryEntry;
   events: MerchantEvent[];
   newAttempt?: NewAttempt;
   attemptResult?: AttemptResult;
+  /** Money that moves in the wallet ledger with this change, in the same statement. */
+  ledger?: { posting: Posting; transactionId: string };
+  /** The checkout-funnel step this change is, if any. */
+  funnel?: { step: FunnelStep; paymentMethodType: string | null };
   now: Date;
 }
 
@@ -160,9 +167,28 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
         from updated cross join jsonb_to_recordset(${events}::jsonb) as e(id text, type text, data jsonb)
     ),
     attempt as (${attemptStatement})
+    ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
+    ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
     select count(*)::int as updated from updated
   `.execute(db);
   return result.rows[0]?.updated === 1;
+}
+
+/** The step, with the device and language the payer's checkout last reported for this payment. */
+function funnelCte(step: FunnelStep, paymentMethodType: string | null, now: Date): RawBuilder<unknown> {
+  return sql`
+    funnel as (
+      insert into funnel_events (payment_id, merchant_id, mode, type, payment_method_type, device_class, locale, error_code, reason, created_at)
+      select updated.id, updated.merchant_id, updated.mode, ${step.type}, ${paymentMethodType},
+             (select f.device_class from funnel_events f where f.payment_id = updated.id and f.device_class is not null order by f.id desc limit 1),
+             (select f.locale from funnel_events f where f.payment_id = updated.id and f.locale is not null order by f.id desc limit 1),
+             ${step.errorCode}, ${step.reason}, ${now}::timestamptz
+        from updated
+    )`;
+}
+
+function scopeOf(transition: Transition): Scope {
+  return { merchantId: transition.payment.merchantId, mode: transition.payment.mode };
 }
 
 function insertAttemptSql(attempt: NewAttempt, now: Date): RawBuilder<unknown> {
@@ -207,7 +233,8 @@ export async function updateAttempt(db: Db, result: AttemptResult, now: Date): P
 
 export async function insertPayment(
   db: Db,
-  payment: Omit<PaymentRow, 'version' | 'payment_method' | 'order_details' | 'next_action' | 'last_error' | 'metadata'> & {
+  payment: Omit<PaymentRow, 'version' | 'payment_method' | 'order_details' | 'next_action' | 'last_error' | 'metadata' | 'purpose'> & {
+    purpose: PaymentPurpose;
     order_details: unknown;
     metadata: Record<string, string>;
   },
@@ -219,12 +246,12 @@ export async function insertPayment(
     with created as (
       insert into payments (id, merchant_id, mode, status, amount, currency, amount_capturable, amount_received, capture_method,
                             payment_method_types, customer_id, order_details, description, metadata, client_secret, return_url,
-                            cancellation_reason, cancellation_comment, canceled_at, expires_at, created_at, updated_at)
+                            cancellation_reason, cancellation_comment, canceled_at, expires_at, created_at, updated_at, purpose)
       values (${payment.id}, ${payment.merchant_id}, ${payment.mode}, ${payment.status}, ${payment.amount}, ${payment.currency},
               ${payment.amount_capturable}, ${payment.amount_received}, ${payment.capture_method}, ${payment.payment_method_types},
               ${payment.customer_id}, ${payment.order_details === null ? null : JSON.stringify(payment.order_details)},
               ${payment.description}, ${JSON.stringify(payment.metadata)}, ${payment.client_secret}, ${payment.return_url},
-              null, null, null, ${payment.expires_at}, ${payment.created_at}, ${payment.updated_at})
+              null, null, null, ${payment.expires_at}, ${payment.created_at}, ${payment.updated_at}, ${payment.purpose})
       returning id, merchant_id, mode
     ),
     history as (

@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { MerchantEvent, Scope } from './payments.ts';
 import type { RefundRow } from './schema.ts';
+import type { Posting } from '../domain/ledger.ts';
+import { postingCtes } from './ledger.ts';
 
 export type ReserveRefundResult =
   | { kind: 'reserved'; refund: RefundRow }
@@ -92,6 +94,8 @@ export interface RefundOutcomeUpdate {
   nextQueryAt: Date | null;
   event: MerchantEvent | null;
   now: Date;
+  /** Money that moves in the wallet ledger with this outcome, in the same statement. */
+  ledger?: { posting: Posting; transactionId: string; scope: Scope };
 }
 
 /** Records a provider's answer for a pending refund; a refund already final is left alone. */
@@ -114,6 +118,7 @@ export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise
              ${update.now}::timestamptz
         from settled cross join jsonb_to_recordset(${event}::jsonb) as e(id text, type text, data jsonb)
     )
+    ${update.ledger ? sql`, ${postingCtes(update.ledger.posting, update.ledger.scope, update.ledger.transactionId, update.now, 'settled')}` : sql``}
     select * from settled
   `.execute(db);
   return result.rows[0];

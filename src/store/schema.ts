@@ -5,6 +5,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
+import type { FunnelStepType } from '../domain/funnel.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -28,6 +29,8 @@ export interface ApiKeysTable {
   key_hint: string;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** Publishable keys only: sealed, so the checkout page can give it to the payer's browser. */
+  key_sealed: Buffer | null;
 }
 
 export interface CustomersTable {
@@ -40,6 +43,9 @@ export interface CustomersTable {
   locale: string;
   metadata: Json<Record<string, string>>;
   created_at: Timestamp;
+  time_zone: Generated<string>;
+  email_opt_out: Generated<boolean>;
+  sms_opt_out: Generated<boolean>;
 }
 
 export interface ConnectorAccountsTable {
@@ -82,7 +88,11 @@ export interface PaymentsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  /** `wallet_top_up`: the payment's money goes into the customer's wallet when it succeeds. */
+  purpose: Generated<PaymentPurpose>;
 }
+
+export type PaymentPurpose = 'payment' | 'wallet_top_up';
 
 export interface PaymentAttemptsTable {
   id: string;
@@ -185,7 +195,201 @@ export interface ReconciliationMismatchesTable {
   created_at: Timestamp;
 }
 
+export interface LedgerAccountsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  currency: string;
+  kind: 'customer_wallet' | 'customer_hold' | 'merchant_wallet' | 'top_up_clearing';
+  customer_id: string | null;
+  non_negative: boolean;
+  balance: Generated<bigint>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LedgerTransactionsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  currency: string;
+  kind: string;
+  customer_id: string | null;
+  payment_id: string | null;
+  refund_id: string | null;
+  idempotency_key: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<bigint>;
+  transaction_id: string;
+  account_id: string;
+  amount: bigint;
+  balance_after: bigint;
+  created_at: Timestamp;
+}
+
+export interface WalletPinsTable {
+  customer_id: string;
+  pin_hash: string;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  url: string;
+  description: string | null;
+  enabled_events: string[];
+  secret_sealed: Buffer;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  failing_since: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  merchant_id: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  first_attempted_at: Timestamp | null;
+  last_attempted_at: Timestamp | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveryAttemptsTable {
+  id: Generated<bigint>;
+  delivery_id: string;
+  endpoint_id: string;
+  attempt: number;
+  attempted_at: Timestamp;
+  request_url: string;
+  request_signature: string;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number;
+  error: string | null;
+}
+
+export interface MessagesTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  channel: 'email' | 'sms';
+  purpose: string;
+  dedupe_key: string;
+  recipient: string;
+  locale: string;
+  customer_id: string | null;
+  payment_id: string | null;
+  event_id: string | null;
+  subject: string | null;
+  body_text: string;
+  body_html: string | null;
+  status: 'pending' | 'sent' | 'failed' | 'skipped';
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  provider_message_id: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentFeedbackTable {
+  payment_id: string;
+  merchant_id: string;
+  rating: number;
+  comment: string | null;
+  created_at: Timestamp;
+}
+
+export interface FulfillmentEventsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  type: 'shipped' | 'delivered';
+  carrier: string | null;
+  tracking_number: string | null;
+  note: string | null;
+  created_at: Timestamp;
+}
+
+export interface AfterSalesRequestsTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  kind: 'refund' | 'exchange' | 'repair';
+  reason: string;
+  amount: BigIntColumn | null;
+  status: 'pending' | 'approved' | 'rejected';
+  merchant_note: string | null;
+  refund_id: string | null;
+  created_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+export interface LatePaymentRefundsTable {
+  id: string;
+  attempt_id: string;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  connector_account_id: string;
+  amount: BigIntColumn;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  provider_reference: string | null;
+  failure_reason: string | null;
+  next_query_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface FunnelEventsTable {
+  id: Generated<bigint>;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  type: FunnelStepType;
+  payment_method_type: string | null;
+  device_class: 'mobile' | 'desktop' | null;
+  locale: string | null;
+  error_code: string | null;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  funnel_events: FunnelEventsTable;
+  late_payment_refunds: LatePaymentRefundsTable;
+  payment_feedback: PaymentFeedbackTable;
+  fulfillment_events: FulfillmentEventsTable;
+  after_sales_requests: AfterSalesRequestsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+  messages: MessagesTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
+  wallet_pins: WalletPinsTable;
   reconciliation_mismatches: ReconciliationMismatchesTable;
   provider_notifications: ProviderNotificationsTable;
   merchants: MerchantsTable;
@@ -206,4 +410,10 @@ export type PaymentUpdate = Updateable<PaymentsTable>;
 export type AttemptRow = Selectable<PaymentAttemptsTable>;
 export type RefundRow = Selectable<RefundsTable>;
 export type CustomerRow = Selectable<CustomersTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type LatePaymentRefundRow = Selectable<LatePaymentRefundsTable>;
+export type AfterSalesRequestRow = Selectable<AfterSalesRequestsTable>;
+export type FulfillmentEventRow = Selectable<FulfillmentEventsTable>;
 export type ConnectorAccountRow = Selectable<ConnectorAccountsTable>;

@@ -10,7 +10,7 @@ import type { Runner } from 'graphile-worker';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { applyOrderState, orderNumberOf } from '../../src/flows/channel-payments.ts';
 import { reconcile } from '../../src/flows/reconcile.ts';
 import { applyNotification } from '../../src/flows/apply-notification.ts';
 import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
@@ -18,6 +18,8 @@ import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
+import { startMailCatcher, type MailCatcher } from '../../src/simulators/mail-catcher/server.ts';
+import { smtpMailer } from '../../src/messaging/mailer.ts';
 
 const clock = new ManualClock(Date.now());
 let stack: Stack;
@@ -28,8 +30,15 @@ let unionpay: UnionpaySimulator;
 let slowAlipay: AlipaySimulator;
 let secretKey: string;
 
+let catcher: MailCatcher;
+
 beforeAll(async () => {
-  stack = await startStack({ clock, instantRetries: true });
+  catcher = await startMailCatcher();
+  stack = await startStack({
+    clock,
+    instantRetries: true,
+    messaging: { mailer: smtpMailer({ host: '127.0.0.1', port: catcher.smtpPort, secure: false, user: null, password: null }), sms: null, mailFrom: 'shop@example.com' },
+  });
   const scale = 0.0001;
   [alipay, wechat, unionpay, slowAlipay] = await Promise.all([
     startAlipaySimulator({ clock, notifyDelayScale: scale }),
@@ -45,7 +54,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await Promise.all([alipay?.close(), wechat?.close(), unionpay?.close(), slowAlipay?.close()]);
+  stack?.context.messaging.mailer?.close();
   await stack?.close();
+  await catcher?.close();
 });
 
 async function merchantWith(simulators: { alipay?: AlipaySimulator; wechat?: WechatPaySimulator; unionpay?: UnionpaySimulator }) {
@@ -112,6 +123,100 @@ describe('paying through the providers', () => {
     expect(confirmed).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url' } });
     unionpay.payer(orderNumber).pay();
     expect(await waitFor(paymentOf(id), (p) => p.status === 'succeeded')).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+  });
+
+  it('a wallet top-up paid with WeChat Pay fills the wallet only when the notification says paid, once, however often it comes', async () => {
+    const customer = await stack.api('POST', '/v1/customers', { locale: 'zh-CN' }, { key: secretKey });
+    const topUp = await stack.api('POST', `/v1/customers/${customer.body.id}/wallet/top_ups`, { amount: 5_000, currency: 'CNY' }, { key: secretKey });
+    expect(topUp.body).toMatchObject({ purpose: 'wallet_top_up', payment_method_types: expect.arrayContaining(['wechat_pay']) });
+    const confirmed = await stack.api('POST', `/v1/payments/${topUp.body.id}/confirm`, { payment_method: { type: 'wechat_pay' } }, { key: secretKey });
+    expect(confirmed.body.status).toBe('requires_action');
+    const balance = async () => (await stack.api('GET', `/v1/customers/${customer.body.id}/wallet?currency=CNY`, undefined, { key: secretKey })).body;
+    expect(await balance()).toMatchObject({ available: 0 });
+    const attempts = await stack.api('GET', `/v1/payments/${topUp.body.id}/attempts`, undefined, { key: secretKey });
+    const orderNumber = orderNumberOf(attempts.body.data[0].id);
+    wechat.setFaults({ duplicateNotifications: true });
+    wechat.payer(orderNumber).pay();
+    await waitFor(paymentOf(topUp.body.id), (p) => p.status === 'succeeded');
+    wechat.setFaults({ duplicateNotifications: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await balance()).toMatchObject({ available: 5_000, balance: 5_000 });
+    const history = await stack.api('GET', `/v1/customers/${customer.body.id}/wallet/transactions`, undefined, { key: secretKey });
+    expect(history.body.data).toMatchObject([{ type: 'top_up', amount: 5_000, payment: topUp.body.id }]);
+  });
+
+  it('sends the payer exactly one email when Alipay notifies three times (a forgery, the genuine one and a duplicate)', async () => {
+    const email = `three-${Date.now()}@example.com`;
+    const customer = await stack.api('POST', '/v1/customers', { email, locale: 'zh-CN' }, { key: secretKey });
+    const created = await stack.api('POST', '/v1/payments', { amount: 1999, currency: 'CNY', customer: customer.body.id, order: { reference: 'T-333' } }, { key: secretKey });
+    await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'alipay' } }, { key: secretKey });
+    const attempts = await stack.api('GET', `/v1/payments/${created.body.id}/attempts`, undefined, { key: secretKey });
+    alipay.setFaults({ forgeNotifications: 1, duplicateNotifications: 1 });
+    alipay.payer(orderNumberOf(attempts.body.data[0].id)).pay();
+    await waitFor(paymentOf(created.body.id), (p) => p.status === 'succeeded');
+    const received = await catcher.waitForEmail((e) => e.to.includes(email), 10_000);
+    expect(received.subject).toContain('T-333');
+    // Give every notification and job time to land, then count.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(catcher.emails().filter((e) => e.to.includes(email))).toHaveLength(1);
+    const notifications = await stack.db.db.selectFrom('provider_notifications').select('id').where('order_number', '=', orderNumberOf(attempts.body.data[0].id)).execute();
+    expect(notifications.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets the payer leave a QR code for another method: the first order is closed, so only one can be paid', async () => {
+    const { id, orderNumber, confirmed } = await startPayment('alipay');
+    // The payer scanned the code (so the trade exists at Alipay), then chose WeChat Pay instead.
+    await fetch(confirmed.next_action.display_qr_code.data);
+    const switched = await stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: { type: 'wechat_pay' } }, { key: secretKey });
+    expect(switched.status, JSON.stringify(switched.body)).toBe(200);
+    expect(switched.body).toMatchObject({ status: 'requires_action', payment_method: { type: 'wechat_pay' } });
+    // The Alipay order is closed: paying it now changes nothing.
+    const alipayPage = await fetch(`${alipay.url}/pay/${orderNumber}`);
+    expect(await alipayPage.text()).not.toContain('value="pay"');
+    const attempts = await stack.api('GET', `/v1/payments/${id}/attempts`, undefined, { key: secretKey });
+    expect(attempts.body.data.map((a: { connector: string; status: string }) => [a.connector, a.status])).toEqual([['alipay', 'failed'], ['wechat_pay', 'requires_action']]);
+    const history = await stack.api('GET', `/v1/payments/${id}/history`, undefined, { key: secretKey });
+    expect(history.body.data.map((h: { reason: string | null }) => h.reason)).toContain('payment_method_switched');
+    wechat.payer(orderNumberOf(attempts.body.data[1].id)).pay();
+    expect(await waitFor(paymentOf(id), (p) => p.status === 'succeeded')).toMatchObject({ amount_received: 1999, payment_method: { type: 'wechat_pay' } });
+  });
+
+  it('answers the succeeded payment when the payer had paid the QR code just before switching', async () => {
+    const { id, orderNumber } = await startPayment('alipay');
+    alipay.setFaults({ dropNotifications: 1 });
+    alipay.payer(orderNumber).pay();
+    const switched = await stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: { type: 'wechat_pay' } }, { key: secretKey });
+    expect(switched.body).toMatchObject({ status: 'succeeded', payment_method: { type: 'alipay' } });
+    const attempts = await stack.api('GET', `/v1/payments/${id}/attempts`, undefined, { key: secretKey });
+    expect(attempts.body.data).toHaveLength(1);
+  });
+
+  it('refunds an order the payer paid after switching away from it, and never counts it as the payment', async () => {
+    // The payer never opened the Alipay code, so Alipay cannot close it; they switch to WeChat Pay.
+    const { id, orderNumber } = await startPayment('alipay');
+    const switched = await stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: { type: 'wechat_pay' } }, { key: secretKey });
+    expect(switched.body.status).toBe('requires_action');
+    // Later they scan the old code anyway and pay it.
+    alipay.payer(orderNumber).pay();
+    const late = await waitFor(
+      () => stack.db.db.selectFrom('late_payment_refunds').selectAll().where('payment_id', '=', id).executeTakeFirst(),
+      (row) => row?.status === 'succeeded',
+    );
+    expect(late).toMatchObject({ status: 'succeeded', amount: 1999n, currency: 'CNY' });
+    const account = await stack.db.db.selectFrom('connector_accounts').selectAll().where('id', '=', late!.connector_account_id).executeTakeFirstOrThrow();
+    const atAlipay = await stack.context.connectors.channels.alipay.queryRefund(openConnectorAccount(account, stack.context.keys.credentials), {
+      orderNumber,
+      refundNumber: late!.id.replace('_', ''),
+    });
+    expect(atAlipay.kind).toBe('succeeded');
+    // The payment still waits on WeChat Pay and succeeds once, with that money.
+    expect((await paymentOf(id)()).status).toBe('requires_action');
+    const attempts = await stack.api('GET', `/v1/payments/${id}/attempts`, undefined, { key: secretKey });
+    wechat.payer(orderNumberOf(attempts.body.data[1].id)).pay();
+    const paid = await waitFor(paymentOf(id), (p) => p.status === 'succeeded');
+    expect(paid).toMatchObject({ amount_received: 1999, amount_refunded: 0, payment_method: { type: 'wechat_pay' } });
+    const events = await stack.api('GET', '/v1/events?type=payment.late_payment_refunded', undefined, { key: secretKey });
+    expect(events.body.data[0].data.object).toMatchObject({ payment: id, connector: 'alipay', amount: 1999 });
   });
 
   it('UnionPay queries name the original txnTime, which the flows hand back from the attempt', async () => {
@@ -260,6 +365,26 @@ describe('orders the payer left', () => {
     simulator().payer(orderNumber).leave();
     clock.advanceMs(61_000);
     await expireAbandonedPayments(stack.context);
+    expect(await paymentOf(id)()).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+  });
+
+  it('cancels in the same sweep even when a status query changed the payment while the order was being closed', async () => {
+    const { id } = await startPayment('wechat_pay', { expiresInSeconds: 60 });
+    const connector = stack.context.connectors.channels.wechat_pay;
+    const closeOrder = connector.closeOrder.bind(connector);
+    // The worker's status query sees the closed order and fails the attempt while the sweep is still closing it.
+    (connector as { closeOrder: typeof closeOrder }).closeOrder = async (account, order) => {
+      const closed = await closeOrder(account, order);
+      const attempt = await stack.db.db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', id).executeTakeFirstOrThrow();
+      await applyOrderState(stack.context, attempt, { kind: 'closed' }, { actor: 'system', reason: 'status_query' });
+      return closed;
+    };
+    try {
+      clock.advanceMs(61_000);
+      await expireAbandonedPayments(stack.context);
+    } finally {
+      (connector as { closeOrder: typeof closeOrder }).closeOrder = closeOrder;
+    }
     expect(await paymentOf(id)()).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
   });
 

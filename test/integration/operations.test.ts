@@ -1,7 +1,7 @@
 /** What operators and integrators read: liveness, readiness, the OpenAPI description and the docs pages. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCatalog } from '../../src/domain/errors.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { card, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('operations', () => {
     const spec = await stack.api('GET', '/openapi.json', undefined, { key: null });
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toBe('3.1.0');
-    for (const path of ['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/confirm', '/v1/payments/{id}/capture', '/v1/payments/{id}/cancel', '/v1/payments/{id}/attempts', '/v1/refunds', '/v1/customers', '/v1/connector_accounts']) {
+    for (const path of ['/v1/payments', '/v1/payments/{id}', '/v1/payments/{id}/confirm', '/v1/payments/{id}/capture', '/v1/payments/{id}/cancel', '/v1/payments/{id}/attempts', '/v1/refunds', '/v1/customers', '/v1/connector_accounts', '/v1/customers/{id}/wallet', '/v1/customers/{id}/wallet/pin', '/v1/customers/{id}/wallet/top_ups', '/v1/customers/{id}/wallet/transactions', '/v1/payments/{id}/wallet', '/v1/webhook_endpoints', '/v1/webhook_endpoints/{id}', '/v1/webhook_endpoints/{id}/deliveries', '/v1/events', '/v1/events/{id}', '/v1/events/{id}/redeliver', '/v1/customers/{id}']) {
       expect(spec.body.paths, path).toHaveProperty([path]);
     }
     const create = spec.body.paths['/v1/payments'].post;
@@ -47,5 +47,25 @@ describe('operations', () => {
     expect(missing.headers.get('request-id')).toMatch(/^req_/);
     expect(missing.body.error.request_id).toBe(missing.headers.get('request-id'));
     expect(missing.body.error.doc_url).toContain('/docs/errors#resource_missing');
+  });
+
+  it('exposes Prometheus metrics: payments, provider calls with latency per connector, the queue and backlogs', async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'USD' });
+    await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
+    const declined = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'USD' });
+    await stack.api('POST', `/v1/payments/${declined.body.id}/confirm`, { payment_method: card('4000000000000002') });
+    const response = await fetch(`${stack.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await response.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^paypilot_payments_created_total\{currency="USD"\} (\d+)$/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^paypilot_payment_transitions_total\{to="succeeded",payment_method_type="card"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^paypilot_provider_call_duration_seconds_count\{connector="card",operation="authorize",outcome="authorized"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^paypilot_provider_call_duration_seconds_count\{connector="card",operation="authorize",outcome="declined"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^paypilot_provider_call_duration_seconds_bucket\{le="0.005",connector="card",operation="authorize",outcome="authorized"\} \d+$/m);
+    expect(text).toMatch(/^paypilot_backlog\{kind="webhook_deliveries_pending"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE paypilot_queue_jobs gauge$/m);
+    expect(text).not.toContain('4242424242424242');
   });
 });

@@ -5,11 +5,12 @@
  * everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/store/embedded-postgres.ts';
 import { card } from '../support/stack.ts';
 
@@ -20,21 +21,41 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function startCommand(port: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['src/cli.ts', 'start'], {
-    env: { ...process.env, PAYPILOT_DATA_DIR: dataDir, PORT: String(port), SIMULATOR_PORT: String(await freePort()), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A free port followed by `count - 1` free ones: the simulators and the mail catcher take consecutive ports. */
+async function freePortRun(count: number): Promise<number> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+  for (let tries = 0; tries < 50; tries += 1) {
+    const first = await freePort();
+    if (first + count > 65535) continue;
+    let all = true;
+    for (let offset = 1; offset < count && all; offset += 1) all = await isFree(first + offset);
+    if (all) return first;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
+
+/** Runs a paypilot command and waits until its output says it is up. */
+async function runUntilReady(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['src/cli.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 60_000;
-  while (!output.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
+  while (!output.includes(ready)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${args.join(' ')} did not come up:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, output: () => output };
+}
+
+async function startCommand(port: number): Promise<{ child: ChildProcess; output: () => string }> {
+  return runUntilReady(['start'], { PAYPILOT_DATA_DIR: dataDir, PORT: String(port), SIMULATOR_PORT: String(await freePortRun(6)) }, 'Press Ctrl-C to stop.');
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
@@ -70,6 +91,25 @@ describe('npm start', () => {
     const alipay = await (await fetch(`${demo.api_base}/v1/payments/${qr.id}/confirm`, { method: 'POST', headers, body: JSON.stringify({ payment_method: { type: 'alipay' } }) })).json() as any;
     expect(alipay).toMatchObject({ status: 'requires_action', next_action: { type: 'display_qr_code' } });
     expect((await fetch(alipay.next_action.display_qr_code.data)).status).toBe(200);
+    // The demo payer pays from a wallet topped up at start.
+    expect(demo.customer_id).toMatch(/^cus_/);
+    expect(output()).toContain('147258');
+    const fromWallet = await (await fetch(`${demo.api_base}/v1/payments`, { method: 'POST', headers, body: JSON.stringify({ amount: 800, currency: 'CNY', customer: demo.customer_id }) })).json() as any;
+    const walletPaid = await (await fetch(`${demo.api_base}/v1/payments/${fromWallet.id}/confirm`, { method: 'POST', headers, body: JSON.stringify({ payment_method: { type: 'wallet', wallet: { pin: '147258' } } }) })).json() as any;
+    expect(walletPaid.status).toBe('succeeded');
+    const wallet = await (await fetch(`${demo.api_base}/v1/customers/${demo.customer_id}/wallet`, { headers })).json() as any;
+    expect(wallet).toMatchObject({ currency: 'CNY', available: 50_000 - 800 });
+    // The demo payer's top-up and payment were mailed to the local mail catcher, whose page lists them.
+    const catcherUrl = /Emails and SMS sent to payers \(a local mail catcher\): (\S+)/.exec(output())?.[1];
+    expect(catcherUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    let caught: { subject: string; to: string[] }[] = [];
+    for (let i = 0; i < 100 && caught.length < 2; i += 1) {
+      caught = await (await fetch(`${catcherUrl}/api/emails`)).json() as typeof caught;
+      if (caught.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(caught.length).toBeGreaterThanOrEqual(2);
+    expect(caught.every((email) => email.to.includes('wang.fang@example.com'))).toBe(true);
+    expect(await (await fetch(catcherUrl!)).text()).toContain('Demo Shop');
 
     expect(await stop(child)).toBe(0);
     expect(output()).toContain('stopped');
@@ -79,6 +119,7 @@ describe('npm start', () => {
     const again = await startCommand(port);
     const demoAgain = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
     expect(demoAgain.merchant_id).toBe(demo.merchant_id);
+    expect(demoAgain.customer_id).toBe(demo.customer_id);
     const kept = await (await fetch(`${demo.api_base}/v1/payments/${created.id}`, { headers })).json() as any;
     expect(kept.status).toBe('succeeded');
     expect(await stop(again.child)).toBe(0);
@@ -100,6 +141,23 @@ describe('npm start', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('usage: paypilot');
   }, 120_000);
+
+  it('runs the worker alone with its own /metrics when WORKER_METRICS_PORT is set, and stops on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const { child, output } = await runUntilReady(
+      ['worker'],
+      { DATABASE_URL: inject('databaseUrl'), PAYPILOT_DATA_DIR: dataDir, WORKER_METRICS_PORT: String(metricsPort) },
+      'worker running',
+    );
+    expect(output()).toContain(`metrics at http://127.0.0.1:${metricsPort}/metrics`);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE paypilot_webhook_delivery_duration_seconds histogram');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
 });
 
 function runCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -5,6 +5,7 @@
  */
 import { inject } from 'vitest';
 import { ManualClock, type Clock } from '../../src/domain/clock.ts';
+import type { Messaging } from '../../src/messaging/messaging.ts';
 import { createMerchant, type MerchantKeys } from '../../src/flows/create-merchant.ts';
 import type { FlowContext } from '../../src/flows/context.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -34,7 +35,7 @@ export interface Stack {
   cardAccountId: string;
   api<T = any>(method: string, path: string, body?: unknown, options?: { key?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   /** A fresh merchant on the same stack, with its own card account. */
-  newMerchant(): Promise<{ merchant: MerchantKeys; secretKey: string; publishableKey: string; cardAccountId: string }>;
+  newMerchant(options?: { name?: string; supportEmail?: string }): Promise<{ merchant: MerchantKeys; secretKey: string; publishableKey: string; cardAccountId: string }>;
   close(): Promise<void>;
 }
 
@@ -45,6 +46,8 @@ export interface StackOptions {
   instantRetries?: boolean;
   /** Off unless a test is about the limit. */
   rateLimitPerSecond?: number;
+  /** Email and SMS senders; none by default (messages are then skipped). */
+  messaging?: Messaging;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -58,6 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     clock,
     connectorTimeoutMs: options.connectorTimeoutMs ?? 2_000,
     sleep: options.instantRetries ? async () => {} : undefined,
+    messaging: options.messaging,
   });
   const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: options.rateLimitPerSecond ?? 0, defaultBaseUrls: { card: acquirer.url } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -83,8 +87,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 
-  async function newMerchant() {
-    const merchant = await createMerchant(context, { name: 'Test Merchant' });
+  async function newMerchant(merchantOptions: { name?: string; supportEmail?: string } = {}) {
+    const merchant = await createMerchant(context, { name: merchantOptions.name ?? 'Test Merchant', supportEmail: merchantOptions.supportEmail });
     const secretKey = merchant.keys.secret_test;
     const created = await api<{ id: string }>('POST', '/v1/connector_accounts', { connector: 'card', credentials: { api_key: acquirerApiKey } }, { key: secretKey });
     if (created.status !== 200) throw new Error(`could not create card account: ${JSON.stringify(created.body)}`);

@@ -57,6 +57,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: P
       doc_url: `${publicBaseUrl}/docs/errors#${error.code}`,
       ...(typeof attemptsRemaining === 'number' ? { attempts_remaining: attemptsRemaining } : {}),
       ...(error.details.unlocks_at ? { unlocks_at: error.details.unlocks_at } : {}),
+      ...(typeof error.details.available_amount === 'number' ? { available: error.details.available_amount } : {}),
     },
   });
 }

@@ -1,20 +1,14 @@
 import { Type } from 'typebox';
 import { createPayment } from '../../../flows/create-payment.ts';
-import { limits } from '../../../domain/limits.ts';
-import { AmountInput, CurrencyInput, Metadata, OrderInput, Payment, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
+import { OrderInput, Payment, PaymentCommonFields, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 
 const Body = requestObject({
-  amount: AmountInput,
-  currency: CurrencyInput,
+  ...PaymentCommonFields,
   capture_method: Type.Optional(stringEnum(['automatic', 'manual'] as const)),
   payment_method_types: Type.Optional(Type.Array(stringEnum(['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const), { minItems: 1, maxItems: 5 })),
   customer: Type.Optional(Type.String({ maxLength: 64 })),
   order: Type.Optional(OrderInput),
-  description: Type.Optional(Type.String({ maxLength: limits.descriptionLengthMax })),
-  metadata: Type.Optional(Metadata),
-  return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
-  expires_in_seconds: Type.Optional(Type.Integer({ minimum: limits.paymentExpiresInSecondsMin, maximum: limits.paymentExpiresInSecondsMax })),
 });
 
 export function registerPaymentsCreate(app: App, deps: RouteDeps): void {

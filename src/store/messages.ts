@@ -1,0 +1,119 @@
+/**
+ * Emails and SMS, queued rendered and sent by the worker. Each has a
+ * `dedupe_key` (for a payer's notice: the event and the channel), so however
+ * often the job that queues it runs, the message exists once; each is sent by
+ * one worker at a time under a lease, like webhook deliveries.
+ */
+import { sql } from 'kysely';
+import type { Db } from './database.ts';
+import type { MessageRow, Mode } from './schema.ts';
+
+export interface NewMessage {
+  id: string;
+  merchantId: string;
+  mode: Mode;
+  channel: 'email' | 'sms';
+  purpose: string;
+  dedupeKey: string;
+  recipient: string;
+  locale: string;
+  customerId: string | null;
+  paymentId: string | null;
+  eventId: string | null;
+  subject: string | null;
+  bodyText: string;
+  bodyHtml: string | null;
+}
+
+/** Queues messages not queued before, each with its sending job, in one statement. Answers the ids queued now. */
+export async function queueMessages(db: Db, messages: NewMessage[], now: Date): Promise<string[]> {
+  if (messages.length === 0) return [];
+  const rows = JSON.stringify(
+    messages.map((m) => ({
+      id: m.id,
+      merchant_id: m.merchantId,
+      mode: m.mode,
+      channel: m.channel,
+      purpose: m.purpose,
+      dedupe_key: m.dedupeKey,
+      recipient: m.recipient,
+      locale: m.locale,
+      customer_id: m.customerId,
+      payment_id: m.paymentId,
+      event_id: m.eventId,
+      subject: m.subject,
+      body_text: m.bodyText,
+      body_html: m.bodyHtml,
+    })),
+  );
+  const result = await sql<{ id: string }>`
+    with queued as (
+      insert into messages (id, merchant_id, mode, channel, purpose, dedupe_key, recipient, locale, customer_id, payment_id, event_id,
+                            subject, body_text, body_html, status, next_attempt_at, created_at, updated_at)
+      select m.id, m.merchant_id, m.mode, m.channel, m.purpose, m.dedupe_key, m.recipient, m.locale, m.customer_id, m.payment_id, m.event_id,
+             m.subject, m.body_text, m.body_html, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+        from jsonb_to_recordset(${rows}::jsonb) as m(id text, merchant_id text, mode text, channel text, purpose text, dedupe_key text,
+                                                      recipient text, locale text, customer_id text, payment_id text, event_id text,
+                                                      subject text, body_text text, body_html text)
+      on conflict (dedupe_key) do nothing
+      returning id
+    )
+    select id, graphile_worker.add_job('send_message', json_build_object('id', id), max_attempts => 5) is not null as job from queued
+  `.execute(db);
+  return result.rows.map((row) => row.id);
+}
+
+/** Takes a due message for one try; one caller at a time, until the lease runs out. */
+export async function claimMessage(db: Db, id: string, now: Date, leaseMs: number): Promise<MessageRow | null> {
+  const result = await sql<MessageRow>`
+    update messages
+       set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
+     where id = ${id} and status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until <= ${now})
+    returning *
+  `.execute(db);
+  return result.rows[0] ?? null;
+}
+
+export interface MessageTry {
+  id: string;
+  at: Date;
+  outcome: 'sent' | 'failed' | 'skipped' | 'retry';
+  providerMessageId: string | null;
+  error: string | null;
+  nextAttemptAt: Date | null;
+}
+
+/** Records a try; a retry gets its job for the next time in the same statement. */
+export async function recordMessageTry(db: Db, t: MessageTry): Promise<void> {
+  const status = t.outcome === 'retry' ? 'pending' : t.outcome;
+  const next = t.outcome === 'retry' ? t.nextAttemptAt : null;
+  await sql`
+    with updated as (
+      update messages
+         set status = ${status}, provider_message_id = coalesce(${t.providerMessageId}, provider_message_id), last_error = ${t.error},
+             next_attempt_at = ${next}::timestamptz, lease_until = null, sent_at = ${t.outcome === 'sent' ? t.at : null}::timestamptz,
+             updated_at = ${t.at}
+       where id = ${t.id}
+      returning id
+    )
+    select graphile_worker.add_job('send_message', json_build_object('id', updated.id), run_at => ${next}::timestamptz, max_attempts => 5)
+      from updated where ${next}::timestamptz is not null
+  `.execute(db);
+}
+
+export async function findDueMessages(db: Db, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+    .orderBy('next_attempt_at', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function listMessagesForPayment(db: Db, paymentId: string): Promise<MessageRow[]> {
+  return db.selectFrom('messages').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+}

@@ -1,0 +1,115 @@
+/**
+ * The shapes the payer pages read from the API (see the checkout and order
+ * endpoints in the brief and docs/API). Only what the pages use is typed;
+ * anything else the API sends is ignored.
+ */
+import type { CancellationReason, PaymentStatus } from '../../src/domain/payment-state.ts';
+import type { Lang } from './i18n.ts';
+
+export const methodTypes = ['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const;
+export type MethodType = (typeof methodTypes)[number];
+
+export function isMethodType(value: unknown): value is MethodType {
+  return typeof value === 'string' && (methodTypes as readonly string[]).includes(value);
+}
+
+export type NextAction =
+  | { type: 'verify_otp' }
+  | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string | null } }
+  | { type: 'redirect_to_url'; redirect_to_url: { url: string } };
+
+export type PaymentMethodSummary = { type: 'card'; card: { brand: string; last4: string } } | { type: Exclude<MethodType, 'card'> } | { type: string };
+
+export interface OrderItem {
+  name: string;
+  quantity: number;
+  unit_amount: number;
+}
+
+export interface Payment {
+  id: string;
+  status: PaymentStatus;
+  amount: number;
+  currency: string;
+  amount_refunded: number;
+  payment_method: PaymentMethodSummary | null;
+  order: { reference: string; description?: string | null; items?: OrderItem[] | null } | null;
+  description: string | null;
+  next_action: NextAction | null;
+  last_error: { code: string; message: string; suggestion: string } | null;
+  cancellation_reason: CancellationReason | null;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WalletInquiry {
+  available: number;
+  covers: boolean;
+  shortfall: number;
+  pin: { set: boolean; locked_until: string | null; attempts_remaining: number | null };
+}
+
+export interface Feedback {
+  rating: number;
+  comment: string | null;
+}
+
+export interface CheckoutSession {
+  object: 'checkout';
+  payment: Payment;
+  merchant: { name: string };
+  customer_locale: Lang | null;
+  methods: string[];
+  preselected_method: string | null;
+  wallet: WalletInquiry | null;
+  cancellation_reasons: string[];
+  order_url: string | null;
+  feedback: Feedback | null;
+}
+
+export type TimelineType = 'paid' | 'shipped' | 'delivered' | 'refunded' | 'canceled';
+export type AfterSalesKind = 'refund' | 'exchange' | 'repair';
+export const afterSalesKinds: readonly AfterSalesKind[] = ['refund', 'exchange', 'repair'];
+export type AfterSalesStatus = 'pending' | 'approved' | 'rejected';
+
+export interface AfterSalesRequest {
+  id: string;
+  kind: AfterSalesKind;
+  reason: string;
+  amount: number | null;
+  status: AfterSalesStatus;
+  merchant_note: string | null;
+  created_at: string;
+  decided_at: string | null;
+}
+
+export interface Order {
+  object: 'order';
+  id: string;
+  order_number: string;
+  merchant: { name: string };
+  amount: number;
+  currency: string;
+  amount_refunded: number;
+  status: PaymentStatus;
+  payment_method: PaymentMethodSummary | null;
+  description: string | null;
+  items: OrderItem[] | null;
+  created_at: string;
+  customer_locale: Lang | null;
+  timeline: { type: TimelineType; at: string; carrier: string | null; tracking_number: string | null; amount: number | null }[];
+  after_sales_requests: AfterSalesRequest[];
+  after_sales_allowed: boolean;
+}
+
+/** The `error` object of a failed call, with the extras some codes carry. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  suggestion: string;
+  param?: string | null;
+  attempts_remaining?: number;
+  unlocks_at?: string;
+  available?: number;
+}

@@ -1,0 +1,101 @@
+/**
+ * Which step of the checkout a payment calls for. Pure: the page renders
+ * whatever this answers, and the unit tests pin it for every status.
+ */
+import type { Payment } from './api-types.ts';
+
+export type PaymentView =
+  | { kind: 'pay' }
+  | { kind: 'otp' }
+  | { kind: 'qr'; data: string; expiresAt: string | null }
+  | { kind: 'redirect'; url: string }
+  | { kind: 'processing' }
+  | { kind: 'succeeded'; authorizedOnly: boolean }
+  | { kind: 'canceled'; expired: boolean };
+
+export const pollIntervalMs = 2_000;
+/** Thirty minutes of polling (a payment's default lifetime); then the payer is offered a button to check again. */
+export const pollAttemptsMax = 900;
+
+export function viewForPayment(payment: Payment, nowMs: number): PaymentView {
+  switch (payment.status) {
+    case 'succeeded':
+      return { kind: 'succeeded', authorizedOnly: false };
+    case 'requires_capture':
+      // The payer's part is over; the merchant captures later.
+      return { kind: 'succeeded', authorizedOnly: true };
+    case 'canceled':
+      return { kind: 'canceled', expired: payment.cancellation_reason === 'abandoned' };
+    case 'requires_action':
+      return viewForAction(payment);
+    case 'requires_payment_method':
+    case 'requires_confirmation':
+      return isPastExpiry(payment, nowMs) ? { kind: 'canceled', expired: true } : { kind: 'pay' };
+    default:
+      // `processing`, or a status this page does not know yet: wait for the outcome, never assume one.
+      return { kind: 'processing' };
+  }
+}
+
+function viewForAction(payment: Payment): PaymentView {
+  const action = payment.next_action;
+  switch (action?.type) {
+    case 'verify_otp':
+      return { kind: 'otp' };
+    case 'display_qr_code':
+      return { kind: 'qr', data: action.display_qr_code.data, expiresAt: action.display_qr_code.expires_at ?? null };
+    case 'redirect_to_url':
+      return { kind: 'redirect', url: action.redirect_to_url.url };
+    default:
+      return { kind: 'processing' };
+  }
+}
+
+function isPastExpiry(payment: Payment, nowMs: number): boolean {
+  if (!payment.expires_at) return false;
+  const expiresMs = Date.parse(payment.expires_at);
+  return !Number.isNaN(expiresMs) && expiresMs <= nowMs;
+}
+
+/** Steps that wait on someone else (the payer's phone, a provider), so the page asks again every two seconds. */
+export function isPolledView(view: { kind: string }): boolean {
+  return view.kind === 'qr' || view.kind === 'redirect' || view.kind === 'processing';
+}
+
+/** Only http(s) addresses are followed: never a javascript: or data: URL, whatever the API says. */
+export function safeRedirectUrl(url: string, base: string): string | null {
+  try {
+    const parsed = new URL(url, base);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A newer copy of the payment replaces the one shown; an older one (a slow poll) is dropped. */
+export function isNewer(incoming: Payment, current: Payment | null): boolean {
+  if (!current) return true;
+  const incomingMs = Date.parse(incoming.updated_at);
+  const currentMs = Date.parse(current.updated_at);
+  if (Number.isNaN(incomingMs) || Number.isNaN(currentMs)) return true;
+  return incomingMs >= currentMs;
+}
+
+/** The payment id in /checkout/:id or /orders/:id; null when the path is anything else. */
+export function paymentIdFromPath(pathname: string, prefix: 'checkout' | 'orders'): string | null {
+  const match = new RegExp(`^/${prefix}/([A-Za-z0-9_]{1,64})/?$`).exec(pathname);
+  return match?.[1] ?? null;
+}
+
+/** The client_secret after '#' in the checkout link (it never reaches the server in a request line). */
+export function clientSecretFromHash(hash: string): string | null {
+  const raw = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (raw.length === 0 || raw.length > 255) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+  return /^[A-Za-z0-9_\-.]+$/.test(decoded) ? decoded : null;
+}
