@@ -102,13 +102,16 @@ describe('npm start', () => {
     // The demo payer's top-up and payment were mailed to the local mail catcher, whose page lists them.
     const catcherUrl = /Emails and SMS sent to payers \(a local mail catcher\): (\S+)/.exec(output())?.[1];
     expect(catcherUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // On a shared server (DATABASE_URL) the worker also sends what other tests left queued, so only the
+    // demo payer's emails are counted.
+    const toDemoPayer = (emails: { subject: string; to: string[] }[]) => emails.filter((email) => email.to.includes('wang.fang@example.com'));
     let caught: { subject: string; to: string[] }[] = [];
     for (let i = 0; i < 100 && caught.length < 2; i += 1) {
-      caught = await (await fetch(`${catcherUrl}/api/emails`)).json() as typeof caught;
+      caught = toDemoPayer(await (await fetch(`${catcherUrl}/api/emails`)).json() as typeof caught);
       if (caught.length < 2) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(caught.length).toBeGreaterThanOrEqual(2);
-    expect(caught.every((email) => email.to.includes('wang.fang@example.com'))).toBe(true);
+    expect(caught.some((email) => email.subject.includes('Demo Shop'))).toBe(true);
     expect(await (await fetch(catcherUrl!)).text()).toContain('Demo Shop');
 
     expect(await stop(child)).toBe(0);
