@@ -37,6 +37,10 @@ import { registerWebhooks } from './routes/v1/webhooks.ts';
 import { registerCheckout } from './routes/v1/checkout.ts';
 import { registerOrders } from './routes/v1/orders.ts';
 import { registerPages } from './routes/pages.ts';
+import { registerAnalytics } from './routes/v1/analytics.ts';
+import { registerAnalyticsCancellations } from './routes/v1/analytics-cancellations.ts';
+import { registerAlerts } from './routes/v1/alerts.ts';
+import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { metricsText } from '../observability/metrics.ts';
 
 declare module 'fastify' {
@@ -148,6 +152,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerWebhooks(app, deps);
   registerCheckout(app, deps);
   registerOrders(app, deps);
+  registerAnalytics(app, deps);
+  registerAnalyticsCancellations(app, deps);
+  registerAlerts(app, deps);
+  registerAnalyticsSegments(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

@@ -10,6 +10,10 @@ import * as m0006 from './migrations/0006_webhooks_and_messages.ts';
 import * as m0007 from './migrations/0007_checkout_and_orders.ts';
 import * as m0008 from './migrations/0008_late_payment_refunds.ts';
 import * as m0009 from './migrations/0009_funnel_events.ts';
+import * as m0010 from './migrations/0010_analytics_rollups.ts';
+import * as m0011 from './migrations/0011_cancellation_records.ts';
+import * as m0012 from './migrations/0012_alerts_and_incidents.ts';
+import * as m0013 from './migrations/0013_archive.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -21,6 +25,10 @@ const migrations: Record<string, Migration> = {
   '0007_checkout_and_orders': m0007,
   '0008_late_payment_refunds': m0008,
   '0009_funnel_events': m0009,
+  '0010_analytics_rollups': m0010,
+  '0011_cancellation_records': m0011,
+  '0012_alerts_and_incidents': m0012,
+  '0013_archive': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,14 @@
+/**
+ * Alert rules, alerts and connector incidents (placeholder).
+ *
+ * Frozen: imports no application code.
+ */
+import { sql, type Kysely } from 'kysely';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
