@@ -41,6 +41,7 @@ import { registerAnalytics } from './routes/v1/analytics.ts';
 import { registerAnalyticsCancellations } from './routes/v1/analytics-cancellations.ts';
 import { registerAlerts } from './routes/v1/alerts.ts';
 import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
+import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
 
 declare module 'fastify' {
@@ -156,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAnalyticsCancellations(app, deps);
   registerAlerts(app, deps);
   registerAnalyticsSegments(app, deps);
+  registerAnalyticsFeedback(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
