@@ -15,7 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnectorRegistry } from './connectors/registry.ts';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
 import { createIdGenerator } from './domain/ids.ts';
-import { AccountHealthBook } from './domain/routing.ts';
+import { AccountHealthBook, routingPolicyDefault } from './domain/routing.ts';
+import { circuitIncidentRecorder } from './flows/record-incident.ts';
 import { deriveKeys } from './domain/secrets.ts';
 import type { Config } from './config/config.ts';
 import { parseMasterKey } from './config/config.ts';
@@ -88,19 +89,23 @@ export function createFlowContext(options: {
 }): FlowContext {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? cryptoRandom;
-  return {
+  const ids = createIdGenerator(clock, random);
+  // A circuit opening or closing becomes a connector incident, written beside the payment, never in its way.
+  const incidents = circuitIncidentRecorder({ db: () => context.db, ids });
+  const context: FlowContext = {
     db: options.db,
     clock,
     random,
-    ids: createIdGenerator(clock, random),
+    ids,
     keys: deriveKeys(options.masterKey),
     connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs, clock }),
-    accountHealth: new AccountHealthBook(),
+    accountHealth: new AccountHealthBook(routingPolicyDefault, { onCircuitChange: incidents.listener }),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
     messaging: options.messaging ?? noMessaging,
     metrics: options.metrics ?? createMetrics(),
   };
+  return context;
 }
 
 /** Email and SMS as configured; either may be absent (its messages are then skipped). */

@@ -265,6 +265,33 @@ export const errorCatalog = {
       'zh-TW': { message: '支付密碼錯誤次數過多，錢包支付已鎖定至 {unlocks_at}。', suggestion: '請屆時再試，或現在改用其他支付方式。' },
     },
   },
+  customer_restricted: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'Payments from this customer are paused until {unlocks_at}: too many payments were canceled in a short time.', suggestion: 'Try again after {unlocks_at}, or contact the merchant to lift the restriction.' },
+      'zh-CN': { message: '短时间内取消付款次数过多，该客户的付款已暂停至 {unlocks_at}。', suggestion: '请在 {unlocks_at} 之后再试，或联系商家解除限制。' },
+      'zh-TW': { message: '短時間內取消付款次數過多，該客戶的付款已暫停至 {unlocks_at}。', suggestion: '請在 {unlocks_at} 之後再試，或聯絡商家解除限制。' },
+    },
+  },
+  verification_code_incorrect: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'The verification code is not correct.', suggestion: 'Enter the 6-digit code we sent you; {attempts_remaining} attempts remain.' },
+      'zh-CN': { message: '验证码不正确。', suggestion: '请输入我们发送给您的 6 位验证码；还可尝试 {attempts_remaining} 次。' },
+      'zh-TW': { message: '驗證碼不正確。', suggestion: '請輸入我們傳送給您的 6 位數驗證碼；還可嘗試 {attempts_remaining} 次。' },
+    },
+  },
+  verification_code_expired: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'This verification code can no longer be used: it expired or was entered wrongly too often.', suggestion: 'Confirm the payment again to receive a new code.' },
+      'zh-CN': { message: '此验证码已失效：已过期或输错次数过多。', suggestion: '请重新确认付款以获取新的验证码。' },
+      'zh-TW': { message: '此驗證碼已失效：已逾期或輸入錯誤次數過多。', suggestion: '請重新確認付款以取得新的驗證碼。' },
+    },
+  },
   risk_blocked: {
     status: 402,
     type: 'payment_error',
@@ -463,6 +490,9 @@ const detailWords: Record<string, Record<Locale, string>> = {
   'connector account': { en: 'connector account', 'zh-CN': '支付渠道账户', 'zh-TW': '支付渠道帳戶' },
   'webhook endpoint': { en: 'webhook endpoint', 'zh-CN': 'Webhook 端点', 'zh-TW': 'Webhook 端點' },
   event: { en: 'event', 'zh-CN': '事件', 'zh-TW': '事件' },
+  updated: { en: 'updated', 'zh-CN': '修改', 'zh-TW': '修改' },
+  'alert rule': { en: 'alert rule', 'zh-CN': '告警规则', 'zh-TW': '告警規則' },
+  alert: { en: 'alert', 'zh-CN': '告警', 'zh-TW': '告警' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

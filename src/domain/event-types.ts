@@ -11,9 +11,12 @@ export const eventTypes = [
   'refund.succeeded',
   'refund.failed',
   'payment.late_payment_refunded',
+  'payment.updated',
   'order.fulfillment_updated',
   'after_sales_request.created',
   'after_sales_request.approved',
   'after_sales_request.rejected',
+  'alert.triggered',
+  'alert.resolved',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

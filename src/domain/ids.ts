@@ -29,6 +29,9 @@ export const idPrefixes = {
   fulfillmentEvent: 'ful',
   afterSalesRequest: 'asr',
   latePaymentRefund: 'lpr',
+  alertRule: 'alr',
+  alert: 'alt',
+  connectorIncident: 'inc',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -49,6 +49,21 @@ export const limits = {
   messageAttemptsMax: 20,
   messageSendTimeoutMs: 15_000,
   funnelStepsPerPaymentMax: 200,
+  analyticsRangeDaysMax: 366,
+  analyticsHourlyRangeDaysMax: 31,
+  segmentCustomersMax: 50_000,
+  segmentPaymentsPerCustomerMin: 2,
+  segmentsDefault: 4,
+  segmentsMax: 10,
+  segmentRangeDefaultMs: 90 * 24 * 60 * 60 * 1000,
+  simulatedPaymentsMax: 200_000,
+  simulatedDaysMax: 365,
+  archiveBatchRows: 5_000,
+  backupHeaderBytesMax: 16 * 1024 * 1024,
+  alertRulesPerMerchantMax: 50,
+  alertRulesPerEvaluationMax: 10_000,
+  alertRulesBatchSize: 200,
+  incidentsPerAnswerMax: 1000,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');

@@ -52,4 +52,26 @@ describe('account routing', () => {
     expect(book.successRate('ca_a', 1)).toBe(0);
     expect(book.successRate('ca_a', routingPolicyDefault.windowMs + 1)).toBeNull();
   });
+
+  it('tells its listener once when a circuit opens and once when it closes, not when a half-open probe fails again', () => {
+    const changes: string[] = [];
+    const book = new AccountHealthBook(routingPolicyDefault, { onCircuitChange: (c) => changes.push(`${c.accountId} ${c.change} ${c.atMs}`) });
+    for (let i = 1; i <= 7; i += 1) book.record('ca_a', false, i); // opens at the fifth; two more failures while open
+    const probeAt = 7 + routingPolicyDefault.cooldownMs; // each failure while open restarts the cooldown
+    expect(book.state('ca_a', probeAt)).toBe('half_open');
+    book.record('ca_a', false, probeAt); // the probe fails: the same incident goes on
+    book.record('ca_a', true, probeAt * 3);
+    book.record('ca_a', true, probeAt * 3 + 1); // already closed: nothing to tell
+    expect(changes).toEqual(['ca_a opened 5', `ca_a closed ${probeAt * 3}`]);
+  });
+
+  it('keeps routing when its listener throws', () => {
+    const book = new AccountHealthBook(routingPolicyDefault, {
+      onCircuitChange: () => {
+        throw new Error('listener broke');
+      },
+    });
+    for (let i = 0; i < 5; i += 1) book.record('ca_a', false, i);
+    expect(book.state('ca_a', 5)).toBe('open');
+  });
 });

@@ -13,6 +13,11 @@
  * its breaker opens. The state lives in memory: each API process learns on
  * its own, which is what a breaker needs (it must react within seconds,
  * without a database round trip).
+ *
+ * A listener may be told when an account's circuit opens (from closed) and
+ * when it closes again, to record the incident; a probe failing in half-open
+ * is the same incident going on, not a new one. The listener is called
+ * synchronously and must not throw or block: it only starts its own work.
  */
 import { assert } from './assert.ts';
 
@@ -48,13 +53,23 @@ export interface RoutableAccount {
   priority: number;
 }
 
+export interface CircuitChange {
+  accountId: string;
+  change: 'opened' | 'closed';
+  atMs: number;
+}
+
+export type CircuitListener = (change: CircuitChange) => void;
+
 export class AccountHealthBook {
   private readonly accounts = new Map<string, AccountHealth>();
   private readonly policy: RoutingPolicy;
+  private readonly onCircuitChange: CircuitListener | null;
 
-  constructor(policy: RoutingPolicy = routingPolicyDefault) {
+  constructor(policy: RoutingPolicy = routingPolicyDefault, options: { onCircuitChange?: CircuitListener } = {}) {
     assert(policy.failuresToOpen >= 1 && policy.cooldownMs > 0 && policy.windowMs > 0, 'routing policy bounds');
     this.policy = policy;
+    this.onCircuitChange = options.onCircuitChange ?? null;
   }
 
   /** Records whether the provider answered properly (`ok`) or failed technically. */
@@ -63,15 +78,28 @@ export class AccountHealthBook {
     health.outcomes.push({ atMs: nowMs, ok });
     if (health.outcomes.length > this.policy.outcomesPerAccountMax) health.outcomes.shift();
     health.probeInFlight = false;
+    const before = health.state;
     if (ok) {
       health.consecutiveFailures = 0;
       health.state = 'closed';
+      if (before !== 'closed') this.tell({ accountId, change: 'closed', atMs: nowMs });
       return;
     }
     health.consecutiveFailures += 1;
     if (health.state === 'half_open' || health.consecutiveFailures >= this.policy.failuresToOpen) {
       health.state = 'open';
       health.openedAtMs = nowMs;
+      if (before === 'closed') this.tell({ accountId, change: 'opened', atMs: nowMs });
+    }
+  }
+
+  /** A listener's failure is its own: routing goes on whatever happens to the record of it. */
+  private tell(change: CircuitChange): void {
+    if (!this.onCircuitChange) return;
+    try {
+      this.onCircuitChange(change);
+    } catch {
+      // Deliberately ignored: see above.
     }
   }
 

@@ -39,6 +39,10 @@ export interface DerivedKeys {
   pinPepper: Buffer;
   /** Signs the links to a payer's order page. */
   orderPage: Buffer;
+  /** Keys the pseudonyms that stand for customer ids where personal data must not go (the archive's files). */
+  customerPseudonym: Buffer;
+  /** Keys the hashes of one-time codes sent to customers (abuse of cancellation). */
+  customerVerification: Buffer;
 }
 
 export function deriveKeys(masterKey: Buffer): DerivedKeys {
@@ -49,6 +53,8 @@ export function deriveKeys(masterKey: Buffer): DerivedKeys {
     cardFingerprint: derive('paypilot/card-fingerprint/v1'),
     pinPepper: derive('paypilot/pin-pepper/v1'),
     orderPage: derive('paypilot/order-page/v1'),
+    customerPseudonym: derive('paypilot/customer-pseudonym/v1'),
+    customerVerification: derive('paypilot/customer-verification/v1'),
   };
 }
 

@@ -16,6 +16,7 @@ import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
 import { deliverDueWebhooks, deliverWebhook } from '../flows/deliver-webhook.ts';
 import { notifyPayer } from '../flows/notify-payer.ts';
 import { sendDueMessages, sendMessage } from '../flows/send-message.ts';
+import { evaluateAlerts } from '../flows/evaluate-alerts.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -27,6 +28,7 @@ export const jobNames = [
   'notify_payer',
   'send_message',
   'sweep_deliveries',
+  'evaluate_alerts',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -62,6 +64,13 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const sent = await sendDueMessages(context);
       if (delivered + sent > 0) helpers.logger.info(`swept ${delivered} webhook deliveries and ${sent} messages`);
     },
+    // Every enabled alert rule; safe with several workers at once (each alert changes once).
+    evaluate_alerts: async (_payload, helpers) => {
+      const summary = await evaluateAlerts(context);
+      if (summary.triggered + summary.resolved + summary.failed > 0) {
+        helpers.logger.info(`alerts: ${summary.triggered} triggered, ${summary.resolved} resolved, ${summary.failed} rules not measured`);
+      }
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -74,6 +83,7 @@ const crontab = [
   '* * * * * expire_payments ?max=1',
   '* * * * * resolve_outcomes ?max=1',
   '* * * * * sweep_deliveries ?max=1',
+  '* * * * * evaluate_alerts ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
 ].join('\n');
 

@@ -44,6 +44,13 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies the migrations up to and including `name`, never down: restore loads a backup into the schema it was taken from. */
+export async function migrateUpTo(db: Db, name: string): Promise<void> {
+  if (!migrationNames.includes(name)) throw new Error(`unknown migration ${name}`);
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
 /** True when every known migration has been applied: what `/ready` reports. */
 export async function migrationsApplied(db: Db): Promise<boolean> {
   try {
