@@ -13,8 +13,8 @@ import {
 
 /** The legal moves, written out from API.md so the table in the code is checked against an independent copy. */
 const legal: Record<PaymentStatus, PaymentStatus[]> = {
-  requires_payment_method: ['processing', 'canceled'],
-  requires_confirmation: ['processing', 'canceled'],
+  requires_payment_method: ['processing', 'requires_action', 'canceled'],
+  requires_confirmation: ['processing', 'requires_action', 'canceled'],
   requires_action: ['processing', 'requires_payment_method', 'requires_capture', 'succeeded', 'canceled'],
   processing: ['requires_payment_method', 'requires_action', 'requires_capture', 'succeeded', 'canceled'],
   requires_capture: ['processing', 'canceled'],

@@ -34,9 +34,10 @@ export type CancellationReason = (typeof cancellationReasons)[number];
 export type Actor = 'payer' | 'merchant' | 'provider' | 'system';
 
 const transitions: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  // A new payment waits for the payer to choose how to pay; confirming sends it to the provider.
-  requires_payment_method: ['processing', 'canceled'],
-  requires_confirmation: ['processing', 'canceled'],
+  // A new payment waits for the payer to choose how to pay; confirming sends it to the provider, or first
+  // asks a customer restricted for abuse of cancellation for a one-time code (requires_action).
+  requires_payment_method: ['processing', 'requires_action', 'canceled'],
+  requires_confirmation: ['processing', 'requires_action', 'canceled'],
   // The payer must act (one-time code, redirect, QR scan); the answer comes back through processing.
   requires_action: ['processing', 'requires_payment_method', 'requires_capture', 'succeeded', 'canceled'],
   // An outcome is awaited from the provider; nobody may cancel until it is known.

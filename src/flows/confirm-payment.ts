@@ -27,6 +27,7 @@ import { now, type FlowContext } from './context.ts';
 import { getPayment } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { StoredError } from './present.ts';
+import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
 
 export type PaymentMethodInput =
   | { type: 'card'; card: CardInput }
@@ -52,10 +53,13 @@ export async function confirmPayment(
   scope: Scope,
   actor: Actor,
   paymentId: string,
-  input: ConfirmInput,
+  request: ConfirmInput,
   client: PayerClient = { device: 'desktop', ip: null },
 ): Promise<PaymentRecord> {
-  const found = await getPayment(context, scope, paymentId);
+  // A payment waiting for a restricted customer's code (not a card's) takes the code first.
+  const verification = await continueCustomerVerification(context, actor, await getPayment(context, scope, paymentId), request);
+  if ('answer' in verification) return verification.answer;
+  const { payment: found, input } = verification;
   if (found.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, found, input.otp);
   const payment = input.payment_method && found.status === 'requires_action' ? await leaveWaitingOrder(context, actor, found) : found;
   // Paid at the provider just before the payer switched: that payment is the answer, not an error.
@@ -76,6 +80,8 @@ export async function confirmPayment(
       details: { payment_method_type: method.type, available: payment.payment_method_types.join(', ') },
     });
   }
+  const challenged = await challengeRestrictedCustomer(context, actor, payment);
+  if (challenged) return challenged;
   if (isChannel(method.type)) return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client });
   if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);

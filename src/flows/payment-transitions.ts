@@ -11,6 +11,7 @@ import type { Actor, PaymentStatus } from '../domain/payment-state.ts';
 import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatch, type PaymentRecord } from '../store/payments.ts';
 import { now, type FlowContext } from './context.ts';
 import { presentPayment, type StoredError } from './present.ts';
+import { cancellationRecordOf } from './cancellation-records.ts';
 
 export interface TransitionRequest {
   to: PaymentStatus;
@@ -44,6 +45,8 @@ export async function transitionPayment(
   const snapshot = presentPayment(next, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });
   const attemptId = request.newAttempt?.id ?? request.attemptResult?.id ?? null;
   const posting = request.posting ?? topUpPosting(payment, next);
+  // Every way a payment ends canceled leaves its cancellation record, written in the same statement.
+  const cancellation = request.to === 'canceled' && payment.status !== 'canceled' ? await cancellationRecordOf(context, payment, { actor: request.actor, patch, at }) : undefined;
   const committed = await commitTransition(context.db, {
     payment: { id: payment.id, status: payment.status, version: payment.version, merchantId: payment.merchant_id, mode: payment.mode },
     to: request.to,
@@ -61,11 +64,15 @@ export async function transitionPayment(
     attemptResult: request.attemptResult,
     ledger: posting ? { posting, transactionId: context.ids.newId('ltx') } : undefined,
     funnel: funnelOf(payment, next, request),
+    cancellation,
     now: at,
   });
   if (committed) {
     const method = (next.payment_method as { type?: string } | null)?.type ?? request.newAttempt?.payment_method_type ?? 'none';
     context.metrics.paymentTransitions.inc({ to: request.to, payment_method_type: method });
+    const attempt = request.newAttempt;
+    if (attempt) context.metrics.paymentAttempts.inc({ connector: attempt.connector, payment_method_type: attempt.payment_method_type, operation: attempt.operation });
+    if (request.attemptResult) context.metrics.paymentAttemptResults.inc({ payment_method_type: method, status: request.attemptResult.status });
   }
   return committed ? next : null;
 }

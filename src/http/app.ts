@@ -27,6 +27,7 @@ import { registerPaymentsCancel } from './routes/v1/payments-cancel.ts';
 import { registerPaymentsCapture } from './routes/v1/payments-capture.ts';
 import { registerPaymentsConfirm } from './routes/v1/payments-confirm.ts';
 import { registerPaymentsCreate } from './routes/v1/payments-create.ts';
+import { registerPaymentsUpdate } from './routes/v1/payments-update.ts';
 import { registerPaymentsHistory } from './routes/v1/payments-history.ts';
 import { registerPaymentsList } from './routes/v1/payments-list.ts';
 import { registerPaymentsRetrieve } from './routes/v1/payments-retrieve.ts';
@@ -140,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const deps = { context };
   registerPaymentsCreate(app, deps);
+  registerPaymentsUpdate(app, deps);
   registerPaymentsRetrieve(app, deps);
   registerPaymentsList(app, deps);
   registerPaymentsConfirm(app, deps);

@@ -15,6 +15,7 @@ import type { Db } from './database.ts';
 import type { Posting } from '../domain/ledger.ts';
 import type { FunnelStep } from '../domain/funnel.ts';
 import { postingCtes } from './ledger.ts';
+import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';
 import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
 export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
@@ -112,9 +113,14 @@ export type PaymentPatch = Partial<{
   cancellation_comment: string | null;
   canceled_at: Date | null;
   return_url: string | null;
+  /** Changed only before the payer confirms (POST /v1/payments/:id). */
+  amount: bigint;
+  description: string | null;
+  metadata: Record<string, string>;
+  order_details: unknown;
 }>;
 
-const jsonColumns = new Set(['payment_method', 'next_action', 'last_error']);
+const jsonColumns = new Set(['payment_method', 'next_action', 'last_error', 'metadata', 'order_details']);
 
 export interface Transition {
   payment: { id: string; status: PaymentStatus; version: number; merchantId: string; mode: Mode };
@@ -128,6 +134,8 @@ export interface Transition {
   ledger?: { posting: Posting; transactionId: string };
   /** The checkout-funnel step this change is, if any. */
   funnel?: { step: FunnelStep; paymentMethodType: string | null };
+  /** The cancellation record, when this change cancels the payment. */
+  cancellation?: CancellationRecordInput;
   now: Date;
 }
 
@@ -169,6 +177,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     attempt as (${attemptStatement})
     ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
+    ${transition.cancellation ? sql`, ${cancellationCtes(transition.cancellation, now, 'updated')}` : sql``}
     select count(*)::int as updated from updated
   `.execute(db);
   return result.rows[0]?.updated === 1;

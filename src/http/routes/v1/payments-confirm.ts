@@ -40,11 +40,11 @@ export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {
         tags: ['Payments'],
         summary: 'Confirm a payment with a payment method, or a one-time code',
         description:
-          'Secret key, or publishable key with `client_secret`. A declined attempt answers 402 and returns the payment to `requires_payment_method` so the payer can try again.',
+          'Secret key, or publishable key with `client_secret`. A declined attempt answers 402 and returns the payment to `requires_payment_method` so the payer can try again. A customer flagged for abuse of cancellation is refused (403 `customer_restricted`) or first sent a one-time code (`requires_action`, `next_action.verify_otp.reason = customer_verification`), as the merchant set in /v1/cancellation_abuse_settings.',
         security: bearerAuth,
         params: IdParams,
         body: Body,
-        response: { 200: Payment, ...errorResponses(400, 401, 402, 404, 409, 503) },
+        response: { 200: Payment, ...errorResponses(400, 401, 402, 403, 404, 409, 503) },
       },
     },
     async (request) => {

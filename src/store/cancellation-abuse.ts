@@ -1,0 +1,110 @@
+/**
+ * Abuse of cancellation as stored (migration 0011): each merchant's settings
+ * per mode, the flags `cancellationCtes` writes, and the one-time codes sent
+ * to flagged customers.
+ */
+import { sql } from 'kysely';
+import { defaultAbuseSettings, type AbuseSettings } from '../domain/cancellation-abuse.ts';
+import type { Db } from './database.ts';
+import type { Scope } from './payments.ts';
+import type { CancellationAbuseFlagsTable, CustomerVerificationsTable } from './schema.ts';
+import type { Selectable } from 'kysely';
+
+export type AbuseFlagRow = Selectable<CancellationAbuseFlagsTable>;
+export type VerificationRow = Selectable<CustomerVerificationsTable>;
+
+export async function findAbuseSettings(db: Db, scope: Scope): Promise<AbuseSettings & { updatedAt: Date | null }> {
+  const row = await db
+    .selectFrom('cancellation_abuse_settings')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .executeTakeFirst();
+  if (!row) return { ...defaultAbuseSettings, updatedAt: null };
+  return { maxCancellationsPerHour: row.max_cancellations_per_hour, action: row.action, flagDurationHours: row.flag_duration_hours, updatedAt: row.updated_at };
+}
+
+export async function saveAbuseSettings(db: Db, scope: Scope, settings: AbuseSettings, now: Date): Promise<void> {
+  const values = {
+    max_cancellations_per_hour: settings.maxCancellationsPerHour,
+    action: settings.action,
+    flag_duration_hours: settings.flagDurationHours,
+    updated_at: now,
+  };
+  await db
+    .insertInto('cancellation_abuse_settings')
+    .values({ merchant_id: scope.merchantId, mode: scope.mode, ...values })
+    .onConflict((oc) => oc.columns(['merchant_id', 'mode']).doUpdateSet(values))
+    .execute();
+}
+
+/** The customer's flag if it still holds at `now`. */
+export async function findActiveFlag(db: Db, scope: Scope, customerId: string, now: Date): Promise<AbuseFlagRow | undefined> {
+  return db
+    .selectFrom('cancellation_abuse_flags')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .where('customer_id', '=', customerId)
+    .where('flagged_until', '>', now)
+    .executeTakeFirst();
+}
+
+/** Newest flagging first; `startingAfter` is a customer id of the previous page. */
+export async function listFlags(
+  db: Db,
+  scope: Scope,
+  filter: { activeAt: Date | null; customer?: string; startingAfter?: string; limit: number },
+): Promise<{ data: AbuseFlagRow[]; hasMore: boolean }> {
+  let query = db.selectFrom('cancellation_abuse_flags as f').selectAll('f').where('f.merchant_id', '=', scope.merchantId).where('f.mode', '=', scope.mode);
+  if (filter.activeAt) query = query.where('f.flagged_until', '>', filter.activeAt);
+  if (filter.customer) query = query.where('f.customer_id', '=', filter.customer);
+  if (filter.startingAfter) {
+    const after = filter.startingAfter;
+    query = query.where(
+      sql<boolean>`(f.flagged_at, f.customer_id) < (select c.flagged_at, c.customer_id from cancellation_abuse_flags c
+                    where c.merchant_id = ${scope.merchantId} and c.mode = ${scope.mode} and c.customer_id = ${after})`,
+    );
+  }
+  const rows = await query.orderBy('f.flagged_at', 'desc').orderBy('f.customer_id', 'desc').limit(filter.limit + 1).execute();
+  return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+export async function listVerifications(db: Db, paymentId: string): Promise<VerificationRow[]> {
+  return db.selectFrom('customer_verifications').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+}
+
+export async function insertVerification(
+  db: Db,
+  verification: Omit<VerificationRow, 'id' | 'verified_at' | 'status'>,
+): Promise<bigint> {
+  const row = await db
+    .insertInto('customer_verifications')
+    .values({ ...verification, status: 'pending' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Uses one try of a pending code; answers the tries left, or null when the code was no longer pending. */
+export async function useVerificationAttempt(db: Db, id: bigint): Promise<number | null> {
+  const result = await sql<{ attempts_remaining: number }>`
+    update customer_verifications
+       set attempts_remaining = attempts_remaining - 1,
+           status = case when attempts_remaining - 1 = 0 then 'failed' else status end
+     where id = ${id} and status = 'pending' and attempts_remaining > 0
+    returning attempts_remaining
+  `.execute(db);
+  return result.rows[0]?.attempts_remaining ?? null;
+}
+
+/** Closes a pending code; false when it was no longer pending (another request closed it first). */
+export async function closeVerification(db: Db, id: bigint, status: 'verified' | 'failed' | 'expired', now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('customer_verifications')
+    .set({ status, verified_at: status === 'verified' ? now : null })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
