@@ -28,6 +28,13 @@ export const limits = {
   connectorRetryDelayMaxMs: 2_000,
   connectorCallBudgetMs: 25_000,
   unknownOutcomeQueryAfterMs: 30_000,
+  /**
+   * How long after we asked a provider to create an order its "no such order"
+   * (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST, UnionPay 34) may
+   * still mean "not visible yet"; past it (or past the payment's expiry, when
+   * the order could no longer be paid anyway) it means "never made".
+   */
+  channelOrderMissingSettleAfterMs: 5 * 60 * 1000,
   sweepBatchSize: 200,
   databasePoolSize: 20,
   databaseStatementTimeoutMs: 15_000,
@@ -73,6 +80,10 @@ assert(
   'connector retries fit in the call budget',
 );
 assert(limits.connectorCallBudgetMs < limits.httpRequestTimeoutMs, 'a confirm finishes before the HTTP request times out');
+assert(
+  limits.channelOrderMissingSettleAfterMs > limits.httpRequestTimeoutMs + limits.unknownOutcomeQueryAfterMs,
+  'an order is judged never made only well after the confirm that creates it has ended',
+);
 assert(limits.walletBalanceMinorUnitsMax <= limits.amountMinorUnitsMax, 'a wallet never holds more than one payment may move');
 assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
