@@ -10,6 +10,9 @@
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
  *   reconcile --account ca_… --date YYYY-MM-DD
  *   ledger verify   prove the wallet ledger balances; exit 1 on any problem
+ *   archive --before YYYY-MM-DD [--out DIR]   move old events to archive tables, write them masked as NDJSON.gz
+ *   backup --out FILE / restore --in FILE [--force]   a logical dump of the whole database, and back
+ *   simulate-traffic --payments N --days D [--seed S] [--merchant mer_…]   seeded history through the API and simulators
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -39,8 +42,10 @@ import { createTopUp, setWalletPin } from './flows/wallet.ts';
 import { confirmPayment } from './flows/confirm-payment.ts';
 import { insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from './store/connector-accounts.ts';
 import type { ConnectorName } from './connectors/connector.ts';
+import { archiveCommand, backupCommand, restoreCommand } from './data-commands.ts';
+import { simulateTrafficCommand } from './simulators/traffic.ts';
 
-const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|reconcile|ledger verify> [options]
+const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
   serve                      the API server
   worker                     the background worker
@@ -49,6 +54,12 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   keys create --merchant ID --kind secret|publishable --mode test|live
   reconcile --account ca_… --date YYYY-MM-DD   compare a day's provider statement with our records
   ledger verify              check every ledger transaction sums to zero and every balance equals its entries
+  archive --before YYYY-MM-DD [--out DIR]   move older payment and funnel events and cancellation records to the
+                             archive tables; write them as gzipped NDJSON, personal data masked (DIR: PAYPILOT_DATA_DIR/archive)
+  backup --out FILE          the whole database in one consistent snapshot (gzip; not the job queue)
+  restore --in FILE [--force]   load a backup into an empty database (--force replaces the rows of one that is not)
+  simulate-traffic --payments N (≤ 200000) --days D (≤ 365) [--seed S] [--merchant mer_…] [--end ISO-hour] [--json]
+                             a seeded history of payments through the API and the simulators (see README)
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
@@ -83,6 +94,14 @@ async function main(argv: string[]): Promise<void> {
     case 'ledger':
       if (subcommand === 'verify') return ledgerVerify(config);
       break;
+    case 'archive':
+      return archiveCommand(config, argv.slice(1));
+    case 'backup':
+      return backupCommand(config, argv.slice(1));
+    case 'restore':
+      return restoreCommand(config, argv.slice(1));
+    case 'simulate-traffic':
+      return simulateTrafficCommand(config, argv.slice(1));
   }
   console.error(usage);
   process.exitCode = 2;

@@ -47,12 +47,12 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
     wallet: wallet && { available: wallet.available, covers: wallet.covers, shortfall: wallet.shortfall, pin: wallet.pin },
     cancellation_reasons: [...payerCancellationReasons],
     order_url: payment.status === 'succeeded' ? orderPageUrl(context, payment.id) : null,
-    feedback: feedback ? { rating: feedback.rating, comment: feedback.comment } : null,
+    feedback: feedback ? { rating: feedback.rating, comment: feedback.comment, nps_score: feedback.nps_score } : null,
   };
 }
 
-/** The payer's one-question rating of the payment, once it is over; the first answer stands. */
-export async function rateCheckout(context: FlowContext, payment: PaymentRecord, input: { rating: number; comment?: string }) {
+/** The payer's rating of the payment (and, optionally, the NPS answer), once it is over; the first answer to each stands. */
+export async function rateCheckout(context: FlowContext, payment: PaymentRecord, input: { rating: number; comment?: string; nps_score?: number }) {
   if (payment.status !== 'succeeded' && payment.status !== 'canceled') {
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'rated' } });
   }
@@ -61,9 +61,10 @@ export async function rateCheckout(context: FlowContext, payment: PaymentRecord,
     merchantId: payment.merchant_id,
     rating: input.rating,
     comment: input.comment?.trim() || null,
+    npsScore: input.nps_score ?? null,
     now: now(context),
   });
-  return { object: 'feedback' as const, payment: payment.id, rating: saved?.rating ?? input.rating, comment: saved?.comment ?? null };
+  return { object: 'feedback' as const, payment: payment.id, rating: saved?.rating ?? input.rating, comment: saved?.comment ?? null, nps_score: saved?.nps_score ?? null };
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Metrics {
   registry: Registry;
   paymentsCreated: Counter<'currency'>;
   paymentTransitions: Counter<'to' | 'payment_method_type'>;
+  paymentAttempts: Counter<'connector' | 'payment_method_type' | 'operation'>;
+  paymentAttemptResults: Counter<'payment_method_type' | 'status'>;
   providerCallSeconds: Histogram<'connector' | 'operation' | 'outcome'>;
   providerCallTries: Counter<'connector' | 'operation'>;
   webhookDeliverySeconds: Histogram<'outcome'>;
@@ -36,6 +38,18 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'paypilot_payment_transitions_total',
       help: 'Payment status changes, by the status reached and the payment method.',
       labelNames: ['to', 'payment_method_type'],
+      registers,
+    }),
+    paymentAttempts: new Counter({
+      name: 'paypilot_payment_attempts_total',
+      help: 'Attempts started (authorize, capture, void), by connector and payment method.',
+      labelNames: ['connector', 'payment_method_type', 'operation'],
+      registers,
+    }),
+    paymentAttemptResults: new Counter({
+      name: 'paypilot_payment_attempt_results_total',
+      help: 'Attempt outcomes recorded (succeeded, failed, requires_action, unknown, pending), by payment method.',
+      labelNames: ['payment_method_type', 'status'],
       registers,
     }),
     providerCallSeconds: new Histogram({

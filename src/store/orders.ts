@@ -5,15 +5,29 @@ import type { MerchantEvent, Scope } from './payments.ts';
 import type { AfterSalesRequestRow, FulfillmentEventRow } from './schema.ts';
 
 export async function findFeedback(db: Db, paymentId: string) {
-  return db.selectFrom('payment_feedback').select(['rating', 'comment', 'created_at']).where('payment_id', '=', paymentId).executeTakeFirst();
+  return db.selectFrom('payment_feedback').select(['rating', 'comment', 'nps_score', 'created_at']).where('payment_id', '=', paymentId).executeTakeFirst();
 }
 
-/** The first rating stands: a second answers the stored one. */
-export async function saveFeedback(db: Db, feedback: { paymentId: string; merchantId: string; rating: number; comment: string | null; now: Date }) {
+/**
+ * The first rating stands: a second answers the stored one. The NPS answer
+ * (asked after the rating) is added by a later call; its first answer stands too.
+ */
+export async function saveFeedback(db: Db, feedback: { paymentId: string; merchantId: string; rating: number; comment: string | null; npsScore: number | null; now: Date }) {
   await db
     .insertInto('payment_feedback')
-    .values({ payment_id: feedback.paymentId, merchant_id: feedback.merchantId, rating: feedback.rating, comment: feedback.comment, created_at: feedback.now })
-    .onConflict((conflict) => conflict.column('payment_id').doNothing())
+    .values({
+      payment_id: feedback.paymentId,
+      merchant_id: feedback.merchantId,
+      rating: feedback.rating,
+      comment: feedback.comment,
+      nps_score: feedback.npsScore,
+      created_at: feedback.now,
+    })
+    .onConflict((conflict) =>
+      feedback.npsScore === null
+        ? conflict.column('payment_id').doNothing()
+        : conflict.column('payment_id').doUpdateSet({ nps_score: sql<number>`coalesce(payment_feedback.nps_score, excluded.nps_score)` }),
+    )
     .execute();
   return findFeedback(db, feedback.paymentId);
 }

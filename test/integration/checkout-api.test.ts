@@ -62,7 +62,7 @@ describe('checkout session', () => {
     const session = await stack.api('GET', `/v1/payments/${payment.id}/checkout?client_secret=${payment.client_secret}`, undefined, payer());
     expect(session.body.order_url).toBe(`${stack.url}/orders/${payment.id}?token=${orderPageToken(payment.id, stack.context.keys.orderPage)}`);
     const rated = await stack.api('POST', `/v1/payments/${payment.id}/feedback`, { client_secret: payment.client_secret, rating: 5, comment: ' Quick! ' }, payer());
-    expect(rated.body).toEqual({ object: 'feedback', payment: payment.id, rating: 5, comment: 'Quick!' });
+    expect(rated.body).toEqual({ object: 'feedback', payment: payment.id, rating: 5, comment: 'Quick!', nps_score: null });
     const again = await stack.api('POST', `/v1/payments/${payment.id}/feedback`, { client_secret: payment.client_secret, rating: 1 }, payer());
     expect(again.body).toMatchObject({ rating: 5 });
     const outOfRange = await stack.api('POST', `/v1/payments/${payment.id}/feedback`, { client_secret: payment.client_secret, rating: 6 }, payer());

@@ -49,7 +49,7 @@ describe('operations', () => {
     expect(missing.body.error.doc_url).toContain('/docs/errors#resource_missing');
   });
 
-  it('exposes Prometheus metrics: payments, provider calls with latency per connector, the queue and backlogs', async () => {
+  it('exposes Prometheus metrics: payments, attempts, provider calls with latency per connector, webhooks, the queue and backlogs', async () => {
     const created = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'USD' });
     await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
     const declined = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'USD' });
@@ -66,6 +66,24 @@ describe('operations', () => {
     expect(text).toMatch(/^paypilot_provider_call_duration_seconds_bucket\{le="0.005",connector="card",operation="authorize",outcome="authorized"\} \d+$/m);
     expect(text).toMatch(/^paypilot_backlog\{kind="webhook_deliveries_pending"\} \d+$/m);
     expect(text).toMatch(/^# TYPE paypilot_queue_jobs gauge$/m);
+    expect(value(/^paypilot_payment_attempts_total\{connector="card",payment_method_type="card",operation="authorize"\} (\d+)$/m)).toBeGreaterThanOrEqual(2);
+    expect(value(/^paypilot_payment_attempt_results_total\{payment_method_type="card",status="succeeded"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^paypilot_payment_attempt_results_total\{payment_method_type="card",status="failed"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    // Every family an operator graphs is announced, including those whose figures live in the worker (webhooks, messages).
+    for (const [family, type] of [
+      ['paypilot_payments_created_total', 'counter'],
+      ['paypilot_payment_transitions_total', 'counter'],
+      ['paypilot_payment_attempts_total', 'counter'],
+      ['paypilot_payment_attempt_results_total', 'counter'],
+      ['paypilot_provider_call_duration_seconds', 'histogram'],
+      ['paypilot_provider_call_tries_total', 'counter'],
+      ['paypilot_webhook_delivery_duration_seconds', 'histogram'],
+      ['paypilot_messages_total', 'counter'],
+      ['paypilot_queue_jobs', 'gauge'],
+      ['paypilot_backlog', 'gauge'],
+    ]) {
+      expect(text, family).toContain(`# TYPE ${family} ${type}\n`);
+    }
     expect(text).not.toContain('4242424242424242');
   });
 });

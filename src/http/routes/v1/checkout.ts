@@ -16,7 +16,7 @@ const Checkout = Type.Object({
   wallet: Nullable(Type.Object({ available: Type.Integer(), covers: Type.Boolean(), shortfall: Type.Integer(), pin: WalletInquiry.properties.pin })),
   cancellation_reasons: Type.Array(Type.String()),
   order_url: Nullable(Type.String({ description: "The payer's order page, once paid." })),
-  feedback: Nullable(Type.Object({ rating: Type.Integer(), comment: Nullable(Type.String()) })),
+  feedback: Nullable(Type.Object({ rating: Type.Integer(), comment: Nullable(Type.String()), nps_score: Nullable(Type.Integer()) })),
 });
 
 export function registerCheckout(app: App, deps: RouteDeps): void {
@@ -47,17 +47,19 @@ export function registerCheckout(app: App, deps: RouteDeps): void {
       config: { auth: 'client' },
       schema: {
         tags: ['Checkout'],
-        summary: "The payer's satisfaction rating (1–5) of a finished payment",
-        description: 'Once per payment: a second rating answers the first. Counted as CSAT in analytics.',
+        summary: "The payer's satisfaction rating (1–5) of a finished payment, and optionally the NPS answer (0–10)",
+        description:
+          'Once per payment: a second rating answers the first. `nps_score` ("how likely are you to recommend the merchant", 0–10) may come with the rating or in a later call with the same rating; its first answer stands too. Counted as CSAT and NPS in `GET /v1/analytics/feedback`.',
         security: bearerAuth,
         params: IdParams,
         body: requestObject({
           client_secret: Type.Optional(ClientSecret),
           rating: Type.Integer({ minimum: 1, maximum: 5 }),
           comment: Type.Optional(Type.String({ maxLength: 500 })),
+          nps_score: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
         }),
         response: {
-          200: Type.Object({ object: Type.Literal('feedback'), payment: Type.String(), rating: Type.Integer(), comment: Nullable(Type.String()) }),
+          200: Type.Object({ object: Type.Literal('feedback'), payment: Type.String(), rating: Type.Integer(), comment: Nullable(Type.String()), nps_score: Nullable(Type.Integer()) }),
           ...errorResponses(400, 401, 404, 409),
         },
       },

@@ -1,0 +1,192 @@
+/**
+ * What a logical backup needs from PostgreSQL: COPY … TO STDOUT and COPY …
+ * FROM STDIN over a pg client, the tables to dump with their columns, and
+ * the identity sequences to move past the restored rows.
+ *
+ * `pg` has no COPY of its own, but any object with `submit(connection)` can
+ * be queued on a client (the "Submittable" interface pg-cursor and
+ * pg-query-stream use), and the client hands it the copy messages. The two
+ * classes below are that, with backpressure both ways: the socket is paused
+ * while the sink is full, and sending waits for the socket to drain.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import pg from 'pg';
+import { assert } from '../domain/assert.ts';
+
+/** Tables the migrations own: restore recreates them by migrating, so they are not dumped. */
+const migrationTables = ['kysely_migration', 'kysely_migration_lock'];
+
+interface CopyConnection extends pg.Connection {
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** The parts of the client's protocol callbacks both copies answer the same way. */
+abstract class CopyQuery implements pg.Submittable {
+  protected rows = 0;
+  protected failed = false;
+  private settle!: { resolve: (rows: number) => void; reject: (error: Error) => void };
+  readonly done = new Promise<number>((resolve, reject) => (this.settle = { resolve, reject }));
+  private readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  submit(connection: pg.Connection): void {
+    connection.query(this.text);
+  }
+  handleCommandComplete(message: { text: string }): void {
+    this.rows = Number(/^COPY (\d+)/.exec(message.text)?.[1] ?? 0);
+  }
+  handleReadyForQuery(): void {
+    if (!this.failed) this.settle.resolve(this.rows);
+  }
+  handleError(error: Error): void {
+    this.failed = true;
+    this.settle.reject(this.sourceError ?? error);
+  }
+  protected sourceError: Error | null = null;
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(connection: CopyConnection): void {
+    connection.sendCopyFail('this query expects no input');
+  }
+  handleCopyData(_message: { chunk: Buffer }, _connection: pg.Connection): void {}
+}
+
+class CopyOut extends CopyQuery {
+  private readonly sink: Writable;
+  private readonly onChunk: (chunk: Buffer) => void;
+  constructor(text: string, sink: Writable, onChunk: (chunk: Buffer) => void) {
+    super(text);
+    this.sink = sink;
+    this.onChunk = onChunk;
+  }
+  override handleCopyData(message: { chunk: Buffer }, connection: pg.Connection): void {
+    this.onChunk(message.chunk);
+    if (!this.sink.write(message.chunk)) {
+      connection.stream.pause();
+      this.sink.once('drain', () => connection.stream.resume());
+    }
+  }
+}
+
+class CopyIn extends CopyQuery {
+  private readonly source: AsyncIterable<Buffer>;
+  constructor(text: string, source: AsyncIterable<Buffer>) {
+    super(text);
+    this.source = source;
+  }
+  override handleCopyInResponse(connection: CopyConnection): void {
+    void this.pump(connection);
+  }
+  private async pump(connection: CopyConnection): Promise<void> {
+    try {
+      for await (const chunk of this.source) {
+        if (this.failed) return;
+        connection.sendCopyFromChunk(chunk);
+        if (connection.stream.writableNeedDrain) await once(connection.stream, 'drain');
+      }
+      connection.endCopyFrom();
+    } catch (error) {
+      this.sourceError = error instanceof Error ? error : new Error(String(error));
+      connection.sendCopyFail(this.sourceError.message);
+    }
+  }
+}
+
+/** `COPY table (columns) TO STDOUT` into `sink`; answers the row count. */
+export async function copyTableOut(client: pg.PoolClient, table: BackupTable, sink: Writable, onChunk: (chunk: Buffer) => void): Promise<number> {
+  return client.query(new CopyOut(`copy ${qualified(table)} (${columnList(table)}) to stdout`, sink, onChunk)).done;
+}
+
+/** `COPY table (columns) FROM STDIN` from `source`; answers the row count. A source that throws aborts the copy. */
+export async function copyTableIn(client: pg.PoolClient, table: BackupTable, source: AsyncIterable<Buffer>): Promise<number> {
+  return client.query(new CopyIn(`copy ${qualified(table)} (${columnList(table)}) from stdin`, source)).done;
+}
+
+export interface BackupTable {
+  name: string;
+  /** Stored columns in table order (generated columns are computed again on restore). */
+  columns: string[];
+}
+
+/** Every ordinary table of the public schema but the migrations' own, by name. */
+export async function listBackupTables(client: pg.PoolClient): Promise<BackupTable[]> {
+  const result = await client.query<BackupTable>(
+    `select c.relname::text as name, array_agg(a.attname::text order by a.attnum) as columns
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+      where n.nspname = 'public' and c.relkind = 'r' and c.relname <> all ($1::text[])
+      group by c.relname
+      order by c.relname`,
+    [migrationTables],
+  );
+  return result.rows;
+}
+
+/** The names of the applied migrations, in order; none when the database was never migrated. */
+export async function appliedMigrations(client: pg.PoolClient): Promise<string[]> {
+  const exists = await client.query<{ present: boolean }>(`select to_regclass('public.kysely_migration') is not null as present`);
+  if (!exists.rows[0]?.present) return [];
+  const result = await client.query<{ name: string }>('select name from kysely_migration order by name');
+  return result.rows.map((row) => row.name);
+}
+
+/** The tables that hold at least one row. */
+export async function nonEmptyTables(client: pg.PoolClient, tables: BackupTable[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of tables) {
+    const result = await client.query(`select 1 from ${qualified(table)} limit 1`);
+    if ((result.rowCount ?? 0) > 0) found.push(table.name);
+  }
+  return found;
+}
+
+export async function truncateTables(client: pg.PoolClient, tables: BackupTable[]): Promise<void> {
+  if (tables.length === 0) return;
+  await client.query(`truncate table ${tables.map(qualified).join(', ')} restart identity cascade`);
+}
+
+/** Moves every identity (and serial) sequence of the public schema past the largest value its column holds. */
+export async function resetIdentitySequences(client: pg.PoolClient): Promise<number> {
+  const columns = await client.query<{ table_name: string; column_name: string; sequence: string }>(
+    `select c.relname::text as table_name, a.attname::text as column_name,
+            pg_get_serial_sequence(format('public.%I', c.relname), a.attname) as sequence
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where n.nspname = 'public' and c.relkind = 'r'
+        and pg_get_serial_sequence(format('public.%I', c.relname), a.attname) is not null`,
+  );
+  for (const column of columns.rows) {
+    await client.query(
+      `select setval($1::regclass, coalesce((select max(${pg.escapeIdentifier(column.column_name)}) from public.${pg.escapeIdentifier(column.table_name)}), 0) + 1, false)`,
+      [column.sequence],
+    );
+  }
+  return columns.rowCount ?? 0;
+}
+
+/** Rows graphile-worker must run again after a restore, since its queue is not in a backup: unapplied provider notifications. */
+export async function requeueAfterRestore(client: pg.PoolClient): Promise<number> {
+  const result = await client.query(
+    `select graphile_worker.add_job('apply_notification', json_build_object('id', id)) from provider_notifications where applied_at is null`,
+  );
+  return result.rowCount ?? 0;
+}
+
+function qualified(table: BackupTable): string {
+  assert(table.name.length > 0, 'a table has a name');
+  return `public.${pg.escapeIdentifier(table.name)}`;
+}
+
+function columnList(table: BackupTable): string {
+  assert(table.columns.length > 0, `${table.name} has columns`);
+  return table.columns.map((column) => pg.escapeIdentifier(column)).join(', ');
+}

@@ -1,0 +1,147 @@
+/**
+ * `paypilot backup` then `paypilot restore` into a fresh database on the same
+ * server: every table comes back with exactly the same rows, the ledger
+ * still proves, identity sequences continue past the restored rows, and a
+ * database that is not empty is refused unless forced.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BackupRefused, backupDatabase, restoreDatabase, type BackupHeader } from '../../src/flows/backup.ts';
+import { prepareJobQueue } from '../../src/jobs/worker.ts';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { verifyLedger } from '../../src/store/ledger.ts';
+import { card, startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+let directory: string;
+let file: string;
+let header: BackupHeader;
+let target: DatabaseHandle;
+const targetName = `pp_e_restore_${randomBytes(4).toString('hex')}`;
+
+function urlOf(database: string): string {
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function onServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Each table's row count and an md5 of its rows in a fixed order. */
+async function fingerprint(handle: DatabaseHandle, tables: string[]): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const table of tables) {
+    const row = await sql<{ n: number; digest: string }>`
+      select count(*)::int as n, md5(coalesce(string_agg(t::text, E'\n' order by t::text), '')) as digest from ${sql.table(table)} t
+    `.execute(handle.db);
+    result[table] = `${row.rows[0]?.n}:${row.rows[0]?.digest}`;
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  directory = await mkdtemp(path.join(os.tmpdir(), 'paypilot-backup-'));
+  file = path.join(directory, 'paypilot.backup.gz');
+  stack = await startStack();
+  // Payments, a refund, a wallet top-up and wallet payment (ledger), a webhook endpoint and its deliveries, feedback, funnel steps.
+  await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] });
+  const customer = await stack.api('POST', '/v1/customers', { email: 'zhang.wei@example.com', phone: '+86 138 0000 1111', name: '张伟' });
+  const paid = await stack.api('POST', '/v1/payments', { amount: 5_000, currency: 'CNY', customer: customer.body.id, metadata: { order: '42' } });
+  await stack.api('POST', `/v1/payments/${paid.body.id}/confirm`, { payment_method: card('4242424242424242') });
+  await stack.api('POST', '/v1/refunds', { payment: paid.body.id, amount: 1_000 });
+  await stack.api('POST', `/v1/payments/${paid.body.id}/feedback`, { rating: 5, comment: 'quick' });
+  const declined = await stack.api('POST', '/v1/payments', { amount: 700, currency: 'USD' });
+  await stack.api('POST', `/v1/payments/${declined.body.id}/confirm`, { payment_method: card('4000000000000002') });
+  await stack.api('PUT', `/v1/customers/${customer.body.id}/wallet/pin`, { pin: '147258' });
+  const topUp = await stack.api('POST', `/v1/customers/${customer.body.id}/wallet/top_ups`, { amount: 10_000, currency: 'CNY' });
+  await stack.api('POST', `/v1/payments/${topUp.body.id}/confirm`, { payment_method: card('4242424242424242') });
+  const walletPayment = await stack.api('POST', '/v1/payments', { amount: 2_500, currency: 'CNY', customer: customer.body.id });
+  await stack.api('POST', `/v1/payments/${walletPayment.body.id}/confirm`, { payment_method: { type: 'wallet', wallet: { pin: '147258' } } });
+  await onServer(`create database ${targetName}`);
+  target = openDatabase(urlOf(targetName), { poolSize: 4 });
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await target?.close();
+  await onServer(`drop database if exists ${targetName} with (force)`).catch(() => {});
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('backup and restore', () => {
+  it('writes a gzip file whose header lists migrations, tables, row counts and checksums', async () => {
+    header = await backupDatabase(stack.db.pool, file, stack.context.clock);
+    const text = gunzipSync(await readFile(file));
+    const line = JSON.parse(text.subarray(0, text.indexOf(0x0a)).toString('utf8')) as BackupHeader;
+    expect(line).toEqual(header);
+    expect(header.format).toBe('paypilot-backup');
+    expect(header.migrations).toContain('0001_core');
+    const names = header.tables.map((table) => table.name);
+    for (const name of ['payments', 'payment_events', 'refunds', 'ledger_entries', 'webhook_deliveries', 'events', 'payment_feedback']) expect(names).toContain(name);
+    expect(names).not.toContain('kysely_migration');
+    expect(header.tables.find((table) => table.name === 'payments')!.rows).toBeGreaterThanOrEqual(4);
+    expect(header.tables.reduce((sum, table) => sum + table.bytes, 0)).toBe(text.length - text.indexOf(0x0a) - 1);
+  });
+
+  it('restores into a fresh database with every table equal, row for row', async () => {
+    await prepareJobQueue(target.pool);
+    const report = await restoreDatabase(target, file);
+    expect(report.tables).toBe(header.tables.length);
+    expect(report.rows).toBe(header.tables.reduce((sum, table) => sum + table.rows, 0));
+    const tables = header.tables.map((table) => table.name);
+    // Nothing has written to the source since the backup in this file, and no other file runs at the same time.
+    expect(await fingerprint(target, tables)).toEqual(await fingerprint(stack.db, tables));
+    const ledger = await verifyLedger(target.db);
+    expect(ledger.problems).toEqual([]);
+    expect(ledger.entries).toBeGreaterThan(0);
+  });
+
+  it('continues identity sequences after the restored rows and keeps the triggers on afterwards', async () => {
+    const before = await sql<{ max: string }>`select coalesce(max(id), 0)::text as max from funnel_events`.execute(target.db);
+    const payment = await sql<{ id: string; merchant_id: string }>`select id, merchant_id from payments limit 1`.execute(target.db);
+    const { id, merchant_id } = payment.rows[0]!;
+    const inserted = await sql<{ id: string }>`
+      insert into funnel_events (payment_id, merchant_id, mode, type, created_at) values (${id}, ${merchant_id}, 'test', 'checkout_viewed', now()) returning id::text
+    `.execute(target.db);
+    expect(BigInt(inserted.rows[0]!.id)).toBeGreaterThan(BigInt(before.rows[0]!.max));
+    await expect(sql`delete from payment_events`.execute(target.db)).rejects.toThrow(/immutable/);
+  });
+
+  it('refuses a database that is not empty, unless forced', async () => {
+    await expect(restoreDatabase(target, file)).rejects.toThrow(BackupRefused);
+    await expect(restoreDatabase(target, file)).rejects.toThrow(/not empty/);
+    const report = await restoreDatabase(target, file, { force: true });
+    expect(report.rows).toBe(header.tables.reduce((sum, table) => sum + table.rows, 0));
+    const tables = header.tables.map((table) => table.name);
+    expect(await fingerprint(target, tables)).toEqual(await fingerprint(stack.db, tables));
+  });
+
+  it('refuses a file whose data does not match its checksum, and changes nothing', async () => {
+    const text = gunzipSync(await readFile(file));
+    const newline = text.indexOf(0x0a);
+    const corrupted = Buffer.from(text);
+    const last = corrupted.length - 3;
+    corrupted[last] = corrupted[last] === 0x41 ? 0x42 : 0x41;
+    expect(newline).toBeLessThan(last);
+    const bad = path.join(directory, 'corrupted.backup.gz');
+    await writeFile(bad, gzipSync(corrupted));
+    const tables = header.tables.map((table) => table.name);
+    const beforeAttempt = await fingerprint(target, tables);
+    await expect(restoreDatabase(target, bad, { force: true })).rejects.toThrow(/checksum|invalid|COPY/i);
+    expect(await fingerprint(target, tables)).toEqual(beforeAttempt);
+  });
+});
