@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, IdempotencyKeys, NetworkError } from './checkout/api.ts';
 import type { Payment } from './checkout/api-types.ts';
-import { clientSecretFromHash, isNewer, isPolledView, paymentIdFromPath, safeRedirectUrl, viewForPayment } from './checkout/flow.ts';
+import {
+  clientSecretFromHash,
+  customerVerificationOf,
+  isNewer,
+  isPolledView,
+  isVerificationExpired,
+  otpConfirmBody,
+  paymentIdFromPath,
+  safeRedirectUrl,
+  viewForPayment,
+} from './checkout/flow.ts';
 import { describeMethod, shownError } from './checkout/present.ts';
 
 const now = Date.UTC(2025, 0, 1, 12);
@@ -25,7 +35,7 @@ describe('the step a payment calls for', () => {
   });
 
   it('follows next_action: one-time code, QR code, redirect', () => {
-    expect(viewForPayment(payment({ status: 'requires_action', next_action: { type: 'verify_otp' } }), now)).toEqual({ kind: 'otp' });
+    expect(viewForPayment(payment({ status: 'requires_action', next_action: { type: 'verify_otp' } }), now)).toEqual({ kind: 'otp', verification: null });
     const qr = payment({ status: 'requires_action', next_action: { type: 'display_qr_code', display_qr_code: { data: 'https://qr.example/x', expires_at: null } } });
     expect(viewForPayment(qr, now)).toEqual({ kind: 'qr', data: 'https://qr.example/x', expiresAt: null });
     const redirect = payment({ status: 'requires_action', next_action: { type: 'redirect_to_url', redirect_to_url: { url: 'https://pay.example/' } } });
@@ -58,6 +68,38 @@ describe('the step a payment calls for', () => {
     expect(isNewer(payment({ updated_at: new Date(now - 1).toISOString() }), shown)).toBe(false);
     expect(isNewer(payment({ updated_at: new Date(now + 1).toISOString() }), shown)).toBe(true);
     expect(isNewer(shown, null)).toBe(true);
+  });
+});
+
+describe('the customer\'s own code (abuse of cancellation) beside a card\'s', () => {
+  const verification = { reason: 'customer_verification', channel: 'sms', sent_to: '•••• 8000', expires_at: new Date(now + 10 * 60_000).toISOString() } as const;
+  const card = { type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } };
+
+  it('is told from the bank\'s code by verify_otp.reason', () => {
+    const customers = payment({ status: 'requires_action', next_action: { type: 'verify_otp', verify_otp: verification } });
+    expect(viewForPayment(customers, now)).toEqual({ kind: 'otp', verification });
+    expect(customerVerificationOf({ type: 'verify_otp' })).toBeNull();
+    expect(customerVerificationOf({ type: 'redirect_to_url', redirect_to_url: { url: 'https://pay.example/' } })).toBeNull();
+    expect(customerVerificationOf(null)).toBeNull();
+    // A reason this page does not know is not taken for the customer's code.
+    expect(customerVerificationOf({ type: 'verify_otp', verify_otp: { ...verification, reason: 'something_new' as 'customer_verification' } })).toBeNull();
+  });
+
+  it('sends the customer\'s code with the method just submitted, so one call verifies and pays; the bank\'s code alone', () => {
+    expect(otpConfirmBody('cs_1', '123456', verification, { payment_method: card })).toEqual({ client_secret: 'cs_1', otp: '123456', payment_method: card });
+    expect(otpConfirmBody('cs_1', '123456', verification, { payment_method: { type: 'alipay' }, return_url: 'https://shop.test/checkout/pay_1' })).toEqual({
+      client_secret: 'cs_1', otp: '123456', payment_method: { type: 'alipay' }, return_url: 'https://shop.test/checkout/pay_1',
+    });
+    // Nothing remembered (the page was reloaded): the code only verifies.
+    expect(otpConfirmBody('cs_1', '123456', verification, null)).toEqual({ client_secret: 'cs_1', otp: '123456' });
+    // The bank's code never carries the method again.
+    expect(otpConfirmBody('cs_1', '000000', null, { payment_method: card })).toEqual({ client_secret: 'cs_1', otp: '000000' });
+  });
+
+  it('expires at expires_at, and an unreadable time is left to the API', () => {
+    expect(isVerificationExpired(verification, now)).toBe(false);
+    expect(isVerificationExpired(verification, Date.parse(verification.expires_at))).toBe(true);
+    expect(isVerificationExpired({ ...verification, expires_at: 'soon' }, now)).toBe(false);
   });
 });
 

@@ -201,6 +201,9 @@ export const Customer = Type.Object({
   time_zone: Type.String({ description: 'IANA time zone; times in the payer\'s emails and SMS are shown in it.' }),
   notifications: Type.Object({ email: Type.Boolean(), sms: Type.Boolean() }, { description: 'Whether the payer gets payment emails and SMS (false: opted out).' }),
   metadata: Type.Record(Type.String(), Type.String()),
+  restricted_until: Nullable(
+    Type.String({ format: 'date-time', description: 'Until when the customer is flagged for abuse of cancellation (too many payments canceled within an hour); null when not flagged.' }),
+  ),
   created_at: Timestamp,
 });
 

@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import type { Runner } from 'graphile-worker';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
@@ -81,8 +82,15 @@ describe.skipIf(!browserAvailable)('hosted checkout in a browser', () => {
       await page.getByTestId('rating-comment').fill('Fast and clear');
       await page.getByTestId('rating-submit').click();
       await page.getByTestId('rating-thanks').waitFor();
+      // Then the optional "would you recommend" question, 0–10.
+      await page.getByTestId('nps-form').waitFor();
+      await screenshot(page, `checkout-nps-${viewport}`);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.getByTestId('nps-9').click();
+      await page.getByTestId('nps-submit').click();
+      await page.getByTestId('nps-thanks').waitFor();
       const session = await stack.api('GET', `/v1/payments/${payment.id}/checkout`);
-      expect(session.body.feedback).toEqual({ rating: 5, comment: 'Fast and clear' });
+      expect(session.body.feedback).toEqual({ rating: 5, comment: 'Fast and clear', nps_score: 9 });
       const funnel = await stack.api('GET', `/v1/payments/${payment.id}/funnel_events`);
       expect(funnel.body.data.map((e: { type: string }) => e.type)).toEqual(['checkout_viewed', 'method_chosen', 'confirm_submitted', 'succeeded']);
       expect(funnel.body.data[0]).toMatchObject({ device_class: viewport === 'phone' ? 'mobile' : 'desktop', locale: 'en' });
@@ -149,6 +157,152 @@ describe.skipIf(!browserAvailable)('hosted checkout in a browser', () => {
     expect((await statusOf(payment.id)).status).toBe('succeeded');
     await page.context().close();
   });
+
+  /** A merchant who asks flagged customers for a code, and a customer flagged for canceling two payments within the hour (the limit is one). */
+  async function flaggedCustomer(contact: Record<string, string>) {
+    const m = await stack.newMerchant({ name: 'Tea House' });
+    const asMerchant = { key: m.secretKey };
+    const settings = await stack.api('POST', '/v1/cancellation_abuse_settings', { max_cancellations_per_hour: 1, action: 'require_otp' }, asMerchant);
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+    const customer = await stack.api('POST', '/v1/customers', { name: 'Li Wei', ...contact }, asMerchant);
+    for (let i = 0; i < 2; i += 1) {
+      const canceled = await stack.api('POST', '/v1/payments', { amount: 5_00, currency: 'CNY', customer: customer.body.id }, asMerchant);
+      const cancel = await stack.api('POST', `/v1/payments/${canceled.body.id}/cancel`, { client_secret: canceled.body.client_secret }, { key: m.publishableKey });
+      expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
+    }
+    const flagged = await stack.api('GET', `/v1/customers/${customer.body.id}`, undefined, asMerchant);
+    expect(Date.parse(flagged.body.restricted_until)).toBeGreaterThan(Date.now());
+    return { asMerchant, customer: customer.body.id as string };
+  }
+
+  it('asks a customer flagged for cancelling too often for the code sent to them, then pays without the card typed again', async () => {
+    const { asMerchant, customer } = await flaggedCustomer({ locale: 'en', phone: '+86 138 0013 8000' });
+    const created = await stack.api('POST', '/v1/payments', { amount: 12_34, currency: 'CNY', customer, order: { reference: 'TEA-2002' } }, asMerchant);
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const payment = created.body as { id: string; checkout_url: string };
+    const page = await newPage(browser, 'phone');
+    const confirms: Record<string, unknown>[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith(`/v1/payments/${payment.id}/confirm`)) confirms.push(JSON.parse(request.postData() ?? '{}'));
+    });
+    await page.goto(payment.checkout_url);
+    await payByCard(page, '4242424242424242');
+
+    // The code step names where the code went and when it expires, and takes focus on its input.
+    await page.getByTestId('verify-intro').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('verify-intro').textContent()).toContain('by SMS to •••• 8000');
+    expect(await page.getByTestId('verify-expiry').textContent()).toMatch(/expires at/);
+    expect(await page.getByTestId('otp-input').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    expect(await page.getByTestId('otp-submit').textContent()).toContain('12.34');
+    expect(await page.getByTestId('otp-input').getAttribute('aria-describedby')).toContain('otp-intro');
+    await screenshot(page, 'checkout-customer-verification-phone');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    const current = (await stack.api('GET', `/v1/payments/${payment.id}`, undefined, asMerchant)).body;
+    expect(current).toMatchObject({ status: 'requires_action', next_action: { type: 'verify_otp', verify_otp: { reason: 'customer_verification', channel: 'sms', sent_to: '•••• 8000' } } });
+    const code = await sentCode(payment.id);
+
+    // A wrong code: the API's message and suggestion, the tries left, and the payer may try again.
+    await page.getByTestId('otp-input').fill(code === '123456' ? '654321' : '123456');
+    await page.getByTestId('otp-submit').click();
+    await page.getByTestId('error-message').waitFor();
+    expect(await page.getByTestId('error-message').textContent()).toContain('not correct');
+    expect(await page.getByTestId('error-suggestion').textContent()).toContain('2 attempts remain');
+    expect(await page.getByTestId('otp-attempts').textContent()).toContain('2 attempts left');
+    expect(await page.getByTestId('otp-input').inputValue()).toBe('');
+    expect(await page.getByTestId('otp-input').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await screenshot(page, 'checkout-customer-verification-wrong-code-phone');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // The right code pays with the card already given: nothing is typed again.
+    await page.getByTestId('otp-input').fill(code);
+    await page.getByTestId('otp-submit').click();
+    await page.getByTestId('result-title').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('result-order-number').textContent()).toContain('TEA-2002');
+    const paid = (await stack.api('GET', `/v1/payments/${payment.id}`, undefined, asMerchant)).body;
+    expect(paid).toMatchObject({ status: 'succeeded', payment_method: { type: 'card', card: { last4: '4242' } } });
+    expect(confirms.map((body) => Object.keys(body).sort())).toEqual([
+      ['client_secret', 'payment_method'],
+      ['client_secret', 'otp', 'payment_method'],
+      ['client_secret', 'otp', 'payment_method'],
+    ]);
+    expect(confirms[2]).toMatchObject({ otp: code, payment_method: { type: 'card', card: { number: '4242424242424242' } } });
+    const attempts = await stack.api('GET', `/v1/payments/${payment.id}/attempts`, undefined, asMerchant);
+    expect(attempts.body.data.map((a: { status: string }) => a.status)).toEqual(['succeeded']);
+    // The card and the code were kept in memory only: not in the address, nor in the tab's storage.
+    const kept = String(await page.evaluate('location.href + JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })'));
+    expect(kept).not.toContain('4242424242424242');
+    expect(kept).not.toContain(code);
+    await page.context().close();
+  });
+
+  it('explains an expired code in the payer\'s language and sends a new one when the payer pays again, the card still filled in', async () => {
+    const { asMerchant, customer } = await flaggedCustomer({ locale: 'zh-CN', email: 'li@example.com' });
+    const created = await stack.api('POST', '/v1/payments', { amount: 12_34, currency: 'CNY', customer }, asMerchant);
+    const payment = created.body as { id: string; checkout_url: string };
+    const page = await newPage(browser, 'desktop', 'zh-CN');
+    await page.goto(payment.checkout_url);
+    await payByCard(page, '4242424242424242');
+    await page.getByTestId('verify-intro').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('verify-intro').textContent()).toContain('通过电子邮件向 l•••@example.com 发送');
+    expect(await page.getByTestId('verify-expiry').textContent()).toContain('失效');
+    await screenshot(page, 'checkout-customer-verification-zh-CN-desktop');
+    const first = await sentCode(payment.id);
+    // Ten minutes pass (the code's end moved back rather than waiting).
+    await sql`update customer_verifications set expires_at = now() - interval '1 second' where payment_id = ${payment.id}`.execute(stack.db.db);
+    await page.getByTestId('otp-input').fill(first);
+    await page.getByTestId('otp-submit').click();
+    await page.getByTestId('error-message').waitFor();
+    expect(await page.getByTestId('error-message').textContent()).toContain('验证码已失效');
+    expect(await page.getByTestId('error-detail').textContent()).toContain('付款信息已保留');
+    expect(await page.getByTestId('error').evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await screenshot(page, 'checkout-customer-verification-expired-zh-CN-desktop');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // Back on the pay step with the card as typed: paying again sends a new code, which pays.
+    expect((await page.getByTestId('card-number').inputValue()).replace(/\D/g, '')).toBe('4242424242424242');
+    await page.getByTestId('pay-button').click();
+    await page.getByTestId('verify-intro').waitFor({ timeout: 15_000 });
+    const second = await sentCode(payment.id);
+    const sent = await sql<{ count: number }>`select count(*)::int as count from messages where payment_id = ${payment.id} and purpose = 'customer_verification'`.execute(stack.db.db);
+    expect(sent.rows[0]?.count).toBe(2);
+    await page.getByTestId('otp-input').fill(second);
+    await page.getByTestId('otp-submit').click();
+    await page.getByTestId('result-title').waitFor({ timeout: 15_000 });
+    expect((await stack.api('GET', `/v1/payments/${payment.id}`, undefined, asMerchant)).body.status).toBe('succeeded');
+    await page.context().close();
+  });
+
+  it('after the customer\'s code, still asks for a card\'s own code (4000002760003184) as before', async () => {
+    const { asMerchant, customer } = await flaggedCustomer({ locale: 'en', phone: '+86 138 0013 8000' });
+    const created = await stack.api('POST', '/v1/payments', { amount: 12_34, currency: 'CNY', customer }, asMerchant);
+    const payment = created.body as { id: string; checkout_url: string };
+    const page = await newPage(browser, 'phone');
+    await page.goto(payment.checkout_url);
+    await payByCard(page, '4000002760003184');
+    await page.getByTestId('verify-intro').waitFor({ timeout: 15_000 });
+    await page.getByTestId('otp-input').fill(await sentCode(payment.id));
+    await page.getByTestId('otp-submit').click();
+    // The bank's step: its own words, an empty input, the code alone.
+    await expect.poll(async () => page.getByTestId('otp-title').textContent(), { timeout: 15_000 }).toBe('Enter your one-time code');
+    expect(await page.getByTestId('verify-intro').count()).toBe(0);
+    expect(await page.getByTestId('otp-input').inputValue()).toBe('');
+    const bankConfirm = page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/confirm'));
+    await page.getByTestId('otp-input').fill('000000');
+    await page.getByTestId('otp-submit').click();
+    expect(Object.keys(JSON.parse((await bankConfirm).postData() ?? '{}')).sort()).toEqual(['client_secret', 'otp']);
+    await page.getByTestId('result-title').waitFor({ timeout: 15_000 });
+    expect((await stack.api('GET', `/v1/payments/${payment.id}`, undefined, asMerchant)).body.status).toBe('succeeded');
+    await page.context().close();
+  });
+
+  /** The code in the newest message queued for the payment (the worker would send it), as the integration tests read it. */
+  async function sentCode(paymentId: string): Promise<string> {
+    const rows = await sql<{ body_text: string }>`
+      select body_text from messages where payment_id = ${paymentId} and purpose = 'customer_verification' order by created_at desc, id desc limit 1
+    `.execute(stack.db.db);
+    const match = /\b(\d{6})\b/.exec(rows.rows[0]?.body_text ?? '');
+    if (!match?.[1]) throw new Error('no verification code was queued');
+    return match[1];
+  }
 
   it('pays with Alipay by QR code on a desktop, through the simulator\'s payer page', async () => {
     const payment = await newPayment();

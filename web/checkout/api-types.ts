@@ -13,8 +13,21 @@ export function isMethodType(value: unknown): value is MethodType {
   return typeof value === 'string' && (methodTypes as readonly string[]).includes(value);
 }
 
+/**
+ * A code Paypilot itself sent the customer (SMS, else email) before any
+ * provider is asked, because the merchant holds back customers flagged for
+ * abuse of cancellation. A card's own code (the bank's) comes without it.
+ */
+export interface CustomerVerification {
+  reason: 'customer_verification';
+  channel: 'sms' | 'email';
+  /** Masked: `•••• 8000`, `l•••@example.com`. */
+  sent_to: string;
+  expires_at: string;
+}
+
 export type NextAction =
-  | { type: 'verify_otp' }
+  | { type: 'verify_otp'; verify_otp?: CustomerVerification }
   | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string | null } }
   | { type: 'redirect_to_url'; redirect_to_url: { url: string } };
 
@@ -53,6 +66,8 @@ export interface WalletInquiry {
 export interface Feedback {
   rating: number;
   comment: string | null;
+  /** The optional 0–10 "would you recommend" answer, asked after the rating. */
+  nps_score: number | null;
 }
 
 export interface CheckoutSession {

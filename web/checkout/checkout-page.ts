@@ -13,11 +13,23 @@
  */
 import { isCancelable } from '../../src/domain/payment-state.ts';
 import { ApiError, IdempotencyKeys, apiClient, newIdempotencyKey, type ApiClient } from './api.ts';
-import { isMethodType, type CheckoutSession, type Feedback, type MethodType, type Payment } from './api-types.ts';
+import { isMethodType, type CheckoutSession, type CustomerVerification, type Feedback, type MethodType, type Payment } from './api-types.ts';
 import { openCancelDialog } from './cancel-dialog.ts';
 import { cardForm, type CardDraft, type CardForm } from './card-form.ts';
 import { h, replaceChildren, type Child } from './dom.ts';
-import { isNewer, isPolledView, pollAttemptsMax, pollIntervalMs, safeRedirectUrl, viewForPayment, type PaymentView } from './flow.ts';
+import {
+  customerVerificationOf,
+  isNewer,
+  isPolledView,
+  isVerificationExpired,
+  otpConfirmBody,
+  pollAttemptsMax,
+  pollIntervalMs,
+  safeRedirectUrl,
+  viewForPayment,
+  type PaymentView,
+  type SubmittedMethod,
+} from './flow.ts';
 import { formatAmount, formatDateTime } from './format.ts';
 import { label, t, type Lang, type MessageKey } from './i18n.ts';
 import { commentLengthMax, isSixDigitCode, otpLength, sanitizeCode } from './input-rules.ts';
@@ -66,6 +78,15 @@ class CheckoutPage {
   private cardFormNow: CardForm | null = null;
   private pin = '';
   private otp = '';
+  /**
+   * The method the payer submitted when the API asked the customer for a
+   * code first: sent again with the code so one call verifies and pays.
+   * Memory only (never storage or the URL), dropped as soon as the payment
+   * leaves that step.
+   */
+  private submitted: SubmittedMethod | null = null;
+  /** Tries left for the customer's code after a wrong one. */
+  private codeAttemptsRemaining: number | null = null;
   private busy = false;
   private error: ShownError | null = null;
   private pinAttemptsRemaining: number | null = null;
@@ -85,6 +106,8 @@ class CheckoutPage {
   private ratingComment = '';
   private ratingError: ShownError | null = null;
   private feedback: Feedback | null = null;
+  private npsScore: number | null = null;
+  private npsError: ShownError | null = null;
   private lastViewKey = 'loading';
   private readonly options: CheckoutOptions;
 
@@ -164,9 +187,15 @@ class CheckoutPage {
   private applyPayment(payment: Payment, source: 'load' | 'confirm' | 'poll' | 'cancel' | 'reload'): void {
     if (source === 'poll' && !isNewer(payment, this.payment)) return;
     const before = this.payment ? this.view().kind : null;
+    const wasVerifying = this.verification() !== null;
     this.payment = payment;
     if (source !== 'poll') this.choosingAgain = false;
     const view = this.view();
+    const verifying = this.verification() !== null;
+    if (!verifying) {
+      this.submitted = null;
+      this.codeAttemptsRemaining = null;
+    }
     if (view.kind === 'redirect' && source === 'confirm') {
       const url = safeRedirectUrl(view.url, window.location.href);
       if (url) {
@@ -181,7 +210,14 @@ class CheckoutPage {
     }
     if (view.kind === 'succeeded' || view.kind === 'canceled') this.error = null;
     if (view.kind === 'succeeded' && before !== 'succeeded' && source !== 'load') void this.refreshSession();
-    this.render();
+    // The customer's code step opens on its code input, whose description says where the code went.
+    this.render(verifying && !wasVerifying ? { focusId: 'otp-input' } : {});
+  }
+
+  /** The customer's own verification the page shows now, if any (not a card's code). */
+  private verification(): CustomerVerification | null {
+    const view = this.view();
+    return view.kind === 'otp' ? view.verification : null;
   }
 
   /** After success the session gains order_url; fetched again quietly. */
@@ -308,6 +344,10 @@ class CheckoutPage {
         const payment = await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key);
         this.polls = 0;
         this.pollGaveUp = false;
+        const { client_secret: _secret, ...submitted } = body;
+        this.submitted = customerVerificationOf(payment.next_action) ? (submitted as unknown as SubmittedMethod) : null;
+        this.codeAttemptsRemaining = null;
+        this.otp = '';
         this.applyPayment(payment, 'confirm');
       },
       (error) => this.handleConfirmError(error),
@@ -337,6 +377,20 @@ class CheckoutPage {
       case 'authentication_failed':
         this.otp = '';
         return 'otp-input';
+      case 'verification_code_incorrect':
+        // The tries left are shown beside the code input too, which its description reads out.
+        this.otp = '';
+        if (typeof body.attempts_remaining === 'number') this.codeAttemptsRemaining = body.attempts_remaining;
+        return 'otp-input';
+      case 'verification_code_expired':
+        // The API has ended the code and reopened the payment: back to paying, where paying again sends a new code.
+        this.otp = '';
+        // What the payer typed to pay is still in the form when the page remembered it (not after a reload).
+        if (this.submitted) shown.detail = this.tr('verify.newCode');
+        this.submitted = null;
+        this.codeAttemptsRemaining = null;
+        await this.reloadPayment();
+        return 'error';
       case 'payment_expired':
         this.forcedExpired = true;
         this.error = null;
@@ -377,11 +431,34 @@ class CheckoutPage {
       this.showFieldProblem('otp-input', this.tr('otp.incomplete'));
       return;
     }
-    const body = { client_secret: this.clientSecret, otp: this.otp };
+    const verification = this.verification();
+    if (!verification) {
+      const body = { client_secret: this.clientSecret, otp: this.otp };
+      void this.act(
+        `otp:${this.otp}`,
+        async (key) => this.applyPayment(await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key), 'confirm'),
+        (error) => this.handleConfirmError(error),
+      );
+      return;
+    }
+    const body = otpConfirmBody(this.clientSecret, this.otp, verification, this.submitted);
+    const paysToo = 'payment_method' in body;
     void this.act(
-      `otp:${this.otp}`,
-      async (key) => this.applyPayment(await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key), 'confirm'),
-      (error) => this.handleConfirmError(error),
+      `verify:${JSON.stringify(body)}`,
+      async (key) => {
+        const payment = await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key);
+        this.otp = '';
+        this.applyPayment(payment, 'confirm');
+        if (!paysToo && this.view().kind === 'pay') this.frame.announce(this.tr('verify.verified'));
+      },
+      async (error) => {
+        const focusId = await this.handleConfirmError(error);
+        // Verified but then not paid (a decline, say): the payment has moved on, so show it as it is now.
+        const code = error instanceof ApiError ? error.body.code : null;
+        if (code === null || code === 'verification_code_incorrect' || code === 'verification_code_expired' || !this.verification()) return focusId;
+        await this.reloadPayment();
+        return this.verification() ? focusId : 'error';
+      },
     );
   }
 
@@ -474,6 +551,32 @@ class CheckoutPage {
     });
   }
 
+  /** The optional second question, sent with the rating already given (the API keeps the first answer to each). */
+  private submitNps(): void {
+    const feedback = this.feedback;
+    if (this.busy || !feedback || feedback.nps_score !== null) return;
+    if (this.npsScore === null) {
+      this.npsError = { code: 'nps_required', message: this.tr('nps.required'), suggestion: '', detail: null };
+      this.render({ focusId: 'nps-0' });
+      return;
+    }
+    const body = { client_secret: this.clientSecret, rating: feedback.rating, nps_score: this.npsScore };
+    this.npsError = null;
+    void this.act(
+      `nps:${JSON.stringify(body)}`,
+      async (key) => {
+        this.feedback = await this.api.post<Feedback>(`${this.paymentPath}/feedback`, body, key);
+        this.frame.announce(this.tr('nps.thanks'));
+      },
+      async (error) => {
+        this.npsError = shownError(error, this.lang);
+        return 'nps-submit';
+      },
+    ).then(() => {
+      if (this.feedback?.nps_score !== null) document.getElementById('nps-thanks')?.focus();
+    });
+  }
+
   private changeLanguage(lang: Lang): void {
     this.langChosen = true;
     writeSession(languageStorageKey, lang);
@@ -492,7 +595,7 @@ class CheckoutPage {
 
   private render(options: { focusId?: string | null } = {}): void {
     const view = this.view();
-    const key = view.kind === 'qr' ? `qr:${view.data}` : view.kind;
+    const key = view.kind === 'qr' ? `qr:${view.data}` : view.kind === 'otp' && view.verification ? `verify:${view.verification.expires_at}` : view.kind;
     const active = document.activeElement instanceof HTMLElement ? document.activeElement.id : '';
     this.cardFormNow = null;
     replaceChildren(this.frame.content, this.session && this.payment && view.kind !== 'fatal' ? this.summary(view) : null, this.step(view));
@@ -516,10 +619,17 @@ class CheckoutPage {
     if (view.kind === 'processing') this.frame.announce(this.tr('processing.title'));
   }
 
-  /** A QR code that expires or a wallet lock that ends changes the page without any answer from the API. */
+  /** A QR code or a customer's code that expires, or a wallet lock that ends, changes the page without any answer from the API. */
   private scheduleRerender(view: View): void {
     window.clearTimeout(this.rerenderTimer);
-    const at = view.kind === 'qr' ? view.expiresAt : view.kind === 'pay' && this.method === 'wallet' ? (this.walletLockedUntil ?? this.session?.wallet?.pin.locked_until ?? null) : null;
+    const at =
+      view.kind === 'qr'
+        ? view.expiresAt
+        : view.kind === 'otp' && view.verification
+          ? view.verification.expires_at
+          : view.kind === 'pay' && this.method === 'wallet'
+            ? (this.walletLockedUntil ?? this.session?.wallet?.pin.locked_until ?? null)
+            : null;
     const delayMs = at ? Date.parse(at) - Date.now() : Number.NaN;
     if (delayMs > 0 && delayMs < rerenderDelayMaxMs) this.rerenderTimer = window.setTimeout(() => this.render(), delayMs + 250);
   }
@@ -556,7 +666,7 @@ class CheckoutPage {
       case 'pay':
         return this.payStep();
       case 'otp':
-        return this.otpStep();
+        return view.verification ? this.verifyStep(view.verification) : this.otpStep();
       case 'qr':
         return this.qrStep(view);
       case 'redirect':
@@ -701,6 +811,49 @@ class CheckoutPage {
     return this.section(this.statusHeading(this.tr('otp.title'), 'otp-title'), h('p', { id: 'otp-intro' }, this.tr('otp.intro')), form, this.cancelButton());
   }
 
+  /** The customer's own code (sent by Paypilot because the merchant asks flagged customers to confirm it is them). */
+  private verifyStep(verification: CustomerVerification): HTMLElement {
+    const expired = isVerificationExpired(verification, Date.now());
+    const attempts = this.codeAttemptsRemaining;
+    const attemptsNote =
+      attempts !== null
+        ? h('p', { class: 'hint', id: 'otp-attempts', 'data-testid': 'otp-attempts' }, this.tr(attempts === 1 ? 'verify.attemptsOne' : 'verify.attemptsOther', { count: attempts }))
+        : null;
+    const input = h('input', {
+      id: 'otp-input', 'data-testid': 'otp-input', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: otpLength, value: this.otp, class: 'code',
+      'aria-describedby': ['otp-intro', 'otp-expiry', attemptsNote ? 'otp-attempts' : null, 'otp-input-error', this.error ? 'error' : null].filter(Boolean).join(' '),
+      'aria-invalid': this.error?.code === 'verification_code_incorrect' ? 'true' : null,
+    });
+    input.addEventListener('input', () => {
+      this.otp = sanitizeCode(input.value);
+      if (input.value !== this.otp) input.value = this.otp;
+    });
+    const recipient = verification.sent_to;
+    const submitLabel = this.submitted ? this.tr('verify.submitPay', { amount: formatAmount((this.payment as Payment).amount, (this.payment as Payment).currency, this.lang) }) : this.tr('verify.submit');
+    const form = h(
+      'form',
+      {
+        novalidate: true,
+        onsubmit: (event) => {
+          event.preventDefault();
+          this.submitOtp();
+        },
+      },
+      h('div', { class: 'field' }, h('label', { for: 'otp-input' }, this.tr('verify.label')), input, attemptsNote, h('p', { class: 'field-error', id: 'otp-input-error', hidden: true })),
+      errorAlert(this.error),
+      h('button', { type: 'submit', class: 'button pay', id: 'otp-submit', 'data-testid': 'otp-submit', 'data-action': '', 'data-busy-label': this.tr('pay.busy') }, submitLabel),
+    );
+    return this.section(
+      this.statusHeading(this.tr('verify.title'), 'otp-title'),
+      h('p', { id: 'otp-intro', 'data-testid': 'verify-intro' }, this.tr(verification.channel === 'sms' ? 'verify.sentSms' : 'verify.sentEmail', { recipient })),
+      expired
+        ? h('p', { class: 'notice', id: 'otp-expiry', 'data-testid': 'verify-expired' }, this.tr('verify.expired'))
+        : h('p', { class: 'hint', id: 'otp-expiry', 'data-testid': 'verify-expiry' }, this.tr('verify.expiresAt', { time: formatDateTime(verification.expires_at, this.lang) })),
+      form,
+      this.cancelButton(),
+    );
+  }
+
   private actionMethodName(): string {
     const type = this.payment?.payment_method?.type ?? this.method ?? '';
     return label(this.lang, 'method', type);
@@ -778,7 +931,11 @@ class CheckoutPage {
 
   private ratingForm(): HTMLElement {
     if (this.feedback) {
-      return h('p', { class: 'thanks', id: 'rating-thanks', 'data-testid': 'rating-thanks', tabindex: -1 }, this.tr('rating.thanks'));
+      const thanks = h('p', { class: 'thanks', id: 'rating-thanks', 'data-testid': 'rating-thanks', tabindex: -1 }, this.tr('rating.thanks'));
+      if (this.feedback.nps_score !== null) {
+        return h('div', null, thanks, h('p', { class: 'thanks', id: 'nps-thanks', 'data-testid': 'nps-thanks', tabindex: -1 }, this.tr('nps.thanks')));
+      }
+      return h('div', null, thanks, this.npsForm());
     }
     const comment = h('textarea', { id: 'rating-comment', 'data-testid': 'rating-comment', maxlength: commentLengthMax, rows: 2 }, this.ratingComment);
     comment.addEventListener('input', () => {
@@ -799,27 +956,56 @@ class CheckoutPage {
         { class: 'rating', 'aria-describedby': 'rating-scale' },
         h('legend', null, this.tr('rating.legend')),
         h('p', { class: 'hint', id: 'rating-scale' }, this.tr('rating.scale')),
-        h(
-          'div',
-          { class: 'rating-options' },
-          [1, 2, 3, 4, 5].map((value) =>
-            h(
-              'label',
-              { class: 'rating-option', for: `rating-${value}` },
-              h('input', {
-                type: 'radio', name: 'rating', value, id: `rating-${value}`, 'data-testid': `rating-${value}`, checked: this.rating === value,
-                onchange: () => {
-                  this.rating = value;
-                },
-              }),
-              h('span', null, String(value)),
-            ),
-          ),
-        ),
+        scaleOptions('rating', [1, 2, 3, 4, 5], this.rating, (value) => (this.rating = value)),
       ),
       h('div', { class: 'field' }, h('label', { for: 'rating-comment' }, this.tr('rating.comment')), comment),
       errorAlert(this.ratingError, 'rating-error'),
       h('button', { type: 'submit', class: 'button secondary', id: 'rating-submit', 'data-testid': 'rating-submit', 'data-action': '' }, this.tr('rating.submit')),
     );
   }
+
+  /** "How likely are you to recommend …?" 0–10, optional: the payer may leave it unanswered. */
+  private npsForm(): HTMLElement {
+    const merchant = this.session?.merchant.name || this.tr('nps.merchantFallback');
+    return h(
+      'form',
+      {
+        novalidate: true,
+        class: 'rating-form',
+        'data-testid': 'nps-form',
+        onsubmit: (event) => {
+          event.preventDefault();
+          this.submitNps();
+        },
+      },
+      h(
+        'fieldset',
+        { class: 'rating', 'aria-describedby': 'nps-scale' },
+        h('legend', null, this.tr('nps.legend', { merchant })),
+        h('p', { class: 'hint', id: 'nps-scale' }, this.tr('nps.scale')),
+        scaleOptions('nps', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], this.npsScore, (value) => (this.npsScore = value)),
+      ),
+      errorAlert(this.npsError, 'nps-error'),
+      h('button', { type: 'submit', class: 'button secondary', id: 'nps-submit', 'data-testid': 'nps-submit', 'data-action': '' }, this.tr('nps.submit')),
+    );
+  }
+}
+
+/** A row of numbered radio buttons (a rating scale), each labelled by its number. */
+function scaleOptions(name: string, values: number[], selected: number | null, onSelect: (value: number) => void): HTMLElement {
+  return h(
+    'div',
+    { class: `rating-options ${name}-options` },
+    values.map((value) =>
+      h(
+        'label',
+        { class: 'rating-option', for: `${name}-${value}` },
+        h('input', {
+          type: 'radio', name, value, id: `${name}-${value}`, 'data-testid': `${name}-${value}`, checked: selected === value,
+          onchange: () => onSelect(value),
+        }),
+        h('span', null, String(value)),
+      ),
+    ),
+  );
 }

@@ -2,11 +2,12 @@
  * Which step of the checkout a payment calls for. Pure: the page renders
  * whatever this answers, and the unit tests pin it for every status.
  */
-import type { Payment } from './api-types.ts';
+import type { CustomerVerification, NextAction, Payment } from './api-types.ts';
 
 export type PaymentView =
   | { kind: 'pay' }
-  | { kind: 'otp' }
+  /** A one-time code: the bank's (verification null) or the customer's own, sent by Paypilot. */
+  | { kind: 'otp'; verification: CustomerVerification | null }
   | { kind: 'qr'; data: string; expiresAt: string | null }
   | { kind: 'redirect'; url: string }
   | { kind: 'processing' }
@@ -41,7 +42,7 @@ function viewForAction(payment: Payment): PaymentView {
   const action = payment.next_action;
   switch (action?.type) {
     case 'verify_otp':
-      return { kind: 'otp' };
+      return { kind: 'otp', verification: customerVerificationOf(action) };
     case 'display_qr_code':
       return { kind: 'qr', data: action.display_qr_code.data, expiresAt: action.display_qr_code.expires_at ?? null };
     case 'redirect_to_url':
@@ -49,6 +50,35 @@ function viewForAction(payment: Payment): PaymentView {
     default:
       return { kind: 'processing' };
   }
+}
+
+/** The customer's own verification when next_action asks for it; null for a card's code or anything else. */
+export function customerVerificationOf(action: NextAction | null | undefined): CustomerVerification | null {
+  if (action?.type !== 'verify_otp') return null;
+  const verification = action.verify_otp;
+  return verification?.reason === 'customer_verification' ? verification : null;
+}
+
+/** What the payer submitted to pay (the method, and the return address some methods need), minus the client_secret. */
+export interface SubmittedMethod {
+  payment_method: Record<string, unknown>;
+  return_url?: string;
+}
+
+/**
+ * The confirm body for a code: the bank's code alone; the customer's code
+ * with the method the payer just submitted, so one call verifies and pays
+ * (without it, the code only verifies and the payer chooses a method again).
+ */
+export function otpConfirmBody(clientSecret: string, otp: string, verification: CustomerVerification | null, submitted: SubmittedMethod | null): Record<string, unknown> {
+  if (!verification || !submitted) return { client_secret: clientSecret, otp };
+  return { client_secret: clientSecret, otp, ...submitted };
+}
+
+/** True once the customer's code is past its expiry (an unreadable time is never taken as expired: the API decides). */
+export function isVerificationExpired(verification: CustomerVerification, nowMs: number): boolean {
+  const expiresMs = Date.parse(verification.expires_at);
+  return !Number.isNaN(expiresMs) && expiresMs <= nowMs;
 }
 
 function isPastExpiry(payment: Payment, nowMs: number): boolean {

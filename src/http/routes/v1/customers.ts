@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
 import { PaymentError } from '../../../domain/errors.ts';
 import { locales, type Locale } from '../../../domain/locale.ts';
-import { now } from '../../../flows/context.ts';
+import { now, type FlowContext } from '../../../flows/context.ts';
+import { findActiveFlag } from '../../../store/cancellation-abuse.ts';
 import { findCustomer, insertCustomer, updateCustomer, type CustomerChange } from '../../../store/customers.ts';
 import type { CustomerRow } from '../../../store/schema.ts';
 import { Customer, IdParams, Metadata, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 
-function presentCustomer(customer: CustomerRow) {
+function presentCustomer(customer: CustomerRow, restrictedUntil: Date | null) {
   return {
     id: customer.id,
     object: 'customer' as const,
@@ -19,8 +20,15 @@ function presentCustomer(customer: CustomerRow) {
     time_zone: customer.time_zone,
     notifications: { email: !customer.email_opt_out, sms: !customer.sms_opt_out },
     metadata: customer.metadata,
+    restricted_until: restrictedUntil ? restrictedUntil.toISOString() : null,
     created_at: customer.created_at.toISOString(),
   };
+}
+
+/** The customer with their flag for abuse of cancellation, when one holds now (flags are kept per merchant and mode). */
+async function presentWithFlag(context: FlowContext, customer: CustomerRow) {
+  const flag = await findActiveFlag(context.db, { merchantId: customer.merchant_id, mode: customer.mode }, customer.id, now(context));
+  return presentCustomer(customer, flag?.flagged_until ?? null);
 }
 
 /** Where most payers writing each language live, when the merchant does not say. */
@@ -101,7 +109,8 @@ export function registerCustomers(app: App, deps: RouteDeps): void {
         locale,
         created_at: now(deps.context),
       });
-      return presentCustomer(customer);
+      // A customer just created has cancelled nothing yet.
+      return presentCustomer(customer, null);
     },
   );
 
@@ -109,12 +118,16 @@ export function registerCustomers(app: App, deps: RouteDeps): void {
     '/v1/customers/:id',
     {
       config: { auth: 'secret' },
-      schema: { tags: ['Customers'], summary: 'Retrieve a customer', security: bearerAuth, params: IdParams, response: { 200: Customer, ...errorResponses(401, 404) } },
+      schema: {
+        tags: ['Customers'],
+        summary: 'Retrieve a customer',
+        description: '`restricted_until`: until when the customer is flagged for abuse of cancellation (see `/v1/analytics/flagged_customers`), or null.',
+        security: bearerAuth, params: IdParams, response: { 200: Customer, ...errorResponses(401, 404) } },
     },
     async (request) => {
       const customer = await findCustomer(deps.context.db, scopeOf(request), request.params.id);
       if (!customer) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'customer', id: request.params.id } });
-      return presentCustomer(customer);
+      return presentWithFlag(deps.context, customer);
     },
   );
 
@@ -135,7 +148,7 @@ export function registerCustomers(app: App, deps: RouteDeps): void {
     async (request) => {
       const customer = await updateCustomer(deps.context.db, scopeOf(request), request.params.id, changeOf(request.body));
       if (!customer) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'customer', id: request.params.id } });
-      return presentCustomer(customer);
+      return presentWithFlag(deps.context, customer);
     },
   );
 }
