@@ -8,8 +8,15 @@ import pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { Database } from './schema.ts';
 
-// int8 (bigint) columns carry money: read them as bigint, never as float or string.
-pg.types.setTypeParser(pg.types.builtins.INT8, (text) => BigInt(text));
+// int8 (bigint) columns carry money: the application reads them as bigint, never as float or string.
+// Only its own queries (below) parse them so: the job queue shares the pool, and graphile-worker must
+// get its int8 job ids as it expects (a global parser left failing jobs locked, unable to be retried).
+const applicationTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') return (text: string) => BigInt(text);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
 
 export type Db = Kysely<Database>;
 
@@ -73,7 +80,7 @@ function preparingPool(pool: pg.Pool): PostgresPool {
       return {
         query(text: string, values: readonly unknown[]) {
           const name = values.length > 0 ? nameOf(text) : null;
-          return name ? client.query({ name, text, values: values as unknown[] }) : client.query(text, values as unknown[]);
+          return client.query({ ...(name ? { name } : {}), text, values: values as unknown[], types: applicationTypes });
         },
         release: (error?: Error) => client.release(error),
       } as never;
