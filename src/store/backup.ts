@@ -67,8 +67,11 @@ class CopyOut extends CopyQuery {
     this.onChunk = onChunk;
   }
   override handleCopyData(message: { chunk: Buffer }, connection: pg.Connection): void {
-    this.onChunk(message.chunk);
-    if (!this.sink.write(message.chunk)) {
+    // The chunk is a view of the driver's read buffer, which the next socket read overwrites; the sink
+    // may still hold it then (gzip works asynchronously), so it gets its own copy.
+    const chunk = Buffer.from(message.chunk);
+    this.onChunk(chunk);
+    if (!this.sink.write(chunk)) {
       connection.stream.pause();
       this.sink.once('drain', () => connection.stream.resume());
     }

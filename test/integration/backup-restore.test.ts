@@ -24,6 +24,7 @@ let file: string;
 let header: BackupHeader;
 let target: DatabaseHandle;
 const targetName = `pp_e_restore_${randomBytes(4).toString('hex')}`;
+const bulkPrefix = `cus_bulk_${randomBytes(4).toString('hex')}_`;
 
 function urlOf(database: string): string {
   const url = new URL(inject('databaseUrl'));
@@ -71,11 +72,20 @@ beforeAll(async () => {
   await stack.api('POST', `/v1/payments/${topUp.body.id}/confirm`, { payment_method: card('4242424242424242') });
   const walletPayment = await stack.api('POST', '/v1/payments', { amount: 2_500, currency: 'CNY', customer: customer.body.id });
   await stack.api('POST', `/v1/payments/${walletPayment.body.id}/confirm`, { payment_method: { type: 'wallet', wallet: { pin: '147258' } } });
+  // Enough rows that a table's COPY arrives over many socket reads (the driver reuses its read buffer between them).
+  await sql`
+    insert into customers (id, merchant_id, mode, email, phone, name, locale, metadata, created_at)
+    select ${bulkPrefix} || n, ${stack.merchant.merchantId}, 'test',
+           'payer' || n || '@example.com', '+86 139 ' || lpad(n::text, 8, '0'), repeat('名', 40) || n, 'zh-CN', '{}', now()
+      from generate_series(1, 20000) as n
+  `.execute(stack.db.db);
   await onServer(`create database ${targetName}`);
   target = openDatabase(urlOf(targetName), { poolSize: 4 });
 }, 90_000);
 
 afterAll(async () => {
+  // A shared server (CI's) keeps what tests leave: the bulk rows go.
+  if (stack) await sql`delete from customers where id like ${`${bulkPrefix}%`}`.execute(stack.db.db);
   await stack?.close();
   await target?.close();
   await onServer(`drop database if exists ${targetName} with (force)`).catch(() => {});
