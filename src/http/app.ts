@@ -94,6 +94,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // A POST with no body at all means "no parameters", not "malformed"; text the database cannot store is refused here.
   app.addHook('preValidation', async (request) => {
+    // The router fills a path parameter with nothing for a trailing slash (`POST /v1/payments/`): no such route.
+    const params = request.params as Record<string, unknown> | undefined;
+    if (params && Object.values(params).some((value) => value === '')) {
+      throw new PaymentError('route_unknown', { details: { method: request.method, path: request.url.split('?')[0] ?? '' } });
+    }
     if (request.method === 'POST' && request.body === undefined) request.body = {};
     screenText({ body: request.body, query: request.query, params: request.params });
   });
