@@ -182,6 +182,12 @@ export type StatementOutcome = { kind: 'statement'; lines: StatementLine[] } | {
 
 export interface ChannelConnector {
   readonly name: ChannelName;
+  /**
+   * The currencies this channel's protocol can take an order in. The flows
+   * never offer the channel for a payment in another currency, nor send it
+   * such an order: for the connector that would be a programmer error.
+   */
+  readonly currencies: readonly Currency[];
   createOrder(account: ConnectorAccount, request: CreateOrderRequest): Promise<OrderOutcome>;
   queryOrder(account: ConnectorAccount, request: { orderNumber: string; orderCreatedAt?: Date }): Promise<OrderState>;
   closeOrder(account: ConnectorAccount, request: { orderNumber: string; orderCreatedAt?: Date }): Promise<{ kind: 'closed' } | { kind: 'already_paid' } | ConnectorFailure>;

@@ -12,7 +12,11 @@ import { findPaymentById, latestAttempt, type PaymentRecord } from '../store/pay
 import { isChannel } from '../connectors/registry.ts';
 import { isLatePayment, refundLatePayment } from './late-payments.ts';
 import type { AttemptRow } from '../store/schema.ts';
-import { applyAuthorizationDecision, decideAuthorization, type AuthorizationDecision } from './authorization-outcome.ts';
+import { applyAuthorizationDecision, decideAuthorization, failed, type AuthorizationDecision } from './authorization-outcome.ts';
+import { cancellation } from './cancel-payment.ts';
+import type { StoredError } from './present.ts';
+import { assert } from '../domain/assert.ts';
+import { limits } from '../domain/limits.ts';
 import { callProvider } from './connector-calls.ts';
 import { loadAccount, rankAccounts, settleAuthorization } from './confirm-payment.ts';
 import { now, type FlowContext } from './context.ts';
@@ -178,12 +182,7 @@ export async function closeWaitingOrder(context: FlowContext, payment: PaymentRe
   if (payment.status !== 'requires_action') return true;
   const attempt = await latestAttempt(context.db, payment.id, 'authorize');
   if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action' || !attempt.connector_account_id) return true;
-  const connector = context.connectors.channels[attempt.connector];
-  const account = await loadAccount(context, attempt.connector_account_id);
-  const order = { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at };
-  const closed = await connector.closeOrder(account, order);
-  // Closing may not be possible (an order the payer never opened, a channel that only lets orders lapse): the query decides.
-  const state = closed.kind === 'closed' ? ({ kind: 'closed' } as const) : await connector.queryOrder(account, order);
+  const state = await closeOrderAtProvider(context, attempt);
   if (state.kind === 'closed' || state.kind === 'not_found') {
     await updateAttempt(
       context.db,
@@ -194,4 +193,83 @@ export async function closeWaitingOrder(context: FlowContext, payment: PaymentRe
   }
   if (state.kind === 'paid') await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
   return false;
+}
+
+/**
+ * Closes an attempt's order at its provider, so that nobody can pay it any
+ * more, and answers its state afterwards: `closed`, `not_found` (never made,
+ * or never opened by the payer), or what the provider says instead (paid,
+ * still open, no clear answer).
+ */
+async function closeOrderAtProvider(context: FlowContext, attempt: AttemptRow): Promise<OrderState> {
+  assert(isChannel(attempt.connector) && attempt.connector_account_id !== null, `attempt ${attempt.id} is not at a channel`);
+  const connector = context.connectors.channels[attempt.connector];
+  const account = await loadAccount(context, attempt.connector_account_id);
+  const order = { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at };
+  const closed = await connector.closeOrder(account, order);
+  // Closing may not be possible (an order the payer never opened or that was never made, a channel that only lets orders lapse): the query decides.
+  return closed.kind === 'closed' ? { kind: 'closed' } : connector.queryOrder(account, order);
+}
+
+/**
+ * True when an order whose creation got no clear answer (a 500, a timeout, a
+ * crash on either side of the call), and that the provider says it does not
+ * have, cannot merely be not visible yet: `channelOrderMissingSettleAfterMs`
+ * after the creation, or once the payment expired (the order's own expiry at
+ * the provider), whichever comes first, and never while the confirm that
+ * creates it may still run. An order the payer was shown (requires_action) is
+ * not judged here: the payer may still open it, and expiry closes it.
+ */
+export function isOrderNeverMade(payment: PaymentRecord, attempt: AttemptRow, nowMs: number): boolean {
+  if (payment.status !== 'processing' || (attempt.status !== 'unknown' && attempt.status !== 'pending')) return false;
+  const createdAtMs = attempt.started_at.getTime();
+  const judgedAtMs = Math.max(
+    Math.min(createdAtMs + limits.channelOrderMissingSettleAfterMs, payment.expires_at.getTime()),
+    createdAtMs + limits.httpRequestTimeoutMs,
+  );
+  return nowMs >= judgedAtMs;
+}
+
+/**
+ * Settles the attempt of an order the provider never made (see
+ * `isOrderNeverMade`): nothing was charged, so it failed, and the payment
+ * goes back to waiting for a payment method (or, expired, is canceled as
+ * abandoned). The order is closed at the provider first where the protocol
+ * allows, so a creation that arrives late cannot be paid; if the provider
+ * does know the order after all, that answer is applied instead. A payment
+ * that still reaches a failed attempt's order is refunded (late-payments.ts).
+ */
+export async function settleNeverMadeOrder(context: FlowContext, payment: PaymentRecord, attempt: AttemptRow): Promise<OrderStateResult> {
+  const state = await closeOrderAtProvider(context, attempt);
+  if (state.kind !== 'closed' && state.kind !== 'not_found') return applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
+  const error: StoredError = { code: 'connector_unavailable', decline_code: null, details: {}, attempt: attempt.id };
+  const at = now(context);
+  if (at.getTime() < payment.expires_at.getTime()) {
+    const applied = await applyAuthorizationDecision(context, payment, attempt.id, failed(error, attempt.provider_reference), {
+      actor: 'system',
+      reason: 'status_query',
+      tries: attempt.tries,
+      latencyMs: attempt.latency_ms,
+    });
+    return applied ? 'applied' : 'lost_race';
+  }
+  const abandoned = cancellation('system', 'abandoned', null, at);
+  const canceled = await transitionPayment(context, payment, {
+    ...abandoned,
+    at,
+    patch: { ...abandoned.patch, last_error: error },
+    error,
+    attemptResult: {
+      id: attempt.id,
+      status: 'failed',
+      provider_reference: attempt.provider_reference,
+      error_code: error.code,
+      decline_code: null,
+      tries: attempt.tries,
+      latency_ms: attempt.latency_ms,
+      completed: true,
+      next_query_at: null,
+    },
+  });
+  return canceled ? 'applied' : 'lost_race';
 }

@@ -24,7 +24,7 @@ import type { AttemptRow } from '../store/schema.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
-import { getPayment } from './create-payment.ts';
+import { getPayment, takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { StoredError } from './present.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
@@ -73,11 +73,13 @@ export async function confirmPayment(
   if (context.clock.nowMs() >= payment.expires_at.getTime()) throw new PaymentError('payment_expired', { paymentId });
   const method = input.payment_method;
   if (!method) throw new PaymentError('parameter_missing', { param: 'payment_method', paymentId });
-  if (!payment.payment_method_types.includes(method.type)) {
+  // A payment created before channels were offered by currency may still list one that cannot take it: refused before any attempt.
+  const payable = payment.payment_method_types.filter((type) => takesCurrency(context, type, payment.currency));
+  if (!payable.includes(method.type)) {
     throw new PaymentError('payment_method_unavailable', {
       param: 'payment_method.type',
       paymentId,
-      details: { payment_method_type: method.type, available: payment.payment_method_types.join(', ') },
+      details: { payment_method_type: method.type, available: payable.join(', ') || '(none)' },
     });
   }
   const challenged = await challengeRestrictedCustomer(context, actor, payment);

@@ -2,6 +2,7 @@
 import { PaymentError } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { isCurrency, isValidAmount } from '../domain/money.ts';
+import { isChannel } from '../connectors/registry.ts';
 import { findCustomer } from '../store/customers.ts';
 import { enabledPaymentMethodTypes } from '../store/connector-accounts.ts';
 import { findPayment, insertPayment, type PaymentRecord, type Scope } from '../store/payments.ts';
@@ -39,19 +40,21 @@ export async function createPayment(
   if (!isCurrency(input.currency)) {
     throw new PaymentError('currency_invalid', { param: 'currency', details: { currency: input.currency } });
   }
-  const enabled = await offeredMethodTypes(context, scope, purpose);
+  const currency = input.currency;
+  // A channel that cannot take the currency is neither offered nor accepted when asked for: confirming would fail.
+  const offered = (await offeredMethodTypes(context, scope, purpose)).filter((type) => takesCurrency(context, type, currency));
   // The wallet pays for a customer's own payments: offered by default only when the payment names one.
   const methodTypes = input.payment_method_types
     ? [...new Set(input.payment_method_types)]
-    : enabled.filter((type) => type !== 'wallet' || input.customer !== undefined);
+    : offered.filter((type) => type !== 'wallet' || input.customer !== undefined);
   if (methodTypes.includes('wallet') && input.customer === undefined && purpose === 'payment') {
     throw new PaymentError('parameter_missing', { param: 'customer' });
   }
-  const unavailable = methodTypes.find((type) => !enabled.includes(type));
+  const unavailable = methodTypes.find((type) => !offered.includes(type));
   if (unavailable || methodTypes.length === 0) {
     throw new PaymentError('payment_method_unavailable', {
       param: 'payment_method_types',
-      details: { payment_method_type: unavailable ?? '(none)', available: enabled.join(', ') || '(none configured)' },
+      details: { payment_method_type: unavailable ?? '(none)', available: offered.join(', ') || '(none configured)' },
     });
   }
   if (input.customer && !(await findCustomer(context.db, scope, input.customer))) {
@@ -99,6 +102,16 @@ export async function createPayment(
   );
   context.metrics.paymentsCreated.inc({ currency: payment.currency });
   return payment;
+}
+
+/**
+ * Whether a payment method can take a payment in this currency: a channel
+ * only in the currencies its protocol speaks (Alipay, WeChat Pay and UnionPay:
+ * CNY); a card and the wallet (which holds a balance per currency) in any.
+ */
+export function takesCurrency(context: Pick<FlowContext, 'connectors'>, methodType: string, currency: string): boolean {
+  if (!isChannel(methodType)) return true;
+  return (context.connectors.channels[methodType].currencies as readonly string[]).includes(currency);
 }
 
 /** Every channel with an enabled account, and the wallet, which needs none; a top-up cannot be paid from the wallet it fills. */

@@ -17,7 +17,7 @@ import { cancellation } from './cancel-payment.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { isChannel } from '../connectors/registry.ts';
-import { applyOrderState } from './channel-payments.ts';
+import { applyOrderState, isOrderNeverMade, settleNeverMadeOrder } from './channel-payments.ts';
 import { refundAtProvider, settle as settleRefundOutcome, settleWalletRefund } from './refund-payment.ts';
 import { resolveWalletAttempt } from './wallet-payments.ts';
 import { resolveLatePaymentRefunds } from './late-payments.ts';
@@ -67,7 +67,11 @@ async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promis
   const account = await loadAccount(context, attempt.connector_account_id);
   if (isChannel(attempt.connector)) {
     const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at });
-    const result = await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
+    // "No such order" settles nothing until it cannot mean "not visible yet"; then the order was never made.
+    const result =
+      state.kind === 'not_found' && isOrderNeverMade(payment, attempt, context.clock.nowMs())
+        ? await settleNeverMadeOrder(context, payment, attempt)
+        : await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
     if (result === 'already_final' || result === 'amount_mismatch' || result === 'late_payment_refunded') {
       await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context));
     }

@@ -72,6 +72,7 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
 
   return {
     name: 'alipay',
+    currencies: [currency],
 
     async createOrder(account, request) {
       if (request.currency !== currency) {

@@ -102,6 +102,7 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
 
   return {
     name: 'unionpay',
+    currencies: ['CNY'],
 
     async createOrder(account, request) {
       const form = buildFrontForm(account, request, request.createdAt?.getTime() ?? clock.nowMs());

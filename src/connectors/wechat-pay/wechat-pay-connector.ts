@@ -83,6 +83,7 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
 
   return {
     name: 'wechat_pay',
+    currencies: ['CNY'],
 
     async createOrder(account, request) {
       const credentials = credentialsOf(account);
