@@ -6,7 +6,14 @@ import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../r
 const Body = requestObject({
   ...PaymentCommonFields,
   capture_method: Type.Optional(stringEnum(['automatic', 'manual'] as const)),
-  payment_method_types: Type.Optional(Type.Array(stringEnum(['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const), { minItems: 1, maxItems: 5 })),
+  payment_method_types: Type.Optional(
+    Type.Array(stringEnum(['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const), {
+      minItems: 1,
+      maxItems: 5,
+      description:
+        'Default: every method the merchant has enabled that can take the currency (Alipay, WeChat Pay and UnionPay take CNY only), and the wallet when the payment names a customer. A method that is not enabled, or cannot take the currency, is refused with payment_method_unavailable.',
+    }),
+  ),
   customer: Type.Optional(Type.String({ maxLength: 64 })),
   order: Type.Optional(OrderInput),
 });
