@@ -146,6 +146,7 @@ interface World {
   clock: SlotClock;
   apiBase: string;
   secretKey: string;
+  publishableKey: string;
   acquirer: CardAcquirer;
   qr: { alipay: AlipaySimulator; wechat_pay: WechatPaySimulator; unionpay: UnionpaySimulator };
   run: string;
@@ -177,7 +178,7 @@ export async function simulateTraffic(config: Config, options: TrafficOptions, l
     context.publicBaseUrl = apiBase;
     const access = await merchantAccess(config, context, options.merchantId);
     if (access.revoke) closers.push(access.revoke);
-    const world: World = { context, clock, apiBase, secretKey: access.secretKey, acquirer, qr: { alipay, wechat_pay: wechat, unionpay }, run: `sim_${randomBytes(6).toString('hex')}`, internalErrors: [] };
+    const world: World = { context, clock, apiBase, secretKey: access.secretKey, publishableKey: access.publishableKey, acquirer, qr: { alipay, wechat_pay: wechat, unionpay }, run: `sim_${randomBytes(6).toString('hex')}`, internalErrors: [] };
     clock.enter(plan.startMs, 0);
     await pointAccountsAtSimulators(world);
     const customerIds = await createCustomers(world, plan, options.concurrency ?? concurrencyDefault);
@@ -202,28 +203,39 @@ interface DemoFile {
   customer_id?: string;
 }
 
-async function merchantAccess(config: Config, context: FlowContext, merchantId: string | undefined): Promise<{ merchantId: string; secretKey: string; revoke: (() => Promise<void>) | null }> {
+interface MerchantAccess {
+  merchantId: string;
+  secretKey: string;
+  /** What the payer's checkout holds: payers cancel through it, with the payment's client_secret. */
+  publishableKey: string;
+  revoke: (() => Promise<void>) | null;
+}
+
+async function merchantAccess(config: Config, context: FlowContext, merchantId: string | undefined): Promise<MerchantAccess> {
   const file = path.join(config.dataDir, 'demo.json');
   const demo = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as DemoFile) : null;
   if (merchantId === undefined && demo && (await findMerchant(context.db, demo.merchant_id))) {
-    return { merchantId: demo.merchant_id, secretKey: demo.secret_key, revoke: null };
+    return { merchantId: demo.merchant_id, secretKey: demo.secret_key, publishableKey: demo.publishable_key, revoke: null };
   }
   if (merchantId !== undefined) {
     if (!(await findMerchant(context.db, merchantId))) throw new ConfigError(`no merchant ${merchantId}`);
-    if (demo?.merchant_id === merchantId) return { merchantId, secretKey: demo.secret_key, revoke: null };
-    // A key for this run only, revoked at its end: the merchant's own keys are never seen here.
+    if (demo?.merchant_id === merchantId) return { merchantId, secretKey: demo.secret_key, publishableKey: demo.publishable_key, revoke: null };
+    // Keys for this run only, revoked at its end: the merchant's own keys are never seen here.
     const secretKey = await createApiKey(context, merchantId, 'secret', 'test');
+    const publishableKey = await createApiKey(context, merchantId, 'publishable', 'test');
     const revoke = async () => {
-      const key = await findActiveApiKey(context.db, hashApiKey(secretKey));
-      if (key) await revokeApiKey(context.db, key.keyId, new Date(Date.now()));
+      for (const runKey of [secretKey, publishableKey]) {
+        const key = await findActiveApiKey(context.db, hashApiKey(runKey));
+        if (key) await revokeApiKey(context.db, key.keyId, new Date(Date.now()));
+      }
     };
-    return { merchantId, secretKey, revoke };
+    return { merchantId, secretKey, publishableKey, revoke };
   }
   const created = await createMerchant(context, { name: 'Demo Shop 演示商店' });
   const fresh: DemoFile = { merchant_id: created.merchantId, secret_key: created.keys.secret_test, publishable_key: created.keys.publishable_test, api_base: config.publicBaseUrl };
   await mkdir(config.dataDir, { recursive: true });
   await writeFile(file, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
-  return { merchantId: created.merchantId, secretKey: fresh.secret_key, revoke: null };
+  return { merchantId: created.merchantId, secretKey: fresh.secret_key, publishableKey: fresh.publishable_key, revoke: null };
 }
 
 /**
@@ -399,7 +411,7 @@ async function playPayment(world: World, payment: PlannedPayment, customerId: st
   let failedOver = false;
   for (let i = 0; i < steps.length; i += 1) {
     const step = steps[i] as Step;
-    const result = await playStep(world, id, step);
+    const result = await playStep(world, id, created.body.client_secret as string, step);
     if (result === 'done') break;
     if (result === 'provider_failed' && !failedOver) {
       failedOver = true;
@@ -412,9 +424,11 @@ async function playPayment(world: World, payment: PlannedPayment, customerId: st
 
 type StepResult = 'done' | 'declined' | 'provider_failed' | 'left';
 
-async function playStep(world: World, id: string, step: Step): Promise<StepResult> {
+async function playStep(world: World, id: string, clientSecret: string, step: Step): Promise<StepResult> {
   if (step.kind === 'cancel') {
-    await call(world, 'POST', `/v1/payments/${id}/cancel`, { cancellation_reason: step.reason, comment: step.comment });
+    // The merchant cancels what it found fraudulent; every other reason is the payer's, given at the checkout's cancel button.
+    if (step.reason === 'fraudulent') await call(world, 'POST', `/v1/payments/${id}/cancel`, { cancellation_reason: step.reason, comment: step.comment });
+    else await call(world, 'POST', `/v1/payments/${id}/cancel`, { client_secret: clientSecret, cancellation_reason: step.reason, comment: step.comment }, { authorization: `Bearer ${world.publishableKey}` });
     return 'done';
   }
   if (step.kind === 'card') {

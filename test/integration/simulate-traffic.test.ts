@@ -78,6 +78,11 @@ describe('simulate-traffic', () => {
     const comments = await sql<{ n: string }>`
       select count(*)::text as n from payments p where ${ofRun(first)} and p.cancellation_reason <> 'abandoned' and p.cancellation_comment is not null`.execute(db.db);
     expect(Number(comments.rows[0]?.n)).toBe(reasons.reduce((sum, reason) => sum + (first.cancellations_by_reason[reason] ?? 0), 0));
+    // Payers cancel at the checkout, the merchant cancels what it found fraudulent, the system what was abandoned.
+    const sources = await sql<{ source: string; reason: string }>`
+      select distinct c.source, p.cancellation_reason as reason from cancellation_records c join payments p on p.id = c.payment_id where ${ofRun(first)}`.execute(db.db);
+    expect(new Set(sources.rows.map((row) => row.source))).toEqual(new Set(['payer', 'merchant', 'system']));
+    expect(sources.rows.filter((row) => row.source === 'merchant').map((row) => row.reason)).toEqual(['fraudulent']);
     // Nothing left halfway: every payment is final, or still within its expiry at the end.
     expect(Object.keys(first.by_status).filter((status) => !['succeeded', 'canceled', 'requires_payment_method', 'requires_action'].includes(status))).toEqual([]);
   });
