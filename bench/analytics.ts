@@ -62,18 +62,28 @@ try {
     }
   }
   const loadSeconds = (performance.now() - loadStartedMs) / 1000;
-  await sql`analyze payments, payment_attempts, refunds, analytics_payment_facts, analytics_hourly_payments, analytics_hourly_cancellations, analytics_hourly_declines, analytics_hourly_channels`.execute(context.db);
-  const counts = await sql<{ payments: bigint; attempts: bigint; refunds: bigint; hourly_payments: bigint; hourly_channels: bigint; hourly_declines: bigint; hourly_cancellations: bigint }>`
+  await sql`analyze payments, payment_attempts, refunds, analytics_payment_facts, analytics_hourly_payments, analytics_hourly_cancellations,
+    analytics_hourly_declines, analytics_hourly_channels, analytics_daily_payments, analytics_daily_cancellations, analytics_daily_declines,
+    analytics_daily_channel_spans, analytics_daily_channels`.execute(context.db);
+  type Counts = { payments: bigint; attempts: bigint; refunds: bigint; hourly_payments: bigint; hourly_channels: bigint; hourly_declines: bigint; hourly_cancellations: bigint };
+  const counts = await sql<Counts & { daily_payments: bigint; daily_spans: bigint; daily_channels: bigint; daily_declines: bigint; daily_cancellations: bigint }>`
     select (select count(*) from payments where merchant_id = ${scope.merchantId}) as payments,
            (select count(*) from payment_attempts where merchant_id = ${scope.merchantId}) as attempts,
            (select count(*) from refunds where merchant_id = ${scope.merchantId}) as refunds,
            (select count(*) from analytics_hourly_payments where merchant_id = ${scope.merchantId}) as hourly_payments,
            (select count(*) from analytics_hourly_channels where merchant_id = ${scope.merchantId}) as hourly_channels,
            (select count(*) from analytics_hourly_declines where merchant_id = ${scope.merchantId}) as hourly_declines,
-           (select count(*) from analytics_hourly_cancellations where merchant_id = ${scope.merchantId}) as hourly_cancellations`.execute(context.db);
+           (select count(*) from analytics_hourly_cancellations where merchant_id = ${scope.merchantId}) as hourly_cancellations,
+           (select count(*) from analytics_daily_payments where merchant_id = ${scope.merchantId}) as daily_payments,
+           (select count(*) from analytics_daily_channel_spans where merchant_id = ${scope.merchantId}) as daily_spans,
+           (select count(*) from analytics_daily_channels where merchant_id = ${scope.merchantId}) as daily_channels,
+           (select count(*) from analytics_daily_declines where merchant_id = ${scope.merchantId}) as daily_declines,
+           (select count(*) from analytics_daily_cancellations where merchant_id = ${scope.merchantId}) as daily_cancellations`.execute(context.db);
   const c = counts.rows[0]!;
   console.log(`loaded in ${loadSeconds.toFixed(0)} s (${(paymentsTotal / loadSeconds).toFixed(0)} payments/s with their attempts and refunds, through the triggers)`);
-  console.log(`rows: ${c.payments} payments, ${c.attempts} attempts, ${c.refunds} refunds; rollups: ${c.hourly_payments} payment, ${c.hourly_channels} channel-latency, ${c.hourly_declines} decline, ${c.hourly_cancellations} cancellation rows`);
+  console.log(`rows: ${c.payments} payments, ${c.attempts} attempts, ${c.refunds} refunds`);
+  console.log(`hourly rollups: ${c.hourly_payments} payment, ${c.hourly_channels} channel-latency, ${c.hourly_declines} decline, ${c.hourly_cancellations} cancellation rows`);
+  console.log(`daily rollups: ${c.daily_payments} payment, ${c.daily_spans} channel-span, ${c.daily_channels} channel-latency, ${c.daily_declines} decline, ${c.daily_cancellations} cancellation rows`);
 
   const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: 0 });
   const iso = (ms: number) => new Date(ms).toISOString();

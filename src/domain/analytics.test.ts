@@ -10,6 +10,11 @@ import {
   rangeProblem,
   rate,
   splitRange,
+  splitRangeLevels,
+  latencySpanOf,
+  refinedChannelRows,
+  spansToRefine,
+  type ChannelLatencyCount,
   type AnalyticsTotals,
 } from './analytics.ts';
 
@@ -180,6 +185,44 @@ describe('ranges', () => {
     expect(splitRange({ from: at('2026-03-01T10:15:00Z'), to: at('2026-03-01T11:05:00Z') }).wholeHours).toBeNull();
   });
 
+  it('splits a range over several days into whole days, the whole hours around them and the raw edges', () => {
+    expect(splitRangeLevels({ from: at('2026-03-01T22:10:30Z'), to: at('2026-03-04T02:45:00Z') }, { days: true })).toEqual({
+      wholeDays: { from: at('2026-03-02T00:00:00Z'), to: at('2026-03-04T00:00:00Z') },
+      wholeHours: [
+        { from: at('2026-03-01T23:00:00Z'), to: at('2026-03-02T00:00:00Z') },
+        { from: at('2026-03-04T00:00:00Z'), to: at('2026-03-04T02:00:00Z') },
+      ],
+      edges: [
+        { from: at('2026-03-01T22:10:30Z'), to: at('2026-03-01T23:00:00Z') },
+        { from: at('2026-03-04T02:00:00Z'), to: at('2026-03-04T02:45:00Z') },
+      ],
+    });
+    expect(splitRangeLevels({ from: at('2026-03-01T00:00:00Z'), to: at('2026-03-03T00:00:00Z') }, { days: true })).toEqual({
+      wholeDays: { from: at('2026-03-01T00:00:00Z'), to: at('2026-03-03T00:00:00Z') },
+      wholeHours: [],
+      edges: [],
+    });
+  });
+
+  it('keeps to hours when no whole day fits, or when asked to (hourly buckets)', () => {
+    const range = { from: at('2026-03-01T22:10:30Z'), to: at('2026-03-03T01:00:00Z') };
+    expect(splitRangeLevels(range, { days: false })).toEqual({
+      wholeDays: null,
+      wholeHours: [{ from: at('2026-03-01T23:00:00Z'), to: at('2026-03-03T01:00:00Z') }],
+      edges: [{ from: at('2026-03-01T22:10:30Z'), to: at('2026-03-01T23:00:00Z') }],
+    });
+    expect(splitRangeLevels({ from: at('2026-03-01T01:00:00Z'), to: at('2026-03-02T00:30:00Z') }, { days: true })).toEqual({
+      wholeDays: null,
+      wholeHours: [{ from: at('2026-03-01T01:00:00Z'), to: at('2026-03-02T00:00:00Z') }],
+      edges: [{ from: at('2026-03-02T00:00:00Z'), to: at('2026-03-02T00:30:00Z') }],
+    });
+    expect(splitRangeLevels({ from: at('2026-03-01T10:15:00Z'), to: at('2026-03-01T10:16:00Z') }, { days: true })).toEqual({
+      wholeDays: null,
+      wholeHours: [],
+      edges: [{ from: at('2026-03-01T10:15:00Z'), to: at('2026-03-01T10:16:00Z') }],
+    });
+  });
+
   it('buckets cover the range exactly, the first and last cut to it', () => {
     const buckets = bucketsOf({ from: at('2026-03-01T22:30:00Z'), to: at('2026-03-03T01:00:00Z') }, 'day');
     expect(buckets).toEqual([
@@ -222,5 +265,65 @@ describe('instants', () => {
     for (const text of ['2026-03-01T08:00:00', '2026-02-30', '2026-13-01', '2026-03-01T24:00:00Z', '2026-12-31T23:59:60Z', '2026-03-01T08:00:00.1234Z', 'yesterday', '']) {
       expect(parseInstant(text), text).toBeNull();
     }
+  });
+});
+
+describe('latency spans', () => {
+  /** A seeded generator, so a failure can be replayed. */
+  function random(seed: number) {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  }
+
+  it('percentiles from spans refined where they fall equal those of the exact histogram', () => {
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const next = random(seed);
+      const exact = new Map<string, ChannelLatencyCount>();
+      const channels = [['card', 'ca_1'], ['card', 'ca_2'], ['wallet', null]] as const;
+      const attempts = 1 + Math.floor(next() * 300);
+      const spread = [3, 40, 700, 5000][Math.floor(next() * 4)]!;
+      for (let i = 0; i < attempts; i += 1) {
+        const [type, account] = channels[Math.floor(next() * channels.length)]!;
+        const latencyMs = next() < 0.05 ? null : Math.floor(Math.pow(next(), 3) * spread);
+        const key = JSON.stringify([type, account, latencyMs]);
+        const row = exact.get(key) ?? { paymentMethodType: type, connectorAccount: account, latencyMs, attempts: 0, attemptsSucceeded: 0 };
+        row.attempts += 1;
+        if (next() < 0.7) row.attemptsSucceeded += 1;
+        exact.set(key, row);
+      }
+      const exactRows = [...exact.values()];
+      const bySpan = new Map<string, ChannelLatencyCount>();
+      for (const row of exactRows) {
+        const span = row.latencyMs === null ? null : latencySpanOf(row.latencyMs);
+        const key = JSON.stringify([row.paymentMethodType, row.connectorAccount, span]);
+        const entry = bySpan.get(key) ?? { ...row, latencyMs: span, attempts: 0, attemptsSucceeded: 0 };
+        entry.attempts += row.attempts;
+        entry.attemptsSucceeded += row.attemptsSucceeded;
+        bySpan.set(key, entry);
+      }
+      const spanRows = [...bySpan.values()];
+      const spans = spansToRefine(spanRows);
+      const wanted = new Set(spans.map((s) => JSON.stringify([s.paymentMethodType, s.connectorAccount, s.span])));
+      const refinedExact = exactRows.filter((row) => row.latencyMs !== null && wanted.has(JSON.stringify([row.paymentMethodType, row.connectorAccount, latencySpanOf(row.latencyMs)])));
+      expect(channelFiguresOf(refinedChannelRows(spanRows, spans, refinedExact)), `seed ${seed}`).toEqual(channelFiguresOf(exactRows));
+    }
+  });
+
+  it('refines only the spans a percentile falls in, once each, and none without a latency', () => {
+    const rows: ChannelLatencyCount[] = [
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', latencyMs: 0, attempts: 50, attemptsSucceeded: 50 },
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', latencyMs: 3, attempts: 45, attemptsSucceeded: 40 },
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', latencyMs: 9, attempts: 5, attemptsSucceeded: 5 },
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', latencyMs: 40, attempts: 1, attemptsSucceeded: 1 },
+      { paymentMethodType: 'wallet', connectorAccount: null, latencyMs: null, attempts: 7, attemptsSucceeded: 7 },
+    ];
+    // 101 latencies: p50 is the 51st (span 3), p95 the 96th and p99 the 100th (both span 9).
+    expect(spansToRefine(rows)).toEqual([
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', span: 3 },
+      { paymentMethodType: 'card', connectorAccount: 'ca_1', span: 9 },
+    ]);
   });
 });

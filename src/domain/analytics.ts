@@ -1,8 +1,8 @@
 /**
  * Payment analytics, the pure part: which figures a set of counts gives
  * (rates, average order value, percentiles), how a range splits into whole
- * hours (read from the rollups) and partial edges (counted from the raw
- * tables), and the buckets of a time series.
+ * days and whole hours (read from the daily and hourly rollups) and partial
+ * edges (counted from the raw tables), and the buckets of a time series.
  *
  * Definitions (API.md, "Analytics"), and what it leaves open:
  * - A rate whose denominator is zero is `null` ("no data"), never 0: a
@@ -246,6 +246,75 @@ export function channelFiguresOf(rows: readonly ChannelLatencyCount[]): ChannelF
     }));
 }
 
+// ---------------------------------------------------------------- latency spans
+
+/**
+ * Whole days keep their latencies twice: counted per span of 32 ms (the
+ * migration's analytics_latency_bucket, `latency_ms >> 5`, must agree), and
+ * per exact latency. A summary reads the spans, finds the span each
+ * percentile falls in, and reads exact latencies for those spans only.
+ */
+export const latencySpanMs = 32;
+
+export function latencySpanOf(latencyMs: number): number {
+  return Math.floor(latencyMs / latencySpanMs);
+}
+
+export interface ChannelSpan {
+  paymentMethodType: string;
+  connectorAccount: string | null;
+  /** The span's index: it holds latencies from span × latencySpanMs to (span + 1) × latencySpanMs - 1. */
+  span: number;
+}
+
+const channelKey = (row: { paymentMethodType: string; connectorAccount: string | null }) => JSON.stringify([row.paymentMethodType, row.connectorAccount]);
+
+/**
+ * The spans the percentiles of each channel fall in, from rows whose
+ * `latencyMs` holds a span index (null: no latency), in channel and span order.
+ */
+export function spansToRefine(spanRows: readonly ChannelLatencyCount[]): ChannelSpan[] {
+  const channels = new Map<string, { type: string; account: string | null; histogram: LatencyCount[] }>();
+  for (const row of spanRows) {
+    const key = channelKey(row);
+    const channel = channels.get(key) ?? { type: row.paymentMethodType, account: row.connectorAccount, histogram: [] };
+    channel.histogram.push({ latencyMs: row.latencyMs, count: row.attempts });
+    channels.set(key, channel);
+  }
+  const spans: ChannelSpan[] = [];
+  for (const channel of channels.values()) {
+    const found = new Set<number>();
+    for (const percent of latencyPercentiles) {
+      const span = percentileNearestRank(channel.histogram, percent);
+      if (span !== null) found.add(span);
+    }
+    for (const span of [...found].sort((a, b) => a - b)) spans.push({ paymentMethodType: channel.type, connectorAccount: channel.account, span });
+  }
+  return spans;
+}
+
+/**
+ * The rows to compute channel figures from: the exact latencies of the
+ * refined spans, and every other span as one row at the span's first
+ * millisecond. Exact: each percentile lies in a refined span, every latency
+ * of a span below it counts as below whatever value it is placed at, every
+ * one of a span above as above, so the ranks within the refined span are the
+ * true ones; the attempt counts are the same either way.
+ */
+export function refinedChannelRows(spanRows: readonly ChannelLatencyCount[], refined: readonly ChannelSpan[], exactRows: readonly ChannelLatencyCount[]): ChannelLatencyCount[] {
+  const isRefined = new Set(refined.map((span) => JSON.stringify([span.paymentMethodType, span.connectorAccount, span.span])));
+  const rows: ChannelLatencyCount[] = [];
+  for (const row of spanRows) {
+    if (row.latencyMs !== null && isRefined.has(JSON.stringify([row.paymentMethodType, row.connectorAccount, row.latencyMs]))) continue;
+    rows.push({ ...row, latencyMs: row.latencyMs === null ? null : row.latencyMs * latencySpanMs });
+  }
+  for (const row of exactRows) {
+    assert(row.latencyMs !== null && isRefined.has(JSON.stringify([row.paymentMethodType, row.connectorAccount, latencySpanOf(row.latencyMs)])), 'exact rows only of refined spans');
+    rows.push(row);
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------- ranges and buckets
 
 export function floorTo(ms: number, unitMs: number): number {
@@ -271,6 +340,34 @@ export function splitRange(range: TimeRange): { wholeHours: TimeRange | null; ed
   if (fromMs < firstHourMs) edges.push({ from: range.from, to: new Date(firstHourMs) });
   if (lastHourMs < toMs) edges.push({ from: new Date(lastHourMs), to: range.to });
   return { wholeHours: { from: new Date(firstHourMs), to: new Date(lastHourMs) }, edges };
+}
+
+export interface RangeLevels {
+  /** The whole UTC days inside the range: read from the daily rollups. */
+  wholeDays: TimeRange | null;
+  /** The whole UTC hours left at either end (at most two spans, each within a day): read from the hourly rollups. */
+  wholeHours: TimeRange[];
+  /** The partial hours at either end: counted from the raw tables. */
+  edges: TimeRange[];
+}
+
+/**
+ * Splits [from, to) in three levels: the whole UTC days inside it, the whole
+ * hours around them, and the partial hours at the edges. Without `days`
+ * (hourly buckets, which daily rows cannot give) it stops at hours.
+ */
+export function splitRangeLevels(range: TimeRange, options: { days: boolean }): RangeLevels {
+  const { wholeHours, edges } = splitRange(range);
+  if (!wholeHours) return { wholeDays: null, wholeHours: [], edges };
+  const hoursFromMs = wholeHours.from.getTime();
+  const hoursToMs = wholeHours.to.getTime();
+  const firstDayMs = ceilTo(hoursFromMs, dayMs);
+  const lastDayMs = floorTo(hoursToMs, dayMs);
+  if (!options.days || firstDayMs >= lastDayMs) return { wholeDays: null, wholeHours: [wholeHours], edges };
+  const hours: TimeRange[] = [];
+  if (hoursFromMs < firstDayMs) hours.push({ from: wholeHours.from, to: new Date(firstDayMs) });
+  if (lastDayMs < hoursToMs) hours.push({ from: new Date(lastDayMs), to: wholeHours.to });
+  return { wholeDays: { from: new Date(firstDayMs), to: new Date(lastDayMs) }, wholeHours: hours, edges };
 }
 
 export function granularityMs(granularity: AnalyticsGranularity): number {

@@ -1,15 +1,23 @@
 /**
- * Reading payment analytics: whole UTC hours from the rollups that the
- * triggers of migration 0010 maintain, the partial hours at the edges of the
- * range counted from the raw tables, both in one query per figure so the
- * sum is exact for any [from, to). The raw side reads the same definitions
+ * Reading payment analytics: whole UTC days from the daily rollups and the
+ * whole hours around them from the hourly rollups (both maintained by the
+ * triggers of migration 0010, in the same statements), the partial hours at
+ * the edges of the range counted from the raw tables, all three in one query
+ * per figure so the sum is exact for any [from, to). Hourly buckets read no
+ * daily rows (a day row cannot be split into hours). Channel latencies take
+ * two reads (by 32 ms span, then exact where the percentiles lie; see
+ * readChannels). The raw side reads the same definitions
  * as the triggers (the view `analytics_payment_facts_live`, the functions
  * `analytics_attempt_counted` and `analytics_decline_code`), so the two
  * halves can never count differently.
  */
 import { sql, type RawBuilder } from 'kysely';
 import {
-  splitRange,
+  latencySpanMs,
+  refinedChannelRows,
+  spansToRefine,
+  splitRangeLevels,
+  type ChannelSpan,
   type AnalyticsGranularity,
   type AnalyticsTotals,
   type ChannelLatencyCount,
@@ -24,27 +32,32 @@ export interface AnalyticsQuery {
   currency: string | null;
 }
 
-/** Where the rows of one query come from: the whole hours of the rollups, the edges of the raw tables. */
+/** Where the rows of one query come from: the whole days and hours of the rollups, the edges of the raw tables. */
 interface Sources {
   scope: Scope;
   currency: string | null;
-  /** A condition on a rollup's `hour` column. */
+  /** A condition on a daily rollup's `day` column. */
+  wholeDays: (column: RawBuilder<unknown>) => RawBuilder<unknown>;
+  /** A condition on an hourly rollup's `hour` column. */
   wholeHours: (column: RawBuilder<unknown>) => RawBuilder<unknown>;
   /** A condition on a payment's `created_at`. */
   edges: (column: RawBuilder<unknown>) => RawBuilder<unknown>;
 }
 
-function sourcesOf(scope: Scope, query: AnalyticsQuery): Sources {
-  const split = splitRange(query.range);
-  const whole = split.wholeHours;
+/** `column` within any of the spans (none: false, which the planner drops with its branch of the union). */
+function within(column: RawBuilder<unknown>, spans: readonly TimeRange[]): RawBuilder<unknown> {
+  if (spans.length === 0) return sql`false`;
+  return sql`(${sql.join(spans.map((span) => sql`(${column} >= ${span.from}::timestamptz and ${column} < ${span.to}::timestamptz)`), sql` or `)})`;
+}
+
+function sourcesOf(scope: Scope, query: AnalyticsQuery, options: { days: boolean }): Sources {
+  const split = splitRangeLevels(query.range, options);
   return {
     scope,
     currency: query.currency,
-    wholeHours: (column) => (whole ? sql`(${column} >= ${whole.from}::timestamptz and ${column} < ${whole.to}::timestamptz)` : sql`false`),
-    edges: (column) =>
-      split.edges.length === 0
-        ? sql`false`
-        : sql`(${sql.join(split.edges.map((edge) => sql`(${column} >= ${edge.from}::timestamptz and ${column} < ${edge.to}::timestamptz)`), sql` or `)})`,
+    wholeDays: (column) => within(column, split.wholeDays ? [split.wholeDays] : []),
+    wholeHours: (column) => within(column, split.wholeHours),
+    edges: (column) => within(column, split.edges),
   };
 }
 
@@ -68,15 +81,21 @@ const count = (value: bigint | number | string) => Number(value);
  * bucket's UTC start in ms; `null` granularity: a single entry keyed 0).
  */
 export async function readTotals(db: Db, scope: Scope, query: AnalyticsQuery, granularity: AnalyticsGranularity | null): Promise<Map<number, AnalyticsTotals>> {
-  const sources = sourcesOf(scope, query);
+  const sources = sourcesOf(scope, query, { days: granularity !== 'hour' });
+  const dayBucket = bucketOf(granularity, sql.ref('day'));
   const hourBucket = bucketOf(granularity, sql.ref('hour'));
   const createdBucket = bucketOf(granularity, sql.ref('created_at'));
   const paymentsQuery = sql<{ bucket: Date | null; currency: string; created: bigint; attempted: bigint; succeeded: bigint; canceled: bigint; refunded: bigint; amount: bigint }>`
     select bucket, currency, sum(created)::bigint as created, sum(attempted)::bigint as attempted, sum(succeeded)::bigint as succeeded,
            sum(canceled)::bigint as canceled, sum(refunded)::bigint as refunded, sum(amount)::bigint as amount
       from (
-        select ${hourBucket} as bucket, currency, payments_created as created, payments_attempted as attempted,
+        select ${dayBucket} as bucket, currency, payments_created as created, payments_attempted as attempted,
                payments_succeeded as succeeded, payments_canceled as canceled, payments_refunded as refunded, amount_succeeded as amount
+          from analytics_daily_payments
+         where ${scoped(sources, 'analytics_daily_payments')} and ${sources.wholeDays(sql.ref('day'))}
+        union all
+        select ${hourBucket}, currency, payments_created, payments_attempted,
+               payments_succeeded, payments_canceled, payments_refunded, amount_succeeded
           from analytics_hourly_payments
          where ${scoped(sources, 'analytics_hourly_payments')} and ${sources.wholeHours(sql.ref('hour'))}
         union all
@@ -88,7 +107,11 @@ export async function readTotals(db: Db, scope: Scope, query: AnalyticsQuery, gr
   const cancellationsQuery = sql<{ bucket: Date | null; currency: string; reason: string; payments: bigint }>`
     select bucket, currency, reason, sum(payments)::bigint as payments
       from (
-        select ${hourBucket} as bucket, currency, cancellation_reason as reason, payments
+        select ${dayBucket} as bucket, currency, cancellation_reason as reason, payments
+          from analytics_daily_cancellations
+         where ${scoped(sources, 'analytics_daily_cancellations')} and ${sources.wholeDays(sql.ref('day'))}
+        union all
+        select ${hourBucket}, currency, cancellation_reason, payments
           from analytics_hourly_cancellations
          where ${scoped(sources, 'analytics_hourly_cancellations')} and ${sources.wholeHours(sql.ref('hour'))}
         union all
@@ -100,7 +123,11 @@ export async function readTotals(db: Db, scope: Scope, query: AnalyticsQuery, gr
   const declinesQuery = sql<{ bucket: Date | null; currency: string; code: string; attempts: bigint }>`
     select bucket, currency, code, sum(attempts)::bigint as attempts
       from (
-        select ${hourBucket} as bucket, currency, code, attempts
+        select ${dayBucket} as bucket, currency, code, attempts
+          from analytics_daily_declines
+         where ${scoped(sources, 'analytics_daily_declines')} and ${sources.wholeDays(sql.ref('day'))}
+        union all
+        select ${hourBucket}, currency, code, attempts
           from analytics_hourly_declines
          where ${scoped(sources, 'analytics_hourly_declines')} and ${sources.wholeHours(sql.ref('hour'))}
         union all
@@ -141,26 +168,83 @@ export async function readTotals(db: Db, scope: Scope, query: AnalyticsQuery, gr
   return buckets;
 }
 
-/** Each channel's attempts as a histogram of latencies, over the whole range. */
+type ChannelRow = { payment_method_type: string; connector_account_id: string | null; latency_ms: number | null; attempts: bigint; attempts_succeeded: bigint };
+
+const channelCount = (row: ChannelRow): ChannelLatencyCount => ({
+  paymentMethodType: row.payment_method_type,
+  connectorAccount: row.connector_account_id,
+  latencyMs: row.latency_ms,
+  attempts: count(row.attempts),
+  attemptsSucceeded: count(row.attempts_succeeded),
+});
+
+/** Rows of `table` (or alias) whose channel and latency lie in one of the spans. */
+function inSpans(table: string, spans: readonly ChannelSpan[]): RawBuilder<unknown> {
+  const column = (name: string) => sql.ref(`${table}.${name}`);
+  return sql`(${sql.join(
+    spans.map((span) => {
+      const account = span.connectorAccount === null ? sql`${column('connector_account_id')} is null` : sql`${column('connector_account_id')} = ${span.connectorAccount}`;
+      const low = span.span * latencySpanMs;
+      return sql`(${column('payment_method_type')} = ${span.paymentMethodType} and ${account}
+                  and ${column('latency_ms')} between ${low}::int and ${low + latencySpanMs - 1}::int)`;
+    }),
+    sql` or `,
+  )})`;
+}
+
+/**
+ * Each channel's attempts as a histogram of latencies, over the whole range,
+ * exact where its percentiles lie: first the histogram by 32 ms span (whole
+ * days from their span rows, whole hours and edges by exact latency, put in
+ * their span), then the exact latencies of the spans the percentiles fall in
+ * (domain: spansToRefine, refinedChannelRows). Both reads in one snapshot, so
+ * they agree with each other whatever commits in between.
+ */
 export async function readChannels(db: Db, scope: Scope, query: AnalyticsQuery): Promise<ChannelLatencyCount[]> {
-  const sources = sourcesOf(scope, query);
-  const result = await sql<{ payment_method_type: string; connector_account_id: string | null; latency_ms: number | null; attempts: bigint; attempts_succeeded: bigint }>`
-    select payment_method_type, connector_account_id, latency_ms, sum(attempts)::bigint as attempts, sum(attempts_succeeded)::bigint as attempts_succeeded
-      from (
-        select payment_method_type, connector_account_id, latency_ms, attempts, attempts_succeeded
-          from analytics_hourly_channels
-         where ${scoped(sources, 'analytics_hourly_channels')} and ${sources.wholeHours(sql.ref('hour'))}
-        union all
-        select a.payment_method_type, a.connector_account_id, a.latency_ms, 1, (a.status = 'succeeded')::int
-          from payments join payment_attempts a on a.payment_id = payments.id
-         where ${scoped(sources, 'payments')} and ${sources.edges(sql.ref('payments.created_at'))} and analytics_attempt_counted(a)
-      ) counted
-     group by payment_method_type, connector_account_id, latency_ms`.execute(db);
-  return result.rows.map((row) => ({
-    paymentMethodType: row.payment_method_type,
-    connectorAccount: row.connector_account_id,
-    latencyMs: row.latency_ms,
-    attempts: count(row.attempts),
-    attemptsSucceeded: count(row.attempts_succeeded),
-  }));
+  const sources = sourcesOf(scope, query, { days: true });
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      const bySpan = await sql<ChannelRow>`
+        select payment_method_type, connector_account_id, span as latency_ms, sum(attempts)::bigint as attempts, sum(attempts_succeeded)::bigint as attempts_succeeded
+          from (
+            select payment_method_type, connector_account_id, latency_bucket as span, attempts, attempts_succeeded
+              from analytics_daily_channel_spans
+             where ${scoped(sources, 'analytics_daily_channel_spans')} and ${sources.wholeDays(sql.ref('day'))}
+            union all
+            select payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms), attempts, attempts_succeeded
+              from analytics_hourly_channels
+             where ${scoped(sources, 'analytics_hourly_channels')} and ${sources.wholeHours(sql.ref('hour'))}
+            union all
+            select a.payment_method_type, a.connector_account_id, analytics_latency_bucket(a.latency_ms), 1, (a.status = 'succeeded')::int
+              from payments join payment_attempts a on a.payment_id = payments.id
+             where ${scoped(sources, 'payments')} and ${sources.edges(sql.ref('payments.created_at'))} and analytics_attempt_counted(a)
+          ) counted
+         group by payment_method_type, connector_account_id, span`.execute(trx);
+      const spanRows = bySpan.rows.map(channelCount);
+      const spans = spansToRefine(spanRows);
+      if (spans.length === 0) return refinedChannelRows(spanRows, [], []);
+      const exact = await sql<ChannelRow>`
+        select payment_method_type, connector_account_id, latency_ms, sum(attempts)::bigint as attempts, sum(attempts_succeeded)::bigint as attempts_succeeded
+          from (
+            select payment_method_type, connector_account_id, latency_ms, attempts, attempts_succeeded
+              from analytics_daily_channels
+             where ${scoped(sources, 'analytics_daily_channels')} and ${inSpans('analytics_daily_channels', spans)}
+               and ${sources.wholeDays(sql.ref('day'))}
+            union all
+            select payment_method_type, connector_account_id, latency_ms, attempts, attempts_succeeded
+              from analytics_hourly_channels
+             where ${scoped(sources, 'analytics_hourly_channels')} and ${sources.wholeHours(sql.ref('hour'))}
+               and ${inSpans('analytics_hourly_channels', spans)}
+            union all
+            select a.payment_method_type, a.connector_account_id, a.latency_ms, 1, (a.status = 'succeeded')::int
+              from payments join payment_attempts a on a.payment_id = payments.id
+             where ${scoped(sources, 'payments')} and ${sources.edges(sql.ref('payments.created_at'))} and analytics_attempt_counted(a)
+               and ${inSpans('a', spans)}
+          ) counted
+         group by payment_method_type, connector_account_id, latency_ms`.execute(trx);
+      return refinedChannelRows(spanRows, spans, exact.rows.map(channelCount));
+    });
 }

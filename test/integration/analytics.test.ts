@@ -2,7 +2,7 @@
  * Payment analytics over HTTP against the real stack: a varied history
  * (successes, declines, a retry after a decline, cancellations with reasons,
  * abandonment by the expiry sweep, refunds, manual capture, several
- * currencies and hours), then every figure of the summary and of the time
+ * currencies, hours and UTC days), then every figure of the summary and of the time
  * series compared with a recount made here, independently, from the raw
  * payments, payment_attempts and refunds rows.
  */
@@ -30,7 +30,10 @@ class SettableClock implements Clock {
 
 // Before any time other test data in this database uses, so the global expiry sweep here touches only this file's payments.
 const day = Date.UTC(2025, 2, 3);
+const dayMs = 24 * 3600_000;
 const t = (hh: number, mm: number, ss = 0, ms = 0) => day + ((hh * 60 + mm) * 60 + ss) * 1000 + ms;
+/** The same on another day: `d` days after 3 March 2025 (-1: 2 March). */
+const td = (d: number, hh: number, mm: number, ss = 0, ms = 0) => t(hh, mm, ss, ms) + d * dayMs;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const clock = new SettableClock();
@@ -62,9 +65,17 @@ async function pay(at: number, fields: Record<string, unknown>, ...confirms: unk
   return created.body.id as string;
 }
 
-/** The history: three hours with payments on 3 March 2025, 11:00 left empty. */
+/**
+ * The history: three hours with payments on 3 March 2025, 11:00 left empty,
+ * and a few payments late on 2 March and early on 4 and 5 March, so that
+ * ranges over several days read whole days from the daily rollups.
+ */
 async function makeHistory(): Promise<Record<string, string>> {
   const p: Record<string, string> = {};
+  p.eveBefore = await pay(td(-1, 21, 30), { amount: 1200 }, card('4242424242424242'));
+  p.eveBeforeUsd = await pay(td(-1, 22, 10), { amount: 900, currency: 'USD' }, card('4000000000000002'), card('4242424242424242'));
+  p.eveBeforeDeclined = await pay(td(-1, 22, 41), { amount: 350, expires_in_seconds: 3600 }, card('4000000000009995')); // abandoned by the sweep
+  p.eveBeforeLate = await pay(td(-1, 23, 58, 30), { amount: 650 }, card('5555555555554444'));
   p.succeeded = await pay(t(9, 5), { amount: 1000 }, card('4242424242424242'));
   p.retried = await pay(t(9, 12), { amount: 2501 }, card('4000000000000002'), card('5555555555554444'));
   p.declined = await pay(t(9, 14), { amount: 999 }, card('4000000000009995')); // insufficient_funds, left open: abandoned by the sweep
@@ -93,6 +104,16 @@ async function makeHistory(): Promise<Record<string, string>> {
   // Payments open past their expiry (the declined one, the one never confirmed, …) are canceled as abandoned.
   clock.setMs(t(13, 0));
   await expireAbandonedPayments(stack.context);
+  // The next days, after the sweep (it would abandon them otherwise).
+  p.nextMidnight = await pay(td(1, 0, 0), { amount: 1100 }, card('4242424242424242'));
+  p.nextEarly = await pay(td(1, 0, 20), { amount: 2200, currency: 'USD' }, card('4000000000000069'));
+  p.nextOpen = await pay(td(1, 1, 40, 15), { amount: 330, expires_in_seconds: 7 * 24 * 3600 });
+  p.nextLater = await pay(td(1, 5, 5), { amount: 770 }, card('4000000000000002'), card('4242424242424242'));
+  p.nextRefunded = await pay(td(1, 23, 59, 50), { amount: 480 }, card('4242424242424242'));
+  p.thirdDay = await pay(td(2, 2, 30), { amount: 610, currency: 'JPY' }, card('6200000000000005'));
+  clock.setMs(td(2, 3, 0));
+  expect((await api('POST', `/v1/payments/${p.nextOpen}/cancel`, { cancellation_reason: 'duplicate' })).status).toBe(200);
+  expect((await api('POST', '/v1/refunds', { payment: p.nextRefunded, amount: 80 })).body.status).toBe('succeeded');
   return p;
 }
 
@@ -230,19 +251,60 @@ describe('summary', () => {
     expect(raw.attempts.some((a) => a.latency_ms !== null && a.latency_ms > 0)).toBe(true);
   });
 
-  it('a whole UTC day, read from the rollups alone, matches a recount of the raw rows', async () => {
+  it('a whole UTC day, read from the daily rollups alone, matches a recount of the raw rows', async () => {
     const body = await expectExact(day, day + 24 * 3600_000, null);
     expect(body).toMatchObject({ payments_created: 16, amount_succeeded: null, average_order_value: null });
     expect(body.payments_abandoned).toBeGreaterThanOrEqual(2);
     expect(Object.keys(body.decline_codes)).toEqual(expect.arrayContaining(['generic_decline', 'insufficient_funds', 'expired_card']));
     expect(body.amounts.map((a: { currency: string }) => a.currency)).toEqual(['CNY', 'HKD', 'JPY', 'USD']);
     expect(body.by_channel).toHaveLength(1);
-    // Those figures came from the rollups: their shards sum to the raw counts.
-    const rollup = await sql<{ created: bigint; shards: bigint }>`
+    // Those figures came from the rollups: their shards sum to the raw counts, at both levels.
+    const db = stack.context.db;
+    const daily = await sql<{ created: bigint; shards: bigint }>`
       select sum(payments_created)::bigint as created, count(distinct shard)::bigint as shards
-        from analytics_hourly_payments where merchant_id = ${merchantId} and mode = 'test'`.execute(stack.context.db);
-    expect(rollup.rows[0]).toMatchObject({ created: 16n });
-    expect(Number(rollup.rows[0]!.shards)).toBeGreaterThan(1);
+        from analytics_daily_payments where merchant_id = ${merchantId} and mode = 'test' and day = ${new Date(day)}`.execute(db);
+    expect(daily.rows[0]).toMatchObject({ created: 16n });
+    expect(Number(daily.rows[0]!.shards)).toBeGreaterThan(1);
+    const hourly = await sql<{ created: bigint }>`
+      select sum(payments_created)::bigint as created from analytics_hourly_payments
+       where merchant_id = ${merchantId} and mode = 'test' and hour >= ${new Date(day)} and hour < ${new Date(day + dayMs)}`.execute(db);
+    expect(hourly.rows[0]).toMatchObject({ created: 16n });
+    const channels = await sql<{ day_attempts: bigint; span_attempts: bigint; hour_attempts: bigint }>`
+      select (select sum(attempts) from analytics_daily_channels
+               where merchant_id = ${merchantId} and mode = 'test' and day = ${new Date(day)})::bigint as day_attempts,
+             (select sum(attempts) from analytics_daily_channel_spans
+               where merchant_id = ${merchantId} and mode = 'test' and day = ${new Date(day)})::bigint as span_attempts,
+             (select sum(attempts) from analytics_hourly_channels where merchant_id = ${merchantId} and mode = 'test'
+                 and hour >= ${new Date(day)} and hour < ${new Date(day + dayMs)})::bigint as hour_attempts`.execute(db);
+    expect(channels.rows[0]!.day_attempts).toBe(channels.rows[0]!.hour_attempts);
+    expect(channels.rows[0]!.span_attempts).toBe(channels.rows[0]!.hour_attempts);
+    expect(body.by_channel[0].attempts).toBe(Number(channels.rows[0]!.day_attempts));
+  });
+
+  it('whole days, partial days and partial hours over several days each match a recount', async () => {
+    // Whole days only: 2, 3 and 4 March from the daily rows.
+    const days = await expectExact(td(-1, 0, 0), td(2, 0, 0), null);
+    expect(days.payments_created).toBe(4 + 16 + 5);
+    // Whole days and whole hours: 2 March from 22:00 and 4 March until 05:00 from the hourly rows.
+    const hours = await expectExact(td(-1, 22, 0), td(1, 5, 0), null);
+    expect(hours.payments_created).toBe(3 + 16 + 3);
+    // And partial hours at both ends from the raw tables, cut exactly at two payments' created_at:
+    // a millisecond after the first (left out), at the last (left out too: [from, to) is half-open).
+    const raw = await rawRows();
+    const createdMs = (id: string) => raw.payments.find((p) => p.id === id)!.created_at.getTime();
+    const edges = await expectExact(createdMs(payments.eveBeforeUsd!) + 1, createdMs(payments.nextOpen!), null);
+    expect(edges.payments_created).toBe(2 + 16 + 2);
+    const withBoth = await expectExact(createdMs(payments.eveBeforeUsd!), createdMs(payments.nextOpen!) + 1, null);
+    expect(withBoth.payments_created).toBe(3 + 16 + 3);
+    // Edges a millisecond from midnight, and a range of whole days plus one partial hour.
+    await expectExact(td(-1, 23, 59, 59, 999), td(2, 0, 0, 0, 1), null);
+    await expectExact(td(0, 0, 0), td(2, 2, 45), null);
+    // Per currency, over the same mix of levels.
+    await expectExact(createdMs(payments.eveBeforeUsd!) + 1, createdMs(payments.nextOpen!), 'USD');
+    await expectExact(td(-1, 0, 0), td(3, 0, 0), 'CNY');
+    const usd = await expectExact(td(-1, 0, 0), td(3, 0, 0), 'USD');
+    expect(usd.payments_created).toBe(4);
+    expect(days.by_channel[0].attempts).toBeGreaterThan(20);
   });
 
   it('a range not aligned to hours counts its partial edges from the raw tables, exactly', async () => {
@@ -304,6 +366,8 @@ describe('a payment whose status changes later', () => {
     expect(after.payments_created).toBe(before.payments_created);
     expect(await summary(t(9, 0), t(10, 0))).toEqual(hourBefore);
     await expectExact(t(10, 25), t(10, 30), null); // the same change seen through the raw-table edge
+    await expectExact(day, day + dayMs, null); // and through the daily rows
+    await expectExact(td(-1, 0, 0), td(2, 0, 0), null);
   });
 });
 
@@ -317,8 +381,11 @@ describe('rows changed outside the flows', () => {
     expect(corrected.by_channel[0].latency_ms.p99).toBe(attempt!.latency_ms + 5000);
     await sql`update payment_attempts set status = 'failed', error_code = 'processing_error' where id = ${attempt!.id}`.execute(db);
     expect((await expectExact(t(9, 0), t(10, 0), null)).decline_codes.processing_error).toBe(1);
+    const corrected2 = await expectExact(td(-1, 0, 0), td(2, 0, 0), null); // whole days: the daily rows moved too
+    expect(corrected2.decline_codes.processing_error).toBe(1);
     await sql`update payment_attempts set status = 'succeeded', error_code = null, latency_ms = ${attempt!.latency_ms} where id = ${attempt!.id}`.execute(db);
     await expectExact(day, day + 24 * 3600_000, null);
+    await expectExact(td(-1, 0, 0), td(2, 0, 0), null);
   });
 });
 
@@ -357,6 +424,38 @@ describe('timeseries', () => {
       expect(bucket).toEqual({ from: bucket.from, to: bucket.to, ...expected });
     }
     expect(response.body.data[1].payments_created).toBeGreaterThan(0);
+  });
+
+  it('daily buckets over several days: partial days from hours and raw edges, whole days from the daily rows', async () => {
+    const fromMs = td(-1, 22, 9, 30, 250);
+    const toMs = td(2, 2, 45);
+    const response = await api('GET', `/v1/analytics/timeseries?granularity=day&from=${iso(fromMs)}&to=${iso(toMs)}`);
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((b: { from: string; to: string }) => [b.from, b.to])).toEqual([
+      [iso(fromMs), iso(day)],
+      [iso(day), iso(td(1, 0, 0))],
+      [iso(td(1, 0, 0)), iso(td(2, 0, 0))],
+      [iso(td(2, 0, 0)), iso(toMs)],
+    ]);
+    const raw = await rawRows();
+    for (const bucket of response.body.data) {
+      const { by_channel: _, ...expected } = recount(raw, Date.parse(bucket.from), Date.parse(bucket.to), null);
+      expect(bucket).toEqual({ from: bucket.from, to: bucket.to, ...expected });
+    }
+    expect(response.body.data.map((b: { payments_created: number }) => b.payments_created)).toEqual([3, 16, 5, 1]);
+  });
+
+  it('hourly buckets across midnight never take a whole day from the daily rows', async () => {
+    const fromMs = td(-1, 21, 0);
+    const toMs = td(1, 2, 0);
+    const response = await api('GET', `/v1/analytics/timeseries?granularity=hour&from=${iso(fromMs)}&to=${iso(toMs)}`);
+    expect(response.status).toBe(200);
+    expect(response.body.data).toHaveLength(29);
+    const raw = await rawRows();
+    for (const bucket of response.body.data) {
+      const { by_channel: _, ...expected } = recount(raw, Date.parse(bucket.from), Date.parse(bucket.to), null);
+      expect(bucket).toEqual({ from: bucket.from, to: bucket.to, ...expected });
+    }
   });
 });
 

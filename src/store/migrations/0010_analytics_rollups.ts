@@ -1,23 +1,27 @@
 /**
- * Analytics rollups, maintained by triggers so that a summary over a year
- * reads a few thousand rows instead of every payment, and stays exact.
+ * Analytics rollups, maintained by triggers so that a summary over months
+ * reads rollup rows instead of every payment, and stays exact.
  *
  * - `analytics_payment_facts`: one row per payment with what it contributes
  *   (attempted? succeeded, canceled or still open? the reason, the amount
  *   received, refunded?). Every trigger on payments, payment_attempts and
  *   refunds only asks for the facts of the payments it touched to be
  *   recomputed from the live rows (`analytics_refresh_facts`), which stores
- *   the new facts and moves the hourly counters from the old facts to the
- *   new ones. Recomputing from the live rows (rather than adding +1 here, -1
+ *   the new facts and moves the hourly and daily counters from the old facts
+ *   to the new ones. Recomputing from the live rows (rather than adding +1 here, -1
  *   there) is what keeps the counters exact whatever order the changes of
  *   one statement arrive in.
- * - Hourly counters keyed by merchant, mode, UTC hour of the payment's
- *   `created_at`, currency, and a shard (a hash of the payment id into 8
- *   slots): one row per merchant-hour would be a hot row updated by every
- *   payment, capping throughput near 1 100 payments/s (PERFORMANCE.md).
- *   Readers sum the shards.
+ * - Counters keyed by merchant, mode, UTC hour of the payment's `created_at`,
+ *   currency, and a shard (a hash of the payment id into 8 slots): one row
+ *   per merchant-hour would be a hot row updated by every payment, capping
+ *   throughput near 1 100 payments/s (PERFORMANCE.md). Readers sum the
+ *   shards. The same counters per UTC day, kept by the same statements, let a
+ *   range read its whole days from a 24th of the rows; hours remain for
+ *   hourly buckets and for the partial days at a range's edges.
  * - Channel latencies as a histogram (count per distinct integer latency_ms),
- *   so percentiles over any set of hours are exact.
+ *   per hour and per day, without a shard (see the tables), so percentiles
+ *   over any set of days and hours are exact; per day also by 32 ms span, so
+ *   that a summary reads exact latencies only where its percentiles lie.
  *
  * Inserts and deletes fire per statement with transition tables: a statement
  * that inserts 10 000 payments makes one grouped upsert per rollup, not
@@ -25,8 +29,9 @@
  * deadlock. Updates of payments and attempts fire per row behind a WHEN
  * clause, because most of them (a payment going to processing, an attempt's
  * retry) change nothing counted and are then dropped before any PL/pgSQL runs.
- * Cost on the hot path, measured: about +40 % PostgreSQL CPU per payment
- * (create, confirm, succeed) on a 2-core machine; see bench/README.md.
+ * Cost on the hot path, measured (create, confirm, succeed; 2-core machine,
+ * bench/README.md): PostgreSQL CPU per payment about twice what it is without
+ * the triggers; the daily level's share of that is about 1.1 ms per payment.
  *
  * Counted attempts: `authorize` attempts with an outcome (succeeded or
  * failed); captures and voids are not payment attempts. A payment is
@@ -41,6 +46,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create function analytics_hour(at timestamptz) returns timestamptz language sql stable parallel safe
       as $$ select date_trunc('hour', at, 'UTC') $$;
+    create function analytics_day(at timestamptz) returns timestamptz language sql stable parallel safe
+      as $$ select date_trunc('day', at, 'UTC') $$;
+    -- The 32 ms span a latency lies in (an arithmetic shift: floor(latency_ms / 32), negatives included).
+    -- src/domain/analytics.ts (latencyBucketMs) must agree.
+    create function analytics_latency_bucket(latency_ms integer) returns integer language sql immutable parallel safe
+      as $$ select latency_ms >> 5 $$;
     create function analytics_shard(payment_id text) returns smallint language sql immutable parallel safe
       as $$ select (hashtext(payment_id) & 7)::smallint $$;
     -- Only these three outcomes count: every other status is a payment still open.
@@ -81,6 +92,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       refunded boolean not null
     );
 
+    -- Each counter exists at two levels of time, kept by the same statements: per UTC hour
+    -- (hourly buckets, and the partial days at the edges of a range) and per UTC day (whole days).
     create table analytics_hourly_payments (
       merchant_id text not null,
       mode text not null,
@@ -95,6 +108,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       amount_succeeded bigint not null,
       primary key (merchant_id, mode, hour, currency, shard)
     );
+    create table analytics_daily_payments (
+      merchant_id text not null,
+      mode text not null,
+      day timestamptz not null,
+      currency text not null,
+      shard smallint not null,
+      payments_created bigint not null,
+      payments_attempted bigint not null,
+      payments_succeeded bigint not null,
+      payments_canceled bigint not null,
+      payments_refunded bigint not null,
+      amount_succeeded bigint not null,
+      primary key (merchant_id, mode, day, currency, shard)
+    );
 
     create table analytics_hourly_cancellations (
       merchant_id text not null,
@@ -105,6 +132,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       cancellation_reason text not null,
       payments bigint not null,
       primary key (merchant_id, mode, hour, currency, shard, cancellation_reason)
+    );
+    create table analytics_daily_cancellations (
+      merchant_id text not null,
+      mode text not null,
+      day timestamptz not null,
+      currency text not null,
+      shard smallint not null,
+      cancellation_reason text not null,
+      payments bigint not null,
+      primary key (merchant_id, mode, day, currency, shard, cancellation_reason)
     );
 
     create table analytics_hourly_declines (
@@ -117,7 +154,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts bigint not null,
       primary key (merchant_id, mode, hour, currency, shard, code)
     );
+    create table analytics_daily_declines (
+      merchant_id text not null,
+      mode text not null,
+      day timestamptz not null,
+      currency text not null,
+      shard smallint not null,
+      code text not null,
+      attempts bigint not null,
+      primary key (merchant_id, mode, day, currency, shard, code)
+    );
 
+    -- The latency histograms have no shard. The counters above need one because every payment of
+    -- a merchant in an hour (or a day) would otherwise update the same row, a hot row that caps
+    -- throughput (PERFORMANCE.md). A histogram row is also keyed by the exact latency_ms, so two
+    -- attempts only meet on one when they took the same number of milliseconds on the same channel,
+    -- for the same merchant, currency and hour (or day): provider calls spread over hundreds of
+    -- values, and the busiest row takes a small share of the traffic. A shard would only multiply the
+    -- rows a summary reads (with spread latencies the sharded hourly histogram held about one attempt
+    -- per row: 993 000 rows for 1.05 million attempts in bench/analytics.ts).
+    -- The limit, accepted: a channel whose latencies collapse onto a few values (the in-process
+    -- wallet, a simulator at 0 ms, every call timing out at the same budget during an outage) puts
+    -- those attempts on a few rows per day, which caps that merchant's channel near PERFORMANCE.md's
+    -- hot-row figure (about 1 100 settled attempts/s); the locks are taken in the statement that
+    -- settles the attempt, as the last writes before its commit.
+    --
     -- A wallet attempt has no connector account, and an attempt may lack a latency:
     -- nulls are one key each (nulls not distinct), not a sentinel value.
     create table analytics_hourly_channels (
@@ -125,22 +186,56 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       mode text not null,
       hour timestamptz not null,
       currency text not null,
-      shard smallint not null,
       payment_method_type text not null,
       connector_account_id text,
       latency_ms integer,
       attempts bigint not null,
       attempts_succeeded bigint not null,
       constraint analytics_hourly_channels_key unique nulls not distinct
-        (merchant_id, mode, hour, currency, shard, payment_method_type, connector_account_id, latency_ms)
+        (merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms)
+    );
+    -- Per day, the histogram exists twice, because even per day spread latencies leave about 2 attempts
+    -- per row (440 000 rows for 90 days in bench/analytics.ts), too many to read for a summary:
+    -- - by 32 ms span (analytics_latency_bucket): what a summary reads, under 50 rows per channel, currency and day;
+    -- - by exact latency_ms, keyed channel and latency first: a summary then reads, for each channel
+    --   and percentile, only the exact latencies of the one span the percentile falls in.
+    -- A span row gathers more attempts than an exact one (a 32 ms span of latencies spread over a
+    -- few hundred ms to seconds holds a few % of a channel's attempts): still far from a hot row.
+    create table analytics_daily_channel_spans (
+      merchant_id text not null,
+      mode text not null,
+      day timestamptz not null,
+      currency text not null,
+      payment_method_type text not null,
+      connector_account_id text,
+      latency_bucket integer,
+      attempts bigint not null,
+      attempts_succeeded bigint not null,
+      constraint analytics_daily_channel_spans_key unique nulls not distinct
+        (merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_bucket)
+    );
+    create table analytics_daily_channels (
+      merchant_id text not null,
+      mode text not null,
+      day timestamptz not null,
+      currency text not null,
+      payment_method_type text not null,
+      connector_account_id text,
+      latency_ms integer,
+      attempts bigint not null,
+      attempts_succeeded bigint not null,
+      constraint analytics_daily_channels_key unique nulls not distinct
+        (merchant_id, mode, payment_method_type, connector_account_id, latency_ms, day, currency)
     );
 
-    -- Moves the hourly counters by what the facts rows added and removed.
+    -- Moves the hourly and daily counters by what the facts rows added and removed, in one statement.
     -- PL/pgSQL rather than SQL functions: PL/pgSQL keeps each statement's plan for the session,
     -- where a SQL function would parse and plan its body again at every call (measured: 25× the cost).
     -- Every function here forces generic plans: the application's sessions run with
     -- plan_cache_mode = force_custom_plan, which would re-plan each statement at every call, and these
     -- statements are all key lookups and grouped upserts whose best plan does not depend on the values.
+    -- Every call runs the same statement (one plan), so concurrent calls take the tables in the same order and
+    -- the rows of each in key order.
     create function analytics_apply_facts(added analytics_payment_facts[], removed analytics_payment_facts[]) returns void
     language plpgsql set plan_cache_mode = force_generic_plan as $$
     begin
@@ -148,11 +243,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         return;
       end if;
       with changes as (
-        select f.*, 1 as sign from unnest(added) f where f.counted
+        select f.*, analytics_day(f.hour) as day, 1 as sign from unnest(added) f where f.counted
         union all
-        select f.*, -1 as sign from unnest(removed) f where f.counted
+        select f.*, analytics_day(f.hour) as day, -1 as sign from unnest(removed) f where f.counted
       ),
-      payment_counts as (
+      hourly_payments as (
         insert into analytics_hourly_payments as t (merchant_id, mode, hour, currency, shard, payments_created, payments_attempted,
                                                     payments_succeeded, payments_canceled, payments_refunded, amount_succeeded)
         select merchant_id, mode, hour, currency, shard,
@@ -177,15 +272,53 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                payments_refunded = t.payments_refunded + excluded.payments_refunded,
                amount_succeeded = t.amount_succeeded + excluded.amount_succeeded
         returning 1
+      ),
+      daily_payments as (
+        insert into analytics_daily_payments as t (merchant_id, mode, day, currency, shard, payments_created, payments_attempted,
+                                                   payments_succeeded, payments_canceled, payments_refunded, amount_succeeded)
+        select merchant_id, mode, day, currency, shard,
+               sum(sign),
+               sum(case when attempted then sign else 0 end),
+               sum(case when outcome = 'succeeded' then sign else 0 end),
+               sum(case when outcome = 'canceled' then sign else 0 end),
+               sum(case when refunded then sign else 0 end),
+               sum(sign * amount_succeeded)
+          from changes
+         group by merchant_id, mode, day, currency, shard
+        having sum(sign) <> 0 or sum(case when attempted then sign else 0 end) <> 0
+            or sum(case when outcome = 'succeeded' then sign else 0 end) <> 0
+            or sum(case when outcome = 'canceled' then sign else 0 end) <> 0
+            or sum(case when refunded then sign else 0 end) <> 0 or sum(sign * amount_succeeded) <> 0
+         order by merchant_id, mode, day, currency, shard
+        on conflict (merchant_id, mode, day, currency, shard) do update
+           set payments_created = t.payments_created + excluded.payments_created,
+               payments_attempted = t.payments_attempted + excluded.payments_attempted,
+               payments_succeeded = t.payments_succeeded + excluded.payments_succeeded,
+               payments_canceled = t.payments_canceled + excluded.payments_canceled,
+               payments_refunded = t.payments_refunded + excluded.payments_refunded,
+               amount_succeeded = t.amount_succeeded + excluded.amount_succeeded
+        returning 1
+      ),
+      hourly_cancellations as (
+        insert into analytics_hourly_cancellations as t (merchant_id, mode, hour, currency, shard, cancellation_reason, payments)
+        select merchant_id, mode, hour, currency, shard, cancellation_reason, sum(sign)
+          from changes
+         where outcome = 'canceled'
+         group by merchant_id, mode, hour, currency, shard, cancellation_reason
+        having sum(sign) <> 0
+         order by merchant_id, mode, hour, currency, shard, cancellation_reason
+        on conflict (merchant_id, mode, hour, currency, shard, cancellation_reason) do update
+           set payments = t.payments + excluded.payments
+        returning 1
       )
-      insert into analytics_hourly_cancellations as t (merchant_id, mode, hour, currency, shard, cancellation_reason, payments)
-      select merchant_id, mode, hour, currency, shard, cancellation_reason, sum(sign)
+      insert into analytics_daily_cancellations as t (merchant_id, mode, day, currency, shard, cancellation_reason, payments)
+      select merchant_id, mode, day, currency, shard, cancellation_reason, sum(sign)
         from changes
        where outcome = 'canceled'
-       group by merchant_id, mode, hour, currency, shard, cancellation_reason
+       group by merchant_id, mode, day, currency, shard, cancellation_reason
       having sum(sign) <> 0
-       order by merchant_id, mode, hour, currency, shard, cancellation_reason
-      on conflict (merchant_id, mode, hour, currency, shard, cancellation_reason) do update
+       order by merchant_id, mode, day, currency, shard, cancellation_reason
+      on conflict (merchant_id, mode, day, currency, shard, cancellation_reason) do update
          set payments = t.payments + excluded.payments;
     end $$;
 
@@ -194,7 +327,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create function analytics_decline_code(a payment_attempts) returns text language sql immutable
       as $$ select coalesce(a.decline_code, a.error_code, 'unknown') $$;
 
-    -- Moves the channel histogram and decline counters by what the attempt rows added and removed.
+    -- Moves the channel histograms and decline counters, hourly and daily, by what the attempt rows added and removed.
     create function analytics_apply_attempts(added payment_attempts[], removed payment_attempts[]) returns void
     language plpgsql set plan_cache_mode = force_generic_plan as $$
     begin
@@ -211,32 +344,72 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           from unnest(removed) a where analytics_attempt_counted(a)
       ),
       keyed as (
-        select f.merchant_id, f.mode, f.hour, f.currency, f.shard, c.*
+        select f.merchant_id, f.mode, f.hour, analytics_day(f.hour) as day, f.currency, f.shard, c.*
           from changes c
          cross join lateral (select f.* from analytics_payment_facts f where f.payment_id = c.payment_id limit 1) f
       ),
-      channels as (
-        insert into analytics_hourly_channels as t (merchant_id, mode, hour, currency, shard, payment_method_type,
+      hourly_channels as (
+        insert into analytics_hourly_channels as t (merchant_id, mode, hour, currency, payment_method_type,
                                                     connector_account_id, latency_ms, attempts, attempts_succeeded)
-        select merchant_id, mode, hour, currency, shard, payment_method_type, connector_account_id, latency_ms,
+        select merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms,
                sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
           from keyed
-         group by merchant_id, mode, hour, currency, shard, payment_method_type, connector_account_id, latency_ms
+         group by merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms
         having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
-         order by merchant_id, mode, hour, currency, shard, payment_method_type, connector_account_id, latency_ms
+         order by merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms
         on conflict on constraint analytics_hourly_channels_key do update
            set attempts = t.attempts + excluded.attempts,
                attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
         returning 1
+      ),
+      daily_channel_spans as (
+        insert into analytics_daily_channel_spans as t (merchant_id, mode, day, currency, payment_method_type,
+                                                        connector_account_id, latency_bucket, attempts, attempts_succeeded)
+        select merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms),
+               sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
+          from keyed
+         group by merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms)
+        having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
+         order by merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms)
+        on conflict on constraint analytics_daily_channel_spans_key do update
+           set attempts = t.attempts + excluded.attempts,
+               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
+        returning 1
+      ),
+      daily_channels as (
+        insert into analytics_daily_channels as t (merchant_id, mode, day, currency, payment_method_type,
+                                                   connector_account_id, latency_ms, attempts, attempts_succeeded)
+        select merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_ms,
+               sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
+          from keyed
+         group by merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_ms
+        having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
+         order by merchant_id, mode, payment_method_type, connector_account_id, latency_ms, day, currency
+        on conflict on constraint analytics_daily_channels_key do update
+           set attempts = t.attempts + excluded.attempts,
+               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
+        returning 1
+      ),
+      hourly_declines as (
+        insert into analytics_hourly_declines as t (merchant_id, mode, hour, currency, shard, code, attempts)
+        select merchant_id, mode, hour, currency, shard, code, sum(sign)
+          from keyed
+         where status = 'failed'
+         group by merchant_id, mode, hour, currency, shard, code
+        having sum(sign) <> 0
+         order by merchant_id, mode, hour, currency, shard, code
+        on conflict (merchant_id, mode, hour, currency, shard, code) do update
+           set attempts = t.attempts + excluded.attempts
+        returning 1
       )
-      insert into analytics_hourly_declines as t (merchant_id, mode, hour, currency, shard, code, attempts)
-      select merchant_id, mode, hour, currency, shard, code, sum(sign)
+      insert into analytics_daily_declines as t (merchant_id, mode, day, currency, shard, code, attempts)
+      select merchant_id, mode, day, currency, shard, code, sum(sign)
         from keyed
        where status = 'failed'
-       group by merchant_id, mode, hour, currency, shard, code
+       group by merchant_id, mode, day, currency, shard, code
       having sum(sign) <> 0
-       order by merchant_id, mode, hour, currency, shard, code
-      on conflict (merchant_id, mode, hour, currency, shard, code) do update
+       order by merchant_id, mode, day, currency, shard, code
+      on conflict (merchant_id, mode, day, currency, shard, code) do update
          set attempts = t.attempts + excluded.attempts;
     end $$;
 
@@ -422,8 +595,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       analytics_apply_attempts(payment_attempts[], payment_attempts[]),
       analytics_attempt_counted(payment_attempts), analytics_decline_code(payment_attempts);
     drop table if exists analytics_hourly_channels, analytics_hourly_declines, analytics_hourly_cancellations,
-      analytics_hourly_payments, analytics_payment_facts cascade;
+      analytics_hourly_payments, analytics_daily_channel_spans, analytics_daily_channels, analytics_daily_declines, analytics_daily_cancellations,
+      analytics_daily_payments, analytics_payment_facts cascade;
     drop view if exists analytics_payment_facts_live;
-    drop function if exists analytics_hour(timestamptz), analytics_shard(text), analytics_outcome(text);
+    drop function if exists analytics_hour(timestamptz), analytics_day(timestamptz), analytics_latency_bucket(integer), analytics_shard(text), analytics_outcome(text);
   `.execute(db);
 }
