@@ -90,13 +90,38 @@ async function post(url: string, body: string, signature: string): Promise<PostR
       redirect: 'manual',
       signal: AbortSignal.timeout(limits.webhookTimeoutMs),
     });
-    const text = (await response.text()).slice(0, limits.webhookResponseBodyBytesMax);
+    const text = await firstBytesOf(response, limits.webhookResponseBodyBytesMax);
     return { status: response.status, body: text, durationMs: elapsed(), error: null };
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     return { status: null, body: null, durationMs: elapsed(), error: timedOut ? `no answer within ${limits.webhookTimeoutMs} ms` : `could not connect${cause ? ` (${cause})` : ''}` };
   }
+}
+
+/**
+ * The start of the answer, for the delivery log. The rest is never read: the
+ * status is the answer, and a body that is large or never ends must neither
+ * fill memory nor turn a 2xx into a time-out.
+ */
+async function firstBytesOf(response: Response, bytesMax: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    while (bytes < bytesMax) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      bytes += value.byteLength;
+    }
+  } catch {
+    // A body cut off after the status line: what arrived is still worth logging.
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, bytesMax).toString('utf8');
 }
 
 async function emailMerchantEndpointDisabled(context: FlowContext, claimed: ClaimedDelivery, failingSince: Date): Promise<void> {

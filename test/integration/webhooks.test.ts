@@ -251,6 +251,34 @@ describe('retries on an injected clock', () => {
     }
   });
 
+  it('takes a 2xx whose body never ends as delivered, keeping only the first kilobyte of it', async () => {
+    // A receiver that answers at once and then streams forever (a proxy, a misbehaving framework).
+    const streams = new Set<ServerResponse>();
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('x'.repeat(4096));
+      streams.add(response);
+      const timer = setInterval(() => response.write('more '), 20);
+      response.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const merchant = await merchantWithEndpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+      await pay(merchant.secretKey);
+      clock.advanceMs(1);
+      const started = performance.now();
+      await deliverDueWebhooks(stack.context);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      const delivery = await deliveryOf(merchant.endpoint.id, merchant.secretKey);
+      expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, last_response_status: 200 });
+      expect(delivery.tries[0].response_body).toBe('x'.repeat(1024));
+    } finally {
+      for (const response of streams) response.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('ends a delivery as failed on the try that disables its endpoint, not pending for a later cancel', async () => {
     const receiver = await startReceiver(() => 500);
     try {
