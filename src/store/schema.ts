@@ -33,6 +33,10 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
   /** Publishable keys only: sealed, so the checkout page can give it to the payer's browser. */
   key_sealed: Buffer | null;
+  /** Set by a roll: the key keeps working until then (null: until revoked). */
+  expires_at: Generated<Date | null>;
+  /** Set by a roll: the key that took this one's place. */
+  replaced_by: Generated<string | null>;
 }
 
 export interface CustomersTable {

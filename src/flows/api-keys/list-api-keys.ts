@@ -1,0 +1,11 @@
+/** The keys of the caller's merchant and mode, newest first, revoked and expired ones included; never a secret. */
+import { listApiKeys } from '../../store/api-keys.ts';
+import type { Scope } from '../../store/payments.ts';
+import type { FlowContext } from '../context.ts';
+import { presentApiKey, type ApiKeyView } from './view.ts';
+
+export async function listMerchantApiKeys(context: FlowContext, scope: Scope, page: { startingAfter?: string; limit: number }): Promise<{ data: ApiKeyView[]; hasMore: boolean }> {
+  const found = await listApiKeys(context.db, scope, page);
+  const nowMs = context.clock.nowMs();
+  return { data: found.data.map((row) => presentApiKey(row, nowMs)), hasMore: found.hasMore };
+}
