@@ -5,6 +5,7 @@
  * buckets, and one address never spends another's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 3));
@@ -79,5 +80,25 @@ describe('unauthenticated routes, per address', () => {
     expectLimited(await from('10.4.0.1', 'GET', '/checkout/pay_nothing'));
     expect((await from('10.4.0.1', 'POST', '/v1/notify/ca_nothing', undefined, '{}')).status).not.toBe(429);
     expect((await from('10.4.0.1', 'GET', '/v1/payments', badKey)).status).toBe(401);
+  });
+});
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  it('limits by the address X-Forwarded-For names when the proxy is trusted, and by the proxy’s own when it is not', async () => {
+    const limitsForTest = { authFailuresPerMinute: 2, payerRequestsPerMinute: 0, notificationsPerMinute: 0 };
+    const trusting = await buildApp({ context: stack.context, logLevel: 'silent', addressRateLimits: limitsForTest, trustProxy: ['10.5.0.1'] });
+    const untrusting = await buildApp({ context: stack.context, logLevel: 'silent', addressRateLimits: limitsForTest });
+    try {
+      const fail = (app: typeof trusting, client: string) =>
+        app.inject({ method: 'GET', url: '/v1/payments', headers: { authorization: `Bearer ${badKey}`, 'x-forwarded-for': client }, remoteAddress: '10.5.0.1' });
+      for (const app of [trusting, untrusting]) for (let i = 0; i < 2; i += 1) expect((await fail(app, '198.51.100.1')).statusCode).toBe(401);
+      expect((await fail(trusting, '198.51.100.1')).statusCode).toBe(429);
+      expect((await fail(trusting, '198.51.100.2')).statusCode).toBe(401);
+      // Untrusted, every client is the proxy: one client's failures spend them all.
+      expect((await fail(untrusting, '198.51.100.2')).statusCode).toBe(429);
+    } finally {
+      await trusting.close();
+      await untrusting.close();
+    }
   });
 });
