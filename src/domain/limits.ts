@@ -43,6 +43,11 @@ export const limits = {
   otpAttemptsMax: 3,
   pinAttemptsMax: 5,
   pinLockMs: 15 * 60 * 1000,
+  /** A PIN try reserved this long ago belongs to a request that died (a check takes milliseconds). */
+  pinTryReservationTtlMs: 60 * 1000,
+  /** How many times a PIN try waits while every try left is being checked (backoff 10 ms doubling to 250 ms: about 9 s in all). */
+  pinTryWaitRoundsMax: 40,
+  pinTryWaitStepMaxMs: 250,
   walletBalanceMinorUnitsMax: 100_000_000_000n,
   walletTransactionsPageSizeMax: 100,
   webhookTimeoutMs: 10_000,

@@ -243,7 +243,7 @@ export interface WalletPinsTable {
   updated_at: Timestamp;
   /** Tries reserved and not yet judged; they count against the limit. */
   tries_in_flight: Generated<number>;
-  in_flight_since: Generated<Timestamp | null>;
+  in_flight_since: Timestamp | null;
 }
 
 export interface WebhookEndpointsTable {
