@@ -28,6 +28,8 @@ export const limits = {
   connectorRetryDelayMaxMs: 2_000,
   connectorCallBudgetMs: 25_000,
   unknownOutcomeQueryAfterMs: 30_000,
+  /** The longest wait between two status queries of an unknown outcome (the sweep adds up to a minute). */
+  unknownOutcomeQueryDelayMaxMs: 4 * 60 * 1000,
   /**
    * How long after we asked a provider to create an order its "no such order"
    * (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST, UnionPay 34) may

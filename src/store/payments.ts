@@ -308,6 +308,21 @@ export async function findExpiredOpenPayments(db: Db, now: Date, limit: number):
 }
 
 /** Attempts whose outcome we do not know yet and that are due for a status query. */
+/**
+ * Brings forward the next status query of every unsettled attempt on an
+ * account that has just answered again; answers how many were brought forward.
+ */
+export async function expediteOutcomeQueries(db: Db, connectorAccountId: string, at: Date): Promise<number> {
+  const result = await db
+    .updateTable('payment_attempts')
+    .set({ next_query_at: at })
+    .where('connector_account_id', '=', connectorAccountId)
+    .where('status', 'in', ['pending', 'unknown', 'requires_action'])
+    .where('next_query_at', '>', at)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function findUnresolvedAttempts(db: Db, now: Date, limit: number): Promise<AttemptRow[]> {
   return db
     .selectFrom('payment_attempts')
