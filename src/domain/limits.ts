@@ -64,6 +64,12 @@ export const limits = {
   messageSendTimeoutMs: 15_000,
   funnelStepsPerPaymentMax: 200,
   analyticsRangeDaysMax: 366,
+  /** Changes folded into the analytics rollups per transaction, and how often the worker folds. */
+  analyticsFoldBatchSize: 5_000,
+  analyticsFoldIntervalMs: 5_000,
+  /** A reader folds its merchant's pending changes first: at most this many batches (a backlog beyond is the worker's). */
+  analyticsFoldOnReadBatchesMax: 200,
+  analyticsFoldWorkerBatchesMax: 20,
   analyticsHourlyRangeDaysMax: 31,
   segmentCustomersMax: 50_000,
   segmentPaymentsPerCustomerMin: 2,
