@@ -75,6 +75,9 @@ export const limits = {
   segmentPaymentsPerCustomerMin: 2,
   segmentsDefault: 4,
   segmentsMax: 10,
+  /** k-means runs in worker threads: this many at once per API process, each stopped after this long. */
+  segmentThreadsMax: 1,
+  segmentComputeTimeoutMs: 60_000,
   segmentRangeDefaultMs: 90 * 24 * 60 * 60 * 1000,
   simulatedPaymentsMax: 200_000,
   simulatedDaysMax: 365,
