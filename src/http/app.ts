@@ -16,6 +16,7 @@ import { createRateLimiter } from '../domain/rate-limit.ts';
 import type { InvalidationListener } from '../store/invalidation.ts';
 import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } from './plugins/address-limits.ts';
 import { createApiKeyCache } from './plugins/api-key-cache.ts';
+import { getApiKey } from '../flows/api-keys/list-api-keys.ts';
 import { registerApiKeysCreate } from './routes/v1/api-keys-create.ts';
 import { registerApiKeysList } from './routes/v1/api-keys-list.ts';
 import { registerApiKeysRevoke } from './routes/v1/api-keys-revoke.ts';
@@ -139,10 +140,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerIdempotency(app, {
     db: context.db,
     clock: context.clock,
-    recover: async (request, effect) =>
-      effect.objectType === 'payment'
-        ? paymentView({ context }, request, await getPayment(context, scopeOf(request), effect.objectId))
-        : presentRefund(await getRefund(context, scopeOf(request), effect.objectId)),
+    recover: async (request, effect) => {
+      const scope = scopeOf(request);
+      switch (effect.objectType) {
+        case 'payment':
+          return paymentView({ context }, request, await getPayment(context, scope, effect.objectId));
+        case 'refund':
+          return presentRefund(await getRefund(context, scope, effect.objectId));
+        case 'api_key': {
+          // The key as it stands; a create's or roll's secret was never stored, so it is answered as a replay would be.
+          const key = await getApiKey(context, scope, effect.objectId);
+          return request.routeOptions.config?.idempotencyRedact?.includes('secret') ? { ...key, secret: null } : key;
+        }
+      }
+    },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
 

@@ -174,7 +174,7 @@ export interface IdempotencyKeysTable {
   locked_at: Timestamp;
   created_at: Timestamp;
   /** The object the request changed first, written in the statement that changed it. */
-  effect_object_type: Generated<'payment' | 'refund' | null>;
+  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | null>;
   effect_object_id: Generated<string | null>;
 }
 

@@ -6,6 +6,7 @@ import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import type { KeyKind } from '../../domain/secrets.ts';
 import { countWorkingApiKeys, findApiKey } from '../../store/api-keys.ts';
+import { markIdempotencyEffect } from '../../store/idempotency.ts';
 import type { Scope } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { insertNewApiKey } from '../create-merchant.ts';
@@ -18,7 +19,12 @@ export async function createApiKeyForMerchant(context: FlowContext, scope: Scope
       details: { reason: `at most ${limits.apiKeysPerMerchantModeMax} working keys per merchant and mode; revoke one first` },
     });
   }
-  const made = await insertNewApiKey(context, context.db, scope.merchantId, input.kind, scope.mode);
+  // The request's idempotency key remembers the new key in the same transaction: a crash before the answer is answered from it, never by making another.
+  const made = await context.db.transaction().execute(async (trx) => {
+    const inserted = await insertNewApiKey(context, trx, scope.merchantId, input.kind, scope.mode);
+    await markIdempotencyEffect(trx, 'api_key', inserted.id);
+    return inserted;
+  });
   const row = await findApiKey(context.db, scope, made.id);
   if (!row) throw new Error(`api key ${made.id} vanished after insert`);
   return { ...presentApiKey(row, context.clock.nowMs()), secret: made.secret };

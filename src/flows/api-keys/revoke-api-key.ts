@@ -9,6 +9,7 @@
  */
 import { PaymentError } from '../../domain/errors.ts';
 import { lockApiKey, lockLastingSecretKeys, markApiKeyRevoked } from '../../store/api-keys.ts';
+import { markIdempotencyEffect } from '../../store/idempotency.ts';
 import type { Scope } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { presentApiKey, type ApiKeyView } from './view.ts';
@@ -28,6 +29,7 @@ export async function revokeApiKey(
     if (key.revoked_at) return { row: key, changed: false };
     const leavesNone = lasting.length === 1 && lasting[0] === id;
     if (leavesNone && !input.confirmNoSecretKeyLeft) throw new PaymentError('api_key_last_secret', { param: 'id', details: { id } });
+    await markIdempotencyEffect(trx, 'api_key', id);
     return { row: await markApiKeyRevoked(trx, id, at), changed: true };
   });
   return { key: presentApiKey(result.row, context.clock.nowMs()), changed: result.changed };

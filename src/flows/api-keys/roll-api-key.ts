@@ -9,6 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { findApiKey, lockApiKey, markApiKeyRolled } from '../../store/api-keys.ts';
+import { markIdempotencyEffect } from '../../store/idempotency.ts';
 import type { Scope } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { insertNewApiKey } from '../create-merchant.ts';
@@ -29,6 +30,7 @@ export async function rollApiKey(
     if (old.revoked_at || old.expires_at) throw new PaymentError('api_key_inactive', { param: 'id', details: { id } });
     const successor = await insertNewApiKey(context, trx, scope.merchantId, old.kind, old.mode);
     await markApiKeyRolled(trx, id, { expiresAt: new Date(at.getTime() + input.expiresInSeconds * 1000), replacedBy: successor.id });
+    await markIdempotencyEffect(trx, 'api_key', successor.id);
     return successor;
   });
   const row = await findApiKey(context.db, scope, made.id);

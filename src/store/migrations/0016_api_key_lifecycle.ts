@@ -6,6 +6,10 @@
  * `paypilot_invalidation` channel, so every API process drops the key from its
  * cache at once.
  *
+ * An idempotency key may also remember an API key as the object its request
+ * made or changed (create, roll, revoke), so a key left in progress by a
+ * crash is answered from that key rather than by making another.
+ *
  * Frozen: imports no application code (the channel and payload format are
  * those of src/store/invalidation.ts, written out here).
  */
@@ -27,11 +31,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger api_keys_invalidate
       after update of revoked_at, expires_at, key_hash, kind, mode, merchant_id or delete on api_keys
       for each row execute function api_keys_invalidate();
+
+    alter table idempotency_keys
+      drop constraint idempotency_keys_effect_object_type_check,
+      add constraint idempotency_keys_effect_object_type_check check (effect_object_type in ('payment', 'refund', 'api_key'));
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    alter table idempotency_keys
+      drop constraint idempotency_keys_effect_object_type_check,
+      add constraint idempotency_keys_effect_object_type_check check (effect_object_type in ('payment', 'refund'));
     drop trigger if exists api_keys_invalidate on api_keys;
     drop function if exists api_keys_invalidate();
     alter table api_keys drop column if exists replaced_by, drop column if exists expires_at;
