@@ -19,6 +19,8 @@ export type ConnectorName = (typeof connectorNames)[number];
 export interface ConnectorAccount {
   id: string;
   connector: ConnectorName;
+  /** Whose address rules apply when calling baseUrl (domain/outbound-address.ts). */
+  mode: 'test' | 'live';
   baseUrl: string;
   credentials: Readonly<Record<string, string>>;
 }
