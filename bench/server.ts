@@ -47,7 +47,7 @@ async function startApi(): Promise<Running> {
   const counter = createStatementCounter();
   const database = openDatabase(required('DATABASE_URL'), { poolSize, applicationName: 'paypilot-bench-server' });
   counter.attach(database.pool);
-  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1' });
+  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1', outboundPolicy: { allowPrivateInTest: true } });
   const app = await buildApp({ context, logLevel: process.env.LOG_LEVEL ?? 'warn', defaultBaseUrls: { card: required('BENCH_ACQUIRER_URL') } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   context.publicBaseUrl = url;

@@ -24,7 +24,7 @@ import { reconcile } from './flows/reconcile.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
-import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase } from './runtime.ts';
+import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase, outboundPolicyOf } from './runtime.ts';
 import { startMailCatcher, type MailCatcher } from './simulators/mail-catcher/server.ts';
 import { smtpMailer } from './messaging/mailer.ts';
 import { httpSmsSender } from './messaging/sms.ts';
@@ -63,13 +63,15 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
-  RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off)`;
+  RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off),
+  PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST (true lets test-mode webhooks and connector accounts reach private addresses; on for start)`;
 
 type Stopper = () => Promise<void>;
 
 async function main(argv: string[]): Promise<void> {
   const [command, subcommand] = argv;
-  const config = loadConfig();
+  // `start` is the local demo: its simulators listen on 127.0.0.1, so its test-mode accounts must reach them.
+  const config = loadConfig(process.env, { allowPrivateUrlsInTest: command === 'start' });
   switch (command) {
     case 'start':
       return runUntilSignal(await start(config, { withWorker: true, withSimulators: true, withDemo: true }));
@@ -110,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
 async function withContext<T>(config: Config, work: (context: FlowContext) => Promise<T>): Promise<T> {
   const database = await openConfiguredDatabase(config, { poolSize: 2 });
   try {
-    return await work(createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl }));
+    return await work(createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, outboundPolicy: outboundPolicyOf(config) }));
   } finally {
     await database.close();
   }
@@ -179,7 +181,7 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     if (simulators) stoppers.push(simulators.close);
     const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
     stoppers.push(async () => messaging.mailer?.close());
-    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
+    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
     const app = await buildApp({
       context,
       logLevel: config.logLevel,
@@ -247,7 +249,7 @@ function simulatorPort(config: Config): number {
 async function startWorkerOnly(config: Config): Promise<Stopper> {
   const database = await openConfiguredDatabase(config);
   const messaging = configuredMessaging(config);
-  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
+  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
   const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
   const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
   console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);

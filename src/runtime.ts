@@ -116,6 +116,11 @@ export function createFlowContext(options: {
   return context;
 }
 
+/** The operator's outbound address rules: live mode reaches public addresses only; test mode more when allowed. */
+export function outboundPolicyOf(config: Pick<Config, 'allowPrivateUrlsInTest'>): OutboundAddressPolicy {
+  return { allowPrivateInTest: config.allowPrivateUrlsInTest };
+}
+
 /** Email and SMS as configured; either may be absent (its messages are then skipped). */
 export function configuredMessaging(config: Config): Messaging {
   return {
