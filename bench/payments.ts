@@ -52,6 +52,8 @@ Environment: DATABASE_URL (otherwise an embedded PostgreSQL in a temporary direc
 const serverApplicationName = 'paypilot-bench-server';
 const baselineApplicationName = 'paypilot-bench-baseline';
 const acquirerApiKey = 'sk_sim_card_bench';
+/** The bench's acquirer simulator listens on 127.0.0.1; its merchants are in test mode. */
+const benchOutboundPolicy = { allowPrivateInTest: true };
 const serverReadyTimeoutMs = 60_000;
 const backgroundSampleMs = 1_000;
 /** The second half of end to end follows a warm process: a short warm-up only refills the loop. */
@@ -243,7 +245,7 @@ async function main(): Promise<number> {
     );
     teardown.add('the API server', () => server.stop());
 
-    const setupContext = createFlowContext({ db: database.admin.db, masterKey, publicBaseUrl: server.url });
+    const setupContext = createFlowContext({ db: database.admin.db, masterKey, publicBaseUrl: server.url, outboundPolicy: benchOutboundPolicy });
     const acquirerAccount = { url: acquirer.url, apiKey: acquirerApiKey };
     const httpMerchant = await createBenchMerchant(setupContext, 'Bench merchant (HTTP)', acquirerAccount);
     const baselineMerchant = await createBenchMerchant(setupContext, 'Bench merchant (baseline)', acquirerAccount);
@@ -276,7 +278,7 @@ async function main(): Promise<number> {
     teardown.add('the baseline pool', () => baselineDatabase.close());
     const counter = createStatementCounter();
     counter.attach(baselineDatabase.pool);
-    const baselineContexts = Array.from({ length: opts.concurrency }, () => createFlowContext({ db: baselineDatabase.db, masterKey, publicBaseUrl: server.url }));
+    const baselineContexts = Array.from({ length: opts.concurrency }, () => createFlowContext({ db: baselineDatabase.db, masterKey, publicBaseUrl: server.url, outboundPolicy: benchOutboundPolicy }));
     const scope = { merchantId: baselineMerchant.merchantId, mode: 'test' as const };
     const baselineOnly = async (warmupMs: number, measureMs: number): Promise<PhaseOutcome> => {
       const loop = await runClosedLoop({

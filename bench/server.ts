@@ -48,7 +48,7 @@ async function startApi(): Promise<Running> {
   const counter = createStatementCounter();
   const database = openDatabase(required('DATABASE_URL'), { poolSize, applicationName: 'paypilot-bench-server' });
   counter.attach(database.pool);
-  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1' });
+  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1', outboundPolicy: { allowPrivateInTest: true } });
   // As `paypilot serve` runs: keys cached, the cache kept true by LISTEN/NOTIFY.
   const invalidation = await startInvalidationListener(database.pool);
   const app = await buildApp({ context, logLevel: process.env.LOG_LEVEL ?? 'warn', invalidation, defaultBaseUrls: { card: required('BENCH_ACQUIRER_URL') } });

@@ -32,7 +32,7 @@ import { reconcile } from './flows/reconcile.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
 import { startWorker } from './jobs/worker.ts';
-import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase } from './runtime.ts';
+import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase, outboundPolicyOf } from './runtime.ts';
 import { startMailCatcher, type MailCatcher } from './simulators/mail-catcher/server.ts';
 import { smtpMailer } from './messaging/mailer.ts';
 import { httpSmsSender } from './messaging/sms.ts';
@@ -75,13 +75,15 @@ Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
   RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE (30), RATE_LIMIT_PAYER_PER_MINUTE (120), RATE_LIMIT_NOTIFY_PER_MINUTE (600) per client address (0 = off),
-  TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client)`;
+  TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client),
+  PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST (true lets test-mode webhooks and connector accounts reach private addresses; on for start)`;
 
 type Stopper = () => Promise<void>;
 
 async function main(argv: string[]): Promise<void> {
   const [command, subcommand] = argv;
-  const config = loadConfig();
+  // `start` is the local demo: its simulators listen on 127.0.0.1, so its test-mode accounts must reach them.
+  const config = loadConfig(process.env, { allowPrivateUrlsInTest: command === 'start' });
   switch (command) {
     case 'start':
       return runUntilSignal(await start(config, { withWorker: true, withSimulators: true, withDemo: true }));
@@ -124,7 +126,7 @@ async function main(argv: string[]): Promise<void> {
 async function withContext<T>(config: Config, work: (context: FlowContext) => Promise<T>): Promise<T> {
   const database = await openConfiguredDatabase(config, { poolSize: 2 });
   try {
-    return await work(createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl }));
+    return await work(createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, outboundPolicy: outboundPolicyOf(config) }));
   } finally {
     await database.close();
   }
@@ -227,7 +229,7 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     if (simulators) stoppers.push(simulators.close);
     const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
     stoppers.push(async () => messaging.mailer?.close());
-    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
+    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
     // Key revocations and rolls from every process reach this one's key cache (one pooled connection, held).
     const invalidation = await startInvalidationListener(database.handle.pool);
     stoppers.push(() => invalidation.close());
@@ -301,7 +303,7 @@ function simulatorPort(config: Config): number {
 async function startWorkerOnly(config: Config): Promise<Stopper> {
   const database = await openConfiguredDatabase(config);
   const messaging = configuredMessaging(config);
-  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
+  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
   const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
   const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
   console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);

@@ -13,6 +13,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnectorRegistry } from './connectors/registry.ts';
+import { createHttpExchange, type Resolver } from './connectors/http-exchange.ts';
+import type { OutboundAddressPolicy } from './domain/outbound-address.ts';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
 import { createIdGenerator } from './domain/ids.ts';
 import { AccountHealthBook, routingPolicyDefault } from './domain/routing.ts';
@@ -86,8 +88,13 @@ export function createFlowContext(options: {
   sleep?: (ms: number) => Promise<void>;
   messaging?: Messaging;
   metrics?: Metrics;
+  /** Which addresses user-set URLs may reach; unset: public ones only (PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST off). */
+  outboundPolicy?: OutboundAddressPolicy;
+  /** Name resolution for outbound calls; a test injects one. */
+  resolve?: Resolver;
 }): FlowContext {
   const clock = options.clock ?? systemClock;
+  const outbound = createHttpExchange({ policy: options.outboundPolicy, resolve: options.resolve });
   const random = options.random ?? cryptoRandom;
   const ids = createIdGenerator(clock, random);
   // A circuit opening or closing becomes a connector incident, written beside the payment, never in its way.
@@ -98,7 +105,8 @@ export function createFlowContext(options: {
     random,
     ids,
     keys: deriveKeys(options.masterKey),
-    connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs, clock }),
+    connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs, clock, exchange: outbound }),
+    outbound,
     accountHealth: new AccountHealthBook(routingPolicyDefault, { onCircuitChange: incidents.listener }),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
@@ -106,6 +114,11 @@ export function createFlowContext(options: {
     metrics: options.metrics ?? createMetrics(),
   };
   return context;
+}
+
+/** The operator's outbound address rules: live mode reaches public addresses only; test mode more when allowed. */
+export function outboundPolicyOf(config: Pick<Config, 'allowPrivateUrlsInTest'>): OutboundAddressPolicy {
+  return { allowPrivateInTest: config.allowPrivateUrlsInTest };
 }
 
 /** Email and SMS as configured; either may be absent (its messages are then skipped). */

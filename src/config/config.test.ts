@@ -28,3 +28,20 @@ describe('per-address rate limits and TRUST_PROXY', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7' }).trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7']);
   });
 });
+
+describe('PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST', () => {
+  it('is off unless set, so test-mode URLs reach public addresses only', () => {
+    expect(loadConfig({}).allowPrivateUrlsInTest).toBe(false);
+  });
+
+  it('is on for a command that defaults it on (npm start), unless the operator says false', () => {
+    expect(loadConfig({}, { allowPrivateUrlsInTest: true }).allowPrivateUrlsInTest).toBe(true);
+    expect(loadConfig({ PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST: 'false' }, { allowPrivateUrlsInTest: true }).allowPrivateUrlsInTest).toBe(false);
+  });
+
+  it('reads true and false in any case, and refuses anything else rather than guess', () => {
+    expect(loadConfig({ PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST: 'TRUE' }).allowPrivateUrlsInTest).toBe(true);
+    expect(loadConfig({ PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST: ' false ' }).allowPrivateUrlsInTest).toBe(false);
+    expect(() => loadConfig({ PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST: 'yes' })).toThrow(ConfigError);
+  });
+});

@@ -34,13 +34,25 @@ export interface Config {
   sms: { url: string; apiKey: string | null } | null;
   /** Where `paypilot worker` serves its own /metrics (webhooks, messages); unset: nowhere. */
   workerMetricsPort: number | null;
+  /**
+   * Test-mode webhook endpoints and connector base URLs may reach addresses
+   * that are not public (127.0.0.1, 10.x …). Live mode never may.
+   * PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST; off unless set, except for `start`,
+   * whose simulators listen on 127.0.0.1.
+   */
+  allowPrivateUrlsInTest: boolean;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** What a command may default differently: `start` runs its simulators on 127.0.0.1. */
+export interface ConfigDefaults {
+  allowPrivateUrlsInTest?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: ConfigDefaults = {}): Config {
   const port = parsePort(env.PORT ?? '4000', 'PORT');
   const host = env.HOST ?? '127.0.0.1';
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
@@ -62,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notificationsPerMinute: parsePerMinute(env, 'RATE_LIMIT_NOTIFY_PER_MINUTE', limits.providerNotificationsPerMinuteMax),
   };
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const allowPrivateUrlsInTest = parseFlag(env.PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST, 'PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST') ?? defaults.allowPrivateUrlsInTest ?? false;
   return {
     host,
     port,
@@ -74,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     addressRateLimits,
     trustProxy,
     workerMetricsPort,
+    allowPrivateUrlsInTest,
     ...messagingConfig(env),
   };
 }
@@ -91,6 +105,15 @@ function parseTrustProxy(text: string | undefined): boolean | number | string[] 
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+/** true or false, or null when unset; anything else is a mistake worth stopping for. */
+function parseFlag(text: string | undefined, name: string): boolean | null {
+  const value = text?.trim().toLowerCase();
+  if (value === undefined || value === '') return null;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 function messagingConfig(env: NodeJS.ProcessEnv): Pick<Config, 'smtp' | 'mailFrom' | 'sms'> {

@@ -19,6 +19,8 @@ export type ConnectorName = (typeof connectorNames)[number];
 export interface ConnectorAccount {
   id: string;
   connector: ConnectorName;
+  /** Whose address rules apply when calling baseUrl (domain/outbound-address.ts). */
+  mode: 'test' | 'live';
   baseUrl: string;
   credentials: Readonly<Record<string, string>>;
 }
@@ -37,7 +39,9 @@ export type DeclineErrorCode =
  * Failures, by what they mean for money:
  * - `declined`: the provider refused and nothing moved. Never retried.
  * - `retriable`: the provider said nothing moved but trying again may work
- *   (processing_error, a 5xx whose body says so). Retried with a new key.
+ *   (processing_error, a 5xx whose body says so), or the request provably
+ *   never reached it (connection refused, no such name, an address the
+ *   outbound rules refuse): failover may move on. Retried with a new key.
  * - `unknown`: we cannot tell whether anything moved (timeout after sending,
  *   connection dropped, unreadable answer). Retried only with the same key,
  *   or resolved by a status query.

@@ -8,6 +8,7 @@ import { createAlipayConnector } from './alipay/alipay-connector.ts';
 import { createCardConnector } from './card/card-connector.ts';
 import { createUnionpayConnector } from './unionpay/unionpay-connector.ts';
 import { createWechatPayConnector } from './wechat-pay/wechat-pay-connector.ts';
+import type { HttpExchange } from './http-exchange.ts';
 
 export interface ConnectorRegistry {
   card: CardConnector;
@@ -15,10 +16,14 @@ export interface ConnectorRegistry {
   channels: Record<ChannelName, ChannelConnector>;
 }
 
-/** The clock is the flows' own: signatures carry timestamps that must agree with it. */
-export function createConnectorRegistry(options: { timeoutMs?: number; clock?: Clock } = {}): ConnectorRegistry {
+/**
+ * The clock is the flows' own: signatures carry timestamps that must agree
+ * with it. The exchange is shared by every connector (and the webhook
+ * sender): one set of pools, limits and outbound address rules.
+ */
+export function createConnectorRegistry(options: { timeoutMs?: number; clock?: Clock; exchange?: HttpExchange } = {}): ConnectorRegistry {
   return {
-    card: createCardConnector({ timeoutMs: options.timeoutMs }),
+    card: createCardConnector({ timeoutMs: options.timeoutMs, exchange: options.exchange }),
     channels: {
       alipay: createAlipayConnector(options),
       wechat_pay: createWechatPayConnector(options),

@@ -49,6 +49,24 @@ export const errorCatalog = {
       'zh-TW': { message: '參數 {param} 無效：{reason}。', suggestion: '請依照 API 文件修正 {param} 後重新傳送請求。' },
     },
   },
+  url_not_public: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: {
+        message: 'The URL in {param} leads to {host}, which is not a public internet address.',
+        suggestion: 'Use an address reachable from the internet. Loopback, private, link-local and other internal addresses are refused; in test mode the operator may allow them with PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST.',
+      },
+      'zh-CN': {
+        message: '{param} 中的网址指向 {host}，这不是公网地址。',
+        suggestion: '请使用可从互联网访问的地址。本机、内网、链路本地等内部地址一律拒绝；测试模式下运营方可通过 PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST 允许。',
+      },
+      'zh-TW': {
+        message: '{param} 中的網址指向 {host}，這不是公用網際網路位址。',
+        suggestion: '請使用可從網際網路連線的位址。本機、內部網路、鏈路本地等內部位址一律拒絕；測試模式下營運方可透過 PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST 允許。',
+      },
+    },
+  },
   parameter_unknown: {
     status: 400,
     type: 'invalid_request_error',

@@ -30,6 +30,15 @@ export const limits = {
   unknownOutcomeQueryAfterMs: 30_000,
   /** The longest wait between two status queries of an unknown outcome (the sweep adds up to a minute). */
   unknownOutcomeQueryDelayMaxMs: 4 * 60 * 1000,
+  /** Outbound HTTP (connectors/http-exchange.ts): a TCP and TLS handshake longer than this never sent the request. */
+  outboundConnectTimeoutMs: 5_000,
+  outboundKeepAliveMs: 30_000,
+  outboundConnectionsPerOriginMax: 32,
+  /** How long checking a URL's name at save time may wait for DNS; past it the name is judged when connecting. */
+  outboundLookupTimeoutMs: 2_000,
+  /** A provider's answer to one call; a statement or bill is allowed more. */
+  providerResponseBytesMax: 1024 * 1024,
+  providerStatementBytesMax: 32 * 1024 * 1024,
   /**
    * How long after we asked a provider to create an order its "no such order"
    * (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST, UnionPay 34) may
@@ -137,6 +146,8 @@ assert(
   'an order is judged never made only well after the confirm that creates it has ended',
 );
 assert(limits.walletBalanceMinorUnitsMax <= limits.amountMinorUnitsMax, 'a wallet never holds more than one payment may move');
+assert(limits.outboundConnectTimeoutMs <= limits.connectorTimeoutMs && limits.outboundConnectTimeoutMs <= limits.webhookTimeoutMs, 'a connection is made within the call it serves');
+assert(limits.providerResponseBytesMax <= limits.providerStatementBytesMax, 'a statement may be larger than an answer');
 assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
 assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');

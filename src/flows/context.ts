@@ -1,4 +1,5 @@
 /** What every flow is given: the database, the connectors, and injected time and randomness. */
+import type { HttpExchange } from '../connectors/http-exchange.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Clock, RandomSource } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
@@ -15,6 +16,8 @@ export interface FlowContext {
   ids: IdGenerator;
   keys: DerivedKeys;
   connectors: ConnectorRegistry;
+  /** The one outbound HTTP exchange (connectors and webhooks), with its address policy and resolver. */
+  outbound: HttpExchange;
   /** Each provider account's recent health and circuit breaker, for routing. */
   accountHealth: AccountHealthBook;
   /** Where payers and providers reach this API: checkout links are built on it. */

@@ -31,7 +31,7 @@ export async function deliverWebhook(context: FlowContext, deliveryId: string): 
   const body = eventBody(claimed);
   const secret = unseal(endpoint.secret_sealed, context.keys.credentials, endpoint.id);
   const signature = webhookSignature(body, secret, Math.floor(at.getTime() / 1000));
-  const response = await post(endpoint.url, body, signature);
+  const response = await post(context, endpoint.url, endpoint.mode, body, signature);
   const succeeded = response.status !== null && response.status >= 200 && response.status < 300;
   const firstAttemptMs = (delivery.first_attempted_at ?? at).getTime();
   const disableIfFailingSince = new Date(at.getTime() - limits.webhookDisableAfterFailingMs);
@@ -47,6 +47,7 @@ export async function deliverWebhook(context: FlowContext, deliveryId: string): 
     signature,
     responseStatus: response.status,
     responseBody: response.body,
+    responseBytes: response.bytes,
     durationMs: response.durationMs,
     error: succeeded ? null : (response.error ?? `answered ${response.status}`),
     succeeded,
@@ -73,55 +74,41 @@ function eventBody({ event }: ClaimedDelivery): string {
 
 interface PostResult {
   status: number | null;
+  /** The first kilobyte of the answer, kept only when it came from a public address. */
   body: string | null;
+  bytes: number | null;
   durationMs: number;
   error: string | null;
 }
 
-async function post(url: string, body: string, signature: string): Promise<PostResult> {
+async function post(context: FlowContext, url: string, mode: 'test' | 'live', body: string, signature: string): Promise<PostResult> {
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Paypilot-Webhooks/1', [webhookSignatureHeader]: signature },
-      body,
-      // A redirect is a failure: following it would send the event where the merchant did not say.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(limits.webhookTimeoutMs),
-    });
-    const text = await firstBytesOf(response, limits.webhookResponseBodyBytesMax);
-    return { status: response.status, body: text, durationMs: elapsed(), error: null };
-  } catch (error) {
-    const timedOut = (error as Error).name === 'TimeoutError';
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { status: null, body: null, durationMs: elapsed(), error: timedOut ? `no answer within ${limits.webhookTimeoutMs} ms` : `could not connect${cause ? ` (${cause})` : ''}` };
+  const result = await context.outbound.send({
+    mode,
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'Paypilot-Webhooks/1', [webhookSignatureHeader]: signature },
+    body,
+    timeoutMs: limits.webhookTimeoutMs,
+    // Only the start of the answer is read: the status is the answer, and a
+    // body that is large or never ends must neither fill memory nor turn a 2xx
+    // into a time-out. A redirect is a failure (never followed): it would send
+    // the event where the merchant did not say.
+    responseBytesMax: limits.webhookResponseBodyBytesMax,
+    overLimit: 'keep_first_bytes',
+    peer: 'the endpoint',
+    reportAddress: true,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  if (result.kind === 'answered') {
+    // What an internal service answers must never be readable through the delivery log.
+    const text = result.fromPublicAddress ? result.body.toString('utf8') : null;
+    return { status: result.status, body: text, bytes: result.body.length, durationMs, error: null };
   }
-}
-
-/**
- * The start of the answer, for the delivery log. The rest is never read: the
- * status is the answer, and a body that is large or never ends must neither
- * fill memory nor turn a 2xx into a time-out.
- */
-async function firstBytesOf(response: Response, bytesMax: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    while (bytes < bytesMax) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      bytes += value.byteLength;
-    }
-  } catch {
-    // A body cut off after the status line: what arrived is still worth logging.
-  } finally {
-    void reader.cancel().catch(() => {});
+  if (result.kind === 'failed' && result.timedOut) {
+    return { status: null, body: null, bytes: null, durationMs, error: `no answer within ${limits.webhookTimeoutMs} ms` };
   }
-  return Buffer.concat(chunks).subarray(0, bytesMax).toString('utf8');
+  return { status: null, body: null, bytes: null, durationMs, error: result.detail };
 }
 
 async function emailMerchantEndpointDisabled(context: FlowContext, claimed: ClaimedDelivery, failingSince: Date): Promise<void> {

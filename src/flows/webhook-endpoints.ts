@@ -18,6 +18,7 @@ import {
   type DeliveryWithAttempts,
 } from '../store/webhooks.ts';
 import { now, type FlowContext } from './context.ts';
+import { checkOutboundUrl } from './outbound-urls.ts';
 
 export interface EndpointInput {
   url: string;
@@ -25,8 +26,8 @@ export interface EndpointInput {
   description?: string;
 }
 
-/** An endpoint must be reachable and say nothing secret in its address; live mode also needs TLS. */
-function checkUrl(url: string, scope: Scope): void {
+/** An endpoint must be reachable, public, and say nothing secret in its address; live mode also needs TLS. */
+async function checkUrl(context: FlowContext, url: string, scope: Scope): Promise<void> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -39,6 +40,7 @@ function checkUrl(url: string, scope: Scope): void {
   if (parsed.username || parsed.password) {
     throw new PaymentError('parameter_invalid', { param: 'url', details: { reason: 'credentials do not belong in the URL; verify the signature instead' } });
   }
+  await checkOutboundUrl(context, url, scope.mode, 'url');
 }
 
 function checkEvents(events: string[]): string[] {
@@ -48,7 +50,7 @@ function checkEvents(events: string[]): string[] {
 }
 
 export async function createEndpoint(context: FlowContext, scope: Scope, input: EndpointInput) {
-  checkUrl(input.url, scope);
+  await checkUrl(context, input.url, scope);
   const enabledEvents = checkEvents(input.enabled_events);
   if ((await countEndpoints(context.db, scope)) >= limits.webhookEndpointsPerMerchantMax) {
     throw new PaymentError('parameter_invalid', { param: 'url', details: { reason: `at most ${limits.webhookEndpointsPerMerchantMax} endpoints per merchant and mode` } });
@@ -78,7 +80,7 @@ export async function changeEndpoint(
   id: string,
   input: { url?: string; enabled_events?: string[]; description?: string; enabled?: boolean },
 ) {
-  if (input.url !== undefined) checkUrl(input.url, scope);
+  if (input.url !== undefined) await checkUrl(context, input.url, scope);
   const updated = await updateEndpoint(context.db, scope, id, {
     url: input.url,
     description: input.description,
@@ -150,6 +152,7 @@ function presentDelivery(delivery: DeliveryWithAttempts) {
       url: t.request_url,
       response_status: t.response_status,
       response_body: t.response_body,
+      response_bytes: t.response_bytes,
       duration_ms: t.duration_ms,
       error: t.error,
     })),

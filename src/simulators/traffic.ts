@@ -162,7 +162,10 @@ export async function simulateTraffic(config: Config, options: TrafficOptions, l
   const closers: (() => Promise<unknown>)[] = [() => database.close()];
   try {
     // Retries do not wait: the clock of a slot runs with real time, and a payer is not kept waiting for a backoff that only slows the run.
-    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: 'http://127.0.0.1:0', clock, sleep: async () => {} });
+    // Its simulators listen on 127.0.0.1 and it plays test mode only: private addresses are allowed in test mode here whatever the environment says.
+    const context = createFlowContext({
+      db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: 'http://127.0.0.1:0', clock, sleep: async () => {}, outboundPolicy: { allowPrivateInTest: true },
+    });
     const host = '127.0.0.1';
     const acquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host, port: 0, clock });
     closers.push(() => acquirer.close());

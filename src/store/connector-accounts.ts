@@ -41,6 +41,7 @@ export function openConnectorAccount(row: ConnectorAccountRow, credentialsKey: B
   return {
     id: row.id,
     connector: row.connector as ConnectorName,
+    mode: row.mode,
     baseUrl: row.base_url,
     credentials: JSON.parse(unseal(row.credentials_encrypted, credentialsKey, row.id)) as Record<string, string>,
   };

@@ -293,6 +293,8 @@ export interface WebhookDeliveryAttemptsTable {
   request_signature: string;
   response_status: number | null;
   response_body: string | null;
+  /** How many bytes of the answer were read (at most webhookResponseBodyBytesMax). */
+  response_bytes: number | null;
   duration_ms: number;
   error: string | null;
 }

@@ -154,6 +154,7 @@ export interface DeliveryTry {
   signature: string;
   responseStatus: number | null;
   responseBody: string | null;
+  responseBytes: number | null;
   durationMs: number;
   error: string | null;
   succeeded: boolean;
@@ -174,9 +175,9 @@ export async function recordDeliveryTry(db: Db, t: DeliveryTry): Promise<{ disab
   const result = await sql<{ disabled: boolean; failing_since: Date | null }>`
     with logged as (
       insert into webhook_delivery_attempts (delivery_id, endpoint_id, attempt, attempted_at, request_url, request_signature,
-                                             response_status, response_body, duration_ms, error)
+                                             response_status, response_body, response_bytes, duration_ms, error)
       values (${t.deliveryId}, ${t.endpointId}, ${t.attempt}, ${t.at}, ${t.url}, ${t.signature},
-              ${t.responseStatus}, ${t.responseBody}, ${t.durationMs}, ${t.error})
+              ${t.responseStatus}, ${t.responseBody}, ${t.responseBytes}, ${t.durationMs}, ${t.error})
     ),
     delivery as (
       update webhook_deliveries
@@ -232,7 +233,7 @@ export async function findDueDeliveries(db: Db, now: Date, limit: number): Promi
 
 export interface DeliveryWithAttempts extends WebhookDeliveryRow {
   event_type: string;
-  tries: { attempt: number; attempted_at: Date; request_url: string; response_status: number | null; response_body: string | null; duration_ms: number; error: string | null }[];
+  tries: { attempt: number; attempted_at: Date; request_url: string; response_status: number | null; response_body: string | null; response_bytes: number | null; duration_ms: number; error: string | null }[];
 }
 
 /** An endpoint's deliveries, newest first, each with its tries (the last `triesMax`). */
@@ -255,7 +256,7 @@ export async function listDeliveries(
       ? []
       : await db
           .selectFrom('webhook_delivery_attempts')
-          .select(['delivery_id', 'attempt', 'attempted_at', 'request_url', 'response_status', 'response_body', 'duration_ms', 'error'])
+          .select(['delivery_id', 'attempt', 'attempted_at', 'request_url', 'response_status', 'response_body', 'response_bytes', 'duration_ms', 'error'])
           .where('delivery_id', 'in', data.map((row) => row.id))
           .orderBy('id', 'desc')
           .execute();

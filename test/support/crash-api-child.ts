@@ -11,7 +11,10 @@ const url = process.env.DATABASE_URL;
 const masterKey = process.env.PAYPILOT_MASTER_KEY;
 if (!url || !masterKey) throw new Error('DATABASE_URL and PAYPILOT_MASTER_KEY are required');
 const handle = openDatabase(url, { poolSize: 4 });
-const context = createFlowContext({ db: handle.db, masterKey: Buffer.from(masterKey, 'base64'), publicBaseUrl: 'http://127.0.0.1:0', connectorTimeoutMs: 2_000 });
+// The stack's acquirer listens on 127.0.0.1, for test-mode accounts: the operator flag allows it, as in the stack.
+const context = createFlowContext({
+  db: handle.db, masterKey: Buffer.from(masterKey, 'base64'), publicBaseUrl: 'http://127.0.0.1:0', connectorTimeoutMs: 2_000, outboundPolicy: { allowPrivateInTest: true },
+});
 const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: 0, beforeIdempotencyKeyCompletes: () => process.kill(process.pid, 'SIGKILL') });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 context.publicBaseUrl = address;

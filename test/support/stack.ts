@@ -6,6 +6,8 @@
 import { inject } from 'vitest';
 import { ManualClock, type Clock } from '../../src/domain/clock.ts';
 import type { Messaging } from '../../src/messaging/messaging.ts';
+import type { Resolver } from '../../src/connectors/http-exchange.ts';
+import type { OutboundAddressPolicy } from '../../src/domain/outbound-address.ts';
 import { createMerchant, type MerchantKeys } from '../../src/flows/create-merchant.ts';
 import type { FlowContext } from '../../src/flows/context.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -54,6 +56,14 @@ export interface StackOptions {
   addressRateLimits?: AddressRateLimits;
   /** Email and SMS senders; none by default (messages are then skipped). */
   messaging?: Messaging;
+  /**
+   * The outbound address rules. By default test mode may reach private
+   * addresses (PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST=true), as every simulator
+   * and receiver of a test listens on 127.0.0.1; live mode never may.
+   */
+  outboundPolicy?: OutboundAddressPolicy;
+  /** Name resolution for outbound calls and URL checks; the system's by default. */
+  resolve?: Resolver;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -68,6 +78,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connectorTimeoutMs: options.connectorTimeoutMs ?? 2_000,
     sleep: options.instantRetries ? async () => {} : undefined,
     messaging: options.messaging,
+    outboundPolicy: options.outboundPolicy ?? { allowPrivateInTest: true },
+    resolve: options.resolve,
   });
   const invalidation = await startInvalidationListener(db.pool);
   const app = await buildApp({
@@ -114,6 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   Object.assign(stack, first);
   stack.close = async () => {
     await app.close();
+    await context.outbound.close();
     await acquirer.close();
     await invalidation.close();
     await db.close();

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpExchange } from '../http-exchange.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { startAlipaySimulator } from '../../simulators/alipay/server.ts';
 import type { AlipaySimulator } from '../../simulators/alipay/server.ts';
@@ -17,9 +18,11 @@ import type { ConnectorAccount, CreateOrderRequest, NotificationVerdict, Provide
 import { createAlipayConnector } from './alipay-connector.ts';
 
 const clock = new ManualClock(Date.UTC(2026, 5, 15, 2, 0, 0)); // 10:00 in Beijing
-const connector = createAlipayConnector({ timeoutMs: 2_000, clock });
+/** The simulator listens on 127.0.0.1: test-mode accounts, with the operator's flag that allows private addresses in test mode. */
+const simulatorExchange = createHttpExchange({ policy: { allowPrivateInTest: true } });
+const connector = createAlipayConnector({ exchange: simulatorExchange, timeoutMs: 2_000, clock });
 /** For the faults that make the gateway slow or silent. */
-const impatientConnector = createAlipayConnector({ timeoutMs: 300, clock });
+const impatientConnector = createAlipayConnector({ exchange: simulatorExchange, timeoutMs: 300, clock });
 
 let alipay: AlipaySimulator;
 let account: ConnectorAccount;
@@ -37,7 +40,7 @@ let notifyUrl: string;
 beforeAll(async () => {
   alipay = await startAlipaySimulator({ clock, notifyDelayScale: 0.0001 });
   const credentials = alipay.registerMerchant();
-  account = { id: 'acct_alipay_test', connector: 'alipay', baseUrl: alipay.url, credentials: { ...credentials } };
+  account = { id: 'acct_alipay_test', connector: 'alipay', mode: 'test', baseUrl: alipay.url, credentials: { ...credentials } };
   notifyServer = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -22,14 +22,14 @@ import type {
   OrderState,
   ProviderAnswer,
   RefundOutcome,
-  StatementLine,
-  StatementOutcome,
 } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { limits } from '../../domain/limits.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
+import { defaultHttpExchange, failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
+import { fetchStatement } from './statement.ts';
 import type { Params } from './signature.ts';
 import {
   beijingDateTime,
@@ -42,8 +42,6 @@ import {
 } from './signature.ts';
 import type { AlipayMethod } from './wire.ts';
 import {
-  billColumns,
-  billKinds,
   errorResponseMemberName,
   refundStatusSuccess,
   responseMemberName,
@@ -56,19 +54,20 @@ export interface AlipayConnectorOptions {
   timeoutMs?: number;
   /** For `timestamp`; defaults to the system clock. */
   clock?: Clock;
+  /** The shared HTTP exchange; defaults to one that reaches public addresses only. */
+  exchange?: HttpExchange;
 }
 
 /** Alipay settles these channels in yuan only. */
 const currency = 'CNY';
-/** A statement larger than this is refused rather than read into memory. */
-const statementBytesMax = 16 * 1024 * 1024;
 
 export function createAlipayConnector(options: AlipayConnectorOptions = {}): ChannelConnector {
   const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'alipay connector timeout must be a positive integer');
   const clock = options.clock ?? systemClock;
+  const exchange = options.exchange ?? defaultHttpExchange();
   const call = (account: ConnectorAccount, method: AlipayMethod, biz: Record<string, string>, extra: Params = {}) =>
-    callGateway(account, { method, biz, extra, timeoutMs, nowMs: clock.nowMs() });
+    callGateway(exchange, account, { method, biz, extra, timeoutMs, nowMs: clock.nowMs() });
 
   return {
     name: 'alipay',
@@ -145,7 +144,7 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
       if (answer.code !== resultCodes.success) return failureOf(answer);
       const url = answer.body.bill_download_url;
       if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return { kind: 'unknown', detail: 'bill answer without a download URL' };
-      return fetchStatement(url, timeoutMs);
+      return fetchStatement(exchange, account, url, timeoutMs);
     },
   };
 }
@@ -229,26 +228,23 @@ interface GatewayCall {
   nowMs: number;
 }
 
-async function callGateway(account: ConnectorAccount, call: GatewayCall): Promise<GatewayAnswer> {
+async function callGateway(exchange: HttpExchange, account: ConnectorAccount, call: GatewayCall): Promise<GatewayAnswer> {
   const credentials = credentialsOf(account);
   const params = signedParams(credentials, call.method, call.biz, call.extra, call.nowMs);
-  let status: number;
-  let text: string;
-  try {
-    const response = await fetch(gatewayUrl(account), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', Accept: 'application/json' },
-      body: new URLSearchParams(params).toString(),
-      signal: AbortSignal.timeout(call.timeoutMs),
-      redirect: 'error',
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    return { kind: 'unknown', detail: transportFailureDetail(error, call.timeoutMs) };
-  }
-  if (status !== 200) return { kind: 'unknown', detail: `alipay answered HTTP ${status}` };
-  return readVerifiedAnswer(text, call.method, credentials.alipayPublicKey);
+  const result = await exchange.send({
+    mode: account.mode,
+    url: gatewayUrl(account),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded;charset=utf-8', Accept: 'application/json' },
+    body: new URLSearchParams(params).toString(),
+    timeoutMs: call.timeoutMs,
+    responseBytesMax: limits.providerResponseBytesMax,
+    overLimit: 'fail',
+    peer: 'alipay',
+  });
+  if (result.kind !== 'answered') return failureWithoutAnswer(result);
+  if (result.status !== 200) return { kind: 'unknown', detail: `alipay answered HTTP ${result.status}` };
+  return readVerifiedAnswer(result.body.toString('utf8'), call.method, credentials.alipayPublicKey);
 }
 
 /** Checks the signature over the exact response text, then reads code and sub_code. */
@@ -270,13 +266,6 @@ export function readVerifiedAnswer(text: string, method: string, alipayPublicKey
   const body = envelope[member];
   if (!isObject(body) || typeof body.code !== 'string') return { kind: 'unknown', detail: 'alipay answer without a code' };
   return { kind: 'answer', code: body.code, subCode: typeof body.sub_code === 'string' ? body.sub_code : null, body };
-}
-
-function transportFailureDetail(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown error';
-  return `request to alipay failed: ${code}`;
 }
 
 /**
@@ -445,60 +434,4 @@ function rejected(reason: string, orderNumber: string | null): NotificationVerdi
   return { kind: 'rejected', reason, orderNumber, ack: refuseAnswer };
 }
 
-// ---------------------------------------------------------------------------
-// Statements.
-
-async function fetchStatement(url: string, timeoutMs: number): Promise<StatementOutcome> {
-  let text: string;
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-    if (response.status !== 200) return { kind: 'unknown', detail: `bill download answered HTTP ${response.status}` };
-    const bytes = await response.arrayBuffer();
-    if (bytes.byteLength > statementBytesMax) return { kind: 'unknown', detail: 'bill larger than statementBytesMax' };
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (error) {
-    return { kind: 'unknown', detail: transportFailureDetail(error, timeoutMs) };
-  }
-  const lines = parseBill(text);
-  return lines === null ? { kind: 'unknown', detail: 'bill unreadable' } : { kind: 'statement', lines };
-}
-
-/** Reads the bill layout described in wire.ts; null when any row is unreadable. */
-export function parseBill(text: string): StatementLine[] | null {
-  const rows = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-    .map((line) => line.split(',').map((cell) => cell.trim()));
-  const header = rows.shift();
-  if (header === undefined) return null;
-  const column = (name: string): number => header.indexOf(name);
-  const at = {
-    tradeNo: column(billColumns.tradeNo),
-    outTradeNo: column(billColumns.outTradeNo),
-    kind: column(billColumns.kind),
-    amount: column(billColumns.amount),
-    completedAt: column(billColumns.completedAt),
-    refundNumber: column(billColumns.refundNumber),
-  };
-  if (Object.values(at).some((index) => index < 0)) return null;
-  const lines: StatementLine[] = [];
-  for (const row of rows) {
-    const cell = (index: number): string => row[index] ?? '';
-    const kind = cell(at.kind) === billKinds.payment ? 'payment' : cell(at.kind) === billKinds.refund ? 'refund' : null;
-    const amount = parseDecimal(cell(at.amount).replace(/^-/, ''), currency);
-    const occurredAt = parseBeijingDateTime(cell(at.completedAt));
-    const refundNumber = cell(at.refundNumber);
-    if (kind === null || amount === null || occurredAt === null || cell(at.tradeNo) === '' || cell(at.outTradeNo) === '') return null;
-    if (kind === 'refund' && refundNumber === '') return null;
-    lines.push({
-      orderNumber: cell(at.outTradeNo),
-      reference: cell(at.tradeNo),
-      kind,
-      refundNumber: kind === 'refund' ? refundNumber : null,
-      amount,
-      occurredAt,
-    });
-  }
-  return lines;
-}
+export { parseBill } from './statement.ts';

@@ -30,6 +30,7 @@ const pem = {
 const account: ConnectorAccount = {
   id: 'acct_alipay_unit',
   connector: 'alipay',
+  mode: 'test',
   baseUrl: 'http://127.0.0.1:1',
   credentials: { app_id: '2021000000000001', private_key: pem.merchantPrivate, alipay_public_key: pem.alipayPublic, seller_id: '2088000000000001' },
 };

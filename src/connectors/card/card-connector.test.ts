@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpExchange } from '../http-exchange.ts';
 import type { CardInput } from '../../domain/card.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import type { AuthorizeRequest, ConnectorAccount } from '../connector.ts';
@@ -16,9 +17,11 @@ import type { CardAcquirer } from '../../simulators/card-acquirer/server.ts';
 import { createCardConnector } from './card-connector.ts';
 
 const apiKey = 'sk_test_card_connector';
-const connector = createCardConnector({ timeoutMs: 2_000 });
+/** The simulator listens on 127.0.0.1: test-mode accounts, with the operator's flag that allows private addresses in test mode. */
+const simulatorExchange = createHttpExchange({ policy: { allowPrivateInTest: true } });
+const connector = createCardConnector({ exchange: simulatorExchange, timeoutMs: 2_000 });
 /** For the faults that make the acquirer slow or silent. */
-const impatientConnector = createCardConnector({ timeoutMs: 200 });
+const impatientConnector = createCardConnector({ exchange: simulatorExchange, timeoutMs: 200 });
 
 let acquirer: CardAcquirer;
 let account: ConnectorAccount;
@@ -26,7 +29,7 @@ let account: ConnectorAccount;
 beforeAll(async () => {
   // Mid-2026: expiry 12/2030 is in the future, 12/2025 in the past.
   acquirer = await startCardAcquirer({ apiKeys: [apiKey], clock: new ManualClock(Date.UTC(2026, 5, 15)) });
-  account = { id: 'ca_test', connector: 'card', baseUrl: acquirer.url, credentials: { api_key: apiKey } };
+  account = { id: 'ca_test', connector: 'card', mode: 'test', baseUrl: acquirer.url, credentials: { api_key: apiKey } };
 });
 
 afterAll(async () => {

@@ -25,6 +25,7 @@ import type {
 } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import { limits } from '../../domain/limits.ts';
+import { defaultHttpExchange, type HttpExchange } from '../http-exchange.ts';
 import { amountToJson } from '../../domain/money.ts';
 import type { WireAuthorization, WireAuthorizationRequest } from './wire.ts';
 import {
@@ -39,12 +40,15 @@ import {
 export interface CardConnectorOptions {
   /** Per call, covering the answer's body too. Defaults to limits.connectorTimeoutMs. */
   timeoutMs?: number;
+  /** The shared HTTP exchange (pools, limits, the outbound address policy); defaults to one that reaches public addresses only. */
+  exchange?: HttpExchange;
 }
 
 export function createCardConnector(options: CardConnectorOptions = {}): CardConnector {
   const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'card connector timeout must be a positive integer');
-  const send = (account: ConnectorAccount, call: Call): Promise<Answer> => sendToAcquirer(account, call, timeoutMs);
+  const exchange = options.exchange ?? defaultHttpExchange();
+  const send = (account: ConnectorAccount, call: Call): Promise<Answer> => sendToAcquirer(exchange, account, call, timeoutMs);
 
   return {
     name: 'card',
@@ -115,13 +119,6 @@ interface Call {
 /** Either the acquirer's status and parsed JSON body, or why we have neither. */
 type Answer = { received: true; status: number; body: unknown } | { received: false; sent: boolean; detail: string };
 
-/**
- * Connection errors that prove the request never reached the acquirer: the
- * connection was refused or the host not found. Anything else (a reset, a
- * timeout) may have come after the acquirer acted.
- */
-const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
 /** What an exchange without a readable answer means: nothing happened, or we cannot know. */
 function withoutAnswer(answer: Extract<Answer, { received: false }>): ConnectorFailure {
   return answer.sent
@@ -129,7 +126,7 @@ function withoutAnswer(answer: Extract<Answer, { received: false }>): ConnectorF
     : { kind: 'retriable', code: 'connector_unavailable', detail: answer.detail };
 }
 
-async function sendToAcquirer(account: ConnectorAccount, call: Call, timeoutMs: number): Promise<Answer> {
+async function sendToAcquirer(exchange: HttpExchange, account: ConnectorAccount, call: Call, timeoutMs: number): Promise<Answer> {
   const apiKey = account.credentials.api_key;
   assert(apiKey !== undefined && apiKey !== '', `card account ${account.id} has no api_key credential`);
   const headers: Record<string, string> = { Authorization: `Bearer ${apiKey}`, Accept: 'application/json' };
@@ -137,37 +134,24 @@ async function sendToAcquirer(account: ConnectorAccount, call: Call, timeoutMs: 
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
   // Joined as text: `new URL(path, base)` would drop a path prefix in baseUrl.
   const url = account.baseUrl.replace(/\/+$/, '') + call.path;
-  let text: string;
-  let status: number;
+  const result = await exchange.send({
+    mode: account.mode,
+    url,
+    method: call.method,
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    timeoutMs,
+    responseBytesMax: limits.providerResponseBytesMax,
+    overLimit: 'fail',
+    peer: 'the acquirer',
+  });
+  if (result.kind === 'not_sent') return { received: false, sent: false, detail: result.detail };
+  if (result.kind !== 'answered') return { received: false, sent: true, detail: result.detail };
   try {
-    // The signal covers reading the body as well as the headers.
-    const response = await fetch(url, {
-      method: call.method,
-      headers,
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-    const sent = !(typeof cause?.code === 'string' && notSentCodes.has(cause.code));
-    return { received: false, sent, detail: transportFailureDetail(error, timeoutMs) };
-  }
-  try {
-    return { received: true, status, body: JSON.parse(text) as unknown };
+    return { received: true, status: result.status, body: JSON.parse(result.body.toString('utf8')) as unknown };
   } catch {
-    return { received: false, sent: true, detail: `acquirer answered ${status} with a body that is not JSON` };
+    return { received: false, sent: true, detail: `acquirer answered ${result.status} with a body that is not JSON` };
   }
-}
-
-/** Names what went wrong without quoting the request (which may hold a card number). */
-function transportFailureDetail(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown error';
-  return `request to the acquirer failed: ${code}`;
 }
 
 function isResourceMissing(answer: Answer): boolean {

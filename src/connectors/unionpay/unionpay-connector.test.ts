@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpExchange } from '../http-exchange.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import type { ConnectorAccount, CreateOrderRequest, NotificationVerdict } from '../connector.ts';
 import { startUnionpaySimulator } from '../../simulators/unionpay/server.ts';
@@ -20,9 +21,11 @@ import { parseAnswer, parseForm } from './wire.ts';
 /** 10:00 in Beijing on 2026-06-15. */
 const startMs = Date.UTC(2026, 5, 15, 2, 0, 0);
 const clock = new ManualClock(startMs);
-const connector = createUnionpayConnector({ timeoutMs: 2_000, clock });
+/** The simulator listens on 127.0.0.1: test-mode accounts, with the operator's flag that allows private addresses in test mode. */
+const simulatorExchange = createHttpExchange({ policy: { allowPrivateInTest: true } });
+const connector = createUnionpayConnector({ exchange: simulatorExchange, timeoutMs: 2_000, clock });
 /** For the faults that make the gateway slow or silent. */
-const impatientConnector = createUnionpayConnector({ timeoutMs: 200, clock });
+const impatientConnector = createUnionpayConnector({ exchange: simulatorExchange, timeoutMs: 200, clock });
 
 let gateway: UnionpaySimulator;
 let credentials: UnionpayMerchantCredentials;
@@ -42,7 +45,7 @@ let failAnswers = 0;
 beforeAll(async () => {
   gateway = await startUnionpaySimulator({ clock, notifyDelayScale: 0.0005 });
   credentials = gateway.registerMerchant();
-  account = { id: 'ca_unionpay_test', connector: 'unionpay', baseUrl: gateway.url, credentials: { ...credentials } };
+  account = { id: 'ca_unionpay_test', connector: 'unionpay', mode: 'test', baseUrl: gateway.url, credentials: { ...credentials } };
   receiver = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -45,6 +45,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { limits } from '../../domain/limits.ts';
 import { isValidAmount } from '../../domain/money.ts';
+import { defaultHttpExchange, failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import type { Currency } from '../../domain/money.ts';
 import type { UnionpayFields } from './signature.ts';
 import { signFields, verifyFields } from './signature.ts';
@@ -72,6 +73,8 @@ export interface UnionpayConnectorOptions {
   timeoutMs?: number;
   /** For txnTime and settleDate; defaults to the system clock. */
   clock?: Clock;
+  /** The shared HTTP exchange; defaults to one that reaches public addresses only. */
+  exchange?: HttpExchange;
 }
 
 /** What the payer's browser submits to the gateway. */
@@ -92,8 +95,9 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
   const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   const clock = options.clock ?? systemClock;
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'unionpay connector timeout must be a positive integer');
+  const exchange = options.exchange ?? defaultHttpExchange();
   const call = (account: ConnectorAccount, path: string, fields: UnionpayFields): Promise<Answer> =>
-    callGateway(account, path, fields, timeoutMs);
+    callGateway(exchange, account, path, fields, timeoutMs);
 
   const queryOrder = async (account: ConnectorAccount, orderNumber: string, createdAt: Date | undefined): Promise<OrderState> => {
     const answer = await call(account, gatewayPaths.query, queryFields(account, orderNumber, createdAt));
@@ -294,26 +298,23 @@ function statementFields(account: ConnectorAccount, settleDate: string, nowMs: n
 // ---------------------------------------------------------------------------
 // One HTTP exchange with the gateway.
 
-type Answer = { received: true; status: number; text: string } | { received: false; detail: string };
+type Answer = { received: true; status: number; text: string } | { received: false; failure: ConnectorFailure };
 
-async function callGateway(account: ConnectorAccount, path: string, fields: UnionpayFields, timeoutMs: number): Promise<Answer> {
-  try {
-    // The signal covers reading the body as well as the headers.
-    const response = await fetch(gatewayUrl(account, path), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', Accept: 'text/plain, text/html' },
-      body: encodeForm(fields),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    const text = await response.text();
-    return { received: true, status: response.status, text };
-  } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') return { received: false, detail: `no answer within ${timeoutMs} ms` };
-    const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-    const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown error';
-    return { received: false, detail: `request to UnionPay failed: ${code}` };
-  }
+async function callGateway(exchange: HttpExchange, account: ConnectorAccount, path: string, fields: UnionpayFields, timeoutMs: number): Promise<Answer> {
+  const result = await exchange.send({
+    mode: account.mode,
+    url: gatewayUrl(account, path),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8', Accept: 'text/plain, text/html' },
+    body: encodeForm(fields),
+    timeoutMs,
+    // The file transfer carries the day's statement inside its answer.
+    responseBytesMax: path === gatewayPaths.file ? answerBytesMax : limits.providerResponseBytesMax,
+    overLimit: 'fail',
+    peer: 'UnionPay',
+  });
+  if (result.kind !== 'answered') return { received: false, failure: failureWithoutAnswer(result) };
+  return { received: true, status: result.status, text: result.body.toString('utf8') };
 }
 
 /** An answer's verified fields, or the failure the answer stands for. */
@@ -323,7 +324,7 @@ const unknownRead = (detail: string): Read => ({ ok: false, failure: { kind: 'un
 
 /** Reads an answer about `orderId` (null: no order expected): signature, merchant, order and respCode all checked. */
 function readAnswer(answer: Answer, account: ConnectorAccount, orderId: string | null): Read {
-  if (!answer.received) return unknownRead(answer.detail);
+  if (!answer.received) return { ok: false, failure: answer.failure };
   if (answer.status !== 200) return unknownRead(`UnionPay answered HTTP ${answer.status}`);
   if (answer.text.length > answerBytesMax) return unknownRead('UnionPay answered with an oversized body');
   const fields = parseAnswer(answer.text.trim());

@@ -15,6 +15,7 @@ const apiv3Key = 'K'.repeat(32);
 const account: ConnectorAccount = {
   id: 'acct_notification_test',
   connector: 'wechat_pay',
+  mode: 'test',
   baseUrl: 'http://127.0.0.1:9',
   credentials: {
     mchid: '1900000109',

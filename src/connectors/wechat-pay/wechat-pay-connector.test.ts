@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpExchange } from '../http-exchange.ts';
 import type { ChannelConnector, ConnectorAccount, CreateOrderRequest, NotificationVerdict } from '../connector.ts';
 import { startWechatPaySimulator } from '../../simulators/wechat-pay/server.ts';
 import type { WechatPayMerchantCredentials, WechatPaySimulator } from '../../simulators/wechat-pay/server.ts';
@@ -17,7 +18,9 @@ import { beijingDate } from './wire.ts';
 let wechat: WechatPaySimulator;
 let credentials: WechatPayMerchantCredentials;
 let account: ConnectorAccount;
-const connector: ChannelConnector = createWechatPayConnector({ timeoutMs: 2_000 });
+/** The simulator listens on 127.0.0.1: test-mode accounts, with the operator's flag that allows private addresses in test mode. */
+const simulatorExchange = createHttpExchange({ policy: { allowPrivateInTest: true } });
+const connector: ChannelConnector = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 2_000 });
 
 /** What the merchant's notify_url received, and how it answered. */
 interface Received {
@@ -36,7 +39,7 @@ let refuseNext = 0;
 beforeAll(async () => {
   wechat = await startWechatPaySimulator({ notifyDelayScale: 0.001, refundSettleMs: 50 });
   credentials = wechat.registerMerchant();
-  account = { id: 'acct_wechat_test', connector: 'wechat_pay', baseUrl: wechat.url, credentials: { ...credentials } };
+  account = { id: 'acct_wechat_test', connector: 'wechat_pay', mode: 'test', baseUrl: wechat.url, credentials: { ...credentials } };
   receiver = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -382,7 +385,7 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
   });
 
   it('turns no answer within the timeout into unknown', async () => {
-    const quick = createWechatPayConnector({ timeoutMs: 300 });
+    const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
     wechat.setFaults({ failNext: 1, failMode: 'timeout' });
     const outcome = await quick.queryOrder(account, { orderNumber: newOrderNumber() });
     expect(outcome).toMatchObject({ kind: 'unknown' });
@@ -390,7 +393,7 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
   });
 
   it('turns a late answer into unknown, though WeChat did the work (a query then finds it)', async () => {
-    const quick = createWechatPayConnector({ timeoutMs: 300 });
+    const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
     wechat.setFaults({ failNext: 1, failMode: 'respond_late', lateMs: 1_000 });
     const request = orderRequest();
     expect((await quick.createOrder(account, request)).kind).toBe('unknown');
@@ -407,7 +410,7 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
     // Not even a "not found" is believed unverified.
     expect((await connector.queryOrder(wrongKey, { orderNumber: newOrderNumber() })).kind).toBe('unknown');
     // Our clock 10 minutes ahead: the simulator refuses the request (401), and its answer looks stale to us.
-    const ahead = createWechatPayConnector({ clock: { nowMs: () => Date.now() + 600_000 } });
+    const ahead = createWechatPayConnector({ exchange: simulatorExchange, clock: { nowMs: () => Date.now() + 600_000 } });
     expect((await ahead.queryOrder(account, { orderNumber })).kind).toBe('unknown');
   });
 

@@ -32,6 +32,7 @@ import type { Clock, RandomSource } from '../../domain/clock.ts';
 import { cryptoRandom, systemClock } from '../../domain/clock.ts';
 import { limits } from '../../domain/limits.ts';
 import { amountToJson } from '../../domain/money.ts';
+import { defaultHttpExchange, failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import {
   authorizationHeader,
   decryptAeadAesGcm,
@@ -62,6 +63,8 @@ export interface WechatPayConnectorOptions {
   clock?: Clock;
   /** Request nonces. */
   random?: RandomSource;
+  /** The shared HTTP exchange; defaults to one that reaches public addresses only. */
+  exchange?: HttpExchange;
 }
 
 export const wechatPayCredentialNames = [
@@ -73,13 +76,11 @@ type Credentials = Record<(typeof wechatPayCredentialNames)[number], string>;
 const payerIpFallback = '127.0.0.1';
 /** WeChat limits `description` to 127 bytes; longer is cut by characters until it fits. */
 const descriptionBytesMax = 127;
-/** A trade bill can be large, but not unbounded. */
-const billBytesMax = 32 * 1024 * 1024;
 
 export function createWechatPayConnector(options: WechatPayConnectorOptions = {}): ChannelConnector {
   const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'wechat pay connector timeout must be a positive integer');
-  const exchange: Exchange = { timeoutMs, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom };
+  const exchange: Exchange = { timeoutMs, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, http: options.exchange ?? defaultHttpExchange() };
 
   return {
     name: 'wechat_pay',
@@ -164,6 +165,7 @@ interface Exchange {
   timeoutMs: number;
   clock: Clock;
   random: RandomSource;
+  http: HttpExchange;
 }
 
 interface Call {
@@ -208,16 +210,21 @@ async function send(
     'User-Agent': 'paypilot-wechatpay/0.1',
   };
   if (call.body !== undefined) headers['Content-Type'] = 'application/json';
-  let raw: Buffer;
-  let response: Response;
-  try {
-    // The signal covers reading the body as well as the headers.
-    response = await fetch(url, { method: call.method, headers, body: call.body === undefined ? undefined : body, signal: AbortSignal.timeout(exchange.timeoutMs), redirect: 'error' });
-    raw = Buffer.from(await response.arrayBuffer());
-  } catch (error) {
-    return unknown(transportFailureDetail(error, exchange.timeoutMs));
-  }
-  if (raw.length > billBytesMax) return unknown('answer larger than the limit');
+  const result = await exchange.http.send({
+    mode: account.mode,
+    url,
+    method: call.method,
+    headers,
+    body: call.body === undefined ? undefined : body,
+    timeoutMs: exchange.timeoutMs,
+    // Only the bill file (checked by its SHA1 instead of a signature) may be large.
+    responseBytesMax: verifyBody === 'signature' ? limits.providerResponseBytesMax : limits.providerStatementBytesMax,
+    overLimit: 'fail',
+    peer: 'WeChat Pay',
+  });
+  if (result.kind !== 'answered') return { ok: false, failure: failureWithoutAnswer(result) };
+  const { body: raw } = result;
+  const response = { status: result.status, headers: result.headers };
   if (verifyBody === 'signature') {
     const check = verifyWechatpaySignature({
       headers: response.headers,
@@ -238,13 +245,6 @@ async function send(
   } catch {
     return unknown(`WeChat Pay answered ${response.status} with a body that is not JSON`);
   }
-}
-
-function transportFailureDetail(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown error';
-  return `request to WeChat Pay failed: ${code}`;
 }
 
 function errorMessageOf(body: unknown): string {

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { connectorNames } from '../../../connectors/connector.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import { now } from '../../../flows/context.ts';
+import { checkOutboundUrl } from '../../../flows/outbound-urls.ts';
 import { findConnectorAccountById, insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from '../../../store/connector-accounts.ts';
 import type { ConnectorAccountRow } from '../../../store/schema.ts';
 import { ConnectorAccount, IdParams, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
@@ -38,7 +39,8 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       schema: {
         tags: ['Connector accounts'],
         summary: "Store the merchant's credentials at a provider",
-        description: 'Credentials are write-only: encrypted at rest with AES-256-GCM and never returned. `base_url` defaults to the bundled simulator.',
+        description:
+          'Credentials are write-only: encrypted at rest with AES-256-GCM and never returned. `base_url` defaults to the bundled simulator. It must reach a public address (`url_not_public` otherwise, checked when saved and on every connection); test-mode accounts may reach private ones (such as the simulators on 127.0.0.1) only when the operator sets PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST=true.',
         security: bearerAuth,
         body: requestObject({
           connector: stringEnum(connectorNames),
@@ -55,6 +57,7 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       checkCredentials(connector, credentials);
       const baseUrl = request.body.base_url ?? deps.defaultBaseUrls[connector];
       if (!baseUrl) throw new PaymentError('parameter_missing', { param: 'base_url' });
+      await checkBaseUrl(deps.context, baseUrl, scopeOf(request).mode);
       const account = await insertConnectorAccount(
         deps.context.db,
         scopeOf(request),
@@ -110,6 +113,7 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       const existing = await findConnectorAccountById(deps.context.db, request.params.id);
       if (!existing || existing.merchant_id !== scope.merchantId || existing.mode !== scope.mode) throw missing();
       if (request.body.credentials) checkCredentials(existing.connector as (typeof connectorNames)[number], request.body.credentials);
+      if (request.body.base_url !== undefined) await checkBaseUrl(deps.context, request.body.base_url, scope.mode);
       const updated = await updateConnectorAccount(
         deps.context.db,
         scope,
@@ -127,6 +131,12 @@ export function registerConnectorAccounts(app: App, deps: RouteDeps & { defaultB
       return presentConnectorAccount(updated, deps.context.publicBaseUrl);
     },
   );
+}
+
+/** A gateway must be an absolute URL that reaches a public address (url_not_public), as every call to it is checked again. */
+async function checkBaseUrl(context: RouteDeps['context'], baseUrl: string, mode: 'test' | 'live'): Promise<void> {
+  if (!URL.canParse(baseUrl)) throw new PaymentError('parameter_invalid', { param: 'base_url', details: { reason: 'not an absolute URL' } });
+  await checkOutboundUrl(context, baseUrl, mode, 'base_url');
 }
 
 function checkCredentials(connector: (typeof connectorNames)[number], credentials: Record<string, string>): void {

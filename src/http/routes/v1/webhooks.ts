@@ -21,7 +21,12 @@ const EventTypeFilter = Type.Array(Type.String({ maxLength: 64 }), {
   maxItems: eventTypes.length + 1,
   description: `Event types, or ["*"] for all: ${eventTypes.join(', ')}.`,
 });
-const Url = Type.String({ maxLength: 2000, pattern: '^https?://', description: 'https in live mode; http is allowed in test mode.' });
+const Url = Type.String({
+  maxLength: 2000,
+  pattern: '^https?://',
+  description:
+    'https in live mode; http is allowed in test mode. It must reach a public address (`url_not_public` otherwise, checked when saved and again on every connection): loopback, private, link-local, metadata and other internal addresses are refused, in test mode too unless the operator sets PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST=true.',
+});
 
 const Endpoint = Type.Object({
   id: Type.String(),
@@ -57,7 +62,13 @@ const Delivery = Type.Object({
       attempted_at: Type.String({ format: 'date-time' }),
       url: Type.String(),
       response_status: Nullable(Type.Integer()),
-      response_body: Nullable(Type.String({ description: 'The first kilobyte of the answer.' })),
+      response_body: Nullable(
+        Type.String({
+          description:
+            'The first kilobyte of the answer; null when the endpoint resolved to an address that is not public (reachable only in test mode with PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST), so the log never shows what an internal service says.',
+        }),
+      ),
+      response_bytes: Nullable(Type.Integer({ description: 'How many bytes of the answer were read (at most 1024: the rest is never read).' })),
       duration_ms: Type.Integer(),
       error: Nullable(Type.String()),
     }),
