@@ -156,6 +156,7 @@ async function emailMerchantEndpointDisabled(context: FlowContext, claimed: Clai
       },
     ],
     now(context),
+    context.keys.messages,
   );
 }
 
