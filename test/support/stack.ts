@@ -9,6 +9,7 @@ import type { Messaging } from '../../src/messaging/messaging.ts';
 import { createMerchant, type MerchantKeys } from '../../src/flows/create-merchant.ts';
 import type { FlowContext } from '../../src/flows/context.ts';
 import { buildApp } from '../../src/http/app.ts';
+import type { LogDestination } from '../../src/observability/logging.ts';
 import type { App } from '../../src/http/routes/route-kit.ts';
 import { createFlowContext } from '../../src/runtime.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
@@ -49,6 +50,8 @@ export interface StackOptions {
   rateLimitPerSecond?: number;
   /** Email and SMS senders; none by default (messages are then skipped). */
   messaging?: Messaging;
+  /** The API's log: silent unless a test reads it. */
+  log?: { level: string; destination: LogDestination };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -64,7 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sleep: options.instantRetries ? async () => {} : undefined,
     messaging: options.messaging,
   });
-  const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: options.rateLimitPerSecond ?? 0, defaultBaseUrls: { card: acquirer.url } });
+  const app = await buildApp({ context, logLevel: options.log?.level ?? 'silent', logDestination: options.log?.destination, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, defaultBaseUrls: { card: acquirer.url } });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   context.publicBaseUrl = address;
 
