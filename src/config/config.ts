@@ -13,8 +13,10 @@ export interface Config {
   /** Unset: start the embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
   dataDir: string;
-  /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir. */
+  /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir, outside production. */
   masterKey: Buffer | null;
+  /** NODE_ENV=production (or `--production` on serve and worker): nothing is made up, a master key above all. */
+  production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per second per API key; 0 turns the limit off. */
   rateLimitPerSecond: number;
@@ -47,7 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rateLimitPerSecond = Number(env.RATE_LIMIT_PER_SECOND ?? '100');
   if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new ConfigError('RATE_LIMIT_PER_SECOND must be a number ≥ 0');
   const workerMetricsPort = env.WORKER_METRICS_PORT ? parsePort(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT') : null;
-  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel, rateLimitPerSecond, workerMetricsPort, ...messagingConfig(env) };
+  const production = env.NODE_ENV === 'production';
+  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, production, logLevel, rateLimitPerSecond, workerMetricsPort, ...messagingConfig(env) };
 }
 
 function messagingConfig(env: NodeJS.ProcessEnv): Pick<Config, 'smtp' | 'mailFrom' | 'sms'> {
