@@ -28,6 +28,8 @@ export const limits = {
   connectorRetryDelayMaxMs: 2_000,
   connectorCallBudgetMs: 25_000,
   unknownOutcomeQueryAfterMs: 30_000,
+  /** The longest wait between two status queries of an unknown outcome (the sweep adds up to a minute). */
+  unknownOutcomeQueryDelayMaxMs: 4 * 60 * 1000,
   /**
    * How long after we asked a provider to create an order its "no such order"
    * (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST, UnionPay 34) may
@@ -43,6 +45,11 @@ export const limits = {
   otpAttemptsMax: 3,
   pinAttemptsMax: 5,
   pinLockMs: 15 * 60 * 1000,
+  /** A PIN try reserved this long ago belongs to a request that died (a check takes milliseconds). */
+  pinTryReservationTtlMs: 60 * 1000,
+  /** How many times a PIN try waits while every try left is being checked (backoff 10 ms doubling to 250 ms: about 9 s in all). */
+  pinTryWaitRoundsMax: 40,
+  pinTryWaitStepMaxMs: 250,
   walletBalanceMinorUnitsMax: 100_000_000_000n,
   walletTransactionsPageSizeMax: 100,
   webhookTimeoutMs: 10_000,
@@ -57,11 +64,20 @@ export const limits = {
   messageSendTimeoutMs: 15_000,
   funnelStepsPerPaymentMax: 200,
   analyticsRangeDaysMax: 366,
+  /** Changes folded into the analytics rollups per transaction, and how often the worker folds. */
+  analyticsFoldBatchSize: 5_000,
+  analyticsFoldIntervalMs: 5_000,
+  /** A reader folds its merchant's pending changes first: at most this many batches (a backlog beyond is the worker's). */
+  analyticsFoldOnReadBatchesMax: 200,
+  analyticsFoldWorkerBatchesMax: 20,
   analyticsHourlyRangeDaysMax: 31,
   segmentCustomersMax: 50_000,
   segmentPaymentsPerCustomerMin: 2,
   segmentsDefault: 4,
   segmentsMax: 10,
+  /** k-means runs in worker threads: this many at once per API process, each stopped after this long. */
+  segmentThreadsMax: 1,
+  segmentComputeTimeoutMs: 60_000,
   segmentRangeDefaultMs: 90 * 24 * 60 * 60 * 1000,
   simulatedPaymentsMax: 200_000,
   simulatedDaysMax: 365,

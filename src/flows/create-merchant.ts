@@ -6,12 +6,15 @@
 import { apiKeyHint, generateApiKey, hashApiKey, seal, unseal, type KeyKind, type KeyMode } from '../domain/secrets.ts';
 import { findSealedPublishableKey, insertApiKey, insertMerchant } from '../store/merchants.ts';
 import { now, type FlowContext } from './context.ts';
+import { defaultAlertRules } from '../domain/alert-rules.ts';
+import { createAlertRule } from './alert-rules.ts';
 
 export interface MerchantKeys {
   merchantId: string;
   keys: Record<`${KeyKind}_${KeyMode}`, string>;
 }
 
+/** A merchant with its keys (shown once) and the default alert rules in each mode. */
 export async function createMerchant(context: FlowContext, input: { name: string; supportEmail?: string }): Promise<MerchantKeys> {
   const merchantId = context.ids.newId('mer');
   const at = now(context);
@@ -21,6 +24,7 @@ export async function createMerchant(context: FlowContext, input: { name: string
     for (const kind of ['secret', 'publishable'] as const) {
       keys[`${kind}_${mode}`] = await createApiKey(context, merchantId, kind, mode);
     }
+    for (const rule of defaultAlertRules) await createAlertRule(context, { merchantId, mode }, rule);
   }
   return { merchantId, keys };
 }

@@ -19,7 +19,10 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendError } from './plugins/errors.ts';
 import { screenText } from './plugins/text-screen.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
-import type { App } from './routes/route-kit.ts';
+import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
+import { getPayment } from '../flows/create-payment.ts';
+import { getRefund } from '../flows/refund-payment.ts';
+import { presentRefund } from '../flows/present.ts';
 import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
 import { registerCustomers } from './routes/v1/customers.ts';
 import { registerPaymentsAttempts } from './routes/v1/payments-attempts.ts';
@@ -61,6 +64,8 @@ export interface AppOptions {
   rateLimitPerSecond?: number;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
   defaultBaseUrls?: Partial<Record<string, string>>;
+  /** Fault injection for crash tests: runs after a keyed request's handler, before its key is completed. */
+  beforeIdempotencyKeyCompletes?: () => void;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -109,7 +114,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
   const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
   registerAuth(app, { db: context.db, clock: context.clock, rateLimiter });
-  registerIdempotency(app, { db: context.db, clock: context.clock });
+  registerIdempotency(app, {
+    db: context.db,
+    clock: context.clock,
+    recover: async (request, effect) =>
+      effect.objectType === 'payment'
+        ? paymentView({ context }, request, await getPayment(context, scopeOf(request), effect.objectId))
+        : presentRefund(await getRefund(context, scopeOf(request), effect.objectId)),
+    beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
+  });
 
   // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
   // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).

@@ -169,6 +169,9 @@ export interface IdempotencyKeysTable {
   response_body: string | null;
   locked_at: Timestamp;
   created_at: Timestamp;
+  /** The object the request changed first, written in the statement that changed it. */
+  effect_object_type: Generated<'payment' | 'refund' | null>;
+  effect_object_id: Generated<string | null>;
 }
 
 export interface ProviderNotificationsTable {
@@ -238,6 +241,9 @@ export interface WalletPinsTable {
   failed_attempts: Generated<number>;
   locked_until: Timestamp | null;
   updated_at: Timestamp;
+  /** Tries reserved and not yet judged; they count against the limit. */
+  tries_in_flight: Generated<number>;
+  in_flight_since: Timestamp | null;
 }
 
 export interface WebhookEndpointsTable {
