@@ -3,8 +3,9 @@
  *
  *   start      everything for development: embedded PostgreSQL (unless DATABASE_URL is set),
  *              the API, the worker, the simulators and a demo merchant
- *   serve      the API alone (production)
- *   worker     the worker alone (production)
+ *   serve      the API alone (production; with NODE_ENV=production or --production it refuses to start without
+ *              PAYPILOT_MASTER_KEY, instead of making a key of its own that no other host shares)
+ *   worker     the worker alone (likewise)
  *   migrate    apply database migrations and exit
  *   merchant create --name NAME [--email EMAIL]
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
@@ -55,8 +56,8 @@ import { simulateTrafficCommand } from './simulators/traffic.ts';
 
 const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|keys roll|keys revoke|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
-  serve                      the API server
-  worker                     the background worker
+  serve [--production]       the API server (--production, or NODE_ENV=production: PAYPILOT_MASTER_KEY is required)
+  worker [--production]      the background worker (likewise)
   migrate                    apply migrations and exit
   merchant create --name N   create a merchant; prints its keys once
   keys create --merchant ID --kind secret|publishable --mode test|live
@@ -72,7 +73,7 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
                              a seeded history of payments through the API and the simulators (see README)
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
-  PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
+  PAYPILOT_MASTER_KEY (base64, 32 bytes; required when NODE_ENV=production), NODE_ENV, PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
   RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE (30), RATE_LIMIT_PAYER_PER_MINUTE (120), RATE_LIMIT_NOTIFY_PER_MINUTE (600) per client address (0 = off),
   TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client),
@@ -86,11 +87,12 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig(process.env, { allowPrivateUrlsInTest: command === 'start' });
   switch (command) {
     case 'start':
-      return runUntilSignal(await start(config, { withWorker: true, withSimulators: true, withDemo: true }));
+      // The development command: it keeps its own key whatever NODE_ENV says, and its banner says so.
+      return runUntilSignal(await start({ ...config, production: false }, { withWorker: true, withSimulators: true, withDemo: true }));
     case 'serve':
-      return runUntilSignal(await start(config, { withWorker: false, withSimulators: false, withDemo: false }));
+      return runUntilSignal(await start(withProductionFlag(config, argv.slice(1)), { withWorker: false, withSimulators: false, withDemo: false }));
     case 'worker':
-      return runUntilSignal(await startWorkerOnly(config));
+      return runUntilSignal(await startWorkerOnly(withProductionFlag(config, argv.slice(1))));
     case 'migrate': {
       const database = await openConfiguredDatabase(config);
       await database.close();
@@ -121,6 +123,12 @@ async function main(argv: string[]): Promise<void> {
   }
   console.error(usage);
   process.exitCode = 2;
+}
+
+/** `serve --production` and `worker --production`: as NODE_ENV=production, whatever the environment says. */
+function withProductionFlag(config: Config, args: string[]): Config {
+  const { values } = parseArgs({ args, options: { production: { type: 'boolean' } } });
+  return values.production ? { ...config, production: true } : config;
 }
 
 async function withContext<T>(config: Config, work: (context: FlowContext) => Promise<T>): Promise<T> {
@@ -223,13 +231,16 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
   };
   try {
+    // The key first: a production start without one stops before touching anything. `start` says it in its banner instead.
+    let developmentKeyFile: string | null = null;
+    const masterKey = await loadMasterKey(config, options.withDemo ? (file) => (developmentKeyFile = file) : undefined);
     const database = await openConfiguredDatabase(config, { log: config.logLevel === 'debug' ? console.log : undefined });
     stoppers.push(() => database.close());
     const simulators = options.withSimulators ? await startSimulators(simulatorPort(config)) : null;
     if (simulators) stoppers.push(simulators.close);
     const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
     stoppers.push(async () => messaging.mailer?.close());
-    const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
+    const context = createFlowContext({ db: database.handle.db, masterKey, publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
     // Key revocations and rolls from every process reach this one's key cache (one pooled connection, held).
     const invalidation = await startInvalidationListener(database.handle.pool);
     stoppers.push(() => invalidation.close());
@@ -248,7 +259,7 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
       const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
       stoppers.push(() => runner.stop());
     }
-    if (options.withDemo && simulators) await announceDemo(config, context, simulators);
+    if (options.withDemo && simulators) await announceDemo(config, context, simulators, developmentKeyFile);
     return stopAll;
   } catch (error) {
     await stopAll();
@@ -301,9 +312,10 @@ function simulatorPort(config: Config): number {
 }
 
 async function startWorkerOnly(config: Config): Promise<Stopper> {
+  const masterKey = await loadMasterKey(config);
   const database = await openConfiguredDatabase(config);
   const messaging = configuredMessaging(config);
-  const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
+  const context = createFlowContext({ db: database.handle.db, masterKey, publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
   const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
   const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
   console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);
@@ -368,7 +380,7 @@ async function ensureDemoCustomer(context: FlowContext, demo: DemoFile): Promise
 }
 
 /** The demo merchant: made once, kept in <data dir>/demo.json, and shown at every start. */
-async function announceDemo(config: Config, context: FlowContext, simulators: Simulators): Promise<void> {
+async function announceDemo(config: Config, context: FlowContext, simulators: Simulators, developmentKeyFile: string | null): Promise<void> {
   const file = path.join(config.dataDir, 'demo.json');
   let demo: DemoFile | null = existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as DemoFile) : null;
   if (!demo || !(await findMerchant(context.db, demo.merchant_id))) {
@@ -412,7 +424,12 @@ Alipay, WeChat Pay and UnionPay run as simulators too: confirm with {"payment_me
 the QR code's address (or the redirect) to pay, decline or leave as the payer would.
 Emails and SMS sent to payers (a local mail catcher): ${simulators.mailCatcher.url}
 Demo payer ${demo.customer_id} has 500.00 CNY in a wallet, PIN ${demoWalletPin}: create a payment with
-  "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.
+  "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.${
+    developmentKeyFile
+      ? `
+Master key: the development key in ${developmentKeyFile} (PAYPILOT_MASTER_KEY is not set); production needs PAYPILOT_MASTER_KEY.`
+      : ''
+  }
 Press Ctrl-C to stop.
 `);
 }

@@ -21,7 +21,7 @@ import { AccountHealthBook, routingPolicyDefault } from './domain/routing.ts';
 import { circuitIncidentRecorder } from './flows/record-incident.ts';
 import { deriveKeys } from './domain/secrets.ts';
 import type { Config } from './config/config.ts';
-import { parseMasterKey } from './config/config.ts';
+import { ConfigError, parseMasterKey } from './config/config.ts';
 import type { FlowContext } from './flows/context.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded-postgres.ts';
@@ -67,14 +67,49 @@ export async function prepareDatabase(handle: Pick<DatabaseHandle, 'db' | 'pool'
   await prepareJobQueue(handle.pool);
 }
 
-/** The master key from configuration, or (for development) one kept in the data directory. */
-export async function loadMasterKey(config: Config): Promise<Buffer> {
+/** How an operator makes a master key: 32 random bytes, base64. */
+export const masterKeyRecipe = `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"`;
+
+export const missingMasterKeyMessage = [
+  'PAYPILOT_MASTER_KEY is not set, and in production (NODE_ENV=production or --production) Paypilot makes no key of its own:',
+  'connector credentials, webhook secrets and queued messages are sealed under it, so every server and worker must share the same one.',
+  'Make one, keep it in your secret store, and set PAYPILOT_MASTER_KEY to it on every host:',
+  `  ${masterKeyRecipe}`,
+].join('\n');
+
+/** Says that the development key is in use; by default one line on standard error. */
+export type DevelopmentKeyNotice = (file: string, created: boolean) => void;
+
+const warnDevelopmentKey: DevelopmentKeyNotice = (file, created) =>
+  console.error(
+    `paypilot: warning: PAYPILOT_MASTER_KEY is not set; using the development key ${created ? 'just created in' : 'kept in'} ${file}. ` +
+      `Production needs PAYPILOT_MASTER_KEY, the same on every host (make one with: ${masterKeyRecipe}).`,
+  );
+
+/**
+ * The master key from configuration; outside production, one kept in the data
+ * directory (made on first use). In production a missing key is refused: a key
+ * made quietly on each host would seal what no other host can open.
+ */
+export async function loadMasterKey(config: Config, notice: DevelopmentKeyNotice = warnDevelopmentKey): Promise<Buffer> {
   if (config.masterKey) return config.masterKey;
+  if (config.production) throw new ConfigError(missingMasterKeyMessage);
   const file = path.join(config.dataDir, 'master.key');
-  if (existsSync(file)) return parseMasterKey((await readFile(file, 'utf8')).trim());
+  if (existsSync(file)) {
+    const key = parseMasterKey((await readFile(file, 'utf8')).trim());
+    notice(file, false);
+    return key;
+  }
   await mkdir(config.dataDir, { recursive: true });
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64'), { mode: 0o600 });
+  try {
+    // Never over another process's key made a moment ago: what it sealed would be lost.
+    await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return loadMasterKey(config, notice);
+  }
+  notice(file, true);
   return key;
 }
 

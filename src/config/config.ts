@@ -14,8 +14,10 @@ export interface Config {
   /** Unset: start the embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
   dataDir: string;
-  /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir. */
+  /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir, outside production. */
   masterKey: Buffer | null;
+  /** NODE_ENV=production (or `--production` on serve and worker): nothing is made up, a master key above all. */
+  production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per second per API key; 0 turns the limit off. */
   rateLimitPerSecond: number;
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
     notificationsPerMinute: parsePerMinute(env, 'RATE_LIMIT_NOTIFY_PER_MINUTE', limits.providerNotificationsPerMinuteMax),
   };
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const production = env.NODE_ENV === 'production';
   const allowPrivateUrlsInTest = parseFlag(env.PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST, 'PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST') ?? defaults.allowPrivateUrlsInTest ?? false;
   return {
     host,
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
     databaseUrl,
     dataDir,
     masterKey,
+    production,
     logLevel,
     rateLimitPerSecond,
     addressRateLimits,

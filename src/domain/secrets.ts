@@ -43,6 +43,8 @@ export interface DerivedKeys {
   customerPseudonym: Buffer;
   /** Keys the hashes of one-time codes sent to customers (abuse of cancellation). */
   customerVerification: Buffer;
+  /** Seals the bodies of queued emails and SMS, which carry one-time codes and order-page links. */
+  messages: Buffer;
 }
 
 export function deriveKeys(masterKey: Buffer): DerivedKeys {
@@ -55,6 +57,7 @@ export function deriveKeys(masterKey: Buffer): DerivedKeys {
     orderPage: derive('paypilot/order-page/v1'),
     customerPseudonym: derive('paypilot/customer-pseudonym/v1'),
     customerVerification: derive('paypilot/customer-verification/v1'),
+    messages: derive('paypilot/messages/v1'),
   };
 }
 

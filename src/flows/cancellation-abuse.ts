@@ -134,6 +134,7 @@ async function sendCode(context: FlowContext, actor: Actor, payment: PaymentReco
         },
       ],
       at,
+      context.keys.messages,
     );
     return id;
   });

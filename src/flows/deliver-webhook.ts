@@ -8,6 +8,7 @@
  */
 import { nextAttemptAt, webhookRetryRule } from '../domain/delivery-schedule.ts';
 import { limits } from '../domain/limits.ts';
+import { redactUrl } from '../domain/redaction.ts';
 import { unseal } from '../domain/secrets.ts';
 import { webhookSignature, webhookSignatureHeader } from '../domain/webhook-signature.ts';
 import { findMerchant } from '../store/merchants.ts';
@@ -114,7 +115,8 @@ async function post(context: FlowContext, url: string, mode: 'test' | 'live', bo
 async function emailMerchantEndpointDisabled(context: FlowContext, claimed: ClaimedDelivery, failingSince: Date): Promise<void> {
   const merchant = await findMerchant(context.db, claimed.endpoint.merchant_id);
   if (!merchant?.support_email) return;
-  const url = claimed.endpoint.url;
+  // The endpoint's URL may carry credentials (a user and password, a key in its query): the email names it without them.
+  const url = redactUrl(claimed.endpoint.url);
   const text = [
     `Paypilot stopped sending webhooks to ${url} (endpoint ${claimed.endpoint.id}).`,
     `Every delivery to it has failed since ${failingSince.toISOString()}, for more than 3 days; the last try: ${claimed.delivery.last_error ?? 'failed'}.`,
@@ -143,6 +145,7 @@ async function emailMerchantEndpointDisabled(context: FlowContext, claimed: Clai
       },
     ],
     now(context),
+    context.keys.messages,
   );
 }
 

@@ -239,5 +239,6 @@ async function emailMerchant(context: FlowContext, db: Db, alert: AlertRow, chan
       },
     ],
     now(context),
+    context.keys.messages,
   );
 }

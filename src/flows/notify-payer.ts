@@ -66,7 +66,7 @@ export async function notifyPayer(context: FlowContext, eventId: string): Promis
   if (customer.phone && !customer.sms_opt_out) {
     messages.push({ ...base, id: context.ids.newId('msg'), channel: 'sms', dedupeKey: `${event.id}:sms`, recipient: customer.phone, subject: null, bodyText: rendered.sms, bodyHtml: null });
   }
-  return (await queueMessages(context.db, messages, now(context))).length;
+  return (await queueMessages(context.db, messages, now(context), context.keys.messages)).length;
 }
 
 /** A cancellation after a failed attempt is a failure for the payer: their money did not go through. */

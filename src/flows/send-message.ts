@@ -7,7 +7,7 @@
 import { messageRetryRule, nextAttemptAt } from '../domain/delivery-schedule.ts';
 import { limits } from '../domain/limits.ts';
 import { PermanentSendError } from '../messaging/messaging.ts';
-import { claimMessage, findDueMessages, recordMessageTry } from '../store/messages.ts';
+import { claimMessage, findDueMessages, openMessageBody, recordMessageTry } from '../store/messages.ts';
 import type { MessageRow } from '../store/schema.ts';
 import { now, type FlowContext } from './context.ts';
 
@@ -50,12 +50,13 @@ async function send(context: FlowContext, message: MessageRow): Promise<string |
   if (message.channel === 'email') {
     const mailer = context.messaging.mailer;
     if (!mailer) return null;
-    const sent = await mailer.send({ from: context.messaging.mailFrom, to: message.recipient, subject: message.subject ?? '', text: message.body_text, html: message.body_html });
+    const body = openMessageBody(message, context.keys.messages);
+    const sent = await mailer.send({ from: context.messaging.mailFrom, to: message.recipient, subject: message.subject ?? '', text: body.text, html: body.html });
     return sent.messageId;
   }
   const sms = context.messaging.sms;
   if (!sms) return null;
-  return (await sms.send({ to: message.recipient, text: message.body_text })).id;
+  return (await sms.send({ to: message.recipient, text: openMessageBody(message, context.keys.messages).text })).id;
 }
 
 /** The sweep: messages due whose job was lost or whose worker died mid-send. */

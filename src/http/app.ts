@@ -55,6 +55,7 @@ import { registerAlerts } from './routes/v1/alerts.ts';
 import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
+import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,6 +66,8 @@ declare module 'fastify' {
 export interface AppOptions {
   context: FlowContext;
   logLevel?: string;
+  /** Where log lines go (standard output unless given; tests read them). */
+  logDestination?: LogDestination;
   /** Requests per second per API key (bursts of twice that); 0 turns the limit off. */
   rateLimitPerSecond?: number;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
@@ -85,11 +88,8 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<App> {
   const { context } = options;
   const app = Fastify({
-    logger: {
-      level: options.logLevel ?? 'info',
-      // Keys and card data never reach the logs.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body.payment_method', 'req.body.credentials'], censor: '[redacted]' },
-    },
+    // Keys, client secrets, tokens, PINs, codes and card data never reach the logs, whatever the level.
+    logger: loggerOptions(options.logLevel ?? 'info', options.logDestination),
     bodyLimit: limits.bodyBytesMax,
     requestTimeout: limits.httpRequestTimeoutMs,
     genReqId: () => context.ids.newId('req'),

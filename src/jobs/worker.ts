@@ -18,6 +18,7 @@ import { notifyPayer } from '../flows/notify-payer.ts';
 import { sendDueMessages, sendMessage } from '../flows/send-message.ts';
 import { evaluateAlerts } from '../flows/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/analytics.ts';
+import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -110,25 +111,31 @@ export async function prepareJobQueue(pgPool: pg.Pool): Promise<void> {
   await runMigrations({ pgPool, logger: workerLogger('warn') });
 }
 
-/** graphile-worker's logs at the level Paypilot is configured with. */
-function workerLogger(logLevel: string): Logger {
+/** Where worker log lines go: standard output, errors to standard error, unless a test reads them. */
+export type WorkerLogWriter = (level: LogLevel, line: string) => void;
+
+const consoleWriter: WorkerLogWriter = (level, line) => (level === 'error' ? console.error(line) : console.log(line));
+
+/**
+ * graphile-worker's logs at the level Paypilot is configured with. Its messages
+ * quote errors, which may quote a URL or a card: each line is redacted.
+ */
+function workerLogger(logLevel: string, write: WorkerLogWriter = consoleWriter): Logger {
   const threshold = configuredRank[logLevel] ?? 2;
   return new Logger((scope) => (level: LogLevel, message: string) => {
     if ((logLevelRank[level] ?? 2) > threshold) return;
-    const line = `[worker${scope.label ? ` ${scope.label}` : ''}] ${message}`;
-    if (level === 'error') console.error(line);
-    else console.log(line);
+    write(level, redactLogLine(`[worker${scope.label ? ` ${scope.label}` : ''}] ${message}`));
   });
 }
 
 export async function startWorker(
   context: FlowContext,
   pgPool: pg.Pool,
-  options: { concurrency?: number; logLevel?: string } = {},
+  options: { concurrency?: number; logLevel?: string; logWriter?: WorkerLogWriter } = {},
 ): Promise<Runner> {
   return run({
     pgPool,
-    logger: workerLogger(options.logLevel ?? 'info'),
+    logger: workerLogger(options.logLevel ?? 'info', options.logWriter),
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
     pollInterval: 1000,

@@ -3,8 +3,14 @@
  * `dedupe_key` (for a payer's notice: the event and the channel), so however
  * often the job that queues it runs, the message exists once; each is sent by
  * one worker at a time under a lease, like webhook deliveries.
+ *
+ * Bodies carry one-time codes and order-page links (whose token opens the
+ * order), so they are sealed with the messages key before they reach the
+ * table, bound to the message's id; the recipient, subject and purpose stay
+ * readable for operators. Rows queued before sealing keep clear bodies.
  */
 import { sql } from 'kysely';
+import { seal, unseal } from '../domain/secrets.ts';
 import type { Db } from './database.ts';
 import type { MessageRow, Mode } from './schema.ts';
 
@@ -26,7 +32,7 @@ export interface NewMessage {
 }
 
 /** Queues messages not queued before, each with its sending job, in one statement. Answers the ids queued now. */
-export async function queueMessages(db: Db, messages: NewMessage[], now: Date): Promise<string[]> {
+export async function queueMessages(db: Db, messages: NewMessage[], now: Date, messagesKey: Buffer): Promise<string[]> {
   if (messages.length === 0) return [];
   const rows = JSON.stringify(
     messages.map((m) => ({
@@ -42,25 +48,39 @@ export async function queueMessages(db: Db, messages: NewMessage[], now: Date): 
       payment_id: m.paymentId,
       event_id: m.eventId,
       subject: m.subject,
-      body_text: m.bodyText,
-      body_html: m.bodyHtml,
+      body_sealed_hex: sealBody({ text: m.bodyText, html: m.bodyHtml }, messagesKey, m.id).toString('hex'),
     })),
   );
   const result = await sql<{ id: string }>`
     with queued as (
       insert into messages (id, merchant_id, mode, channel, purpose, dedupe_key, recipient, locale, customer_id, payment_id, event_id,
-                            subject, body_text, body_html, status, next_attempt_at, created_at, updated_at)
+                            subject, body_sealed, status, next_attempt_at, created_at, updated_at)
       select m.id, m.merchant_id, m.mode, m.channel, m.purpose, m.dedupe_key, m.recipient, m.locale, m.customer_id, m.payment_id, m.event_id,
-             m.subject, m.body_text, m.body_html, 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+             m.subject, decode(m.body_sealed_hex, 'hex'), 'pending', ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
         from jsonb_to_recordset(${rows}::jsonb) as m(id text, merchant_id text, mode text, channel text, purpose text, dedupe_key text,
                                                       recipient text, locale text, customer_id text, payment_id text, event_id text,
-                                                      subject text, body_text text, body_html text)
+                                                      subject text, body_sealed_hex text)
       on conflict (dedupe_key) do nothing
       returning id
     )
     select id, graphile_worker.add_job('send_message', json_build_object('id', id), max_attempts => 5) is not null as job from queued
   `.execute(db);
   return result.rows.map((row) => row.id);
+}
+
+export interface MessageBody {
+  text: string;
+  html: string | null;
+}
+
+function sealBody(body: MessageBody, messagesKey: Buffer, messageId: string): Buffer {
+  return seal(JSON.stringify(body), messagesKey, messageId);
+}
+
+/** The body to send: unsealed, or as it was stored before bodies were sealed. */
+export function openMessageBody(row: Pick<MessageRow, 'id' | 'body_text' | 'body_html' | 'body_sealed'>, messagesKey: Buffer): MessageBody {
+  if (row.body_sealed === null) return { text: row.body_text ?? '', html: row.body_html };
+  return JSON.parse(unseal(row.body_sealed, messagesKey, row.id)) as MessageBody;
 }
 
 /** Takes a due message for one try; one caller at a time, until the lease runs out. */

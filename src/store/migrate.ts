@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013_archive.ts';
 import * as m0014 from './migrations/0014_feedback_nps.ts';
 import * as m0015 from './migrations/0015_idempotency_effects_and_pin_tries.ts';
 import * as m0016 from './migrations/0016_api_key_lifecycle.ts';
+import * as m0017 from './migrations/0017_sealed_messages.ts';
 import * as m0018 from './migrations/0018_webhook_response_bytes.ts';
 import * as m0020 from './migrations/0020_analytics_fold.ts';
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0014_feedback_nps': m0014,
   '0015_idempotency_effects_and_pin_tries': m0015,
   '0016_api_key_lifecycle': m0016,
+  '0017_sealed_messages': m0017,
   '0018_webhook_response_bytes': m0018,
   '0020_analytics_fold': m0020,
 };

@@ -312,8 +312,11 @@ export interface MessagesTable {
   payment_id: string | null;
   event_id: string | null;
   subject: string | null;
-  body_text: string;
+  /** Null once sealed (migration 0017): the body is then in `body_sealed`. */
+  body_text: string | null;
   body_html: string | null;
+  /** The body as `{"text","html"}`, sealed with the messages key; null on rows queued before it existed. */
+  body_sealed: Buffer | null;
   status: 'pending' | 'sent' | 'failed' | 'skipped';
   attempts: Generated<number>;
   next_attempt_at: Timestamp | null;

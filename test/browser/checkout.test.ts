@@ -12,7 +12,7 @@ import { startWorker } from '../../src/jobs/worker.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { accessibilityViolations, browserAvailable, foreignRequests, launchBrowser, newPage, screenshot, type ViewportName } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { sentVerificationCode, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
 let browser: Browser;
@@ -296,12 +296,7 @@ describe.skipIf(!browserAvailable)('hosted checkout in a browser', () => {
 
   /** The code in the newest message queued for the payment (the worker would send it), as the integration tests read it. */
   async function sentCode(paymentId: string): Promise<string> {
-    const rows = await sql<{ body_text: string }>`
-      select body_text from messages where payment_id = ${paymentId} and purpose = 'customer_verification' order by created_at desc, id desc limit 1
-    `.execute(stack.db.db);
-    const match = /\b(\d{6})\b/.exec(rows.rows[0]?.body_text ?? '');
-    if (!match?.[1]) throw new Error('no verification code was queued');
-    return match[1];
+    return sentVerificationCode(stack, paymentId);
   }
 
   it('pays with Alipay by QR code on a desktop, through the simulator\'s payer page', async () => {

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
-import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
+import { card, ManualClock, sentVerificationCode, startStack, type Stack } from '../support/stack.ts';
 
 const minute = 60_000;
 const clock = new ManualClock(Date.UTC(2026, 0, 5, 8, 0, 0));
@@ -436,12 +436,7 @@ describe('abuse of cancellation', () => {
 
 /** The code in the newest message queued for the payment (the worker would send it). */
 async function sentCode(paymentId: string): Promise<string> {
-  const rows = await sql<{ body_text: string; purpose: string }>`
-    select body_text, purpose from messages where payment_id = ${paymentId} and purpose = 'customer_verification' order by created_at desc, id desc limit 1
-  `.execute(stack.db.db);
-  const match = /\b(\d{6})\b/.exec(rows.rows[0]?.body_text ?? '');
-  if (!match?.[1]) throw new Error('no verification code was queued');
-  return match[1];
+  return sentVerificationCode(stack, paymentId);
 }
 
 function wrongCode(code: string): string {

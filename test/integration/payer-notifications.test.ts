@@ -164,7 +164,8 @@ describe('payer notifications', () => {
         const rows = await sql<{ status: string; attempts: number; next_attempt_at: Date | null; last_error: string | null }>`
           select status, attempts, next_attempt_at, last_error from messages where payment_id = ${payment}
         `.execute(stack.db.db);
-        if (rows.rows[0] && rows.rows[0].attempts >= 1 && rows.rows[0].next_attempt_at) return rows.rows[0];
+        // Claimed is not yet tried: wait for the try to be recorded (its error), not just for the claim's attempt count.
+        if (rows.rows[0] && rows.rows[0].attempts >= 1 && rows.rows[0].next_attempt_at && rows.rows[0].last_error !== null) return rows.rows[0];
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       return null;

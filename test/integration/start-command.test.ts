@@ -75,6 +75,12 @@ describe('npm start', () => {
     expect(demo.merchant_id).toMatch(/^mer_/);
     expect(output()).toContain(demo.secret_key);
     expect(output()).toContain('curl');
+    // Without PAYPILOT_MASTER_KEY it keeps its development key and says so once, in the banner (no separate warning).
+    if (!process.env.PAYPILOT_MASTER_KEY) {
+      expect(output().match(/Master key: the development key in \S+master\.key/g)).toHaveLength(1);
+      expect(output()).not.toContain('warning: PAYPILOT_MASTER_KEY');
+      expect(existsSync(path.join(dataDir, 'master.key'))).toBe(true);
+    }
 
     const headers = { authorization: `Bearer ${demo.secret_key}`, 'content-type': 'application/json' };
     const ready = await fetch(`${demo.api_base}/ready`);

@@ -11,9 +11,11 @@ import type { OutboundAddressPolicy } from '../../src/domain/outbound-address.ts
 import { createMerchant, type MerchantKeys } from '../../src/flows/create-merchant.ts';
 import type { FlowContext } from '../../src/flows/context.ts';
 import { buildApp } from '../../src/http/app.ts';
+import type { LogDestination } from '../../src/observability/logging.ts';
 import type { App } from '../../src/http/routes/route-kit.ts';
 import { createFlowContext } from '../../src/runtime.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { openMessageBody } from '../../src/store/messages.ts';
 import { startCardAcquirer, type CardAcquirer } from '../../src/simulators/card-acquirer/server.ts';
 import { startInvalidationListener, type InvalidationListener } from '../../src/store/invalidation.ts';
 import type { AddressRateLimits } from '../../src/http/plugins/address-limits.ts';
@@ -64,6 +66,8 @@ export interface StackOptions {
   outboundPolicy?: OutboundAddressPolicy;
   /** Name resolution for outbound calls and URL checks; the system's by default. */
   resolve?: Resolver;
+  /** The API's log: silent unless a test reads it. */
+  log?: { level: string; destination: LogDestination };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -84,7 +88,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const invalidation = await startInvalidationListener(db.pool);
   const app = await buildApp({
     context,
-    logLevel: 'silent',
+    logLevel: options.log?.level ?? 'silent',
+    logDestination: options.log?.destination,
     rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
     addressRateLimits: options.addressRateLimits,
     invalidation,
@@ -135,6 +140,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 export { ManualClock };
+
+/**
+ * The one-time code in the newest verification message queued for a payment (the worker would send it),
+ * read as the worker reads it: the body is sealed in the table.
+ */
+export async function sentVerificationCode(stack: Pick<Stack, 'db' | 'context'>, paymentId: string): Promise<string> {
+  const row = await stack.db.db
+    .selectFrom('messages')
+    .select(['id', 'body_text', 'body_html', 'body_sealed'])
+    .where('payment_id', '=', paymentId)
+    .where('purpose', '=', 'customer_verification')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  const match = /\b(\d{6})\b/.exec(row ? openMessageBody(row, stack.context.keys.messages).text : '');
+  if (!match?.[1]) throw new Error('no verification code was queued');
+  return match[1];
+}
 
 /** A card that works with any future expiry. */
 export function card(number: string, overrides: Partial<{ exp_month: number; exp_year: number; cvc: string }> = {}) {
