@@ -18,6 +18,8 @@ import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendError } from './plugins/errors.ts';
 import { screenText } from './plugins/text-screen.ts';
+import { clientErrorHandler } from './plugins/client-errors.ts';
+import { registerJsonBody } from './plugins/json-body.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
 import { getPayment } from '../flows/create-payment.ts';
@@ -83,6 +85,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
     },
     requestIdHeader: false,
+    http: { maxHeaderSize: limits.headerBytesMax },
+    // Requests Node's parser refuses answer from the catalog too, with Connection: close.
+    clientErrorHandler: clientErrorHandler({ newRequestId: () => context.ids.newId('req'), publicBaseUrl: () => context.publicBaseUrl }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
@@ -109,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // Only JSON bodies: Fastify's default text/plain parser would turn a JSON body sent as text into a string.
   app.removeContentTypeParser('text/plain');
+  registerJsonBody(app);
 
   registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
