@@ -18,7 +18,7 @@ import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendError } from './plugins/errors.ts';
 import { screenText } from './plugins/text-screen.ts';
-import { clientErrorHandler } from './plugins/client-errors.ts';
+import { clientErrorHandler, registerServerEdges } from './plugins/client-errors.ts';
 import { registerJsonBody } from './plugins/json-body.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
@@ -69,6 +69,7 @@ export interface AppOptions {
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { context } = options;
+  const serverEdgeOptions = { newRequestId: () => context.ids.newId('req'), publicBaseUrl: () => context.publicBaseUrl };
   const app = Fastify({
     logger: {
       level: options.logLevel ?? 'info',
@@ -85,10 +86,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
     },
     requestIdHeader: false,
-    http: { maxHeaderSize: limits.headerBytesMax },
+    // A missing Host is refused below, in the catalog's words, rather than by Node with an empty 400.
+    http: { maxHeaderSize: limits.headerBytesMax, requireHostHeader: false },
     // Requests Node's parser refuses answer from the catalog too, with Connection: close.
-    clientErrorHandler: clientErrorHandler({ newRequestId: () => context.ids.newId('req'), publicBaseUrl: () => context.publicBaseUrl }),
+    clientErrorHandler: clientErrorHandler(serverEdgeOptions),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  registerServerEdges(app.server, serverEdgeOptions);
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
   const bodyAjv = createAjv({ coerceTypes: false });
@@ -101,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     request.locale = negotiateLocale(request.headers['accept-language']);
     void reply.header('request-id', request.id);
+    // RFC 9112: an HTTP/1.1 request without Host is malformed.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new PaymentError('request_malformed');
   });
   // A POST with no body at all means "no parameters", not "malformed"; text the database cannot store is refused here.
   app.addHook('preValidation', async (request) => {

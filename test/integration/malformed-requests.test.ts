@@ -195,6 +195,22 @@ describe("requests Node's HTTP parser refuses", () => {
     });
   }
 
+  it('answers CONNECT (a proxy tunnel, which Node hands to no route) with 404 route_unknown in the envelope and an orderly close, not a dropped connection', async () => {
+    expectEnvelope(await rawExchange(`CONNECT 127.0.0.1:443 HTTP/1.1\r\n${host}\r\n`), 404, 'route_unknown');
+  });
+
+  it('answers an HTTP/1.1 request without Host with 400 request_malformed in the envelope, not Node\'s empty 400', async () => {
+    const answer = await rawExchange(`GET /v1/payments HTTP/1.1\r\nAuthorization: Bearer ${stack.secretKey}\r\nConnection: close\r\n\r\n`);
+    expectEnvelope(answer, 400, 'request_malformed');
+  });
+
+  it('serves a request whose Expect names something other than 100-continue (ignored, as RFC 9110 allows), instead of Node\'s empty 417', async () => {
+    const answer = await rawExchange(`GET /v1/payments?limit=1 HTTP/1.1\r\n${host}Authorization: Bearer ${stack.secretKey}\r\nExpect: nonsense\r\nConnection: close\r\n\r\n`);
+    expect(answer.error).toBeNull();
+    expect(answer.statusLine).toMatch(/^HTTP\/1\.1 200 /);
+    expect(JSON.parse(answer.body)).toMatchObject({ object: 'list' });
+  });
+
   it('answers the same on a keep-alive connection that already served a request, so the client does not reuse it', async () => {
     for (const [, payload, status, code] of cases.slice(0, 4)) {
       expectEnvelope(await rawExchange(payload, { keepAliveFirst: true }), status, code);
