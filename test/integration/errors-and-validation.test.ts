@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/domain/errors.ts';
 import { errorFields, errorProblems, placeholder } from '../support/error-envelope.ts';
+import { seededGenerator } from '../support/seeded.ts';
 import { card, startStack, type ApiResponse, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -562,21 +563,6 @@ describe('languages', () => {
     expect(expectError(payer, 402, 'card_declined').decline_code).toBe('generic_decline');
   });
 });
-
-/** mulberry32: a small seeded generator, so a failing run replays from its seed. */
-function seededGenerator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  return { next, int, pick };
-}
 
 describe('robustness', () => {
   it('answers 200 seeded odd requests without a 5xx, each failure a catalogued error', async () => {
