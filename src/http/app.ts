@@ -104,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     request.locale = negotiateLocale(request.headers['accept-language']);
     void reply.header('request-id', request.id);
+    // No upgrade is ever granted, and Node 24 stops answering oversized headers on a connection that asked for one: close it.
+    if (request.headers.upgrade !== undefined) void reply.header('connection', 'close');
     // RFC 9112: an HTTP/1.1 request without Host is malformed.
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new PaymentError('request_malformed');
   });

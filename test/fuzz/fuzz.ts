@@ -96,7 +96,7 @@ function judge(tally: Tally, world: World, index: number, request: FuzzRequest, 
     const head = request.exchange.heads[position] ?? false;
     if (answer.status >= 500) record(tally, '5xx', `#${index} ${request.label}`, request, answer);
     else if (answer.status === 0) record(tally, 'outside envelope', `#${index} ${request.label}: not an HTTP answer`, request, answer);
-    else if (answer.status >= 400 && !head && !request.providerFormat) {
+    else if (answer.status >= 400 && !head && !request.providerFormat[position]) {
       const problems = envelopeProblems(answer, request.text);
       if (problems.length > 0) record(tally, 'outside envelope', `#${index} ${request.label}: ${problems.join('; ')}`, request, answer);
     } else if (answer.status < 300) learnIds(world, answer);

@@ -211,6 +211,13 @@ describe("requests Node's HTTP parser refuses", () => {
     expect(JSON.parse(answer.body)).toMatchObject({ object: 'list' });
   });
 
+  it('closes a connection that asked for an Upgrade (never granted) after answering, with Connection: close: Node stops answering oversized headers on it', async () => {
+    const answer = await rawExchange(`GET /health HTTP/1.1\r\n${host}Connection: Upgrade\r\nUpgrade: ${'foo'}\r\n\r\n`);
+    expect(answer.error).toBeNull();
+    expect(answer.statusLine).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.headers.connection).toBe('close');
+  });
+
   it('answers the same on a keep-alive connection that already served a request, so the client does not reuse it', async () => {
     for (const [, payload, status, code] of cases.slice(0, 4)) {
       expectEnvelope(await rawExchange(payload, { keepAliveFirst: true }), status, code);
