@@ -47,7 +47,9 @@ export class Values {
   idFor(resource: string): string {
     const prefix = this.world.resourcePrefix.get(resource);
     const pool = prefix ? this.world.ids.get(prefix) : undefined;
-    if (pool && pool.length > 0 && this.random.chance(0.9)) return this.random.pick(pool);
+    // The newest ids half the time: a payment just created is one a confirm, capture or cancel can still move.
+    if (pool && pool.length > 0 && this.random.chance(0.45)) return this.random.pick(pool.slice(-10));
+    if (pool && pool.length > 0 && this.random.chance(0.8)) return this.random.pick(pool);
     const anyPool = this.random.pick([...this.world.ids.values()]);
     if (anyPool && this.random.chance(0.5)) return this.random.pick(anyPool);
     return `${prefix ?? 'pay'}_${'0'.repeat(26)}`;
