@@ -98,9 +98,10 @@ export class RequestGenerator {
     for (const parameter of operation.parameters.filter((p) => p.in === 'path')) pathParams[parameter.name] = this.values.idFor(resource);
     const query: [string, string][] = [];
     for (const parameter of operation.parameters.filter((p) => p.in === 'query')) {
-      if (parameter.required || this.random.chance(0.3)) query.push([parameter.name, String(this.values.valid(parameter.schema, parameter.name))]);
+      // The order page's token is the one its link carries, computed for the payment.
+      if (resource === 'orders' && parameter.name === 'token') query.push(['token', this.world.orderToken(pathParams.id ?? '')]);
+      else if (parameter.required || this.random.chance(0.3)) query.push([parameter.name, String(this.values.valid(parameter.schema, parameter.name))]);
     }
-    if (resource === 'orders') query.push(['token', this.world.orderToken(pathParams.id ?? '')]);
     const paymentId = pathParams.id;
     const useClientSecret = operation.secured && resource === 'payments' && paymentId && this.world.clientSecrets.has(paymentId) && this.random.chance(0.2);
     let key: string | null = resource === 'connector_accounts' ? this.world.sandbox.secret : this.world.main.secret;
