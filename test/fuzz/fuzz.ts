@@ -11,7 +11,7 @@
  *
  * Options: --requests N (default 1000), --seed S (default 1), --concurrency C
  * (default 4), --max-seconds T (default 1800), --log-level L (the API's log,
- * default silent). DATABASE_URL: use that PostgreSQL instead of an embedded one.
+ * default silent), --by-operation (statuses per operation). DATABASE_URL: use that PostgreSQL instead of an embedded one.
  */
 import { parseArgs } from 'node:util';
 import { errorProblems } from '../support/error-envelope.ts';
@@ -29,7 +29,8 @@ interface Tally {
   sent: number;
   answers: number;
   statuses: Map<number, number>;
-  labels: Map<string, number>;
+  /** Statuses by operation. */
+  byOperation: Map<string, Map<number, number>>;
   counts: Record<Category, number>;
   examples: Record<Category, string[]>;
 }
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
       concurrency: { type: 'string', default: '4' },
       'max-seconds': { type: 'string', default: '1800' },
       'log-level': { type: 'string', default: 'silent' },
+      'by-operation': { type: 'boolean', default: false },
     },
   });
   const requests = positiveInteger(values.requests, 'requests');
@@ -57,7 +59,7 @@ async function main(): Promise<number> {
     const operations = operationsOf(world.app.swagger());
     const generator = new RequestGenerator(seededGenerator(seed), world, operations);
     log(`fuzz: ${requests} requests, seed ${seed}, ${operations.length} operations, ${concurrency} connections, API at ${world.url} (set-up ${((Date.now() - startedMs) / 1000).toFixed(1)} s)`);
-    const tally: Tally = { sent: 0, answers: 0, statuses: new Map(), labels: new Map(), counts: { '5xx': 0, resets: 0, 'outside envelope': 0, 'no answer': 0 }, examples: { '5xx': [], resets: [], 'outside envelope': [], 'no answer': [] } };
+    const tally: Tally = { sent: 0, answers: 0, statuses: new Map(), byOperation: new Map(), counts: { '5xx': 0, resets: 0, 'outside envelope': 0, 'no answer': 0 }, examples: { '5xx': [], resets: [], 'outside envelope': [], 'no answer': [] } };
     const deadlineMs = startedMs + maxSeconds * 1000;
     const fuzzStartedMs = Date.now();
     let next = 0;
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     };
     await Promise.all(Array.from({ length: concurrency }, client));
     finished = tally.sent >= requests;
-    report(tally, { requests, seed, seconds: (Date.now() - fuzzStartedMs) / 1000, operations: operations.map((o) => `${o.method} ${o.path}`) }, finished);
+    report(tally, { requests, seed, seconds: (Date.now() - fuzzStartedMs) / 1000, operations: operations.map((o) => `${o.method} ${o.path}`), byOperation: values['by-operation'] }, finished);
     return finished && categories.every((category) => tally.counts[category] === 0) ? 0 : 1;
   } finally {
     await world.close();
@@ -89,10 +91,12 @@ async function main(): Promise<number> {
 function judge(tally: Tally, world: World, index: number, request: FuzzRequest, outcome: Outcome, previous: FuzzRequest | null): void {
   const after = previous ? ` (after ${printable(previous.text, 300)} on the same connection)` : '';
   tally.sent += 1;
-  tally.labels.set(request.label, (tally.labels.get(request.label) ?? 0) + 1);
   outcome.answers.forEach((answer, position) => {
     tally.answers += 1;
     tally.statuses.set(answer.status, (tally.statuses.get(answer.status) ?? 0) + 1);
+    const statuses = tally.byOperation.get(request.operation) ?? new Map<number, number>();
+    statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+    tally.byOperation.set(request.operation, statuses);
     const head = request.exchange.heads[position] ?? false;
     if (answer.status >= 500) record(tally, '5xx', `#${index} ${request.label}`, request, answer);
     else if (answer.status === 0) record(tally, 'outside envelope', `#${index} ${request.label}: not an HTTP answer`, request, answer);
@@ -158,17 +162,22 @@ function printable(text: string, max: number): string {
   return JSON.stringify(shown).slice(1, -1);
 }
 
-function report(tally: Tally, run: { requests: number; seed: number; seconds: number; operations: string[] }, finished: boolean): void {
+function report(tally: Tally, run: { requests: number; seed: number; seconds: number; operations: string[]; byOperation: boolean }, finished: boolean): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`\nfuzz: ${tally.sent} of ${run.requests} requests (seed ${run.seed}) in ${run.seconds.toFixed(1)} s, ${(tally.sent / Math.max(run.seconds, 0.001)).toFixed(0)}/s, ${tally.answers} answers`);
-  const covered = run.operations.filter((operation) => [...tally.labels.keys()].some((label) => label.startsWith(`${operation} `)));
+  const covered = run.operations.filter((operation) => tally.byOperation.has(operation));
   out(`operations reached: ${covered.length} of ${run.operations.length}`);
-  out(`statuses: ${[...tally.statuses.entries()].sort((a, b) => a[0] - b[0]).map(([status, count]) => `${status}×${count}`).join(' ')}`);
+  out(`statuses: ${statusLine(tally.statuses)}`);
+  if (run.byOperation) for (const [operation, statuses] of [...tally.byOperation.entries()].sort()) out(`    ${operation}: ${statusLine(statuses)}`);
   for (const category of categories) {
     out(`${category}: ${tally.counts[category]}`);
     for (const example of tally.examples[category]) out(`    ${example}`);
   }
   if (!finished) out(`stopped by --max-seconds before all ${run.requests} requests were sent`);
+}
+
+function statusLine(statuses: Map<number, number>): string {
+  return [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([status, count]) => `${status}×${count}`).join(' ');
 }
 
 function positiveInteger(text: string | undefined, name: string, min = 1): number {

@@ -22,6 +22,8 @@ export interface Operation {
 export interface FuzzRequest {
   /** The kind of request, for the report: `POST /v1/payments/{id}/confirm body`. */
   label: string;
+  /** `POST /v1/payments/{id}/confirm`, or `raw` for raw malformed HTTP. */
+  operation: string;
   exchange: Exchange;
   /** Per request in the exchange: answered in a provider's own format (a notification), not in the API's envelope. */
   providerFormat: boolean[];
@@ -75,20 +77,20 @@ export class RequestGenerator {
   next(): FuzzRequest {
     this.sequence += 1;
     const roll = this.random.int(100);
-    if (roll < 8) return this.finish('raw malformed HTTP', malformedHttp(this.random, this.world, () => this.draft(this.random.pick(this.operations), 'valid')));
+    if (roll < 8) return this.finish('raw', 'raw malformed HTTP', malformedHttp(this.random, this.world, () => this.draft(this.random.pick(this.operations), 'valid')));
     const operation = this.random.pick(this.operations);
     const kind = roll < 25 ? 'valid' : roll < 55 ? 'body' : roll < 68 ? 'headers' : roll < 80 ? 'encoding' : roll < 92 ? 'path and query' : 'idempotency';
     const draft = this.draft(operation, kind);
     const label = `${operation.method} ${operation.path} ${kind}`;
-    return this.finish(label, [draft]);
+    return this.finish(`${operation.method} ${operation.path}`, label, [draft]);
   }
 
-  private finish(label: string, drafts: (Draft | Buffer)[]): FuzzRequest {
+  private finish(operation: string, label: string, drafts: (Draft | Buffer)[]): FuzzRequest {
     const providerFormat = drafts.map((draft) => !Buffer.isBuffer(draft) && String(draft.target).startsWith('/v1/notify/'));
     const parts = drafts.map((draft) => (Buffer.isBuffer(draft) ? draft : serialize(draft)));
     const heads = drafts.map((draft) => !Buffer.isBuffer(draft) && draft.method === 'HEAD');
     const bytes = Buffer.concat(parts);
-    return { label, exchange: { bytes, heads }, providerFormat, text: bytes.toString('latin1') };
+    return { label, operation, exchange: { bytes, heads }, providerFormat, text: bytes.toString('latin1') };
   }
 
   /** A request for the operation, made odd in one way (`kind`). */

@@ -24,6 +24,10 @@ export const testCards = [
   '4000000000006975', '4000000000000069', '4000000000000127', '4242424242424241', '4000002760003184', '4100000000000019',
 ];
 
+const rarelySent = new Set(['otp', 'client_secret']);
+/** Optional in the schema, but what the operation is for (a confirm without a payment method does nothing). */
+const usuallySent = new Set(['payment_method']);
+
 const patternSamples: Record<string, () => string[]> = {
   '^[A-Z]{3}$': () => ['CNY', 'CNY', 'CNY', 'USD', 'JPY', 'KWD', 'HKD', 'XXX'],
   '^https?://': () => ['https://shop.example/return', 'http://127.0.0.1/r'],
@@ -88,7 +92,9 @@ export class Values {
         const required = new Set<string>(schema.required ?? []);
         const result: Record<string, unknown> = {};
         for (const [key, child] of Object.entries(properties)) {
-          if (required.has(key) || (depth < 3 && this.random.chance(0.4))) result[key] = this.valid(child, key, depth + 1);
+          // A one-time code or a client_secret changes what a request means: only now and then.
+          const included = rarelySent.has(key) ? this.random.chance(0.05) : usuallySent.has(key) ? this.random.chance(0.9) : depth < 3 && this.random.chance(0.35);
+          if (required.has(key) || included) result[key] = this.valid(child, key, depth + 1);
         }
         if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && this.random.chance(0.5)) {
           result[`key_${this.random.int(5)}`] = this.valid(schema.additionalProperties as Schema, 'value', depth + 1);
@@ -126,6 +132,10 @@ export class Values {
         return new Date(Date.now() - this.random.int(40) * 86_400_000).toISOString();
       case 'to':
         return new Date(Date.now() + this.random.int(3) * 86_400_000).toISOString();
+      case 'enabled_events':
+        return ['*'];
+      case 'credentials':
+        return { api_key: 'sk_sim_card_fuzz' };
       case 'time_zone':
         return this.random.pick(['Asia/Shanghai', 'UTC', 'America/New_York']);
       case 'locale':
