@@ -5,6 +5,7 @@
  * so both hold every answer to one definition.
  */
 import { errorCatalog, type ErrorCode } from '../../src/domain/errors.ts';
+import { ErrorResponse } from '../../src/http/schemas.ts';
 
 export const errorFields = ['code', 'decline_code', 'doc_url', 'message', 'param', 'payment', 'request_id', 'suggestion', 'type'];
 const errorTypes = new Set([
@@ -18,8 +19,8 @@ const errorTypes = new Set([
   'connector_error',
   'api_error',
 ]);
-/** Fields some errors add to the nine of API.md. */
-const optionalErrorFields = new Set(['attempts_remaining', 'unlocks_at']);
+/** Fields some errors add to the nine of API.md, as the OpenAPI description publishes them (`available` on insufficient_funds …). */
+const optionalErrorFields = new Set(Object.keys(ErrorResponse.properties.error.properties).filter((field) => !errorFields.includes(field)));
 export const placeholder = /\{\w+\}/;
 
 /** What is wrong with an answer that should be a catalogued error; empty when nothing is. */
