@@ -63,7 +63,8 @@ describe('the error catalog', () => {
 
   it('pairs each type with a sane status', () => {
     const allowed: Record<string, number[]> = {
-      invalid_request_error: [400, 404, 409, 413, 415, 422],
+      // 408 and 431: a request Node's HTTP parser refused (too slow to arrive, headers too large), answered with Connection: close.
+      invalid_request_error: [400, 404, 408, 409, 413, 415, 422, 431],
       authentication_error: [401],
       permission_error: [403],
       idempotency_error: [400, 409],

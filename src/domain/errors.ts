@@ -103,6 +103,42 @@ export const errorCatalog = {
       'zh-TW': { message: '請求內容必須是 application/json。', suggestion: '請將 Content-Type 標頭設為 application/json。' },
     },
   },
+  json_too_deep: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request body nests objects and arrays deeper than {depth_max} levels.', suggestion: 'Send flatter JSON: no parameter of this API needs more than a few levels.' },
+      'zh-CN': { message: '请求正文中对象和数组的嵌套超过 {depth_max} 层。', suggestion: '请发送层级更少的 JSON：本 API 的参数只需要几层嵌套。' },
+      'zh-TW': { message: '請求內容中物件與陣列的巢狀超過 {depth_max} 層。', suggestion: '請傳送層級較少的 JSON：本 API 的參數只需要幾層巢狀。' },
+    },
+  },
+  request_malformed: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request is not well-formed HTTP, so it could not be read.', suggestion: 'Check the request line (the path starts with / and holds only ASCII: percent-encode the rest) and the headers, then send it again on a new connection.' },
+      'zh-CN': { message: '请求不是格式正确的 HTTP，无法读取。', suggestion: '请检查请求行（路径以 / 开头且只含 ASCII 字符，其余请用百分号编码）和请求头，然后在新连接上重新发送。' },
+      'zh-TW': { message: '請求不是格式正確的 HTTP，無法讀取。', suggestion: '請檢查請求列（路徑以 / 開頭且只含 ASCII 字元，其餘請以百分比編碼）與標頭，然後在新連線上重新傳送。' },
+    },
+  },
+  headers_too_large: {
+    status: 431,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request line and headers are larger than {bytes_max} bytes.', suggestion: 'Send fewer or shorter headers (and a shorter URL), then try again on a new connection.' },
+      'zh-CN': { message: '请求行和请求头超过 {bytes_max} 字节。', suggestion: '请减少或缩短请求头（以及 URL），然后在新连接上重试。' },
+      'zh-TW': { message: '請求列與標頭超過 {bytes_max} 位元組。', suggestion: '請減少或縮短標頭（以及 URL），然後在新連線上重試。' },
+    },
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The request did not arrive completely within {seconds} seconds.', suggestion: 'Check the network, then send the request again on a new connection.' },
+      'zh-CN': { message: '请求未能在 {seconds} 秒内完整送达。', suggestion: '请检查网络，然后在新连接上重新发送请求。' },
+      'zh-TW': { message: '請求未能在 {seconds} 秒內完整送達。', suggestion: '請檢查網路，然後在新連線上重新傳送請求。' },
+    },
+  },
   route_unknown: {
     status: 404,
     type: 'invalid_request_error',

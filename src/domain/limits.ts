@@ -8,6 +8,12 @@ export const limits = {
   amountMinorUnitsMin: 1n,
   amountMinorUnitsMax: 1_000_000_000_000n,
   bodyBytesMax: 64 * 1024,
+  /** Objects and arrays inside one another in a JSON body; checked on the text before anything parses or walks it. */
+  jsonDepthMax: 32,
+  /** Node's own bound on the request line and headers together (its default, passed explicitly). */
+  headerBytesMax: 16 * 1024,
+  /** After answering a request the HTTP parser refused, how long its unread bytes are drained before the socket closes. */
+  clientErrorDrainMs: 2_000,
   metadataKeysMax: 50,
   metadataKeyLengthMax: 40,
   metadataValueLengthMax: 500,

@@ -196,8 +196,10 @@ function attemptFailure(attemptId: string, call: { tries: number; latencyMs: num
 async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: PaymentRecord, otp: string): Promise<PaymentRecord> {
   if (!/^\d{6}$/.test(otp)) throw new PaymentError('parameter_invalid', { param: 'otp', paymentId: payment.id, details: { reason: 'six digits' } });
   const attempt = await latestAttempt(context.db, payment.id, 'authorize');
-  if (!attempt || attempt.status !== 'requires_action' || !attempt.provider_reference || !attempt.connector_account_id) {
-    throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'verified with a one-time code' } });
+  // Only a card attempt asks for a one-time code: a payment waiting at a channel's QR code or redirect takes
+  // none, and its account must never reach the card connector. Refused before anything moves.
+  if (!attempt || attempt.connector !== 'card' || attempt.status !== 'requires_action' || !attempt.provider_reference || !attempt.connector_account_id) {
+    throw new PaymentError('payment_unexpected_state', { param: 'otp', paymentId: payment.id, details: { status: payment.status, action: 'verified with a one-time code' } });
   }
   const account = await loadAccount(context, attempt.connector_account_id);
   // Each code check is its own provider request: key it by how many checks came before.

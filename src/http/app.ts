@@ -26,6 +26,8 @@ import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendError } from './plugins/errors.ts';
 import { screenText } from './plugins/text-screen.ts';
+import { clientErrorHandler, registerServerEdges } from './plugins/client-errors.ts';
+import { registerJsonBody } from './plugins/json-body.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
 import { getPayment } from '../flows/create-payment.ts';
@@ -87,6 +89,7 @@ export interface AppOptions {
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { context } = options;
+  const serverEdgeOptions = { newRequestId: () => context.ids.newId('req'), publicBaseUrl: () => context.publicBaseUrl };
   const app = Fastify({
     // Keys, client secrets, tokens, PINs, codes and card data never reach the logs, whatever the level.
     logger: loggerOptions(options.logLevel ?? 'info', options.logDestination),
@@ -102,7 +105,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     requestIdHeader: false,
     // Fastify takes a hop count too, though its types do not say so.
     trustProxy: (options.trustProxy ?? false) as boolean | string[],
+    // A missing Host is refused below, in the catalog's words, rather than by Node with an empty 400.
+    http: { maxHeaderSize: limits.headerBytesMax, requireHostHeader: false },
+    // Requests Node's parser refuses answer from the catalog too, with Connection: close.
+    clientErrorHandler: clientErrorHandler(serverEdgeOptions),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  registerServerEdges(app.server, serverEdgeOptions);
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
   const bodyAjv = createAjv({ coerceTypes: false });
@@ -115,6 +123,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     request.locale = negotiateLocale(request.headers['accept-language']);
     void reply.header('request-id', request.id);
+    // No upgrade is ever granted, and Node 24 stops answering oversized headers on a connection that asked for one: close it.
+    if (request.headers.upgrade !== undefined) void reply.header('connection', 'close');
+    // RFC 9112: an HTTP/1.1 request without Host is malformed.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new PaymentError('request_malformed');
   });
   // A POST with no body at all means "no parameters", not "malformed"; text the database cannot store is refused here.
   app.addHook('preValidation', async (request) => {
@@ -128,6 +140,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   // Only JSON bodies: Fastify's default text/plain parser would turn a JSON body sent as text into a string.
   app.removeContentTypeParser('text/plain');
+  registerJsonBody(app);
 
   registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;

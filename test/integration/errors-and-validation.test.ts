@@ -5,7 +5,9 @@
  * stream of odd requests that must never get a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCatalog, type ErrorCode } from '../../src/domain/errors.ts';
+import type { ErrorCode } from '../../src/domain/errors.ts';
+import { errorFields, errorProblems, placeholder } from '../support/error-envelope.ts';
+import { seededGenerator } from '../support/seeded.ts';
 import { card, startStack, type ApiResponse, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -13,53 +15,6 @@ beforeAll(async () => {
   stack = await startStack();
 });
 afterAll(async () => stack?.close());
-
-const errorFields = ['code', 'decline_code', 'doc_url', 'message', 'param', 'payment', 'request_id', 'suggestion', 'type'];
-const errorTypes = new Set([
-  'invalid_request_error',
-  'authentication_error',
-  'permission_error',
-  'idempotency_error',
-  'rate_limit_error',
-  'card_error',
-  'payment_error',
-  'connector_error',
-  'api_error',
-]);
-/** Fields some errors add to the nine of API.md. */
-const optionalErrorFields = new Set(['attempts_remaining', 'unlocks_at']);
-const placeholder = /\{\w+\}/;
-
-/** What is wrong with an answer that should be a catalogued error; empty when nothing is. */
-function errorProblems(response: ApiResponse): string[] {
-  const problems: string[] = [];
-  const body = response.body as { error?: Record<string, unknown> } | string;
-  if (typeof body !== 'object' || body === null || typeof body.error !== 'object' || body.error === null) {
-    return [`not an error object: ${JSON.stringify(body).slice(0, 200)}`];
-  }
-  if (Object.keys(body).length !== 1) problems.push(`extra top-level fields: ${Object.keys(body).join(',')}`);
-  const error = body.error;
-  for (const field of errorFields) if (!(field in error)) problems.push(`missing ${field}`);
-  for (const field of Object.keys(error)) {
-    if (!errorFields.includes(field) && !optionalErrorFields.has(field)) problems.push(`unexpected field ${field}`);
-  }
-  const code = error.code as string;
-  if (!Object.hasOwn(errorCatalog, code)) return [...problems, `code not in the catalog: ${code}`];
-  const definition = errorCatalog[code as ErrorCode];
-  if (definition.status !== response.status) problems.push(`status ${response.status} but ${code} is ${definition.status}`);
-  if (definition.type !== error.type || !errorTypes.has(error.type as string)) problems.push(`type ${String(error.type)}`);
-  for (const field of ['message', 'suggestion'] as const) {
-    const text = error[field];
-    if (typeof text !== 'string' || text.trim() === '') problems.push(`empty ${field}`);
-    else if (placeholder.test(text)) problems.push(`${field} keeps a placeholder: ${text}`);
-  }
-  if (error.decline_code !== null && typeof error.decline_code !== 'string') problems.push('decline_code neither null nor string');
-  if (error.param !== null && typeof error.param !== 'string') problems.push('param neither null nor string');
-  if (error.payment !== null && !/^pay_/.test(String(error.payment))) problems.push(`payment ${String(error.payment)}`);
-  if (!/^req_[0-9a-z]{26}$/.test(String(error.request_id))) problems.push(`request_id ${String(error.request_id)}`);
-  if (!String(error.doc_url).endsWith(`/docs/errors#${code}`)) problems.push(`doc_url ${String(error.doc_url)}`);
-  return problems;
-}
 
 /** Asserts a catalogued error with this status and code; answers its error object. */
 function expectError(response: ApiResponse, status: number, code: ErrorCode, param?: string | null): Record<string, any> {
@@ -608,21 +563,6 @@ describe('languages', () => {
     expect(expectError(payer, 402, 'card_declined').decline_code).toBe('generic_decline');
   });
 });
-
-/** mulberry32: a small seeded generator, so a failing run replays from its seed. */
-function seededGenerator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  return { next, int, pick };
-}
 
 describe('robustness', () => {
   it('answers 200 seeded odd requests without a 5xx, each failure a catalogued error', async () => {

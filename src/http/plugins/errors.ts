@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PaymentError, errorCatalog, localizeError, payerVisibleDeclineCode, type ErrorCode } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
-import { negotiateLocale } from '../../domain/locale.ts';
+import { negotiateLocale, type Locale } from '../../domain/locale.ts';
 
 interface ValidationIssue {
   keyword: string;
@@ -34,17 +34,25 @@ export function registerErrorHandling(app: FastifyInstance, options: { publicBas
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: PaymentError, publicBaseUrl: string) {
-  const definition = errorCatalog[error.code];
   const viewer = request.auth?.kind === 'publishable' ? 'payer' : 'merchant';
-  const declineCode = error.declineCode && viewer === 'payer' ? payerVisibleDeclineCode(error.declineCode) : error.declineCode;
   // The router's own errors come before any hook has run: negotiate the language here too.
   const locale = request.locale ?? negotiateLocale(request.headers['accept-language']);
-  const text = localizeError(error.code, locale, error.details, declineCode);
-  const attemptsRemaining = error.details.attempts_remaining;
   if (error.code === 'rate_limited' && error.details.retry_after_seconds) {
     void reply.header('retry-after', String(error.details.retry_after_seconds));
   }
-  return reply.code(definition.status).send({
+  return reply.code(errorCatalog[error.code].status).send(errorBody(error, { viewer, locale, requestId: request.id, publicBaseUrl }));
+}
+
+/** The API's error object for one error, as a viewer in one language reads it. */
+export function errorBody(
+  error: PaymentError,
+  reader: { viewer: 'payer' | 'merchant'; locale: Locale; requestId: string; publicBaseUrl: string },
+) {
+  const definition = errorCatalog[error.code];
+  const declineCode = error.declineCode && reader.viewer === 'payer' ? payerVisibleDeclineCode(error.declineCode) : error.declineCode;
+  const text = localizeError(error.code, reader.locale, error.details, declineCode);
+  const attemptsRemaining = error.details.attempts_remaining;
+  return {
     error: {
       type: definition.type,
       code: error.code,
@@ -53,13 +61,13 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: P
       suggestion: text.suggestion,
       param: error.param,
       payment: error.paymentId,
-      request_id: request.id,
-      doc_url: `${publicBaseUrl}/docs/errors#${error.code}`,
+      request_id: reader.requestId,
+      doc_url: `${reader.publicBaseUrl}/docs/errors#${error.code}`,
       ...(typeof attemptsRemaining === 'number' ? { attempts_remaining: attemptsRemaining } : {}),
       ...(error.details.unlocks_at ? { unlocks_at: error.details.unlocks_at } : {}),
       ...(typeof error.details.available_amount === 'number' ? { available: error.details.available_amount } : {}),
     },
-  });
+  };
 }
 
 function toPaymentError(error: FastifyError): PaymentError {
