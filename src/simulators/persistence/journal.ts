@@ -125,7 +125,10 @@ export class Journal {
     try {
       const lines: string[] = [];
       for (const [compound, text] of this.live) {
-        const [kind, id] = compound.split('\u0000') as [string, string];
+        // Only the first separator: ids may hold one themselves (the acquirer's scoped idempotency keys do).
+        const cut = compound.indexOf('\u0000');
+        const kind = compound.slice(0, cut);
+        const id = compound.slice(cut + 1);
         lines.push(`{"k":${JSON.stringify(kind)},"i":${JSON.stringify(id)},"v":${text}}`);
         if (lines.length === 1000) writeSync(fd, `${lines.splice(0).join('\n')}\n`);
       }

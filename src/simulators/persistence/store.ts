@@ -105,6 +105,7 @@ export class SimulatorStore {
     const kept = this.journal?.read('object').get(kind);
     const value = kept === undefined ? initial() : (kept as T);
     this.objects.set(kind, value);
+    if (kept === undefined && this.journal !== null) this.scheduleFlush();
     return value;
   }
 
