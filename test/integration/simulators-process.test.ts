@@ -108,7 +108,7 @@ describe('paypilot simulators, a process of its own', () => {
     expect(again.body.id).toBe(charge.body.id);
 
     // An Alipay merchant registered over HTTP, and an order the payer pays.
-    const merchant = await (await fetch(`${addresses.alipay}/_control/merchants`, { method: 'POST' })).json();
+    const merchant = (await (await fetch(`${addresses.alipay}/_control/merchants`, { method: 'POST' })).json()) as { app_id: string; private_key: string };
     const order = await alipayCall(addresses, merchant, 'alipay.trade.precreate', { out_trade_no: 'ORDER-1', total_amount: '56.78', subject: 'Tea' });
     expect(order.code).toBe('10000');
     const paid = await fetch(`${addresses.alipay}/pay/ORDER-1/pay`, { method: 'POST' });
