@@ -173,7 +173,7 @@ async function main(): Promise<number> {
     }
     let failed = 0;
     for (const finding of findings) {
-      if (finding.name.includes(':')) {
+      if (finding.info) {
         console.log(`  ${finding.name}`);
         continue;
       }

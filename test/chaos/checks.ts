@@ -32,6 +32,8 @@ export interface Finding {
   figure: number;
   ok: boolean;
   samples: string[];
+  /** A figure to show, not an invariant. */
+  info?: boolean;
 }
 
 const chargeKinds: Record<string, string> = { card: 'captured', alipay: 'paid', wechat_pay: 'paid', unionpay: 'paid' };
@@ -138,10 +140,10 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
     const missing = events.filter((event) => !evidence.receivedEventIds.has(event.id)).map((event) => `${event.id} ${event.type}`);
     add('events not delivered to the webhook receiver', missing);
     add('webhook deliveries with a bad signature', Array.from({ length: evidence.badSignatures }, (_, n) => `#${n + 1}`));
-    findings.push({ name: `events ${events.length}, received ${evidence.receivedEventIds.size}; deliveries ${deliveries.map((d) => `${d.status} ${d.count}`).join(', ')}`, figure: events.length, ok: true, samples: [] });
+    findings.push({ name: `events ${events.length}, received ${evidence.receivedEventIds.size}; deliveries ${deliveries.map((d) => `${d.status} ${d.count}`).join(', ')}`, figure: events.length, ok: true, samples: [], info: true });
     const statuses = new Map<string, number>();
     for (const payment of payments) statuses.set(payment.status, (statuses.get(payment.status) ?? 0) + 1);
-    findings.push({ name: `payments by status: ${[...statuses].map(([status, count]) => `${status} ${count}`).join(', ')}; refunds ${refunds.length}`, figure: payments.length, ok: true, samples: [] });
+    findings.push({ name: `payments by status: ${[...statuses].map(([status, count]) => `${status} ${count}`).join(', ')}; refunds ${refunds.length}`, figure: payments.length, ok: true, samples: [], info: true });
     return findings;
   } finally {
     await pool.end();
