@@ -41,6 +41,8 @@ interface Options {
   keyRetrySeconds: number;
   killEverySeconds: number;
   faultPercent: number;
+  /** The driving stops taking new payments past this; what was not played is reported. */
+  driveSecondsMax: number;
   keep: boolean;
 }
 
@@ -54,6 +56,7 @@ function options(): Options {
       'key-retry-seconds': { type: 'string' },
       'kill-every-seconds': { type: 'string' },
       'fault-percent': { type: 'string' },
+      'drive-seconds-max': { type: 'string' },
       keep: { type: 'boolean' },
     },
   });
@@ -70,6 +73,7 @@ function options(): Options {
     keyRetrySeconds: integer(values['key-retry-seconds'], 'key-retry-seconds', 90, 1, limitsOfRun.keyRetrySecondsMax),
     killEverySeconds: integer(values['kill-every-seconds'], 'kill-every-seconds', 8, 1, 3_600),
     faultPercent: integer(values['fault-percent'], 'fault-percent', 20, 0, 100),
+    driveSecondsMax: integer(values['drive-seconds-max'], 'drive-seconds-max', 3_600, 10, 24 * 3_600),
     keep: values.keep ?? false,
   };
 }
@@ -138,7 +142,8 @@ async function main(): Promise<number> {
     const createdPaymentIds: string[] = [];
     const refundKeysByPayment = new Map<string, string[]>();
     let done = 0;
-    await inPool(scripts, run.concurrency, async (script) => {
+    const driveDeadlineMs = Date.now() + run.driveSecondsMax * 1000;
+    await inPool(scripts, run.concurrency, driveDeadlineMs, async (script) => {
       const played = await play(world, script);
       if (played.paymentId !== null) {
         createdPaymentIds.push(played.paymentId);
@@ -161,6 +166,7 @@ async function main(): Promise<number> {
     });
 
     const figures = client.figures;
+    if (done < scripts.length) console.log(`TIME LIMIT: ${done} of ${scripts.length} payments played within --drive-seconds-max ${run.driveSecondsMax}`);
     console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, concurrency ${run.concurrency}, ${run.faultPercent} % provider faults`);
     console.log(`  driven in ${driveSeconds.toFixed(0)} s, settled in ${settleSeconds.toFixed(0)} s (window ${run.settleSeconds} s); total ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
     console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (api ${api.starts - 1} restarts, worker ${worker.starts - 1} restarts); fault settings ${chaosFigures.faultSettings}`);
@@ -348,11 +354,12 @@ async function settle(databaseUrl: string, merchantId: string, receiver: Receive
   }
 }
 
-async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over the items, `concurrency` at once, taking no new item past the deadline. */
+async function inPool<T>(items: readonly T[], concurrency: number, deadlineMs: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
+      while (next < items.length && Date.now() < deadlineMs) {
         const item = items[next] as T;
         next += 1;
         await work(item);
