@@ -170,7 +170,7 @@ async function main(): Promise<number> {
     console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, concurrency ${run.concurrency}, ${run.faultPercent} % provider faults`);
     console.log(`  driven in ${driveSeconds.toFixed(0)} s, settled in ${settleSeconds.toFixed(0)} s (window ${run.settleSeconds} s); total ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
     console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (api ${api.starts - 1} restarts, worker ${worker.starts - 1} restarts); fault settings ${chaosFigures.faultSettings}`);
-    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use, ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
+    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
     for (const sample of figures.gaveUpSamples) console.log(`    gave up: ${sample}`);
     for (const sample of figures.internalErrorSamples) console.log(`    500: ${sample}`);
     for (const [name, each] of Object.entries(records)) {

@@ -20,6 +20,10 @@ export interface ClientFigures {
   inUseAnswers: number;
   serverErrors: number;
   replayed: number;
+  /** Requests answered (not 409) after at least one 409 idempotency_key_in_use: the key was freed, or taken over once stale. */
+  answeredAfterInUse: number;
+  /** The longest wait, in seconds, from the first 409 to that answer. */
+  longestInUseWaitSeconds: number;
   /** Requests abandoned after keyRetryMs of errors or 409s: the merchant gave up on the key. */
   gaveUp: number;
   gaveUpSamples: string[];
@@ -34,7 +38,8 @@ const serverErrorRetriesMax = 3;
 
 export class ApiClient {
   readonly figures: ClientFigures = {
-    requests: 0, retries: 0, networkErrors: 0, inUseAnswers: 0, serverErrors: 0, replayed: 0, gaveUp: 0, gaveUpSamples: [], internalErrorSamples: [],
+    requests: 0, retries: 0, networkErrors: 0, inUseAnswers: 0, serverErrors: 0, replayed: 0,
+    answeredAfterInUse: 0, longestInUseWaitSeconds: 0, gaveUp: 0, gaveUpSamples: [], internalErrorSamples: [],
   };
   /** Idempotency-Key → the ids of the objects its answers named. */
   readonly objectsByKey = new Map<string, Set<string>>();
@@ -53,13 +58,17 @@ export class ApiClient {
     const startedMs = Date.now();
     let backoffMs = backoffStartMs;
     let serverErrors = 0;
+    let firstInUseMs: number | null = null;
     for (let attempt = 0; ; attempt += 1) {
       if (attempt > 0) this.figures.retries += 1;
       const answer = await this.send(method, pathname, body, { 'idempotency-key': key });
       if (answer !== null) {
         if (answer.replayed) this.figures.replayed += 1;
         const inUse = answer.status === 409 && answer.body?.error?.code === 'idempotency_key_in_use';
-        if (inUse) this.figures.inUseAnswers += 1;
+        if (inUse) {
+          this.figures.inUseAnswers += 1;
+          firstInUseMs ??= Date.now();
+        }
         if (answer.status >= 500) {
           this.figures.serverErrors += 1;
           serverErrors += 1;
@@ -69,6 +78,10 @@ export class ApiClient {
         }
         const retriable = inUse || answer.status === 429 || (answer.status >= 500 && serverErrors <= serverErrorRetriesMax);
         if (!retriable) {
+          if (firstInUseMs !== null) {
+            this.figures.answeredAfterInUse += 1;
+            this.figures.longestInUseWaitSeconds = Math.max(this.figures.longestInUseWaitSeconds, Math.round((Date.now() - firstInUseMs) / 1000));
+          }
           if (answer.status === 200 && typeof answer.body?.id === 'string') this.remember(key, answer.body.id);
           return answer;
         }
