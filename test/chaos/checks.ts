@@ -41,7 +41,7 @@ const chargeKinds: Record<string, string> = { card: 'captured', alipay: 'paid', 
 /** A provider's key for a Paypilot object back to the object's id: `att…`/`re…` numbers, `-rN` retry keys, Alipay's `order/refund`. */
 export function paypilotIdOf(key: string): string | null {
   const last = key.includes('/') ? (key.split('/').pop() ?? '') : key;
-  const match = /^(att|re)_?([0-9a-z]{26})(-r\d+)?$/.exec(last);
+  const match = /^(att|re|lpr)_?([0-9a-z]{26})(-r\d+)?$/.exec(last);
   return match ? `${match[1]}_${match[2]}` : null;
 }
 
@@ -56,6 +56,9 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
       'select id, payment_id, provider_idempotency_key as key from payment_attempts where merchant_id = $1', merchant);
     const refunds = await query<{ id: string; payment_id: string; amount: string; status: string }>(
       'select id, payment_id, amount::text, status from refunds where merchant_id = $1', merchant);
+    // A payment the payer paid after Paypilot had canceled it is refunded by Paypilot on its own: a late-payment refund.
+    const lateRefunds = await query<{ id: string; payment_id: string; amount: string; status: string }>(
+      'select id, payment_id, amount::text, status from late_payment_refunds where merchant_id = $1', merchant);
     const events = await query<{ id: string; type: string }>('select id, type from events where merchant_id = $1', merchant);
     const deliveries = await query<{ status: string; count: string }>(
       'select status, count(*)::text as count from webhook_deliveries where merchant_id = $1 group by status', merchant);
@@ -65,7 +68,7 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
       paymentOfAttempt.set(attempt.id, attempt.payment_id);
       paymentOfAttempt.set(attempt.key, attempt.payment_id);
     }
-    const refundById = new Map(refunds.map((refund) => [refund.id, refund]));
+    const refundById = new Map([...refunds, ...lateRefunds].map((refund) => [refund.id, refund]));
     const byPayment = new Map<string, { charges: Set<string>; charged: bigint; refunded: bigint }>();
     const line = (paymentId: string) => {
       let found = byPayment.get(paymentId);
@@ -104,18 +107,21 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
     const paymentById = new Map(payments.map((payment) => [payment.id, payment]));
     const refundedHere = new Map<string, bigint>();
     const refundsOf = new Map<string, number>();
-    for (const refund of refunds) {
-      refundsOf.set(refund.payment_id, (refundsOf.get(refund.payment_id) ?? 0) + 1);
+    const lateCharged = new Map<string, bigint>();
+    for (const refund of refunds) refundsOf.set(refund.payment_id, (refundsOf.get(refund.payment_id) ?? 0) + 1);
+    for (const refund of [...refunds, ...lateRefunds]) {
       if (refund.status !== 'failed') refundedHere.set(refund.payment_id, (refundedHere.get(refund.payment_id) ?? 0n) + BigInt(refund.amount));
     }
+    for (const late of lateRefunds) lateCharged.set(late.payment_id, (lateCharged.get(late.payment_id) ?? 0n) + BigInt(late.amount));
     add('double charges (a payment charged more than once at a provider)', [...byPayment].filter(([, each]) => each.charges.size > 1).map(([id, each]) => `${id}: ${[...each.charges].join(', ')}`));
     add('double refunds (one refund made twice at a provider)', [...refundEffects].filter(([, count]) => count > 1).map(([id, count]) => `${id}: ${count} times`));
     add('refunded at providers more than Paypilot records', [...byPayment].filter(([id, each]) => each.refunded > (refundedHere.get(id) ?? 0n)).map(([id, each]) => `${id}: provider ${each.refunded}, Paypilot ${refundedHere.get(id) ?? 0n}`));
     add('money taken that Paypilot does not show (provider net ≠ Paypilot net)', [...byPayment].flatMap(([id, each]) => {
       const payment = paymentById.get(id);
       const providerNet = each.charged - each.refunded;
-      const ourNet = BigInt(payment?.amount_received ?? '0') - (refundedHere.get(id) ?? 0n);
-      return providerNet === ourNet ? [] : [`${id} (${payment?.status}): provider ${each.charged} − ${each.refunded}, Paypilot ${payment?.amount_received} − ${refundedHere.get(id) ?? 0n}`];
+      const received = BigInt(payment?.amount_received ?? '0') + (lateCharged.get(id) ?? 0n);
+      const ourNet = received - (refundedHere.get(id) ?? 0n);
+      return providerNet === ourNet ? [] : [`${id} (${payment?.status}): provider ${each.charged} − ${each.refunded}, Paypilot ${received} − ${refundedHere.get(id) ?? 0n}`];
     }));
     add('provider effects Paypilot has no record of', unattributed);
     add('keys that caused a second effect at a simulator', Object.entries(evidence.records).flatMap(([simulator, records]) => records.keys_with_second_effect.map((key) => `${simulator} ${key.key_kind} ${key.key} ${JSON.stringify(key.effects)}`)));
@@ -127,7 +133,7 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
     }
     add('lost payments (created, then unknown to the API)', lost);
     add('payments not settled (still processing)', payments.filter((payment) => payment.status === 'processing').map((payment) => payment.id));
-    add('refunds not settled (still pending)', refunds.filter((refund) => refund.status === 'pending').map((refund) => `${refund.id} of ${refund.payment_id}`));
+    add('refunds not settled (still pending)', [...refunds, ...lateRefunds].filter((refund) => refund.status === 'pending').map((refund) => `${refund.id} of ${refund.payment_id}`));
 
     const keyObjects = [...evidence.client.objectsByKey].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
     const keyCounts = new Map<string, string[]>();
@@ -143,7 +149,7 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
     findings.push({ name: `events ${events.length}, received ${evidence.receivedEventIds.size}; deliveries ${deliveries.map((d) => `${d.status} ${d.count}`).join(', ')}`, figure: events.length, ok: true, samples: [], info: true });
     const statuses = new Map<string, number>();
     for (const payment of payments) statuses.set(payment.status, (statuses.get(payment.status) ?? 0) + 1);
-    findings.push({ name: `payments by status: ${[...statuses].map(([status, count]) => `${status} ${count}`).join(', ')}; refunds ${refunds.length}`, figure: payments.length, ok: true, samples: [], info: true });
+    findings.push({ name: `payments by status: ${[...statuses].map(([status, count]) => `${status} ${count}`).join(', ')}; refunds ${refunds.length}, late-payment refunds ${lateRefunds.length}`, figure: payments.length, ok: true, samples: [], info: true });
     return findings;
   } finally {
     await pool.end();
