@@ -114,7 +114,13 @@ export async function checkInvariants(evidence: Evidence): Promise<Finding[]> {
     }
     for (const late of lateRefunds) lateCharged.set(late.payment_id, (lateCharged.get(late.payment_id) ?? 0n) + BigInt(late.amount));
     add('double charges (a payment charged more than once at a provider)', [...byPayment].filter(([, each]) => each.charges.size > 1).map(([id, each]) => `${id}: ${[...each.charges].join(', ')}`));
-    add('double refunds (one refund made twice at a provider)', [...refundEffects].filter(([, count]) => count > 1).map(([id, count]) => `${id}: ${count} times`));
+    // Two ways to refund twice: one refund made twice at the provider, or one refund request (one key) that became two refunds.
+    const refundsMade = new Map<string, number>();
+    for (const refund of refunds) if (refund.status !== 'failed') refundsMade.set(refund.payment_id, (refundsMade.get(refund.payment_id) ?? 0) + 1);
+    add('double refunds (a refund made twice at a provider, or more refunds made than asked for)', [
+      ...[...refundEffects].filter(([, count]) => count > 1).map(([id, count]) => `${id}: made ${count} times at the provider`),
+      ...[...evidence.refundKeysByPayment].filter(([id, keys]) => (refundsMade.get(id) ?? 0) > keys.length).map(([id, keys]) => `${id}: ${refundsMade.get(id)} refunds made for ${keys.length} asked`),
+    ]);
     add('refunded at providers more than Paypilot records', [...byPayment].filter(([id, each]) => each.refunded > (refundedHere.get(id) ?? 0n)).map(([id, each]) => `${id}: provider ${each.refunded}, Paypilot ${refundedHere.get(id) ?? 0n}`));
     add('money taken that Paypilot does not show (provider net ≠ Paypilot net)', [...byPayment].flatMap(([id, each]) => {
       const payment = paymentById.get(id);
