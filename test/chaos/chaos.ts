@@ -311,6 +311,8 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
   })();
+  // A restart that fails ends the chaos (the run then fails, after stopping everything): it never goes unhandled.
+  let failure: unknown = null;
   const killLoop = (async () => {
     while (!stopped) {
       await new Promise((resolve) => setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000));
@@ -321,13 +323,17 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
       await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1_000));
       await victim.start();
     }
-  })();
+  })().catch((error: unknown) => {
+    failure = error;
+    stopped = true;
+  });
   return {
     async stop() {
       stopped = true;
       await killLoop;
       await faultLoop;
       await setFaults(true);
+      if (failure !== null) throw failure;
       for (const victim of victims) if (!victim.running()) await victim.start();
       return { kills, faultSettings };
     },

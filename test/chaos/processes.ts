@@ -10,7 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 
 const cli = path.resolve(import.meta.dirname, '../../src/cli.ts');
-const readyTimeoutMs = 60_000;
+/** Generous: on a loaded 2-core machine a start takes tens of seconds. */
+const readyTimeoutMs = 180_000;
 
 export interface Managed {
   name: string;
@@ -56,7 +57,10 @@ export function managed(options: ManagedOptions): Managed {
       started.stderr?.on('data', take);
       const deadline = Date.now() + readyTimeoutMs;
       while (!(await options.ready(output))) {
-        if (started.exitCode !== null || Date.now() > deadline) throw new Error(`${options.name} did not come up:\n${output.slice(-2000)}`);
+        if (started.exitCode !== null || Date.now() > deadline) {
+          started.kill('SIGKILL'); // never left running behind a start that failed
+          throw new Error(`${options.name} did not come up:\n${output.slice(-2000)}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
