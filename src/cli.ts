@@ -16,6 +16,7 @@
  *   archive --before YYYY-MM-DD [--out DIR]   move old events to archive tables, write them masked as NDJSON.gz
  *   backup --out FILE / restore --in FILE [--force]   a logical dump of the whole database, and back
  *   simulate-traffic --payments N --days D [--seed S] [--merchant mer_…]   seeded history through the API and simulators
+ *   simulators [--port P] [--data-dir DIR]   the bundled simulators as a process of their own, their state kept in DIR
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -53,6 +54,7 @@ import { insertConnectorAccount, listConnectorAccounts, updateConnectorAccount }
 import type { ConnectorName } from './connectors/connector.ts';
 import { archiveCommand, backupCommand, restoreCommand } from './data-commands.ts';
 import { simulateTrafficCommand } from './simulators/traffic.ts';
+import { simulatorsCommand } from './simulators/bundle.ts';
 
 const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|keys roll|keys revoke|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
@@ -71,6 +73,8 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   restore --in FILE [--force]   load a backup into an empty database (--force replaces the rows of one that is not)
   simulate-traffic --payments N (≤ 200000) --days D (≤ 365) [--seed S] [--merchant mer_…] [--end ISO-hour] [--json]
                              a seeded history of payments through the API and the simulators (see README)
+  simulators [--port P] [--data-dir DIR] [--notify-delay-scale S]   the simulators as a process of their own, on
+                             127.0.0.1 ports P…P+5 (PORT+100), their state kept in DIR (PAYPILOT_DATA_DIR/simulators)
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
   PAYPILOT_MASTER_KEY (base64, 32 bytes; required when NODE_ENV=production), NODE_ENV, PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
@@ -120,6 +124,8 @@ async function main(argv: string[]): Promise<void> {
       return restoreCommand(config, argv.slice(1));
     case 'simulate-traffic':
       return simulateTrafficCommand(config, argv.slice(1));
+    case 'simulators':
+      return runUntilSignal(await simulatorsCommand(config, argv.slice(1)));
   }
   console.error(usage);
   process.exitCode = 2;

@@ -3,6 +3,7 @@
  * faults from JSON within each fault's bounds, and counting down the
  * requests that are to fail.
  */
+import { randomInt } from 'node:crypto';
 
 export interface FaultShape<FailMode extends string> {
   failModes: readonly FailMode[];
@@ -42,9 +43,23 @@ export interface InjectedFailure<FailMode extends string> {
   lateMs: number;
 }
 
-/** Takes the failure the next request gets, if any, counting it down. */
-export function takeFailure<FailMode extends string>(faults: { failNext: number; failMode: FailMode; lateMs: number }): InjectedFailure<FailMode> | null {
-  if (faults.failNext === 0) return null;
-  faults.failNext -= 1;
-  return { mode: faults.failMode, lateMs: faults.lateMs };
+/**
+ * Takes the failure the next request gets, if any: one of the failNext
+ * counted down, else one drawn at failPercent. The draw is not seeded: which
+ * request of several in flight meets a fault depends on timing anyway, and a
+ * run that must replay (test/chaos) keeps the seed of what it asks for.
+ */
+export function takeFailure<FailMode extends string>(faults: {
+  failNext: number;
+  failPercent?: number;
+  failMode: FailMode;
+  lateMs: number;
+}): InjectedFailure<FailMode> | null {
+  if (faults.failNext > 0) {
+    faults.failNext -= 1;
+    return { mode: faults.failMode, lateMs: faults.lateMs };
+  }
+  const percent = faults.failPercent ?? 0;
+  if (percent > 0 && randomInt(100) < percent) return { mode: faults.failMode, lateMs: faults.lateMs };
+  return null;
 }

@@ -25,6 +25,8 @@ export interface AlipayFaults {
   latencyMs: number;
   /** How many of the next gateway requests fail, each as failMode says. */
   failNext: number;
+  /** Besides failNext: this percentage of the other requests fail, each as failMode says, chosen at random. */
+  failPercent: number;
   failMode: FailMode;
   /** How late a respond_late answer comes. */
   lateMs: number;
@@ -42,6 +44,7 @@ export interface AlipayFaults {
 export const faultsDefault: Readonly<AlipayFaults> = {
   latencyMs: 0,
   failNext: 0,
+  failPercent: 0,
   failMode: 'error_500',
   // Later than the connector waits by default, so by default a late answer is one it never sees.
   lateMs: limits.connectorTimeoutMs + 2_000,
@@ -55,6 +58,7 @@ export const faultsDefault: Readonly<AlipayFaults> = {
 const faultLimits = {
   latencyMs: 60_000,
   failNext: 10_000,
+  failPercent: 100,
   lateMs: 120_000,
   dropNotifications: 10_000,
   duplicateNotifications: 10_000,

@@ -9,7 +9,7 @@
  *   … alipay.payer(orderNumber).pay(); alipay.setFaults({ failNext: 1, failMode: 'timeout' }) …
  *   await alipay.close();
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,11 +26,13 @@ import type { AlipayFaults } from './faults.ts';
 import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import type { Notifier } from './notifications.ts';
 import { createNotifier } from './notifications.ts';
+import { SimulatorStore, type Codec } from '../persistence/store.ts';
 import type { AlipayStats, Merchant, MethodContext, MethodResult, SimulatorState, Trade } from './trades.ts';
 import {
   billDownloadUrl,
   close,
   createTrade,
+  recordTrade,
   invalidArguments,
   newState,
   payerPageUrl,
@@ -53,6 +55,8 @@ export interface AlipaySimulatorOptions {
   clock?: Clock;
   /** Multiplies the resend intervals (4m, 10m …); defaults to 1. */
   notifyDelayScale?: number;
+  /** Keeps its keys, merchants, trades and records in this directory across restarts; in memory only without it. */
+  dataDir?: string;
 }
 
 export interface AlipayMerchantCredentials {
@@ -93,6 +97,7 @@ const bodyBytesMax = 64 * 1024;
 interface Context {
   state: SimulatorState;
   faults: AlipayFaults;
+  readonly store: SimulatorStore;
   readonly clock: Clock;
   readonly alipayPrivateKey: KeyObject;
   readonly alipayPublicKeyPem: string;
@@ -104,10 +109,12 @@ interface Context {
 export async function startAlipaySimulator(options: AlipaySimulatorOptions = {}): Promise<AlipaySimulator> {
   const closing = new AbortController();
   setMaxListeners(concurrentWaitsMax, closing.signal);
-  const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const forgerKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const store = SimulatorStore.open(options.dataDir, 'alipay');
+  const clock = options.clock ?? systemClock;
+  const alipayKeys = keptKeyPair(store, 'alipay_keys');
+  const forgerKeys = keptKeyPair(store, 'forger_keys');
   const faults: AlipayFaults = { ...faultsDefault };
-  let state = newState();
+  let state = newState(store.map('merchant', merchantCodec), store, clock);
   const context: Context = {
     get state() {
       return state;
@@ -116,7 +123,8 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
       state = next;
     },
     faults,
-    clock: options.clock ?? systemClock,
+    store,
+    clock,
     alipayPrivateKey: alipayKeys.privateKey,
     alipayPublicKeyPem: alipayKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     notifier: createNotifier({
@@ -142,6 +150,7 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
       context.notifier.stop();
       closing.abort();
       await app.close();
+      store.close();
     },
     registerMerchant: () => registerMerchant(context),
     payer(orderNumber) {
@@ -163,7 +172,13 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
     },
     stats: () => ({ ...context.state.stats }),
     reset() {
-      context.state = newState(context.state.merchants);
+      const merchants = [...context.state.merchants.entries()];
+      store.clear();
+      const kept = store.map('merchant', merchantCodec);
+      for (const [appId, merchant] of merchants) kept.set(appId, merchant);
+      keptKeyPair(store, 'alipay_keys', alipayKeys);
+      keptKeyPair(store, 'forger_keys', forgerKeys);
+      context.state = newState(kept, store, clock);
       Object.assign(context.faults, faultsDefault);
     },
   };
@@ -171,6 +186,25 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
 
 function never(): Promise<never> {
   return new Promise<never>(() => {});
+}
+
+/** Merchants as JSON: the app's public key as PEM. */
+const merchantCodec: Codec<Merchant> = {
+  encode: (merchant) => ({ appId: merchant.appId, sellerId: merchant.sellerId, appPublicKey: merchant.appPublicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+  decode(json) {
+    const kept = json as { appId: string; sellerId: string; appPublicKey: string };
+    return { appId: kept.appId, sellerId: kept.sellerId, appPublicKey: createPublicKey(kept.appPublicKey) };
+  },
+};
+
+/** A key pair made once and kept in the store, so merchants' copies of the public key stay valid across restarts. */
+function keptKeyPair(store: SimulatorStore, kind: string, existing?: { privateKey: KeyObject; publicKey: KeyObject }): { privateKey: KeyObject; publicKey: KeyObject } {
+  const pair = existing ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kept = store.object(kind, () => ({
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }));
+  return { privateKey: createPrivateKey(kept.privateKey), publicKey: createPublicKey(kept.publicKey) };
 }
 
 function registerMerchant(context: Context): AlipayMerchantCredentials {
@@ -199,8 +233,10 @@ function payerActs(context: Context, trade: Trade, action: PayerAction): boolean
   if (action === 'pay') {
     trade.status = 'TRADE_SUCCESS';
     trade.paidAtMs = nowMs;
+    recordTrade(context.state, trade, 'paid');
   } else {
     trade.status = 'TRADE_CLOSED';
+    recordTrade(context.state, trade, 'closed', 'the payer declined');
   }
   notifyTrade(context, trade, nowMs);
   return true;
@@ -233,6 +269,7 @@ function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
     fields.gmt_close = beijingDateTime(nowMs);
   }
   context.notifier.notify(trade.notifyUrl, fields);
+  recordTrade(context.state, trade, 'notified', `${trade.status} notify_id ${fields.notify_id}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -240,6 +277,8 @@ function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
 
 function buildAlipayApp(context: Context): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: bodyBytesMax });
+  // Before any answer leaves, what was done is on disk.
+  app.addHook('onSend', async () => context.store.flush());
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, formFields(body as string));
   });
@@ -291,6 +330,9 @@ function buildAlipayApp(context: Context): FastifyInstance {
     return reply.send({ ...context.faults });
   });
   app.get('/_control/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+  app.get('/_control/records', async (_request, reply) => reply.send(context.state.records.report()));
+  // For a simulator run as a process of its own: a merchant account's credentials, over HTTP.
+  app.post('/_control/merchants', async (_request, reply) => reply.send(registerMerchant(context)));
   return app;
 }
 

@@ -14,6 +14,9 @@ import type { TradeStatus } from '../../connectors/alipay/wire.ts';
 import { billColumns, billKinds, refundStatusSuccess, resultCodes, subCodes } from '../../connectors/alipay/wire.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { newNotificationStats } from './notifications.ts';
+import { systemClock, type Clock } from '../../domain/clock.ts';
+import { SimulatorRecords, type EffectKind } from '../persistence/records.ts';
+import { SimulatorStore, type Codec } from '../persistence/store.ts';
 import type { NotificationStats } from './notifications.ts';
 
 export interface Merchant {
@@ -55,10 +58,32 @@ export interface SimulatorState {
   /** Bill downloads by token. */
   bills: Map<string, string>;
   stats: AlipayStats;
+  /** What the simulator did, for /_control/records. */
+  records: SimulatorRecords;
 }
 
-export function newState(merchants: Map<string, Merchant> = new Map()): SimulatorState {
-  return { merchants, trades: new Map(), bills: new Map(), stats: { requests: 0, invalidSignatures: 0, ...newNotificationStats() } };
+/** Trades as JSON: amounts as decimal strings of fen. */
+const tradeCodec: Codec<Trade> = {
+  encode: (trade) => ({ ...trade, totalAmount: String(trade.totalAmount), refunds: trade.refunds.map((each) => ({ ...each, amount: String(each.amount) })) }),
+  decode(json) {
+    const trade = json as Trade & { totalAmount: string; refunds: (Refund & { amount: string })[] };
+    return { ...trade, totalAmount: BigInt(trade.totalAmount), refunds: trade.refunds.map((each) => ({ ...each, amount: BigInt(each.amount) })) };
+  },
+};
+
+/** A fresh state, or (with a store that has a journal) the trades, counters and records kept there. */
+export function newState(
+  merchants: Map<string, Merchant> = new Map(),
+  store: SimulatorStore = SimulatorStore.open(undefined, 'alipay'),
+  clock: Clock = systemClock,
+): SimulatorState {
+  return {
+    merchants,
+    trades: store.map('trade', tradeCodec),
+    bills: new Map(),
+    stats: store.object<AlipayStats>('stats', () => ({ requests: 0, invalidSignatures: 0, ...newNotificationStats() })),
+    records: new SimulatorRecords('alipay', store, clock),
+  };
 }
 
 /** What a method answers: the fields of the `…_response` object. */
@@ -136,6 +161,7 @@ export function createTrade(context: MethodContext, opened: boolean): Trade | Me
   if (outTradeNo === null || subject === null || amount === null || !/^[A-Za-z0-9_-]{1,64}$/.test(outTradeNo)) {
     return invalidArguments(subCodes.missingParameter, 'out_trade_no, total_amount or subject missing or invalid');
   }
+  state.records.sawKey('out_trade_no', outTradeNo);
   const existing = state.trades.get(outTradeNo);
   if (existing !== undefined) {
     if (existing.appId !== merchant.appId || existing.totalAmount !== amount) {
@@ -165,7 +191,13 @@ export function createTrade(context: MethodContext, opened: boolean): Trade | Me
     refunds: [],
   };
   state.trades.set(outTradeNo, trade);
+  state.records.effect({ kind: 'ordered', keyKind: 'out_trade_no', key: outTradeNo, object: trade.tradeNo, amount, currency: 'CNY' });
   return trade;
+}
+
+/** An effect on a trade, under its out_trade_no. */
+export function recordTrade(state: SimulatorState, trade: Trade, kind: EffectKind, detail: string | null = null): void {
+  state.records.effect({ kind, keyKind: 'out_trade_no', key: trade.outTradeNo, object: trade.tradeNo, amount: trade.totalAmount, currency: 'CNY', detail });
 }
 
 export function precreate(context: MethodContext): MethodResult {
@@ -205,6 +237,7 @@ export function close(context: MethodContext): MethodResult {
   if (!isTrade(trade)) return trade;
   if (trade.status !== 'WAIT_BUYER_PAY') return businessFailure(subCodes.tradeStatusError, '交易状态不合法');
   trade.status = 'TRADE_CLOSED';
+  recordTrade(context.state, trade, 'closed', 'alipay.trade.close');
   return ok({ trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo });
 }
 
@@ -224,6 +257,9 @@ export function refund(context: MethodContext): MethodResult {
       refund_fee: yuan(total),
       gmt_refund_pay: beijingDateTime(context.nowMs),
     });
+  // Keyed by the trade too: out_request_no is unique within a trade only.
+  const refundKey = `${trade.outTradeNo}/${outRequestNo}`;
+  context.state.records.sawKey('out_request_no', refundKey);
   const repeated = trade.refunds.find((each) => each.outRequestNo === outRequestNo);
   if (repeated !== undefined) {
     // The same out_request_no again: nothing more moves.
@@ -233,6 +269,7 @@ export function refund(context: MethodContext): MethodResult {
   if (trade.status !== 'TRADE_SUCCESS') return businessFailure(subCodes.tradeStatusError, '交易状态不合法');
   if (refunded + amount > trade.totalAmount) return businessFailure(subCodes.refundAmountExceeded, '退款金额超限');
   trade.refunds.push({ outRequestNo, amount, atMs: context.nowMs });
+  context.state.records.effect({ kind: 'refunded', keyKind: 'out_request_no', key: refundKey, object: trade.tradeNo, amount, currency: 'CNY' });
   if (refunded + amount === trade.totalAmount) trade.status = 'TRADE_CLOSED';
   return answer('Y', refunded + amount);
 }

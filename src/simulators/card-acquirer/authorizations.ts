@@ -14,6 +14,7 @@ import type { AcquirerContext } from './context.ts';
 import { answerRead, answerWrite, requiredKey } from './context.ts';
 import type { ApiResponse } from './responses.ts';
 import { errorResponse, okResponse } from './responses.ts';
+import type { EffectKind } from '../persistence/records.ts';
 import type { AcquirerState, AuthorizationRecord } from './state.ts';
 import { assertAmounts, authorizationJson, findAuthorization, newObjectId, scopedKey } from './state.ts';
 import { amountSchema, byKeyQuerySchema, idParamsSchema } from './schemas.ts';
@@ -94,7 +95,7 @@ export function authorizationRoutes(app: FastifyInstance, context: AcquirerConte
     { schema: { params: idParamsSchema } },
     (request, reply) =>
       answerWrite(context, request, reply, { keyRequired: false }, (state, account) =>
-        withAuthorization(state, account, request.params.id, voidAuthorization),
+        withAuthorization(state, account, request.params.id, (record) => voidAuthorization(state, record)),
       ),
   );
 
@@ -156,7 +157,7 @@ function authorize(
     },
   };
   if (verdict.kind === 'approve') approve(state, record);
-  if (verdict.kind === 'decline') decline(record, verdict.error);
+  if (verdict.kind === 'decline') decline(state, record, verdict.error);
   state.authorizations.set(record.wire.id, record);
   state.authorizationsByKey.set(scopedKey(account, idempotencyKey), record);
   state.stats.authorizations_created += 1;
@@ -167,6 +168,7 @@ function authorize(
 /** Approves, capturing at once when the authorization asked for it. */
 function approve(state: AcquirerState, record: AuthorizationRecord): void {
   record.wire.error = null;
+  recordEffect(state, record, 'authorized', record.wire.amount);
   if (!record.capture) {
     record.wire.status = 'authorized';
     return;
@@ -174,11 +176,26 @@ function approve(state: AcquirerState, record: AuthorizationRecord): void {
   record.wire.status = 'captured';
   record.wire.amount_captured = record.wire.amount;
   state.stats.charges_succeeded += 1;
+  recordEffect(state, record, 'captured', record.wire.amount);
 }
 
-function decline(record: AuthorizationRecord, error: AuthorizationRecord['wire']['error']): void {
+function decline(state: AcquirerState, record: AuthorizationRecord, error: AuthorizationRecord['wire']['error']): void {
   record.wire.status = 'declined';
   record.wire.error = error;
+  recordEffect(state, record, 'declined', record.wire.amount, error?.code ?? null);
+}
+
+/** An effect on an authorization, under the key that created it. */
+function recordEffect(state: AcquirerState, record: AuthorizationRecord, kind: EffectKind, amount: number, detail: string | null = null): void {
+  state.records.effect({
+    kind,
+    keyKind: 'idempotency_key',
+    key: record.wire.idempotency_key,
+    object: record.wire.id,
+    amount,
+    currency: record.wire.currency,
+    detail,
+  });
 }
 
 function unexpectedState(record: AuthorizationRecord): ApiResponse {
@@ -193,7 +210,7 @@ function verifyOtp(state: AcquirerState, record: AuthorizationRecord, otp: strin
   }
   record.otpAttemptsRemaining -= 1;
   const error = { ...cardError('authentication_failed'), attempts_remaining: record.otpAttemptsRemaining };
-  if (record.otpAttemptsRemaining === 0) decline(record, error);
+  if (record.otpAttemptsRemaining === 0) decline(state, record, error);
   else record.wire.error = error;
   return okResponse(authorizationJson(record));
 }
@@ -205,13 +222,15 @@ function capture(state: AcquirerState, record: AuthorizationRecord, amount: numb
   record.wire.amount_captured = amount;
   state.stats.captures += 1;
   state.stats.charges_succeeded += 1;
+  recordEffect(state, record, 'captured', amount);
   return okResponse(authorizationJson(record));
 }
 
 /** Voiding a voided authorization answers it again: the void already happened. */
-function voidAuthorization(record: AuthorizationRecord): ApiResponse {
+function voidAuthorization(state: AcquirerState, record: AuthorizationRecord): ApiResponse {
   const { status } = record.wire;
   if (status !== 'authorized' && status !== 'requires_otp' && status !== 'voided') return unexpectedState(record);
+  if (status !== 'voided') recordEffect(state, record, 'voided', record.wire.amount);
   record.wire.status = 'voided';
   record.wire.error = null;
   return okResponse(authorizationJson(record));

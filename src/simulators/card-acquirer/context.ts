@@ -10,10 +10,13 @@ import { requestFingerprint, runIdempotent } from './idempotency.ts';
 import type { ApiResponse } from './responses.ts';
 import { errorResponse } from './responses.ts';
 import type { AcquirerState } from './state.ts';
+import type { SimulatorStore } from '../persistence/store.ts';
 
 export interface AcquirerContext {
   /** Replaced as a whole by reset(); a request keeps the state it started with. */
   state: AcquirerState;
+  /** Where the state is kept across restarts (nowhere without a data directory). */
+  readonly store: SimulatorStore;
   faults: CardAcquirerFaults;
   readonly apiKeys: ReadonlySet<string>;
   readonly clock: Clock;
@@ -76,6 +79,7 @@ export async function answerWrite(
     await hold();
     return send(reply, work(state, account, null));
   }
+  state.records.sawKey('idempotency_key', key);
   const path = request.url.split('?')[0] ?? request.url;
   const response = await runIdempotent({
     state,

@@ -30,6 +30,8 @@ export interface CardAcquirerFaults {
   processingMs: number;
   /** How many of the next /v1 requests fail, each as failMode says. */
   failNext: number;
+  /** Besides failNext: this percentage of the other requests fail, each as failMode says, chosen at random. */
+  failPercent: number;
   failMode: FailMode;
   /** How late a respond_late answer comes. */
   lateMs: number;
@@ -39,13 +41,14 @@ export const faultsDefault: Readonly<CardAcquirerFaults> = {
   latencyMs: 0,
   processingMs: 0,
   failNext: 0,
+  failPercent: 0,
   failMode: 'error_500',
   // Later than the connector waits by default, so a late answer is by default
   // one the connector never sees.
   lateMs: limits.connectorTimeoutMs + 2_000,
 };
 
-const faultLimits = { latencyMs: 60_000, processingMs: 60_000, failNext: 10_000, lateMs: 120_000 } as const;
+const faultLimits = { latencyMs: 60_000, processingMs: 60_000, failNext: 10_000, failPercent: 100, lateMs: 120_000 } as const;
 
 assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');
 assert(faultsDefault.lateMs <= faultLimits.lateMs, 'the default late answer is within its limit');

@@ -44,8 +44,13 @@ export async function runIdempotent(call: IdempotentCall): Promise<IdempotentRes
   try {
     await call.hold();
     const response = call.work();
-    if (response.statusCode === 200) record.response = response;
-    else idempotency.delete(key);
+    if (response.statusCode === 200) {
+      record.response = response;
+      // Set again: with a data directory, this is what journals the answer (a flush may have run during hold()).
+      idempotency.set(key, record);
+    } else {
+      idempotency.delete(key);
+    }
     return { ...response, replayed: false };
   } catch (error) {
     idempotency.delete(key);

@@ -78,6 +78,15 @@ function refund(
   state.refunds.set(wire.id, { account, wire });
   state.refundsByKey.set(scopedKey(account, idempotencyKey), { account, wire });
   if (wire.status === 'succeeded') state.stats.refunds_succeeded += 1;
+  state.records.effect({
+    kind: wire.status === 'succeeded' ? 'refunded' : 'refund_failed',
+    keyKind: 'idempotency_key',
+    key: idempotencyKey,
+    object: wire.id,
+    amount: wire.amount,
+    currency: authorization.wire.currency,
+    detail: `authorization ${authorization.wire.id}${failureReason === null ? '' : `: ${failureReason}`}`,
+  });
   assertAmounts(authorization);
   return okResponse({ ...wire });
 }

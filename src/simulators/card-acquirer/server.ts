@@ -25,6 +25,7 @@ import { refundRoutes } from './refunds.ts';
 import { errorResponse, okResponse } from './responses.ts';
 import type { CardAcquirerStats } from './state.ts';
 import { newState } from './state.ts';
+import { SimulatorStore } from '../persistence/store.ts';
 
 export type { CardAcquirerFaults, FailMode } from './faults.ts';
 export type { CardAcquirerStats } from './state.ts';
@@ -45,6 +46,8 @@ export interface CardAcquirerOptions {
   clock?: Clock;
   /** For object ids; defaults to node:crypto. */
   random?: RandomSource;
+  /** Keeps authorizations, refunds, stored answers and records in this directory across restarts; in memory only without it. */
+  dataDir?: string;
 }
 
 export interface CardAcquirer {
@@ -63,11 +66,14 @@ export async function startCardAcquirer(options: CardAcquirerOptions): Promise<C
   const closing = new AbortController();
   // Every waiting request listens on this one signal; many may wait at once.
   setMaxListeners(concurrentWaitsMax, closing.signal);
+  const store = SimulatorStore.open(options.dataDir, 'card-acquirer');
+  const clock = options.clock ?? systemClock;
   const context: AcquirerContext = {
-    state: newState(),
+    state: newState(store, clock),
+    store,
     faults: { ...faultsDefault },
     apiKeys: new Set(options.apiKeys),
-    clock: options.clock ?? systemClock,
+    clock,
     random: options.random ?? cryptoRandom,
     sleep: (ms) => (ms === 0 ? Promise.resolve() : delay(ms, undefined, { signal: closing.signal }).catch(never)),
   };
@@ -82,6 +88,7 @@ export async function startCardAcquirer(options: CardAcquirerOptions): Promise<C
     async close() {
       closing.abort(); // ends pending latency, processing and late-answer waits
       await app.close(); // forceCloseConnections destroys held sockets
+      store.close();
     },
     stats: () => ({ ...context.state.stats }),
     setFaults(faults) {
@@ -102,7 +109,8 @@ function never(): Promise<never> {
 }
 
 function resetAcquirer(context: AcquirerContext): void {
-  context.state = newState();
+  context.store.clear();
+  context.state = newState(context.store, context.clock);
   context.faults = { ...faultsDefault };
 }
 
@@ -117,6 +125,8 @@ function buildCardAcquirerApp(context: AcquirerContext): FastifyInstance {
   });
   app.setErrorHandler(answerError);
   app.setNotFoundHandler((_request, reply) => send(reply, errorResponse('route_unknown')));
+  // Before any answer leaves (and before the gate's own onSend delays or drops it), what was done is on disk.
+  app.addHook('onSend', async () => context.store.flush());
   app.register(
     async (v1) => {
       installGate(v1, context);
@@ -169,6 +179,7 @@ function controlRoutes(control: FastifyInstance, context: AcquirerContext): void
     return send(reply, okResponse({}));
   });
   control.get('/stats', async (_request, reply) => send(reply, okResponse({ ...context.state.stats })));
+  control.get('/records', async (_request, reply) => reply.send(context.state.records.report()));
 }
 
 /** Fastify's own errors (schema validation, unreadable JSON) in the acquirer's error format. */

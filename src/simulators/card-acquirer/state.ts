@@ -4,7 +4,9 @@
  * API key), as a real acquirer scopes objects and idempotency keys.
  */
 import { assert } from '../../domain/assert.ts';
-import type { RandomSource } from '../../domain/clock.ts';
+import { systemClock, type Clock, type RandomSource } from '../../domain/clock.ts';
+import { SimulatorRecords } from '../persistence/records.ts';
+import { jsonCodec, SimulatorStore } from '../persistence/store.ts';
 import type { WireAuthorization, WireRefund } from '../../connectors/card/wire.ts';
 import type { ApiResponse } from './responses.ts';
 
@@ -43,17 +45,37 @@ export interface AcquirerState {
   refundsByKey: Map<string, { account: string; wire: WireRefund }>;
   idempotency: Map<string, IdempotencyRecord>;
   stats: CardAcquirerStats;
+  /** What the acquirer did, for /_control/records. */
+  records: SimulatorRecords;
 }
 
-export function newState(): AcquirerState {
-  return {
-    authorizations: new Map(),
+/**
+ * A fresh state, or (with a store that has a journal) the state kept there:
+ * authorizations (with their refunds) and stored answers are kept, and the
+ * indexes by key and the refunds are rebuilt from them.
+ */
+export function newState(store: SimulatorStore = SimulatorStore.open(undefined, 'card-acquirer'), clock: Clock = systemClock): AcquirerState {
+  const state: AcquirerState = {
+    authorizations: store.map('authorization', jsonCodec<AuthorizationRecord>()),
     authorizationsByKey: new Map(),
     refunds: new Map(),
     refundsByKey: new Map(),
-    idempotency: new Map(),
-    stats: { authorizations_created: 0, captures: 0, charges_succeeded: 0, refunds_succeeded: 0, requests: 0 },
+    // An answer still being made is not kept: a crash then means the work never ran.
+    idempotency: store.map<IdempotencyRecord>('idempotency', {
+      encode: (record) => (record.response === null ? undefined : record),
+      decode: (json) => json as IdempotencyRecord,
+    }),
+    stats: store.object<CardAcquirerStats>('stats', () => ({ authorizations_created: 0, captures: 0, charges_succeeded: 0, refunds_succeeded: 0, requests: 0 })),
+    records: new SimulatorRecords('card', store, clock),
   };
+  for (const record of state.authorizations.values()) {
+    state.authorizationsByKey.set(scopedKey(record.account, record.wire.idempotency_key), record);
+    for (const wire of record.refunds) {
+      state.refunds.set(wire.id, { account: record.account, wire });
+      state.refundsByKey.set(scopedKey(record.account, wire.idempotency_key), { account: record.account, wire });
+    }
+  }
+  return state;
 }
 
 export function scopedKey(account: string, idempotencyKey: string): string {

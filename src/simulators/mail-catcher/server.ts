@@ -422,6 +422,14 @@ function buildHttpApp(context: CatcherContext): FastifyInstance {
   });
   app.get('/api/emails', async () => context.emails.list());
   app.get('/api/sms', async () => context.smsMessages.list());
+  // What the catcher was told, in the shape of the other simulators' records (kept in memory only, within messagesMax).
+  app.get('/_control/records', async () => {
+    const effects = [
+      ...context.emails.list().map((email) => ({ kind: 'mail', at: email.receivedAt.toISOString(), key: email.headers['message-id'] ?? email.id, to: email.to, detail: email.subject })),
+      ...context.smsMessages.list().map((sms) => ({ kind: 'sms', at: sms.receivedAt.toISOString(), key: sms.id, to: [sms.to], detail: null })),
+    ].sort((a, b) => (a.at < b.at ? -1 : 1));
+    return { simulator: 'mail', effects_total: effects.length, summary: { mail: context.emails.list().length, sms: context.smsMessages.list().length }, effects };
+  });
   return app;
 }
 

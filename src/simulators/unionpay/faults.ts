@@ -26,6 +26,8 @@ export interface UnionpayFaults {
   latencyMs: number;
   /** How many of the next backTransReq/queryTrans/fileTransfer requests fail, each as failMode says. */
   failNext: number;
+  /** Besides failNext: this percentage of the other requests fail, each as failMode says, chosen at random. */
+  failPercent: number;
   failMode: FailMode;
   /** How late a respond_late answer comes. */
   lateMs: number;
@@ -43,6 +45,7 @@ export interface UnionpayFaults {
 export const faultsDefault: Readonly<UnionpayFaults> = {
   latencyMs: 0,
   failNext: 0,
+  failPercent: 0,
   failMode: 'error_500',
   // Later than the connector waits by default, so a late answer is one the connector never sees.
   lateMs: limits.connectorTimeoutMs + 2_000,
@@ -56,6 +59,7 @@ export const faultsDefault: Readonly<UnionpayFaults> = {
 const faultLimits = {
   latencyMs: 60_000,
   failNext: 10_000,
+  failPercent: 100,
   lateMs: 120_000,
   dropNotifications: 10_000,
   duplicateNotifications: 10_000,

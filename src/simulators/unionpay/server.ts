@@ -22,7 +22,6 @@
  * query; no refund notification is sent). A settlement day is the Beijing
  * calendar day of completion (the real one cuts off at 23:00).
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify from 'fastify';
@@ -52,7 +51,9 @@ import type { Notifier } from './notifier.ts';
 import { createNotifier } from './notifier.ts';
 import { messagePage, payerPage } from './pages.ts';
 import type { MerchantRecord, OrderRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
-import { isExpired, newState, refundedAmount, scopedKey } from './state.ts';
+import { isExpired, keptGatewayKeys, newKeyPair, newState, refundedAmount, scopedKey } from './state.ts';
+import type { EffectKind } from '../persistence/records.ts';
+import { jsonCodec, SimulatorStore, touch } from '../persistence/store.ts';
 
 export type { FailMode, UnionpayFaults } from './faults.ts';
 export type { UnionpaySimulatorStats } from './state.ts';
@@ -71,6 +72,8 @@ export interface UnionpaySimulatorOptions {
   clock?: Clock;
   /** Multiplies the resend gaps (1 = minutes as documented in notifier.ts). Defaults to 1. */
   notifyDelayScale?: number;
+  /** Keeps its keys, merchants, orders, refunds and records in this directory across restarts; in memory only without it. */
+  dataDir?: string;
 }
 
 /** What an account at this gateway needs: the connector's credentials, as named in connector-accounts. */
@@ -109,25 +112,19 @@ export interface UnionpaySimulator {
 interface Context {
   state: SimulatorState;
   faults: UnionpayFaults;
-  readonly merchants: Map<string, MerchantRecord>;
+  readonly store: SimulatorStore;
+  merchants: Map<string, MerchantRecord>;
   readonly clock: Clock;
   readonly keys: { privateKeyPem: string; publicKeyPem: string; forgerPrivateKeyPem: string };
   readonly notifier: Notifier;
   sleep(ms: number): Promise<void>;
 }
 
-function newKeyPair(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
-
 export async function startUnionpaySimulator(options: UnionpaySimulatorOptions = {}): Promise<UnionpaySimulator> {
   const closing = new AbortController();
   setMaxListeners(concurrentWaitsMax, closing.signal);
-  const gatewayKeys = newKeyPair();
+  const store = SimulatorStore.open(options.dataDir, 'unionpay');
+  const clock = options.clock ?? systemClock;
   // The notifier reads the context only when it sends, after the context exists.
   const notifier = createNotifier({
     scale: options.notifyDelayScale ?? 1,
@@ -135,11 +132,12 @@ export async function startUnionpaySimulator(options: UnionpaySimulatorOptions =
     stats: () => context.state.stats,
   });
   const context: Context = {
-    state: newState(),
+    state: newState(store, clock),
     faults: { ...faultsDefault },
-    merchants: new Map(),
-    clock: options.clock ?? systemClock,
-    keys: { ...gatewayKeys, forgerPrivateKeyPem: newKeyPair().privateKeyPem },
+    store,
+    merchants: store.map('merchant', jsonCodec<MerchantRecord>()),
+    clock,
+    keys: keptGatewayKeys(store),
     notifier,
     sleep: (ms) => (ms === 0 ? Promise.resolve() : delay(ms, undefined, { signal: closing.signal }).catch(never)),
   };
@@ -155,6 +153,7 @@ export async function startUnionpaySimulator(options: UnionpaySimulatorOptions =
       notifier.cancelAll();
       closing.abort();
       await app.close();
+      store.close();
     },
     registerMerchant: () => registerMerchant(context),
     payer: (orderNumber) => payerOf(context, orderNumber),
@@ -176,14 +175,20 @@ function never(): Promise<never> {
 
 function resetSimulator(context: Context): void {
   context.notifier.cancelAll();
-  context.state = newState();
+  const merchants = [...context.merchants.entries()];
+  context.store.clear();
+  keptGatewayKeys(context.store, context.keys);
+  context.merchants = context.store.map('merchant', jsonCodec<MerchantRecord>());
+  for (const [merId, merchant] of merchants) context.merchants.set(merId, merchant);
+  context.state = newState(context.store, context.clock);
   context.faults = { ...faultsDefault };
 }
 
 let merchantSequence = 0;
 
 function registerMerchant(context: Context): UnionpayMerchantCredentials {
-  merchantSequence += 1;
+  // Past the merchants kept from before a restart, so a new merId never takes an old one's place.
+  merchantSequence = Math.max(merchantSequence, context.merchants.size) + 1;
   const merId = `777290058${String(100_000 + merchantSequence).slice(-6)}`;
   const certId = String(68_759_585_097 + merchantSequence);
   const keys = newKeyPair();
@@ -198,7 +203,9 @@ function payerOf(context: Context, orderNumber: string): UnionpayPayer {
   const find = (): OrderRecord => {
     const matches = [...context.state.orders.values()].filter((order) => order.orderId === orderNumber);
     assert(matches.length === 1, `the payer needs exactly one order ${orderNumber}, found ${matches.length}`);
-    return matches[0] as OrderRecord;
+    const order = matches[0] as OrderRecord;
+    touch(context.state.orders, scopedKey(order.merId, order.orderId)); // found by iterating: mark it changed for the journal
+    return order;
   };
   const payable = (): OrderRecord => {
     const order = find();
@@ -209,8 +216,10 @@ function payerOf(context: Context, orderNumber: string): UnionpayPayer {
   return {
     pay: () => payOrder(context, payable()),
     decline() {
-      payable().status = 'declined';
+      const order = payable();
+      order.status = 'declined';
       context.state.stats.declines += 1;
+      recordOrder(context, order, 'declined');
     },
     leave() {
       find().payerLeft = true;
@@ -219,22 +228,29 @@ function payerOf(context: Context, orderNumber: string): UnionpayPayer {
 }
 
 function nextQueryId(context: Context, nowMs: number): string {
-  context.state.sequence += 1;
-  return `${formatBeijingTime(nowMs)}${String(context.state.sequence).padStart(7, '0')}`;
+  context.state.counters.sequence += 1;
+  return `${formatBeijingTime(nowMs)}${String(context.state.counters.sequence).padStart(7, '0')}`;
 }
 
 function payOrder(context: Context, order: OrderRecord): { queryId: string } {
   const nowMs = context.clock.nowMs();
   const queryId = nextQueryId(context, nowMs);
   order.status = 'paid';
-  order.payment = { queryId, completedAtMs: nowMs, traceNo: String(context.state.sequence % 1_000_000).padStart(6, '0') };
+  order.payment = { queryId, completedAtMs: nowMs, traceNo: String(context.state.counters.sequence % 1_000_000).padStart(6, '0') };
   context.state.ordersByQueryId.set(queryId, order);
   context.state.stats.payments += 1;
   const fields = paymentNotificationFields(order);
   context.notifier.send(order.backUrl, signFields(fields, context.keys.privateKeyPem), () =>
     signFields({ ...fields, txnAmt: '1' }, context.keys.forgerPrivateKeyPem),
   );
+  recordOrder(context, order, 'paid', queryId);
+  recordOrder(context, order, 'notified', `payment ${queryId}`);
   return { queryId };
+}
+
+/** An effect on an order, under its orderId. */
+function recordOrder(context: Context, order: OrderRecord, kind: EffectKind, detail: string | null = null): void {
+  context.state.records.effect({ kind, keyKind: 'order_id', key: order.orderId, object: order.payment?.queryId ?? null, amount: order.amount, currency: 'CNY', detail });
 }
 
 /** What UnionPay tells about a paid order, in its notification and in a query. */
@@ -274,6 +290,7 @@ function paymentNotificationFields(order: OrderRecord): Record<string, string> {
 
 function buildUnionpayApp(context: Context): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: bodyBytesMax });
+  app.addHook('onSend', async () => context.store.flush()); // what was done is on disk before any answer leaves
   // @fastify/formbody is not a dependency: forms arrive as text and are parsed by wire.parseForm.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain').send('not found'));
@@ -335,6 +352,8 @@ function controlRoutes(control: FastifyInstance, context: Context): void {
     return reply.send({});
   });
   control.get('/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+  control.get('/records', async (_request, reply) => reply.send(context.state.records.report()));
+  control.post('/merchants', async (_request, reply) => reply.send(registerMerchant(context))); // credentials over HTTP, for a simulator process
 }
 
 type Fields = Record<string, string>;
@@ -397,6 +416,7 @@ async function frontTransaction(context: Context, request: Fields | null, reply:
   const payTimeoutMs = request.payTimeout === undefined ? null : parseBeijingTime(request.payTimeout);
   if (payTimeoutMs !== null && nowMs >= payTimeoutMs) return refuse(respCodes.failed, 'the payment time (payTimeout) has passed');
   const key = scopedKey(merchant.merId, request.orderId as string);
+  context.state.records.sawKey('order_id', request.orderId as string);
   const existing = context.state.orders.get(key);
   const amount = parseFen(request.txnAmt) as bigint;
   if (existing !== undefined) {
@@ -423,6 +443,7 @@ async function frontTransaction(context: Context, request: Fields | null, reply:
   };
   context.state.orders.set(key, order);
   context.state.stats.orders_opened += 1;
+  recordOrder(context, order, 'ordered');
   return reply.code(200).type('text/html; charset=UTF-8').send(payerPage(order));
 }
 
@@ -491,6 +512,7 @@ function backTransaction(context: Context, request: Fields | null): Fields {
     return refuse(respCodes.fieldMissing, 'txnTime, txnAmt, currencyCode 156 and origQryId are required');
   }
   const key = scopedKey(merchant.merId, request.orderId as string);
+  context.state.records.sawKey('order_id', request.orderId as string);
   if (context.state.orders.has(key) || context.state.refunds.has(key)) return refuse(respCodes.duplicate, 'duplicate orderId');
   const original = context.state.ordersByQueryId.get(request.origQryId);
   if (original === undefined || original.merId !== merchant.merId || original.status !== 'paid') {
@@ -509,8 +531,10 @@ function backTransaction(context: Context, request: Fields | null): Fields {
     completedAtMs: nowMs,
   };
   original.refunds.push(refund);
+  touch(context.state.orders, scopedKey(original.merId, original.orderId)); // found by its queryId: mark it changed for the journal
   context.state.refunds.set(key, refund);
   context.state.stats.refunds += 1;
+  context.state.records.effect({ kind: 'refunded', keyKind: 'order_id', key: refund.orderId, object: refund.queryId, amount, currency: 'CNY', detail: `of ${original.orderId}` });
   return signedAnswer(context, request, respCodes.success, 'Success!', { queryId: refund.queryId, txnAmt: amount.toString(), origQryId: refund.origQryId });
 }
 

@@ -22,6 +22,8 @@ export interface WechatPayFaults {
   latencyMs: number;
   /** How many of the next /v3 requests fail, each as failMode says. */
   failNext: number;
+  /** Besides failNext: this percentage of the other requests fail, each as failMode says, chosen at random. */
+  failPercent: number;
   failMode: FailMode;
   /** How late a respond_late answer comes. */
   lateMs: number;
@@ -40,6 +42,7 @@ export interface WechatPayFaults {
 export const faultsDefault: Readonly<WechatPayFaults> = {
   latencyMs: 0,
   failNext: 0,
+  failPercent: 0,
   failMode: 'error_500',
   // Later than the connector waits by default, so a late answer is by default
   // one the connector never sees.
@@ -51,7 +54,7 @@ export const faultsDefault: Readonly<WechatPayFaults> = {
   staleTimestamps: false,
 };
 
-const numberLimits = { latencyMs: 60_000, failNext: 10_000, lateMs: 120_000 } as const;
+const numberLimits = { latencyMs: 60_000, failNext: 10_000, failPercent: 100, lateMs: 120_000 } as const;
 const flagNames = ['dropNotifications', 'duplicateNotifications', 'reorder', 'forgeNotifications', 'staleTimestamps'] as const;
 
 assert(faultsDefault.lateMs > limits.connectorTimeoutMs, 'a late answer comes after the connector gave up');

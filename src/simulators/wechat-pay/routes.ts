@@ -16,6 +16,8 @@ import { takeFailure } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import type { Merchant, Order, Refund, SimulatorContext, SimulatorState } from './state.ts';
 import { orderKey, randomDigits, randomHex } from './state.ts';
+import type { EffectKind } from '../persistence/records.ts';
+import { touch } from '../persistence/store.ts';
 
 /** Bill files kept for download at once; the oldest goes first. */
 const billsKeptMax = 100;
@@ -114,6 +116,7 @@ export function apiRoutes(v3: FastifyInstance, context: SimulatorContext, notifi
     if (!isObject(request.body) || request.body.mchid !== merchant.mchid) fail(400, 'PARAM_ERROR', 'mchid与签名商户号不一致');
     const order = existingOrder(context, merchant, request.params.no);
     if (order.tradeState === 'SUCCESS' || order.tradeState === 'REFUND') fail(400, 'ORDERPAID', '订单已支付');
+    if (order.tradeState !== 'CLOSED') recordOrder(context, order, 'closed');
     order.tradeState = 'CLOSED';
     order.tradeStateDesc = '订单已关闭';
     return reply.code(204).send();
@@ -210,6 +213,7 @@ function createOrder(context: SimulatorContext, merchant: Merchant, body: unknow
     fail(400, 'PARAM_ERROR', '缺少参数scene_info.payer_client_ip');
   }
   const key = orderKey(merchant.mchid, out_trade_no);
+  context.state.records.sawKey('out_trade_no', out_trade_no);
   const existing = context.state.orders.get(key);
   if (existing !== undefined) {
     // The same order again (a retry) gets the same answer; another order under this number is refused.
@@ -226,6 +230,7 @@ function createOrder(context: SimulatorContext, merchant: Merchant, body: unknow
   };
   context.state.orders.set(key, order);
   context.state.stats.ordersCreated += 1;
+  recordOrder(context, order, 'ordered');
   return payerLink(context, order);
 }
 
@@ -250,8 +255,15 @@ function transactionJson(context: SimulatorContext, order: Order): WireTransacti
   };
 }
 
+/** An effect on an order, under its out_trade_no. */
+function recordOrder(context: SimulatorContext, order: Order, kind: EffectKind, detail: string | null = null): void {
+  context.state.records.effect({ kind, keyKind: 'out_trade_no', key: order.outTradeNo, object: order.transactionId, amount: order.totalFen, currency: 'CNY', detail });
+}
+
 /** The payer pays: null when done, or why it cannot be. */
 export function payOrder(context: SimulatorContext, notifier: Notifier, order: Order): string | null {
+  // The payer found the order by its number, not by `get`: mark it changed for the journal.
+  touch(context.state.orders, orderKey(order.mchid, order.outTradeNo));
   refresh(context, order);
   if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'USERPAYING') return `order is ${order.tradeState}, not payable`;
   order.tradeState = 'SUCCESS';
@@ -259,18 +271,22 @@ export function payOrder(context: SimulatorContext, notifier: Notifier, order: O
   order.transactionId = `42000${randomDigits(context, 23)}`;
   order.payerOpenid = `o${randomHex(context, 14)}`;
   order.successMs = context.clock.nowMs();
+  recordOrder(context, order, 'paid');
   const merchant = context.merchants.get(order.mchid);
   assert(merchant !== undefined, 'an order belongs to a registered merchant');
   notifier.notify(merchant, order.notifyUrl, {
     type: 'TRANSACTION.SUCCESS', originalType: 'transaction', summary: '支付成功', resource: transactionJson(context, order),
   });
+  recordOrder(context, order, 'notified', 'TRANSACTION.SUCCESS');
   return null;
 }
 
 /** The payer's payment fails: null when done, or why it cannot be. */
 export function failOrder(context: SimulatorContext, order: Order): string | null {
+  touch(context.state.orders, orderKey(order.mchid, order.outTradeNo));
   refresh(context, order);
   if (order.tradeState !== 'NOTPAY' && order.tradeState !== 'USERPAYING') return `order is ${order.tradeState}, cannot fail`;
+  recordOrder(context, order, 'declined', 'PAYERROR');
   order.tradeState = 'PAYERROR';
   order.tradeStateDesc = '支付失败，请重新下单支付';
   return null;
@@ -312,6 +328,7 @@ function createRefund(context: SimulatorContext, notifier: Notifier, merchant: M
   }
   if (notify_url !== undefined && (typeof notify_url !== 'string' || !/^https?:\/\//.test(notify_url))) fail(400, 'PARAM_ERROR', 'notify_url格式错误');
   const key = orderKey(merchant.mchid, out_refund_no);
+  state.records.sawKey('out_refund_no', out_refund_no);
   const existing = state.refunds.get(key);
   if (existing !== undefined) {
     // The same refund again (a retry) answers the refund made the first time.
@@ -336,12 +353,19 @@ function createRefund(context: SimulatorContext, notifier: Notifier, merchant: M
   };
   state.refunds.set(key, refund);
   state.stats.refundsCreated += 1;
+  state.records.effect({
+    kind: 'refunded', keyKind: 'out_refund_no', key: out_refund_no, object: refund.refundId, amount: refund.refundFen, currency: 'CNY',
+    detail: `out_trade_no ${out_trade_no}`,
+  });
   context.later(context.refundSettleMs, () => settleRefund(context, notifier, merchant, order, refund));
   return refundJson(state, refund);
 }
 
 /** WeChat settles a refund a while after accepting it, then notifies. */
 function settleRefund(context: SimulatorContext, notifier: Notifier, merchant: Merchant, order: Order, refund: Refund): void {
+  // Held by the timer, not found with `get`: mark both changed for the journal.
+  touch(context.state.orders, orderKey(order.mchid, order.outTradeNo));
+  touch(context.state.refunds, orderKey(refund.mchid, refund.outRefundNo));
   refund.status = 'SUCCESS';
   refund.successMs = context.clock.nowMs();
   order.tradeState = 'REFUND';
@@ -352,4 +376,15 @@ function settleRefund(context: SimulatorContext, notifier: Notifier, merchant: M
     amount: { total: order.totalFen, refund: refund.refundFen, payer_total: order.totalFen, payer_refund: refund.refundFen },
   };
   notifier.notify(merchant, refund.notifyUrl, { type: 'REFUND.SUCCESS', originalType: 'refund', summary: '退款成功', resource: notice });
+  context.state.records.effect({ kind: 'notified', keyKind: 'out_refund_no', key: refund.outRefundNo, object: refund.refundId, amount: refund.refundFen, currency: 'CNY', detail: 'REFUND.SUCCESS' });
+}
+
+/** After a restart, the refunds still PROCESSING settle as they would have. */
+export function resumeRefunds(context: SimulatorContext, notifier: Notifier): void {
+  for (const refund of context.state.refunds.values()) {
+    if (refund.status !== 'PROCESSING') continue;
+    const merchant = context.merchants.get(refund.mchid);
+    const order = context.state.orders.get(orderKey(refund.mchid, refund.outTradeNo));
+    if (merchant !== undefined && order !== undefined) context.later(context.refundSettleMs, () => settleRefund(context, notifier, merchant, order, refund));
+  }
 }

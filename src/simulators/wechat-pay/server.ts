@@ -13,7 +13,7 @@
  * It generates its own platform key pair and serial; each registered merchant
  * gets a key pair whose public half it keeps to verify requests.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify from 'fastify';
@@ -25,7 +25,8 @@ import { formatDecimal } from '../../domain/money.ts';
 import type { WechatPayFaults } from './faults.ts';
 import { faultsDefault, parseFaults } from './faults.ts';
 import { createNotifier } from './notifier.ts';
-import { apiRoutes, payOrder, findOrderByNumber, failOrder } from './routes.ts';
+import { apiRoutes, payOrder, findOrderByNumber, failOrder, resumeRefunds } from './routes.ts';
+import { SimulatorStore, type Codec } from '../persistence/store.ts';
 import type { Merchant, Order, SimulatorContext, WechatPayStats } from './state.ts';
 import { newState, randomDigits, randomHex } from './state.ts';
 
@@ -48,6 +49,8 @@ export interface WechatPaySimulatorOptions {
   refundSettleMs?: number;
   /** For ids, nonces and keys' names; defaults to node:crypto. */
   random?: RandomSource;
+  /** Keeps its keys, merchants, orders, refunds and records in this directory across restarts; in memory only without it. */
+  dataDir?: string;
 }
 
 /** What a merchant configures as its wechat_pay credentials. */
@@ -97,19 +100,18 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   // Every waiting request listens on this one signal; many may wait at once.
   setMaxListeners(concurrentWaitsMax, closing.signal);
   const random = options.random ?? cryptoRandom;
-  const platformKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const store = SimulatorStore.open(options.dataDir, 'wechat-pay');
+  const clock = options.clock ?? systemClock;
+  const keys = keptKeys(store, random);
   const timers = new Set<NodeJS.Timeout>();
   const context: SimulatorContext = {
-    state: newState(),
+    state: newState(store, clock),
+    store,
     faults: { ...faultsDefault },
-    merchants: new Map(),
-    platform: {
-      serial: newSerial(random),
-      privateKey: platformKeys.privateKey,
-      publicKeyPem: platformKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    },
-    forgerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    clock: options.clock ?? systemClock,
+    merchants: store.map('merchant', merchantCodec),
+    platform: { serial: keys.serial, privateKey: createPrivateKey(keys.privateKey), publicKeyPem: keys.publicKey },
+    forgerKey: createPrivateKey(keys.forgerKey),
+    clock,
     random,
     notifyDelayScale,
     refundSettleMs,
@@ -132,9 +134,16 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   const notifier = createNotifier(context);
   const reset = (): void => {
     cancelTimers();
-    context.state = newState();
+    // Merchants and keys stay; everything else is forgotten, on disk too.
+    const merchants = [...context.merchants.entries()];
+    store.clear();
+    keptKeys(store, random, keys);
+    context.merchants = store.map('merchant', merchantCodec);
+    for (const [mchid, merchant] of merchants) context.merchants.set(mchid, merchant);
+    context.state = newState(store, clock);
     context.faults = { ...faultsDefault };
   };
+  resumeRefunds(context, notifier);
   const app = buildWechatPayApp(context, notifier, reset);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
@@ -154,27 +163,9 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
       closing.abort(); // ends waits and in-flight notifications
       cancelTimers(); // no resend, refund settlement or held notification runs after this
       await app.close(); // forceCloseConnections destroys held sockets
+      store.close();
     },
-    registerMerchant() {
-      const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const merchant: Merchant = {
-        mchid: `19${randomDigits(context, 8)}`,
-        appid: `wx${random.bytes(8).toString('hex')}`,
-        serialNo: newSerial(random),
-        publicKey: keys.publicKey,
-        apiv3Key: randomHex(context, 16),
-      };
-      context.merchants.set(merchant.mchid, merchant);
-      return {
-        mchid: merchant.mchid,
-        appid: merchant.appid,
-        serial_no: merchant.serialNo,
-        private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        apiv3_key: merchant.apiv3Key,
-        platform_public_key: context.platform.publicKeyPem,
-        platform_serial: context.platform.serial,
-      };
-    },
+    registerMerchant: () => registerMerchant(context),
     payer(orderNumber) {
       return {
         pay: () => assertDone(payOrder(context, notifier, orderOf(orderNumber))),
@@ -192,6 +183,57 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   };
 }
 
+function registerMerchant(context: SimulatorContext): WechatPayMerchantCredentials {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const merchant: Merchant = {
+    mchid: `19${randomDigits(context, 8)}`,
+    appid: `wx${context.random.bytes(8).toString('hex')}`,
+    serialNo: newSerial(context.random),
+    publicKey: keys.publicKey,
+    apiv3Key: randomHex(context, 16),
+  };
+  context.merchants.set(merchant.mchid, merchant);
+  return {
+    mchid: merchant.mchid,
+    appid: merchant.appid,
+    serial_no: merchant.serialNo,
+    private_key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    apiv3_key: merchant.apiv3Key,
+    platform_public_key: context.platform.publicKeyPem,
+    platform_serial: context.platform.serial,
+  };
+}
+
+/** Merchants as JSON: the public key as PEM. */
+const merchantCodec: Codec<Merchant> = {
+  encode: (merchant) => ({ ...merchant, publicKey: merchant.publicKey.export({ type: 'spki', format: 'pem' }).toString() }),
+  decode(json) {
+    const kept = json as Omit<Merchant, 'publicKey'> & { publicKey: string };
+    return { ...kept, publicKey: createPublicKey(kept.publicKey) };
+  },
+};
+
+interface KeptKeys {
+  serial: string;
+  privateKey: string;
+  publicKey: string;
+  forgerKey: string;
+}
+
+/** The platform's key pair and serial, and the forger's key: made once and kept, so merchants' copies stay valid across restarts. */
+function keptKeys(store: SimulatorStore, random: RandomSource, existing?: KeptKeys): KeptKeys {
+  return store.object<KeptKeys>('keys', () => {
+    if (existing) return existing;
+    const platform = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return {
+      serial: newSerial(random),
+      privateKey: platform.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      publicKey: platform.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      forgerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+  });
+}
+
 function assertDone(result: string | null): void {
   assert(result === null, result ?? '');
 }
@@ -204,6 +246,8 @@ function never(): Promise<never> {
 /** Kept apart from listen(), so it could also be driven with app.inject(). */
 function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeof createNotifier>, reset: () => void): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
+  // Before any answer leaves (and before /v3's own onSend delays it), what was done is on disk.
+  app.addHook('onSend', async () => context.store.flush());
   app.register(async (v3) => apiRoutes(v3, context, notifier), { prefix: '/v3' });
   app.register(async (control) => {
     control.post('/faults', async (request, reply) => {
@@ -217,6 +261,9 @@ function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeo
       return reply.send({});
     });
     control.get('/stats', async (_request, reply) => reply.send({ ...context.state.stats }));
+    control.get('/records', async (_request, reply) => reply.send(context.state.records.report()));
+    // For a simulator run as a process of its own: a merchant account's credentials, over HTTP.
+    control.post('/merchants', async (_request, reply) => reply.send(registerMerchant(context)));
   }, { prefix: '/_control' });
   payerPage(app, context, notifier);
   return app;

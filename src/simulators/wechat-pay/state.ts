@@ -4,7 +4,9 @@
  * notifications, but keeps the registered merchants.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Clock, RandomSource } from '../../domain/clock.ts';
+import { systemClock, type Clock, type RandomSource } from '../../domain/clock.ts';
+import { SimulatorRecords } from '../persistence/records.ts';
+import { jsonCodec, SimulatorStore } from '../persistence/store.ts';
 import type { WireRefundStatus, WireTradeState } from '../../connectors/wechat-pay/wire.ts';
 import type { WechatPayFaults } from './faults.ts';
 
@@ -64,17 +66,21 @@ export interface SimulatorState {
   /** Bill files by download token. */
   bills: Map<string, string>;
   stats: WechatPayStats;
+  /** What the simulator did, for /_control/records. */
+  records: SimulatorRecords;
 }
 
-export function newState(): SimulatorState {
+/** A fresh state, or (with a store that has a journal) the orders, refunds, counters and records kept there. */
+export function newState(store: SimulatorStore = SimulatorStore.open(undefined, 'wechat-pay'), clock: Clock = systemClock): SimulatorState {
   return {
-    orders: new Map(),
-    refunds: new Map(),
+    orders: store.map('order', jsonCodec<Order>()),
+    refunds: store.map('refund', jsonCodec<Refund>()),
     bills: new Map(),
-    stats: {
+    stats: store.object<WechatPayStats>('stats', () => ({
       requests: 0, signatureFailures: 0, ordersCreated: 0, refundsCreated: 0,
       notificationsSent: 0, notificationsAcknowledged: 0, notificationsDropped: 0,
-    },
+    })),
+    records: new SimulatorRecords('wechat_pay', store, clock),
   };
 }
 
@@ -85,8 +91,11 @@ export function orderKey(mchid: string, outTradeNo: string): string {
 export interface SimulatorContext {
   /** Replaced as a whole by reset(). */
   state: SimulatorState;
+  /** Where the state is kept across restarts (nowhere without a data directory). */
+  readonly store: SimulatorStore;
   faults: WechatPayFaults;
-  readonly merchants: Map<string, Merchant>;
+  /** Replaced by reset() (with the same merchants). */
+  merchants: Map<string, Merchant>;
   readonly platform: { serial: string; privateKey: KeyObject; publicKeyPem: string };
   /** Signs forged notifications: same serial, wrong key. */
   readonly forgerKey: KeyObject;

@@ -1,0 +1,402 @@
+/**
+ * `npm run chaos -- --payments N --seed S`: Paypilot under crashes and
+ * provider faults, checked from outside.
+ *
+ * It starts PostgreSQL (embedded, unless DATABASE_URL is set), the
+ * simulators as a process of their own (`paypilot simulators`), the API
+ * (`paypilot serve`) and the worker (`paypilot worker`); drives N payments
+ * through the API as a merchant and its payers would (every POST with an
+ * Idempotency-Key, retried with the same key after errors), while it kills
+ * the API and the worker with SIGKILL at seeded random times and restarts
+ * them, and has the simulators fail a share of requests, late answers and
+ * lost answers included, and send duplicate and forged notifications. Then
+ * it stops the chaos, waits a settle window, and prints the invariants as
+ * figures: double charges and refunds (the simulators' records against
+ * Paypilot's), lost payments, unsettled payments, one key → one object,
+ * `paypilot ledger verify`, every event delivered to its webhook receiver.
+ * Exits 1 when one fails. Everything listens on 127.0.0.1, and everything it
+ * started is stopped at the end.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/store/embedded-postgres.ts';
+import { checkInvariants, type SimulatorRecords } from './checks.ts';
+import { ApiClient } from './client.ts';
+import { freePortRun, listening, managed, runCommand, type Managed } from './processes.ts';
+import { planScripts, play, seededFloats, type World } from './scenario.ts';
+
+const limitsOfRun = { paymentsMax: 20_000, concurrencyMax: 64, settleSecondsMax: 1_800, keyRetrySecondsMax: 900 } as const;
+
+interface Options {
+  payments: number;
+  seed: number;
+  concurrency: number;
+  settleSeconds: number;
+  keyRetrySeconds: number;
+  killEverySeconds: number;
+  faultPercent: number;
+  /** The driving stops taking new payments past this; what was not played is reported. */
+  driveSecondsMax: number;
+  keep: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      payments: { type: 'string' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      'key-retry-seconds': { type: 'string' },
+      'kill-every-seconds': { type: 'string' },
+      'fault-percent': { type: 'string' },
+      'drive-seconds-max': { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+  });
+  const integer = (text: string | undefined, name: string, fallback: number, min: number, max: number) => {
+    const value = text === undefined ? fallback : Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return value;
+  };
+  return {
+    payments: integer(values.payments, 'payments', 200, 1, limitsOfRun.paymentsMax),
+    seed: integer(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
+    concurrency: integer(values.concurrency, 'concurrency', 24, 1, limitsOfRun.concurrencyMax),
+    settleSeconds: integer(values['settle-seconds'], 'settle-seconds', 150, 0, limitsOfRun.settleSecondsMax),
+    keyRetrySeconds: integer(values['key-retry-seconds'], 'key-retry-seconds', 90, 1, limitsOfRun.keyRetrySecondsMax),
+    killEverySeconds: integer(values['kill-every-seconds'], 'kill-every-seconds', 8, 1, 3_600),
+    faultPercent: integer(values['fault-percent'], 'fault-percent', 20, 0, 100),
+    driveSecondsMax: integer(values['drive-seconds-max'], 'drive-seconds-max', 3_600, 10, 24 * 3_600),
+    keep: values.keep ?? false,
+  };
+}
+
+const log = (line: string) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+/** What stops everything the run started, newest first; also run on Ctrl-C. */
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+}
+
+async function main(): Promise<number> {
+  const run = options();
+  const work = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-'));
+  takeSignals();
+  const startedMs = Date.now();
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    let embedded: EmbeddedDatabase | null = null;
+    if (!databaseUrl) {
+      // A directory of its own: started as root, the server runs as `postgres`, which must reach it.
+      const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-postgres-'));
+      cleanups.push(() => rm(postgresDir, { recursive: true, force: true }));
+      embedded = await startEmbeddedPostgres(postgresDir, { persistent: false });
+      cleanups.push(() => embedded!.stop());
+      takeSignals();
+      databaseUrl = embedded.url;
+    }
+    const apiPort = await freePortRun(1);
+    const simulatorPort = await freePortRun(6);
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: databaseUrl,
+      PAYPILOT_DATA_DIR: path.join(work, 'paypilot'),
+      PAYPILOT_MASTER_KEY: randomBytes(32).toString('base64'),
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '0',
+      // Payers' emails and SMS go to the simulators' catcher.
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(simulatorPort + 4),
+      SMS_URL: `http://127.0.0.1:${simulatorPort + 5}/sms`,
+    };
+    const migrated = await runCommand(['migrate'], env);
+    if (migrated.code !== 0) throw new Error(`migrate failed:\n${migrated.output}`);
+
+    const receiver = await startReceiver();
+    cleanups.push(() => new Promise((resolve) => receiver.server.close(resolve)));
+
+    const simulators = managed({
+      name: 'simulators', env, logDir: work,
+      args: ['simulators', '--port', String(simulatorPort), '--data-dir', path.join(work, 'simulators'), '--notify-delay-scale', '0.02'],
+      ready: (output) => output.includes('{"simulators"'),
+    });
+    const api = managed({ name: 'api', env, logDir: work, args: ['serve'], ready: () => ready(apiPort) });
+    const worker = managed({ name: 'worker', env, logDir: work, args: ['worker'], ready: (output) => output.includes('worker running') });
+    cleanups.push(() => simulators.stop(), () => api.stop(), () => worker.stop());
+    await Promise.all([simulators.start(), api.start(), worker.start()]);
+    const sim = (offset: number) => `http://127.0.0.1:${simulatorPort + offset}`;
+    const urls = { card: sim(0), alipay: sim(1), wechat_pay: sim(2), unionpay: sim(3) };
+
+    const merchant = await runCommand(['merchant', 'create', '--name', 'Chaos Shop'], env);
+    const keys = JSON.parse(merchant.output.slice(merchant.output.indexOf('{'), merchant.output.lastIndexOf('}') + 1)) as { merchant_id: string; secret_test: string };
+    const client = new ApiClient(`http://127.0.0.1:${apiPort}`, keys.secret_test, run.keyRetrySeconds * 1000);
+    const world = await setUpMerchant(client, urls, receiver, run.seed);
+    log(`merchant ${keys.merchant_id}; work directory ${work}`);
+
+    // The chaos: faults at the providers, and crashes of the API and the worker.
+    const chaos = startChaos(run, urls, [api, worker]);
+    const scripts = planScripts(run.payments, run.seed);
+    const createdPaymentIds: string[] = [];
+    const refundKeysByPayment = new Map<string, string[]>();
+    let done = 0;
+    const driveDeadlineMs = Date.now() + run.driveSecondsMax * 1000;
+    await inPool(scripts, run.concurrency, driveDeadlineMs, async (script) => {
+      const played = await play(world, script);
+      if (played.paymentId !== null) {
+        createdPaymentIds.push(played.paymentId);
+        if (played.refundKeys.length > 0) refundKeysByPayment.set(played.paymentId, played.refundKeys);
+      }
+      done += 1;
+      if (done % Math.max(10, Math.round(scripts.length / 10)) === 0) log(`${done}/${scripts.length} payments played`);
+    });
+    const driveSeconds = (Date.now() - startedMs) / 1000;
+    const chaosFigures = await chaos.stop();
+    log(`driven in ${driveSeconds.toFixed(0)} s; ${chaosFigures.kills} kills; settling (at most ${run.settleSeconds} s)`);
+
+    const settleSeconds = await settle(databaseUrl, keys.merchant_id, receiver, run.settleSeconds);
+    const records: Record<string, SimulatorRecords> = {};
+    for (const [name, url] of Object.entries(urls)) records[name] = (await (await fetch(`${url}/_control/records`)).json()) as SimulatorRecords;
+    const ledger = await runCommand(['ledger', 'verify'], env);
+    const findings = await checkInvariants({
+      databaseUrl, merchantId: keys.merchant_id, client, createdPaymentIds, refundKeysByPayment, records,
+      receivedEventIds: receiver.eventIds, badSignatures: receiver.badSignatures, ledger,
+    });
+
+    const figures = client.figures;
+    if (done < scripts.length) console.log(`TIME LIMIT: ${done} of ${scripts.length} payments played within --drive-seconds-max ${run.driveSecondsMax}`);
+    console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, concurrency ${run.concurrency}, ${run.faultPercent} % provider faults`);
+    console.log(`  driven in ${driveSeconds.toFixed(0)} s, settled in ${settleSeconds.toFixed(0)} s (window ${run.settleSeconds} s); total ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
+    console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (api ${api.starts - 1} restarts, worker ${worker.starts - 1} restarts); fault settings ${chaosFigures.faultSettings}`);
+    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
+    for (const sample of figures.gaveUpSamples) console.log(`    gave up: ${sample}`);
+    for (const sample of figures.internalErrorSamples) console.log(`    500: ${sample}`);
+    for (const [name, each] of Object.entries(records)) {
+      const summary = (each as unknown as { summary: Record<string, { count: number; amount: string }> }).summary;
+      console.log(`  ${name} simulator: ${Object.entries(summary).map(([kind, s]) => `${kind} ${s.count}`).join(', ')}; keys seen more than once ${each.keys_seen_more_than_once}`);
+    }
+    let failed = 0;
+    for (const finding of findings) {
+      if (finding.info) {
+        console.log(`  ${finding.name}`);
+        continue;
+      }
+      console.log(`  ${finding.ok ? 'ok  ' : 'FAIL'} ${finding.name}: ${finding.figure}`);
+      for (const sample of finding.samples) console.log(`         ${sample}`);
+      if (!finding.ok) failed += 1;
+    }
+    console.log(failed === 0 ? 'All invariants hold.' : `${failed} INVARIANTS FAILED (logs in ${run.keep ? work : 'the work directory; rerun with --keep'})`);
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await cleanUp();
+    if (!run.keep) await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function ready(port: number): Promise<boolean> {
+  if (!(await listening(port))) return false;
+  const answer = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+  return answer?.status === 200;
+}
+
+interface Receiver {
+  server: Server;
+  url: string;
+  eventIds: Set<string>;
+  badSignatures: number;
+  secret: string;
+}
+
+/** The merchant's webhook endpoint: checks each delivery's signature and keeps the event ids. */
+async function startReceiver(): Promise<Receiver> {
+  const receiver: Receiver = { server: createServer(), url: '', eventIds: new Set(), badSignatures: 0, secret: '' };
+  receiver.server.on('request', (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const header = String(request.headers['paypilot-signature'] ?? '');
+      const t = /t=(\d+)/.exec(header)?.[1];
+      const v1 = /v1=([0-9a-f]+)/.exec(header)?.[1];
+      const expected = createHmac('sha256', receiver.secret).update(`${t}.${body}`).digest('hex');
+      if (v1 !== expected) receiver.badSignatures += 1;
+      try {
+        receiver.eventIds.add((JSON.parse(body) as { id: string }).id);
+      } catch {
+        receiver.badSignatures += 1;
+      }
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}/webhooks`;
+  return receiver;
+}
+
+/** Connector accounts at the simulators, a webhook endpoint, and payers with a topped-up wallet. */
+async function setUpMerchant(client: ApiClient, urls: Record<'card' | 'alipay' | 'wechat_pay' | 'unionpay', string>, receiver: Receiver, seed: number): Promise<World> {
+  const must = (answer: Awaited<ReturnType<ApiClient['post']>>, what: string) => {
+    if (answer?.status !== 200) throw new Error(`${what}: ${JSON.stringify(answer?.body)}`);
+    return answer.body;
+  };
+  const register = async (url: string) => (await (await fetch(`${url}/_control/merchants`, { method: 'POST' })).json()) as Record<string, string>;
+  const alipay = await register(urls.alipay);
+  const wechat = await register(urls.wechat_pay);
+  const unionpay = await register(urls.unionpay);
+  const run = `chaos${seed}x${randomBytes(3).toString('hex')}`;
+  const accounts: [string, string, Record<string, string>][] = [
+    ['card', urls.card, { api_key: 'sk_sim_card_demo' }],
+    ['alipay', urls.alipay, alipay],
+    ['wechat_pay', urls.wechat_pay, wechat],
+    ['unionpay', urls.unionpay, unionpay],
+  ];
+  for (const [connector, baseUrl, credentials] of accounts) {
+    must(await client.post('/v1/connector_accounts', { connector, base_url: baseUrl, credentials }, `${run}-account-${connector}`), `connector account ${connector}`);
+  }
+  const endpoint = must(await client.post('/v1/webhook_endpoints', { url: receiver.url, enabled_events: ['*'] }, `${run}-endpoint`), 'webhook endpoint');
+  receiver.secret = endpoint.secret as string;
+  const walletPin = '147258';
+  const walletCustomers: string[] = [];
+  for (let n = 0; n < 5; n += 1) {
+    const customer = must(await client.post('/v1/customers', { name: `Chaos payer ${n}` }, `${run}-customer-${n}`), 'customer');
+    must(await client.post(`/v1/customers/${customer.id}/wallet/pin`, { pin: walletPin }, `${run}-pin-${n}`, 'PUT'), 'wallet PIN');
+    const topUp = must(await client.post(`/v1/customers/${customer.id}/wallet/top_ups`, { amount: 1_000_000, currency: 'CNY' }, `${run}-topup-${n}`), 'top-up');
+    const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' };
+    must(await client.post(`/v1/payments/${topUp.id}/confirm`, { payment_method: { type: 'card', card } }, `${run}-topup-confirm-${n}`), 'top-up confirm');
+    walletCustomers.push(customer.id as string);
+  }
+  return {
+    client, run,
+    simulators: { alipay: urls.alipay, wechat_pay: urls.wechat_pay, unionpay: urls.unionpay },
+    unionpayMerId: unionpay.mer_id as string,
+    wechatMchid: wechat.mchid as string,
+    walletCustomers,
+    walletPin,
+  };
+}
+
+const failModes: Record<string, string[]> = {
+  card: ['error_500', 'error_500', 'timeout', 'respond_late', 'drop_after_processing'],
+  alipay: ['error_500', 'error_20000', 'timeout', 'respond_late'],
+  wechat_pay: ['error_500', 'error_500', 'timeout', 'respond_late'],
+  unionpay: ['error_500', 'error_500', 'timeout', 'respond_late'],
+};
+
+/** Every two seconds, new faults at each provider; at seeded random times, a SIGKILL of the API or the worker and a restart. */
+function startChaos(run: Options, urls: Record<string, string>, victims: Managed[]): { stop(): Promise<{ kills: number; faultSettings: number }> } {
+  const random = seededFloats(run.seed ^ 0x5eed);
+  let stopped = false;
+  let kills = 0;
+  let faultSettings = 0;
+  const setFaults = async (off: boolean) => {
+    for (const [name, url] of Object.entries(urls)) {
+      const modes = failModes[name] ?? ['error_500'];
+      const faults: Record<string, unknown> = off
+        ? { failPercent: 0, failNext: 0 }
+        : { failPercent: run.faultPercent, failMode: modes[Math.floor(random() * modes.length)], lateMs: 11_000 };
+      if (!off && name === 'alipay') Object.assign(faults, { duplicateNotifications: random() < 0.2 ? 2 : 0, forgeNotifications: random() < 0.2 ? 1 : 0 });
+      if (!off && name === 'unionpay') Object.assign(faults, { duplicateNotifications: random() < 0.2 ? 2 : 0, forgeNotifications: random() < 0.2 ? 1 : 0 });
+      if (name === 'wechat_pay') Object.assign(faults, { duplicateNotifications: !off && random() < 0.2, forgeNotifications: !off && random() < 0.2 });
+      if (off && name !== 'card' && name !== 'wechat_pay') Object.assign(faults, { duplicateNotifications: 0, forgeNotifications: 0 });
+      const answer = await fetch(`${url}/_control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) }).catch(() => null);
+      if (answer?.ok) faultSettings += 1;
+      else log(`${name} refused faults ${JSON.stringify(faults)}: ${answer ? await answer.text() : 'no answer'}`);
+    }
+  };
+  const faultLoop = (async () => {
+    while (!stopped) {
+      await setFaults(false);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  })();
+  // A restart that fails ends the chaos (the run then fails, after stopping everything): it never goes unhandled.
+  let failure: unknown = null;
+  const killLoop = (async () => {
+    while (!stopped) {
+      await new Promise((resolve) => setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000));
+      if (stopped) break;
+      const victim = victims[Math.floor(random() * victims.length)] as Managed;
+      await victim.kill();
+      kills += 1;
+      await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1_000));
+      await victim.start();
+    }
+  })().catch((error: unknown) => {
+    failure = error;
+    stopped = true;
+  });
+  return {
+    async stop() {
+      stopped = true;
+      await killLoop;
+      await faultLoop;
+      await setFaults(true);
+      if (failure !== null) throw failure;
+      for (const victim of victims) if (!victim.running()) await victim.start();
+      return { kills, faultSettings };
+    },
+  };
+}
+
+/** Waits until nothing is processing or pending and every event reached the receiver, or the window ends; answers the seconds waited. */
+async function settle(databaseUrl: string, merchantId: string, receiver: Receiver, windowSeconds: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const startedMs = Date.now();
+  try {
+    while ((Date.now() - startedMs) / 1000 < windowSeconds) {
+      const open = await pool.query<{ count: string }>(
+        `select ((select count(*) from payments where merchant_id = $1 and status = 'processing')
+               + (select count(*) from refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
+      const events = await pool.query<{ id: string }>('select id from events where merchant_id = $1', [merchantId]);
+      const undelivered = events.rows.filter((row) => !receiver.eventIds.has(row.id)).length;
+      if (Number(open.rows[0]?.count ?? 0) === 0 && undelivered === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    return (Date.now() - startedMs) / 1000;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Runs `work` over the items, `concurrency` at once, taking no new item past the deadline. */
+async function inPool<T>(items: readonly T[], concurrency: number, deadlineMs: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length && Date.now() < deadlineMs) {
+        const item = items[next] as T;
+        next += 1;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/** Ctrl-C stops the children, then the database. embedded-postgres installs exit hooks of its own when it starts: called again after it. */
+function takeSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => {
+      log(`${signal}: stopping everything`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
