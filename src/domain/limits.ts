@@ -71,6 +71,20 @@ export const limits = {
   alertRulesPerEvaluationMax: 10_000,
   alertRulesBatchSize: 200,
   incidentsPerAnswerMax: 1000,
+  /** Console sessions end after this long without a request, and in any case this long after sign-in. */
+  consoleSessionIdleMs: 30 * 60 * 1000,
+  consoleSessionAbsoluteMs: 12 * 60 * 60 * 1000,
+  /** Failed sign-ins in a row that lock a member's account, and for how long. */
+  consoleSignInFailuresMax: 5,
+  consoleSignInLockMs: 15 * 60 * 1000,
+  /** Failed sign-ins from one address (any account) within the window, past which it must wait for the window to end. */
+  consoleAddressFailuresMax: 20,
+  consoleAddressWindowMs: 15 * 60 * 1000,
+  consolePasswordResetExpiresMs: 60 * 60 * 1000,
+  consoleInvitationExpiresMs: 7 * 24 * 60 * 60 * 1000,
+  consoleMembersPerMerchantMax: 200,
+  auditCsvRowsMax: 10_000,
+  auditVerifyBatchRows: 1_000,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
@@ -87,3 +101,6 @@ assert(
 assert(limits.walletBalanceMinorUnitsMax <= limits.amountMinorUnitsMax, 'a wallet never holds more than one payment may move');
 assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
+assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
+assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
+assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011_cancellation_records.ts';
 import * as m0012 from './migrations/0012_alerts_and_incidents.ts';
 import * as m0013 from './migrations/0013_archive.ts';
 import * as m0014 from './migrations/0014_feedback_nps.ts';
+import * as m0019 from './migrations/0019_console_members_and_audit.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012_alerts_and_incidents': m0012,
   '0013_archive': m0013,
   '0014_feedback_nps': m0014,
+  '0019_console_members_and_audit': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
