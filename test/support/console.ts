@@ -25,10 +25,12 @@ export interface RequestOptions {
 export class ConsoleClient {
   cookie: string | null = null;
   csrf: string | null = null;
-  constructor(
-    readonly stack: Stack,
-    readonly address = '127.0.0.1',
-  ) {}
+  readonly stack: Stack;
+  readonly address: string;
+  constructor(stack: Stack, address = '127.0.0.1') {
+    this.stack = stack;
+    this.address = address;
+  }
 
   async request(method: string, url: string, body?: unknown, options: RequestOptions = {}): Promise<ConsoleAnswer> {
     const headers: Record<string, string> = { ...options.headers };

@@ -31,12 +31,28 @@ declare module 'fastify' {
 export const consoleApiPrefix = '/console/api/';
 const readMethods = new Set(['GET', 'HEAD']);
 
+export interface ConsoleRoute {
+  method: string;
+  url: string;
+  access: ConsoleRouteAccess;
+}
+
+const registeredRoutes = new WeakMap<FastifyInstance, ConsoleRoute[]>();
+
+/** Every console route of an app with the access it declared: what the role matrix test walks. */
+export function consoleRoutesOf(app: FastifyInstance): readonly ConsoleRoute[] {
+  return registeredRoutes.get(app) ?? [];
+}
+
 export function registerConsoleSession(app: FastifyInstance, options: { context: FlowContext }): void {
   app.decorateRequest('consoleSession', null);
+  const routes: ConsoleRoute[] = [];
+  registeredRoutes.set(app, routes);
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(consoleApiPrefix)) return;
     const access = (route.config as { console?: ConsoleRouteAccess } | undefined)?.console;
     assert(access !== undefined, `console route ${route.method} ${route.url} declares no access`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access });
   });
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const access = request.routeOptions.config?.console;
