@@ -167,11 +167,13 @@ describe('the chain', () => {
 });
 
 describe('paypilot audit verify', () => {
-  async function runVerify(merchantId: string): Promise<{ code: number | null; stdout: string }> {
+  const runVerify = (merchantId: string) => runCli(['audit', 'verify', '--merchant', merchantId]);
+
+  async function runCli(args: string[]): Promise<{ code: number | null; stdout: string }> {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-audit-'));
     try {
       return await new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['src/cli.ts', 'audit', 'verify', '--merchant', merchantId], {
+        const child = spawn(process.execPath, ['src/cli.ts', ...args], {
           env: { ...process.env, DATABASE_URL: inject('databaseUrl'), PAYPILOT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
@@ -224,5 +226,17 @@ describe('paypilot audit verify', () => {
     const cut = await runVerify(merchantId);
     expect(cut.code).toBe(1);
     expect(cut.stdout).toContain('head_mismatch');
+  });
+
+  it('merchant create --owner-email makes a console owner with a generated password, printed once, who can sign in', async () => {
+    const created = await runCli(['merchant', 'create', '--name', 'CLI Shop', '--owner-email', 'founder@cli-shop.example']);
+    expect(created.code).toBe(0);
+    const printed = JSON.parse(created.stdout);
+    expect(printed).toMatchObject({ merchant_id: expect.stringMatching(/^mer_/), console_email: 'founder@cli-shop.example' });
+    expect(printed.console_password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const signedIn = await new ConsoleClient(stack, '10.3.0.9').signIn({ email: 'founder@cli-shop.example', password: printed.console_password });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body).toMatchObject({ merchant: printed.merchant_id, two_factor_enrolment_required: true });
+    expect((await auditRows(printed.merchant_id)).map((row) => row.action)).toEqual(['member.created', 'member.signed_in']);
   });
 });
