@@ -239,3 +239,51 @@ describe('password reset by email', () => {
     expect((await client().signIn({ email: 'slow@example.com', password: memberPassword })).status).toBe(200);
   });
 });
+
+describe('invitations and members of several merchants', () => {
+  it('lets an invited member set a password through the emailed link and sign in with the invited role', async () => {
+    const owner = client();
+    await newOwner('inviter@example.com');
+    await owner.signIn({ email: 'inviter@example.com', password: ownerPassword });
+    await enrol(owner, nowCode);
+    const invited = await owner.request('POST', '/console/api/members', { email: 'newcomer@example.com', name: 'New Comer', role: 'analyst', locale: 'zh-CN' });
+    expect(invited.status).toBe(200);
+    expect(invited.body).toMatchObject({ role: 'analyst', invitation_pending: true });
+    // Before the password is set, nothing signs in as the invitee.
+    expect((await client().signIn({ email: 'newcomer@example.com', password: 'any password at all' })).status).toBe(401);
+    const mail = await stack.db.db.selectFrom('messages').select(['body_text', 'subject', 'locale']).where('purpose', '=', 'console_invitation').where('recipient', '=', 'newcomer@example.com').executeTakeFirstOrThrow();
+    expect(mail.locale).toBe('zh-CN');
+    expect(mail.subject).toContain('Paypilot 控制台');
+    const token = /#token=([A-Za-z0-9_-]+)/.exec(mail.body_text)![1]!;
+    expect((await client().request('POST', '/console/api/password/set', { token, password: 'my own new passphrase' })).status).toBe(200);
+    const signedIn = await client().signIn({ email: 'newcomer@example.com', password: 'my own new passphrase' });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.member).toMatchObject({ role: 'analyst', invitation_pending: false, two_factor: { required: false, enabled: false } });
+  });
+
+  it('asks which merchant when one email belongs to members of several', async () => {
+    const other = await stack.newMerchant({ name: 'Second Shop' });
+    await addMember(stack, stack.merchant.merchantId, 'support', 'both@example.com');
+    await addMember(stack, other.merchant.merchantId, 'operator', 'both@example.com');
+    const ambiguous = await client().signIn({ email: 'both@example.com', password: memberPassword });
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body.error).toMatchObject({ code: 'parameter_missing', param: 'merchant' });
+    const chosen = await client().signIn({ email: 'both@example.com', password: memberPassword, merchant: other.merchant.merchantId });
+    expect(chosen.body).toMatchObject({ merchant: other.merchant.merchantId, member: { role: 'operator' } });
+  });
+
+  it('counts wrong codes when turning 2FA off, and turns it off with a right one', async () => {
+    const member = await addMember(stack, stack.merchant.merchantId, 'developer', 'optional-2fa@example.com');
+    const browser = client();
+    await browser.signIn({ email: 'optional-2fa@example.com', password: memberPassword });
+    const { secret } = await enrol(browser, nowCode);
+    const wrong = await browser.request('POST', '/console/api/two_factor/disable', { code: '000000' });
+    expect(wrong.body.error.code).toBe('console_code_incorrect');
+    const row = await stack.db.db.selectFrom('console_members').select('failed_sign_ins').where('id', '=', member.id).executeTakeFirstOrThrow();
+    expect(row.failed_sign_ins).toBe(1);
+    clock.advanceMs(30_000);
+    const off = await browser.request('POST', '/console/api/two_factor/disable', { code: nowCode(secret) });
+    expect(off.body).toMatchObject({ enabled: false });
+    expect((await client().signIn({ email: 'optional-2fa@example.com', password: memberPassword })).status).toBe(200);
+  });
+});

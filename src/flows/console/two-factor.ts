@@ -12,7 +12,8 @@ import { base32Encode, matchTotp, otpauthUri } from '../../domain/console/totp.t
 import { PaymentError } from '../../domain/errors.ts';
 import { seal, unseal } from '../../domain/secrets.ts';
 import { replaceRecoveryCodes } from '../../store/console/credentials.ts';
-import { disableTotp, enableTotp, findMember, setPendingTotp, takeTotpStep } from '../../store/console/members.ts';
+import { disableTotp, enableTotp, findMember, forgiveSignInTries, reserveSignInTry, setPendingTotp, takeTotpStep } from '../../store/console/members.ts';
+import { limits } from '../../domain/limits.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import type { ConsoleMemberRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
@@ -74,9 +75,16 @@ export async function disableTwoFactor(context: FlowContext, actor: ConsoleActor
   const member = await currentMember(context, actor);
   if (requiresSecondFactor(member.role)) throw new PaymentError('console_two_factor_state', { details: { reason: 'your role requires it' } });
   if (member.totp_secret_sealed === null) throw new PaymentError('console_two_factor_state', { details: { reason: 'it is not on' } });
+  // A wrong code here counts as a failed sign-in: a stolen session must not be able to guess its way to turning 2FA off.
+  const tried = await reserveSignInTry(context.db, member.id, now(context), { failuresMax: limits.consoleSignInFailuresMax, lockMs: limits.consoleSignInLockMs });
+  if (!tried.reserved) throw new PaymentError('console_account_locked', { details: { unlocks_at: tried.lockedUntil.toISOString() } });
   const lastStep = member.totp_last_step === null ? null : BigInt(member.totp_last_step);
   const step = matchTotp(unsealSecret(context, member.id, member.totp_secret_sealed), code, context.clock.nowMs(), lastStep);
-  if (step === null || !(await takeTotpStep(context.db, member.id, step))) throw new PaymentError('console_code_incorrect');
+  if (step === null || !(await takeTotpStep(context.db, member.id, step))) {
+    await audit(context, context.db, byMember(actor, 'member.two_factor_disable_failed', { type: 'member', id: member.id }));
+    throw new PaymentError('console_code_incorrect');
+  }
+  await forgiveSignInTries(context.db, member.id);
   await context.db.transaction().execute(async (trx) => {
     await disableTotp(trx, member.id, now(context));
     await audit(context, trx, byMember(actor, 'member.two_factor_disabled', { type: 'member', id: member.id }, { before: { two_factor: true }, after: { two_factor: false } }));
