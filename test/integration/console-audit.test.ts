@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { totp } from '../../src/domain/console/totp.ts';
 import { audit, verifyAudit } from '../../src/flows/console/audit.ts';
 import { createOwner } from '../../src/flows/console/team.ts';
@@ -18,6 +18,8 @@ import { ConsoleClient, base32Decode } from '../support/console.ts';
 import { ManualClock, card, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.parse('2026-12-03T08:00:00Z'));
+// scrypt is slow on purpose (0.3 s a hash on an idle machine, seconds on a loaded one): these tests get room for it.
+vi.setConfig({ testTimeout: 90_000 });
 let stack: Stack;
 const password = 'the owner’s long password';
 const address = '10.3.0.1';
@@ -163,6 +165,20 @@ describe('the chain', () => {
     await createOwner(stack.context, { merchantId: merchant.merchant.merchantId, email: 'o@immutable.example', password });
     await expect(sql`update audit_log set action = 'nothing' where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
     await expect(sql`delete from audit_log where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
+    await expect(sql`delete from audit_chain_heads where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
+  });
+
+  it('still checks a chain whose head was removed, and says so', async () => {
+    const merchant = await stack.newMerchant({ name: 'Headless Shop' });
+    const merchantId = merchant.merchant.merchantId;
+    await createOwner(stack.context, { merchantId, email: 'o@headless.example', password });
+    await stack.db.db.transaction().execute(async (trx) => {
+      await sql`alter table audit_chain_heads disable trigger audit_chain_heads_kept`.execute(trx);
+      await sql`delete from audit_chain_heads where merchant_id = ${merchantId}`.execute(trx);
+      await sql`alter table audit_chain_heads enable trigger audit_chain_heads_kept`.execute(trx);
+    });
+    const report = await verifyAudit(stack.db.db, merchantId);
+    expect(report.problems.map((problem) => problem.kind)).toContain('head_mismatch');
   });
 });
 

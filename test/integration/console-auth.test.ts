@@ -4,7 +4,7 @@
  * limit, and password reset links.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/domain/console/totp.ts';
 import { limits } from '../../src/domain/limits.ts';
 import { createOwner } from '../../src/flows/console/team.ts';
@@ -16,6 +16,8 @@ let stack: Stack;
 let addressCount = 0;
 /** Each test signs in from its own address, so the per-address limit counts only its own failures. */
 const client = () => new ConsoleClient(stack, `10.1.0.${(addressCount += 1)}`);
+// scrypt is slow on purpose (0.3 s a hash on an idle machine, seconds on a loaded one): these tests get room for it.
+vi.setConfig({ testTimeout: 90_000 });
 const ownerPassword = 'owner password that is long';
 
 beforeAll(async () => {
@@ -161,7 +163,7 @@ describe('failed sign-ins', () => {
 
     clock.advanceMs(limits.consoleSignInLockMs + 1);
     expect((await client().signIn({ email: 'locked@example.com', password: memberPassword })).status).toBe(200);
-  });
+  }, 120_000);
 
   it('answers an unknown email exactly as a wrong password', async () => {
     const unknown = await client().signIn({ email: 'nobody@example.com', password: 'whatever password' });
@@ -184,7 +186,7 @@ describe('failed sign-ins', () => {
     expect((await client().signIn({ email: 'elsewhere@example.com', password: memberPassword })).status).toBe(200);
     clock.advanceMs(limits.consoleAddressWindowMs + 1);
     expect((await attacker.signIn({ email: 'elsewhere@example.com', password: memberPassword })).status).toBe(200);
-  });
+  }, 180_000);
 });
 
 describe('password reset by email', () => {

@@ -6,7 +6,7 @@
  * Then the team's rules: ownership, the last owner, removal ending sessions.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consoleRoles, type ConsoleRole } from '../../src/domain/console/roles.ts';
 import { totp } from '../../src/domain/console/totp.ts';
 import { consoleRoutesOf } from '../../src/http/plugins/console-session.ts';
@@ -14,6 +14,8 @@ import { ConsoleClient, addMember, enrol, memberPassword } from '../support/cons
 import { ManualClock, card, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.parse('2026-12-02T08:00:00Z'));
+// scrypt is slow on purpose (0.3 s a hash on an idle machine, seconds on a loaded one): these tests get room for it.
+vi.setConfig({ testTimeout: 90_000 });
 let stack: Stack;
 const sessions = {} as Record<ConsoleRole, ConsoleClient>;
 let otherOwner: ConsoleClient;

@@ -105,12 +105,19 @@ export interface AuditProblem {
  */
 export async function verifyAuditChain(db: Db, options: { merchantId?: string; batchRows: number }): Promise<{ rows: number; merchants: number; problems: AuditProblem[] }> {
   assert(options.batchRows > 0, 'a verification batch holds rows');
-  let heads = db.selectFrom('audit_chain_heads').selectAll();
-  if (options.merchantId) heads = heads.where('merchant_id', '=', options.merchantId);
+  // Every merchant, not only those with a chain head: rows whose head is gone must not go unchecked.
+  let merchants = db
+    .selectFrom('merchants')
+    .leftJoin('audit_chain_heads', 'audit_chain_heads.merchant_id', 'merchants.id')
+    .select(['merchants.id as merchant_id', 'audit_chain_heads.seq', 'audit_chain_heads.hash']);
+  if (options.merchantId) merchants = merchants.where('merchants.id', '=', options.merchantId);
   const problems: AuditProblem[] = [];
   let rows = 0;
-  const headRows = await heads.orderBy('merchant_id').execute();
-  for (const head of headRows) {
+  let chains = 0;
+  const headRows = await merchants.orderBy('merchants.id').execute();
+  for (const found of headRows) {
+    const head = { merchant_id: found.merchant_id, seq: found.seq ?? 0n, hash: found.hash ?? auditGenesisHash };
+    if (found.seq !== null) chains += 1;
     let expectedSeq = 1n;
     let previousHash: Buffer = auditGenesisHash;
     for (;;) {
@@ -166,5 +173,5 @@ export async function verifyAuditChain(db: Db, options: { merchantId?: string; b
       });
     }
   }
-  return { rows, merchants: headRows.length, problems };
+  return { rows, merchants: chains, problems };
 }

@@ -115,6 +115,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index audit_log_by_time on audit_log (merchant_id, occurred_at desc, seq desc);
     create trigger audit_log_immutable before update or delete on audit_log
       for each row execute function refuse_change();
+    -- A head moves forward with each row, but is never removed: without it, verify would not know a chain was there.
+    create trigger audit_chain_heads_kept before delete on audit_chain_heads
+      for each row execute function refuse_change();
   `.execute(db);
 }
 
