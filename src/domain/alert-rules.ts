@@ -49,6 +49,25 @@ export interface AlertRuleSpec {
   minSample: number;
 }
 
+/**
+ * The rules every merchant starts with, in each mode, so that an outage is
+ * never silent: each channel's failure rate over 5 minutes above its own
+ * baseline by 3 standard deviations and at least 50 % (declines are part of
+ * the rate, so the floor sits well above a normal day's), and any circuit
+ * opened. The merchant may change or remove them like any other rule.
+ */
+export const defaultAlertRules = [
+  ...(['card', 'alipay', 'wechat_pay', 'unionpay'] as const).map((paymentMethodType) => ({
+    kind: 'failure_rate' as const,
+    payment_method_type: paymentMethodType,
+    window_seconds: 5 * 60,
+    baseline_k_stddev: 3,
+    threshold: 0.5,
+    description: `Default: ${paymentMethodType} failure rate over 5 minutes, 3 standard deviations above its baseline and at least 50 %`,
+  })),
+  { kind: 'circuit_opened' as const, window_seconds: 5 * 60, description: 'Default: a connector account stopped answering (circuit opened)' },
+];
+
 /** One window's count of observations and how many were bad (failed, canceled). */
 export interface WindowCount {
   count: number;
@@ -122,8 +141,9 @@ export function triggerLevel(rule: AlertRuleSpec, baseline: readonly WindowCount
     return rule.threshold;
   }
   const level = baselineLevel(baseline, rule.baselineKStddev, rule.minSample);
-  if (level === null) return null;
-  // A fixed threshold given with a baseline is a floor: "above baseline, and at least this".
+  // A fixed threshold given with a baseline is a floor: "above baseline, and at least this";
+  // without enough history yet, the floor alone decides, so a new merchant's outage is not silent.
+  if (level === null) return rule.threshold;
   return rule.threshold === null ? level.level : Math.max(level.level, rule.threshold);
 }
 

@@ -8,12 +8,14 @@
  *
  * Several processes may open the same account's circuit: the first one's
  * incident stands (one open circuit incident per account), and the first
- * close ends it.
+ * close ends it. A close also brings forward the status queries of every
+ * outcome still unknown on that account.
  */
 import type { IdGenerator } from '../domain/ids.ts';
 import type { CircuitChange, CircuitListener } from '../domain/routing.ts';
 import type { Db } from '../store/database.ts';
 import { recordCircuitClosed, recordCircuitOpened } from '../store/alerts.ts';
+import { expediteOutcomeQueries } from '../store/payments.ts';
 
 export interface CircuitIncidentRecorder {
   listener: CircuitListener;
@@ -28,7 +30,8 @@ export function circuitIncidentRecorder(deps: { db: () => Db; ids: IdGenerator; 
     const at = new Date(change.atMs);
     return change.change === 'opened'
       ? recordCircuitOpened(deps.db(), deps.ids.newId('inc'), change.accountId, at)
-      : recordCircuitClosed(deps.db(), change.accountId, at);
+      : // The account answers again: what waits on it is asked about at the next sweep, not after its backoff.
+        recordCircuitClosed(deps.db(), change.accountId, at).then(() => expediteOutcomeQueries(deps.db(), change.accountId, at)).then(() => undefined);
   };
   return {
     listener(change) {

@@ -70,6 +70,12 @@ export async function refundPayment(context: FlowContext, scope: Scope, input: R
   return settle(context, refund, await refundAtProvider(context, refund, authorization, 'refund'));
 }
 
+export async function getRefund(context: FlowContext, scope: Scope, id: string): Promise<RefundRow> {
+  const refund = await findRefund(context.db, scope, id);
+  if (!refund) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'refund', id } });
+  return refund;
+}
+
 /** A wallet payment's refund: no provider, the ledger moves with the refund's success. */
 export async function settleWalletRefund(context: FlowContext, refund: RefundRow): Promise<RefundRow> {
   const payment = await findPaymentById(context.db, refund.payment_id);

@@ -5,7 +5,7 @@
  * left in `processing`. A refund left pending is queried the same way.
  */
 import { limits } from '../domain/limits.ts';
-import { findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
+import { expediteOutcomeQueries, findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
 import { findUnresolvedRefunds } from '../store/refunds.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
@@ -22,21 +22,38 @@ import { refundAtProvider, settle as settleRefundOutcome, settleWalletRefund } f
 import { resolveWalletAttempt } from './wallet-payments.ts';
 import { resolveLatePaymentRefunds } from './late-payments.ts';
 
-/** Queries back off: ask again after as long as the outcome has been unknown, from 30 s up to 1 h. */
+/**
+ * Queries back off: ask again after as long as the outcome has been unknown,
+ * from 30 s up to `unknownOutcomeQueryDelayMaxMs` (4 min), so that with the
+ * once-a-minute sweep an outcome is asked about within 5 minutes of its
+ * provider answering again, however long the outage was.
+ */
 export function nextQueryDelayMs(unresolvedForMs: number): number {
-  return Math.min(60 * 60 * 1000, Math.max(limits.unknownOutcomeQueryAfterMs, unresolvedForMs));
+  return Math.min(limits.unknownOutcomeQueryDelayMaxMs, Math.max(limits.unknownOutcomeQueryAfterMs, unresolvedForMs));
 }
+
+/** Sweeps again at once, at most this many times, for the outcomes waiting on accounts that just answered. */
+const expeditedRoundsMax = 3;
 
 export async function resolveUnknownOutcomes(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
   const at = now(context);
   let settled = 0;
-  for (const attempt of await findUnresolvedAttempts(context.db, at, batchSize)) {
-    // One attempt that cannot be resolved (an account since deleted, a provider answering nonsense) must not stop the others.
-    const resolved = await resolveAttempt(context, attempt).catch(async () => {
-      await postpone(context, attempt);
-      return false;
-    });
-    if (resolved) settled += 1;
+  for (let round = 0; round <= expeditedRoundsMax; round += 1) {
+    const answered = new Set<string>();
+    for (const attempt of await findUnresolvedAttempts(context.db, at, batchSize)) {
+      // One attempt that cannot be resolved (an account since deleted, a provider answering nonsense) must not stop the others.
+      const resolved = await resolveAttempt(context, attempt).catch(async () => {
+        await postpone(context, attempt);
+        return false;
+      });
+      if (!resolved) continue;
+      settled += 1;
+      if (attempt.connector_account_id) answered.add(attempt.connector_account_id);
+    }
+    // An account that answers again: every outcome still waiting on it is asked about now, not after its backoff.
+    let expedited = 0;
+    for (const accountId of answered) expedited += await expediteOutcomeQueries(context.db, accountId, at);
+    if (expedited === 0) break;
   }
   settled += await resolveLatePaymentRefunds(context, batchSize);
   for (const refund of await findUnresolvedRefunds(context.db, at, batchSize)) {

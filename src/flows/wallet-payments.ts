@@ -21,7 +21,7 @@ import { ensureLedgerAccounts, isBalanceShortfall, walletBalances } from '../sto
 import { findPaymentById, updateAttempt, type PaymentRecord } from '../store/payments.ts';
 import { settleRefund } from '../store/refunds.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
-import { findPin, forgivePinTries, recordWrongPin } from '../store/wallet-pins.ts';
+import { findPin, judgePinTry, reservePinTry, type PinReservation } from '../store/wallet-pins.ts';
 import { applyAuthorizationDecision, decideAuthorization, failed } from './authorization-outcome.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment, type TransitionRequest } from './payment-transitions.ts';
@@ -90,20 +90,44 @@ interface Refusal {
   details: ErrorDetails;
 }
 
-/** Checks the PIN against the lock and the hash; answers why the payment is refused, or null when the PIN is right. */
+const pinRule = { attemptsMax: limits.pinAttemptsMax, lockMs: limits.pinLockMs, reservationTtlMs: limits.pinTryReservationTtlMs };
+
+/**
+ * Reserves a try against the lock and the limit, then checks the PIN and
+ * counts the result; answers why the payment is refused, or null when the PIN is right.
+ */
 async function checkPin(context: FlowContext, customerId: string, pin: string): Promise<Refusal | null> {
   const stored = await findPin(context.db, customerId);
   if (!stored) return { code: 'pin_not_set', details: {} };
-  const before = pinLockout(stored.failed_attempts, stored.locked_until, context.clock.nowMs());
-  if (before.locked && before.unlocksAt) return locked(before.unlocksAt);
-  if (await verifyPin(pin, stored.pin_hash, context.keys.pinPepper)) {
-    if (stored.failed_attempts > 0 || stored.locked_until) await forgivePinTries(context.db, customerId, now(context));
-    return null;
+  const reservation = await reservePinTryWaiting(context, customerId);
+  if (reservation.kind === 'refused') {
+    const lockout = pinLockout(reservation.failedAttempts, reservation.lockedUntil, context.clock.nowMs());
+    // Not locked, but the tries left were all being checked for as long as we could wait: refused until their reservations lapse.
+    const until = lockout.unlocksAt ?? new Date((reservation.inFlightSince?.getTime() ?? context.clock.nowMs()) + pinRule.reservationTtlMs);
+    return locked(until);
   }
-  const counted = await recordWrongPin(context.db, customerId, now(context), { attemptsMax: limits.pinAttemptsMax, lockMs: limits.pinLockMs });
+  const right = await verifyPin(pin, stored.pin_hash, context.keys.pinPepper);
+  const counted = await judgePinTry(context.db, customerId, now(context), { right, countedBefore: reservation.countedBefore }, pinRule);
+  if (right) return null;
   const after = pinLockout(counted.failed_attempts, counted.locked_until, context.clock.nowMs());
   if (after.locked && after.unlocksAt) return locked(after.unlocksAt);
   return { code: 'incorrect_pin', details: { attempts_remaining: after.attemptsRemaining } };
+}
+
+/**
+ * A payer may rightly pay several orders at once: while every try left is
+ * being checked (milliseconds each), a try waits for a free one, with
+ * jittered backoff and a bound; a lock ends the wait at once.
+ */
+async function reservePinTryWaiting(context: FlowContext, customerId: string): Promise<PinReservation> {
+  for (let round = 0; ; round += 1) {
+    const reservation = await reservePinTry(context.db, customerId, now(context), pinRule);
+    if (reservation.kind === 'reserved') return reservation;
+    const lockedNow = reservation.lockedUntil !== null && reservation.lockedUntil.getTime() > context.clock.nowMs();
+    if (lockedNow || round >= limits.pinTryWaitRoundsMax) return reservation;
+    const backoffMs = Math.min(limits.pinTryWaitStepMaxMs, 10 * 2 ** Math.min(round, 5));
+    await context.sleep(backoffMs / 2 + ((context.random.bytes(1)[0] ?? 0) / 255) * (backoffMs / 2));
+  }
 }
 
 function locked(until: Date): Refusal {

@@ -15,6 +15,7 @@ import type { Db } from './database.ts';
 import type { Posting } from '../domain/ledger.ts';
 import type { FunnelStep } from '../domain/funnel.ts';
 import { postingCtes } from './ledger.ts';
+import { effectCte } from './idempotency.ts';
 import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';
 import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
@@ -178,9 +179,15 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
     ${transition.cancellation ? sql`, ${cancellationCtes(transition.cancellation, now, 'updated')}` : sql``}
+    ${optionalCte(effectCte('payment', sql`updated.id`, 'updated'))}
     select count(*)::int as updated from updated
   `.execute(db);
   return result.rows[0]?.updated === 1;
+}
+
+/** `, name as (…)` after the CTEs before it, or nothing. */
+function optionalCte(cte: RawBuilder<unknown> | null): RawBuilder<unknown> {
+  return cte ? sql`, ${cte}` : sql``;
 }
 
 /** The step, with the device and language the payer's checkout last reported for this payment. */
@@ -269,6 +276,7 @@ export async function insertPayment(
              ${payment.created_at}::timestamptz
         from created
     )
+    ${optionalCte(effectCte('payment', sql`created.id`, 'created'))}
     insert into events (id, merchant_id, mode, type, object_id, data, created_at)
     select e.id, created.merchant_id, created.mode, e.type, created.id, e.data, ${payment.created_at}::timestamptz
       from created cross join jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(id text, type text, data jsonb)
@@ -300,6 +308,21 @@ export async function findExpiredOpenPayments(db: Db, now: Date, limit: number):
 }
 
 /** Attempts whose outcome we do not know yet and that are due for a status query. */
+/**
+ * Brings forward the next status query of every unsettled attempt on an
+ * account that has just answered again; answers how many were brought forward.
+ */
+export async function expediteOutcomeQueries(db: Db, connectorAccountId: string, at: Date): Promise<number> {
+  const result = await db
+    .updateTable('payment_attempts')
+    .set({ next_query_at: at })
+    .where('connector_account_id', '=', connectorAccountId)
+    .where('status', 'in', ['pending', 'unknown', 'requires_action'])
+    .where('next_query_at', '>', at)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function findUnresolvedAttempts(db: Db, now: Date, limit: number): Promise<AttemptRow[]> {
   return db
     .selectFrom('payment_attempts')

@@ -10,6 +10,7 @@ import type { MerchantEvent, Scope } from './payments.ts';
 import type { RefundRow } from './schema.ts';
 import type { Posting } from '../domain/ledger.ts';
 import { postingCtes } from './ledger.ts';
+import { effectCte } from './idempotency.ts';
 
 export type ReserveRefundResult =
   | { kind: 'reserved'; refund: RefundRow }
@@ -30,6 +31,8 @@ export interface RefundRequest {
 }
 
 export async function reserveRefund(db: Db, scope: Scope, request: RefundRequest): Promise<ReserveRefundResult> {
+  // The key of the request (if any) remembers this refund in the same transaction.
+  const effect = effectCte('refund', sql`${request.id}`, null);
   return db.transaction().execute(async (tx) => {
     const payment = await tx
       .selectFrom('payments')
@@ -70,6 +73,7 @@ export async function reserveRefund(db: Db, scope: Scope, request: RefundRequest
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (effect) await sql`with ${effect} select 1`.execute(tx);
     await tx
       .insertInto('events')
       .values({

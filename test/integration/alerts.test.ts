@@ -12,6 +12,7 @@ import { evaluateAlerts } from '../../src/flows/evaluate-alerts.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { recordCircuitOpened } from '../../src/store/alerts.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
+import { limits } from '../../src/domain/limits.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
 
 /** Moved by hand like a ManualClock, and also with real time, so the latency the connector measures is real. */
@@ -35,6 +36,20 @@ afterAll(async () => {
 });
 
 type Merchant = Awaited<ReturnType<Stack['newMerchant']>>;
+
+/**
+ * A merchant that removed the default rules every merchant starts with, so a
+ * test sees only the alerts of the rules it creates (the defaults are tested
+ * on their own below).
+ */
+async function merchantWithoutDefaultRules(options: Parameters<Stack['newMerchant']>[0] = {}): Promise<Merchant> {
+  const merchant = await stack.newMerchant(options);
+  const rules = await stack.api('GET', '/v1/alert_rules?limit=100', undefined, { key: merchant.secretKey });
+  for (const rule of rules.body.data as { id: string }[]) {
+    expect((await stack.api('DELETE', `/v1/alert_rules/${rule.id}`, undefined, { key: merchant.secretKey })).status).toBe(200);
+  }
+  return merchant;
+}
 
 async function pay(merchant: Merchant, number = '4242424242424242') {
   const created = await stack.api('POST', '/v1/payments', { amount: 1200, currency: 'CNY' }, { key: merchant.secretKey });
@@ -90,7 +105,7 @@ async function incidents(merchant: Merchant, kind?: string) {
 
 describe('a failure-rate alert on a degrading card channel', () => {
   it('is raised once however often and concurrently it is evaluated, and resolved once when the channel recovers', async () => {
-    const merchant = await stack.newMerchant({ supportEmail: 'support@tea.example' });
+    const merchant = await merchantWithoutDefaultRules({ supportEmail: 'support@tea.example' });
     const settings = await stack.api('POST', '/v1/alert_settings', { operations_email: 'ops@tea.example' }, { key: merchant.secretKey });
     expect(settings.body).toMatchObject({ operations_email: 'ops@tea.example', support_email: 'support@tea.example', alerts_emailed_to: 'ops@tea.example' });
     const hook = await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hooks', enabled_events: ['alert.triggered', 'alert.resolved'] }, { key: merchant.secretKey });
@@ -179,7 +194,7 @@ describe('a failure-rate alert on a degrading card channel', () => {
 
 describe('other rules', () => {
   it('raises a baseline rule above mean + k stddev of its own earlier windows, while the same rate would pass a fixed threshold', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     const windowMs = 300_000;
     const rule = await createRule(merchant, { kind: 'failure_rate', payment_method_type: 'card', window_seconds: 300, baseline_k_stddev: 2, baseline_windows: 4, min_sample: 4 });
     const fixed = await createRule(merchant, { kind: 'failure_rate', payment_method_type: 'card', window_seconds: 300, threshold: 0.7, min_sample: 4 });
@@ -199,7 +214,7 @@ describe('other rules', () => {
   });
 
   it('raises a latency p95 rule when the simulator answers slowly, and resolves it when it is fast again', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     await createRule(merchant, { kind: 'latency_p95', payment_method_type: 'card', window_seconds: 300, threshold: 150, min_sample: 3 });
     stack.acquirer.setFaults({ latencyMs: 250 });
     const slow: string[] = [];
@@ -221,7 +236,7 @@ describe('other rules', () => {
   });
 
   it('records a circuit opened and closed as an incident with its duration, alerts on it, and reports the mean time to recover (JSON and CSV)', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     const rule = await createRule(merchant, { kind: 'circuit_opened' });
     const from = new Date(clock.nowMs()).toISOString();
     stack.acquirer.setFaults({ failNext: 1000, failMode: 'error_500' });
@@ -267,7 +282,7 @@ describe('other rules', () => {
   });
 
   it('ends a circuit incident left open by a process that stopped, at the account\'s first success after the cooldown', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     await recordCircuitOpened(stack.db.db, stack.context.ids.newId('inc'), merchant.cardAccountId, new Date(clock.nowMs()));
     await pay(merchant); // too soon: within the breaker's cooldown this proves nothing
     await evaluateAlerts(stack.context);
@@ -280,7 +295,7 @@ describe('other rules', () => {
   });
 
   it('is evaluated by the evaluate_alerts job through graphile-worker (a cancellation-rate rule)', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     await createRule(merchant, { kind: 'cancellation_rate', window_seconds: 3600, threshold: 0.5, min_sample: 4 });
     for (let i = 0; i < 4; i += 1) {
       const created = await stack.api('POST', '/v1/payments', { amount: 900, currency: 'CNY' }, { key: merchant.secretKey });
@@ -301,6 +316,48 @@ describe('other rules', () => {
   });
 });
 
+describe('default rules', () => {
+  it('gives a new merchant a failure-rate rule per channel and a circuit rule, which raise alerts in an outage the merchant never configured for', async () => {
+    const merchant = await stack.newMerchant();
+    const rules = (await stack.api('GET', '/v1/alert_rules?limit=100', undefined, { key: merchant.secretKey })).body.data as Record<string, any>[];
+    expect(rules.map((rule) => `${rule.kind}:${rule.payment_method_type ?? '*'}`).sort()).toEqual([
+      'circuit_opened:*', 'failure_rate:alipay', 'failure_rate:card', 'failure_rate:unionpay', 'failure_rate:wechat_pay',
+    ]);
+    const cardRule = rules.find((rule) => rule.payment_method_type === 'card')!;
+    expect(cardRule).toMatchObject({ window_seconds: 300, baseline_k_stddev: 3, threshold: 0.5, min_sample: 20, enabled: true });
+
+    // The card acquirer degrades: two payments in three fail (never five in a row, so no circuit opens).
+    clock.advanceMs(10 * 60_000);
+    for (let i = 0; i < 24; i += 1) {
+      stack.acquirer.setFaults({ failNext: i % 3 === 2 ? 0 : limits.connectorAttemptsMax, failMode: 'error_500' });
+      await pay(merchant);
+    }
+    stack.acquirer.setFaults({ failNext: 0 });
+    clock.advanceMs(31_000);
+    await resolveUnknownOutcomes(stack.context);
+    clock.advanceMs(30_000);
+    await evaluateAlerts(stack.context);
+    const degraded = await alerts(merchant);
+    expect(degraded.map((alert) => alert.kind)).toEqual(['failure_rate']);
+    expect(degraded[0]).toMatchObject({ rule: cardRule.id, state: 'triggered', payment_method_type: 'card', threshold: 0.5, sample_count: 24 });
+
+    // Then it stops answering at all: the circuit opens, and that is an alert too.
+    stack.acquirer.setFaults({ failNext: 1000, failMode: 'error_500' });
+    try {
+      for (let i = 0; i < 6; i += 1) await pay(merchant);
+    } finally {
+      stack.acquirer.setFaults({ failNext: 0 });
+    }
+    await evaluateAlerts(stack.context);
+    expect((await alerts(merchant)).map((alert) => alert.kind).sort()).toEqual(['circuit_opened', 'failure_rate']);
+
+    // The merchant may change or remove them.
+    const changed = await stack.api('POST', `/v1/alert_rules/${cardRule.id}`, { threshold: 0.8 }, { key: merchant.secretKey });
+    expect(changed.body).toMatchObject({ id: cardRule.id, threshold: 0.8 });
+    expect((await stack.api('DELETE', `/v1/alert_rules/${cardRule.id}`, undefined, { key: merchant.secretKey })).status).toBe(200);
+  });
+});
+
 describe('rules and alerts through the API', () => {
   it('describes the alert and incident routes in the OpenAPI description', async () => {
     const spec = await stack.api('GET', '/openapi.json', undefined, { key: null });
@@ -312,7 +369,7 @@ describe('rules and alerts through the API', () => {
   });
 
   it('refuses rules that make no sense with catalog errors, and answers 404 for what is not the merchant\'s', async () => {
-    const merchant = await stack.newMerchant();
+    const merchant = await merchantWithoutDefaultRules();
     const post = (body: unknown) => stack.api('POST', '/v1/alert_rules', body, { key: merchant.secretKey });
     expect((await post({ kind: 'failure_rate', threshold: 1.5 })).body.error).toMatchObject({ code: 'parameter_invalid', param: 'threshold' });
     expect((await post({ kind: 'failure_rate' })).body.error).toMatchObject({ code: 'parameter_invalid', param: 'threshold' });
@@ -332,7 +389,7 @@ describe('rules and alerts through the API', () => {
   });
 
   it('resolves an open alert when its rule is turned off (rule_disabled), lists, updates and deletes rules', async () => {
-    const merchant = await stack.newMerchant({ supportEmail: 'support@shop.example' });
+    const merchant = await merchantWithoutDefaultRules({ supportEmail: 'support@shop.example' });
     const rule = await createRule(merchant, { kind: 'failure_rate', payment_method_type: 'card', window_seconds: 600, threshold: 0.3, min_sample: 2 });
     for (let i = 0; i < 2; i += 1) await pay(merchant, '4000000000000002');
     await evaluateAlerts(stack.context);

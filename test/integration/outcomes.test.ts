@@ -153,3 +153,67 @@ describe('outcomes left unknown', () => {
     expect(await statusOf(id)).toMatchObject({ status: 'succeeded', amount_received: 880, amount_capturable: 0 });
   });
 });
+
+describe('after a provider outage', () => {
+  it('settles every outcome left unknown by an outage of an hour within 5 minutes of its end', async () => {
+    // Five charges whose answers were lost: the acquirer charged, Paypilot does not know.
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const id = await createPayment();
+      stack.acquirer.setFaults({ failNext: 3, failMode: 'drop_after_processing' });
+      const confirmed = await stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: card('4242424242424242') });
+      expect(confirmed.body.status).toBe('processing');
+      ids.push(id);
+    }
+    // An hour and some in which the acquirer answers nothing but errors; the worker sweeps every minute.
+    // (It ends just after a query failed, the worst moment for a backoff that grows with the outcome's age.)
+    stack.acquirer.setFaults({ failNext: 10_000, failMode: 'error_500' });
+    for (let minute = 0; minute < 66; minute += 1) {
+      clock.advanceMs(60_000);
+      await resolveUnknownOutcomes(stack.context);
+    }
+    for (const id of ids) expect((await statusOf(id)).status).toBe('processing');
+    // The outage ends; the worker goes on sweeping every minute.
+    stack.acquirer.setFaults({ failNext: 0 });
+    let settledAfterMinutes: number | null = null;
+    for (let minute = 1; minute <= 10 && settledAfterMinutes === null; minute += 1) {
+      clock.advanceMs(60_000);
+      await resolveUnknownOutcomes(stack.context);
+      const statuses = await Promise.all(ids.map(async (id) => (await statusOf(id)).status));
+      if (statuses.every((status) => status === 'succeeded')) settledAfterMinutes = minute;
+    }
+    expect(settledAfterMinutes).not.toBeNull();
+    expect(settledAfterMinutes!).toBeLessThanOrEqual(5);
+    // Settled by asking: one charge each, never a second.
+    expect(stack.acquirer.stats().charges_succeeded).toBe(5);
+  });
+
+  it('asks at the next sweep about every outcome waiting on an account whose circuit closes', async () => {
+    const id = await createPayment();
+    stack.acquirer.setFaults({ failNext: 3, failMode: 'drop_after_processing' });
+    expect((await stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: card('4242424242424242') })).body.status).toBe('processing');
+    const later = new Date(clock.nowMs() + 4 * 60_000);
+    await stack.db.db.updateTable('payment_attempts').set({ next_query_at: later }).where('payment_id', '=', id).execute();
+    // The account's breaker opens on failures, and closes when a probe succeeds.
+    for (let i = 0; i < 5; i += 1) stack.context.accountHealth.record(stack.cardAccountId, false, clock.nowMs());
+    stack.context.accountHealth.record(stack.cardAccountId, true, clock.nowMs() + 31_000);
+    let nextQueryAt = later;
+    for (let tries = 0; tries < 50 && nextQueryAt.getTime() >= later.getTime(); tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const attempt = await stack.db.db.selectFrom('payment_attempts').select('next_query_at').where('payment_id', '=', id).executeTakeFirstOrThrow();
+      nextQueryAt = attempt.next_query_at!;
+    }
+    expect(nextQueryAt.getTime()).toBeLessThan(later.getTime());
+    clock.advanceMs(31_000);
+    await resolveUnknownOutcomes(stack.context);
+    expect((await statusOf(id)).status).toBe('succeeded');
+  });
+
+  it('never waits more than 5 minutes between two status queries', async () => {
+    const { nextQueryDelayMs } = await import('../../src/flows/resolve-outcomes.ts');
+    for (const ageMs of [0, 30_000, 10 * 60_000, 60 * 60_000, 24 * 60 * 60_000]) {
+      expect(nextQueryDelayMs(ageMs)).toBeLessThanOrEqual(5 * 60_000);
+      expect(nextQueryDelayMs(ageMs)).toBeGreaterThanOrEqual(30_000);
+    }
+  });
+});

@@ -274,6 +274,44 @@ describe('wallet PIN', () => {
     ]);
   });
 
+  it('evaluates at most five wrong PINs of 24 sent at once with the right one, and the right PIN never lifts the lock they set', async () => {
+    const customer = await newCustomer();
+    await topUp(customer, 10_000);
+    const payments = await Promise.all(Array.from({ length: 25 }, () => walletPayment(customer, 10)));
+    const answers = await Promise.all(payments.map((payment, index) => payWithWallet(payment, index === 12 ? pin : '111112')));
+    const codes = answers.map((answer) => (answer.status === 200 ? 'paid' : (answer.body.error.code as string)));
+    const [counted] = (await sql<{ failed_attempts: number; locked_until: Date | null; tries_in_flight: number }>`
+      select failed_attempts, locked_until, tries_in_flight from wallet_pins where customer_id = ${customer}`.execute(stack.db.db)).rows;
+    // Every wrong PIN that was checked was counted; the ones beyond the limit were refused unchecked.
+    const wrongChecked = codes.filter((code) => code === 'incorrect_pin').length + (counted!.locked_until ? 1 : 0);
+    expect(wrongChecked).toBeLessThanOrEqual(5);
+    expect(counted!.failed_attempts).toBeLessThanOrEqual(5);
+    expect(counted!.tries_in_flight).toBe(0);
+    expect(codes.filter((code) => code === 'paid').length).toBeLessThanOrEqual(1);
+    expect(codes.filter((code) => code === 'incorrect_pin').length).toBeLessThanOrEqual(4);
+    // Five wrong tries were checked: the wallet is locked, whoever came last, and the right PIN cannot pay now.
+    if (counted!.failed_attempts >= 5) {
+      expect(counted!.locked_until!.getTime()).toBeGreaterThan(clock.nowMs());
+      const another = await walletPayment(customer, 10);
+      expect((await payWithWallet(another)).body.error.code).toBe('pin_locked');
+    }
+    // Nothing paid beyond what the answers say.
+    const paid = codes.filter((code) => code === 'paid').length;
+    expect((await wallet(customer)).available).toBe(10_000 - 10 * paid);
+    await expectLedgerBalanced();
+  });
+
+  it('a PIN try reserved by a request that died stops counting after a minute', async () => {
+    const customer = await newCustomer();
+    await topUp(customer, 1_000);
+    await sql`update wallet_pins set tries_in_flight = 5, in_flight_since = ${new Date(clock.nowMs())} where customer_id = ${customer}`.execute(stack.db.db);
+    const payment = await walletPayment(customer, 10);
+    expect((await payWithWallet(payment)).body.error.code).toBe('pin_locked');
+    clock.advanceMs(61_000);
+    const retried = await walletPayment(customer, 10);
+    expect((await payWithWallet(retried)).status).toBe(200);
+  });
+
   it('refuses a guessable PIN, and a wallet payment without a PIN set', async () => {
     const customer = await newCustomer(false);
     for (const weak of ['123456', '000000', '987654']) {
