@@ -7,7 +7,8 @@
  *              PAYPILOT_MASTER_KEY, instead of making a key of its own that no other host shares)
  *   worker     the worker alone (likewise)
  *   migrate    apply database migrations and exit
- *   merchant create --name NAME [--email EMAIL]
+ *   merchant create --name NAME [--email EMAIL] [--owner-email EMAIL]
+ *   audit verify [--merchant mer_…]   prove the audit trail's hash chains; exit 1 naming any altered or missing row
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
  *   keys roll --key key_… [--expires-in-seconds N]   a new secret; the old one works N more seconds (≤ 7 days)
  *   keys revoke --key key_… [--confirm-no-secret-key-left]   stop a key at once, in every API process
@@ -55,6 +56,8 @@ import type { ConnectorName } from './connectors/connector.ts';
 import { archiveCommand, backupCommand, restoreCommand } from './data-commands.ts';
 import { simulateTrafficCommand } from './simulators/traffic.ts';
 import { simulatorsCommand } from './simulators/bundle.ts';
+import { createConsoleOwner, hasMember } from './flows/console/owner.ts';
+import { verifyAudit } from './flows/console/audit.ts';
 
 const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|keys roll|keys revoke|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
@@ -67,6 +70,8 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
   keys revoke --key key_… [--confirm-no-secret-key-left]   stop a key at once, in every API process
   reconcile --account ca_… --date YYYY-MM-DD   compare a day's provider statement with our records
   ledger verify              check every ledger transaction sums to zero and every balance equals its entries
+  audit verify [--merchant mer_…]   recompute the audit trail's hash chains; exit 1 naming any altered or missing row
+  merchant create --name N --owner-email E   also a console owner, with a generated password printed once
   archive --before YYYY-MM-DD [--out DIR]   move older payment and funnel events and cancellation records to the
                              archive tables; write them as gzipped NDJSON, personal data masked (DIR: PAYPILOT_DATA_DIR/archive)
   backup --out FILE          the whole database in one consistent snapshot (gzip; not the job queue)
@@ -116,6 +121,9 @@ async function main(argv: string[]): Promise<void> {
     case 'ledger':
       if (subcommand === 'verify') return ledgerVerify(config);
       break;
+    case 'audit':
+      if (subcommand === 'verify') return auditVerifyCommand(config, argv.slice(2));
+      break;
     case 'archive':
       return archiveCommand(config, argv.slice(1));
     case 'backup':
@@ -147,12 +155,28 @@ async function withContext<T>(config: Config, work: (context: FlowContext) => Pr
 }
 
 async function merchantCreate(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { name: { type: 'string' }, email: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, email: { type: 'string' }, 'owner-email': { type: 'string' } } });
   if (!values.name) throw new ConfigError('merchant create needs --name');
   const name = values.name;
-  const created = await withContext(config, (context) => createMerchant(context, { name, supportEmail: values.email }));
-  console.log(JSON.stringify({ merchant_id: created.merchantId, ...created.keys }, null, 2));
-  console.error('These keys are shown once; store them now.');
+  const ownerEmail = values['owner-email'];
+  if (ownerEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(ownerEmail)) throw new ConfigError('--owner-email must be an email address');
+  const created = await withContext(config, async (context) => {
+    const merchant = await createMerchant(context, { name, supportEmail: values.email });
+    const owner = ownerEmail ? await createConsoleOwner(context, merchant.merchantId, ownerEmail) : null;
+    return { ...merchant, owner };
+  });
+  const console_ = created.owner ? { console_email: created.owner.email, console_password: created.owner.password } : {};
+  console.log(JSON.stringify({ merchant_id: created.merchantId, ...created.keys, ...console_ }, null, 2));
+  console.error(`These keys${created.owner ? ' and the console password' : ''} are shown once; store them now.`);
+}
+
+async function auditVerifyCommand(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { merchant: { type: 'string' } } });
+  const report = await withContext(config, (context) => verifyAudit(context.db, values.merchant));
+  console.log(`audit: ${report.merchants} chains, ${report.rows} rows`);
+  for (const problem of report.problems) console.log(`  ${problem.kind.padEnd(14)} ${problem.merchantId} row ${problem.seq}${problem.id ? ` (${problem.id})` : ''}  ${problem.detail}`);
+  console.log(report.problems.length === 0 ? 'audit verified: every chain is whole' : `audit NOT verified: ${report.problems.length} problems`);
+  if (report.problems.length > 0) process.exitCode = 1;
 }
 
 async function keysCreate(config: Config, args: string[]): Promise<void> {
@@ -356,6 +380,19 @@ interface DemoFile {
   api_base: string;
   /** A payer with a topped-up wallet and a known PIN, to show wallet payments. */
   customer_id?: string;
+  /** The demo's console owner (second factor not enrolled yet: the first sign-in leads to enrolment). */
+  console_email?: string;
+  console_password?: string;
+}
+
+const demoConsoleEmail = 'owner@demo-shop.example';
+
+/** The demo's console owner: made once, with a generated password kept in demo.json. */
+async function ensureDemoConsoleOwner(context: FlowContext, demo: DemoFile): Promise<void> {
+  if (demo.console_email && demo.console_password && (await hasMember(context, demo.merchant_id, demo.console_email))) return;
+  const owner = await createConsoleOwner(context, demo.merchant_id, demoConsoleEmail);
+  demo.console_email = owner.email;
+  demo.console_password = owner.password;
 }
 
 const demoWalletPin = '147258';
@@ -414,6 +451,7 @@ async function announceDemo(config: Config, context: FlowContext, simulators: Si
     }
   }
   demo.customer_id = await ensureDemoCustomer(context, demo);
+  await ensureDemoConsoleOwner(context, demo);
   await writeFile(file, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 });
   const base = config.publicBaseUrl;
   console.log(`
@@ -430,7 +468,9 @@ Alipay, WeChat Pay and UnionPay run as simulators too: confirm with {"payment_me
 the QR code's address (or the redirect) to pay, decline or leave as the payer would.
 Emails and SMS sent to payers (a local mail catcher): ${simulators.mailCatcher.url}
 Demo payer ${demo.customer_id} has 500.00 CNY in a wallet, PIN ${demoWalletPin}: create a payment with
-  "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.${
+  "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.
+Console owner (server side for now, pages to come): ${demo.console_email} / ${demo.console_password}
+  sign in with POST ${base}/console/api/sign_in {"email","password"}; the first sign-in leads to 2FA enrolment.${
     developmentKeyFile
       ? `
 Master key: the development key in ${developmentKeyFile} (PAYPILOT_MASTER_KEY is not set); production needs PAYPILOT_MASTER_KEY.`

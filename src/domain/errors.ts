@@ -346,6 +346,132 @@ export const errorCatalog = {
       'zh-TW': { message: '此驗證碼已失效：已逾期或輸入錯誤次數過多。', suggestion: '請重新確認付款以取得新的驗證碼。' },
     },
   },
+  console_sign_in_failed: {
+    status: 401,
+    type: 'authentication_error',
+    text: {
+      en: { message: 'The email or password is not correct.', suggestion: 'Check both and try again, or reset your password by email.' },
+      'zh-CN': { message: '邮箱或密码不正确。', suggestion: '请检查后重试，或通过邮件重置密码。' },
+      'zh-TW': { message: '電子郵件或密碼不正確。', suggestion: '請檢查後再試，或透過電子郵件重設密碼。' },
+    },
+  },
+  console_second_factor_required: {
+    status: 401,
+    type: 'authentication_error',
+    text: {
+      en: { message: 'This account signs in with a second factor.', suggestion: 'Send the 6-digit code from your authenticator app, or one of your recovery codes, with your password.' },
+      'zh-CN': { message: '此账号登录需要第二重验证。', suggestion: '请连同密码提交身份验证器应用中的 6 位验证码，或一个恢复码。' },
+      'zh-TW': { message: '此帳號登入需要第二重驗證。', suggestion: '請連同密碼送出驗證器應用程式中的 6 位數驗證碼，或一組復原碼。' },
+    },
+  },
+  console_code_incorrect: {
+    status: 401,
+    type: 'authentication_error',
+    text: {
+      en: { message: 'The code is not correct, or was already used.', suggestion: 'Enter the code your authenticator app shows now; each code and each recovery code works once.' },
+      'zh-CN': { message: '验证码不正确或已被使用。', suggestion: '请输入身份验证器应用当前显示的验证码；每个验证码和恢复码只能使用一次。' },
+      'zh-TW': { message: '驗證碼不正確或已被使用。', suggestion: '請輸入驗證器應用程式目前顯示的驗證碼；每組驗證碼與復原碼只能使用一次。' },
+    },
+  },
+  console_account_locked: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'Too many failed sign-ins: this account is locked until {unlocks_at}.', suggestion: 'Wait until then, or reset your password by email.' },
+      'zh-CN': { message: '登录失败次数过多，此账号已锁定至 {unlocks_at}。', suggestion: '请到时再试，或通过邮件重置密码。' },
+      'zh-TW': { message: '登入失敗次數過多，此帳號已鎖定至 {unlocks_at}。', suggestion: '請屆時再試，或透過電子郵件重設密碼。' },
+    },
+  },
+  console_session_required: {
+    status: 401,
+    type: 'authentication_error',
+    text: {
+      en: { message: 'You are not signed in to the console, or your session has ended.', suggestion: 'Sign in again.' },
+      'zh-CN': { message: '您尚未登录控制台，或会话已结束。', suggestion: '请重新登录。' },
+      'zh-TW': { message: '您尚未登入主控台，或工作階段已結束。', suggestion: '請重新登入。' },
+    },
+  },
+  console_csrf_invalid: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'This request lacks the session’s CSRF token.', suggestion: 'Send the csrf_token given at sign-in in the X-CSRF-Token header; reload the console if it is missing.' },
+      'zh-CN': { message: '此请求缺少会话的 CSRF 令牌。', suggestion: '请在 X-CSRF-Token 头中发送登录时获得的 csrf_token；如缺失，请重新加载控制台。' },
+      'zh-TW': { message: '此請求缺少工作階段的 CSRF 權杖。', suggestion: '請在 X-CSRF-Token 標頭中傳送登入時取得的 csrf_token；若遺失，請重新載入主控台。' },
+    },
+  },
+  console_role_forbidden: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'Your role ({role}) does not allow this.', suggestion: 'Ask an owner or admin of your team to do it, or to change your role.' },
+      'zh-CN': { message: '您的角色（{role}）无权执行此操作。', suggestion: '请联系团队的所有者或管理员代为操作，或调整您的角色。' },
+      'zh-TW': { message: '您的角色（{role}）無權執行此操作。', suggestion: '請聯絡團隊的擁有者或管理員代為操作，或調整您的角色。' },
+    },
+  },
+  console_enrolment_required: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'Your role must sign in with a second factor, and you have not set one up yet.', suggestion: 'Enrol an authenticator app first; the rest of the console opens once it is confirmed.' },
+      'zh-CN': { message: '您的角色必须使用第二重验证登录，而您尚未设置。', suggestion: '请先绑定身份验证器应用；确认后即可使用控制台的其他功能。' },
+      'zh-TW': { message: '您的角色必須使用第二重驗證登入，而您尚未設定。', suggestion: '請先綁定驗證器應用程式；確認後即可使用主控台的其他功能。' },
+    },
+  },
+  console_two_factor_state: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'Two-factor sign-in cannot change this way now: {reason}.', suggestion: 'Reload your security settings and start again from what they show.' },
+      'zh-CN': { message: '目前无法以此方式变更双重验证：{reason}。', suggestion: '请重新加载安全设置，按其显示的状态重新开始。' },
+      'zh-TW': { message: '目前無法以此方式變更雙重驗證：{reason}。', suggestion: '請重新載入安全性設定，依其顯示的狀態重新開始。' },
+    },
+  },
+  console_link_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This link is not valid: it was already used, or it expired.', suggestion: 'Ask for a new password reset email, or a new invitation.' },
+      'zh-CN': { message: '此链接无效：已被使用或已过期。', suggestion: '请重新申请密码重置邮件或新的邀请。' },
+      'zh-TW': { message: '此連結無效：已被使用或已逾期。', suggestion: '請重新申請密碼重設郵件或新的邀請。' },
+    },
+  },
+  console_password_weak: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This password cannot be used: it needs {reason}.', suggestion: 'Choose a longer password, such as a few unrelated words.' },
+      'zh-CN': { message: '无法使用此密码：需要{reason}。', suggestion: '请选择更长的密码，例如几个不相关的词语。' },
+      'zh-TW': { message: '無法使用此密碼：需要{reason}。', suggestion: '請選擇更長的密碼，例如幾個不相關的詞語。' },
+    },
+  },
+  console_member_exists: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'A member with this email is already on the team.', suggestion: 'Change that member’s role instead, or invite another address.' },
+      'zh-CN': { message: '团队中已有使用此邮箱的成员。', suggestion: '请改为调整该成员的角色，或邀请其他邮箱。' },
+      'zh-TW': { message: '團隊中已有使用此電子郵件的成員。', suggestion: '請改為調整該成員的角色，或邀請其他電子郵件。' },
+    },
+  },
+  console_last_owner: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The team’s last owner cannot be removed or given another role.', suggestion: 'Make another member an owner first.' },
+      'zh-CN': { message: '不能移除团队的最后一位所有者，也不能变更其角色。', suggestion: '请先将另一位成员设为所有者。' },
+      'zh-TW': { message: '不能移除團隊的最後一位擁有者，也不能變更其角色。', suggestion: '請先將另一位成員設為擁有者。' },
+    },
+  },
+  console_refund_over_limit: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: { message: 'This refund is larger than your role may give ({limit}).', suggestion: 'Refund at most that, or ask an operator, admin or owner to refund more.' },
+      'zh-CN': { message: '此退款金额超出您的角色可退金额（{limit}）。', suggestion: '请在该额度内退款，或请运营、管理员或所有者处理更大金额。' },
+      'zh-TW': { message: '此退款金額超出您的角色可退金額（{limit}）。', suggestion: '請在該額度內退款，或請營運、管理員或擁有者處理更大金額。' },
+    },
+  },
   risk_blocked: {
     status: 402,
     type: 'payment_error',
@@ -575,6 +701,7 @@ const detailWords: Record<string, Record<Locale, string>> = {
   updated: { en: 'updated', 'zh-CN': '修改', 'zh-TW': '修改' },
   'alert rule': { en: 'alert rule', 'zh-CN': '告警规则', 'zh-TW': '告警規則' },
   alert: { en: 'alert', 'zh-CN': '告警', 'zh-TW': '告警' },
+  'team member': { en: 'team member', 'zh-CN': '团队成员', 'zh-TW': '團隊成員' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

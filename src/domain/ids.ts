@@ -32,6 +32,9 @@ export const idPrefixes = {
   alertRule: 'alr',
   alert: 'alt',
   connectorIncident: 'inc',
+  consoleMember: 'mem',
+  consoleSession: 'cs',
+  auditEntry: 'aud',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

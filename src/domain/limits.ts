@@ -138,6 +138,20 @@ export const limits = {
    * from one address is held to 10 a second.
    */
   providerNotificationsPerMinuteMax: 600,
+  /** Console sessions end after this long without a request, and in any case this long after sign-in. */
+  consoleSessionIdleMs: 30 * 60 * 1000,
+  consoleSessionAbsoluteMs: 12 * 60 * 60 * 1000,
+  /** Failed sign-ins in a row that lock a member's account, and for how long. */
+  consoleSignInFailuresMax: 5,
+  consoleSignInLockMs: 15 * 60 * 1000,
+  /** Failed sign-ins from one address (any account) within the window, past which it must wait for the window to end. */
+  consoleAddressFailuresMax: 20,
+  consoleAddressWindowMs: 15 * 60 * 1000,
+  consolePasswordResetExpiresMs: 60 * 60 * 1000,
+  consoleInvitationExpiresMs: 7 * 24 * 60 * 60 * 1000,
+  consoleMembersPerMerchantMax: 200,
+  auditCsvRowsMax: 10_000,
+  auditVerifyBatchRows: 1_000,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
@@ -158,3 +172,6 @@ assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTim
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
 assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.apiKeyCacheTtlMs, 'a dead listener is noticed well within the cache backstop');
+assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
+assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
+assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

@@ -58,6 +58,8 @@ import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
+import { registerConsoleSession } from './plugins/console-session.ts';
+import { registerConsoleApi } from './routes/console/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -169,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
+  registerConsoleSession(app, { context });
 
   // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
   // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).
@@ -231,6 +234,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
+  registerConsoleApi(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));

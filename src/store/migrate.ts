@@ -19,6 +19,7 @@ import * as m0015 from './migrations/0015_idempotency_effects_and_pin_tries.ts';
 import * as m0016 from './migrations/0016_api_key_lifecycle.ts';
 import * as m0017 from './migrations/0017_sealed_messages.ts';
 import * as m0018 from './migrations/0018_webhook_response_bytes.ts';
+import * as m0019 from './migrations/0019_console_members_and_audit.ts';
 import * as m0020 from './migrations/0020_analytics_fold.ts';
 
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0016_api_key_lifecycle': m0016,
   '0017_sealed_messages': m0017,
   '0018_webhook_response_bytes': m0018,
+  '0019_console_members_and_audit': m0019,
   '0020_analytics_fold': m0020,
 };
 

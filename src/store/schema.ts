@@ -559,3 +559,27 @@ export interface CustomerVerificationsTable {
   verified_at: Timestamp | null;
   created_at: Timestamp;
 }
+
+import type {
+  ConsoleMembersTable,
+  ConsoleRecoveryCodesTable,
+  ConsoleSessionsTable,
+  ConsoleTokensTable,
+  ConsoleSignInAddressesTable,
+  ConsoleRefundLimitsTable,
+  AuditChainHeadsTable,
+  AuditLogTable,
+} from './console/tables.ts';
+export type { AuditLogRow, ConsoleMemberRow, ConsoleRole } from './console/tables.ts';
+
+/** The merchant console (migration 0019): members, their sessions and links, and the audit trail. */
+export interface Database {
+  console_members: ConsoleMembersTable;
+  console_recovery_codes: ConsoleRecoveryCodesTable;
+  console_sessions: ConsoleSessionsTable;
+  console_tokens: ConsoleTokensTable;
+  console_sign_in_addresses: ConsoleSignInAddressesTable;
+  console_refund_limits: ConsoleRefundLimitsTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  audit_log: AuditLogTable;
+}

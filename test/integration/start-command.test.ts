@@ -119,6 +119,21 @@ describe('npm start', () => {
     expect(caught.length).toBeGreaterThanOrEqual(2);
     expect(caught.some((email) => email.subject.includes('Demo Shop'))).toBe(true);
     expect(await (await fetch(catcherUrl!)).text()).toContain('Demo Shop');
+    // The demo's console owner signs in with the generated password kept in demo.json, and is led to 2FA enrolment;
+    // a password reset link reaches the mail catcher through the outbox.
+    expect(demo.console_email).toBe('owner@demo-shop.example');
+    expect(output()).toContain(demo.console_password);
+    const json = { 'content-type': 'application/json' };
+    const consoleSignIn = await fetch(`${demo.api_base}/console/api/sign_in`, { method: 'POST', headers: json, body: JSON.stringify({ email: demo.console_email, password: demo.console_password }) });
+    expect(consoleSignIn.status).toBe(200);
+    expect(((await consoleSignIn.json()) as any).two_factor_enrolment_required).toBe(true);
+    expect((await fetch(`${demo.api_base}/console/api/password/forgot`, { method: 'POST', headers: json, body: JSON.stringify({ email: demo.console_email }) })).status).toBe(202);
+    let resetMails: { subject: string; to: string[] }[] = [];
+    for (let i = 0; i < 100 && resetMails.length === 0; i += 1) {
+      resetMails = ((await (await fetch(`${catcherUrl}/api/emails`)).json()) as typeof resetMails).filter((email) => email.to.includes(demo.console_email));
+      if (resetMails.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(resetMails[0]?.subject).toContain('Reset your Paypilot console password');
 
     expect(await stop(child)).toBe(0);
     expect(output()).toContain('stopped');
@@ -129,6 +144,7 @@ describe('npm start', () => {
     const demoAgain = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
     expect(demoAgain.merchant_id).toBe(demo.merchant_id);
     expect(demoAgain.customer_id).toBe(demo.customer_id);
+    expect(demoAgain.console_password).toBe(demo.console_password);
     const kept = await (await fetch(`${demo.api_base}/v1/payments/${created.id}`, { headers })).json() as any;
     expect(kept.status).toBe('succeeded');
     expect(await stop(again.child)).toBe(0);

@@ -1,0 +1,101 @@
+/**
+ * What each console role may do, as one pure table: a role maps to a set of
+ * permissions, each console endpoint names the one permission it needs (in
+ * its route config), and one hook checks it. The browser hiding a button is
+ * never the check.
+ *
+ * - owner: everything, ownership included (making, demoting or removing owners).
+ * - admin: everything but ownership.
+ * - developer: API keys, webhooks, connector accounts, request logs; payments
+ *   read-only (to debug an integration), never a refund.
+ * - operator: payments (read, refund, capture, cancel), customers read,
+ *   after-sales, alerts.
+ * - support: payments and customers read, resend emails, refunds up to the
+ *   per-currency limit the owner sets (`payments.refund` without `payments.refund_unlimited`).
+ * - analyst: analytics, cancellations, segments, feedback; read-only.
+ */
+import type { ConsoleRole } from './roles.ts';
+
+export const consolePermissions = [
+  // Everyone signed in: their own session, second factor and language.
+  'session',
+  'team.read',
+  'team.manage',
+  'team.ownership',
+  'audit.read',
+  'settings.read',
+  'settings.manage',
+  'payments.read',
+  // Refunds up to the support limit; with `payments.refund_unlimited`, any amount the payment allows.
+  'payments.refund',
+  'payments.refund_unlimited',
+  'payments.capture',
+  'payments.cancel',
+  'customers.read',
+  'messages.resend',
+  'after_sales.manage',
+  'alerts.read',
+  'alerts.manage',
+  'analytics.read',
+  'keys.manage',
+  'webhooks.manage',
+  'connector_accounts.read',
+  'connector_accounts.manage',
+  'logs.read',
+] as const;
+
+export type ConsolePermission = (typeof consolePermissions)[number];
+
+const everything = new Set<ConsolePermission>(consolePermissions);
+const allButOwnership = new Set<ConsolePermission>(consolePermissions.filter((p) => p !== 'team.ownership'));
+
+const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
+  owner: everything,
+  admin: allButOwnership,
+  developer: new Set<ConsolePermission>(['session', 'payments.read', 'keys.manage', 'webhooks.manage', 'connector_accounts.read', 'connector_accounts.manage', 'logs.read']),
+  operator: new Set<ConsolePermission>([
+    'session',
+    'payments.read',
+    'payments.refund',
+    'payments.refund_unlimited',
+    'payments.capture',
+    'payments.cancel',
+    'customers.read',
+    'after_sales.manage',
+    'alerts.read',
+    'alerts.manage',
+  ]),
+  support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend']),
+  analyst: new Set<ConsolePermission>(['session', 'analytics.read']),
+};
+
+export function roleAllows(role: ConsoleRole, permission: ConsolePermission): boolean {
+  return grants[role].has(permission);
+}
+
+export function permissionsOf(role: ConsoleRole): ConsolePermission[] {
+  return consolePermissions.filter((p) => grants[role].has(p));
+}
+
+/**
+ * Whether `actorRole` may give `newRole` to a member who now has
+ * `currentRole` (null for an invitation): ownership, given or taken, needs
+ * `team.ownership`; everything else `team.manage`.
+ */
+export function mayAssignRole(actorRole: ConsoleRole, currentRole: ConsoleRole | null, newRole: ConsoleRole): boolean {
+  if (!roleAllows(actorRole, 'team.manage')) return false;
+  const touchesOwnership = currentRole === 'owner' || newRole === 'owner';
+  return !touchesOwnership || roleAllows(actorRole, 'team.ownership');
+}
+
+/** Whether `actorRole` may remove a member who has `targetRole`. */
+export function mayRemoveMember(actorRole: ConsoleRole, targetRole: ConsoleRole): boolean {
+  if (!roleAllows(actorRole, 'team.manage')) return false;
+  return targetRole !== 'owner' || roleAllows(actorRole, 'team.ownership');
+}
+
+/**
+ * A session of a member whose role requires a second factor and who has none
+ * yet reaches only these: the session itself, enrolment, and signing out.
+ */
+export const permissionsBeforeEnrolment: ReadonlySet<ConsolePermission> = new Set(['session']);
