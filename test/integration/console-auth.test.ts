@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/domain/console/totp.ts';
 import { limits } from '../../src/domain/limits.ts';
 import { createOwner } from '../../src/flows/console/team.ts';
+import { openMessageBody } from '../../src/store/messages.ts';
 import { ConsoleClient, addMember, enrol, memberPassword } from '../support/console.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 
@@ -193,13 +194,13 @@ describe('password reset by email', () => {
   async function resetToken(memberId: string): Promise<string> {
     const message = await stack.db.db
       .selectFrom('messages')
-      .select(['body_text', 'recipient', 'purpose'])
+      .select(['id', 'body_text', 'body_html', 'body_sealed', 'recipient', 'purpose'])
       .where('purpose', '=', 'console_password_reset')
       .where('merchant_id', '=', stack.merchant.merchantId)
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
     expect(memberId).toBeTruthy();
-    const match = /#token=([A-Za-z0-9_-]+)/.exec(message.body_text);
+    const match = /#token=([A-Za-z0-9_-]+)/.exec(openMessageBody(message, stack.context.keys.messages).text);
     return match![1]!;
   }
 
@@ -253,10 +254,10 @@ describe('invitations and members of several merchants', () => {
     expect(invited.body).toMatchObject({ role: 'analyst', invitation_pending: true });
     // Before the password is set, nothing signs in as the invitee.
     expect((await client().signIn({ email: 'newcomer@example.com', password: 'any password at all' })).status).toBe(401);
-    const mail = await stack.db.db.selectFrom('messages').select(['body_text', 'subject', 'locale']).where('purpose', '=', 'console_invitation').where('recipient', '=', 'newcomer@example.com').executeTakeFirstOrThrow();
+    const mail = await stack.db.db.selectFrom('messages').select(['id', 'body_text', 'body_html', 'body_sealed', 'subject', 'locale']).where('purpose', '=', 'console_invitation').where('recipient', '=', 'newcomer@example.com').executeTakeFirstOrThrow();
     expect(mail.locale).toBe('zh-CN');
     expect(mail.subject).toContain('Paypilot 控制台');
-    const token = /#token=([A-Za-z0-9_-]+)/.exec(mail.body_text)![1]!;
+    const token = /#token=([A-Za-z0-9_-]+)/.exec(openMessageBody(mail, stack.context.keys.messages).text)![1]!;
     expect((await client().request('POST', '/console/api/password/set', { token, password: 'my own new passphrase' })).status).toBe(200);
     const signedIn = await client().signIn({ email: 'newcomer@example.com', password: 'my own new passphrase' });
     expect(signedIn.status).toBe(200);

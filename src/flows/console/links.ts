@@ -51,6 +51,7 @@ export async function sendPasswordLink(
       },
     ],
     at,
+    context.keys.messages,
   );
   if (queued.length === 0) return false;
   await insertLinkToken(db, { hash: hashToken(token), memberId: member.id, purpose: link.purpose, now: at, expiresAt: new Date(at.getTime() + link.expiresInMs) });
