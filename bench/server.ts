@@ -11,13 +11,19 @@
  *
  * Started by bench/payments.ts with fork(); talks to it over IPC:
  *   → { type: 'ready', url, poolSize }             once listening
- *   ← { type: 'snapshot', id } → { type: 'snapshot', id, cpuMicros, statements }
+ *   ← { type: 'snapshot', id, reset? } → { type: 'snapshot', id, cpuMicros, statements, rssBytes,
+ *                                          rssPeakBytes, eventLoopDelayMaxMs }
  *   ← { type: 'stop' }                             closes everything and exits
+ * The peak resident memory and the longest event-loop delay
+ * (`perf_hooks.monitorEventLoopDelay`) are since the last snapshot that asked
+ * to reset them: the bench resets them when a phase's window opens. Measured
+ * here, in the bench's own child, so that src/ needs no bench-only route.
  * It also stops when the parent goes away (the IPC channel closes).
  *
  * Environment: BENCH_ACQUIRER_KEY (both); for the API: DATABASE_URL,
  * PAYPILOT_MASTER_KEY (base64), BENCH_ACQUIRER_URL, BENCH_POOL_SIZE, LOG_LEVEL.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMasterKey } from '../src/config/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { createFlowContext } from '../src/runtime.ts';
@@ -29,9 +35,17 @@ export type ServerRole = 'api' | 'acquirer';
 
 export type ServerMessage =
   | { type: 'ready'; url: string; poolSize: number | null }
-  | { type: 'snapshot'; id: number; cpuMicros: number; statements: StatementCounts };
+  | {
+      type: 'snapshot';
+      id: number;
+      cpuMicros: number;
+      statements: StatementCounts;
+      rssBytes: number;
+      rssPeakBytes: number;
+      eventLoopDelayMaxMs: number;
+    };
 
-export type ParentMessage = { type: 'snapshot'; id: number } | { type: 'stop' };
+export type ParentMessage = { type: 'snapshot'; id: number; reset?: boolean } | { type: 'stop' };
 
 interface Running {
   url: string;
@@ -41,6 +55,9 @@ interface Running {
 }
 
 const stopDeadlineMs = 5_000;
+/** Resolution of the event-loop delay histogram, and how often resident memory is sampled for its peak. */
+const eventLoopResolutionMs = 5;
+const rssSampleMs = 100;
 
 async function startApi(): Promise<Running> {
   const poolSize = Number(required('BENCH_POOL_SIZE'));
@@ -71,6 +88,12 @@ async function main(role: string | undefined): Promise<void> {
   if (role !== 'api' && role !== 'acquirer') throw new Error('usage: node bench/server.ts api|acquirer (started by bench/payments.ts)');
   const send = (message: ServerMessage) => process.send?.(message);
   const running = role === 'api' ? await startApi() : await startAcquirer();
+  const loopDelay = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
+  loopDelay.enable();
+  let rssPeakBytes = process.memoryUsage.rss();
+  setInterval(() => {
+    rssPeakBytes = Math.max(rssPeakBytes, process.memoryUsage.rss());
+  }, rssSampleMs).unref();
 
   let stopping = false;
   const stop = async () => {
@@ -87,7 +110,21 @@ async function main(role: string | undefined): Promise<void> {
     if (message.type === 'stop') void stop();
     if (message.type === 'snapshot') {
       const cpu = process.cpuUsage();
-      send({ type: 'snapshot', id: message.id, cpuMicros: cpu.user + cpu.system, statements: running.statements() });
+      const rssBytes = process.memoryUsage.rss();
+      rssPeakBytes = Math.max(rssPeakBytes, rssBytes);
+      send({
+        type: 'snapshot',
+        id: message.id,
+        cpuMicros: cpu.user + cpu.system,
+        statements: running.statements(),
+        rssBytes,
+        rssPeakBytes,
+        eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      });
+      if (message.reset) {
+        loopDelay.reset();
+        rssPeakBytes = rssBytes;
+      }
     }
   });
   process.on('disconnect', () => void stop());
