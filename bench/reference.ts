@@ -8,7 +8,7 @@
  *
  * With pgbench installed, pgbench runs the file as it stands; otherwise this
  * process runs the same file's statements over as many connections (it reads
- * only `\set name random(a, b)`, statements ending in `;`, and `\gset`).
+ * only `\set name random(a, b)`, statements ending in `;` or `\gset`).
  * Either way the reference backends carry their own application_name, so
  * their CPU is read from /proc like the API's backends.
  */
@@ -37,9 +37,13 @@ export interface ReferenceSetup {
   drop(): Promise<void>;
 }
 
-/** Reads both files (failing clearly when they are missing) and creates the reference tables in a fresh schema. */
-export async function setUpReference(url: string): Promise<ReferenceSetup> {
-  const [setupFile, paymentFile] = [referenceFiles.setup, referenceFiles.payment].map((file) => path.resolve(projectRoot, file)) as [string, string];
+/**
+ * Reads both files (failing clearly when they are missing) and creates the
+ * reference tables in a fresh schema. `root`: the project root the files'
+ * paths are relative to (a test passes another).
+ */
+export async function setUpReference(url: string, root = projectRoot): Promise<ReferenceSetup> {
+  const [setupFile, paymentFile] = [referenceFiles.setup, referenceFiles.payment].map((file) => path.resolve(root, file)) as [string, string];
   for (const [shown, file] of [[referenceFiles.setup, setupFile], [referenceFiles.payment, paymentFile]] as const) {
     if (!existsSync(file)) {
       throw new Error(`bench: the reference file ${shown} (${file}) is missing: the bench measures Paypilot against the transaction it holds; restore it (see bench/README.md)`);
@@ -184,9 +188,10 @@ export function parseScript(script: string): Step[] {
     }
     if (line.startsWith('\\')) throw new Error(`bench: the Node reference client cannot run "${line}"; install pgbench (postgresql-client)`);
     pending += (pending ? ' ' : '') + line;
-    const end = /;\s*(\\gset)?$/.exec(pending);
+    // As in pgbench, `\gset` ends its statement in place of the semicolon.
+    const end = /(?:;|\s*(\\gset))\s*$/.exec(pending);
     if (end) {
-      steps.push({ kind: 'sql', text: pending.slice(0, end.index), gset: end[1] !== undefined });
+      steps.push({ kind: 'sql', text: pending.slice(0, end.index).trim(), gset: end[1] !== undefined });
       pending = '';
     }
   }

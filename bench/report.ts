@@ -140,7 +140,8 @@ export function report(input: ReportInput): void {
   out('  (each one round trip; a statement the list does not know shows as "other: …". The reference sends 8: begin, 6 statements, commit)');
 
   out();
-  out('CPU per payment in each window, ms ("other": the rest of the machine: PostgreSQL background work, the OS, other users):');
+  out('CPU per payment in each window, ms (load generator: this process ("bench") or pgbench; "other": the rest of the machine:');
+  out('PostgreSQL background work, the OS, other users):');
   const cpuRow = (phase: Measured) => {
     const { benchMs, childrenMs, postgresMs, machineBusyMs, machineTotalMs } = phase.cpu;
     const pgbench = childrenMs.pgbench ?? null;
@@ -148,7 +149,7 @@ export function report(input: ReportInput): void {
     const acquirer = childrenMs.acquirer ?? null;
     // Process times and machine times are counted apart and round differently: a small negative rest is noise.
     const other = Math.max(0, machineBusyMs - benchMs - (pgbench ?? 0) - (api ?? 0) - (acquirer ?? 0) - (postgresMs ?? 0));
-    const load = `${pgbench === null ? 'node' : 'pgbench'} ${fixed(perPayment(phase, benchMs + (pgbench ?? 0)), 2)}`;
+    const load = `${pgbench === null ? 'bench' : 'pgbench'} ${fixed(perPayment(phase, benchMs + (pgbench ?? 0)), 2)}`;
     const busy = `${((100 * machineBusyMs) / Math.max(1, machineTotalMs)).toFixed(0)}%`;
     const cell = (ms: number | null) => fixed(perPayment(phase, ms), 2);
     return [phase.name, load, cell(api), cell(acquirer), cell(postgresMs), cell(other), cell(machineBusyMs), busy];
@@ -214,7 +215,7 @@ function figureRows({ saturation, reference, offered, segments }: ReportInput): 
   rows.push(['CPU ratio reference ÷ Paypilot', fixed(cpuRatio, 2), `≥ ${targets.cpuRatioMin}`, verdict(cpuRatio, (value) => value >= targets.cpuRatioMin)]);
   const latencyPhases = [...offered, saturation];
   for (const phase of latencyPhases) {
-    const where = phase.offered ? `at ${phase.offered.rate}/s offered` : `at saturation (${phase.payments > 0 ? rate(phase).toFixed(0) : 0}/s)`;
+    const where = phase.offered ? `at ${phase.offered.rate}/s offered (${rate(phase).toFixed(0)}/s done)` : `at saturation (${rate(phase).toFixed(0)}/s)`;
     const atTarget = phase.offered?.rate === targets.offeredRate;
     for (const [name, p50Max] of [['create', targets.createP50MsMax], ['confirm', targets.confirmP50MsMax]] as const) {
       const p50 = lat(phase, name, 0.5);

@@ -1,0 +1,105 @@
+/**
+ * The parts of `npm run bench` that must keep working as the schema and the
+ * payment path change: the fixed reference (the file is read as pgbench
+ * reads it, its Node client moves money without losing any, a missing file
+ * stops the bench with a clear message) and the SQL load of customers the
+ * segments request reads. No figure is asserted: the bench prints them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createBenchMerchant } from '../../bench/database.ts';
+import { parseScript, referenceFiles, runReference, setUpReference } from '../../bench/reference.ts';
+import { loadSegmentCustomers, segmentsPath } from '../../bench/segments.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createFlowContext } from '../../src/runtime.ts';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const referencePresent = await readFile(path.resolve(projectRoot, referenceFiles.payment), 'utf8').then(
+  () => true,
+  () => false,
+);
+
+let database: DatabaseHandle;
+beforeAll(() => {
+  database = openDatabase(inject('databaseUrl'), { poolSize: 2 });
+});
+afterAll(async () => database?.close());
+
+describe('the reference transaction', () => {
+  it('a missing reference file stops the bench with a message naming it, and creates nothing', async () => {
+    const emptyRoot = await mkdtemp(path.join(os.tmpdir(), 'paypilot-bench-root-'));
+    try {
+      await expect(setUpReference(inject('databaseUrl'), path.join(emptyRoot, 'project'))).rejects.toThrow(/\.\.\/shared\/bench\/reference-setup\.sql.*is missing/);
+      const schemas = await database.pool.query(`select 1 from pg_namespace where nspname = $1`, [`paypilot_bench_reference_${process.pid}`]);
+      expect(schemas.rowCount).toBe(0);
+    } finally {
+      await rm(emptyRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('the script language the Node client reads: \\set random, multi-line statements, \\gset; anything else is refused', () => {
+    const steps = parseScript(`-- a comment\n\\set a random(1, 5)\nbegin;\ninsert into t (x)\n  values (:a) returning id \\gset\nselect :id::int;\ncommit;\n`);
+    expect(steps).toEqual([
+      { kind: 'set', name: 'a', min: 1, max: 5 },
+      { kind: 'sql', text: 'begin', gset: false },
+      { kind: 'sql', text: 'insert into t (x) values (:a) returning id', gset: true },
+      { kind: 'sql', text: 'select :id::int', gset: false },
+      { kind: 'sql', text: 'commit', gset: false },
+    ]);
+    expect(() => parseScript('\\sleep 10 ms\n')).toThrow(/cannot run "\\sleep 10 ms"/);
+    expect(() => parseScript('select 1\n')).toThrow(/ends inside a statement/);
+  });
+
+  it.skipIf(!referencePresent)('the Node client runs the shared file: every payment has its outbox row and two ledger entries, and no money is made or lost', async () => {
+    const setup = await setUpReference(inject('databaseUrl'));
+    try {
+      const window = await runReference({ url: inject('databaseUrl'), setup, client: 'node', clients: 2, warmupMs: 0, measureMs: 300, mark: async () => null });
+      expect(window.errors).toBe(0);
+      expect(window.payments).toBeGreaterThan(0);
+      const s = setup.schema;
+      const totals = await database.pool.query<{ payments: string; outbox: string; entries: string; entry_sum: string; balance_sum: string }>(
+        `select (select count(*) from ${s}.ref_payments) as payments, (select count(*) from ${s}.ref_outbox) as outbox,
+                (select count(*) from ${s}.ref_ledger_entries) as entries, (select sum(amount) from ${s}.ref_ledger_entries) as entry_sum,
+                (select sum(balance) from ${s}.ref_accounts) as balance_sum`,
+      );
+      const row = totals.rows[0]!;
+      expect(Number(row.payments)).toBeGreaterThanOrEqual(window.payments);
+      expect(Number(row.outbox)).toBe(Number(row.payments));
+      expect(Number(row.entries)).toBe(2 * Number(row.payments));
+      expect(row.entry_sum).toBe('0');
+      expect(row.balance_sum).toBe(String(100_000 * 1_000_000_000));
+    } finally {
+      await setup.drop();
+    }
+    const left = await database.pool.query(`select 1 from pg_namespace where nspname = $1`, [setup.schema]);
+    expect(left.rowCount).toBe(0);
+  });
+});
+
+describe('the customers the segments request reads', () => {
+  it('every loaded customer has 2 to 6 payments in the default range, and the segments request answers for all of them', async () => {
+    const context = createFlowContext({ db: database.db, masterKey: randomBytes(32), publicBaseUrl: 'http://127.0.0.1' });
+    const merchant = await createBenchMerchant(context, 'bench helpers test', { url: 'http://127.0.0.1:9', apiKey: 'unused' });
+    const load = await loadSegmentCustomers(database, merchant.merchantId, 200);
+    expect(load.customers).toBe(200);
+    expect(load.payments).toBeGreaterThanOrEqual(400);
+    expect(load.payments).toBeLessThanOrEqual(1_200);
+    expect(load.attempts).toBeGreaterThan(0);
+    const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: 0 });
+    try {
+      const response = await app.inject({ method: 'GET', url: segmentsPath, headers: { authorization: `Bearer ${merchant.secretKey}` } });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json<{ customers_total: number; customers_segmented: number; segments: { size: number }[] }>();
+      expect(body.customers_total).toBe(200);
+      expect(body.customers_segmented).toBe(200);
+      expect(body.segments.reduce((sum, segment) => sum + segment.size, 0)).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
