@@ -22,7 +22,7 @@ import { backendPids, createBenchMerchant, openBenchDatabase, planningNote } fro
 import { createHttpPayer, timedGet, type PaymentRequests } from './http-payer.ts';
 import { combineLoops, runClosedLoop, runOpenLoop } from './load.ts';
 import { summarizeProfile } from './profile-summary.ts';
-import { pickReferenceClient, referenceApplicationName, referenceFiles, runReference, setUpReference, type ReferenceClient } from './reference.ts';
+import { pickReferenceClient, readReference, referenceApplicationName, referenceFiles, runReference, setUpReference, type ReferenceClient } from './reference.ts';
 import { brokenReason, report, type Measured, type SegmentsRun } from './report.ts';
 import { startServerChild, type ServerSnapshot } from './server-child.ts';
 import { loadSegmentCustomers, segmentsPath } from './segments.ts';
@@ -44,7 +44,7 @@ export interface Options {
 }
 
 const usage = `usage: node bench/payments.ts [options]
-  --quick                   about a minute: 8 payers, 3 s at saturation, 3 s of reference, 4 s per offered load, 3 000 customers
+  --quick                   about a minute: 8 payers, 3 s at saturation, 3 s of reference, 4 s per offered load, 2 000 customers
   --concurrency N           virtual payers at saturation (default 32)
   --seconds S               measured seconds at saturation, and of the reference (default 10)
   --warmup-seconds S        unmeasured seconds before them (default 5)
@@ -52,7 +52,7 @@ const usage = `usage: node bench/payments.ts [options]
   --open-seconds S          seconds per offered load (default 10)
   --reference-clients N     connections running the reference transaction (default 16)
   --reference-client C      pgbench or node (default: pgbench when installed)
-  --segment-customers N     customers of the merchant the segments request reads (default 10000; 0: no segments phase)
+  --segment-customers N     customers of the merchant the segments request reads (default 5000; 0: no segments phase)
   --no-idempotency-keys     send no Idempotency-Key header
   --pool-size N             the API server's pg pool (default ${limits.databasePoolSize}, the production default)
   --profile                 write a CPU profile of the API server and print its summary
@@ -118,7 +118,7 @@ function parseOptions(argv: string[]): Options | null {
     openSeconds: number(values['open-seconds'], quick ? 4 : 10, '--open-seconds', 1, 300),
     referenceClients: Math.round(number(values['reference-clients'], 16, '--reference-clients', 1, 128)),
     referenceClient: client ?? null,
-    segmentCustomers: Math.round(number(values['segment-customers'], quick ? 3_000 : 10_000, '--segment-customers', 0, 1_000_000)),
+    segmentCustomers: Math.round(number(values['segment-customers'], quick ? 2_000 : 5_000, '--segment-customers', 0, 1_000_000)),
     withIdempotencyKeys: !values['no-idempotency-keys'],
     poolSize: Math.round(number(values['pool-size'], limits.databasePoolSize, '--pool-size', 1, 100)),
     profile: values.profile,
@@ -185,11 +185,12 @@ async function main(): Promise<number> {
   }
 
   try {
+    const referenceScripts = await readReference();
     const reference = pickReferenceClient(opts.referenceClient);
     console.log(`Paypilot payments bench: starting (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}; reference through ${reference.note}) …`);
     const database = await openBenchDatabase(process.env.DATABASE_URL?.trim() || undefined);
     teardown.add('the database', () => database.close());
-    const referenceSetup = await setUpReference(database.url);
+    const referenceSetup = await setUpReference(database.url, referenceScripts);
     teardown.add('the reference tables', () => referenceSetup.drop());
     const masterKey = randomBytes(32);
     const profileDir = opts.profile ? await mkdtemp(path.join(os.tmpdir(), 'paypilot-bench-profile-')) : null;
@@ -326,12 +327,14 @@ async function main(): Promise<number> {
       });
       const answer = await request;
       const body = answer.status === 200 ? (JSON.parse(answer.body) as { customers_segmented?: number; k?: number }) : null;
+      const failure = answer.status === 200 ? null : `HTTP ${answer.status} ${/"code":"([^"]+)"/.exec(answer.body)?.[1] ?? answer.body.slice(0, 120)}`;
       segments = {
         measured: { ...measured, name: `${rate}/s + segments` },
         requestMs: answer.ms,
         status: answer.status,
         customersSegmented: body?.customers_segmented ?? null,
         k: body?.k ?? null,
+        failure,
         load: segmentsLoad,
       };
       if (answer.status !== 200) console.error(`bench: the segments request answered ${answer.status}: ${answer.body.slice(0, 300)}`);

@@ -37,20 +37,30 @@ export interface ReferenceSetup {
   drop(): Promise<void>;
 }
 
+export interface ReferenceScripts {
+  paymentFile: string;
+  setupScript: string;
+  paymentScript: string;
+}
+
 /**
- * Reads both files (failing clearly when they are missing) and creates the
- * reference tables in a fresh schema. `root`: the project root the files'
- * paths are relative to (a test passes another).
+ * Reads both files, failing clearly when one is missing (before anything is
+ * started). `root`: the project root their paths are relative to (a test
+ * passes another).
  */
-export async function setUpReference(url: string, root = projectRoot): Promise<ReferenceSetup> {
+export async function readReference(root = projectRoot): Promise<ReferenceScripts> {
   const [setupFile, paymentFile] = [referenceFiles.setup, referenceFiles.payment].map((file) => path.resolve(root, file)) as [string, string];
   for (const [shown, file] of [[referenceFiles.setup, setupFile], [referenceFiles.payment, paymentFile]] as const) {
     if (!existsSync(file)) {
       throw new Error(`bench: the reference file ${shown} (${file}) is missing: the bench measures Paypilot against the transaction it holds; restore it (see bench/README.md)`);
     }
   }
-  const setupScript = await readFile(setupFile, 'utf8');
-  const paymentScript = await readFile(paymentFile, 'utf8');
+  return { paymentFile, setupScript: await readFile(setupFile, 'utf8'), paymentScript: await readFile(paymentFile, 'utf8') };
+}
+
+/** Creates the reference tables in a fresh schema of their own. */
+export async function setUpReference(url: string, scripts: ReferenceScripts): Promise<ReferenceSetup> {
+  const { paymentFile, setupScript, paymentScript } = scripts;
   const schema = `paypilot_bench_reference_${process.pid}`;
   const client = new pg.Client({ connectionString: url, application_name: 'paypilot-bench-admin' });
   await client.connect();

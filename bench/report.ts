@@ -42,6 +42,8 @@ export interface SegmentsRun {
   status: number;
   customersSegmented: number | null;
   k: number | null;
+  /** Why the request failed (its status and error code); null when it answered 200. */
+  failure: string | null;
   load: SegmentsLoad;
 }
 
@@ -162,6 +164,7 @@ export function report(input: ReportInput): void {
   out(formatTable(['', 'RSS peak', 'event-loop delay max ms'], latencyPhases.map((phase) => [phase.name, phase.server ? mb(phase.server.rssPeakBytes) : '-', fixed(phase.server?.eventLoopDelayMaxMs ?? null)])));
   if (segments) {
     const { load } = segments;
+    if (segments.failure) out(`  segments: the request FAILED (${segments.failure}): its event-loop figure says nothing about segmenting`);
     out(
       `  segments: GET ${'/v1/analytics/customer_segments'} answered ${segments.status} in ${segments.requestMs.toFixed(0)} ms ` +
         `(${segments.customersSegmented ?? '?'} customers segmented into ${segments.k ?? '?'}; loaded ${load.customers} customers, ${load.payments} payments, ` +
@@ -238,7 +241,7 @@ function figureRows({ saturation, reference, offered, segments }: ReportInput): 
       `longest API event-loop delay, customer segments during ${segments.measured.offered?.rate ?? '?'}/s`,
       `${fixed(during, 0)} ms (${fixed(without, 0)} ms without; request ${segments.requestMs.toFixed(0)} ms)`,
       'printed',
-      '',
+      segments.failure ? `request failed: ${segments.failure}` : '',
     ]);
   }
   return rows;

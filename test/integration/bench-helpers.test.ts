@@ -6,13 +6,13 @@
  * segments request reads. No figure is asserted: the bench prints them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBenchMerchant } from '../../bench/database.ts';
-import { parseScript, referenceFiles, runReference, setUpReference } from '../../bench/reference.ts';
+import { parseScript, readReference, referenceFiles, runReference, setUpReference } from '../../bench/reference.ts';
 import { loadSegmentCustomers, segmentsPath } from '../../bench/segments.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createFlowContext } from '../../src/runtime.ts';
@@ -31,12 +31,13 @@ beforeAll(() => {
 afterAll(async () => database?.close());
 
 describe('the reference transaction', () => {
-  it('a missing reference file stops the bench with a message naming it, and creates nothing', async () => {
+  it('a missing reference file stops the bench with a message naming it (the setup file, then the payment file)', async () => {
     const emptyRoot = await mkdtemp(path.join(os.tmpdir(), 'paypilot-bench-root-'));
     try {
-      await expect(setUpReference(inject('databaseUrl'), path.join(emptyRoot, 'project'))).rejects.toThrow(/\.\.\/shared\/bench\/reference-setup\.sql.*is missing/);
-      const schemas = await database.pool.query(`select 1 from pg_namespace where nspname = $1`, [`paypilot_bench_reference_${process.pid}`]);
-      expect(schemas.rowCount).toBe(0);
+      await expect(readReference(path.join(emptyRoot, 'project'))).rejects.toThrow(/\.\.\/shared\/bench\/reference-setup\.sql.*is missing/);
+      await mkdir(path.join(emptyRoot, 'shared', 'bench'), { recursive: true });
+      await writeFile(path.join(emptyRoot, 'shared', 'bench', 'reference-setup.sql'), 'select 1;');
+      await expect(readReference(path.join(emptyRoot, 'project'))).rejects.toThrow(/\.\.\/shared\/bench\/reference-payment\.sql.*is missing/);
     } finally {
       await rm(emptyRoot, { recursive: true, force: true });
     }
@@ -56,7 +57,7 @@ describe('the reference transaction', () => {
   });
 
   it.skipIf(!referencePresent)('the Node client runs the shared file: every payment has its outbox row and two ledger entries, and no money is made or lost', async () => {
-    const setup = await setUpReference(inject('databaseUrl'));
+    const setup = await setUpReference(inject('databaseUrl'), await readReference());
     try {
       const window = await runReference({ url: inject('databaseUrl'), setup, client: 'node', clients: 2, warmupMs: 0, measureMs: 300, mark: async () => null });
       expect(window.errors).toBe(0);
