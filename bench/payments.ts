@@ -41,6 +41,7 @@ export interface Options {
   referenceClients: number;
   referenceClient: ReferenceClient | null;
   segmentCustomers: number;
+  worker: boolean;
 }
 
 const usage = `usage: node bench/payments.ts [options]
@@ -53,12 +54,14 @@ const usage = `usage: node bench/payments.ts [options]
   --reference-clients N     connections running the reference transaction (default 16)
   --reference-client C      pgbench or node (default: pgbench when installed)
   --segment-customers N     customers of the merchant the segments request reads (default 5000; 0: no segments phase)
+  --worker                  also run the worker (paypilot worker) in a process of its own; its CPU and its backends' count
   --no-idempotency-keys     send no Idempotency-Key header
   --pool-size N             the API server's pg pool (default ${limits.databasePoolSize}, the production default)
   --profile                 write a CPU profile of the API server and print its summary
 Environment: DATABASE_URL (otherwise an embedded PostgreSQL in a temporary directory), LOG_LEVEL for the server (warn).`;
 
 const serverApplicationName = 'paypilot-bench-server';
+const workerApplicationName = 'paypilot-bench-worker';
 const acquirerApiKey = 'sk_sim_card_bench';
 const backgroundSampleMs = 1_000;
 /** The second half at saturation follows a warm process: a short warm-up only refills the loop. */
@@ -93,6 +96,7 @@ function parseOptions(argv: string[]): Options | null {
       'reference-clients': { type: 'string' },
       'reference-client': { type: 'string' },
       'segment-customers': { type: 'string' },
+      worker: { type: 'boolean', default: false },
       'no-idempotency-keys': { type: 'boolean', default: false },
       'pool-size': { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -119,6 +123,7 @@ function parseOptions(argv: string[]): Options | null {
     referenceClients: Math.round(number(values['reference-clients'], 16, '--reference-clients', 1, 128)),
     referenceClient: client ?? null,
     segmentCustomers: Math.round(number(values['segment-customers'], quick ? 2_000 : 5_000, '--segment-customers', 0, 1_000_000)),
+    worker: values.worker,
     withIdempotencyKeys: !values['no-idempotency-keys'],
     poolSize: Math.round(number(values['pool-size'], limits.databasePoolSize, '--pool-size', 1, 100)),
     profile: values.profile,
@@ -209,6 +214,10 @@ async function main(): Promise<number> {
       profileDir,
     );
     teardown.add('the API server', () => server.stop());
+    const worker = opts.worker
+      ? await startServerChild('worker', { DATABASE_URL: database.url, PAYPILOT_MASTER_KEY: masterKey.toString('base64'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, null)
+      : null;
+    if (worker) teardown.add('the worker', () => worker.stop());
 
     const setupContext = createFlowContext({ db: database.admin.db, masterKey, publicBaseUrl: server.url });
     const acquirerAccount = { url: acquirer.url, apiKey: acquirerApiKey };
@@ -228,13 +237,18 @@ async function main(): Promise<number> {
     const backgroundBusy = await machineBusyShare(backgroundSampleMs);
 
     const apiMark = async (): Promise<Mark> => {
-      const [api, card, pids] = await Promise.all([server.snapshot(true), acquirer.snapshot(), backendPids(database.admin, [serverApplicationName])]);
-      return { cpu: await sampleCpu({ api: api.cpuMicros, acquirer: card.cpuMicros, pgbench: null }, pids), server: api };
+      const [api, card, work, pids] = await Promise.all([
+        server.snapshot(true),
+        acquirer.snapshot(),
+        worker?.snapshot() ?? null,
+        backendPids(database.admin, [serverApplicationName, workerApplicationName]),
+      ]);
+      return { cpu: await sampleCpu({ api: api.cpuMicros, acquirer: card.cpuMicros, worker: work?.cpuMicros ?? null, pgbench: null }, pids), server: api };
     };
     const referenceMark = async (pgbenchPid: number | null): Promise<Mark> => {
       const pids = await backendPids(database.admin, [referenceApplicationName]);
       const pgbenchMs = pgbenchPid === null ? null : await readProcessMs(pgbenchPid, 'pgbench');
-      return { cpu: await sampleCpu({ api: null, acquirer: null, pgbench: pgbenchMs === null ? null : pgbenchMs * 1000 }, pids), server: null };
+      return { cpu: await sampleCpu({ api: null, acquirer: null, worker: null, pgbench: pgbenchMs === null ? null : pgbenchMs * 1000 }, pids), server: null };
     };
     const serverFigures = (atEnd: Mark) => (atEnd.server ? { rssPeakBytes: atEnd.server.rssPeakBytes, eventLoopDelayMaxMs: atEnd.server.eventLoopDelayMaxMs } : null);
 

@@ -108,7 +108,10 @@ export function report(input: ReportInput): void {
       `Idempotency-Key ${options.withIdempotencyKeys ? 'on both POSTs' : 'off'}`,
   );
   out(`offered     ${options.rates.join(' and ')} payments/s in an open loop, ${options.openSeconds} s each: sent on schedule, timed from when due, at most 64 in flight`);
-  out(`server      API in its own process (pg pool ${input.poolSize}, no worker), card acquirer simulator in another at 0 ms latency; client: fetch (keep-alive)`);
+  out(
+    `server      API in its own process (pg pool ${input.poolSize}), ${options.worker ? 'the worker in another' : 'no worker'}, ` +
+      'card acquirer simulator in another at 0 ms latency; client: fetch (keep-alive)',
+  );
   out(`reference   ${input.referenceNote}, on the same PostgreSQL, ${options.seconds} s measured after ${options.warmupSeconds} s warm-up`);
   out(`background  ${(input.backgroundBusy * 100).toFixed(0)}% of the machine was busy with other work just before the run${input.backgroundBusy > 0.1 ? ' (figures are less steady)' : ''}`);
 
@@ -149,14 +152,16 @@ export function report(input: ReportInput): void {
     const pgbench = childrenMs.pgbench ?? null;
     const api = childrenMs.api ?? null;
     const acquirer = childrenMs.acquirer ?? null;
+    const worker = childrenMs.worker ?? null;
     // Process times and machine times are counted apart and round differently: a small negative rest is noise.
-    const other = Math.max(0, machineBusyMs - benchMs - (pgbench ?? 0) - (api ?? 0) - (acquirer ?? 0) - (postgresMs ?? 0));
+    const other = Math.max(0, machineBusyMs - benchMs - (pgbench ?? 0) - (api ?? 0) - (worker ?? 0) - (acquirer ?? 0) - (postgresMs ?? 0));
     const load = `${pgbench === null ? 'bench' : 'pgbench'} ${fixed(perPayment(phase, benchMs + (pgbench ?? 0)), 2)}`;
     const busy = `${((100 * machineBusyMs) / Math.max(1, machineTotalMs)).toFixed(0)}%`;
     const cell = (ms: number | null) => fixed(perPayment(phase, ms), 2);
-    return [phase.name, load, cell(api), cell(acquirer), cell(postgresMs), cell(other), cell(machineBusyMs), busy];
+    return [phase.name, load, cell(api), ...(options.worker ? [cell(worker)] : []), cell(acquirer), cell(postgresMs), cell(other), cell(machineBusyMs), busy];
   };
-  out(formatTable(['', 'load generator', 'API server', 'card simulator', 'PostgreSQL', 'other', 'total', 'machine busy'], [saturation, reference, ...latencyPhases.slice(1)].map(cpuRow)));
+  const cpuHeader = ['', 'load generator', 'API server', ...(options.worker ? ['worker'] : []), 'card simulator', 'PostgreSQL', 'other', 'total', 'machine busy'];
+  out(formatTable(cpuHeader, [saturation, reference, ...latencyPhases.slice(1)].map(cpuRow)));
   if (saturation.cpu.postgresMs === null) out('  (PostgreSQL backends are not visible in /proc here: their CPU is in "other", and the CPU figures below are not measured)');
 
   out();
@@ -185,7 +190,10 @@ export function report(input: ReportInput): void {
   out();
   out('Against the reference, with the targets of issue 14 item 2:');
   out(formatTable(['figure', 'measured', 'target', ''], figureRows(input), 'left'));
-  out('  CPU ratio: reference PostgreSQL CPU per payment ÷ Paypilot\'s PostgreSQL + API server CPU per payment (load generator and card simulator left out).');
+  out(
+    `  CPU ratio: reference PostgreSQL CPU per payment ÷ Paypilot's PostgreSQL + API server${input.options.worker ? ' + worker' : ''} CPU per payment ` +
+      '(load generator and card simulator left out).',
+  );
   out('  The analytics target (a 90-day summary over a million payments ≤ 200 ms) is measured by `npm run bench:analytics`.');
   out('Figures vary up to 1.7× from run to run on shared machines: compare the rows of one run, not runs with each other.');
   const broken = brokenReason(saturation, reference, offered);
@@ -203,9 +211,10 @@ function figureRows({ saturation, reference, offered, segments }: ReportInput): 
   const pgSat = perPayment(saturation, saturation.cpu.postgresMs);
   const pgRef = perPayment(reference, reference.cpu.postgresMs);
   const api = perPayment(saturation, saturation.cpu.childrenMs.api);
+  const worker = perPayment(saturation, saturation.cpu.childrenMs.worker) ?? 0;
   const apiPerRequest = api === null ? null : api / 2;
   const pgRatio = pgSat === null || pgRef === null ? null : pgSat / pgRef;
-  const cpuRatio = pgSat === null || pgRef === null || api === null ? null : pgRef / (pgSat + api);
+  const cpuRatio = pgSat === null || pgRef === null || api === null ? null : pgRef / (pgSat + api + worker);
 
   rows.push(['end-to-end payments/s ÷ reference payments/s', `${fixed(rate(saturation) / rate(reference), 3)} (${rate(saturation).toFixed(0)} / ${rate(reference).toFixed(0)})`, '', '']);
   rows.push([

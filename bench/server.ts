@@ -8,6 +8,7 @@
  *                                   counter on the pool. No worker: its sweeps run once
  *                                   a minute and are no part of a payment.
  *   node bench/server.ts acquirer   the card acquirer simulator, at zero latency.
+ *   node bench/server.ts worker     what `paypilot worker` runs (with --worker only).
  *
  * Started by bench/payments.ts with fork(); talks to it over IPC:
  *   → { type: 'ready', url, poolSize }             once listening
@@ -25,13 +26,15 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMasterKey } from '../src/config/config.ts';
+import { limits } from '../src/domain/limits.ts';
 import { buildApp } from '../src/http/app.ts';
+import { startWorker } from '../src/jobs/worker.ts';
 import { createFlowContext } from '../src/runtime.ts';
 import { startCardAcquirer } from '../src/simulators/card-acquirer/server.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { createStatementCounter, type StatementCounts } from './statements.ts';
 
-export type ServerRole = 'api' | 'acquirer';
+export type ServerRole = 'api' | 'acquirer' | 'worker';
 
 export type ServerMessage =
   | { type: 'ready'; url: string; poolSize: number | null }
@@ -58,6 +61,8 @@ const stopDeadlineMs = 5_000;
 /** Resolution of the event-loop delay histogram, and how often resident memory is sampled for its peak. */
 const eventLoopResolutionMs = 5;
 const rssSampleMs = 100;
+/** The worker's pool, as `paypilot worker` sizes it. */
+const workerPoolSize = limits.databasePoolSize;
 
 async function startApi(): Promise<Running> {
   const poolSize = Number(required('BENCH_POOL_SIZE'));
@@ -84,10 +89,28 @@ async function startAcquirer(): Promise<Running> {
   return { url: acquirer.url, poolSize: null, statements: () => ({}), close: () => acquirer.close() };
 }
 
+/** What `paypilot worker` runs (the job queue, its sweeps), on a pool of its own: work moved off the payment path still counts. */
+async function startWorkerRole(): Promise<Running> {
+  const counter = createStatementCounter();
+  const database = openDatabase(required('DATABASE_URL'), { poolSize: workerPoolSize, applicationName: 'paypilot-bench-worker' });
+  counter.attach(database.pool);
+  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1' });
+  const runner = await startWorker(context, database.pool, { logLevel: process.env.LOG_LEVEL ?? 'warn' });
+  return {
+    url: '',
+    poolSize: workerPoolSize,
+    statements: counter.snapshot,
+    async close() {
+      await runner.stop().catch(() => {});
+      await database.close().catch(() => {});
+    },
+  };
+}
+
 async function main(role: string | undefined): Promise<void> {
-  if (role !== 'api' && role !== 'acquirer') throw new Error('usage: node bench/server.ts api|acquirer (started by bench/payments.ts)');
+  if (role !== 'api' && role !== 'acquirer' && role !== 'worker') throw new Error('usage: node bench/server.ts api|acquirer|worker (started by bench/payments.ts)');
   const send = (message: ServerMessage) => process.send?.(message);
-  const running = role === 'api' ? await startApi() : await startAcquirer();
+  const running = role === 'api' ? await startApi() : role === 'worker' ? await startWorkerRole() : await startAcquirer();
   const loopDelay = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
   loopDelay.enable();
   let rssPeakBytes = process.memoryUsage.rss();
