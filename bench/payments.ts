@@ -339,7 +339,7 @@ async function main(): Promise<number> {
         if (elapsedMs > segmentsPhaseMaxMs) return false;
         return answeredAtMs === null || performance.now() < answeredAtMs + segmentsTailMs;
       });
-      const answer = await request;
+      const answer = await request.catch((error: unknown) => ({ ms: Number.NaN, status: 0, body: `"code":"${error instanceof Error ? error.message : String(error)}"` }));
       const body = answer.status === 200 ? (JSON.parse(answer.body) as { customers_segmented?: number; k?: number }) : null;
       const failure = answer.status === 200 ? null : `HTTP ${answer.status} ${/"code":"([^"]+)"/.exec(answer.body)?.[1] ?? answer.body.slice(0, 120)}`;
       segments = {
