@@ -53,7 +53,7 @@ const usage = `usage: node bench/payments.ts [options]
   --open-seconds S          seconds per offered load (default 10)
   --reference-clients N     connections running the reference transaction (default 16)
   --reference-client C      pgbench or node (default: pgbench when installed)
-  --segment-customers N     customers of the merchant the segments request reads (default 5000; 0: no segments phase)
+  --segment-customers N     customers of the merchant the segments request reads (default 3000; 0: no segments phase)
   --worker                  also run the worker (paypilot worker) in a process of its own; its CPU and its backends' count
   --no-idempotency-keys     send no Idempotency-Key header
   --pool-size N             the API server's pg pool (default ${limits.databasePoolSize}, the production default)
@@ -122,7 +122,7 @@ function parseOptions(argv: string[]): Options | null {
     openSeconds: number(values['open-seconds'], quick ? 4 : 10, '--open-seconds', 1, 300),
     referenceClients: Math.round(number(values['reference-clients'], 16, '--reference-clients', 1, 128)),
     referenceClient: client ?? null,
-    segmentCustomers: Math.round(number(values['segment-customers'], quick ? 2_000 : 5_000, '--segment-customers', 0, 1_000_000)),
+    segmentCustomers: Math.round(number(values['segment-customers'], quick ? 2_000 : 3_000, '--segment-customers', 0, 1_000_000)),
     worker: values.worker,
     withIdempotencyKeys: !values['no-idempotency-keys'],
     poolSize: Math.round(number(values['pool-size'], limits.databasePoolSize, '--pool-size', 1, 100)),
