@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBenchMerchant } from '../../bench/database.ts';
+import { runOpenLoop } from '../../bench/load.ts';
 import { parseScript, readReference, referenceFiles, runReference, setUpReference } from '../../bench/reference.ts';
 import { loadSegmentCustomers, segmentsPath } from '../../bench/segments.ts';
 import { buildApp } from '../../src/http/app.ts';
@@ -102,5 +103,55 @@ describe('the customers the segments request reads', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the open loop', () => {
+  it('payments the server never answers are aborted after the drain, counted unfinished (∞ in create), never as errors, and no more than the bound are ever in flight', async () => {
+    let inFlight = 0;
+    let inFlightPeak = 0;
+    const loop = await runOpenLoop({
+      ratePerSecond: 200,
+      keepGoing: (elapsedMs) => elapsedMs < 100,
+      inFlightMax: 3,
+      drainMs: 50,
+      iteration: (_dueMs, signal) =>
+        new Promise((_resolve, reject) => {
+          inFlight += 1;
+          inFlightPeak = Math.max(inFlightPeak, inFlight);
+          signal.addEventListener('abort', () => {
+            inFlight -= 1;
+            reject(new Error('aborted'));
+          });
+        }),
+      mark: async () => null,
+    });
+    expect(loop.due).toBeGreaterThan(3);
+    expect(inFlightPeak).toBe(3);
+    expect(inFlight).toBe(0);
+    expect(loop.succeeded).toBe(0);
+    expect(loop.errors).toBe(0);
+    expect(loop.unfinished).toBe(loop.due);
+    expect(loop.latenciesMs.create).toHaveLength(loop.due);
+    expect(loop.latenciesMs.create?.every((ms) => ms === Number.POSITIVE_INFINITY)).toBe(true);
+  });
+
+  it('a payment is timed from when it was due: the iteration is handed its due time, one interval apart, in order', async () => {
+    const dues: number[] = [];
+    const loop = await runOpenLoop({
+      ratePerSecond: 100,
+      keepGoing: (elapsedMs) => elapsedMs < 80,
+      inFlightMax: 64,
+      drainMs: 1_000,
+      iteration: async (dueMs) => {
+        dues.push(dueMs);
+        return { ok: true, latenciesMs: { create: 1 } };
+      },
+      mark: async () => null,
+    });
+    expect(loop.succeeded).toBe(loop.due);
+    expect(loop.unfinished).toBe(0);
+    expect(dues).toHaveLength(loop.due);
+    for (let i = 1; i < dues.length; i += 1) expect(dues[i]! - dues[i - 1]!).toBeCloseTo(10, 6);
   });
 });
