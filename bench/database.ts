@@ -81,7 +81,7 @@ export interface BenchMerchant {
 export async function createBenchMerchant(context: FlowContext, name: string, acquirer: { url: string; apiKey: string }): Promise<BenchMerchant> {
   const created = await createMerchant(context, { name });
   const secretKey = created.keys.secret_test;
-  const key = await findActiveApiKey(context.db, hashApiKey(secretKey));
+  const key = await findActiveApiKey(context.db, hashApiKey(secretKey), new Date(context.clock.nowMs()));
   if (!key) throw new Error('bench: the new secret key is not found');
   await insertConnectorAccount(
     context.db,

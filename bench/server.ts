@@ -25,6 +25,7 @@
  * PAYPILOT_MASTER_KEY (base64), BENCH_ACQUIRER_URL, BENCH_POOL_SIZE, LOG_LEVEL.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startInvalidationListener } from '../src/store/invalidation.ts';
 import { parseMasterKey } from '../src/config/config.ts';
 import { limits } from '../src/domain/limits.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -70,7 +71,9 @@ async function startApi(): Promise<Running> {
   const database = openDatabase(required('DATABASE_URL'), { poolSize, applicationName: 'paypilot-bench-server' });
   counter.attach(database.pool);
   const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1' });
-  const app = await buildApp({ context, logLevel: process.env.LOG_LEVEL ?? 'warn', defaultBaseUrls: { card: required('BENCH_ACQUIRER_URL') } });
+  // As `paypilot serve` runs: keys cached, the cache kept true by LISTEN/NOTIFY.
+  const invalidation = await startInvalidationListener(database.pool);
+  const app = await buildApp({ context, logLevel: process.env.LOG_LEVEL ?? 'warn', invalidation, defaultBaseUrls: { card: required('BENCH_ACQUIRER_URL') } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   context.publicBaseUrl = url;
   return {
@@ -79,6 +82,7 @@ async function startApi(): Promise<Running> {
     statements: counter.snapshot,
     async close() {
       await app.close().catch(() => {});
+      await invalidation.close().catch(() => {});
       await database.close().catch(() => {});
     },
   };

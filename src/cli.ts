@@ -8,6 +8,8 @@
  *   migrate    apply database migrations and exit
  *   merchant create --name NAME [--email EMAIL]
  *   keys create --merchant mer_… --kind secret|publishable --mode test|live
+ *   keys roll --key key_… [--expires-in-seconds N]   a new secret; the old one works N more seconds (≤ 7 days)
+ *   keys revoke --key key_… [--confirm-no-secret-key-left]   stop a key at once, in every API process
  *   reconcile --account ca_… --date YYYY-MM-DD
  *   ledger verify   prove the wallet ledger balances; exit 1 on any problem
  *   archive --before YYYY-MM-DD [--out DIR]   move old events to archive tables, write them masked as NDJSON.gz
@@ -20,6 +22,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { createApiKey, createMerchant } from './flows/create-merchant.ts';
+import { revokeApiKey } from './flows/api-keys/revoke-api-key.ts';
+import { rollApiKey } from './flows/api-keys/roll-api-key.ts';
+import { PaymentError, localizeError } from './domain/errors.ts';
+import { limits } from './domain/limits.ts';
+import { findApiKeyScope } from './store/api-keys.ts';
+import { startInvalidationListener } from './store/invalidation.ts';
 import { reconcile } from './flows/reconcile.ts';
 import type { FlowContext } from './flows/context.ts';
 import { buildApp } from './http/app.ts';
@@ -45,13 +53,15 @@ import type { ConnectorName } from './connectors/connector.ts';
 import { archiveCommand, backupCommand, restoreCommand } from './data-commands.ts';
 import { simulateTrafficCommand } from './simulators/traffic.ts';
 
-const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|reconcile|ledger verify|archive|backup|restore> [options]
+const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|keys roll|keys revoke|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
   serve                      the API server
   worker                     the background worker
   migrate                    apply migrations and exit
   merchant create --name N   create a merchant; prints its keys once
   keys create --merchant ID --kind secret|publishable --mode test|live
+  keys roll --key key_… [--expires-in-seconds N]   a new secret for the key; the old one keeps working N seconds (0–604800, default 0)
+  keys revoke --key key_… [--confirm-no-secret-key-left]   stop a key at once, in every API process
   reconcile --account ca_… --date YYYY-MM-DD   compare a day's provider statement with our records
   ledger verify              check every ledger transaction sums to zero and every balance equals its entries
   archive --before YYYY-MM-DD [--out DIR]   move older payment and funnel events and cancellation records to the
@@ -63,7 +73,9 @@ const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys 
 Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, PAYPILOT_DATA_DIR (./.paypilot),
   SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER, SMTP_PASSWORD, MAIL_FROM, SMS_URL, SMS_API_KEY, WORKER_METRICS_PORT,
   PAYPILOT_MASTER_KEY (base64, 32 bytes), PUBLIC_BASE_URL, SIMULATOR_PORT (PORT+100), LOG_LEVEL,
-  RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off)`;
+  RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE (30), RATE_LIMIT_PAYER_PER_MINUTE (120), RATE_LIMIT_NOTIFY_PER_MINUTE (600) per client address (0 = off),
+  TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client)`;
 
 type Stopper = () => Promise<void>;
 
@@ -88,6 +100,8 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'keys':
       if (subcommand === 'create') return keysCreate(config, argv.slice(2));
+      if (subcommand === 'roll') return keysRoll(config, argv.slice(2));
+      if (subcommand === 'revoke') return keysRevoke(config, argv.slice(2));
       break;
     case 'reconcile':
       return reconcileCommand(config, argv.slice(1));
@@ -141,6 +155,40 @@ async function keysCreate(config: Config, args: string[]): Promise<void> {
   console.error('This key is shown once; store it now.');
 }
 
+/** The scope a key belongs to, for the flows: the operator names the key by its id alone. */
+async function keyScope(context: FlowContext, keyId: string) {
+  const scope = await findApiKeyScope(context.db, keyId);
+  if (!scope) throw new ConfigError(`resource_missing: no API key ${keyId}`);
+  return scope;
+}
+
+/** The catalog's code and English message, as an operator reads them. */
+function asConfigError(error: unknown): never {
+  if (error instanceof PaymentError) throw new ConfigError(`${error.code}: ${localizeError(error.code, 'en', error.details).message}`);
+  throw error;
+}
+
+async function keysRoll(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { key: { type: 'string' }, 'expires-in-seconds': { type: 'string' } } });
+  const keyId = values.key;
+  const expiresInSeconds = Number(values['expires-in-seconds'] ?? '0');
+  if (!keyId || !Number.isInteger(expiresInSeconds) || expiresInSeconds < 0 || expiresInSeconds > limits.apiKeyRollOverlapSecondsMax) {
+    throw new ConfigError(`keys roll needs --key key_… and takes --expires-in-seconds 0–${limits.apiKeyRollOverlapSecondsMax}`);
+  }
+  const rolled = await withContext(config, async (context) => rollApiKey(context, await keyScope(context, keyId), keyId, { expiresInSeconds })).catch(asConfigError);
+  console.log(JSON.stringify(rolled, null, 2));
+  console.error('The new key (secret) is shown once; store it now.');
+}
+
+async function keysRevoke(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { key: { type: 'string' }, 'confirm-no-secret-key-left': { type: 'boolean' } } });
+  const keyId = values.key;
+  if (!keyId) throw new ConfigError('keys revoke needs --key key_…');
+  const confirmNoSecretKeyLeft = values['confirm-no-secret-key-left'] ?? false;
+  const revoked = await withContext(config, async (context) => revokeApiKey(context, await keyScope(context, keyId), keyId, { confirmNoSecretKeyLeft })).catch(asConfigError);
+  console.log(JSON.stringify(revoked.key, null, 2));
+}
+
 async function reconcileCommand(config: Config, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { account: { type: 'string' }, date: { type: 'string' } } });
   const { account, date } = values;
@@ -180,10 +228,16 @@ async function start(config: Config, options: StartOptions): Promise<Stopper> {
     const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
     stoppers.push(async () => messaging.mailer?.close());
     const context = createFlowContext({ db: database.handle.db, masterKey: await loadMasterKey(config), publicBaseUrl: config.publicBaseUrl, messaging });
+    // Key revocations and rolls from every process reach this one's key cache (one pooled connection, held).
+    const invalidation = await startInvalidationListener(database.handle.pool);
+    stoppers.push(() => invalidation.close());
     const app = await buildApp({
       context,
       logLevel: config.logLevel,
       rateLimitPerSecond: config.rateLimitPerSecond,
+      addressRateLimits: config.addressRateLimits,
+      trustProxy: config.trustProxy,
+      invalidation,
       defaultBaseUrls: simulators ? Object.fromEntries(Object.entries(simulators.accounts).map(([name, a]) => [name, a.baseUrl])) : {},
     });
     stoppers.push(() => app.close());

@@ -3,6 +3,7 @@
  * process.env.
  */
 import path from 'node:path';
+import { limits } from '../domain/limits.ts';
 import type { SmtpSettings } from '../messaging/mailer.ts';
 
 export interface Config {
@@ -18,6 +19,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per second per API key; 0 turns the limit off. */
   rateLimitPerSecond: number;
+  /** Per client address, per minute; 0 turns each off (see limits.ts for why the defaults are what they are). */
+  addressRateLimits: { authFailuresPerMinute: number; payerRequestsPerMinute: number; notificationsPerMinute: number };
+  /**
+   * Fastify's `trustProxy`: whether (and which) proxies' X-Forwarded-For names
+   * the client. Behind a load balancer, without it every client shares the
+   * balancer's address, and so its per-address limits.
+   */
+  trustProxy: boolean | number | string[];
   /** Unset (no SMTP_HOST): emails are not sent, except by `npm start`, which runs a local mail catcher. */
   smtp: SmtpSettings | null;
   mailFrom: string;
@@ -47,7 +56,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const rateLimitPerSecond = Number(env.RATE_LIMIT_PER_SECOND ?? '100');
   if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new ConfigError('RATE_LIMIT_PER_SECOND must be a number ≥ 0');
   const workerMetricsPort = env.WORKER_METRICS_PORT ? parsePort(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT') : null;
-  return { host, port, publicBaseUrl, databaseUrl, dataDir, masterKey, logLevel, rateLimitPerSecond, workerMetricsPort, ...messagingConfig(env) };
+  const addressRateLimits = {
+    authFailuresPerMinute: parsePerMinute(env, 'RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', limits.authFailuresPerMinuteMax),
+    payerRequestsPerMinute: parsePerMinute(env, 'RATE_LIMIT_PAYER_PER_MINUTE', limits.payerRequestsPerMinuteMax),
+    notificationsPerMinute: parsePerMinute(env, 'RATE_LIMIT_NOTIFY_PER_MINUTE', limits.providerNotificationsPerMinuteMax),
+  };
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  return {
+    host,
+    port,
+    publicBaseUrl,
+    databaseUrl,
+    dataDir,
+    masterKey,
+    logLevel,
+    rateLimitPerSecond,
+    addressRateLimits,
+    trustProxy,
+    workerMetricsPort,
+    ...messagingConfig(env),
+  };
+}
+
+function parsePerMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = Number(env[name] ?? String(fallback));
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number ≥ 0 (0 turns the limit off)`);
+  return value;
+}
+
+/** `true`, `false`, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges. */
+function parseTrustProxy(text: string | undefined): boolean | number | string[] {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
 }
 
 function messagingConfig(env: NodeJS.ProcessEnv): Pick<Config, 'smtp' | 'mailFrom' | 'sms'> {

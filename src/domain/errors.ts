@@ -364,6 +364,33 @@ export const errorCatalog = {
       'zh-TW': { message: '此金鑰無權執行該請求。', suggestion: '請在伺服器端使用私密金鑰；公開金鑰只能憑 client_secret 確認、取消或查詢付款。' },
     },
   },
+  api_key_inactive: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The API key {id} is already revoked, expired or rolled.', suggestion: 'List your keys to see which still work; roll or revoke a key that works, or create a new one.' },
+      'zh-CN': { message: 'API 密钥 {id} 已被吊销、已过期或已轮换。', suggestion: '请列出密钥查看哪些仍可使用；只能轮换或吊销仍可使用的密钥，也可以新建一个。' },
+      'zh-TW': { message: 'API 金鑰 {id} 已被撤銷、已過期或已輪換。', suggestion: '請列出金鑰查看哪些仍可使用；只能輪換或撤銷仍可使用的金鑰，也可以新建一個。' },
+    },
+  },
+  api_key_last_secret: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: {
+        message: 'The API key {id} is the last secret key of this mode that keeps working; revoking it leaves no way to call the API.',
+        suggestion: 'Roll the key instead to get a new one, create another secret key first, or send confirm_no_secret_key_left: true if you mean it (new keys then come only from `paypilot keys create`).',
+      },
+      'zh-CN': {
+        message: 'API 密钥 {id} 是此模式下最后一个长期有效的私钥；吊销后将无法再调用 API。',
+        suggestion: '请改为轮换此密钥以获得新密钥，或先新建一个私钥；如确需吊销，请发送 confirm_no_secret_key_left: true（之后只能通过 `paypilot keys create` 创建新密钥）。',
+      },
+      'zh-TW': {
+        message: 'API 金鑰 {id} 是此模式下最後一個長期有效的私密金鑰；撤銷後將無法再呼叫 API。',
+        suggestion: '請改為輪換此金鑰以取得新金鑰，或先新建一個私密金鑰；如確需撤銷，請傳送 confirm_no_secret_key_left: true（之後只能透過 `paypilot keys create` 建立新金鑰）。',
+      },
+    },
+  },
   rate_limited: {
     status: 429,
     type: 'rate_limit_error',
@@ -488,6 +515,7 @@ const detailWords: Record<string, Record<Locale, string>> = {
   customer: { en: 'customer', 'zh-CN': '客户', 'zh-TW': '客戶' },
   refund: { en: 'refund', 'zh-CN': '退款', 'zh-TW': '退款' },
   'connector account': { en: 'connector account', 'zh-CN': '支付渠道账户', 'zh-TW': '支付渠道帳戶' },
+  'API key': { en: 'API key', 'zh-CN': 'API 密钥', 'zh-TW': 'API 金鑰' },
   'webhook endpoint': { en: 'webhook endpoint', 'zh-CN': 'Webhook 端点', 'zh-TW': 'Webhook 端點' },
   event: { en: 'event', 'zh-CN': '事件', 'zh-TW': '事件' },
   updated: { en: 'updated', 'zh-CN': '修改', 'zh-TW': '修改' },

@@ -64,11 +64,20 @@ export const limits = {
   messageSendTimeoutMs: 15_000,
   funnelStepsPerPaymentMax: 200,
   analyticsRangeDaysMax: 366,
+  /** Changes folded into the analytics rollups per transaction, and how often the worker folds. */
+  analyticsFoldBatchSize: 5_000,
+  analyticsFoldIntervalMs: 5_000,
+  /** A reader folds its merchant's pending changes first: at most this many batches (a backlog beyond is the worker's). */
+  analyticsFoldOnReadBatchesMax: 200,
+  analyticsFoldWorkerBatchesMax: 20,
   analyticsHourlyRangeDaysMax: 31,
   segmentCustomersMax: 50_000,
   segmentPaymentsPerCustomerMin: 2,
   segmentsDefault: 4,
   segmentsMax: 10,
+  /** k-means runs in worker threads: this many at once per API process, each stopped after this long. */
+  segmentThreadsMax: 1,
+  segmentComputeTimeoutMs: 60_000,
   segmentRangeDefaultMs: 90 * 24 * 60 * 60 * 1000,
   simulatedPaymentsMax: 200_000,
   simulatedDaysMax: 365,
@@ -78,6 +87,42 @@ export const limits = {
   alertRulesPerEvaluationMax: 10_000,
   alertRulesBatchSize: 200,
   incidentsPerAnswerMax: 1000,
+  /** API keys that work (not revoked, not expired) per merchant and mode; revoked ones do not count. */
+  apiKeysPerMerchantModeMax: 50,
+  /** A roll's overlap: how long the old key keeps working, as Stripe's roll (0: it stops at once). */
+  apiKeyRollOverlapSecondsMax: 7 * 24 * 60 * 60,
+  /** A backstop only: invalidation (LISTEN/NOTIFY) is what drops a changed key from the cache. */
+  apiKeyCacheTtlMs: 5 * 60 * 1000,
+  apiKeyCacheEntriesMax: 10_000,
+  /** How often the invalidation listener proves its connection alive, and how long it waits for the answer. */
+  invalidationHeartbeatMs: 5_000,
+  invalidationHeartbeatTimeoutMs: 2_000,
+  invalidationReconnectDelayMs: 1_000,
+  /** How long a revoke or roll waits for every API process to acknowledge the change before answering anyway. */
+  invalidationAcknowledgementWaitMs: 1_000,
+  /**
+   * Failed authentications per client address per minute (a bucket of this
+   * size refilled over a minute). A misconfigured integration sees its 401s
+   * long before this; a key guesser gets 30 tries a minute at 192-bit keys,
+   * and the database at most one lookup every two seconds per address.
+   */
+  authFailuresPerMinuteMax: 30,
+  /**
+   * Requests per client address per minute to the payer's unauthenticated
+   * routes (the hosted checkout page, the order page's API). A payer opens a
+   * checkout once and an order page a few times; payers behind one carrier NAT
+   * share an address, hence a burst well above one payer's needs.
+   */
+  payerRequestsPerMinuteMax: 120,
+  /**
+   * Provider notifications per client address per minute. Providers send from
+   * a few addresses each, so one abusive address spends only its own bucket; a
+   * refused notification is retried by the provider for a day and the worker's
+   * status queries settle payments anyway, so a limit delays, never loses. An
+   * unverified notification triggers a status query to the provider: a flood
+   * from one address is held to 10 a second.
+   */
+  providerNotificationsPerMinuteMax: 600,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
@@ -94,3 +139,5 @@ assert(
 assert(limits.walletBalanceMinorUnitsMax <= limits.amountMinorUnitsMax, 'a wallet never holds more than one payment may move');
 assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
+assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');
+assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.apiKeyCacheTtlMs, 'a dead listener is noticed well within the cache backstop');

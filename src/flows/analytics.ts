@@ -21,7 +21,7 @@ import { flattenRecord } from '../domain/csv.ts';
 import { PaymentError } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { amountToJson, isCurrency } from '../domain/money.ts';
-import { readChannels, readTotals } from '../store/analytics.ts';
+import { foldAnalytics, readChannels, readTotals } from '../store/analytics.ts';
 import type { Scope } from '../store/payments.ts';
 import type { FlowContext } from './context.ts';
 
@@ -56,8 +56,23 @@ export interface Timeseries {
   buckets: TimeseriesBucket[];
 }
 
+/**
+ * The rollups are folded in batches by the worker (every few seconds); a
+ * reader first folds what is still noted for its merchant, so its figures
+ * are exact whatever the lag.
+ */
+export async function foldMerchantAnalytics(context: FlowContext, scope: Scope): Promise<void> {
+  await foldAnalytics(context.db, scope.merchantId, { batchSize: limits.analyticsFoldBatchSize, batchesMax: limits.analyticsFoldOnReadBatchesMax });
+}
+
+/** The worker's fold: every merchant's changes, up to 20 batches a run. */
+export async function foldAllAnalytics(context: FlowContext): Promise<number> {
+  return foldAnalytics(context.db, null, { batchSize: limits.analyticsFoldBatchSize, batchesMax: limits.analyticsFoldWorkerBatchesMax });
+}
+
 export async function analyticsSummary(context: FlowContext, scope: Scope, parameters: AnalyticsParameters): Promise<Summary> {
   const query = checkParameters(parameters, null);
+  await foldMerchantAnalytics(context, scope);
   const [totals, channels] = await Promise.all([readTotals(context.db, scope, query, null), readChannels(context.db, scope, query)]);
   const rangeTotals = totals.get(0) ?? emptyTotals;
   return { ...query, figures: figuresOf(rangeTotals, query.currency), channels: channelFiguresOf(channels), totals: rangeTotals };
@@ -69,6 +84,7 @@ export async function analyticsTimeseries(
   parameters: AnalyticsParameters & { granularity: AnalyticsGranularity },
 ): Promise<Timeseries> {
   const query = checkParameters(parameters, parameters.granularity);
+  await foldMerchantAnalytics(context, scope);
   const totals = await readTotals(context.db, scope, query, parameters.granularity);
   const buckets = bucketsOf(query.range, parameters.granularity).map((bucket) => ({
     from: bucket.from,

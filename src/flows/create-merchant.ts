@@ -5,6 +5,7 @@
  */
 import { apiKeyHint, generateApiKey, hashApiKey, seal, unseal, type KeyKind, type KeyMode } from '../domain/secrets.ts';
 import { findSealedPublishableKey, insertApiKey, insertMerchant } from '../store/merchants.ts';
+import type { Db } from '../store/database.ts';
 import { now, type FlowContext } from './context.ts';
 import { defaultAlertRules } from '../domain/alert-rules.ts';
 import { createAlertRule } from './alert-rules.ts';
@@ -30,9 +31,14 @@ export async function createMerchant(context: FlowContext, input: { name: string
 }
 
 export async function createApiKey(context: FlowContext, merchantId: string, kind: KeyKind, mode: KeyMode): Promise<string> {
+  return (await insertNewApiKey(context, context.db, merchantId, kind, mode)).secret;
+}
+
+/** Makes a key and stores its hash through `db` (a transaction, when the caller holds one); the secret is answered once. */
+export async function insertNewApiKey(context: FlowContext, db: Db, merchantId: string, kind: KeyKind, mode: KeyMode): Promise<{ id: string; secret: string }> {
   const key = generateApiKey(kind, mode, (n) => context.random.bytes(n));
   const id = context.ids.newId('key');
-  await insertApiKey(context.db, {
+  await insertApiKey(db, {
     id,
     // A publishable key is public by design; it is kept sealed as well as hashed so the hosted checkout can give it to the payer's browser.
     key_sealed: kind === 'publishable' ? seal(key, context.keys.credentials, id) : null,
@@ -43,7 +49,7 @@ export async function createApiKey(context: FlowContext, merchantId: string, kin
     key_hint: apiKeyHint(key),
     created_at: now(context),
   });
-  return key;
+  return { id, secret: key };
 }
 
 /** The publishable key the hosted checkout hands to the payer's browser: the newest kept sealed, or a new one. */

@@ -13,6 +13,14 @@ import { PaymentError, errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
 import { createRateLimiter } from '../domain/rate-limit.ts';
+import type { InvalidationListener } from '../store/invalidation.ts';
+import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } from './plugins/address-limits.ts';
+import { createApiKeyCache } from './plugins/api-key-cache.ts';
+import { getApiKey } from '../flows/api-keys/list-api-keys.ts';
+import { registerApiKeysCreate } from './routes/v1/api-keys-create.ts';
+import { registerApiKeysList } from './routes/v1/api-keys-list.ts';
+import { registerApiKeysRevoke } from './routes/v1/api-keys-revoke.ts';
+import { registerApiKeysRoll } from './routes/v1/api-keys-roll.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { migrationsApplied } from '../store/migrate.ts';
 import { registerAuth } from './plugins/auth.ts';
@@ -61,6 +69,15 @@ export interface AppOptions {
   rateLimitPerSecond?: number;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
   defaultBaseUrls?: Partial<Record<string, string>>;
+  /**
+   * Hears key changes from every process (src/store/invalidation.ts). Without
+   * one, API keys are not cached: every request looks its key up.
+   */
+  invalidation?: InvalidationListener | null;
+  /** Per client address: failed authentications, the payer's pages, provider notifications. Absent: all off. */
+  addressRateLimits?: AddressRateLimits;
+  /** Which proxies' X-Forwarded-For to believe for the client's address (Fastify's trustProxy); default none. */
+  trustProxy?: boolean | number | string[];
   /** Fault injection for crash tests: runs after a keyed request's handler, before its key is completed. */
   beforeIdempotencyKeyCompletes?: () => void;
 }
@@ -83,6 +100,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
     },
     requestIdHeader: false,
+    // Fastify takes a hop count too, though its types do not say so.
+    trustProxy: (options.trustProxy ?? false) as boolean | string[],
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
@@ -113,14 +132,28 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
   const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
-  registerAuth(app, { db: context.db, clock: context.clock, rateLimiter });
+  // The address limits run before authentication, so a flood of unauthenticated requests costs no lookup.
+  const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
+  const invalidation = options.invalidation ?? null;
+  const cache = createApiKeyCache({ db: context.db, clock: context.clock, metrics: context.metrics, invalidation });
+  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures });
   registerIdempotency(app, {
     db: context.db,
     clock: context.clock,
-    recover: async (request, effect) =>
-      effect.objectType === 'payment'
-        ? paymentView({ context }, request, await getPayment(context, scopeOf(request), effect.objectId))
-        : presentRefund(await getRefund(context, scopeOf(request), effect.objectId)),
+    recover: async (request, effect) => {
+      const scope = scopeOf(request);
+      switch (effect.objectType) {
+        case 'payment':
+          return paymentView({ context }, request, await getPayment(context, scope, effect.objectId));
+        case 'refund':
+          return presentRefund(await getRefund(context, scope, effect.objectId));
+        case 'api_key': {
+          // The key as it stands; a create's or roll's secret was never stored, so it is answered as a replay would be.
+          const key = await getApiKey(context, scope, effect.objectId);
+          return request.routeOptions.config?.idempotencyRedact?.includes('secret') ? { ...key, secret: null } : key;
+        }
+      }
+    },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
 
@@ -178,6 +211,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAlerts(app, deps);
   registerAnalyticsSegments(app, deps);
   registerAnalyticsFeedback(app, deps);
+  registerApiKeysCreate(app, deps);
+  registerApiKeysList(app, deps);
+  registerApiKeysRoll(app, { ...deps, invalidation });
+  registerApiKeysRevoke(app, { ...deps, invalidation });
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

@@ -220,6 +220,32 @@ export const ConnectorAccount = Type.Object({
   updated_at: Timestamp,
 });
 
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('api_key'),
+  kind: stringEnum(['secret', 'publishable'] as const),
+  mode: stringEnum(['test', 'live'] as const),
+  hint: Type.String({ description: 'The key\'s prefix and last four characters.' }),
+  status: stringEnum(['active', 'expiring', 'expired', 'revoked'] as const, {
+    description: '`expiring`: rolled, working until `expires_at`; `expired`: that instant has passed.',
+  }),
+  created_at: Type.String({ format: 'date-time' }),
+  expires_at: NullableTimestamp,
+  revoked_at: NullableTimestamp,
+  replaced_by: Nullable(Type.String({ description: 'The key a roll made in this one\'s place.' })),
+});
+
+/** A key with its secret: the answer of a create or a roll, the one time the secret is shown. */
+export const ApiKeyWithSecret = Type.Object({
+  ...ApiKey.properties,
+  secret: Nullable(
+    Type.String({
+      description:
+        'The key itself, shown this once: store it now. Null in a replay of the request under the same Idempotency-Key (the secret is never stored; revoke that key and make another if the first answer was lost).',
+    }),
+  ),
+});
+
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({

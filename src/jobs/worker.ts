@@ -17,6 +17,7 @@ import { deliverDueWebhooks, deliverWebhook } from '../flows/deliver-webhook.ts'
 import { notifyPayer } from '../flows/notify-payer.ts';
 import { sendDueMessages, sendMessage } from '../flows/send-message.ts';
 import { evaluateAlerts } from '../flows/evaluate-alerts.ts';
+import { foldAllAnalytics } from '../flows/analytics.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -29,6 +30,7 @@ export const jobNames = [
   'send_message',
   'sweep_deliveries',
   'evaluate_alerts',
+  'fold_analytics',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -71,6 +73,13 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
         helpers.logger.info(`alerts: ${summary.triggered} triggered, ${summary.resolved} resolved, ${summary.failed} rules not measured`);
       }
     },
+    // Folds the analytics changes noted by every payment's statements, then runs again in a few seconds
+    // (one queued run at a time, by its job key); the crontab restarts the chain if it is ever lost.
+    fold_analytics: async (_payload, helpers) => {
+      const folded = await foldAllAnalytics(context);
+      if (folded > 0) helpers.logger.debug(`folded ${folded} analytics changes`);
+      await helpers.addJob('fold_analytics', {}, { jobKey: 'fold_analytics', runAt: new Date(Date.now() + limits.analyticsFoldIntervalMs) });
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -84,6 +93,7 @@ const crontab = [
   '* * * * * resolve_outcomes ?max=1',
   '* * * * * sweep_deliveries ?max=1',
   '* * * * * evaluate_alerts ?max=1',
+  '* * * * * fold_analytics ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
 ].join('\n');
 

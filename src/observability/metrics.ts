@@ -20,6 +20,8 @@ export interface Metrics {
   providerCallTries: Counter<'connector' | 'operation'>;
   webhookDeliverySeconds: Histogram<'outcome'>;
   messagesSent: Counter<'channel' | 'outcome'>;
+  /** hit: served from this process's cache; miss: looked up and cached; bypass: looked up, the cache untrusted (no listener). */
+  apiKeyCacheLookups: Counter<'result'>;
   queueJobs: Gauge<'task' | 'state'>;
   backlog: Gauge<'kind'>;
 }
@@ -68,6 +70,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       registers,
     }),
     messagesSent: new Counter({ name: 'paypilot_messages_total', help: 'Emails and SMS handled, by outcome.', labelNames: ['channel', 'outcome'], registers }),
+    apiKeyCacheLookups: new Counter({
+      name: 'paypilot_api_key_cache_lookups_total',
+      help: 'API key checks: hit (from the cache), miss (looked up, then cached), bypass (looked up; the cache is off while the invalidation listener is down).',
+      labelNames: ['result'],
+      registers,
+    }),
     queueJobs: new Gauge({ name: 'paypilot_queue_jobs', help: 'Jobs in the queue, by task and state (ready, scheduled, running, failing).', labelNames: ['task', 'state'], registers }),
     backlog: new Gauge({ name: 'paypilot_backlog', help: 'Work waiting in PostgreSQL: pending webhook deliveries and messages, unresolved provider outcomes.', labelNames: ['kind'], registers }),
   };

@@ -225,7 +225,7 @@ async function merchantAccess(config: Config, context: FlowContext, merchantId: 
     const publishableKey = await createApiKey(context, merchantId, 'publishable', 'test');
     const revoke = async () => {
       for (const runKey of [secretKey, publishableKey]) {
-        const key = await findActiveApiKey(context.db, hashApiKey(runKey));
+        const key = await findActiveApiKey(context.db, hashApiKey(runKey), new Date(Date.now()));
         if (key) await revokeApiKey(context.db, key.keyId, new Date(Date.now()));
       }
     };

@@ -1,7 +1,8 @@
 /**
  * Reading payment analytics: whole UTC days from the daily rollups and the
- * whole hours around them from the hourly rollups (both maintained by the
- * triggers of migration 0010, in the same statements), the partial hours at
+ * whole hours around them from the hourly rollups (both folded from the
+ * changes that migration 0020's triggers note in each payment's statements;
+ * a reader folds its merchant's changes first), the partial hours at
  * the edges of the range counted from the raw tables, all three in one query
  * per figure so the sum is exact for any [from, to). Hourly buckets read no
  * daily rows (a day row cannot be split into hours). Channel latencies take
@@ -80,6 +81,30 @@ const count = (value: bigint | number | string) => Number(value);
  * Payment counts, cancellations and decline codes per bucket (keyed by the
  * bucket's UTC start in ms; `null` granularity: a single entry keyed 0).
  */
+/**
+ * Folds noted changes into the rollups, a batch at a time (one transaction
+ * each), until none is left for the merchant (or for anyone, with null) or
+ * `batchesMax` batches are done; answers how many changes were folded.
+ */
+export async function foldAnalytics(db: Db, merchantId: string | null, limits: { batchSize: number; batchesMax: number }): Promise<number> {
+  let folded = 0;
+  for (let batch = 0; batch < limits.batchesMax; batch += 1) {
+    const result = await sql<{ folded: number }>`select analytics_fold(${merchantId}, ${limits.batchSize}) as folded`.execute(db);
+    const count = result.rows[0]?.folded ?? 0;
+    folded += count;
+    if (count < limits.batchSize) break;
+  }
+  return folded;
+}
+
+/** Changes noted and not yet folded (for the merchant, or for anyone with null). */
+export async function analyticsFoldBacklog(db: Db, merchantId: string | null): Promise<number> {
+  const result = merchantId
+    ? await sql<{ count: string }>`select count(*) as count from analytics_changes where merchant_id = ${merchantId}`.execute(db)
+    : await sql<{ count: string }>`select count(*) as count from analytics_changes`.execute(db);
+  return Number(result.rows[0]?.count ?? 0);
+}
+
 export async function readTotals(db: Db, scope: Scope, query: AnalyticsQuery, granularity: AnalyticsGranularity | null): Promise<Map<number, AnalyticsTotals>> {
   const sources = sourcesOf(scope, query, { days: granularity !== 'hour' });
   const dayBucket = bucketOf(granularity, sql.ref('day'));

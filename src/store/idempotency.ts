@@ -13,7 +13,7 @@ export interface IdempotencyKeyRef {
   key: string;
 }
 
-export type EffectObjectType = 'payment' | 'refund';
+export type EffectObjectType = 'payment' | 'refund' | 'api_key';
 
 /**
  * The key of the request being handled, if it has one. Statements that
@@ -43,6 +43,16 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
        where api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
       returning 1
     )`;
+}
+
+/**
+ * Marks the current request's key with the object it changed, as `effectCte`
+ * does, as a statement of its own: for a change made in a transaction, which
+ * commits the mark with the change. Nothing outside a keyed request.
+ */
+export async function markIdempotencyEffect(db: Db, objectType: EffectObjectType, objectId: string): Promise<void> {
+  const effect = effectCte(objectType, sql`${objectId}`, null);
+  if (effect) await sql`with ${effect} select 1`.execute(db);
 }
 
 export interface IdempotencyClaim {

@@ -7,6 +7,8 @@ export interface AuthenticatedKey {
   merchantId: string;
   kind: 'secret' | 'publishable';
   mode: Mode;
+  /** When a rolled key stops working (null: until revoked); checked on every request. */
+  expiresAtMs: number | null;
 }
 
 export async function insertMerchant(db: Db, merchant: { id: string; name: string; support_email: string | null; created_at: Date }): Promise<void> {
@@ -33,6 +35,8 @@ export async function findSealedPublishableKey(db: Db, merchantId: string, mode:
     .where('mode', '=', mode)
     .where('kind', '=', 'publishable')
     .where('revoked_at', 'is', null)
+    // A rolled key is not handed to new payers, even during its overlap.
+    .where('expires_at', 'is', null)
     .where('key_sealed', 'is not', null)
     .orderBy('id', 'desc')
     .limit(1)
@@ -40,14 +44,16 @@ export async function findSealedPublishableKey(db: Db, merchantId: string, mode:
   return row?.key_sealed ? { id: row.id, key_sealed: row.key_sealed } : undefined;
 }
 
-export async function findActiveApiKey(db: Db, keyHash: Buffer): Promise<AuthenticatedKey | undefined> {
+/** The key with this hash if it works at `now`: not revoked, not expired. */
+export async function findActiveApiKey(db: Db, keyHash: Buffer, now: Date): Promise<AuthenticatedKey | undefined> {
   const row = await db
     .selectFrom('api_keys')
-    .select(['id', 'merchant_id', 'kind', 'mode'])
+    .select(['id', 'merchant_id', 'kind', 'mode', 'expires_at'])
     .where('key_hash', '=', keyHash)
     .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirst();
-  return row && { keyId: row.id, merchantId: row.merchant_id, kind: row.kind, mode: row.mode };
+  return row && { keyId: row.id, merchantId: row.merchant_id, kind: row.kind, mode: row.mode, expiresAtMs: row.expires_at ? row.expires_at.getTime() : null };
 }
 
 export async function revokeApiKey(db: Db, keyId: string, at: Date): Promise<void> {

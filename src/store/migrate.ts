@@ -16,6 +16,8 @@ import * as m0012 from './migrations/0012_alerts_and_incidents.ts';
 import * as m0013 from './migrations/0013_archive.ts';
 import * as m0014 from './migrations/0014_feedback_nps.ts';
 import * as m0015 from './migrations/0015_idempotency_effects_and_pin_tries.ts';
+import * as m0016 from './migrations/0016_api_key_lifecycle.ts';
+import * as m0020 from './migrations/0020_analytics_fold.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -33,6 +35,8 @@ const migrations: Record<string, Migration> = {
   '0013_archive': m0013,
   '0014_feedback_nps': m0014,
   '0015_idempotency_effects_and_pin_tries': m0015,
+  '0016_api_key_lifecycle': m0016,
+  '0020_analytics_fold': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -33,6 +33,10 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
   /** Publishable keys only: sealed, so the checkout page can give it to the payer's browser. */
   key_sealed: Buffer | null;
+  /** Set by a roll: the key keeps working until then (null: until revoked). */
+  expires_at: Generated<Date | null>;
+  /** Set by a roll: the key that took this one's place. */
+  replaced_by: Generated<string | null>;
 }
 
 export interface CustomersTable {
@@ -170,7 +174,7 @@ export interface IdempotencyKeysTable {
   locked_at: Timestamp;
   created_at: Timestamp;
   /** The object the request changed first, written in the statement that changed it. */
-  effect_object_type: Generated<'payment' | 'refund' | null>;
+  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | null>;
   effect_object_id: Generated<string | null>;
 }
 

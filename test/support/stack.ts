@@ -13,6 +13,8 @@ import type { App } from '../../src/http/routes/route-kit.ts';
 import { createFlowContext } from '../../src/runtime.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { startCardAcquirer, type CardAcquirer } from '../../src/simulators/card-acquirer/server.ts';
+import { startInvalidationListener, type InvalidationListener } from '../../src/store/invalidation.ts';
+import type { AddressRateLimits } from '../../src/http/plugins/address-limits.ts';
 
 export const testMasterKey = Buffer.alloc(32, 7);
 const acquirerApiKey = 'sk_sim_card_test';
@@ -28,6 +30,8 @@ export interface Stack {
   app: App;
   db: DatabaseHandle;
   context: FlowContext;
+  /** This stack's LISTEN connection: its API process hears key changes from every other. */
+  invalidation: InvalidationListener;
   acquirer: CardAcquirer;
   merchant: MerchantKeys;
   secretKey: string;
@@ -46,6 +50,8 @@ export interface StackOptions {
   instantRetries?: boolean;
   /** Off unless a test is about the limit. */
   rateLimitPerSecond?: number;
+  /** Per-address limits (failed authentication, payer pages, notifications): off unless a test is about them. */
+  addressRateLimits?: AddressRateLimits;
   /** Email and SMS senders; none by default (messages are then skipped). */
   messaging?: Messaging;
 }
@@ -63,7 +69,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sleep: options.instantRetries ? async () => {} : undefined,
     messaging: options.messaging,
   });
-  const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: options.rateLimitPerSecond ?? 0, defaultBaseUrls: { card: acquirer.url } });
+  const invalidation = await startInvalidationListener(db.pool);
+  const app = await buildApp({
+    context,
+    logLevel: 'silent',
+    rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+    addressRateLimits: options.addressRateLimits,
+    invalidation,
+    defaultBaseUrls: { card: acquirer.url },
+  });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   context.publicBaseUrl = address;
 
@@ -95,12 +109,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return { merchant, secretKey, publishableKey: merchant.keys.publishable_test, cardAccountId: created.body.id };
   }
 
-  const stack = { url: address, app, db, context, acquirer, api, newMerchant } as unknown as Stack;
+  const stack = { url: address, app, db, context, invalidation, acquirer, api, newMerchant } as unknown as Stack;
   const first = await newMerchant();
   Object.assign(stack, first);
   stack.close = async () => {
     await app.close();
     await acquirer.close();
+    await invalidation.close();
     await db.close();
   };
   return stack;

@@ -3,17 +3,20 @@
  *
  * `Authorization: Bearer sk_…` (secret key: the whole API)
  * or `pk_…` (publishable key: only the payer's checkout calls, each with the
- * payment's client_secret). Keys are looked up by their SHA-256 hash; a
- * small cache keeps the lookup off the hot path, so a revoked key can work
- * for at most `authCacheTtlMs` more.
+ * payment's client_secret). Keys are looked up by their SHA-256 hash, through
+ * a cache that revocation and rolls invalidate at once in every process
+ * (see api-key-cache.ts).
+ *
+ * A failed authentication counts against the client's address; an address
+ * over `authFailuresPerMinuteMax` is refused before any lookup (a key this
+ * process already holds valid still passes: checking it costs nothing).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PaymentError } from '../../domain/errors.ts';
 import { hashApiKey, parseApiKey } from '../../domain/secrets.ts';
-import type { Clock } from '../../domain/clock.ts';
 import type { RateLimiter } from '../../domain/rate-limit.ts';
-import type { Db } from '../../store/database.ts';
-import { findActiveApiKey, type AuthenticatedKey } from '../../store/merchants.ts';
+import type { AuthenticatedKey } from '../../store/merchants.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 
 export type RouteAuth = 'secret' | 'client' | 'none';
 
@@ -26,23 +29,23 @@ declare module 'fastify' {
   }
 }
 
-const authCacheTtlMs = 30_000;
-const authCacheEntriesMax = 10_000;
+export function registerAuth(
+  app: FastifyInstance,
+  options: { cache: ApiKeyCache; rateLimiter: RateLimiter | null; authFailureLimiter: RateLimiter | null },
+): void {
+  const { cache, authFailureLimiter } = options;
 
-export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clock; rateLimiter: RateLimiter | null }): void {
-  const cache = new Map<string, { key: AuthenticatedKey; expiresAtMs: number }>();
+  const refuseIfOverFailures = (address: string) => {
+    const retryAfterSeconds = authFailureLimiter?.peek(address) ?? 0;
+    if (retryAfterSeconds > 0) throw new PaymentError('rate_limited', { details: { retry_after_seconds: retryAfterSeconds } });
+  };
 
-  async function authenticate(token: string): Promise<AuthenticatedKey | null> {
-    if (!parseApiKey(token)) return null;
-    const hash = hashApiKey(token);
-    const cacheKey = hash.toString('base64');
-    const cached = cache.get(cacheKey);
-    if (cached && cached.expiresAtMs > options.clock.nowMs()) return cached.key;
-    const key = await findActiveApiKey(options.db, hash);
-    if (!key) return null;
-    if (cache.size >= authCacheEntriesMax) cache.delete(cache.keys().next().value as string);
-    cache.set(cacheKey, { key, expiresAtMs: options.clock.nowMs() + authCacheTtlMs });
-    return key;
+  async function authenticate(token: string | null, address: string): Promise<AuthenticatedKey | null> {
+    const hash = token && parseApiKey(token) ? hashApiKey(token) : null;
+    const cached = hash ? cache.cached(hash) : null;
+    if (cached) return cached;
+    refuseIfOverFailures(address);
+    return hash ? cache.load(hash) : null;
   }
 
   app.decorateRequest('auth', null);
@@ -52,8 +55,11 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; clock: Clo
     const header = request.headers.authorization;
     // The scheme is case-insensitive (RFC 9110).
     const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : null;
-    const key = token ? await authenticate(token) : null;
-    if (!key) throw new PaymentError('api_key_invalid');
+    const key = await authenticate(token, request.ip);
+    if (!key) {
+      authFailureLimiter?.take(request.ip);
+      throw new PaymentError('api_key_invalid');
+    }
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');
     // A publishable key is shared by all of a merchant's payers: each payer's address gets its own bucket.
     const bucket = key.kind === 'publishable' ? `${key.keyId}:${request.ip}` : key.keyId;

@@ -31,6 +31,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotencyKey: { apiKeyId: string; key: string } | null;
   }
+  interface FastifyContextConfig {
+    /** Top-level fields of the answer stored as null: secrets shown once are never kept for replays. */
+    idempotencyRedact?: readonly string[];
+  }
 }
 
 export interface IdempotencyOptions {
@@ -106,10 +110,23 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     if (reply.statusCode === 400 && isParameterError(body)) {
       await releaseIdempotencyKey(options.db, ref);
     } else {
-      await completeIdempotencyKey(options.db, ref, { status: reply.statusCode, body });
+      const redact = request.routeOptions.config?.idempotencyRedact ?? [];
+      await completeIdempotencyKey(options.db, ref, { status: reply.statusCode, body: redacted(body, redact) });
     }
     return payload;
   });
+}
+
+function redacted(body: string, fields: readonly string[]): string {
+  if (fields.length === 0) return body;
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    if (!parsed || typeof parsed !== 'object') return body;
+    for (const field of fields) if (field in parsed) parsed[field] = null;
+    return JSON.stringify(parsed);
+  } catch {
+    return body;
+  }
 }
 
 function isParameterError(body: string): boolean {

@@ -56,7 +56,7 @@ export async function registerPages(app: App, deps: RouteDeps): Promise<void> {
     return reply.send(gzip ? asset.gzip : asset.body);
   });
 
-  app.get('/checkout/:id', { schema: { hide: true, params: PageParams } }, async (request, reply) => {
+  app.get('/checkout/:id', { config: { addressLimit: 'payer' }, schema: { hide: true, params: PageParams } }, async (request, reply) => {
     const payment = await findPaymentById(deps.context.db, request.params.id);
     const customer = payment?.customer_id
       ? await deps.context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst()

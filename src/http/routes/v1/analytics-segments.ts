@@ -1,15 +1,16 @@
 /**
  * GET /v1/analytics/customer_segments: the merchant's customers grouped by
  * behaviour with k-means, each group named by what sets it apart. The rules
- * are in src/domain/customer-segments.ts; this file reads the query, asks the
- * store, and answers JSON or (with `Accept: text/csv`) one row per customer.
+ * are in src/domain/customer-segments.ts and run off the event loop
+ * (src/flows/customer-segments.ts); this file reads the query and answers
+ * JSON or (with `Accept: text/csv`) one row per customer.
  */
 import { Type } from 'typebox';
 import { PaymentError } from '../../../domain/errors.ts';
 import { limits } from '../../../domain/limits.ts';
-import { segmentCustomers, type SegmentationResult } from '../../../domain/customer-segments.ts';
+import type { SegmentationResult } from '../../../domain/customer-segments.ts';
 import type { CsvValue } from '../../../domain/csv.ts';
-import { customerActivity } from '../../../store/customer-segments.ts';
+import { customerSegments } from '../../../flows/customer-segments.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';
 import { CurrencyInput, Nullable, errorResponses } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
@@ -101,14 +102,13 @@ export function registerAnalyticsSegments(app: App, deps: RouteDeps): void {
       const from = parseTime(query.from, 'from') ?? new Date(to.getTime() - limits.segmentRangeDefaultMs);
       if (from.getTime() >= to.getTime()) throw new PaymentError('parameter_invalid', { param: 'from', details: { reason: '`from` must be before `to`' } });
       const minPayments = query.min_payments ?? limits.segmentPaymentsPerCustomerMin;
-      const activity = await customerActivity(deps.context.db, scopeOf(request), {
-        from,
-        to,
-        currency: query.currency ?? null,
-        paymentsPerCustomerMin: minPayments,
-        customersMax: limits.segmentCustomersMax,
-      });
-      const result = segmentCustomers(activity.customers, query.k ?? limits.segmentsDefault, request.locale);
+      const segments = await customerSegments(
+        deps.context,
+        scopeOf(request),
+        { from, to, currency: query.currency ?? null, paymentsPerCustomerMin: minPayments, k: query.k ?? limits.segmentsDefault },
+        request.locale,
+      );
+      const result = segments.result;
       if (wantsCsv(request)) return sendCsv(reply, `customer_segments_${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}`, ...csvOf(result));
       return {
         object: 'customer_segments' as const,
@@ -117,8 +117,8 @@ export function registerAnalyticsSegments(app: App, deps: RouteDeps): void {
         currency: query.currency ?? null,
         k: result.k,
         min_payments: minPayments,
-        customers_total: activity.customersTotal,
-        customers_segmented: activity.customers.length,
+        customers_total: segments.customersTotal,
+        customers_segmented: segments.customersSegmented,
         segments: result.segments.map((segment) => ({
           ...segment,
           centroid: { ...segment.centroid, average_amount: numbers(segment.centroid.average_amount) },

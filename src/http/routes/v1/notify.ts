@@ -14,7 +14,7 @@ export async function registerNotify(app: App, deps: RouteDeps): Promise<void> {
     scope.post(
       '/v1/notify/:id',
       {
-        config: { auth: 'none' },
+        config: { auth: 'none', addressLimit: 'provider_notification' },
         schema: {
           tags: ['Providers'],
           summary: "A provider's notification (Alipay, WeChat Pay, UnionPay), in the provider's own format",

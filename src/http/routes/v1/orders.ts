@@ -74,6 +74,7 @@ export function registerOrders(app: App, deps: RouteDeps): void {
   app.get(
     '/v1/orders/:id',
     {
+      config: { addressLimit: 'payer' },
       schema: {
         tags: ['Orders'],
         summary: "The payer's order page: status, timeline and after-sales requests",
@@ -89,6 +90,7 @@ export function registerOrders(app: App, deps: RouteDeps): void {
   app.post(
     '/v1/orders/:id/after_sales_requests',
     {
+      config: { addressLimit: 'payer' },
       schema: {
         tags: ['Orders'],
         summary: 'The payer asks for a refund, an exchange or a repair',
