@@ -1,7 +1,8 @@
 /**
  * Where the CPU went during a measurement window: this process (the load
- * generator, or the baseline's client), the API server child, the
- * PostgreSQL backends serving either, and the whole machine. PostgreSQL
+ * generator, or the reference's Node client), the API server child (and
+ * pgbench, when it runs the reference), the PostgreSQL backends serving
+ * either, and the whole machine. PostgreSQL
  * backends are read from /proc, so they are counted only when the database
  * runs on this machine and Linux exposes them; otherwise that column is n/a.
  */
@@ -99,7 +100,7 @@ async function readProcessesMs(pids: number[]): Promise<Map<number, number> | nu
   const result = new Map<number, number>();
   await Promise.all(
     pids.map(async (pid) => {
-      const ms = await readProcessMs(pid);
+      const ms = await readProcessMs(pid, 'postgres');
       if (ms !== null) result.set(pid, ms);
     }),
   );
@@ -108,13 +109,14 @@ async function readProcessesMs(pids: number[]): Promise<Map<number, number> | nu
 
 /**
  * utime + stime of /proc/<pid>/stat (fields 14 and 15; the name in parentheses
- * may hold spaces). Only a process named postgres counts: a database in
- * another container reports pids that mean something else here.
+ * may hold spaces), all threads included. Only a process of the expected name
+ * counts: a database in another container reports pids that mean something
+ * else here.
  */
-async function readProcessMs(pid: number): Promise<number | null> {
+export async function readProcessMs(pid: number, name: string): Promise<number | null> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8');
-    if (!text.includes('(postgres)')) return null;
+    if (!text.includes(`(${name})`)) return null;
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? (ticks * 1000) / clockTicksPerSecond : null;

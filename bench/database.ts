@@ -108,7 +108,7 @@ export async function createBenchMerchant(context: FlowContext, name: string, ac
  * Without statistics PostgreSQL guesses at plans, and a guess can pick another
  * index than production would: say which regime the run measures.
  */
-async function planningNote(admin: DatabaseHandle): Promise<string> {
+export async function planningNote(admin: DatabaseHandle): Promise<string> {
   // pg_stats, not last_analyze: an ANALYZE rolled back leaves its timestamp (and pg_class.reltuples) but no statistics.
   const result = await sql<{ autovacuum: string; analyzed: boolean }>`
     select current_setting('autovacuum') as autovacuum,

@@ -1,72 +1,89 @@
 /**
- * `npm run bench`: card payments (create, then confirm) at full speed through
- * the HTTP API, against the same statements sent straight to PostgreSQL —
- * both measured in this run, side by side. It prints figures and never fails
- * on time; it exits non-zero only when something is broken (no payment
- * succeeded, many errors, a part did not start).
+ * `npm run bench`: card payments (create, then confirm) through the HTTP API,
+ * measured against a fixed reference — the payment transaction in
+ * ../shared/bench/reference-payment.sql, run on the same PostgreSQL in the
+ * same run — at saturation (closed loop), at fixed offered loads (open loop),
+ * and with a customer-segments request running alongside. It prints figures
+ * and one table of them beside issue 14's targets; it never fails on time,
+ * only when something is broken (no payment succeeded, many errors, a part
+ * did not start, the reference file is missing).
  *
- *   node bench/payments.ts [--quick] [--concurrency N] [--seconds S] [--warmup-seconds S]
- *                          [--no-idempotency-keys] [--pool-size N] [--profile]
- *
- * See bench/README.md for how to read the output.
+ *   node bench/payments.ts [--quick] [options]   (see `--help` and bench/README.md)
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { limits } from '../src/domain/limits.ts';
 import { createFlowContext } from '../src/runtime.ts';
-import { openDatabase } from '../src/store/database.ts';
-import { baselinePayment, type PaymentRequests } from './baseline.ts';
-import { addCpuUse, cpuBetween, machineBusyShare, sampleCpu, type CpuSample, type CpuUse } from './cpu.ts';
-import { backendPids, createBenchMerchant, openBenchDatabase, type BenchDatabase } from './database.ts';
-import { createHttpPayer } from './http-payer.ts';
-import { combineLoops, percentile, runClosedLoop, type LoopTotals } from './load.ts';
+import { addCpuUse, cpuBetween, machineBusyShare, readProcessMs, sampleCpu, type CpuSample } from './cpu.ts';
+import { backendPids, createBenchMerchant, openBenchDatabase, planningNote } from './database.ts';
+import { createHttpPayer, timedGet, type PaymentRequests } from './http-payer.ts';
+import { combineLoops, runClosedLoop, runOpenLoop } from './load.ts';
 import { summarizeProfile } from './profile-summary.ts';
-import type { ParentMessage, ServerMessage, ServerRole } from './server.ts';
-import { createStatementCounter, difference, expectedStatements, sum, total, type StatementCounts } from './statements.ts';
+import { pickReferenceClient, readReference, referenceApplicationName, referenceFiles, runReference, setUpReference, type ReferenceClient } from './reference.ts';
+import { brokenReason, report, type Measured, type SegmentsRun } from './report.ts';
+import { startServerChild, type ServerSnapshot } from './server-child.ts';
+import { loadSegmentCustomers, segmentsPath } from './segments.ts';
+import { difference, sum } from './statements.ts';
 
-interface Options {
+export interface Options {
+  quick: boolean;
   concurrency: number;
   seconds: number;
   warmupSeconds: number;
   withIdempotencyKeys: boolean;
   poolSize: number;
   profile: boolean;
+  rates: number[];
+  openSeconds: number;
+  referenceClients: number;
+  referenceClient: ReferenceClient | null;
+  segmentCustomers: number;
+  worker: boolean;
 }
 
 const usage = `usage: node bench/payments.ts [options]
-  --quick                 2 s, 8 payers, 0.5 s warm-up (a smoke run)
-  --concurrency N         virtual payers, and baseline clients (default 32)
-  --seconds S             measured seconds per phase (default 10)
-  --warmup-seconds S      unmeasured seconds before each phase (default 5)
-  --no-idempotency-keys   send no Idempotency-Key header (and leave the key statements out of the baseline)
-  --pool-size N           the API server's pg pool (default ${limits.databasePoolSize}, the production default)
-  --profile               write a CPU profile of the API server and print its summary
+  --quick                   about a minute: 8 payers, 3 s at saturation, 3 s of reference, 4 s per offered load, 2 000 customers
+  --concurrency N           virtual payers at saturation (default 32)
+  --seconds S               measured seconds at saturation, and of the reference (default 10)
+  --warmup-seconds S        unmeasured seconds before them (default 5)
+  --rates R1,R2             offered payments/s of the open-loop phases (default 100,300)
+  --open-seconds S          seconds per offered load (default 10)
+  --reference-clients N     connections running the reference transaction (default 16)
+  --reference-client C      pgbench or node (default: pgbench when installed)
+  --segment-customers N     customers of the merchant the segments request reads (default 3000; 0: no segments phase)
+  --worker                  also run the worker (paypilot worker) in a process of its own; its CPU and its backends' count
+  --no-idempotency-keys     send no Idempotency-Key header
+  --pool-size N             the API server's pg pool (default ${limits.databasePoolSize}, the production default)
+  --profile                 write a CPU profile of the API server and print its summary
 Environment: DATABASE_URL (otherwise an embedded PostgreSQL in a temporary directory), LOG_LEVEL for the server (warn).`;
 
 const serverApplicationName = 'paypilot-bench-server';
-const baselineApplicationName = 'paypilot-bench-baseline';
+const workerApplicationName = 'paypilot-bench-worker';
 const acquirerApiKey = 'sk_sim_card_bench';
 /** The bench's acquirer simulator listens on 127.0.0.1; its merchants are in test mode. */
 const benchOutboundPolicy = { allowPrivateInTest: true };
-const serverReadyTimeoutMs = 60_000;
 const backgroundSampleMs = 1_000;
-/** The second half of end to end follows a warm process: a short warm-up only refills the loop. */
+/** The second half at saturation follows a warm process: a short warm-up only refills the loop. */
 const rewarmMsMax = 500;
-/** Setup (an embedded PostgreSQL's first start), teardown and drains, on top of the phases themselves. */
-const overheadAllowanceMs = 180_000;
-/** More errors than this share of iterations means the figures describe a broken run. */
-const errorShareMax = 0.01;
+/** Open loop: payments in flight at most (far above what a healthy server needs at these rates), and the drain after. */
+const inFlightMax = 64;
+const drainMs = 5_000;
+/** The segments phase: the request goes out this long after payments start, and payments go on this long after its answer. */
+const segmentsLeadMs = 500;
+const segmentsTailMs = 1_000;
+const segmentsPhaseMaxMs = 120_000;
+/** Setup (an embedded PostgreSQL's first start, the customers' load), teardown and drains, on top of the phases themselves. */
+const overheadAllowanceMs = 240_000;
 
 const requests: PaymentRequests = {
   create: { amount: 1234, currency: 'CNY' },
   confirm: { payment_method: { type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' } } },
 };
+
+class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options | null {
   const { values } = parseArgs({
@@ -76,6 +93,12 @@ function parseOptions(argv: string[]): Options | null {
       concurrency: { type: 'string' },
       seconds: { type: 'string' },
       'warmup-seconds': { type: 'string' },
+      rates: { type: 'string' },
+      'open-seconds': { type: 'string' },
+      'reference-clients': { type: 'string' },
+      'reference-client': { type: 'string' },
+      'segment-customers': { type: 'string' },
+      worker: { type: 'boolean', default: false },
       'no-idempotency-keys': { type: 'boolean', default: false },
       'pool-size': { type: 'string' },
       profile: { type: 'boolean', default: false },
@@ -89,17 +112,25 @@ function parseOptions(argv: string[]): Options | null {
     return value;
   };
   const quick = values.quick;
+  const rates = (values.rates ?? '100,300').split(',').map((text) => number(text.trim(), 0, '--rates', 1, 20_000));
+  const client = values['reference-client'];
+  if (client !== undefined && client !== 'pgbench' && client !== 'node') throw new UsageError('--reference-client must be pgbench or node');
   return {
+    quick,
     concurrency: Math.round(number(values.concurrency, quick ? 8 : 32, '--concurrency', 1, 128)),
-    seconds: number(values.seconds, quick ? 2 : 10, '--seconds', 1, 300),
-    warmupSeconds: number(values['warmup-seconds'], quick ? 0.5 : 5, '--warmup-seconds', 0, 60),
+    seconds: number(values.seconds, quick ? 3 : 10, '--seconds', 1, 300),
+    warmupSeconds: number(values['warmup-seconds'], quick ? 1 : 5, '--warmup-seconds', 0, 60),
+    rates,
+    openSeconds: number(values['open-seconds'], quick ? 4 : 10, '--open-seconds', 1, 300),
+    referenceClients: Math.round(number(values['reference-clients'], 16, '--reference-clients', 1, 128)),
+    referenceClient: client ?? null,
+    segmentCustomers: Math.round(number(values['segment-customers'], quick ? 2_000 : 3_000, '--segment-customers', 0, 1_000_000)),
+    worker: values.worker,
     withIdempotencyKeys: !values['no-idempotency-keys'],
     poolSize: Math.round(number(values['pool-size'], limits.databasePoolSize, '--pool-size', 1, 100)),
     profile: values.profile,
   };
 }
-
-class UsageError extends Error {}
 
 /** Things to stop, last started first. Every caller of run() waits for the one teardown to end. */
 class Teardown {
@@ -118,76 +149,10 @@ class Teardown {
   }
 }
 
-interface ServerChild {
-  url: string;
-  poolSize: number | null;
-  snapshot(): Promise<{ cpuMicros: number; statements: StatementCounts }>;
-  stop(): Promise<void>;
-}
-
-/** Starts `bench/server.ts <role>` and waits for it to listen. */
-async function startServerChild(role: ServerRole, env: Record<string, string>, profileDir: string | null): Promise<ServerChild> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [role], {
-    env: { ...process.env, BENCH_ACQUIRER_KEY: acquirerApiKey, ...env },
-    execArgv: [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    if (child.connected) child.send({ type: 'stop' } satisfies ParentMessage);
-    else child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
-  };
-  try {
-    const ready = await new Promise<Extract<ServerMessage, { type: 'ready' }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bench: the ${role} server did not start in time`)), serverReadyTimeoutMs);
-      child.on('message', (message: ServerMessage) => {
-        if (message.type === 'ready') {
-          clearTimeout(timer);
-          resolve(message);
-        }
-      });
-      void exited.then(([code]) => {
-        clearTimeout(timer);
-        reject(new Error(`bench: the ${role} server exited (code ${String(code)}) before it was ready`));
-      });
-    });
-    let nextId = 0;
-    const snapshot = () =>
-      new Promise<{ cpuMicros: number; statements: StatementCounts }>((resolve, reject) => {
-        const id = (nextId += 1);
-        const onMessage = (message: ServerMessage) => {
-          if (message.type !== 'snapshot' || message.id !== id) return;
-          child.off('message', onMessage);
-          resolve({ cpuMicros: message.cpuMicros, statements: message.statements });
-        };
-        if (!child.connected) return reject(new Error(`bench: the ${role} server is gone`));
-        child.on('message', onMessage);
-        child.send({ type: 'snapshot', id } satisfies ParentMessage);
-      });
-    return { url: ready.url, poolSize: ready.poolSize, snapshot, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
+/** What a window's edge records: CPU everywhere, and the API server's own snapshot (null while it idles). */
 interface Mark {
   cpu: CpuSample;
-}
-
-interface PhaseOutcome {
-  loop: LoopTotals;
-  cpu: CpuUse;
-  /** Every statement the phase sent, warm-up and drain included (as loop.iterationsAll counts payments). */
-  statements: StatementCounts;
-}
-
-function combinePhases(a: PhaseOutcome, b: PhaseOutcome): PhaseOutcome {
-  return { loop: combineLoops(a.loop, b.loop), cpu: addCpuUse(a.cpu, b.cpu), statements: sum(a.statements, b.statements) };
+  server: ServerSnapshot | null;
 }
 
 async function main(): Promise<number> {
@@ -205,12 +170,14 @@ async function main(): Promise<number> {
   }
   const opts = options;
   const teardown = new Teardown();
-  const phaseMs = (opts.warmupSeconds + opts.seconds) * 1000;
+  const warmupMs = opts.warmupSeconds * 1000;
+  const measureMs = opts.seconds * 1000;
+  const phasesMs = 3 * (warmupMs + measureMs) + opts.rates.length * (opts.openSeconds * 1000 + drainMs) + (opts.segmentCustomers > 0 ? segmentsPhaseMaxMs : 0);
   // Bounded time: whatever hangs, the bench stops itself and everything it started.
   const deadline = setTimeout(() => {
     console.error('bench: time limit reached; stopping');
     void teardown.run().finally(() => process.exit(1));
-  }, 2 * phaseMs + overheadAllowanceMs);
+  }, phasesMs + overheadAllowanceMs);
   deadline.unref();
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -225,16 +192,21 @@ async function main(): Promise<number> {
   }
 
   try {
-    console.log(`Paypilot payments bench: starting (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}) …`);
+    const referenceScripts = await readReference();
+    const reference = pickReferenceClient(opts.referenceClient);
+    console.log(`Paypilot payments bench: starting (${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}; reference through ${reference.note}) …`);
     const database = await openBenchDatabase(process.env.DATABASE_URL?.trim() || undefined);
     teardown.add('the database', () => database.close());
+    const referenceSetup = await setUpReference(database.url, referenceScripts);
+    teardown.add('the reference tables', () => referenceSetup.drop());
     const masterKey = randomBytes(32);
     const profileDir = opts.profile ? await mkdtemp(path.join(os.tmpdir(), 'paypilot-bench-profile-')) : null;
-    const acquirer = await startServerChild('acquirer', {}, null);
+    const acquirer = await startServerChild('acquirer', { BENCH_ACQUIRER_KEY: acquirerApiKey }, null);
     teardown.add('the card acquirer simulator', () => acquirer.stop());
     const server = await startServerChild(
       'api',
       {
+        BENCH_ACQUIRER_KEY: acquirerApiKey,
         DATABASE_URL: database.url,
         PAYPILOT_MASTER_KEY: masterKey.toString('base64'),
         BENCH_ACQUIRER_URL: acquirer.url,
@@ -244,11 +216,21 @@ async function main(): Promise<number> {
       profileDir,
     );
     teardown.add('the API server', () => server.stop());
+    const worker = opts.worker
+      ? await startServerChild('worker', { DATABASE_URL: database.url, PAYPILOT_MASTER_KEY: masterKey.toString('base64'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, null)
+      : null;
+    if (worker) teardown.add('the worker', () => worker.stop());
 
     const setupContext = createFlowContext({ db: database.admin.db, masterKey, publicBaseUrl: server.url, outboundPolicy: benchOutboundPolicy });
     const acquirerAccount = { url: acquirer.url, apiKey: acquirerApiKey };
     const httpMerchant = await createBenchMerchant(setupContext, 'Bench merchant (HTTP)', acquirerAccount);
-    const baselineMerchant = await createBenchMerchant(setupContext, 'Bench merchant (baseline)', acquirerAccount);
+    let segmentsLoad = null;
+    let segmentsMerchant = null;
+    if (opts.segmentCustomers > 0) {
+      segmentsMerchant = await createBenchMerchant(setupContext, 'Bench merchant (customer segments)', acquirerAccount);
+      console.log(`loading ${opts.segmentCustomers} customers with their payments for the segments request …`);
+      segmentsLoad = await loadSegmentCustomers(database.admin, segmentsMerchant.merchantId, opts.segmentCustomers);
+    }
 
     const payer = createHttpPayer({ apiUrl: server.url, secretKey: httpMerchant.secretKey, withIdempotencyKeys: opts.withIdempotencyKeys, requests });
     const first = await payer();
@@ -256,57 +238,140 @@ async function main(): Promise<number> {
     // Other work on the machine competes with every part of the bench: say how much there was.
     const backgroundBusy = await machineBusyShare(backgroundSampleMs);
 
-    const markWith = (childrenRunning: boolean, applicationName: string) => async (): Promise<Mark> => {
-      const [api, card, pids] = await Promise.all([
-        childrenRunning ? server.snapshot() : null,
-        childrenRunning ? acquirer.snapshot() : null,
-        backendPids(database.admin, [applicationName]),
+    const apiMark = async (): Promise<Mark> => {
+      const [api, card, work, pids] = await Promise.all([
+        server.snapshot(true),
+        acquirer.snapshot(),
+        worker?.snapshot() ?? null,
+        backendPids(database.admin, [serverApplicationName, workerApplicationName]),
       ]);
-      return { cpu: await sampleCpu({ api: api?.cpuMicros ?? null, acquirer: card?.cpuMicros ?? null }, pids) };
+      return { cpu: await sampleCpu({ api: api.cpuMicros, acquirer: card.cpuMicros, worker: work?.cpuMicros ?? null, pgbench: null }, pids), server: api };
     };
+    const referenceMark = async (pgbenchPid: number | null): Promise<Mark> => {
+      const pids = await backendPids(database.admin, [referenceApplicationName]);
+      const pgbenchMs = pgbenchPid === null ? null : await readProcessMs(pgbenchPid, 'pgbench');
+      return { cpu: await sampleCpu({ api: null, acquirer: null, worker: null, pgbench: pgbenchMs === null ? null : pgbenchMs * 1000 }, pids), server: null };
+    };
+    const serverFigures = (atEnd: Mark) => (atEnd.server ? { rssPeakBytes: atEnd.server.rssPeakBytes, eventLoopDelayMaxMs: atEnd.server.eventLoopDelayMaxMs } : null);
 
-    // End to end: through HTTP, the API server in its own process.
-    const endToEnd = async (warmupMs: number, measureMs: number): Promise<PhaseOutcome> => {
+    // Saturation: a closed loop of virtual payers through HTTP, the API server in its own process.
+    const saturationHalf = async (halfWarmupMs: number, halfMeasureMs: number) => {
       const before = await server.snapshot();
-      const loop = await runClosedLoop({ concurrency: opts.concurrency, warmupMs, measureMs, iteration: () => payer(), mark: markWith(true, serverApplicationName) });
+      const loop = await runClosedLoop({ concurrency: opts.concurrency, warmupMs: halfWarmupMs, measureMs: halfMeasureMs, iteration: () => payer(), mark: apiMark });
       const after = await server.snapshot();
-      return { loop, cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu), statements: difference(after.statements, before.statements) };
+      return { loop, cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu), server: serverFigures(loop.atEnd), statements: difference(after.statements, before.statements) };
     };
 
-    // The baseline: the same statements from this process, straight to PostgreSQL.
-    const baselineDatabase = openDatabase(database.url, { poolSize: opts.concurrency, applicationName: baselineApplicationName });
-    teardown.add('the baseline pool', () => baselineDatabase.close());
-    const counter = createStatementCounter();
-    counter.attach(baselineDatabase.pool);
-    const baselineContexts = Array.from({ length: opts.concurrency }, () => createFlowContext({ db: baselineDatabase.db, masterKey, publicBaseUrl: server.url, outboundPolicy: benchOutboundPolicy }));
-    const scope = { merchantId: baselineMerchant.merchantId, mode: 'test' as const };
-    const baselineOnly = async (warmupMs: number, measureMs: number): Promise<PhaseOutcome> => {
-      const loop = await runClosedLoop({
-        concurrency: opts.concurrency,
-        warmupMs,
-        measureMs,
-        iteration: (worker) =>
-          baselinePayment({ context: baselineContexts[worker]!, scope, apiKeyId: baselineMerchant.apiKeyId, withIdempotencyKeys: opts.withIdempotencyKeys, requests }),
-        mark: markWith(false, baselineApplicationName),
+    // Saturation, reference, saturation: the two halves surround the reference, so other
+    // work that grows or fades on the machine weighs on both alike.
+    console.log('at saturation (first half) …');
+    const firstHalf = await saturationHalf(warmupMs, measureMs / 2);
+    console.log(`the reference (${reference.client}, ${opts.referenceClients} clients) …`);
+    const referenceRun = await runReference({
+      url: database.url,
+      setup: referenceSetup,
+      client: reference.client,
+      clients: opts.referenceClients,
+      warmupMs,
+      measureMs,
+      mark: referenceMark,
+    });
+    console.log('at saturation (second half) …');
+    const secondHalf = await saturationHalf(Math.min(warmupMs, rewarmMsMax), measureMs / 2);
+    const saturationLoop = combineLoops(firstHalf.loop, secondHalf.loop);
+    const saturation: Measured = {
+      name: 'saturation',
+      payments: saturationLoop.succeeded,
+      windowMs: saturationLoop.measureMs,
+      cpu: addCpuUse(firstHalf.cpu, secondHalf.cpu),
+      errors: saturationLoop.errors,
+      errorKinds: saturationLoop.errorKinds,
+      latenciesMs: saturationLoop.latenciesMs,
+      server: maxServer(firstHalf.server, secondHalf.server),
+      statements: sum(firstHalf.statements, secondHalf.statements),
+      iterationsAll: saturationLoop.iterationsAll,
+      perSecond: saturationLoop.succeededPerSecond,
+    };
+    const referenceMeasured: Measured = {
+      name: 'reference',
+      payments: referenceRun.payments,
+      windowMs: measureMs,
+      cpu: cpuBetween(referenceRun.atStart.cpu, referenceRun.atEnd.cpu),
+      errors: referenceRun.errors,
+      errorKinds: new Map(),
+      latenciesMs: {},
+      server: null,
+      detail: referenceRun.detail,
+    };
+
+    // Fixed offered loads: an open loop, payments sent on a schedule whatever the answers.
+    const openLoop = async (rate: number, keepGoing: (elapsedMs: number) => boolean): Promise<Measured> => {
+      const loop = await runOpenLoop({ ratePerSecond: rate, keepGoing, inFlightMax, drainMs, iteration: (dueMs, signal) => payer(dueMs, signal), mark: apiMark });
+      return {
+        name: `${rate}/s offered`,
+        payments: loop.succeeded,
+        windowMs: loop.elapsedMs,
+        cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu),
+        errors: loop.errors,
+        errorKinds: loop.errorKinds,
+        latenciesMs: loop.latenciesMs,
+        server: serverFigures(loop.atEnd),
+        offered: { rate, due: loop.due, unfinished: loop.unfinished },
+      };
+    };
+    const offered: Measured[] = [];
+    for (const rate of opts.rates) {
+      console.log(`${rate} payments/s offered for ${opts.openSeconds} s …`);
+      offered.push(await openLoop(rate, (elapsedMs) => elapsedMs < opts.openSeconds * 1000));
+    }
+
+    // The segments request, sent while payments run at the lowest offered rate.
+    let segments: SegmentsRun | null = null;
+    if (segmentsMerchant && segmentsLoad) {
+      const rate = Math.min(...opts.rates);
+      console.log(`customer segments over ${segmentsLoad.customers} customers while ${rate} payments/s are offered …`);
+      let answeredAtMs: number | null = null;
+      const request = new Promise<Awaited<ReturnType<typeof timedGet>>>((resolve, reject) => {
+        setTimeout(() => {
+          timedGet(server.url, segmentsMerchant.secretKey, segmentsPath).then(resolve, reject);
+        }, segmentsLeadMs);
+      }).finally(() => (answeredAtMs = performance.now()));
+      request.catch(() => {});
+      const measured = await openLoop(rate, (elapsedMs) => {
+        if (elapsedMs > segmentsPhaseMaxMs) return false;
+        return answeredAtMs === null || performance.now() < answeredAtMs + segmentsTailMs;
       });
-      return { loop, cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu), statements: counter.snapshot() };
-    };
-
-    // End to end, baseline, end to end: the two halves of end to end surround the
-    // baseline, so other work that grows or fades on the machine weighs on both alike.
-    const warmupMs = opts.warmupSeconds * 1000;
-    const measureMs = opts.seconds * 1000;
-    const firstHalf = await endToEnd(warmupMs, measureMs / 2);
-    const baseline = await baselineOnly(warmupMs, measureMs);
-    const secondHalf = await endToEnd(Math.min(warmupMs, rewarmMsMax), measureMs / 2);
-    const e2e = combinePhases(firstHalf, secondHalf);
-    await baselineDatabase.close();
+      const answer = await request.catch((error: unknown) => ({ ms: Number.NaN, status: 0, body: `"code":"${error instanceof Error ? error.message : String(error)}"` }));
+      const body = answer.status === 200 ? (JSON.parse(answer.body) as { customers_segmented?: number; k?: number }) : null;
+      const failure = answer.status === 200 ? null : `HTTP ${answer.status} ${/"code":"([^"]+)"/.exec(answer.body)?.[1] ?? answer.body.slice(0, 120)}`;
+      segments = {
+        measured: { ...measured, name: `${rate}/s + segments` },
+        requestMs: answer.ms,
+        status: answer.status,
+        customersSegmented: body?.customers_segmented ?? null,
+        k: body?.k ?? null,
+        failure,
+        load: segmentsLoad,
+      };
+      if (answer.status !== 200) console.error(`bench: the segments request answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+    }
 
     await server.stop();
     const profileSummary = profileDir ? await readProfileSummary(profileDir) : null;
 
-    report({ options: opts, database, poolSize: server.poolSize ?? opts.poolSize, backgroundBusy, e2e, baseline, profileSummary });
-    return brokenReason(e2e, baseline) ? 1 : 0;
+    report({
+      options: opts,
+      database: { ...database, planningNote: await planningNote(database.admin) },
+      poolSize: server.poolSize ?? opts.poolSize,
+      backgroundBusy,
+      referenceNote: `${reference.note}, ${opts.referenceClients} connections, ${referenceFiles.payment}`,
+      saturation,
+      reference: referenceMeasured,
+      offered,
+      segments,
+      profileSummary,
+    });
+    return brokenReason(saturation, referenceMeasured, offered) ? 1 : 0;
   } catch (error) {
     if (interrupted) return 130;
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
@@ -317,10 +382,9 @@ async function main(): Promise<number> {
   }
 }
 
-function perPayment(counts: StatementCounts, payments: number): StatementCounts {
-  const result: StatementCounts = {};
-  for (const [name, value] of Object.entries(counts)) result[name] = payments === 0 ? 0 : value / payments;
-  return result;
+function maxServer(a: Measured['server'], b: Measured['server']): Measured['server'] {
+  if (!a || !b) return a ?? b;
+  return { rssPeakBytes: Math.max(a.rssPeakBytes, b.rssPeakBytes), eventLoopDelayMaxMs: Math.max(a.eventLoopDelayMaxMs, b.eventLoopDelayMaxMs) };
 }
 
 /** The summary of the API server's profile; the file is kept (for Chrome DevTools or speedscope) and named. */
@@ -329,137 +393,6 @@ async function readProfileSummary(directory: string): Promise<string | null> {
   if (!files[0]) return null;
   const file = path.join(directory, files[0]);
   return `${await summarizeProfile(file)}\nprofile kept in ${file}`;
-}
-
-function brokenReason(e2e: PhaseOutcome, baseline: PhaseOutcome): string | null {
-  for (const [name, phase] of [['end-to-end', e2e], ['baseline', baseline]] as const) {
-    if (phase.loop.succeeded === 0) return `${name}: no payment succeeded`;
-    const share = phase.loop.errors / (phase.loop.errors + phase.loop.succeeded);
-    if (share > errorShareMax) return `${name}: ${(share * 100).toFixed(1)}% of payments failed`;
-  }
-  return null;
-}
-
-interface ReportInput {
-  options: Options;
-  database: BenchDatabase;
-  poolSize: number;
-  /** Share of the machine busy just before the phases, with the bench idle. */
-  backgroundBusy: number;
-  e2e: PhaseOutcome;
-  baseline: PhaseOutcome;
-  profileSummary: string | null;
-}
-
-function report({ options, database, poolSize, backgroundBusy, e2e, baseline, profileSummary }: ReportInput): void {
-  const rate = (phase: PhaseOutcome) => phase.loop.succeeded / (phase.loop.measureMs / 1000);
-  const ms = (value: number) => (Number.isNaN(value) ? '-' : value.toFixed(1));
-  const lat = (phase: PhaseOutcome, name: string, fraction: number) => ms(percentile(phase.loop.latenciesMs[name] ?? [], fraction));
-  const cpus = os.cpus();
-  const lines: string[] = [];
-  const out = (line = '') => lines.push(line);
-
-  out();
-  out('Paypilot payments bench');
-  out(`machine     ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}`);
-  out(`software    Node ${process.version}, PostgreSQL ${database.serverVersion} (${database.origin}; ${database.planningNote})`);
-  out(
-    `load        ${options.concurrency} virtual payers, ${options.seconds} s measured per phase after ${options.warmupSeconds} s warm-up (end to end in two halves around the baseline); ` +
-      `Idempotency-Key ${options.withIdempotencyKeys ? 'on both POSTs' : 'off'}`,
-  );
-  out(`server      API in its own process (pg pool ${poolSize}, no worker), card acquirer simulator in another at 0 ms latency; client: fetch (keep-alive)`);
-  out(`baseline    the same statements from this process through Kysely + pg, ${options.concurrency} connections, no HTTP`);
-  out(`background  ${(backgroundBusy * 100).toFixed(0)}% of the machine was busy with other work just before the run${backgroundBusy > 0.1 ? ' (figures are less steady)' : ''}`);
-  out();
-  const header = ['', 'payments/s', 'p50 ms', 'p99 ms', 'errors'];
-  const rows: string[][] = [
-    ['end to end (HTTP)', rate(e2e).toFixed(0), lat(e2e, 'pair', 0.5), lat(e2e, 'pair', 0.99), String(e2e.loop.errors)],
-    ['  create request', '', lat(e2e, 'create', 0.5), lat(e2e, 'create', 0.99), ''],
-    ['  confirm request', '', lat(e2e, 'confirm', 0.5), lat(e2e, 'confirm', 0.99), ''],
-    ['baseline (PostgreSQL only)', rate(baseline).toFixed(0), lat(baseline, 'pair', 0.5), lat(baseline, 'pair', 0.99), String(baseline.loop.errors)],
-    ['  create statements', '', lat(baseline, 'create', 0.5), lat(baseline, 'create', 0.99), ''],
-    ['  confirm statements', '', lat(baseline, 'confirm', 0.5), lat(baseline, 'confirm', 0.99), ''],
-  ];
-  out(formatTable(header, rows));
-  const ratio = rate(e2e) / rate(baseline);
-  out();
-  out(`ratio end to end / baseline: ${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}   (latency is one create + confirm pair; per request below it)`);
-  for (const [name, phase] of [['end to end', e2e], ['baseline', baseline]] as const) {
-    for (const [kind, count] of phase.loop.errorKinds) out(`  ${name} error ×${count}: ${kind}`);
-  }
-
-  out();
-  out(`Statements one payment sends (read from the code), and measured per payment (server / baseline):`);
-  const expected = expectedStatements(options.withIdempotencyKeys);
-  const statementRows = expected.map((statement, index) => [`${index + 1}`, statement.request, statement.kind, statement.source]);
-  out(formatTable(['#', 'request', 'statement', 'code'], statementRows, 'left'));
-  out();
-  const serverPer = perPayment(e2e.statements, e2e.loop.iterationsAll);
-  const baselinePer = perPayment(baseline.statements, baseline.loop.iterationsAll);
-  const kinds = [...new Set([...expected.map((s) => s.kind), ...Object.keys(serverPer), ...Object.keys(baselinePer)])];
-  const measuredRows = kinds.map((kind) => [
-    kind,
-    String(expected.filter((s) => s.kind === kind).length),
-    (serverPer[kind] ?? 0).toFixed(2),
-    (baselinePer[kind] ?? 0).toFixed(2),
-  ]);
-  measuredRows.push(['total', String(expected.length), total(serverPer).toFixed(2), total(baselinePer).toFixed(2)]);
-  out(formatTable(['statement', 'expected', 'server', 'baseline'], measuredRows));
-  out('  (each is one round trip, autocommitted: no BEGIN/COMMIT is sent; the API key lookup is cached for 30 s, so it rounds to 0)');
-
-  out();
-  out('CPU per payment in the measured window, ms ("other": the rest of the machine, i.e. PostgreSQL background work, the OS, other users):');
-  const cpuRow = (name: string, phase: PhaseOutcome, clientName: string) => {
-    const payments = Math.max(1, phase.loop.succeeded);
-    const { benchMs, childrenMs, postgresMs, machineBusyMs, machineTotalMs } = phase.cpu;
-    const api = childrenMs.api ?? null;
-    const acquirer = childrenMs.acquirer ?? null;
-    // Process times and machine times are counted apart and round differently: a small negative rest is noise.
-    const other = Math.max(0, machineBusyMs - benchMs - (api ?? 0) - (acquirer ?? 0) - (postgresMs ?? 0));
-    const per = (value: number | null) => (value === null ? '-' : (value / payments).toFixed(2));
-    const busy = `${((100 * machineBusyMs) / Math.max(1, machineTotalMs)).toFixed(0)}%`;
-    return [name, `${clientName} ${per(benchMs)}`, per(api), per(acquirer), per(postgresMs), per(other), per(machineBusyMs), busy];
-  };
-  out(
-    formatTable(
-      ['', 'this process', 'API server', 'card simulator', 'PostgreSQL', 'other', 'total', 'machine busy'],
-      [cpuRow('end to end', e2e, 'load'), cpuRow('baseline', baseline, 'pg client')],
-    ),
-  );
-  if (e2e.cpu.postgresMs === null) out('  (PostgreSQL backends are not visible in /proc here: their CPU is in "other")');
-  const ownCpu = (phase: PhaseOutcome) =>
-    (phase.cpu.benchMs + (phase.cpu.childrenMs.api ?? 0) + (phase.cpu.childrenMs.acquirer ?? 0) + (phase.cpu.postgresMs ?? 0)) / Math.max(1, phase.loop.succeeded);
-  if (e2e.cpu.postgresMs !== null && baseline.cpu.postgresMs !== null) {
-    out(
-      `  CPU ratio baseline / end to end, other work left out: ${(ownCpu(baseline) / ownCpu(e2e)).toFixed(2)}` +
-        ' (near the rate ratio when the machine is saturated and otherwise idle; steadier when other work comes and goes)',
-    );
-  }
-  out();
-  const halves = e2e.loop.succeededPerSecond;
-  out(`payments completed per second of the windows, in the order run: end to end ${halves.slice(0, halves.length / 2).join(' ')} | baseline ${baseline.loop.succeededPerSecond.join(' ')} | end to end ${halves.slice(halves.length / 2).join(' ')}`);
-  out('Figures vary run to run (up to 1.7× on shared machines): compare the rows of one run, not runs with each other.');
-  if (profileSummary) {
-    out();
-    out('CPU profile of the API server (both phases; it idles through the baseline):');
-    out(profileSummary);
-  }
-  const broken = brokenReason(e2e, baseline);
-  if (broken) {
-    out();
-    out(`BROKEN: ${broken}`);
-  }
-  console.log(lines.join('\n'));
-}
-
-function formatTable(header: string[], rows: string[][], align: 'right' | 'left' = 'right'): string {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) => (column === 0 || align === 'left' ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return ['  ' + line(header), ...rows.map((row) => '  ' + line(row))].join('\n');
 }
 
 const exitCode = await main();

@@ -8,31 +8,48 @@
  *                                   counter on the pool. No worker: its sweeps run once
  *                                   a minute and are no part of a payment.
  *   node bench/server.ts acquirer   the card acquirer simulator, at zero latency.
+ *   node bench/server.ts worker     what `paypilot worker` runs (with --worker only).
  *
  * Started by bench/payments.ts with fork(); talks to it over IPC:
  *   → { type: 'ready', url, poolSize }             once listening
- *   ← { type: 'snapshot', id } → { type: 'snapshot', id, cpuMicros, statements }
+ *   ← { type: 'snapshot', id, reset? } → { type: 'snapshot', id, cpuMicros, statements, rssBytes,
+ *                                          rssPeakBytes, eventLoopDelayMaxMs }
  *   ← { type: 'stop' }                             closes everything and exits
+ * The peak resident memory and the longest event-loop delay
+ * (`perf_hooks.monitorEventLoopDelay`) are since the last snapshot that asked
+ * to reset them: the bench resets them when a phase's window opens. Measured
+ * here, in the bench's own child, so that src/ needs no bench-only route.
  * It also stops when the parent goes away (the IPC channel closes).
  *
  * Environment: BENCH_ACQUIRER_KEY (both); for the API: DATABASE_URL,
  * PAYPILOT_MASTER_KEY (base64), BENCH_ACQUIRER_URL, BENCH_POOL_SIZE, LOG_LEVEL.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startInvalidationListener } from '../src/store/invalidation.ts';
 import { parseMasterKey } from '../src/config/config.ts';
+import { limits } from '../src/domain/limits.ts';
 import { buildApp } from '../src/http/app.ts';
+import { startWorker } from '../src/jobs/worker.ts';
 import { createFlowContext } from '../src/runtime.ts';
 import { startCardAcquirer } from '../src/simulators/card-acquirer/server.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { createStatementCounter, type StatementCounts } from './statements.ts';
 
-export type ServerRole = 'api' | 'acquirer';
+export type ServerRole = 'api' | 'acquirer' | 'worker';
 
 export type ServerMessage =
   | { type: 'ready'; url: string; poolSize: number | null }
-  | { type: 'snapshot'; id: number; cpuMicros: number; statements: StatementCounts };
+  | {
+      type: 'snapshot';
+      id: number;
+      cpuMicros: number;
+      statements: StatementCounts;
+      rssBytes: number;
+      rssPeakBytes: number;
+      eventLoopDelayMaxMs: number;
+    };
 
-export type ParentMessage = { type: 'snapshot'; id: number } | { type: 'stop' };
+export type ParentMessage = { type: 'snapshot'; id: number; reset?: boolean } | { type: 'stop' };
 
 interface Running {
   url: string;
@@ -42,6 +59,11 @@ interface Running {
 }
 
 const stopDeadlineMs = 5_000;
+/** Resolution of the event-loop delay histogram, and how often resident memory is sampled for its peak. */
+const eventLoopResolutionMs = 5;
+const rssSampleMs = 100;
+/** The worker's pool, as `paypilot worker` sizes it. */
+const workerPoolSize = limits.databasePoolSize;
 
 async function startApi(): Promise<Running> {
   const poolSize = Number(required('BENCH_POOL_SIZE'));
@@ -71,10 +93,34 @@ async function startAcquirer(): Promise<Running> {
   return { url: acquirer.url, poolSize: null, statements: () => ({}), close: () => acquirer.close() };
 }
 
+/** What `paypilot worker` runs (the job queue, its sweeps), on a pool of its own: work moved off the payment path still counts. */
+async function startWorkerRole(): Promise<Running> {
+  const counter = createStatementCounter();
+  const database = openDatabase(required('DATABASE_URL'), { poolSize: workerPoolSize, applicationName: 'paypilot-bench-worker' });
+  counter.attach(database.pool);
+  const context = createFlowContext({ db: database.db, masterKey: parseMasterKey(required('PAYPILOT_MASTER_KEY')), publicBaseUrl: 'http://127.0.0.1' });
+  const runner = await startWorker(context, database.pool, { logLevel: process.env.LOG_LEVEL ?? 'warn' });
+  return {
+    url: '',
+    poolSize: workerPoolSize,
+    statements: counter.snapshot,
+    async close() {
+      await runner.stop().catch(() => {});
+      await database.close().catch(() => {});
+    },
+  };
+}
+
 async function main(role: string | undefined): Promise<void> {
-  if (role !== 'api' && role !== 'acquirer') throw new Error('usage: node bench/server.ts api|acquirer (started by bench/payments.ts)');
+  if (role !== 'api' && role !== 'acquirer' && role !== 'worker') throw new Error('usage: node bench/server.ts api|acquirer|worker (started by bench/payments.ts)');
   const send = (message: ServerMessage) => process.send?.(message);
-  const running = role === 'api' ? await startApi() : await startAcquirer();
+  const running = role === 'api' ? await startApi() : role === 'worker' ? await startWorkerRole() : await startAcquirer();
+  const loopDelay = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
+  loopDelay.enable();
+  let rssPeakBytes = process.memoryUsage.rss();
+  setInterval(() => {
+    rssPeakBytes = Math.max(rssPeakBytes, process.memoryUsage.rss());
+  }, rssSampleMs).unref();
 
   let stopping = false;
   const stop = async () => {
@@ -91,7 +137,21 @@ async function main(role: string | undefined): Promise<void> {
     if (message.type === 'stop') void stop();
     if (message.type === 'snapshot') {
       const cpu = process.cpuUsage();
-      send({ type: 'snapshot', id: message.id, cpuMicros: cpu.user + cpu.system, statements: running.statements() });
+      const rssBytes = process.memoryUsage.rss();
+      rssPeakBytes = Math.max(rssPeakBytes, rssBytes);
+      send({
+        type: 'snapshot',
+        id: message.id,
+        cpuMicros: cpu.user + cpu.system,
+        statements: running.statements(),
+        rssBytes,
+        rssPeakBytes,
+        eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      });
+      if (message.reset) {
+        loopDelay.reset();
+        rssPeakBytes = rssBytes;
+      }
     }
   });
   process.on('disconnect', () => void stop());
