@@ -2,8 +2,9 @@
 /**
  * The hosted checkout's controller. It holds one `CheckoutState` (state.ts),
  * feeds it every event through a pure transition, and draws the step the
- * state calls for (steps/). Effects live here only: requests, timers,
- * navigation, focus. Rules that matter most:
+ * state calls for (steps/). Effects live here and in checkout-actions.ts
+ * (what the payer does) only: requests, timers, navigation, focus. Rules
+ * that matter most:
  * - one action at a time: every action starts by checking `busy`, and the
  *   buttons are disabled while a request is in flight, so a payment is never
  *   submitted twice; a retry after a network failure reuses its
@@ -13,19 +14,17 @@
  *   the payer can retry or switch method without reloading.
  */
 import { ApiError, IdempotencyKeys, apiClient, newIdempotencyKey, type ApiClient } from './api.ts';
-import { isMethodType, type CheckoutSession, type Feedback, type MethodType, type Payment } from './api-types.ts';
-import { openCancelDialog } from './cancel-dialog.ts';
+import { CheckoutActions, type CheckoutHost } from './checkout-actions.ts';
+import { isMethodType, type CheckoutSession, type MethodType, type Payment } from './api-types.ts';
 import type { CardForm } from './card-form.ts';
 import { replaceChildren } from './dom.ts';
-import { customerVerificationOf, isPolledView, otpConfirmBody, pollAttemptsMax, pollIntervalMs, safeRedirectUrl, type SubmittedMethod } from './flow.ts';
+import { isPolledView, pollAttemptsMax, pollIntervalMs, safeRedirectUrl } from './flow.ts';
 import { t, type Lang, type MessageKey } from './i18n.ts';
-import { commentLengthMax, isSixDigitCode } from './input-rules.ts';
 import { listedMethods, orderMethods } from './method-order.ts';
 import { payerFacingError } from './page-errors.ts';
-import { shownError, type ShownError } from './present.ts';
+import { shownError } from './present.ts';
 import * as S from './state.ts';
 import { fatalStep, loadingStep, summary } from './steps/frame-steps.ts';
-import { qrMethods } from './steps/pay-step.ts';
 import { renderStep } from './steps/render.ts';
 import { clockText, secondsLeft, type Drafts, type StepContext } from './steps/step-kit.ts';
 import { languageStorageKey, lastMethodStorageKey, readLocal, readSession, returnUrlStorageKey, writeLocal, writeSession } from './storage.ts';
@@ -49,17 +48,17 @@ export function startCheckout(options: CheckoutOptions): void {
   new CheckoutPage(options).start();
 }
 
-class CheckoutPage {
-  private state: S.CheckoutState = S.loading;
-  private lang: Lang;
+class CheckoutPage implements CheckoutHost {
+  state: S.CheckoutState = S.loading;
+  lang: Lang;
   private langChosen: boolean;
-  private readonly frame: Frame;
-  private readonly api: ApiClient;
-  private readonly keys = new IdempotencyKeys();
-  private readonly paymentPath: string;
-  private readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '' };
-  private cardForm: CardForm | null = null;
-  private busy = false;
+  readonly frame: Frame;
+  readonly api: ApiClient;
+  readonly keys = new IdempotencyKeys();
+  readonly paymentPath: string;
+  readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '' };
+  cardForm: CardForm | null = null;
+  busy = false;
   private pollInFlight = false;
   private pollTimer: number | undefined;
   private rerenderTimer: number | undefined;
@@ -67,6 +66,7 @@ class CheckoutPage {
   private viewReported = false;
 
   private readonly options: CheckoutOptions;
+  private readonly actions: CheckoutActions = new CheckoutActions(this);
 
   constructor(options: CheckoutOptions) {
     this.options = options;
@@ -93,7 +93,11 @@ class CheckoutPage {
     void this.load();
   }
 
-  private get clientSecret(): string {
+  get paymentId(): string {
+    return this.options.paymentId;
+  }
+
+  get clientSecret(): string {
     return this.options.clientSecret ?? '';
   }
 
@@ -101,16 +105,16 @@ class CheckoutPage {
     return t(this.lang, key, params);
   }
 
-  private view(): S.View {
+  view(): S.View {
     return S.viewOf(this.state, Date.now());
   }
 
-  private ready(): S.Ready | null {
+  ready(): S.Ready | null {
     return this.state.phase === 'ready' ? this.state : null;
   }
 
   /** Tells the API about a funnel step only the browser sees; best effort, never in the payer's way. */
-  private reportStep(type: 'checkout_viewed' | 'method_chosen', method: MethodType | null): void {
+  reportStep(type: 'checkout_viewed' | 'method_chosen', method: MethodType | null): void {
     const body = { client_secret: this.clientSecret, type, locale: this.lang, ...(method ? { payment_method_type: method } : {}) };
     this.api.post(`${this.paymentPath}/funnel_events`, body, newIdempotencyKey()).catch(() => undefined);
   }
@@ -143,7 +147,7 @@ class CheckoutPage {
   }
 
   /** Takes a newer copy of the payment and shows what it calls for. */
-  private applyPayment(payment: Payment, source: S.PaymentSource): void {
+  applyPayment(payment: Payment, source: S.PaymentSource): void {
     const state = this.ready();
     if (!state) return;
     const applied = S.paymentApplied(state, payment, source, Date.now(), (url) => safeRedirectUrl(url, window.location.href));
@@ -188,7 +192,7 @@ class CheckoutPage {
     }
   }
 
-  private async reloadPayment(): Promise<void> {
+  async reloadPayment(): Promise<void> {
     try {
       this.applyPayment(await this.api.get<Payment>(`${this.paymentPath}?client_secret=${encodeURIComponent(this.clientSecret)}`), 'reload');
     } catch {
@@ -248,7 +252,7 @@ class CheckoutPage {
   // ---- Actions ----
 
   /** Runs one payer action: refuses while another is in flight, disables the controls, settles the key. */
-  private async act(signature: string, run: (idempotencyKey: string) => Promise<void>, onError: (error: unknown) => Promise<string | null>): Promise<void> {
+  async act(signature: string, run: (idempotencyKey: string) => Promise<void>, onError: (error: unknown) => Promise<string | null>): Promise<void> {
     const state = this.ready();
     if (this.busy || !state) return;
     const origin = document.activeElement instanceof HTMLElement ? document.activeElement.id : '';
@@ -276,204 +280,6 @@ class CheckoutPage {
       if (busy && busyText && control instanceof HTMLButtonElement) control.textContent = busyText;
     }
     this.frame.content.querySelector('form')?.setAttribute('aria-busy', String(busy));
-  }
-
-  private confirm(paymentMethod: Record<string, unknown>, method: MethodType): Promise<void> {
-    const body: Record<string, unknown> = { client_secret: this.clientSecret, payment_method: paymentMethod };
-    if (qrMethods.includes(method) || method === 'unionpay') {
-      // The provider sends the payer back here; the fragment (the client_secret) stays out of its hands.
-      body.return_url = `${window.location.origin}/checkout/${encodeURIComponent(this.options.paymentId)}`;
-    }
-    return this.act(
-      `confirm:${JSON.stringify(body)}`,
-      async (key) => {
-        const payment = await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key);
-        const { client_secret: _secret, ...submitted } = body;
-        const state = this.ready();
-        if (state) this.state = S.confirmed(state, customerVerificationOf(payment.next_action) ? (submitted as unknown as SubmittedMethod) : null);
-        this.drafts.otp = '';
-        this.applyPayment(payment, 'confirm');
-      },
-      (error) => this.handleConfirmError(error),
-    );
-  }
-
-  /** Words the failure and answers the id of the field to focus (null: where the payer was). */
-  private async handleConfirmError(error: unknown): Promise<string | null> {
-    const state = this.ready();
-    if (!state) return null;
-    const failure = S.confirmFailed(state, shownError(error, this.lang), error instanceof ApiError ? error.body : null, this.lang);
-    this.state = failure.state;
-    if (failure.clear) this.drafts[failure.clear] = '';
-    if (failure.reload) {
-      await this.reloadPayment();
-      const after = this.ready();
-      if (after && error instanceof ApiError && error.body.code === 'payment_unexpected_state') this.state = S.settledAfterConflict(after, Date.now());
-    }
-    return failure.focusId;
-  }
-
-  private submitPay(): void {
-    const method = this.ready()?.method;
-    if (!method || this.busy) return;
-    if (method === 'card') {
-      const card = this.cardForm?.validate();
-      if (card) void this.confirm({ type: 'card', card }, method);
-    } else if (method === 'wallet') {
-      if (!isSixDigitCode(this.drafts.pin)) {
-        this.showFieldProblem('pin-input', this.tr('wallet.pinIncomplete'));
-        return;
-      }
-      void this.confirm({ type: 'wallet', wallet: { pin: this.drafts.pin } }, method);
-    } else {
-      void this.confirm({ type: method }, method);
-    }
-  }
-
-  private submitOtp(): void {
-    const state = this.ready();
-    if (this.busy || !state) return;
-    const otp = this.drafts.otp;
-    if (!isSixDigitCode(otp)) {
-      this.showFieldProblem('otp-input', this.tr('otp.incomplete'));
-      return;
-    }
-    const view = this.view();
-    const verification = view.kind === 'otp' ? view.verification : null;
-    if (!verification) {
-      const body = { client_secret: this.clientSecret, otp };
-      void this.act(`otp:${otp}`, async (key) => this.applyPayment(await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key), 'confirm'), (error) => this.handleConfirmError(error));
-      return;
-    }
-    const body = otpConfirmBody(this.clientSecret, otp, verification, state.submitted);
-    const paysToo = 'payment_method' in body;
-    const verifying = () => {
-      const now = this.view();
-      return now.kind === 'otp' && now.verification !== null;
-    };
-    void this.act(
-      `verify:${JSON.stringify(body)}`,
-      async (key) => {
-        const payment = await this.api.post<Payment>(`${this.paymentPath}/confirm`, body, key);
-        this.drafts.otp = '';
-        this.applyPayment(payment, 'confirm');
-        if (!paysToo && this.view().kind === 'pay') this.frame.announce(this.tr('verify.verified'));
-      },
-      async (error) => {
-        const focusId = await this.handleConfirmError(error);
-        // Verified but then not paid (a decline, say): the payment has moved on, so show it as it is now.
-        const code = error instanceof ApiError ? error.body.code : null;
-        if (code === null || code === 'verification_code_incorrect' || code === 'verification_code_expired' || !verifying()) return focusId;
-        await this.reloadPayment();
-        return verifying() ? focusId : 'error';
-      },
-    );
-  }
-
-  private showFieldProblem(inputId: string, message: string): void {
-    const input = document.getElementById(inputId);
-    const problem = document.getElementById(`${inputId}-error`);
-    if (problem) {
-      problem.textContent = message;
-      problem.hidden = false;
-    }
-    input?.setAttribute('aria-invalid', 'true');
-    input?.focus();
-  }
-
-  private chooseMethod(method: MethodType): void {
-    const state = this.ready();
-    if (this.busy || !state) return;
-    const next = S.methodChosen(state, method);
-    if (next === state) return;
-    this.state = next;
-    this.reportStep('method_chosen', method);
-    this.render();
-  }
-
-  private chooseAnotherMethod(): void {
-    const state = this.ready();
-    if (this.busy || !state) return;
-    this.state = S.choseAnotherMethod(state);
-    this.render({ focusId: 'page-heading' });
-  }
-
-  private openCancel(): void {
-    const state = this.ready();
-    if (this.busy || !state) return;
-    this.busy = true;
-    openCancelDialog({
-      lang: this.lang,
-      reasons: state.session.cancellation_reasons,
-      submit: (reason, comment) => this.cancel(reason, comment),
-      onClosed: (canceled) => {
-        this.busy = false;
-        this.render({ focusId: canceled ? 'step-heading' : 'cancel-button' });
-      },
-    });
-  }
-
-  private cancel(reason: string, comment: string): Promise<ShownError | null> {
-    const body: Record<string, unknown> = { client_secret: this.clientSecret, cancellation_reason: reason };
-    if (comment.length > 0) body.comment = comment.slice(0, commentLengthMax);
-    const signature = `cancel:${JSON.stringify(body)}`;
-    const key = this.keys.keyFor(signature);
-    return this.api.post<Payment>(`${this.paymentPath}/cancel`, body, key).then(
-      (payment) => {
-        this.keys.settle(signature, key, null);
-        const state = this.ready();
-        if (state) this.state = S.canceledByPayer(state);
-        this.applyPayment(payment, 'cancel');
-        return null;
-      },
-      async (error: unknown) => {
-        this.keys.settle(signature, key, error);
-        if (error instanceof ApiError && error.body.code === 'payment_unexpected_state') {
-          // Paid or canceled meanwhile: the dialog is moot; show the payment as it is.
-          await this.reloadPayment();
-          return null;
-        }
-        return shownError(error, this.lang);
-      },
-    );
-  }
-
-  /** The rating, then the optional NPS answer sent with the rating already given (the API keeps the first answer to each). */
-  private submitFeedback(kind: 'rating' | 'nps'): void {
-    const state = this.ready();
-    if (this.busy || !state) return;
-    const { feedback, rating } = state;
-    if (kind === 'rating' ? feedback !== null : feedback === null || feedback.nps_score !== null) return;
-    const missing = kind === 'rating' ? rating.score === null : rating.nps === null;
-    if (missing) {
-      const error = { code: `${kind}_required`, message: this.tr(kind === 'rating' ? 'rating.required' : 'nps.required'), suggestion: '', detail: null };
-      this.state = S.ratingChanged(state, kind === 'rating' ? { error } : { npsError: error });
-      this.render({ focusId: kind === 'rating' ? 'rating-1' : 'nps-0' });
-      return;
-    }
-    const body: Record<string, unknown> = { client_secret: this.clientSecret, rating: feedback?.rating ?? rating.score };
-    if (kind === 'nps') body.nps_score = rating.nps;
-    const comment = rating.comment.trim();
-    if (kind === 'rating' && comment.length > 0) body.comment = comment.slice(0, commentLengthMax);
-    this.state = S.ratingChanged(state, kind === 'rating' ? { error: null } : { npsError: null });
-    const thanks = kind === 'rating' ? 'rating-thanks' : 'nps-thanks';
-    void this.act(
-      `${kind === 'rating' ? 'feedback' : 'nps'}:${JSON.stringify(body)}`,
-      async (key) => {
-        const saved = await this.api.post<Feedback>(`${this.paymentPath}/feedback`, body, key);
-        const now = this.ready();
-        if (now) this.state = S.feedbackSaved(now, saved);
-        this.frame.announce(this.tr(kind === 'rating' ? 'rating.thanks' : 'nps.thanks'));
-      },
-      async (error) => {
-        const now = this.ready();
-        if (now) this.state = S.ratingChanged(now, kind === 'rating' ? { error: shownError(error, this.lang) } : { npsError: shownError(error, this.lang) });
-        return kind === 'rating' ? 'rating-submit' : 'nps-submit';
-      },
-    ).then(() => {
-      const now = this.ready();
-      if (now?.feedback && (kind === 'rating' || now.feedback.nps_score !== null)) document.getElementById(thanks)?.focus();
-    });
   }
 
   private changeLanguage(lang: Lang): void {
@@ -505,12 +311,12 @@ class CheckoutPage {
       returnUrl: this.returnUrl(),
       actions: {
         isBusy: () => this.busy,
-        chooseMethod: (method) => this.chooseMethod(method),
-        submitPay: () => this.submitPay(),
-        payWith: (method) => void this.confirm({ type: method }, method),
-        submitOtp: () => this.submitOtp(),
-        chooseAnother: () => this.chooseAnotherMethod(),
-        openCancel: () => this.openCancel(),
+        chooseMethod: (method) => this.actions.chooseMethod(method),
+        submitPay: () => this.actions.submitPay(),
+        payWith: (method) => void this.actions.confirm({ type: method }, method),
+        submitOtp: () => this.actions.submitOtp(),
+        chooseAnother: () => this.actions.chooseAnotherMethod(),
+        openCancel: () => this.actions.openCancel(),
         checkAgain: () => this.checkAgain(),
         cardFormShown: (form) => {
           this.cardForm = form;
@@ -519,13 +325,13 @@ class CheckoutPage {
           const now = this.ready();
           if (now) this.state = S.ratingChanged(now, patch);
         },
-        submitRating: () => this.submitFeedback('rating'),
-        submitNps: () => this.submitFeedback('nps'),
+        submitRating: () => this.actions.submitFeedback('rating'),
+        submitNps: () => this.actions.submitFeedback('nps'),
       },
     };
   }
 
-  private render(options: { focusId?: string | null } = {}): void {
+  render(options: { focusId?: string | null } = {}): void {
     const view = this.view();
     const state = this.ready();
     const key = view.kind === 'qr' ? `qr:${view.data}` : view.kind === 'otp' && view.verification ? `verify:${view.verification.expires_at}` : view.kind;
