@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
+import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { accessibilityViolations, browserAvailable, foreignRequests, launchBrowser, newPage, screenshot, type ViewportName } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -19,6 +20,7 @@ let stack: Stack;
 let browser: Browser;
 let alipay: AlipaySimulator;
 let wechat: WechatPaySimulator;
+let unionpay: UnionpaySimulator;
 const card = { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' };
 const expiryYear = String(card.exp_year % 100).padStart(2, '0');
 const developerWords = /api key|secret key|publishable|test mode|live mode|authorization|bearer|developer|sk_test|pk_test|密钥|模式|开发者|開發者/i;
@@ -26,8 +28,12 @@ const developerWords = /api key|secret key|publishable|test mode|live mode|autho
 describe.skipIf(!browserAvailable)('the checkout as a cashier, in a browser', () => {
   beforeAll(async () => {
     stack = await startStack({ instantRetries: true });
-    [alipay, wechat] = await Promise.all([startAlipaySimulator({ notifyDelayScale: 0.0001 }), startWechatPaySimulator({ notifyDelayScale: 0.0001 })]);
-    for (const [connector, simulator] of [['alipay', alipay], ['wechat_pay', wechat]] as const) {
+    [alipay, wechat, unionpay] = await Promise.all([
+      startAlipaySimulator({ notifyDelayScale: 0.0001 }),
+      startWechatPaySimulator({ notifyDelayScale: 0.0001 }),
+      startUnionpaySimulator({ notifyDelayScale: 0.0001 }),
+    ]);
+    for (const [connector, simulator] of [['alipay', alipay], ['wechat_pay', wechat], ['unionpay', unionpay]] as const) {
       const created = await stack.api('POST', '/v1/connector_accounts', { connector, base_url: simulator.url, credentials: simulator.registerMerchant() });
       expect(created.status).toBe(200);
     }
@@ -37,7 +43,7 @@ describe.skipIf(!browserAvailable)('the checkout as a cashier, in a browser', ()
   afterAll(async () => {
     expect(foreignRequests).toEqual([]);
     await browser?.close();
-    await Promise.all([alipay?.close(), wechat?.close()]);
+    await Promise.all([alipay?.close(), wechat?.close(), unionpay?.close()]);
     await stack?.close();
   });
 
@@ -91,7 +97,7 @@ describe.skipIf(!browserAvailable)('the checkout as a cashier, in a browser', ()
     expect(order.slice(0, 2)).toEqual(['wechat_pay', 'alipay']);
     expect(order.indexOf('card')).toBeGreaterThan(1);
     expect(await checkedMethod(page)).toBe('wechat_pay');
-    expect(await page.locator('label.method svg.mark').count()).toBe(order.length);
+    expect(await page.locator('label.method > svg.mark').count()).toBe(order.length);
     expect(await page.locator('label[for="method-wechat_pay"]').textContent()).toContain('微信支付');
     await screenshot(page, 'cashier-methods-cny-phone');
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -106,6 +112,28 @@ describe.skipIf(!browserAvailable)('the checkout as a cashier, in a browser', ()
     expect(order.indexOf('card')).toBeGreaterThan(1);
     await screenshot(page, 'cashier-methods-cny-desktop');
     expect(await accessibilityViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lists bank cards and UnionPay as one choice, and offers UnionPay\'s page once the number typed is a UnionPay card\'s', async () => {
+    const payment = await newPayment();
+    const page = await openCheckout('desktop', payment.checkout_url);
+    const order = await methodOrder(page);
+    expect(order).toContain('card');
+    expect(order).not.toContain('unionpay');
+    expect(await page.locator('label[for="method-card"]').textContent()).toContain('Bank card');
+    await page.getByTestId('method-card').click();
+    const option = page.getByTestId('unionpay-option');
+    expect(await option.getAttribute('class')).not.toContain('detected');
+    await page.getByTestId('card-number').fill('6212345678901232');
+    await expect.poll(async () => (await page.getByTestId('card-brand').textContent()) ?? '').toMatch(/unionpay/i);
+    expect(await option.getAttribute('class')).toContain('detected');
+    expect(await option.textContent()).toMatch(/This is a UnionPay card/);
+    await screenshot(page, 'cashier-unionpay-detected-desktop');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByTestId('method-unionpay').click();
+    await page.waitForURL((url) => url.origin === new URL(unionpay.url).origin, { timeout: 15_000 });
+    expect((await stack.api('GET', `/v1/payments/${payment.id}`)).body.payment_method).toMatchObject({ type: 'unionpay' });
     await page.context().close();
   });
 
