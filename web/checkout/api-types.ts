@@ -52,6 +52,8 @@ export interface Payment {
   last_error: { code: string; message: string; suggestion: string } | null;
   cancellation_reason: CancellationReason | null;
   expires_at: string | null;
+  /** The merchant's address to return to; a confirm of a QR or redirect method points it at the checkout itself. */
+  return_url?: string | null;
   created_at: string;
   updated_at: string;
 }

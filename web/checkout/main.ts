@@ -18,7 +18,10 @@
  * Checkout
  *   amount                       the amount due, formatted
  *   method-<type>                method radio: method-card, method-alipay, method-wechat_pay,
- *                                method-unionpay, method-wallet (in the API's order)
+ *                                method-unionpay, method-wallet, most likely first (method-order.ts);
+ *                                with cards offered too, method-unionpay is the card step's button
+ *                                to UnionPay's own page (unionpay-option around it)
+ *   countdown                    "Pay within 29:41", ticking to the payment's expires_at
  *   card-number, card-expiry, card-cvc, card-brand (brand name, empty while unknown)
  *   pay-button                   the submit for card, Alipay, WeChat Pay and UnionPay
  *   wallet-balance               the wallet's available balance
@@ -34,7 +37,10 @@
  *   cancel-button                opens the cancel dialog
  *   cancel-reason-<reason>       reason radios, e.g. cancel-reason-price_changed
  *   cancel-comment, cancel-confirm, cancel-keep
- *   cancellation-reason          the reason shown on the canceled step
+ *   cancellation-reason          the reason shown on the canceled step (only when the payer gave it)
+ *   canceled-note                what the canceled or expired step says (who canceled)
+ *   return-to-merchant           link back to the merchant (return_url) on result, canceled, expired
+ *   close-hint                   instead of that link when the merchant gave no return_url
  *   result-title                 "Payment successful" / "Payment authorized" heading
  *   result-order-number, result-amount, result-method, result-time
  *   order-link                   link to the order-tracking page

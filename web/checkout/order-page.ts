@@ -11,7 +11,8 @@ import { h, replaceChildren } from './dom.ts';
 import { formatAmount, formatDateTime } from './format.ts';
 import { label, t, type Lang, type MessageKey } from './i18n.ts';
 import { afterSalesReasonLengthMax, parseAmountInput } from './input-rules.ts';
-import { describeMethod, shownError, type ShownError } from './present.ts';
+import { payerFacingError } from './page-errors.ts';
+import { describeMethod, orderStatusKey, shownError, type ShownError } from './present.ts';
 import { languageStorageKey, writeSession } from './storage.ts';
 import { applyLanguage, buildFrame, detailsList, errorAlert, itemsList, type Frame } from './views.ts';
 import { currencyExponent, formatDecimal, isCurrency } from '../../src/domain/money.ts';
@@ -84,7 +85,7 @@ class OrderPage {
         this.frame.showLanguage(this.lang);
       }
     } catch (error) {
-      this.fatal = { error: shownError(error, this.lang), retry: !(error instanceof ApiError && error.status < 500 && error.status !== 429) };
+      this.fatal = { error: payerFacingError(error, this.lang, 'order') ?? shownError(error, this.lang), retry: !(error instanceof ApiError && error.status < 500 && error.status !== 429) };
     }
     this.render();
   }
@@ -197,7 +198,7 @@ class OrderPage {
       h('h1', { id: 'page-heading', tabindex: -1 }, this.tr('order.title', { number: order.order_number })),
       h('p', { class: 'merchant' }, this.tr('order.from', { merchant: order.merchant.name })),
       detailsList([
-        [this.tr('field.status'), label(this.lang, 'status', order.status), 'order-status'],
+        [this.tr('field.status'), label(this.lang, 'status', orderStatusKey(order)), 'order-status'],
         [this.tr('field.amount'), formatAmount(order.amount, order.currency, this.lang), 'order-amount'],
         ...(order.amount_refunded > 0 ? [[this.tr('field.refunded'), formatAmount(order.amount_refunded, order.currency, this.lang), 'order-refunded'] as [string, string, string]] : []),
         [this.tr('field.method'), describeMethod(order.payment_method, this.lang), 'order-method'],

@@ -39,3 +39,14 @@ export function shownError(error: unknown, lang: Lang): ShownError {
 export function attemptsRemainingText(count: number, lang: Lang): string {
   return count === 1 ? t(lang, 'wallet.attemptsOne') : t(lang, 'wallet.attemptsOther', { count });
 }
+
+/**
+ * The order's status as the payer should read it: a paid order some of
+ * whose money came back is "partially refunded", all of it "refunded".
+ * Only refunds that succeeded count (amount_refunded), so a refund that was
+ * approved but then failed leaves the order "paid".
+ */
+export function orderStatusKey(order: { status: string; amount: number; amount_refunded: number }): string {
+  if (order.status !== 'succeeded' || order.amount_refunded <= 0) return order.status;
+  return order.amount_refunded >= order.amount ? 'refunded' : 'partially_refunded';
+}

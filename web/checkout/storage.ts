@@ -24,3 +24,28 @@ export const languageStorageKey = 'paypilot.lang';
 export function clientSecretStorageKey(paymentId: string): string {
   return `paypilot.client_secret.${paymentId}`;
 }
+
+/** localStorage, refused like sessionStorage may be: then nothing is remembered. */
+export function readLocal(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+export function writeLocal(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // Storage refused: the next checkout simply does not know.
+  }
+}
+
+/** The method this browser last paid with (a payer without a customer record has only this). */
+export const lastMethodStorageKey = 'paypilot.last_method';
+
+/** The merchant's return_url, kept because confirming a QR or redirect method points the payment's return_url at the checkout itself. */
+export function returnUrlStorageKey(paymentId: string): string {
+  return `paypilot.return_url.${paymentId}`;
+}

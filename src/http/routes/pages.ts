@@ -56,8 +56,10 @@ export async function registerPages(app: App, deps: RouteDeps): Promise<void> {
     return reply.send(gzip ? asset.gzip : asset.body);
   });
 
-  app.get('/checkout/:id', { config: { addressLimit: 'payer' }, schema: { hide: true, params: PageParams } }, async (request, reply) => {
-    const payment = await findPaymentById(deps.context.db, request.params.id);
+  // A mangled link (an id too long, an extra segment) still gets a page in the payer's language that says
+  // the link does not work, never the API's JSON error, which speaks to developers.
+  app.get('/checkout/:id', { config: { addressLimit: 'payer' }, schema: { hide: true, params: PageParams }, attachValidation: true }, async (request, reply) => {
+    const payment = request.validationError ? undefined : await findPaymentById(deps.context.db, request.params.id);
     const customer = payment?.customer_id
       ? await deps.context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst()
       : undefined;
@@ -68,9 +70,18 @@ export async function registerPages(app: App, deps: RouteDeps): Promise<void> {
     return securityHeaders(reply.code(payment ? 200 : 404)).type('text/html; charset=utf-8').send(html);
   });
 
-  app.get('/orders/:id', { schema: { hide: true, params: PageParams } }, async (request, reply) => {
+  app.get('/orders/:id', { schema: { hide: true, params: PageParams }, attachValidation: true }, async (request, reply) => {
     const lang = negotiateLocale(request.headers['accept-language']);
     const html = pageShell({ page: 'order', lang, title: titles.order[lang], publishableKey: null, assets: assets.entry });
-    return securityHeaders(reply).type('text/html; charset=utf-8').send(html);
+    return securityHeaders(reply.code(request.validationError ? 404 : 200)).type('text/html; charset=utf-8').send(html);
   });
+
+  for (const page of ['checkout', 'orders'] as const) {
+    app.get(`/${page}/*`, { schema: { hide: true } }, async (request, reply) => {
+      const lang = negotiateLocale(request.headers['accept-language']);
+      const shell = page === 'checkout' ? 'checkout' : 'order';
+      const html = pageShell({ page: shell, lang, title: titles[shell][lang], publishableKey: null, assets: assets.entry });
+      return securityHeaders(reply.code(404)).type('text/html; charset=utf-8').send(html);
+    });
+  }
 }

@@ -1,0 +1,125 @@
+/// <reference lib="dom" />
+/**
+ * Choosing a method and paying with it: the methods as a cashier lists them
+ * (mark and name, most likely first), the chosen method's own part (card
+ * fields, the wallet's PIN, a word on where a provider takes the payer), and
+ * the Pay button, which stays at the bottom of a phone's screen.
+ */
+import { cardBrand } from '../../../src/domain/card.ts';
+import type { MethodType } from '../api-types.ts';
+import { cardForm } from '../card-form.ts';
+import { h, type Child } from '../dom.ts';
+import { label } from '../i18n.ts';
+import { methodMark } from '../marks.ts';
+import { errorAlert } from '../views.ts';
+import { walletForm } from '../wallet-form.ts';
+import { amountText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
+
+export const qrMethods: readonly MethodType[] = ['alipay', 'wechat_pay'];
+/** Wrong PINs in a row before the wallet locks (API.md); fewer remaining means some were already used. */
+const walletPinAttemptsMax = 5;
+
+/** The name a method is listed by: "Bank card" when it stands for cards and UnionPay together. */
+function methodName(context: StepContext, method: MethodType): string {
+  if (method === 'card' && unionPayOffered(context)) return tr(context, 'method.bankCard');
+  return label(context.lang, 'method', method);
+}
+
+function unionPayOffered(context: StepContext): boolean {
+  return context.state.session.methods.includes('unionpay') && context.state.methods.includes('card');
+}
+
+function methodChoice(context: StepContext, method: MethodType): HTMLElement {
+  const wallet = method === 'wallet' ? context.state.session.wallet : null;
+  const note = wallet?.covers ? h('span', { class: 'method-hint' }, tr(context, 'method.walletCovers')) : null;
+  return h(
+    'label',
+    { class: 'method', for: `method-${method}` },
+    h('input', {
+      type: 'radio', name: 'method', value: method, id: `method-${method}`, 'data-testid': `method-${method}`, 'data-action': '', checked: method === context.state.method,
+      onchange: () => context.actions.chooseMethod(method),
+    }),
+    methodMark(method),
+    h('span', { class: 'method-name' }, methodName(context, method)),
+    method === 'card' && unionPayOffered(context) ? h('span', { class: 'method-marks' }, methodMark('unionpay')) : null,
+    note,
+  );
+}
+
+/**
+ * Under the card fields when UnionPay is offered too: UnionPay's own page.
+ * It says so plainly once the number typed is a UnionPay card's (followed on
+ * each keystroke here, without re-drawing the card fields).
+ */
+function unionPayOption(context: StepContext, cardFields: HTMLElement): HTMLElement {
+  const hint = h('p', { class: 'hint', id: 'unionpay-hint' });
+  const option = h('div', { class: 'unionpay-option', 'data-testid': 'unionpay-option' }, hint, button('method-unionpay', tr(context, 'card.unionPayPage'), () => context.actions.payWith('unionpay'), 'secondary'));
+  const follow = () => {
+    const detected = cardBrand(context.drafts.card.number.replace(/\D/g, '')) === 'unionpay';
+    option.classList.toggle('detected', detected);
+    hint.textContent = tr(context, detected ? 'card.unionPayDetected' : 'card.unionPayToo');
+  };
+  cardFields.addEventListener('input', follow);
+  follow();
+  return option;
+}
+
+function details(context: StepContext): { details: Child; canPay: boolean; submitId: string } {
+  const { state, lang, actions } = context;
+  const method = state.method;
+  if (method === 'card') {
+    const form = cardForm(context.drafts.card, lang, () => context.nowMs);
+    actions.cardFormShown(form);
+    return { details: [form.element, unionPayOffered(context) ? unionPayOption(context, form.element) : null], canPay: true, submitId: 'pay-button' };
+  }
+  actions.cardFormShown(null);
+  if (method === 'wallet') {
+    const remaining = state.session.wallet?.pin.attempts_remaining;
+    const wallet = walletForm({
+      wallet: state.session.wallet,
+      currency: state.payment.currency,
+      lang,
+      pin: context.drafts.pin,
+      attemptsRemaining: state.pinAttemptsRemaining ?? (typeof remaining === 'number' && remaining < walletPinAttemptsMax ? remaining : null),
+      lockedUntil: state.walletLockedUntil,
+      nowMs: context.nowMs,
+      onPinChange: (pin) => {
+        context.drafts.pin = pin;
+      },
+      isBusy: () => actions.isBusy(),
+    });
+    return { details: wallet.element, canPay: wallet.canPay, submitId: 'pin-submit' };
+  }
+  if (method) {
+    const name = label(lang, 'method', method);
+    return { details: h('p', { class: 'method-note' }, tr(context, qrMethods.includes(method) ? 'method.qrNote' : 'method.redirectNote', { method: name })), canPay: true, submitId: 'pay-button' };
+  }
+  return { details: null, canPay: false, submitId: 'pay-button' };
+}
+
+export function payStep(context: StepContext): HTMLElement {
+  const { details: chosen, canPay, submitId } = details(context);
+  const submit = canPay
+    ? h(
+        'div',
+        { class: 'pay-bar' },
+        h('button', { type: 'submit', class: 'button pay', id: submitId, 'data-testid': submitId, 'data-action': '', 'data-busy-label': tr(context, 'pay.busy') }, tr(context, 'pay.button', { amount: amountText(context) })),
+      )
+    : null;
+  const form = h(
+    'form',
+    {
+      novalidate: true,
+      class: 'pay-form',
+      onsubmit: (event) => {
+        event.preventDefault();
+        context.actions.submitPay();
+      },
+    },
+    h('fieldset', { class: 'methods' }, h('legend', null, tr(context, 'method.legend')), context.state.methods.map((method) => methodChoice(context, method))),
+    h('div', { class: 'method-details' }, chosen),
+    errorAlert(context.state.error),
+    submit,
+  );
+  return h('section', { class: 'step' }, countdown(context), form, cancelButton(context));
+}
