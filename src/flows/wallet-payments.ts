@@ -99,6 +99,10 @@ const pinRule = { attemptsMax: limits.pinAttemptsMax, lockMs: limits.pinLockMs, 
 async function checkPin(context: FlowContext, customerId: string, pin: string): Promise<Refusal | null> {
   const stored = await findPin(context.db, customerId);
   if (!stored) return { code: 'pin_not_set', details: {} };
+  return withLocalPinGate(customerId, () => reserveAndCheck(context, customerId, pin, stored.pin_hash));
+}
+
+async function reserveAndCheck(context: FlowContext, customerId: string, pin: string, pinHash: string): Promise<Refusal | null> {
   const reservation = await reservePinTryWaiting(context, customerId);
   if (reservation.kind === 'refused') {
     const lockout = pinLockout(reservation.failedAttempts, reservation.lockedUntil, context.clock.nowMs());
@@ -106,12 +110,42 @@ async function checkPin(context: FlowContext, customerId: string, pin: string): 
     const until = lockout.unlocksAt ?? new Date((reservation.inFlightSince?.getTime() ?? context.clock.nowMs()) + pinRule.reservationTtlMs);
     return locked(until);
   }
-  const right = await verifyPin(pin, stored.pin_hash, context.keys.pinPepper);
+  const right = await verifyPin(pin, pinHash, context.keys.pinPepper);
   const counted = await judgePinTry(context.db, customerId, now(context), { right, countedBefore: reservation.countedBefore }, pinRule);
   if (right) return null;
   const after = pinLockout(counted.failed_attempts, counted.locked_until, context.clock.nowMs());
   if (after.locked && after.unlocksAt) return locked(after.unlocksAt);
   return { code: 'incorrect_pin', details: { attempts_remaining: after.attemptsRemaining } };
+}
+
+/**
+ * Tries of one customer in this process queue here, at most `pinAttemptsMax`
+ * at a time, so a payer paying many orders at once waits in memory and is
+ * woken as soon as a try ends, instead of being refused by the database's
+ * reservation and polling it. (The database's check is what bounds tries
+ * across processes; this only spares it pointless refusals.)
+ */
+const localPinGates = new Map<string, { inFlight: number; waiting: (() => void)[] }>();
+
+async function withLocalPinGate<T>(customerId: string, work: () => Promise<T>): Promise<T> {
+  let gate = localPinGates.get(customerId);
+  if (!gate) {
+    gate = { inFlight: 0, waiting: [] };
+    localPinGates.set(customerId, gate);
+  }
+  // A try that ends hands its place straight to the next one waiting, so no newcomer slips in between.
+  if (gate.inFlight >= limits.pinAttemptsMax) await new Promise<void>((resolve) => gate!.waiting.push(resolve));
+  else gate.inFlight += 1;
+  try {
+    return await work();
+  } finally {
+    const next = gate.waiting.shift();
+    if (next) next();
+    else {
+      gate.inFlight -= 1;
+      if (gate.inFlight === 0) localPinGates.delete(customerId);
+    }
+  }
 }
 
 /**
