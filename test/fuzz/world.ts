@@ -110,7 +110,6 @@ export async function startWorld(options: { databaseUrl: string | undefined; log
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(20_000),
       });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON, read field by field
       return { status: response.status, body: (await response.json()) as any };
     };
     const made = async (key: string, method: string, route: string, body?: unknown) => {
