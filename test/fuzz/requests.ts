@@ -41,7 +41,6 @@ interface Draft {
   omitLength?: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the OpenAPI description, read field by field
 export function operationsOf(spec: any): Operation[] {
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries<Record<string, Schema>>(spec.paths ?? {})) {

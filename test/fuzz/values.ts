@@ -7,7 +7,6 @@
 import type { SeededGenerator } from '../support/seeded.ts';
 import type { World } from './world.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON Schema, as the OpenAPI description holds it
 export type Schema = Record<string, any>;
 
 export const unicodeEdgeCases = [

@@ -96,6 +96,8 @@ export async function startWorld(options: { databaseUrl: string | undefined; log
       connectorTimeoutMs: 5_000,
       // Retries of a provider call need not wait: the fuzzer measures answers, not time.
       sleep: async () => {},
+      // The simulators live on 127.0.0.1: test-mode accounts and webhooks may reach them (PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST).
+      outboundPolicy: { allowPrivateInTest: true },
     });
     const app = await buildApp({ context, logLevel: options.logLevel, rateLimitPerSecond: 0, defaultBaseUrls: { card: acquirer.url } });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -110,7 +112,6 @@ export async function startWorld(options: { databaseUrl: string | undefined; log
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(20_000),
       });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON, read field by field
       return { status: response.status, body: (await response.json()) as any };
     };
     const made = async (key: string, method: string, route: string, body?: unknown) => {
