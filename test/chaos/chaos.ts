@@ -115,6 +115,8 @@ async function main(): Promise<number> {
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_SECOND: '0',
+      // The simulators listen on 127.0.0.1: the merchant's test-mode accounts and webhook receiver must reach them.
+      PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST: 'true',
       // Payers' emails and SMS go to the simulators' catcher.
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(simulatorPort + 4),
