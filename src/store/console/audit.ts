@@ -10,26 +10,12 @@
  */
 import { sql } from 'kysely';
 import { assert } from '../../domain/assert.ts';
-import { auditGenesisHash, auditHash, type AuditActorType, type AuditValues } from '../../domain/console/audit-chain.ts';
+import { auditGenesisHash, auditHash, type AuditContent } from '../../domain/console/audit-chain.ts';
 import type { Db } from '../database.ts';
 import type { AuditLogRow } from '../schema.ts';
 
-export interface AuditEntry {
-  id: string;
-  merchantId: string;
-  occurredAt: Date;
-  actorType: AuditActorType;
-  actorId: string | null;
-  actorLabel: string | null;
-  action: string;
-  objectType: string | null;
-  objectId: string | null;
-  address: string | null;
-  requestId: string | null;
-  /** Already cleaned of secrets (`auditValues`). */
-  before: AuditValues | null;
-  after: AuditValues | null;
-}
+/** A row to append: its content without the sequence number the chain gives it (before and after already cleaned of secrets by `auditValues`). */
+export type AuditEntry = Omit<AuditContent, 'seq'>;
 
 export async function recordAudit(db: Db, entry: AuditEntry): Promise<{ seq: bigint }> {
   if (!db.isTransaction) return db.transaction().execute((trx) => recordAudit(trx, entry));
