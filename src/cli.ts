@@ -385,12 +385,13 @@ interface DemoFile {
   console_password?: string;
 }
 
-const demoConsoleEmail = 'owner@demo-shop.example';
+/** Unique per demo merchant: an email shared by members of several merchants makes sign-in ask which one (a shared database holds many demos). */
+const demoConsoleEmail = (merchantId: string) => `owner+${merchantId}@demo-shop.example`;
 
 /** The demo's console owner: made once, with a generated password kept in demo.json. */
 async function ensureDemoConsoleOwner(context: FlowContext, demo: DemoFile): Promise<void> {
   if (demo.console_email && demo.console_password && (await hasMember(context, demo.merchant_id, demo.console_email))) return;
-  const owner = await createConsoleOwner(context, demo.merchant_id, demoConsoleEmail);
+  const owner = await createConsoleOwner(context, demo.merchant_id, demoConsoleEmail(demo.merchant_id));
   demo.console_email = owner.email;
   demo.console_password = owner.password;
 }

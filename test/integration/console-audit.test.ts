@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { totp } from '../../src/domain/console/totp.ts';
 import { audit, verifyAudit } from '../../src/flows/console/audit.ts';
 import { createOwner } from '../../src/flows/console/team.ts';
-import { ConsoleClient, base32Decode } from '../support/console.ts';
+import { ConsoleClient, base32Decode, emailRun } from '../support/console.ts';
 import { ManualClock, card, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.parse('2026-12-03T08:00:00Z'));
@@ -43,17 +43,17 @@ describe('what the audit trail records', () => {
   it('writes a row for every console action, with actor, object, address and before/after, and never a secret', async () => {
     const merchant = await stack.newMerchant({ name: 'Audited Shop' });
     const merchantId = merchant.merchant.merchantId;
-    const owner = await createOwner(stack.context, { merchantId, email: 'boss@audited.example', password });
+    const owner = await createOwner(stack.context, { merchantId, email: `boss@${emailRun}.audited.example`, password });
     const browser = new ConsoleClient(stack, address);
-    expect((await browser.signIn({ email: 'boss@audited.example', password: 'not the password at all' })).status).toBe(401);
-    expect((await browser.signIn({ email: 'boss@audited.example', password })).status).toBe(200);
+    expect((await browser.signIn({ email: `boss@${emailRun}.audited.example`, password: 'not the password at all' })).status).toBe(401);
+    expect((await browser.signIn({ email: `boss@${emailRun}.audited.example`, password })).status).toBe(200);
     const started = await browser.request('POST', '/console/api/two_factor/enrolment');
     const secretText = new URL(started.body.otpauth_uri).searchParams.get('secret')!;
     const secret = base32Decode(secretText);
     expect((await browser.request('POST', '/console/api/two_factor/confirmation', { code: '000000' })).status).toBe(401);
     const confirmed = await browser.request('POST', '/console/api/two_factor/confirmation', { code: totp(secret, clock.nowMs()) });
     expect(confirmed.status).toBe(200);
-    const invited = await browser.request('POST', '/console/api/members', { email: 'helper@audited.example', role: 'support' });
+    const invited = await browser.request('POST', '/console/api/members', { email: `helper@${emailRun}.audited.example`, role: 'support' });
     expect(invited.status).toBe(200);
     expect((await browser.request('POST', `/console/api/members/${invited.body.id}`, { role: 'operator' })).status).toBe(200);
     expect((await browser.request('POST', '/console/api/settings/refund_limits', { currency: 'CNY', amount_max: 5000 })).status).toBe(200);
@@ -64,7 +64,7 @@ describe('what the audit trail records', () => {
     const open = await paid('open', merchant.secretKey);
     expect((await browser.request('POST', `/console/api/payments/${open}/cancel?mode=test`, { cancellation_reason: 'duplicate' })).status).toBe(200);
     expect((await browser.request('DELETE', `/console/api/members/${invited.body.id}`)).status).toBe(200);
-    expect((await browser.request('POST', '/console/api/password/forgot', { email: 'boss@audited.example' })).status).toBe(202);
+    expect((await browser.request('POST', '/console/api/password/forgot', { email: `boss@${emailRun}.audited.example` })).status).toBe(202);
     const sessionCsrf = browser.csrf;
     expect((await browser.request('POST', '/console/api/sign_out')).status).toBe(200);
 
@@ -88,10 +88,10 @@ describe('what the audit trail records', () => {
     ]);
     expect(rows.map((row) => Number(row.seq))).toEqual(rows.map((_, index) => index + 1));
     const byAction = Object.fromEntries(rows.map((row) => [row.action, row]));
-    expect(byAction['member.sign_in_failed']).toMatchObject({ actor_type: 'anonymous', actor_label: 'boss@audited.example', object_id: owner.id, address, after: { reason: 'password' } });
+    expect(byAction['member.sign_in_failed']).toMatchObject({ actor_type: 'anonymous', actor_label: `boss@${emailRun}.audited.example`, object_id: owner.id, address, after: { reason: 'password' } });
     expect(byAction['member.role_changed']).toMatchObject({ actor_type: 'member', actor_id: owner.id, object_type: 'member', object_id: invited.body.id, before: { role: 'support' }, after: { role: 'operator' }, address });
     expect(byAction['payment.refunded']).toMatchObject({ object_type: 'payment', object_id: refunded, before: { amount_refunded: '0' }, after: { amount: '700', currency: 'CNY' } });
-    expect(byAction['member.removed']?.before).toEqual({ email: 'helper@audited.example', role: 'operator' });
+    expect(byAction['member.removed']?.before).toEqual({ email: `helper@${emailRun}.audited.example`, role: 'operator' });
     expect(byAction['member.signed_in']?.request_id).toMatch(/^req_/);
 
     const everything = JSON.stringify(rows.map(({ hash: _h, prev_hash: _p, seq: _s, ...row }) => row));
@@ -103,16 +103,16 @@ describe('what the audit trail records', () => {
   it('filters by actor, action, object and date, pages by keyset, and exports CSV', async () => {
     const merchant = await stack.newMerchant({ name: 'Filtered Shop' });
     const merchantId = merchant.merchant.merchantId;
-    const owner = await createOwner(stack.context, { merchantId, email: 'owner@filtered.example', password });
+    const owner = await createOwner(stack.context, { merchantId, email: `owner@${emailRun}.filtered.example`, password });
     const browser = new ConsoleClient(stack, '10.3.0.2');
-    await browser.signIn({ email: 'owner@filtered.example', password });
+    await browser.signIn({ email: `owner@${emailRun}.filtered.example`, password });
     clock.advanceMs(60_000);
     const started = await browser.request('POST', '/console/api/two_factor/enrolment');
     const secret = base32Decode(new URL(started.body.otpauth_uri).searchParams.get('secret')!);
     await browser.request('POST', '/console/api/two_factor/confirmation', { code: totp(secret, clock.nowMs()) });
     const splitAt = new Date(clock.nowMs() + 1000).toISOString();
     clock.advanceMs(60_000);
-    for (let i = 0; i < 5; i += 1) await browser.request('POST', '/console/api/members', { email: `m${i}@filtered.example`, role: 'analyst' });
+    for (let i = 0; i < 5; i += 1) await browser.request('POST', '/console/api/members', { email: `m${i}@${emailRun}.filtered.example`, role: 'analyst' });
 
     const invites = await browser.request('GET', '/console/api/audit_log?action=member.invited&limit=2');
     expect(invites.body.data.map((row: { action: string }) => row.action)).toEqual(['member.invited', 'member.invited']);
@@ -162,7 +162,7 @@ describe('the chain', () => {
 
   it('refuses UPDATE and DELETE of audit rows', async () => {
     const merchant = await stack.newMerchant({ name: 'Immutable Shop' });
-    await createOwner(stack.context, { merchantId: merchant.merchant.merchantId, email: 'o@immutable.example', password });
+    await createOwner(stack.context, { merchantId: merchant.merchant.merchantId, email: `o@${emailRun}.immutable.example`, password });
     await expect(sql`update audit_log set action = 'nothing' where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
     await expect(sql`delete from audit_log where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
     await expect(sql`delete from audit_chain_heads where merchant_id = ${merchant.merchant.merchantId}`.execute(stack.db.db)).rejects.toThrow(/immutable/);
@@ -171,7 +171,7 @@ describe('the chain', () => {
   it('still checks a chain whose head was removed, and says so', async () => {
     const merchant = await stack.newMerchant({ name: 'Headless Shop' });
     const merchantId = merchant.merchant.merchantId;
-    await createOwner(stack.context, { merchantId, email: 'o@headless.example', password });
+    await createOwner(stack.context, { merchantId, email: `o@${emailRun}.headless.example`, password });
     await stack.db.db.transaction().execute(async (trx) => {
       await sql`alter table audit_chain_heads disable trigger audit_chain_heads_kept`.execute(trx);
       await sql`delete from audit_chain_heads where merchant_id = ${merchantId}`.execute(trx);
@@ -245,12 +245,12 @@ describe('paypilot audit verify', () => {
   });
 
   it('merchant create --owner-email makes a console owner with a generated password, printed once, who can sign in', async () => {
-    const created = await runCli(['merchant', 'create', '--name', 'CLI Shop', '--owner-email', 'founder@cli-shop.example']);
+    const created = await runCli(['merchant', 'create', '--name', 'CLI Shop', '--owner-email', `founder@${emailRun}.cli-shop.example`]);
     expect(created.code).toBe(0);
     const printed = JSON.parse(created.stdout);
-    expect(printed).toMatchObject({ merchant_id: expect.stringMatching(/^mer_/), console_email: 'founder@cli-shop.example' });
+    expect(printed).toMatchObject({ merchant_id: expect.stringMatching(/^mer_/), console_email: `founder@${emailRun}.cli-shop.example` });
     expect(printed.console_password).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    const signedIn = await new ConsoleClient(stack, '10.3.0.9').signIn({ email: 'founder@cli-shop.example', password: printed.console_password });
+    const signedIn = await new ConsoleClient(stack, '10.3.0.9').signIn({ email: `founder@${emailRun}.cli-shop.example`, password: printed.console_password });
     expect(signedIn.status).toBe(200);
     expect(signedIn.body).toMatchObject({ merchant: printed.merchant_id, two_factor_enrolment_required: true });
     expect((await auditRows(printed.merchant_id)).map((row) => row.action)).toEqual(['member.created', 'member.signed_in']);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { consoleRoles, type ConsoleRole } from '../../src/domain/console/roles.ts';
 import { totp } from '../../src/domain/console/totp.ts';
 import { consoleRoutesOf } from '../../src/http/plugins/console-session.ts';
-import { ConsoleClient, addMember, enrol, memberPassword } from '../support/console.ts';
+import { ConsoleClient, addMember, enrol, memberPassword, emailRun } from '../support/console.ts';
 import { ManualClock, card, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.parse('2026-12-02T08:00:00Z'));
@@ -65,7 +65,7 @@ const endpoints: Endpoint[] = [
   {
     name: 'invite a member',
     method: 'POST',
-    prepare: async () => ({ url: '/console/api/members', body: { email: `${unique('invitee')}@example.com`, role: 'analyst' } }),
+    prepare: async () => ({ url: '/console/api/members', body: { email: `${unique('invitee')}@${emailRun}.example.com`, role: 'analyst' } }),
     allowed: ownerAdmin,
     succeeds: true,
   },
@@ -73,7 +73,7 @@ const endpoints: Endpoint[] = [
     name: 'change a role',
     method: 'POST',
     prepare: async () => {
-      const target = await addMember(stack, stack.merchant.merchantId, 'operator', `${unique('target')}@example.com`);
+      const target = await addMember(stack, stack.merchant.merchantId, 'operator', `${unique('target')}@${emailRun}.example.com`);
       return { url: `/console/api/members/${target.id}`, body: { role: 'support' } };
     },
     allowed: ownerAdmin,
@@ -83,7 +83,7 @@ const endpoints: Endpoint[] = [
     name: 'remove a member',
     method: 'DELETE',
     prepare: async () => {
-      const target = await addMember(stack, stack.merchant.merchantId, 'analyst', `${unique('leaver')}@example.com`);
+      const target = await addMember(stack, stack.merchant.merchantId, 'analyst', `${unique('leaver')}@${emailRun}.example.com`);
       return { url: `/console/api/members/${target.id}` };
     },
     allowed: ownerAdmin,
@@ -134,11 +134,11 @@ const gateCodes = ['console_session_required', 'console_csrf_invalid', 'console_
 
 beforeAll(async () => {
   stack = await startStack({ clock, instantRetries: true });
-  for (const role of consoleRoles) sessions[role] = await signedIn(stack.merchant.merchantId, role, `${role}@example.com`);
+  for (const role of consoleRoles) sessions[role] = await signedIn(stack.merchant.merchantId, role, `${role}@${emailRun}.example.com`);
   // Support may refund up to 10.00 CNY per payment (the matrix refunds 5.00).
   expect((await sessions.owner.request('POST', '/console/api/settings/refund_limits', { currency: 'CNY', amount_max: 1000 })).status).toBe(200);
   const other = await stack.newMerchant({ name: 'Other Merchant' });
-  otherOwner = await signedIn(other.merchant.merchantId, 'owner', 'owner@other.example');
+  otherOwner = await signedIn(other.merchant.merchantId, 'owner', `owner@${emailRun}.other.example`);
 }, 120_000);
 afterAll(async () => stack?.close());
 
@@ -209,8 +209,8 @@ describe('refusals every console endpoint shares', () => {
   });
 
   it('refuses every endpoint with an expired session', async () => {
-    const expiring = await signedIn(stack.merchant.merchantId, 'owner', 'expiring-owner@example.com');
-    await sql`update console_sessions set last_seen_at = last_seen_at - interval '31 minutes' where ended_at is null and member_id = (select id from console_members where email = 'expiring-owner@example.com')`.execute(stack.db.db);
+    const expiring = await signedIn(stack.merchant.merchantId, 'owner', `expiring-owner@${emailRun}.example.com`);
+    await sql`update console_sessions set last_seen_at = last_seen_at - interval '31 minutes' where ended_at is null and member_id = (select id from console_members where email = ${`expiring-owner@${emailRun}.example.com`})`.execute(stack.db.db);
     for (const endpoint of endpoints) {
       const { url, body } = await endpoint.prepare();
       const answer = await expiring.request(endpoint.method, url, body);
@@ -222,7 +222,7 @@ describe('refusals every console endpoint shares', () => {
     const owner = sessions.owner;
     const secondSession = new ConsoleClient(stack, '10.2.9.2');
     clock.advanceMs(30_000);
-    const member = await stack.db.db.selectFrom('console_members').select('id').where('email', '=', 'owner@example.com').executeTakeFirstOrThrow();
+    const member = await stack.db.db.selectFrom('console_members').select('id').where('email', '=', `owner@${emailRun}.example.com`).executeTakeFirstOrThrow();
     expect(member.id).toBeTruthy();
     for (const endpoint of endpoints.filter((e) => e.method !== 'GET')) {
       for (const csrf of [null, 'x'.repeat(43), 'not-the-token']) {
@@ -232,7 +232,7 @@ describe('refusals every console endpoint shares', () => {
       }
     }
     // Another live session's token is no good either: the token is bound to its session.
-    await secondSession.signIn({ email: 'analyst@example.com', password: memberPassword });
+    await secondSession.signIn({ email: `analyst@${emailRun}.example.com`, password: memberPassword });
     const crossed = await owner.request('POST', '/console/api/settings/refund_limits', { currency: 'CNY', amount_max: 1000 }, { csrf: secondSession.csrf });
     expect(crossed.body.error.code).toBe('console_csrf_invalid');
   });
@@ -240,7 +240,7 @@ describe('refusals every console endpoint shares', () => {
   it('refuses another merchant’s session any of this merchant’s objects, and shows it only its own', async () => {
     const paid = await payment('succeeded');
     const held = await payment('requires_capture');
-    const target = await addMember(stack, stack.merchant.merchantId, 'operator', 'not-yours@example.com');
+    const target = await addMember(stack, stack.merchant.merchantId, 'operator', `not-yours@${emailRun}.example.com`);
     const attempts = [
       ['GET', `/console/api/payments/${paid}?mode=test`, undefined],
       ['POST', `/console/api/payments/${paid}/refund?mode=test`, {}],
@@ -256,7 +256,7 @@ describe('refusals every console endpoint shares', () => {
     expect((await stack.api('GET', `/v1/payments/${paid}`)).body.amount_refunded).toBe(0);
     expect((await stack.api('GET', `/v1/payments/${held}`)).body.status).toBe('requires_capture');
     const team = await otherOwner.request('GET', '/console/api/members');
-    expect(team.body.data.map((m: { email: string }) => m.email)).toEqual(['owner@other.example']);
+    expect(team.body.data.map((m: { email: string }) => m.email)).toEqual([`owner@${emailRun}.other.example`]);
     const trail = await otherOwner.request('GET', '/console/api/audit_log?limit=100');
     expect(trail.body.data.every((row: { actor: { label: string | null } }) => !String(row.actor.label).endsWith('@example.com'))).toBe(true);
     expect((await otherOwner.request('GET', '/console/api/payments?mode=test')).body.data).toEqual([]);
@@ -265,11 +265,11 @@ describe('refusals every console endpoint shares', () => {
 
 describe('the team', () => {
   it('keeps ownership for owners: an admin can neither make, demote nor remove an owner', async () => {
-    const owner = await addMember(stack, stack.merchant.merchantId, 'owner', 'co-owner@example.com');
-    const analyst = await addMember(stack, stack.merchant.merchantId, 'analyst', 'climber@example.com');
+    const owner = await addMember(stack, stack.merchant.merchantId, 'owner', `co-owner@${emailRun}.example.com`);
+    const analyst = await addMember(stack, stack.merchant.merchantId, 'analyst', `climber@${emailRun}.example.com`);
     const admin = sessions.admin;
     for (const [method, url, body] of [
-      ['POST', '/console/api/members', { email: 'new-owner@example.com', role: 'owner' }],
+      ['POST', '/console/api/members', { email: `new-owner@${emailRun}.example.com`, role: 'owner' }],
       ['POST', `/console/api/members/${analyst.id}`, { role: 'owner' }],
       ['POST', `/console/api/members/${owner.id}`, { role: 'analyst' }],
       ['DELETE', `/console/api/members/${owner.id}`, undefined],
@@ -282,8 +282,8 @@ describe('the team', () => {
 
   it('never removes or demotes the last owner, even when two owners demote each other at once', async () => {
     const other = await stack.newMerchant({ name: 'Two Owners' });
-    const first = await signedIn(other.merchant.merchantId, 'owner', 'first@two-owners.example');
-    const second = await signedIn(other.merchant.merchantId, 'owner', 'second@two-owners.example');
+    const first = await signedIn(other.merchant.merchantId, 'owner', `first@${emailRun}.two-owners.example`);
+    const second = await signedIn(other.merchant.merchantId, 'owner', `second@${emailRun}.two-owners.example`);
     const members = (await first.request('GET', '/console/api/members')).body.data as { id: string; email: string }[];
     const firstId = members.find((m) => m.email.startsWith('first'))!.id;
     const secondId = members.find((m) => m.email.startsWith('second'))!.id;
@@ -304,21 +304,21 @@ describe('the team', () => {
   });
 
   it('ends a removed member’s sessions at once', async () => {
-    const leaving = await signedIn(stack.merchant.merchantId, 'operator', 'leaving@example.com');
+    const leaving = await signedIn(stack.merchant.merchantId, 'operator', `leaving@${emailRun}.example.com`);
     expect((await leaving.request('GET', '/console/api/session')).status).toBe(200);
     const member = (await leaving.request('GET', '/console/api/session')).body.member;
     const removed = await sessions.owner.request('DELETE', `/console/api/members/${member.id}`);
     expect(removed.status).toBe(200);
     expect(removed.body.sessions_ended).toBe(1);
     expect((await leaving.request('GET', '/console/api/session')).body.error.code).toBe('console_session_required');
-    expect((await new ConsoleClient(stack, '10.2.9.3').signIn({ email: 'leaving@example.com', password: memberPassword })).status).toBe(401);
+    expect((await new ConsoleClient(stack, '10.2.9.3').signIn({ email: `leaving@${emailRun}.example.com`, password: memberPassword })).status).toBe(401);
   });
 
   it('signs every role out, ending only that session', async () => {
     for (const role of consoleRoles) {
       const spare = new ConsoleClient(stack, '10.2.9.4');
       // A second session of the same member (owners and admins stop at the second factor: no session, which is fine here).
-      await spare.signIn({ email: `${role}@example.com`, password: memberPassword });
+      await spare.signIn({ email: `${role}@${emailRun}.example.com`, password: memberPassword });
       expect({ role, status: (await sessions[role].request('POST', '/console/api/sign_out')).status }).toEqual({ role, status: 200 });
       expect((await sessions[role].request('GET', '/console/api/session')).status).toBe(401);
       if (spare.cookie) expect((await spare.request('GET', '/console/api/session')).status).toBe(200);

@@ -121,7 +121,7 @@ describe('npm start', () => {
     expect(await (await fetch(catcherUrl!)).text()).toContain('Demo Shop');
     // The demo's console owner signs in with the generated password kept in demo.json, and is led to 2FA enrolment;
     // a password reset link reaches the mail catcher through the outbox.
-    expect(demo.console_email).toBe('owner@demo-shop.example');
+    expect(demo.console_email).toBe(`owner+${demo.merchant_id}@demo-shop.example`);
     expect(output()).toContain(demo.console_password);
     const json = { 'content-type': 'application/json' };
     const consoleSignIn = await fetch(`${demo.api_base}/console/api/sign_in`, { method: 'POST', headers: json, body: JSON.stringify({ email: demo.console_email, password: demo.console_password }) });

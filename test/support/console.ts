@@ -60,6 +60,13 @@ export class ConsoleClient {
 }
 
 export const memberPassword = 'correct horse battery staple';
+
+/**
+ * A label unique to this test run, put in every member's email: on a shared
+ * database (CI's) members of earlier runs keep their emails, and an email
+ * that belongs to members of several merchants makes sign-in ask which one.
+ */
+export const emailRun = `run${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 let sharedHash: Promise<string> | null = null;
 
 /** A member with `memberPassword`, inserted directly (hashing once per test file: scrypt is slow on purpose). */
