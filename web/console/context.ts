@@ -1,0 +1,78 @@
+/**
+ * What every console page may rely on, provided by the shell (web/console/app.tsx):
+ * who is signed in, the merchant, the language, the mode, and one way to call the
+ * server. Pages read it with `useConsole()`; they never call `fetch` themselves, so
+ * the CSRF token, errors and signing out are handled in one place.
+ */
+import { createContext, useContext } from 'react';
+
+export type ConsoleLocale = 'en' | 'zh-CN' | 'zh-TW';
+export const consoleLocales: readonly ConsoleLocale[] = ['en', 'zh-CN', 'zh-TW'];
+
+/** A text in each of the console's languages. */
+export type Localized = Record<ConsoleLocale, string>;
+
+export function pick(locale: ConsoleLocale, text: Localized): string {
+  return text[locale];
+}
+
+export interface ConsoleMember {
+  id: string;
+  email: string;
+  role: 'owner' | 'admin' | 'developer' | 'operator' | 'support' | 'analyst';
+  /** The permissions of domain/console/permissions.ts this member's role grants. */
+  permissions: readonly string[];
+}
+
+export interface ConsoleMerchant {
+  id: string;
+  name: string;
+  /** IANA time zone ranges and times are shown in, e.g. `Asia/Shanghai`. */
+  timeZone: string;
+  /** The currency amounts default to, e.g. `CNY`. */
+  currency: string;
+}
+
+/** An error the server answered in the catalog's envelope. */
+export class ConsoleApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type QueryValue = string | number | boolean | null | undefined;
+
+export interface ConsoleApi {
+  /** GET a console or /v1 path (`/console/api/…` or `/v1/…`) with query parameters; rejects with ConsoleApiError. */
+  get<T>(path: string, query?: Record<string, QueryValue>): Promise<T>;
+  /** POST JSON with the CSRF token (and an Idempotency-Key for /v1 writes); rejects with ConsoleApiError. */
+  post<T>(path: string, body?: unknown): Promise<T>;
+  /** PATCH JSON with the CSRF token. */
+  patch<T>(path: string, body?: unknown): Promise<T>;
+  /** DELETE with the CSRF token. */
+  delete<T>(path: string): Promise<T>;
+  /** An address to download from (CSV exports), with the query parameters. */
+  downloadUrl(path: string, query?: Record<string, QueryValue>): string;
+}
+
+export interface ConsoleContextValue {
+  member: ConsoleMember;
+  merchant: ConsoleMerchant;
+  locale: ConsoleLocale;
+  /** Whose data the console shows: the merchant's live payments (default) or test ones. */
+  mode: 'live' | 'test';
+  api: ConsoleApi;
+  can(permission: string): boolean;
+}
+
+export const ConsoleContext = createContext<ConsoleContextValue | null>(null);
+
+export function useConsole(): ConsoleContextValue {
+  const value = useContext(ConsoleContext);
+  if (!value) throw new Error('useConsole() outside the console shell');
+  return value;
+}

@@ -1,0 +1,4 @@
+/** The reconciliation page: not built yet (see issue 13). */
+export default function ReconciliationPage() {
+  return <p>Not built yet.</p>;
+}
