@@ -1,6 +1,7 @@
 /**
- * Refund notifications applied (issue 15), and reconciliation of a day from
- * Alipay's bill in its real layout. A refund whose answer was lost stays
+ * Issue 15 end to end with Alipay: refund notifications applied, a phone
+ * paying in the mobile cashier and coming back to the checkout, and
+ * reconciliation of a day from Alipay's bill in its real layout. A refund whose answer was lost stays
  * pending until Alipay's notification (the trade notification with out_biz_no
  * and refund_fee) says it succeeded: applied once however often it comes,
  * never from a forgery, never against our amounts or another merchant, and
@@ -170,6 +171,25 @@ describe('refund notifications', () => {
       const stored = await stack.db.db.selectFrom('provider_notifications').select('outcome').where('provider_notification_id', '=', `late-failure-${payment.orderNumber}`).executeTakeFirstOrThrow();
       expect(stored.outcome).toBe('refund_status_conflict');
     });
+  });
+});
+
+describe('a phone pays in Alipay’s mobile cashier (wap.pay)', () => {
+  it('goes from the checkout to the cashier and, once paid, back to the checkout', async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 1999, currency: 'CNY', description: 'Oolong tea' }, { key: secretKey });
+    const checkout = `${stack.url}/checkout/${created.body.id}`;
+    const phone = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile' };
+    const confirmed = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'alipay' }, return_url: checkout }, { key: secretKey, headers: phone });
+    expect(confirmed.body.next_action.type).toBe('redirect_to_url');
+    const link = new URL(confirmed.body.next_action.redirect_to_url.url);
+    expect(link.searchParams.get('method')).toBe('alipay.trade.wap.pay');
+    const cashier = await fetch(link, { headers: phone });
+    expect(cashier.url).toMatch(/\/pay\/att/);
+    const orderNumber = cashier.url.split('/pay/')[1]!;
+    const paid = await fetch(`${alipay.url}/pay/${orderNumber}/pay`, { method: 'POST', headers: phone, redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')!.startsWith(`${checkout}?`)).toBe(true);
+    expect(await waitFor(() => get(`/v1/payments/${created.body.id}`), (p) => p.status === 'succeeded')).toMatchObject({ status: 'succeeded', amount_received: 1999 });
   });
 });
 
