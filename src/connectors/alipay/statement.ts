@@ -15,6 +15,8 @@ import { readZip } from './zip.ts';
 const currency = 'CNY';
 /** A bill holds two files (detail and summary); a few more are tolerated, not hundreds. */
 const billEntriesMax = 16;
+/** The header row follows a title block of a few `#` lines. */
+const headerSearchLinesMax = 32;
 
 export async function fetchStatement(exchange: HttpExchange, account: ConnectorAccount, url: string, timeoutMs: number): Promise<StatementOutcome> {
   // The download URL comes from Alipay's answer; the exchange still holds it to the account's address rules.
@@ -58,7 +60,12 @@ export function readBillArchive(archive: Buffer): { lines: StatementLine[] } | {
 }
 
 function hasDetailHeader(text: string): boolean {
-  const header = tableRows(text)[0];
+  const header = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, headerSearchLinesMax)
+    .find((line) => line.trim() !== '' && !line.startsWith('#'))
+    ?.split(',')
+    .map((cell) => cell.trim());
   return header !== undefined && header.includes(billColumns.tradeNo) && header.includes(billColumns.outTradeNo);
 }
 
