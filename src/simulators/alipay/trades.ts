@@ -183,7 +183,7 @@ export function findTrade(state: SimulatorState, biz: Record<string, unknown>): 
 }
 
 /**
- * Creates the trade of precreate or page.pay, or finds it again for the same
+ * Creates the trade of precreate, page.pay or wap.pay, or finds it again for the same
  * out_trade_no and amount (Alipay's idempotency on out_trade_no).
  */
 export function createTrade(context: MethodContext, product: ProductCode, opened: boolean): Trade | MethodResult {
