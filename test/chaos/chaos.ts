@@ -363,7 +363,8 @@ async function settle(databaseUrl: string, merchantId: string, receiver: Receive
     while ((Date.now() - startedMs) / 1000 < windowSeconds) {
       const open = await pool.query<{ count: string }>(
         `select ((select count(*) from payments where merchant_id = $1 and status = 'processing')
-               + (select count(*) from refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
+               + (select count(*) from refunds where merchant_id = $1 and status = 'pending')
+               + (select count(*) from late_payment_refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
       const events = await pool.query<{ id: string }>('select id from events where merchant_id = $1', [merchantId]);
       const undelivered = events.rows.filter((row) => !receiver.eventIds.has(row.id)).length;
       if (Number(open.rows[0]?.count ?? 0) === 0 && undelivered === 0) break;
