@@ -72,11 +72,6 @@ export async function claimDeferredKey(db: Db): Promise<void> {
   keyed.pending = null;
 }
 
-/** Whether the current request's key is still to be claimed by a write. */
-export function claimPending(): boolean {
-  return requestKey.getStore()?.pending != null;
-}
-
 /**
  * A CTE (named `idempotency_effect`) that marks the current request's key
  * with the object it changed, or null outside a keyed request. Only the
