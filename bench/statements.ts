@@ -18,7 +18,11 @@ export interface StatementKind {
 /** Every statement the bench expects, in the order a payment sends them (the two idempotency kinds appear twice). */
 export const statementKinds: readonly StatementKind[] = [
   { name: 'insert payment', pattern: /^with created as/, summary: 'insert payments + payment_events + events (one CTE)' },
-  { name: 'idempotency complete', pattern: /^update "idempotency_keys"/, summary: 'update idempotency_keys set status, response_status, response_body' },
+  {
+    name: 'idempotency complete',
+    pattern: /^update "?idempotency_keys"?/,
+    summary: 'update idempotency_keys set status, response_status, response_body (keys completing together share one: fewer under load)',
+  },
   { name: 'read payment', pattern: /^select "payments"\.\*/, summary: 'select payments.* + sum(refunds) subquery' },
   {
     name: 'transition + new attempt',

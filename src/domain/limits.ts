@@ -23,6 +23,8 @@ export const limits = {
   idempotencyKeyLengthMax: 255,
   idempotencyKeyRetentionMs: 24 * 60 * 60 * 1000,
   idempotencyInProgressStaleMs: 5 * 60 * 1000,
+  /** Keys completed together in one statement when answers are ready at the same time (group commit). */
+  idempotencyCompletionsPerStatementMax: 64,
   pageSizeDefault: 10,
   pageSizeMax: 100,
   paymentExpiresInSecondsDefault: 1800,

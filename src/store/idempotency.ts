@@ -220,6 +220,63 @@ export async function completeIdempotencyKey(
     .execute();
 }
 
+/**
+ * Completes keys in groups (group commit): a completion sent while none is
+ * on its way goes at once, alone; those that arrive meanwhile wait for it and
+ * then go together, up to `batchMax`, in one statement. Each caller still
+ * waits until its own key is complete, so an answer never leaves before its
+ * key is stored; under load one statement completes many keys.
+ */
+export interface KeyCompleter {
+  complete(ref: IdempotencyKeyRef, response: { status: number; body: string }): Promise<void>;
+}
+
+export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
+  interface Waiting {
+    ref: IdempotencyKeyRef;
+    response: { status: number; body: string };
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }
+  const queue: Waiting[] = [];
+  let sending = false;
+
+  const send = async (): Promise<void> => {
+    sending = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchMax);
+      // Rows always locked in one order: two processes' groups cannot deadlock.
+      batch.sort((a, b) => (a.ref.apiKeyId === b.ref.apiKeyId ? compare(a.ref.key, b.ref.key) : compare(a.ref.apiKeyId, b.ref.apiKeyId)));
+      try {
+        await sql`
+          update idempotency_keys k
+             set status = 'complete', response_status = v.status, response_body = v.body
+            from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
+                        ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
+                 as v(api_key_id, key, status, body)
+           where k.api_key_id = v.api_key_id and k.key = v.key`.execute(db);
+        for (const waiting of batch) waiting.resolve();
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    sending = false;
+  };
+
+  return {
+    complete(ref, response) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ ref, response, resolve, reject });
+        if (!sending) void send();
+      });
+    },
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Lets a request that was refused before it began (validation) leave its key unused. */
 export async function releaseIdempotencyKey(db: Db, ref: IdempotencyKeyRef): Promise<void> {
   await db

@@ -28,6 +28,7 @@ import {
   IdempotencyKeyTaken,
   claimIdempotencyKey,
   completeIdempotencyKey,
+  createKeyCompleter,
   releaseIdempotencyKey,
   runUnderIdempotencyKey,
   runWithDeferredClaim,
@@ -63,6 +64,8 @@ export interface IdempotencyOptions {
 
 export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   app.decorateRequest('idempotencyKey', null);
+  // Answers wait for their key to be complete; keys completing at the same time share one statement.
+  const completer = createKeyCompleter(options.db, limits.idempotencyCompletionsPerStatementMax);
 
   // Every handler runs with its request's key in scope (registered before the routes, so it sees them all).
   app.addHook('onRoute', (route) => {
@@ -176,7 +179,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       await releaseIdempotencyKey(options.db, ref);
     } else {
       const redact = request.routeOptions.config?.idempotencyRedact ?? [];
-      await completeIdempotencyKey(options.db, ref, { status: reply.statusCode, body: redacted(body, redact) });
+      await completer.complete(ref, { status: reply.statusCode, body: redacted(body, redact) });
     }
     return payload;
   });
