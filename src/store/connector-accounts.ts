@@ -140,14 +140,25 @@ async function insertAccountRow(db: Db, scope: Scope, account: NewConnectorAccou
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Opened accounts of the rows the cache holds, so a payment does not decrypt
+ * its account again: kept only as long as the row itself is (a change drops
+ * the row, and with it this). The process holds the key that opens them anyway.
+ */
+const openedRows = new WeakMap<ConnectorAccountRow, { credentialsKey: Buffer; account: ConnectorAccount }>();
+
 export function openConnectorAccount(row: ConnectorAccountRow, credentialsKey: Buffer): ConnectorAccount {
-  return {
+  const opened = openedRows.get(row);
+  if (opened && opened.credentialsKey === credentialsKey) return opened.account;
+  const account: ConnectorAccount = Object.freeze({
     id: row.id,
     connector: row.connector as ConnectorName,
     mode: row.mode,
     baseUrl: row.base_url,
-    credentials: JSON.parse(unseal(row.credentials_encrypted, credentialsKey, row.id)) as Record<string, string>,
-  };
+    credentials: Object.freeze(JSON.parse(unseal(row.credentials_encrypted, credentialsKey, row.id)) as Record<string, string>),
+  });
+  openedRows.set(row, { credentialsKey, account });
+  return account;
 }
 
 /** Enabled accounts for one connector, the most preferred first. */
