@@ -23,6 +23,8 @@ export const limits = {
   idempotencyKeyLengthMax: 255,
   idempotencyKeyRetentionMs: 24 * 60 * 60 * 1000,
   idempotencyInProgressStaleMs: 5 * 60 * 1000,
+  /** Keys completed together in one statement when answers are ready at the same time (group commit). */
+  idempotencyCompletionsPerStatementMax: 64,
   pageSizeDefault: 10,
   pageSizeMax: 100,
   paymentExpiresInSecondsDefault: 1800,
@@ -109,6 +111,10 @@ export const limits = {
   /** A backstop only: invalidation (LISTEN/NOTIFY) is what drops a changed key from the cache. */
   apiKeyCacheTtlMs: 5 * 60 * 1000,
   apiKeyCacheEntriesMax: 10_000,
+  /** A backstop only, as for keys: a change to an account drops its merchant's entry at once (LISTEN/NOTIFY). */
+  connectorAccountCacheTtlMs: 5 * 60 * 1000,
+  /** Merchants (with their mode) whose enabled accounts one API process keeps. */
+  connectorAccountCacheScopesMax: 10_000,
   /** How often the invalidation listener proves its connection alive, and how long it waits for the answer. */
   invalidationHeartbeatMs: 5_000,
   invalidationHeartbeatTimeoutMs: 2_000,
@@ -172,6 +178,7 @@ assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTim
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
 assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.apiKeyCacheTtlMs, 'a dead listener is noticed well within the cache backstop');
+assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.connectorAccountCacheTtlMs, 'a dead listener is noticed well within the accounts cache backstop');
 assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
 assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
 assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

@@ -19,6 +19,7 @@ import { isConfirmable } from '../domain/payment-state.ts';
 import { limits } from '../domain/limits.ts';
 import type { Currency } from '../domain/money.ts';
 import { findConnectorAccountById, findEnabledAccounts, openConnectorAccount } from '../store/connector-accounts.ts';
+import { claimDeferredKey } from '../store/idempotency.ts';
 import { findPaymentById, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../store/payments.ts';
 import type { AttemptRow } from '../store/schema.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
@@ -56,8 +57,15 @@ export async function confirmPayment(
   request: ConfirmInput,
   client: PayerClient = { device: 'desktop', ip: null },
 ): Promise<PaymentRecord> {
+  const current = await getPayment(context, scope, paymentId);
+  // Only a card confirm of a payment waiting for its method, with no customer to check, leaves its
+  // idempotency key to be claimed by its first write (the transition to processing); every other
+  // path may write or call a provider before that, so its key is claimed now (see store/idempotency.ts).
+  const cardFastPath =
+    request.payment_method?.type === 'card' && request.otp === undefined && current.customer_id === null && current.status !== 'requires_action';
+  if (!cardFastPath) await claimDeferredKey(context.db);
   // A payment waiting for a restricted customer's code (not a card's) takes the code first.
-  const verification = await continueCustomerVerification(context, actor, await getPayment(context, scope, paymentId), request);
+  const verification = await continueCustomerVerification(context, actor, current, request);
   if ('answer' in verification) return verification.answer;
   const { payment: found, input } = verification;
   if (found.status === 'requires_action' && input.otp !== undefined) return verifyOneTimeCode(context, actor, found, input.otp);

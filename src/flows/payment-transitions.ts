@@ -42,7 +42,9 @@ export async function transitionPayment(
     version: payment.version + 1,
     updated_at: at,
   } as PaymentRecord;
-  const snapshot = presentPayment(next, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });
+  const eventTypes = request.eventTypes ?? [];
+  // The merchant's view of the new state, only for the events that carry it.
+  const snapshot = eventTypes.length > 0 ? presentPayment(next, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' }) : null;
   const attemptId = request.newAttempt?.id ?? request.attemptResult?.id ?? null;
   const posting = request.posting ?? topUpPosting(payment, next);
   // Every way a payment ends canceled leaves its cancellation record, written in the same statement.
@@ -59,7 +61,7 @@ export async function transitionPayment(
       declineCode: request.error?.decline_code ?? null,
       attemptId,
     },
-    events: (request.eventTypes ?? []).map((type) => ({ id: context.ids.newId('evt'), type, data: { object: snapshot } })),
+    events: eventTypes.map((type) => ({ id: context.ids.newId('evt'), type, data: { object: snapshot } })),
     newAttempt: request.newAttempt,
     attemptResult: request.attemptResult,
     ledger: posting ? { posting, transactionId: context.ids.newId('ltx') } : undefined,

@@ -16,6 +16,7 @@ import { createRateLimiter } from '../domain/rate-limit.ts';
 import type { InvalidationListener } from '../store/invalidation.ts';
 import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } from './plugins/address-limits.ts';
 import { createApiKeyCache } from './plugins/api-key-cache.ts';
+import { cacheConnectorAccounts } from '../store/connector-accounts.ts';
 import { getApiKey } from '../flows/api-keys/list-api-keys.ts';
 import { registerApiKeysCreate } from './routes/v1/api-keys-create.ts';
 import { registerApiKeysList } from './routes/v1/api-keys-list.ts';
@@ -151,6 +152,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
   const invalidation = options.invalidation ?? null;
   const cache = createApiKeyCache({ db: context.db, clock: context.clock, metrics: context.metrics, invalidation });
+  // Each merchant's enabled connector accounts, kept while the listener listens (store/connector-accounts.ts).
+  if (invalidation) {
+    const stopCachingAccounts = cacheConnectorAccounts(context.db, invalidation, context.clock);
+    app.addHook('onClose', async () => stopCachingAccounts());
+  }
   registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures });
   registerIdempotency(app, {
     db: context.db,

@@ -3,9 +3,19 @@
  * it; its status and body are kept once it has begun to execute and are
  * replayed for the same key; a different request under the same key, or one
  * sent while the first is still running, is refused.
+ *
+ * A route may let its flow claim the key with its first write instead of
+ * beforehand (`runWithDeferredClaim`): the claim then rides in that write's
+ * statement (`claimRidesWith`), so the payment moves and its key is claimed
+ * and marked with it in one round trip, or neither happens. What the flow
+ * does before that write must only read; a flow about to do anything else
+ * claims first (`claimDeferredKey`). A key already there makes the riding
+ * statement fail on the key's primary key, and then the key is claimed the
+ * usual way (`claimIdempotencyKey`), which answers what is there.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type RawBuilder } from 'kysely';
+import { AssertionError } from '../domain/assert.ts';
 import type { Db } from './database.ts';
 
 export interface IdempotencyKeyRef {
@@ -16,14 +26,50 @@ export interface IdempotencyKeyRef {
 export type EffectObjectType = 'payment' | 'refund' | 'api_key';
 
 /**
- * The key of the request being handled, if it has one. Statements that
- * create or move a payment or a refund read it to record, in the same
- * statement, which object the key's request changed (see `effectCte`).
+ * The key of the request being handled, if it has one. `pending` holds the
+ * claim while it is deferred to the flow's first write; null once claimed.
  */
-const requestKey = new AsyncLocalStorage<IdempotencyKeyRef>();
+export interface KeyedRequest extends IdempotencyKeyRef {
+  pending: IdempotencyClaim | null;
+}
+
+/**
+ * Statements that create or move a payment or a refund read it to record,
+ * in the same statement, which object the key's request changed (see `effectCte`).
+ */
+const requestKey = new AsyncLocalStorage<KeyedRequest>();
 
 export function runUnderIdempotencyKey<T>(ref: IdempotencyKeyRef, work: () => T): T {
-  return requestKey.run(ref, work);
+  return requestKey.run({ apiKeyId: ref.apiKeyId, key: ref.key, pending: null }, work);
+}
+
+/** Runs a handler whose key is not claimed yet: its flow's first write claims it (see the file's comment). */
+export function runWithDeferredClaim<T>(keyed: KeyedRequest, work: () => T): T {
+  return requestKey.run(keyed, work);
+}
+
+/** Thrown where a deferred claim finds the key taken: the request must not go on, and is answered from the key. */
+export class IdempotencyKeyTaken extends Error {
+  override name = 'IdempotencyKeyTaken';
+  readonly claim: Exclude<ClaimResult, { kind: 'claimed' }>;
+  constructor(claim: Exclude<ClaimResult, { kind: 'claimed' }>) {
+    super(`idempotency key taken: ${claim.kind}`);
+    this.claim = claim;
+  }
+}
+
+/**
+ * Claims the current request's deferred key now, as it would have been
+ * claimed before the handler: for a flow about to do something that cannot
+ * carry the claim (a write of another kind, a provider call). Nothing when
+ * the key is claimed already or the request has none.
+ */
+export async function claimDeferredKey(db: Db): Promise<void> {
+  const keyed = requestKey.getStore();
+  if (!keyed?.pending) return;
+  const result = await claimIdempotencyKey(db, keyed.pending);
+  if (result.kind !== 'claimed') throw new IdempotencyKeyTaken(result);
+  keyed.pending = null;
 }
 
 /**
@@ -31,10 +77,12 @@ export function runUnderIdempotencyKey<T>(ref: IdempotencyKeyRef, work: () => T)
  * with the object it changed, or null outside a keyed request. Only the
  * first object is kept: a refund that also moves its payment stays a refund.
  * `objectId` is SQL naming the object (a column of an earlier CTE, or a value).
+ * Not for a request whose claim is deferred: those statements use `claimRidesWith`.
  */
 export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unknown>, fromCte: string | null): RawBuilder<unknown> | null {
   const ref = requestKey.getStore();
   if (!ref) return null;
+  if (ref.pending) throw new AssertionError('a keyed write was reached before its deferred idempotency claim');
   return sql`
     idempotency_effect as (
       update idempotency_keys
@@ -46,6 +94,50 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
 }
 
 /**
+ * The CTE (named `idempotency_effect`) of a statement that may carry the
+ * current request's deferred claim: the claim itself, marked with the object,
+ * inserted for each row of `fromCte` (one row: the change happened), or
+ * `effectCte` when the key is claimed already. The key being there already
+ * fails the whole statement (`isClaimConflict`); `executeClaiming` handles that.
+ */
+export function claimRidesWith(objectType: EffectObjectType, objectId: RawBuilder<unknown>, fromCte: string): RawBuilder<unknown> | null {
+  const keyed = requestKey.getStore();
+  const claim = keyed?.pending;
+  if (!claim) return effectCte(objectType, objectId, fromCte);
+  return sql`
+    idempotency_effect as (
+      insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, created_at,
+                                    effect_object_type, effect_object_id)
+      select ${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress',
+             ${claim.now}::timestamptz, ${claim.now}::timestamptz, ${objectType}, ${objectId}
+        from ${sql.table(fromCte)}
+      returning 1
+    )`;
+}
+
+/**
+ * Runs a statement built by `build` that may carry the deferred claim
+ * (`claimRidesWith` from `fromCte`): answers its result and whether its
+ * change happened (`changed(result)`), in which case the claim is taken. A key
+ * already there: the key is claimed the usual way, which either throws
+ * `IdempotencyKeyTaken` (nothing was written) or claims a key whose request
+ * died having changed nothing, and the statement runs again under it.
+ */
+export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, changed: (rows: T[]) => boolean): Promise<T[]> {
+  const keyed = requestKey.getStore();
+  if (!keyed?.pending) return (await build().execute(db)).rows;
+  try {
+    const rows = (await build().execute(db)).rows;
+    if (changed(rows)) keyed.pending = null;
+    return rows;
+  } catch (error) {
+    if (!isClaimConflict(error)) throw error;
+  }
+  await claimDeferredKey(db);
+  return (await build().execute(db)).rows;
+}
+
+/**
  * Marks the current request's key with the object it changed, as `effectCte`
  * does, as a statement of its own: for a change made in a transaction, which
  * commits the mark with the change. Nothing outside a keyed request.
@@ -53,6 +145,11 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
 export async function markIdempotencyEffect(db: Db, objectType: EffectObjectType, objectId: string): Promise<void> {
   const effect = effectCte(objectType, sql`${objectId}`, null);
   if (effect) await sql`with ${effect} select 1`.execute(db);
+}
+
+function isClaimConflict(error: unknown): boolean {
+  const failure = error as { code?: unknown; constraint?: unknown } | null;
+  return failure?.code === '23505' && failure.constraint === 'idempotency_keys_pkey';
 }
 
 export interface IdempotencyClaim {
@@ -121,6 +218,63 @@ export async function completeIdempotencyKey(
     .where('api_key_id', '=', ref.apiKeyId)
     .where('key', '=', ref.key)
     .execute();
+}
+
+/**
+ * Completes keys in groups (group commit): a completion sent while none is
+ * on its way goes at once, alone; those that arrive meanwhile wait for it and
+ * then go together, up to `batchMax`, in one statement. Each caller still
+ * waits until its own key is complete, so an answer never leaves before its
+ * key is stored; under load one statement completes many keys.
+ */
+export interface KeyCompleter {
+  complete(ref: IdempotencyKeyRef, response: { status: number; body: string }): Promise<void>;
+}
+
+export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
+  interface Waiting {
+    ref: IdempotencyKeyRef;
+    response: { status: number; body: string };
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }
+  const queue: Waiting[] = [];
+  let sending = false;
+
+  const send = async (): Promise<void> => {
+    sending = true;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, batchMax);
+      // Rows always locked in one order: two processes' groups cannot deadlock.
+      batch.sort((a, b) => (a.ref.apiKeyId === b.ref.apiKeyId ? compare(a.ref.key, b.ref.key) : compare(a.ref.apiKeyId, b.ref.apiKeyId)));
+      try {
+        await sql`
+          update idempotency_keys k
+             set status = 'complete', response_status = v.status, response_body = v.body
+            from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
+                        ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
+                 as v(api_key_id, key, status, body)
+           where k.api_key_id = v.api_key_id and k.key = v.key`.execute(db);
+        for (const waiting of batch) waiting.resolve();
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    sending = false;
+  };
+
+  return {
+    complete(ref, response) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ ref, response, resolve, reject });
+        if (!sending) void send();
+      });
+    },
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Lets a request that was refused before it began (validation) leave its key unused. */

@@ -32,8 +32,11 @@ export const invalidationChannel = 'paypilot_invalidation';
 export const invalidationListenerName = 'paypilot-invalidation';
 const ackTopic = 'ack';
 
-/** What can be announced; later caches (connector accounts, merchant settings) add their topic here. */
-export const invalidationTopics = ['api_key'] as const;
+/**
+ * What can be announced: `api_key:<key id>` (api-key-cache.ts), `connector_account:<merchant>:<mode>`
+ * (store/connector-accounts.ts); later caches add their topic here.
+ */
+export const invalidationTopics = ['api_key', 'connector_account'] as const;
 export type InvalidationTopic = (typeof invalidationTopics)[number];
 
 export interface InvalidationListener {

@@ -15,7 +15,7 @@ import type { Db } from './database.ts';
 import type { Posting } from '../domain/ledger.ts';
 import type { FunnelStep } from '../domain/funnel.ts';
 import { postingCtes } from './ledger.ts';
-import { effectCte } from './idempotency.ts';
+import { claimRidesWith, executeClaiming } from './idempotency.ts';
 import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';
 import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
@@ -158,7 +158,8 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     : transition.attemptResult
       ? updateAttemptSql(transition.attemptResult, now)
       : sql`select 1`;
-  const result = await sql<{ updated: number }>`
+  // Built again if a deferred idempotency claim meets its key already there (see store/idempotency.ts).
+  const statement = () => sql<{ updated: number }>`
     with updated as (
       update payments
          set ${sql.join([...assignments, sql`status = ${to}`, sql`version = version + 1`, sql`updated_at = ${now}`])}
@@ -179,10 +180,11 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
     ${transition.cancellation ? sql`, ${cancellationCtes(transition.cancellation, now, 'updated')}` : sql``}
-    ${optionalCte(effectCte('payment', sql`updated.id`, 'updated'))}
+    ${optionalCte(claimRidesWith('payment', sql`updated.id`, 'updated'))}
     select count(*)::int as updated from updated
-  `.execute(db);
-  return result.rows[0]?.updated === 1;
+  `;
+  const rows = await executeClaiming(db, statement, (result) => result[0]?.updated === 1);
+  return rows[0]?.updated === 1;
 }
 
 /** `, name as (…)` after the CTEs before it, or nothing. */
@@ -257,8 +259,8 @@ export async function insertPayment(
   history: HistoryEntry,
   events: MerchantEvent[],
 ): Promise<void> {
-  // Three inserts in one statement: atomic, and one round trip.
-  await sql`
+  // Three inserts in one statement (four with the request's idempotency claim riding on it): atomic, and one round trip.
+  const statement = () => sql`
     with created as (
       insert into payments (id, merchant_id, mode, status, amount, currency, amount_capturable, amount_received, capture_method,
                             payment_method_types, customer_id, order_details, description, metadata, client_secret, return_url,
@@ -276,11 +278,12 @@ export async function insertPayment(
              ${payment.created_at}::timestamptz
         from created
     )
-    ${optionalCte(effectCte('payment', sql`created.id`, 'created'))}
+    ${optionalCte(claimRidesWith('payment', sql`created.id`, 'created'))}
     insert into events (id, merchant_id, mode, type, object_id, data, created_at)
     select e.id, created.merchant_id, created.mode, e.type, created.id, e.data, ${payment.created_at}::timestamptz
       from created cross join jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(id text, type text, data jsonb)
-  `.execute(db);
+  `;
+  await executeClaiming(db, statement, () => true);
 }
 
 export async function listAttempts(db: Db, paymentId: string): Promise<AttemptRow[]> {

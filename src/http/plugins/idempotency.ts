@@ -9,6 +9,14 @@
  * refund marks the key with that object. A key left in progress by a process
  * that died is answered, once stale, with that object as it now stands; only
  * a key whose request changed nothing runs again.
+ *
+ * A route with `idempotencyClaim: 'with_first_write'` (create and confirm a
+ * payment: the hot path) has its key claimed by its flow's first write, in
+ * the same statement (see store/idempotency.ts), which saves a round trip.
+ * Its answers are those of a key claimed beforehand: a request whose flow
+ * failed before claiming claims the key then, and is answered from it if the
+ * key was there already (a replay, another request, one still running);
+ * otherwise its error stands and is stored as usual.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,11 +25,17 @@ import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import type { Db } from '../../store/database.ts';
 import {
+  IdempotencyKeyTaken,
   claimIdempotencyKey,
   completeIdempotencyKey,
+  createKeyCompleter,
   releaseIdempotencyKey,
   runUnderIdempotencyKey,
+  runWithDeferredClaim,
+  type ClaimResult,
   type EffectObjectType,
+  type IdempotencyKeyRef,
+  type KeyedRequest,
 } from '../../store/idempotency.ts';
 
 /** The answer for an object a request changed before its process died. */
@@ -29,9 +43,12 @@ export type RecoverAnswer = (request: FastifyRequest, effect: { objectType: Effe
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotencyKey: { apiKeyId: string; key: string } | null;
+    /** The request's key; `pending` until claimed (claimed keys are completed when the answer is sent). */
+    idempotencyKey: KeyedRequest | null;
   }
   interface FastifyContextConfig {
+    /** When the key is claimed: before the handler (the default), or by the flow's first write. */
+    idempotencyClaim?: 'before_handler' | 'with_first_write';
     /** Top-level fields of the answer stored as null: secrets shown once are never kept for replays. */
     idempotencyRedact?: readonly string[];
   }
@@ -47,15 +64,73 @@ export interface IdempotencyOptions {
 
 export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   app.decorateRequest('idempotencyKey', null);
+  // Answers wait for their key to be complete; keys completing at the same time share one statement.
+  const completer = createKeyCompleter(options.db, limits.idempotencyCompletionsPerStatementMax);
 
   // Every handler runs with its request's key in scope (registered before the routes, so it sees them all).
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
     route.handler = function keyedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      const ref = request.idempotencyKey;
-      return ref ? runUnderIdempotencyKey(ref, () => handler.call(this, request, reply)) : handler.call(this, request, reply);
+      const keyed = request.idempotencyKey;
+      if (!keyed) return handler.call(this, request, reply);
+      if (!keyed.pending) return runUnderIdempotencyKey(keyed, () => handler.call(this, request, reply));
+      return runWithDeferredClaim(keyed, () => runClaimingLate(request, reply, keyed, () => handler.call(this, request, reply)));
     };
   });
+
+  /** The answer to a request whose key was there already, as the claim found it. */
+  async function answerTaken(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ref: IdempotencyKeyRef,
+    claim: Exclude<ClaimResult, { kind: 'claimed' }>,
+  ): Promise<FastifyReply> {
+    switch (claim.kind) {
+      case 'recover': {
+        const body = JSON.stringify(await options.recover(request, claim));
+        await completeIdempotencyKey(options.db, ref, { status: 200, body });
+        return reply.code(200).header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8').send(body);
+      }
+      case 'mismatch':
+        throw new PaymentError('idempotency_key_reused');
+      case 'in_progress':
+        throw new PaymentError('idempotency_key_in_use');
+      case 'replay':
+        return reply
+          .code(claim.status)
+          .header('idempotent-replayed', 'true')
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(claim.body);
+    }
+  }
+
+  /**
+   * Runs a handler whose key its flow claims with its first write. A handler
+   * that ends (answering or failing) without having claimed it claims it then,
+   * so that it is answered as if the key had been claimed before it ran: from
+   * the key when the key was there, with its own answer otherwise.
+   */
+  async function runClaimingLate(request: FastifyRequest, reply: FastifyReply, keyed: KeyedRequest, run: () => unknown): Promise<unknown> {
+    const claimNow = async () => {
+      const claim = keyed.pending;
+      if (!claim) return null;
+      const result = await claimIdempotencyKey(options.db, claim);
+      if (result.kind === 'claimed') keyed.pending = null;
+      return result.kind === 'claimed' ? null : result;
+    };
+    let answer: unknown;
+    try {
+      answer = await run();
+    } catch (error) {
+      if (error instanceof IdempotencyKeyTaken) return answerTaken(request, reply, keyed, error.claim);
+      // The key could not be claimed (the database is down): the flow's own error stands, and nothing is stored.
+      const taken = await claimNow().catch(() => null);
+      if (taken) return answerTaken(request, reply, keyed, taken);
+      throw error;
+    }
+    const taken = await claimNow();
+    return taken ? answerTaken(request, reply, keyed, taken) : answer;
+  }
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'POST' || !request.auth) return;
@@ -70,7 +145,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     }
     const nowMs = options.clock.nowMs();
     const path = request.url.split('?')[0] ?? request.url;
-    const claim = await claimIdempotencyKey(options.db, {
+    const claim = {
       apiKeyId: request.auth.keyId,
       key,
       method: request.method,
@@ -78,32 +153,25 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       requestHash: requestHash(request.method, path, request.body),
       now: new Date(nowMs),
       staleBefore: new Date(nowMs - limits.idempotencyInProgressStaleMs),
-    });
-    switch (claim.kind) {
-      case 'claimed':
-        request.idempotencyKey = { apiKeyId: request.auth.keyId, key };
-        return;
-      case 'recover': {
-        const body = JSON.stringify(await options.recover(request, claim));
-        await completeIdempotencyKey(options.db, { apiKeyId: request.auth.keyId, key }, { status: 200, body });
-        return reply.code(200).header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8').send(body);
-      }
-      case 'mismatch':
-        throw new PaymentError('idempotency_key_reused');
-      case 'in_progress':
-        throw new PaymentError('idempotency_key_in_use');
-      case 'replay':
-        return reply
-          .code(claim.status)
-          .header('idempotent-replayed', 'true')
-          .header('content-type', 'application/json; charset=utf-8')
-          .send(claim.body);
+    };
+    if (request.routeOptions.config?.idempotencyClaim === 'with_first_write') {
+      request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: claim };
+      return;
     }
+    const result = await claimIdempotencyKey(options.db, claim);
+    if (result.kind === 'claimed') {
+      request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: null };
+      return;
+    }
+    // Answered from the key: never claimed by this request, so never completed by it either.
+    request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: claim };
+    return answerTaken(request, reply, request.idempotencyKey, result);
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const ref = request.idempotencyKey;
-    if (!ref) return payload;
+    // A key never claimed (its request was answered from the key, or could not claim it) is not this request's to complete.
+    if (!ref || ref.pending) return payload;
     request.idempotencyKey = null;
     options.beforeKeyCompletes?.();
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload);
@@ -111,7 +179,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       await releaseIdempotencyKey(options.db, ref);
     } else {
       const redact = request.routeOptions.config?.idempotencyRedact ?? [];
-      await completeIdempotencyKey(options.db, ref, { status: reply.statusCode, body: redacted(body, redact) });
+      await completer.complete(ref, { status: reply.statusCode, body: redacted(body, redact) });
     }
     return payload;
   });

@@ -35,7 +35,8 @@ export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {
   app.post(
     '/v1/payments/:id/confirm',
     {
-      config: { auth: 'client' },
+      // The key is claimed by the flow's first write, in its statement (see plugins/idempotency.ts).
+      config: { auth: 'client', idempotencyClaim: 'with_first_write' },
       schema: {
         tags: ['Payments'],
         summary: 'Confirm a payment with a payment method, or a one-time code',

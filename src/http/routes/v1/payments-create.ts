@@ -22,7 +22,8 @@ export function registerPaymentsCreate(app: App, deps: RouteDeps): void {
   app.post(
     '/v1/payments',
     {
-      config: { auth: 'secret' },
+      // The key is claimed by the flow's first write, in its statement (see plugins/idempotency.ts).
+      config: { auth: 'secret', idempotencyClaim: 'with_first_write' },
       schema: {
         tags: ['Payments'],
         summary: 'Create a payment',
