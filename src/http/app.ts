@@ -58,7 +58,7 @@ import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
-import { registerConsoleSession } from './plugins/console-session.ts';
+import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
 
 declare module 'fastify' {
@@ -151,7 +151,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
   const invalidation = options.invalidation ?? null;
   const cache = createApiKeyCache({ db: context.db, clock: context.clock, metrics: context.metrics, invalidation });
-  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures });
+  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures, session: consoleSessionAuthenticator(context) });
   registerIdempotency(app, {
     db: context.db,
     clock: context.clock,
