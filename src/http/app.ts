@@ -60,6 +60,8 @@ import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerRequestLog } from './plugins/request-log.ts';
+import { registerApiAudit } from './plugins/api-audit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -172,6 +174,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
   registerConsoleSession(app, { context });
+  registerRequestLog(app, { context });
+  registerApiAudit(app, { context });
 
   // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
   // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).
