@@ -106,6 +106,23 @@ describe('one payment', () => {
     expect([...times].sort()).toEqual(times);
   });
 
+  it("finds the webhook deliveries of the payment's events, and no other payment's", async () => {
+    const endpoint = await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hooks', enabled_events: ['*'] });
+    expect(endpoint.status).toBe(200);
+    const paid = await paidPayment();
+    clock.advanceMs(5_000);
+    const other = await paidPayment();
+    const events = (await stack.api('GET', '/v1/events?limit=100')).body.data as { id: string; data: { object: { id: string } } }[];
+    const mine = events.filter((event) => event.data?.object?.id === paid);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const event of [...mine, ...events.filter((e) => e.data?.object?.id === other)]) {
+      expect((await stack.api('POST', `/v1/events/${event.id}/redeliver`, {})).status).toBe(200);
+    }
+    const timeline = (await support.request('GET', `/console/api/payments/${paid}/timeline?mode=test`)).body;
+    expect(new Set(timeline.webhook_deliveries.map((d: { event_id: string }) => d.event_id))).toEqual(new Set(mine.map((e) => e.id)));
+    expect(timeline.webhook_deliveries[0]).toMatchObject({ endpoint: endpoint.body.id, endpoint_url: 'http://127.0.0.1:9/hooks' });
+  });
+
   it("resends a payer's email once a minute however often it is asked, and audits it", async () => {
     const paid = await paidPayment();
     const id = stack.context.ids.newId('msg');
