@@ -106,6 +106,24 @@ describe('one payment', () => {
     expect([...times].sort()).toEqual(times);
   });
 
+  it('refunds once for one Idempotency-Key, however often the member retries', async () => {
+    const paid = await paidPayment();
+    const headers = { 'idempotency-key': `refund-${emailRun}-${(counter += 1)}` };
+    const first = await owner.request('POST', `/console/api/payments/${paid}/refund?mode=test`, { amount: 100 }, { headers });
+    expect(first.status).toBe(200);
+    const retried = await owner.request('POST', `/console/api/payments/${paid}/refund?mode=test`, { amount: 100 }, { headers });
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body.id).toBe(first.body.id);
+    const changed = await owner.request('POST', `/console/api/payments/${paid}/refund?mode=test`, { amount: 200 }, { headers });
+    expect(changed.body.error.code).toBe('idempotency_key_reused');
+    // Another member's key of the same text is theirs alone (support may refund up to 10.00 CNY here).
+    expect((await owner.request('POST', '/console/api/settings/refund_limits', { currency: 'CNY', amount_max: 1000 })).status).toBe(200);
+    expect((await support.request('POST', `/console/api/payments/${paid}/refund?mode=test`, { amount: 100 }, { headers })).headers['idempotent-replayed']).toBeUndefined();
+    expect((await stack.api('GET', `/v1/payments/${paid}`)).body.amount_refunded).toBe(200);
+    const rows = await stack.db.db.selectFrom('audit_log').select('action').where('object_id', '=', paid).execute();
+    expect(rows.map((row) => row.action)).toEqual(['payment.refunded', 'payment.refunded']);
+  });
+
   it("finds the webhook deliveries of the payment's events, and no other payment's", async () => {
     const endpoint = await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hooks', enabled_events: ['*'] });
     expect(endpoint.status).toBe(200);
@@ -177,7 +195,7 @@ describe('settings and the session', () => {
     expect(before.time_zone).toBe('UTC');
     const changed = await owner.request('POST', '/console/api/settings', { business_name: 'Lin Tea House', time_zone: 'Asia/Shanghai', support_phone: '+86 21 5555 0100' });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ business_name: 'Lin Tea House', time_zone: 'Asia/Shanghai', support_phone: '+86 21 5555 0100', refund_limits: [] });
+    expect(changed.body).toMatchObject({ business_name: 'Lin Tea House', time_zone: 'Asia/Shanghai', support_phone: '+86 21 5555 0100', refund_limits: [{ currency: 'CNY', amount_max: 1000 }] });
     expect(changed.body.cancellation_abuse).toMatchObject({ mode: 'live' });
     const session = (await support.request('GET', '/console/api/session')).body;
     expect({ name: session.merchant_name, zone: session.time_zone }).toEqual({ name: 'Lin Tea House', zone: 'Asia/Shanghai' });

@@ -29,6 +29,12 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     console?: ConsoleRouteAccess;
+    /**
+     * The route takes an Idempotency-Key as /v1 does (plugins/idempotency.ts),
+     * kept per member and the `mode` of its query: a refund retried after a
+     * lost answer is answered, not made twice.
+     */
+    consoleIdempotency?: boolean;
   }
 }
 
@@ -70,6 +76,11 @@ export function registerConsoleSession(app: FastifyInstance, options: { context:
     const header = request.headers['x-csrf-token'];
     checkSessionAccess(session, access.permission, { required: !readMethods.has(request.method), given: typeof header === 'string' ? header : null });
     request.consoleSession = session;
+    if (request.routeOptions.config?.consoleIdempotency) {
+      // The query's schema refuses any other mode before the key is claimed.
+      const mode = (request.query as { mode?: unknown } | undefined)?.mode === 'test' ? 'test' : 'live';
+      request.auth = { keyId: sessionIdempotencyScope(session.member.id, mode), merchantId: session.member.merchant_id, kind: 'secret', mode, expiresAtMs: null };
+    }
   });
 }
 
