@@ -59,8 +59,10 @@ import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
-import { registerConsoleSession } from './plugins/console-session.ts';
+import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerRequestLog } from './plugins/request-log.ts';
+import { registerApiAudit } from './plugins/api-audit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -157,7 +159,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     const stopCachingAccounts = cacheConnectorAccounts(context.db, invalidation, context.clock);
     app.addHook('onClose', async () => stopCachingAccounts());
   }
-  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures });
+    registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures, session: consoleSessionAuthenticator(context) });
   registerIdempotency(app, {
     db: context.db,
     clock: context.clock,
@@ -178,6 +180,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
   registerConsoleSession(app, { context });
+  registerRequestLog(app, { context });
+  registerApiAudit(app, { context });
 
   // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
   // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).
