@@ -60,6 +60,7 @@ import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 import { registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerConsolePages } from './routes/console-pages.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -235,6 +236,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
   registerConsoleApi(app, deps);
+  registerConsolePages(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
