@@ -22,7 +22,7 @@ const consoleTheme = {
   token: {
     // Members who ask their system for less motion get none.
     motion: !window.matchMedia('(prefers-reduced-motion: reduce)').matches,
-    colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
+    colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorError: '#c4302b', colorErrorHover: '#a32824', colorSuccess: '#1a7f37', colorWarning: '#8a5a00', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
 };
 
 type SessionState = { kind: 'loading' } | { kind: 'signed_out' } | { kind: 'failed'; message: string } | { kind: 'signed_in'; session: SessionAnswer };

@@ -2,10 +2,10 @@
  * A customer's profile: who they are, their segment and restriction status,
  * their wallet's balance and transactions, and their payments.
  */
-import { Descriptions, Table, Tabs, Typography } from 'antd';
+import { Descriptions, Table, Typography } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useTexts } from '../i18n.ts';
-import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, useFormats, useKeysetList, useLoad } from '../page-kit.tsx';
+import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, useFormats, useKeysetList, useLoad, Sections } from '../page-kit.tsx';
 import type { ConsolePayment } from './payments.tsx';
 import { customerTexts, RestrictionTag, type ConsoleCustomer } from './customers.tsx';
 
@@ -69,7 +69,8 @@ export function CustomerDetailPage({ id }: { id: string }) {
           </Descriptions.Item>
         </Descriptions>
       )}
-      <Tabs
+      <Sections
+        label={c('customer')}
         items={[
           {
             key: 'payments',

@@ -1,0 +1,146 @@
+/**
+ * Every page of the console's own (payments, a payment, customers, team,
+ * audit log, settings, developers, my account) in a real browser, at
+ * 1280×800 and 390×844, in English, simplified and traditional Chinese: an
+ * owner signed in with password and TOTP, axe-core finding no serious or
+ * critical violation, and a screenshot of each. Then a refund made on a
+ * payment's page, seen through the API and in the audit log.
+ */
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totp } from '../../src/domain/console/totp.ts';
+import { browserAvailable, launchBrowser } from '../support/browser.ts';
+import { addMember, ConsoleClient, emailRun, enrol, memberPassword } from '../support/console.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import {
+  checkNoPageProblems,
+  chooseLanguage,
+  consoleAccessibilityViolations,
+  consoleLanguages,
+  consoleViewportNames,
+  markTotpStepUsed,
+  newConsoleContext,
+  paidPayment,
+  settled,
+  showTestData,
+  signInWithTotp,
+  type ConsoleViewport,
+} from './console-kit.ts';
+import { consoleScreenshot } from './console-screens.ts';
+
+let stack: Stack;
+let browser: Browser;
+let paymentId: string;
+const ownerEmail = `pages-owner@${emailRun}.example.com`;
+let secret: Buffer;
+const signedIn = new Map<ConsoleViewport, Awaited<ReturnType<BrowserContext['storageState']>>>();
+
+const languageNames = { en: 'English', 'zh-CN': '简体中文', 'zh-TW': '繁體中文' } as const;
+
+describe.skipIf(!browserAvailable)('console pages in a browser', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchBrowser();
+    await addMember(stack, stack.merchant.merchantId, 'owner', ownerEmail);
+    const client = new ConsoleClient(stack);
+    expect((await client.signIn({ email: ownerEmail, password: memberPassword })).status).toBe(200);
+    secret = (await enrol(client, (s) => totp(s, Date.now()))).secret;
+    markTotpStepUsed(ownerEmail);
+    paymentId = await paidPayment(stack, 88_00, 'TEA-2001');
+    await paidPayment(stack, 12_34, 'TEA-2002');
+  }, 120_000);
+
+  afterAll(async () => {
+    checkNoPageProblems();
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function ownerContext(viewport: ConsoleViewport): Promise<BrowserContext> {
+    let state = signedIn.get(viewport);
+    if (!state) {
+      const context = await newConsoleContext(browser, viewport);
+      const page = await context.newPage();
+      await signInWithTotp(page, `${stack.url}/`, ownerEmail, memberPassword, secret);
+      state = await context.storageState();
+      signedIn.set(viewport, state);
+      await context.close();
+    }
+    return newConsoleContext(browser, viewport, 'en', state);
+  }
+
+  const pages = [
+    { name: 'payments', path: () => '/console/payments', ready: 'payment-link' },
+    { name: 'payment', path: () => `/console/payments/${paymentId}`, ready: 'payment-summary' },
+    { name: 'customers', path: () => '/console/customers', ready: 'customers-table' },
+    { name: 'team', path: () => '/console/team', ready: 'team-table' },
+    { name: 'audit', path: () => '/console/audit', ready: 'audit-table' },
+    { name: 'settings', path: () => '/console/settings', ready: 'settings-business-name' },
+    { name: 'developers', path: () => '/console/developers', ready: 'keys-table' },
+    { name: 'account', path: () => '/console/account', ready: 'two-factor-on' },
+  ];
+
+  for (const viewport of consoleViewportNames) {
+    it(`shows every page in three languages with no serious accessibility violation (${viewport})`, async () => {
+      const context = await ownerContext(viewport);
+      const page = await context.newPage();
+      await page.goto(`${stack.url}/console/payments`);
+      await showTestData(page);
+      for (const language of consoleLanguages) {
+        // The switcher remembers the language on the server, for this member.
+        await chooseLanguage(page, languageNames[language]);
+        await expect.poll(() => page.evaluate('document.documentElement.lang')).toBe(language);
+        for (const entry of pages) {
+          await page.goto(`${stack.url}${entry.path()}`);
+          await page.getByTestId(entry.ready).first().waitFor({ timeout: 20_000 });
+          await settled(page);
+          expect(await page.getByTestId('load-error').count(), `${entry.name} shows a loading error`).toBe(0);
+          const violations = await consoleAccessibilityViolations(page);
+          expect(violations, `${entry.name} ${viewport} ${language}`).toEqual([]);
+          await consoleScreenshot(page, entry.name, viewport, language);
+          if (viewport === 'phone') {
+            const fits = await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1');
+            expect(fits, `${entry.name} scrolls sideways on a phone`).toBe(true);
+          }
+        }
+      }
+      const session = await stack.db.db.selectFrom('console_members').select('locale').where('email', '=', ownerEmail).executeTakeFirstOrThrow();
+      expect(session.locale).toBe('zh-TW');
+      // Back to English for the next test.
+      await chooseLanguage(page, 'English');
+      await expect.poll(() => page.evaluate('document.documentElement.lang')).toBe('en');
+      await context.close();
+    }, 300_000);
+  }
+
+  for (const viewport of consoleViewportNames) {
+    it(`refunds from a payment's page, and the refund shows through the API and in the audit log (${viewport})`, async () => {
+      const payment = await paidPayment(stack, 50_00, `REFUND-${viewport}`);
+      const context = await ownerContext(viewport);
+      const page = await context.newPage();
+      await page.goto(`${stack.url}/console/payments/${payment}`);
+      await showTestData(page);
+      await page.getByTestId('refund-open').click();
+      await page.getByTestId('refund-amount').fill('12.50');
+      await consoleScreenshot(page, 'refund-dialog', viewport, 'en');
+      expect(await consoleAccessibilityViolations(page)).toEqual([]);
+      await page.getByTestId('refund-confirm').click();
+      await expect.poll(async () => (await page.getByTestId('amount-refunded').textContent()) ?? '').toContain('12.50');
+
+      const seen = await stack.api('GET', `/v1/payments/${payment}`);
+      expect(seen.body.amount_refunded).toBe(12_50);
+      const refunds = await stack.api('GET', `/v1/refunds?payment=${payment}`);
+      expect(refunds.body.data.map((r: { amount: number }) => r.amount)).toEqual([12_50]);
+
+      await page.goto(`${stack.url}/console/audit`);
+      await page.getByTestId('audit-object-id').fill(payment);
+      await page.getByTestId('audit-search').click();
+      const row = page.getByTestId('audit-table').locator('tr', { hasText: 'payment.refunded' });
+      await row.first().waitFor();
+      expect(await row.count()).toBe(1);
+      expect(await row.first().textContent()).toContain(ownerEmail);
+      await consoleScreenshot(page, 'audit-refund', viewport, 'en');
+      await context.close();
+    }, 120_000);
+  }
+});
