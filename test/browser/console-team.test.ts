@@ -103,7 +103,7 @@ describe.skipIf(!browserAvailable)('console team in a browser', () => {
 
       // The payment's address shows the refusal, not the page.
       await analyst.goto(`${stack.url}/console/payments/${paymentId}`);
-      await analyst.locator('.ant-result-403').waitFor();
+      await analyst.getByTestId('notice-403').waitFor();
       expect(await analyst.getByTestId('refund-open').count()).toBe(0);
       expect(await consoleAccessibilityViolations(analyst)).toEqual([]);
       await consoleScreenshot(analyst, 'analyst-refused', viewport, 'en');

@@ -5,7 +5,8 @@
  * enrolled: enrolment, and nothing else. Otherwise the shell with its pages.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { App as AntApp, ConfigProvider, Result, Spin, Button } from 'antd';
+import { App as AntApp, ConfigProvider, Spin, Button } from 'antd';
+import { Notice } from './notice.tsx';
 import { createConsoleApi } from './api.ts';
 import { ConsoleApiError, type ConsoleLocale } from './context.ts';
 import { LocaleContext } from './locale-context.ts';
@@ -108,7 +109,7 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
   } else if (state.kind === 'failed') {
     body = (
       <main className="console-centre">
-        <Result status="error" title={state.message} extra={<Button onClick={() => void loadSession()}>{translate(locale, 'retry')}</Button>} />
+        <Notice status="error" title={state.message} action={<Button onClick={() => void loadSession()}>{translate(locale, 'retry')}</Button>} />
       </main>
     );
   } else if (state.kind === 'signed_out') {
