@@ -89,7 +89,7 @@ describe.skipIf(!browserAvailable)('console team in a browser', () => {
 
       // Even sent by hand, with the session's cookie and CSRF token, the refund is refused.
       const refused = (await analyst.evaluate(async (payment) => {
-        const session = await (await fetch('/console/api/session')).json();
+        const session = (await (await fetch("/console/api/session")).json()) as { csrf_token: string };
         const response = await fetch(`/console/api/payments/${payment}/refund?mode=test`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },

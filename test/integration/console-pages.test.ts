@@ -57,10 +57,10 @@ describe('the console page', () => {
   it('leaves the API, the reference and the payer pages as they were', async () => {
     const unknown = await fetch(`${stack.url}/console/api/no_such_route`);
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe('route_unknown');
+    expect(((await unknown.json()) as any).error.code).toBe('route_unknown');
     const session = await fetch(`${stack.url}/console/api/session`);
     expect(session.status).toBe(401);
-    expect((await session.json()).error.code).toBe('console_session_required');
+    expect(((await session.json()) as any).error.code).toBe('console_session_required');
     expect((await fetch(`${stack.url}/docs`, { redirect: 'manual' })).status).toBeLessThan(400);
     expect((await fetch(`${stack.url}/health`)).status).toBe(200);
     const checkout = await fetch(`${stack.url}/checkout/pay_unknown`);
