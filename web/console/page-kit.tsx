@@ -4,7 +4,7 @@
  * in the member's language and the merchant's time zone.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Radio, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Radio, Space, Table, Tag, Typography, type TableProps } from 'antd';
 import { useConsole, type ConsoleLocale, type Localized, type QueryValue } from './context.ts';
 import { formatDateTime, formatMoney } from './format.ts';
 import { l, useT } from './i18n.ts';
@@ -229,6 +229,21 @@ export function Sections({ items, label, testId }: { items: Section[]; label: st
         options={items.map((item) => ({ value: item.key, label: item.label }))}
       />
       {current?.children}
+    </div>
+  );
+}
+
+/**
+ * A table that scrolls sideways inside a box the keyboard can reach (a phone
+ * shows wide tables this way): Ant Design's own scrolling box takes no focus,
+ * so keyboard users could not scroll it.
+ */
+export function ConsoleTable<T extends object>({ minWidth, ...props }: TableProps<T> & { minWidth: number }) {
+  return (
+    <div className="console-table-scroll" tabIndex={0}>
+      <div style={{ minWidth }}>
+        <Table<T> {...props} />
+      </div>
     </div>
   );
 }

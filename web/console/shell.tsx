@@ -11,12 +11,12 @@ import {
   ApiOutlined,
   AlertOutlined,
   AuditOutlined,
-  BarChartOutlined,
   BranchesOutlined,
   ClusterOutlined,
   CreditCardOutlined,
   CustomerServiceOutlined,
   DashboardOutlined,
+  IdcardOutlined,
   LogoutOutlined,
   MenuOutlined,
   SettingOutlined,
@@ -79,7 +79,7 @@ export const consolePages: readonly PageEntry[] = [
   { path: 'team', label: 'navTeam', icon: <TeamOutlined />, anyOf: ['team.read'], list: TeamPage },
   { path: 'audit', label: 'navAudit', icon: <AuditOutlined />, anyOf: ['audit.read'], list: AuditLogPage },
   { path: 'settings', label: 'navSettings', icon: <SettingOutlined />, anyOf: ['settings.read'], list: SettingsPage },
-  { path: 'account', label: 'navAccount', icon: <BarChartOutlined />, anyOf: ['session'], list: AccountPage },
+  { path: 'account', label: 'navAccount', icon: <IdcardOutlined />, anyOf: ['session'], list: AccountPage },
 ];
 
 interface ShellProps {

@@ -5,10 +5,10 @@
  * requests with status and error. Each tab appears to roles that have it.
  */
 import { useState } from 'react';
-import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Tag, Typography } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, useLoad, type ListAnswer, tagColors, Sections } from '../page-kit.tsx';
+import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, useLoad, type ListAnswer, tagColors, Sections, ConsoleTable } from '../page-kit.tsx';
 import { formatDuration } from '../format.ts';
 
 interface ApiKey {
@@ -180,13 +180,13 @@ function ApiKeysTab() {
         </Button>
       </Space>
       <LoadError error={keys.error} reload={keys.reload} />
-      <Table<ApiKey>
+      <ConsoleTable<ApiKey>
         rowKey="id"
         size="small"
         loading={keys.loading}
         dataSource={keys.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         data-testid="keys-table"
         columns={[
           { title: p('key'), dataIndex: 'hint', render: (v: string) => <span className="console-mono">{v}</span> },
@@ -262,13 +262,13 @@ function WebhooksTab() {
         {p('addEndpoint')}
       </Button>
       <LoadError error={endpoints.error} reload={endpoints.reload} />
-      <Table<Endpoint>
+      <ConsoleTable<Endpoint>
         rowKey="id"
         size="small"
         loading={endpoints.loading}
         dataSource={endpoints.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         columns={[
           { title: p('url'), dataIndex: 'url', render: (v: string) => <span className="console-mono">{v}</span> },
           { title: p('events'), dataIndex: 'enabled_events', render: (v: string[]) => (v.includes('*') ? p('allEvents') : v.join(', ')) },
@@ -353,13 +353,13 @@ function DeliveriesDrawer({ endpoint, onClose }: { endpoint: Endpoint; onClose()
   return (
     <Drawer open onClose={onClose} title={`${p('deliveries')}: ${endpoint.url}`} size="large">
       <LoadError error={deliveries.error} reload={deliveries.reload} />
-      <Table<Delivery>
+      <ConsoleTable<Delivery>
         rowKey="id"
         size="small"
         loading={deliveries.loading}
         dataSource={deliveries.rows}
         pagination={false}
-        scroll={{ x: 640 }}
+        minWidth={640}
         columns={[
           { title: p('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
           { title: p('event'), dataIndex: 'event_type' },
@@ -415,13 +415,13 @@ function RequestsTab() {
         />
       </Space>
       <LoadError error={requests.error} reload={requests.reload} />
-      <Table<ApiRequest>
+      <ConsoleTable<ApiRequest>
         rowKey="id"
         size="small"
         loading={requests.loading}
         dataSource={requests.rows}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         data-testid="requests-table"
         columns={[
           { title: p('when'), dataIndex: 'occurred_at', render: (v: string) => f.time(v) },

@@ -7,10 +7,10 @@
  * anyway, and its refusal is shown as it comes).
  */
 import { useState } from 'react';
-import { App, Button, Descriptions, Form, InputNumber, Modal, Select, Space, Table, Timeline, Typography } from 'antd';
+import { App, Button, Descriptions, Form, InputNumber, Modal, Select, Space, Timeline, Typography } from 'antd';
 import { ConsoleApiError, useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { ConsoleLink, LoadError, PageTitle, StatusTag, methodLabel, minorPerMajor, parseMajor, useFormats, useLoad, Sections } from '../page-kit.tsx';
+import { ConsoleLink, LoadError, PageTitle, StatusTag, methodLabel, minorPerMajor, parseMajor, useFormats, useLoad, Sections, ConsoleTable } from '../page-kit.tsx';
 import { formatDuration } from '../format.ts';
 import type { ConsolePayment } from './payments.tsx';
 
@@ -79,6 +79,13 @@ const texts = {
   resend: l('Resend', '重新发送', '重新寄送'),
   resent: l('Queued to send again', '已排队重新发送', '已排入重新寄送'),
   step: l('Step', '步骤', '步驟'),
+  kind_history: l('Status', '状态', '狀態'),
+  kind_attempt: l('Attempt', '尝试', '嘗試'),
+  kind_funnel: l('Checkout', '收银台', '結帳'),
+  kind_webhook: l('Webhook', 'Webhook', 'Webhook'),
+  kind_message: l('Message', '消息', '訊息'),
+  kind_refund: l('Refund', '退款', '退款'),
+  kind_audit: l('Console', '控制台', '控制台'),
   status: l('Status', '状态', '狀態'),
 } satisfies Record<string, Record<string, string>>;
 
@@ -115,6 +122,7 @@ async function loadTimeline(api: Api, id: string): Promise<Timeline> {
   return { payment, attempts: attemptRows, history: history.data, refunds: refunds.data, funnel_events: funnelEvents, webhook_deliveries: [], messages: [], entries };
 }
 
+const entryKinds = new Set(['history', 'attempt', 'funnel', 'webhook', 'message', 'refund', 'audit']);
 const refundableStatuses = new Set(['succeeded']);
 const cancelableStatuses = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture']);
 
@@ -295,7 +303,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
   const p = useTexts(texts);
   const f = useFormats();
   const { message } = App.useApp();
-  const small = { size: 'small' as const, pagination: false as const, scroll: { x: 640 } };
+  const small = { size: 'small' as const, pagination: false as const, minWidth: 640 };
   return (
     <Sections
       testId="payment-timeline"
@@ -311,7 +319,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
                 color: entry.kind === 'refund' ? 'red' : entry.kind === 'attempt' ? 'blue' : 'gray',
                 content: (
                   <>
-                    <Typography.Text type="secondary">{f.time(entry.at)}</Typography.Text> <Typography.Text strong>{entry.kind}</Typography.Text> {entry.summary}
+                    <Typography.Text type="secondary">{f.time(entry.at)}</Typography.Text> <Typography.Text strong>{entryKinds.has(entry.kind) ? p(`kind_${entry.kind as 'history'}`) : entry.kind}</Typography.Text> {entry.summary}
                   </>
                 ),
               }))}
@@ -322,7 +330,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'attempts',
           label: `${p('attempts')} (${timeline.attempts.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.attempts}
@@ -344,7 +352,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'history',
           label: p('history'),
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.history}
@@ -362,7 +370,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'funnel',
           label: p('funnel'),
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.funnel_events}
@@ -378,7 +386,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'webhooks',
           label: `${p('webhooks')} (${timeline.webhook_deliveries.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.webhook_deliveries}
@@ -398,7 +406,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'messages',
           label: `${p('messages')} (${timeline.messages.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.messages}
@@ -437,7 +445,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'refunds',
           label: `${p('refunds')} (${timeline.refunds.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.refunds}
