@@ -123,7 +123,7 @@ export function PaymentsPage() {
         <Row gutter={12}>
           <Col xs={24} md={10}>
             <Form.Item name="q" label={t('search')}>
-              <Input.Search placeholder={p('query')} allowClear enterButton={t('search')} onSearch={() => form.submit()} data-testid="payments-query" />
+              <Input placeholder={p('query')} allowClear onPressEnter={() => form.submit()} data-testid="payments-query" />
             </Form.Item>
           </Col>
           <Col xs={24} md={8}>
