@@ -6,6 +6,7 @@
  * critical violation, and a screenshot of each. Then a refund made on a
  * payment's page, seen through the API and in the audit log.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/domain/console/totp.ts';
@@ -152,4 +153,59 @@ describe.skipIf(!browserAvailable)('console pages in a browser', () => {
       await context.close();
     }, 120_000);
   }
+  it('finds a payment by its order reference and exports the search and the audit log as CSV', async () => {
+    const context = await ownerContext('desktop');
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/console/payments`);
+    await showTestData(page);
+    await page.getByTestId('payment-link').first().waitFor();
+    await page.getByTestId('payments-query').fill('TEA-2001');
+    await page.getByTestId('payments-search').click();
+    await expect.poll(() => page.getByTestId('payment-link').count()).toBe(1);
+    expect(await page.getByTestId('payment-link').textContent()).toBe(paymentId);
+
+    const [paymentsCsv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('payments-export').click()]);
+    const paymentsText = await readFile((await paymentsCsv.path())!, 'utf8');
+    expect(paymentsText).toContain(paymentId);
+    expect(paymentsText).not.toContain('TEA-2002');
+
+    await page.goto(`${stack.url}/console/audit`);
+    await page.getByTestId('audit-table').waitFor();
+    const [auditCsv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
+    const auditText = await readFile((await auditCsv.path())!, 'utf8');
+    expect(auditText.split('\n')[0]).toContain('action');
+    expect(auditText).toContain('member.signed_in');
+    await context.close();
+  }, 120_000);
+
+  it('creates, rolls and revokes an API key on the Developers page, each secret shown once', async () => {
+    const context = await ownerContext('desktop');
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/console/developers`);
+    await showTestData(page);
+    await page.getByTestId('keys-table').waitFor();
+    await page.getByTestId('key-create').click();
+    const secret = (await page.getByTestId('secret-once').textContent())?.trim() ?? '';
+    expect(secret).toMatch(/^sk_test_/);
+    expect(await consoleAccessibilityViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    // The new key works against the API, and the page never shows the secret again.
+    expect((await stack.api('GET', '/v1/payments', undefined, { key: secret })).status).toBe(200);
+    const keys = await stack.api('GET', '/v1/api_keys?limit=100');
+    const created = keys.body.data.find((key: { hint: string }) => secret.endsWith(key.hint.slice(-4)) && key.hint.startsWith('sk_test'));
+    expect(created).toBeTruthy();
+    await page.getByTestId(`key-roll-${created.id}`).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Roll' }).click();
+    const rolled = (await page.getByTestId('secret-once').textContent())?.trim() ?? '';
+    expect(rolled).toMatch(/^sk_test_/);
+    expect(rolled).not.toBe(secret);
+    await page.keyboard.press('Escape');
+    await page.getByTestId(`key-revoke-${created.id}`).click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(async () => (await stack.api('GET', '/v1/payments', undefined, { key: secret })).status).toBe(401);
+    expect(await page.content()).not.toContain(secret);
+    const audit = await stack.db.db.selectFrom('audit_log').select('action').where('merchant_id', '=', stack.merchant.merchantId).where('action', 'like', 'api_key.%').execute();
+    expect(audit.map((row) => row.action)).toEqual(expect.arrayContaining(['api_key.created', 'api_key.rolled', 'api_key.revoked']));
+    await context.close();
+  }, 120_000);
 });
