@@ -104,7 +104,7 @@ export function consoleSessionAuthenticator(context: FlowContext): SessionAuthen
     const token = sessionTokenFrom(request.headers.cookie);
     if (!token) return null;
     const route = sessionRouteOf(request.method === 'HEAD' ? 'GET' : request.method, request.routeOptions.url ?? '');
-    if (!route) throw new PaymentError('permission_denied', { details: { reason: 'not_available_to_console_sessions' } });
+    if (!route) throw new PaymentError('console_route_unavailable');
     const modeHeader = request.headers[sessionModeHeader];
     const mode = modeHeader === undefined ? 'live' : modeHeader;
     if (mode !== 'live' && mode !== 'test') throw new PaymentError('parameter_invalid', { param: 'Paypilot-Mode', details: { reason: 'live or test' } });
