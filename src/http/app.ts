@@ -61,6 +61,7 @@ import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerConsolePages } from './routes/console-pages.ts';
 import { registerRequestLog } from './plugins/request-log.ts';
 import { registerApiAudit } from './plugins/api-audit.ts';
 
@@ -245,6 +246,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
   registerConsoleApi(app, deps);
+  registerConsolePages(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
