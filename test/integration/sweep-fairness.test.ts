@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { claimDelivery, findDueDeliveries } from '../../src/store/webhooks.ts';
+import { limits } from '../../src/domain/limits.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 
@@ -104,5 +106,26 @@ describe('the status-query sweep', () => {
       clock.advanceMs(1_000);
     }
     expect(await statusOf(waiting, fineKey)).toBe('succeeded');
+  });
+});
+
+describe('the webhook delivery sweep', () => {
+  it('reaches a delivery behind deliveries whose worker died after claiming them', async () => {
+    const endpoint = await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hooks', enabled_events: ['payment.canceled'] }, { key: fineKey });
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(200);
+    const deliveries: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const created = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'CNY' }, { key: fineKey });
+      await stack.api('POST', `/v1/payments/${created.body.id}/cancel`, {}, { key: fineKey });
+      clock.advanceMs(1_000);
+      const row = await stack.db.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpoint.body.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      deliveries.push(row.id);
+    }
+    // The two oldest are claimed by a worker that dies (or throws) before recording the try.
+    for (const id of deliveries.slice(0, 2)) expect(await claimDelivery(stack.db.db, id, new Date(clock.nowMs()), limits.deliveryLeaseMs)).not.toBeNull();
+    clock.advanceMs(limits.deliveryLeaseMs);
+    // A sweep of two: the delivery nobody tried comes before the two that were, not after them for ever.
+    const due = await findDueDeliveries(stack.db.db, new Date(clock.nowMs()), 2);
+    expect(due[0]).toBe(deliveries[2]);
   });
 });
