@@ -7,6 +7,7 @@
 import { limits } from '../domain/limits.ts';
 import { expediteOutcomeQueries, findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
 import { findUnresolvedRefunds } from '../store/refunds.ts';
+import { requestStatusQuery } from '../store/notifications.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
@@ -98,7 +99,10 @@ export async function pollOrder(context: FlowContext, attemptId: string): Promis
   const payment = await findPaymentById(context.db, attempt.payment_id);
   const nowMs = context.clock.nowMs();
   if (after?.status !== 'requires_action' || payment?.status !== 'requires_action' || nowMs >= payment.expires_at.getTime()) return null;
-  return nextWaitingPollDelayMs(nowMs - after.started_at.getTime());
+  const delayMs = nextWaitingPollDelayMs(nowMs - after.started_at.getTime());
+  // While this chain of polls lives, the sweep need not ask as well: it is the safety net a minute after the next poll.
+  await requestStatusQuery(context.db, attemptId, new Date(nowMs + delayMs + limits.waitingOrderPollIntervalMs));
+  return delayMs;
 }
 
 async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<string> {
