@@ -6,11 +6,11 @@
  * payer who paid and whose notification was lost sees success within seconds.
  *
  * Time passes on the job queue's own terms: a job's `run_at` is checked, then
- * made due and run by graphile-worker (no stopwatch). The flows' clock is a
- * ManualClock moved by the same amount.
+ * the job is taken and run as the worker would (no stopwatch). The flows'
+ * clock is a ManualClock moved by the same amount.
  */
 import { sql } from 'kysely';
-import { Logger, runOnce } from 'graphile-worker';
+import { makeWorkerUtils, type JobHelpers, type WorkerUtils } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskList } from '../../src/jobs/worker.ts';
 import { nextWaitingPollDelayMs } from '../../src/flows/resolve-outcomes.ts';
@@ -22,6 +22,7 @@ const clock = new ManualClock(Date.now());
 let stack: Stack;
 let alipay: AlipaySimulator;
 let accountId: string;
+let workerUtils: WorkerUtils;
 
 beforeAll(async () => {
   stack = await startStack({ clock, instantRetries: true });
@@ -29,9 +30,11 @@ beforeAll(async () => {
   const created = await stack.api('POST', '/v1/connector_accounts', { connector: 'alipay', base_url: alipay.url, credentials: alipay.registerMerchant() });
   expect(created.status, JSON.stringify(created.body)).toBe(200);
   accountId = created.body.id;
+  workerUtils = await makeWorkerUtils({ pgPool: stack.db.pool });
 });
 
 afterAll(async () => {
+  await workerUtils?.release();
   await alipay?.close();
   await stack?.close();
 });
@@ -53,22 +56,19 @@ async function pollDueInSeconds(attemptId: string): Promise<number | null> {
   return result.rows[0]?.due_in ?? null;
 }
 
-/** Lets `ms` pass for the attempt's poll: the flows' clock moves, the job becomes due, and the worker runs it. */
+/**
+ * Lets `ms` pass for the attempt's poll: the flows' clock moves, and the queued job is taken and run as the worker
+ * would (taken off the queue, its task run with helpers that queue on the same database). Only this attempt's job
+ * runs: on a shared database other files' jobs are not this test's to run.
+ */
 async function runPollAfter(attemptId: string, ms: number): Promise<void> {
   clock.advanceMs(ms);
-  await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`poll_order:${attemptId}`}`.execute(stack.db.db);
-  const tasks = taskList(stack.context);
-  await runOnce({ pgPool: stack.db.pool, taskList: { poll_order: tasks.poll_order }, noHandleSignals: true, logger: quiet });
-  // runOnce may answer before the completed job's row is released; wait for that (bounded), never for time to pass.
-  for (let i = 0; i < 200; i += 1) {
-    const locked = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where locked_at is not null and task_id = (select id from graphile_worker._private_tasks where identifier = 'poll_order')`.execute(stack.db.db);
-    if (locked.rows[0]!.n === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('a poll_order job stayed locked');
+  const taken = await sql<{ payload: unknown }>`
+    delete from graphile_worker._private_jobs where key = ${`poll_order:${attemptId}`} and locked_at is null returning payload`.execute(stack.db.db);
+  const job = taken.rows[0];
+  if (!job) throw new Error(`no poll_order job was queued for ${attemptId}`);
+  await taskList(stack.context).poll_order!(job.payload, { addJob: workerUtils.addJob } as unknown as JobHelpers);
 }
-
-const quiet = new Logger(() => () => undefined);
 
 const statusOf = async (id: string) => (await stack.api('GET', `/v1/payments/${id}`)).body.status as string;
 
