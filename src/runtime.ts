@@ -32,14 +32,22 @@ export interface Database {
   handle: DatabaseHandle;
   embedded: EmbeddedDatabase | null;
   url: string;
+  /** Which database this is, for a person: DATABASE_URL's host, or the data directory's embedded PostgreSQL (and whose). */
+  description: string;
   close(): Promise<void>;
 }
 
-/** Opens the configured PostgreSQL (starting the embedded one when none is configured) and migrates it. */
+/**
+ * Opens the configured PostgreSQL and migrates it. Without DATABASE_URL it is
+ * the data directory's embedded PostgreSQL: the one a running `npm start`
+ * already serves from that directory when there is one (a command such as
+ * `ledger verify` run beside it reads the same data), else started here.
+ */
 export async function openConfiguredDatabase(config: Config, options: { poolSize?: number; log?: (line: string) => void } = {}): Promise<Database> {
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, { log: options.log });
-  const url = config.databaseUrl ?? embedded!.url;
-  const handle = openDatabase(url, { poolSize: options.poolSize });
+  const running = config.databaseUrl ? null : await runningEmbeddedPostgres(config.dataDir, options.poolSize);
+  const embedded = config.databaseUrl || running ? null : await startEmbeddedPostgres(config.dataDir, { log: options.log });
+  const url = config.databaseUrl ?? running?.url ?? embedded!.url;
+  const handle = running?.handle ?? openDatabase(url, { poolSize: options.poolSize });
   try {
     await prepareDatabase(handle);
   } catch (error) {
@@ -47,15 +55,58 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
     await embedded?.stop();
     throw error;
   }
+  const where = new URL(url);
+  const description = config.databaseUrl
+    ? `DATABASE_URL (${where.hostname}:${where.port || 5432}${where.pathname})`
+    : `the embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')} (${running ? `already running, port ${where.port}, served by the process that started it` : `started here, port ${where.port}`})`;
   return {
     handle,
     embedded,
     url,
+    description,
     async close() {
       await handle.close();
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * The embedded PostgreSQL that another process (a running `npm start`) serves
+ * from this data directory, if any: PostgreSQL's own `postmaster.pid` names its
+ * process and port while it runs (the password is the directory's). Two
+ * servers can never share one directory, so a second process connects to it
+ * instead of starting its own. A stale file (a crash) or a server that does
+ * not answer means none.
+ */
+async function runningEmbeddedPostgres(dataDir: string, poolSize?: number): Promise<{ url: string; handle: DatabaseHandle } | null> {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  const passwordFile = path.join(dataDir, 'postgres-password');
+  if (!existsSync(pidFile) || !existsSync(passwordFile)) return null;
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535 || !isAlive(pid)) return null;
+  const password = (await readFile(passwordFile, 'utf8')).trim();
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`;
+  const handle = openDatabase(url, { poolSize });
+  try {
+    await handle.pool.query('select 1');
+    return { url, handle };
+  } catch {
+    await handle.close();
+    return null;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user (the `postgres` user a root start uses).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

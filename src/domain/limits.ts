@@ -55,6 +55,12 @@ export const limits = {
    */
   channelOrderMissingSettleAfterMs: 5 * 60 * 1000,
   sweepBatchSize: 200,
+  /** An expired payment whose order could not be closed at its provider is tried again after 1, 2, 4 … minutes, at most this long. */
+  expiryRetryDelayMinMs: 60 * 1000,
+  expiryRetryDelayMaxMs: 15 * 60 * 1000,
+  /** A payer waiting at a provider (QR code shown): its order is asked about after 5 s, then 10, 20 and 30 s more, then every minute. */
+  waitingOrderPollDelaysMs: [5_000, 10_000, 20_000, 30_000],
+  waitingOrderPollIntervalMs: 60 * 1000,
   databasePoolSize: 20,
   databaseStatementTimeoutMs: 15_000,
   databaseConnectTimeoutMs: 5_000,
@@ -191,6 +197,8 @@ assert(limits.outboundConnectTimeoutMs <= limits.connectorTimeoutMs && limits.ou
 assert(limits.providerResponseBytesMax <= limits.providerStatementBytesMax, 'a statement may be larger than an answer');
 assert(limits.webhookTimeoutMs < limits.deliveryLeaseMs && limits.messageSendTimeoutMs < limits.deliveryLeaseMs, 'a lease outlasts the call it covers');
 assert(limits.paymentExpiresInSecondsDefault >= limits.paymentExpiresInSecondsMin, 'default expiry within bounds');
+assert(limits.expiryRetryDelayMinMs <= limits.expiryRetryDelayMaxMs, 'expiry retries back off within their bounds');
+assert(limits.waitingOrderPollDelaysMs.every((delay) => delay > 0 && delay <= limits.waitingOrderPollIntervalMs), 'a waiting order is polled at least once a minute');
 assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.apiKeyCacheTtlMs, 'a dead listener is noticed well within the cache backstop');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.connectorAccountCacheTtlMs, 'a dead listener is noticed well within the accounts cache backstop');

@@ -6,20 +6,31 @@
  * from several workers at once (a lost race changes nothing).
  */
 import { limits } from '../domain/limits.ts';
-import { findExpiredOpenPayments, findPaymentById, type PaymentRecord } from '../store/payments.ts';
+import { findPaymentById, type PaymentRecord } from '../store/payments.ts';
+import { findDueExpiredPaymentIds, postponeExpiry } from '../store/expiry-retries.ts';
 import { abandonableStatuses } from '../domain/payment-state.ts';
 import { cancellation } from './cancel-payment.ts';
 import { closeWaitingOrder } from './channel-payments.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 
+/** How long after its `tries`-th failed try an expired payment is tried again: doubling from a minute, bounded. */
+export function expiryRetryDelayMs(tries: number): number {
+  return Math.min(limits.expiryRetryDelayMaxMs, limits.expiryRetryDelayMinMs * 2 ** Math.min(Math.max(tries - 1, 0), 20));
+}
+
 export async function expireAbandonedPayments(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
   const at = now(context);
-  const expired = await findExpiredOpenPayments(context.db, at, batchSize);
   let canceled = 0;
-  for (const payment of expired) {
-    // A provider that cannot be reached now leaves the payment for the next sweep; the others go on.
-    if (!(await closeWaitingOrder(context, payment).catch(() => false))) continue;
+  for (const id of await findDueExpiredPaymentIds(context.db, at, batchSize)) {
+    const payment = await findPaymentById(context.db, id);
+    if (!payment) continue;
+    // A provider that cannot be reached now: the payment is tried again after its backoff, behind every payment due before
+    // then, so a batch of such payments never keeps the others from expiring.
+    if (!(await closeWaitingOrder(context, payment).catch(() => false))) {
+      await postponeExpiry(context.db, payment.id, at, expiryRetryDelayMs);
+      continue;
+    }
     if (await cancelAsAbandoned(context, payment, at)) canceled += 1;
   }
   return canceled;

@@ -48,13 +48,16 @@ export async function orderView(context: FlowContext, payment: PaymentRecord) {
     listFulfillmentEvents(context.db, payment.id),
     listAfterSalesRequestsOfPayment(context.db, payment.id),
     context.db.selectFrom('payment_events').select(['to_status', 'created_at']).where('payment_id', '=', payment.id).where('to_status', '=', 'succeeded').execute(),
-    context.db.selectFrom('refunds').select(['amount', 'updated_at']).where('payment_id', '=', payment.id).where('status', '=', 'succeeded').orderBy('id').execute(),
+    context.db.selectFrom('refunds').select(['id', 'amount', 'status', 'updated_at']).where('payment_id', '=', payment.id).orderBy('id').execute(),
     payment.customer_id ? context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst() : undefined,
   ]);
   const timeline = [
     ...history.map((event) => ({ type: 'paid' as const, at: event.created_at, carrier: null, tracking_number: null, amount: amountToJson(payment.amount_received) })),
     ...fulfillments.map((step) => ({ type: step.type, at: step.created_at, carrier: step.carrier, tracking_number: step.tracking_number, amount: null })),
-    ...refunds.map((refund) => ({ type: 'refunded' as const, at: refund.updated_at, carrier: null, tracking_number: null, amount: amountToJson(refund.amount) })),
+    // A refund shows once it is settled: refunded, or failed (an approved refund the provider then refused is never shown as refunded).
+    ...refunds
+      .filter((refund) => refund.status !== 'pending')
+      .map((refund) => ({ type: refund.status === 'succeeded' ? ('refunded' as const) : ('refund_failed' as const), at: refund.updated_at, carrier: null, tracking_number: null, amount: amountToJson(refund.amount) })),
     ...(payment.canceled_at ? [{ type: 'canceled' as const, at: payment.canceled_at, carrier: null, tracking_number: null, amount: null }] : []),
   ].sort((a, b) => a.at.getTime() - b.at.getTime());
   const order = payment.order_details as { items?: object[] } | null;
@@ -73,7 +76,11 @@ export async function orderView(context: FlowContext, payment: PaymentRecord) {
     created_at: payment.created_at.toISOString(),
     customer_locale: customer && isLocale(customer.locale) ? customer.locale : null,
     timeline: timeline.map((entry) => ({ ...entry, at: entry.at.toISOString() })),
-    after_sales_requests: requests.map(presentAfterSalesRequest),
+    // With what became of the refund an approved request made, so the page can say "refund failed" rather than "approved".
+    after_sales_requests: requests.map((request) => ({
+      ...presentAfterSalesRequest(request),
+      refund_status: refunds.find((refund) => refund.id === request.refund_id)?.status ?? null,
+    })),
     after_sales_allowed: payment.status === 'succeeded',
   };
 }

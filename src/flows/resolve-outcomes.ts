@@ -7,6 +7,7 @@
 import { limits } from '../domain/limits.ts';
 import { expediteOutcomeQueries, findPaymentById, findUnresolvedAttempts, latestAttempt, updateAttempt } from '../store/payments.ts';
 import { findUnresolvedRefunds } from '../store/refunds.ts';
+import { requestStatusQuery } from '../store/notifications.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
@@ -66,11 +67,52 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
   return settled;
 }
 
+/**
+ * When to ask next about an order the payer was shown `waitingForMs` ago:
+ * 5 s after it was shown, then 10, 20 and 30 s later, then every minute
+ * (`limits.waitingOrderPollDelaysMs`). Answers the delay from now; a second of
+ * slack keeps a poll that runs a little early from asking twice in a row.
+ */
+export function nextWaitingPollDelayMs(waitingForMs: number): number {
+  const slackMs = 1_000;
+  let offsetMs = 0;
+  for (const delayMs of limits.waitingOrderPollDelaysMs) {
+    offsetMs += delayMs;
+    if (offsetMs > waitingForMs + slackMs) return offsetMs - waitingForMs;
+  }
+  const intervals = Math.floor((waitingForMs + slackMs - offsetMs) / limits.waitingOrderPollIntervalMs) + 1;
+  return offsetMs + intervals * limits.waitingOrderPollIntervalMs - waitingForMs;
+}
+
+/**
+ * The `poll_order` job: asks the provider about one attempt now (a payer
+ * waiting at a QR code, or a notification that failed verification asked for
+ * it). Answers the delay until the next poll while the payer still waits and
+ * the payment has not expired, or null once the order is paid, closed, failed
+ * or expired (expiry closes it; the sweep remains the safety net).
+ */
+export async function pollOrder(context: FlowContext, attemptId: string): Promise<number | null> {
+  const attempt = await context.db.selectFrom('payment_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+  if (!attempt || !isChannel(attempt.connector) || !(['pending', 'unknown', 'requires_action'] as string[]).includes(attempt.status)) return null;
+  await resolveAttempt(context, attempt).catch(async () => postpone(context, attempt));
+  const after = await context.db.selectFrom('payment_attempts').select(['status', 'started_at']).where('id', '=', attemptId).executeTakeFirst();
+  const payment = await findPaymentById(context.db, attempt.payment_id);
+  const nowMs = context.clock.nowMs();
+  if (after?.status !== 'requires_action' || payment?.status !== 'requires_action' || nowMs >= payment.expires_at.getTime()) return null;
+  const delayMs = nextWaitingPollDelayMs(nowMs - after.started_at.getTime());
+  // While this chain of polls lives, the sweep need not ask as well: it is the safety net a minute after the next poll.
+  await requestStatusQuery(context.db, attemptId, new Date(nowMs + delayMs + limits.waitingOrderPollIntervalMs));
+  return delayMs;
+}
+
 async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<string> {
   const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
   // A wallet refund left pending by a crash: its money never moved; move it now (its ledger key allows it once).
   if (authorization?.connector === 'wallet') return (await settleWalletRefund(context, refund)).status;
-  if (!authorization?.connector_account_id) return 'pending';
+  if (!authorization?.connector_account_id) {
+    // Nothing to ask: asked about again later, behind the refunds due before then, never first for ever.
+    return (await settleRefundOutcome(context, refund, { kind: 'unknown', detail: 'no account to ask' })).status;
+  }
   const outcome = await refundAtProvider(context, refund, authorization, 'query');
   const result = await settleRefundOutcome(context, refund, outcome.kind === 'not_found' ? { kind: 'failed', reason: 'provider_has_no_record' } : outcome);
   return result.status;
@@ -80,7 +122,11 @@ async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<s
 async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
   if (attempt.connector === 'wallet') return resolveWalletAttempt(context, attempt);
   const payment = await findPaymentById(context.db, attempt.payment_id);
-  if (!payment || !attempt.connector_account_id) return false;
+  // Nothing to ask (a payment or account gone): asked about again after its backoff, behind the others, never first for ever.
+  if (!payment || !attempt.connector_account_id) {
+    await postpone(context, attempt);
+    return false;
+  }
   const account = await loadAccount(context, attempt.connector_account_id);
   if (isChannel(attempt.connector)) {
     const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at });
@@ -183,11 +229,12 @@ function attemptBase(attempt: AttemptRow) {
   };
 }
 
+/** Asks again after the backoff. An order the payer was shown stays `requires_action`: expiry must still close it. */
 async function postpone(context: FlowContext, attempt: AttemptRow): Promise<void> {
   const unresolvedForMs = context.clock.nowMs() - attempt.started_at.getTime();
   await updateAttempt(
     context.db,
-    { ...attemptBase(attempt), status: 'unknown', next_query_at: new Date(context.clock.nowMs() + nextQueryDelayMs(unresolvedForMs)) },
+    { ...attemptBase(attempt), status: attempt.status === 'requires_action' ? 'requires_action' : 'unknown', next_query_at: new Date(context.clock.nowMs() + nextQueryDelayMs(unresolvedForMs)) },
     now(context),
   );
 }

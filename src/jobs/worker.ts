@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { expireAbandonedPayments } from '../flows/expire-payments.ts';
-import { resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
+import { pollOrder, resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
 import { deliverDueWebhooks, deliverWebhook } from '../flows/deliver-webhook.ts';
 import { notifyPayer } from '../flows/notify-payer.ts';
@@ -24,6 +24,7 @@ import { redactLogLine } from '../observability/logging.ts';
 export const jobNames = [
   'expire_payments',
   'resolve_outcomes',
+  'poll_order',
   'purge_idempotency_keys',
   'apply_notification',
   'deliver_webhook',
@@ -44,6 +45,16 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     resolve_outcomes: async (_payload, helpers) => {
       const settled = await resolveUnknownOutcomes(context);
       if (settled > 0) helpers.logger.info(`settled ${settled} unknown outcomes`);
+    },
+    // Queued by the database (migration 0024) when a payer starts waiting at a provider or a query is asked for sooner;
+    // queues its own next run with backoff while the payer waits. One job per attempt (its key): requests merge, and
+    // a request that came while this run was going keeps its earlier time (preserve_run_at).
+    poll_order: async (payload, helpers) => {
+      const id = stringField(payload, 'attempt');
+      if (!id) return;
+      const delayMs = await pollOrder(context, id);
+      if (delayMs === null) return;
+      await helpers.addJob('poll_order', { attempt: id }, { jobKey: `poll_order:${id}`, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + delayMs), maxAttempts: 3 });
     },
     apply_notification: async (payload) => {
       const id = stringField(payload, 'id');

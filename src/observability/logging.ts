@@ -14,6 +14,7 @@
  * - Every line, as a last guard, loses query values, URL credentials, API
  *   keys and bearer tokens before it is written.
  */
+import { createWriteStream } from 'node:fs';
 import type { FastifyServerOptions } from 'fastify';
 import { redactCredentials, redactFreeText, redactUrl, redactedMark, sensitiveFieldNames } from '../domain/redaction.ts';
 
@@ -113,4 +114,42 @@ export function serializeError(error: LoggedError): { type: string; message: str
 /** A line for the worker's log (graphile-worker's messages quote errors, which may quote URLs or cards). */
 export function redactLogLine(line: string): string {
   return redactFreeText(line);
+}
+
+/** pino's number for each level name; a line at or above `warn` (40) is one a person at the terminal should see. */
+const pinoLevels: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, warning: 40, error: 50, fatal: 60 };
+export const warnLevel = pinoLevels.warn!;
+
+export interface FileLogDestination extends LogDestination {
+  /** A worker's line (plain text from graphile-worker), written as JSON like the API's. */
+  writeWorkerLine(level: string, line: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Where `npm start` logs when LOG_LEVEL is not set: every line to a file in the
+ * data directory (appended across starts), and those at `warn` and above also
+ * to `echo` (the terminal), so the banner stays readable. The lines are
+ * redacted before they reach a destination (loggerOptions, redactLogLine).
+ */
+export function fileLogDestination(file: string, echo: (line: string) => void): FileLogDestination {
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  // A log that cannot be written must not stop the server: say so once, on the terminal.
+  let failed = false;
+  stream.on('error', (error) => {
+    if (!failed) echo(`paypilot: cannot write the log file ${file}: ${error.message}`);
+    failed = true;
+  });
+  const write = (line: string, level: number) => {
+    if (!failed) stream.write(line.endsWith('\n') ? line : `${line}\n`);
+    if (level >= warnLevel) echo(line.trimEnd());
+  };
+  return {
+    write: (line) => write(line, Number(/"level":(\d+)/.exec(line)?.[1] ?? warnLevel)),
+    writeWorkerLine: (level, line) => {
+      const number = pinoLevels[level] ?? pinoLevels.info!;
+      write(JSON.stringify({ level: number, time: Date.now(), msg: line }), number);
+    },
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
 }

@@ -11,13 +11,14 @@
  * `POST /_control/merchants` (answering the credentials a connector account
  * needs). The card acquirer takes the API key `sk_sim_card_demo`.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type Config } from '../config/config.ts';
 import { startAlipaySimulator } from './alipay/server.ts';
 import { cardAcquirerDefaultApiKey, startCardAcquirer } from './card-acquirer/server.ts';
-import { startMailCatcher } from './mail-catcher/server.ts';
+import { startMailCatcher, type MailCatcher } from './mail-catcher/server.ts';
 import { startUnionpaySimulator } from './unionpay/server.ts';
 import { startWechatPaySimulator } from './wechat-pay/server.ts';
 
@@ -44,9 +45,24 @@ export interface SimulatorAddresses {
   data_dir: string | null;
 }
 
+/** A wallet simulator as `npm start` uses it: where it listens, and a merchant account there. */
+export interface BundledWallet {
+  url: string;
+  registerMerchant(): Record<string, string>;
+  /** True when its state came back from the data directory (merchants registered before a restart still exist). */
+  restored: boolean;
+}
+
 export interface SimulatorBundle {
   addresses: SimulatorAddresses;
+  wallets: Record<'alipay' | 'wechat_pay' | 'unionpay', BundledWallet>;
+  mailCatcher: MailCatcher;
   close(): Promise<void>;
+}
+
+/** Whether a simulator's journal (persistence/store.ts names it `<name>.jsonl`) is in `dataDir` before it starts. */
+function hasJournal(dataDir: string | undefined, name: string): boolean {
+  return dataDir !== undefined && existsSync(path.join(dataDir, `${name}.jsonl`));
 }
 
 export async function startSimulatorBundle(options: SimulatorBundleOptions): Promise<SimulatorBundle> {
@@ -56,6 +72,7 @@ export async function startSimulatorBundle(options: SimulatorBundleOptions): Pro
   const notifyDelayScale = options.notifyDelayScale ?? 1;
   const closers: (() => Promise<void>)[] = [];
   try {
+    const restored = { alipay: hasJournal(dataDir, 'alipay'), wechat_pay: hasJournal(dataDir, 'wechat-pay'), unionpay: hasJournal(dataDir, 'unionpay') };
     const acquirer = await startCardAcquirer({ apiKeys: [cardAcquirerDefaultApiKey], host, port: port(0), dataDir });
     closers.push(() => acquirer.close());
     const alipay = await startAlipaySimulator({ host, port: port(1), dataDir, notifyDelayScale });
@@ -78,6 +95,12 @@ export async function startSimulatorBundle(options: SimulatorBundleOptions): Pro
         card_api_key: cardAcquirerDefaultApiKey,
         data_dir: dataDir ?? null,
       },
+      wallets: {
+        alipay: { url: alipay.url, registerMerchant: () => ({ ...alipay.registerMerchant() }), restored: restored.alipay },
+        wechat_pay: { url: wechat.url, registerMerchant: () => ({ ...wechat.registerMerchant() }), restored: restored.wechat_pay },
+        unionpay: { url: unionpay.url, registerMerchant: () => ({ ...unionpay.registerMerchant() }), restored: restored.unionpay },
+      },
+      mailCatcher: mail,
       close: () => closeAll(closers),
     };
   } catch (error) {

@@ -87,7 +87,9 @@ export function openMessageBody(row: Pick<MessageRow, 'id' | 'body_text' | 'body
 export async function claimMessage(db: Db, id: string, now: Date, leaseMs: number): Promise<MessageRow | null> {
   const result = await sql<MessageRow>`
     update messages
-       set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
+       set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now},
+           -- As for webhook deliveries: a send that dies mid-try is due again behind the others, not first in every sweep.
+           next_attempt_at = ${new Date(now.getTime() + leaseMs)}
      where id = ${id} and status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until <= ${now})
     returning *
   `.execute(db);

@@ -22,6 +22,7 @@ import * as m0018 from './migrations/0018_webhook_response_bytes.ts';
 import * as m0019 from './migrations/0019_console_members_and_audit.ts';
 import * as m0020 from './migrations/0020_analytics_fold.ts';
 import * as m0021 from './migrations/0021_console_settings_and_request_log.ts';
+import * as m0024 from './migrations/0024_sweep_fairness_and_order_polls.ts';
 import * as m0025 from './migrations/0025_connector_account_invalidation.ts';
 
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0019_console_members_and_audit': m0019,
   '0020_analytics_fold': m0020,
   '0021_console_settings_and_request_log': m0021,
+  '0024_sweep_fairness_and_order_polls': m0024,
   '0025_connector_account_invalidation': m0025,
 };
 

@@ -133,6 +133,9 @@ export async function claimDelivery(db: Db, id: string, now: Date, leaseMs: numb
   const result = await sql<WebhookDeliveryRow>`
     update webhook_deliveries
        set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)},
+           -- Until the try is recorded, due again only when the lease ends: a worker that dies (or throws) mid-try leaves it
+           -- behind the deliveries due before then, never first in every sweep (the try's record sets the real next time).
+           next_attempt_at = ${new Date(now.getTime() + leaseMs)},
            first_attempted_at = coalesce(first_attempted_at, ${now}), last_attempted_at = ${now}, updated_at = ${now}
      where id = ${id} and status = 'pending' and next_attempt_at <= ${now}
        and (lease_until is null or lease_until <= ${now})

@@ -298,12 +298,15 @@ describe('paying through the providers', () => {
     slowAlipay.setFaults({ forgeNotifications: 1, dropNotifications: 1 });
     slowAlipay.payer(orderNumber).pay();
     const attemptId = `att_${orderNumber.slice(3)}`;
+    // The forged notification asks for a status query now; the worker's poll_order job may already have run it.
     const attempt = await waitFor(
-      () => stack.db.db.selectFrom('payment_attempts').select('next_query_at').where('id', '=', attemptId).executeTakeFirstOrThrow(),
-      (row) => row.next_query_at !== null && row.next_query_at.getTime() <= clock.nowMs(),
+      () => stack.db.db.selectFrom('payment_attempts').select(['status', 'next_query_at']).where('id', '=', attemptId).executeTakeFirstOrThrow(),
+      (row) => row.status === 'succeeded' || (row.next_query_at !== null && row.next_query_at.getTime() <= clock.nowMs()),
     );
-    expect(attempt.next_query_at!.getTime()).toBeLessThanOrEqual(clock.nowMs());
-    expect((await paymentOf(id, merchant.secretKey)()).status).toBe('requires_action');
+    if (attempt.status !== 'succeeded') {
+      expect(attempt.next_query_at!.getTime()).toBeLessThanOrEqual(clock.nowMs());
+      expect((await paymentOf(id, merchant.secretKey)()).status).toBe('requires_action');
+    }
     const stored = await stack.db.db.selectFrom('provider_notifications').select('id').where('order_number', '=', orderNumber).execute();
     expect(stored).toEqual([]);
     await resolveUnknownOutcomes(stack.context);

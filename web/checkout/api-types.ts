@@ -85,7 +85,7 @@ export interface CheckoutSession {
   feedback: Feedback | null;
 }
 
-export type TimelineType = 'paid' | 'shipped' | 'delivered' | 'refunded' | 'canceled';
+export type TimelineType = 'paid' | 'shipped' | 'delivered' | 'refunded' | 'refund_failed' | 'canceled';
 export type AfterSalesKind = 'refund' | 'exchange' | 'repair';
 export const afterSalesKinds: readonly AfterSalesKind[] = ['refund', 'exchange', 'repair'];
 export type AfterSalesStatus = 'pending' | 'approved' | 'rejected';
@@ -99,6 +99,8 @@ export interface AfterSalesRequest {
   merchant_note: string | null;
   created_at: string;
   decided_at: string | null;
+  /** What became of the refund an approved refund request made (the order page only). */
+  refund_status?: 'pending' | 'succeeded' | 'failed' | null;
 }
 
 export interface Order {

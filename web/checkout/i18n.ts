@@ -234,10 +234,12 @@ const en = {
   'order.carrier': 'Carrier: {carrier}',
   'order.tracking': 'Tracking number: {number}',
   'order.refundedAmount': '{amount} refunded',
+  'order.refundFailedAmount': 'The refund of {amount} did not go through; the merchant has been told',
   'timeline.paid': 'Paid',
   'timeline.shipped': 'Shipped',
   'timeline.delivered': 'Delivered',
   'timeline.refunded': 'Refunded',
+  'timeline.refund_failed': 'Refund failed',
   'timeline.canceled': 'Canceled',
 
   'afterSales.title': 'Your after-sales requests',
@@ -265,6 +267,9 @@ const en = {
   'afterSalesStatus.pending': 'Pending',
   'afterSalesStatus.approved': 'Approved',
   'afterSalesStatus.rejected': 'Rejected',
+  'afterSalesStatus.refund_pending': 'Approved, refund in progress',
+  'afterSalesStatus.refunded': 'Refunded',
+  'afterSalesStatus.refund_failed': 'Approved, but the refund failed',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
@@ -461,10 +466,12 @@ const zhCN: Messages = {
   'order.carrier': '快递公司：{carrier}',
   'order.tracking': '运单号：{number}',
   'order.refundedAmount': '已退款 {amount}',
+  'order.refundFailedAmount': '{amount} 退款未成功，已通知商家',
   'timeline.paid': '已支付',
   'timeline.shipped': '已发货',
   'timeline.delivered': '已送达',
   'timeline.refunded': '已退款',
+  'timeline.refund_failed': '退款失败',
   'timeline.canceled': '已取消',
 
   'afterSales.title': '我的售后申请',
@@ -492,6 +499,9 @@ const zhCN: Messages = {
   'afterSalesStatus.pending': '待处理',
   'afterSalesStatus.approved': '已同意',
   'afterSalesStatus.rejected': '已拒绝',
+  'afterSalesStatus.refund_pending': '已同意，退款处理中',
+  'afterSalesStatus.refunded': '已退款',
+  'afterSalesStatus.refund_failed': '已同意，但退款失败',
 };
 
 const zhTW: Messages = {
@@ -685,10 +695,12 @@ const zhTW: Messages = {
   'order.carrier': '物流業者：{carrier}',
   'order.tracking': '貨件追蹤碼：{number}',
   'order.refundedAmount': '已退款 {amount}',
+  'order.refundFailedAmount': '{amount} 退款未成功，已通知商家',
   'timeline.paid': '已付款',
   'timeline.shipped': '已出貨',
   'timeline.delivered': '已送達',
   'timeline.refunded': '已退款',
+  'timeline.refund_failed': '退款失敗',
   'timeline.canceled': '已取消',
 
   'afterSales.title': '我的售後服務申請',
@@ -716,6 +728,9 @@ const zhTW: Messages = {
   'afterSalesStatus.pending': '待處理',
   'afterSalesStatus.approved': '已核准',
   'afterSalesStatus.rejected': '已拒絕',
+  'afterSalesStatus.refund_pending': '已核准，退款處理中',
+  'afterSalesStatus.refunded': '已退款',
+  'afterSalesStatus.refund_failed': '已核准，但退款失敗',
 };
 
 export const messages: Record<Lang, Messages> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW };

@@ -12,7 +12,7 @@ import { formatAmount, formatDateTime } from './format.ts';
 import { label, t, type Lang, type MessageKey } from './i18n.ts';
 import { afterSalesReasonLengthMax, parseAmountInput } from './input-rules.ts';
 import { payerFacingError } from './page-errors.ts';
-import { describeMethod, orderStatusKey, shownError, type ShownError } from './present.ts';
+import { afterSalesBadgeKey, describeMethod, orderStatusKey, shownError, type ShownError } from './present.ts';
 import { languageStorageKey, writeSession } from './storage.ts';
 import { applyLanguage, buildFrame, detailsList, errorAlert, itemsList, type Frame } from './views.ts';
 import { currencyExponent, formatDecimal, isCurrency } from '../../src/domain/money.ts';
@@ -227,7 +227,9 @@ class OrderPage {
                 h('time', { datetime: entry.at, class: 'hint' }, formatDateTime(entry.at, this.lang)),
                 entry.carrier ? h('span', null, this.tr('order.carrier', { carrier: entry.carrier })) : null,
                 entry.tracking_number ? h('span', { class: 'tracking' }, this.tr('order.tracking', { number: entry.tracking_number })) : null,
-                entry.type === 'refunded' && entry.amount !== null ? h('span', null, this.tr('order.refundedAmount', { amount: formatAmount(entry.amount, order.currency, this.lang) })) : null,
+                (entry.type === 'refunded' || entry.type === 'refund_failed') && entry.amount !== null
+                  ? h('span', null, this.tr(entry.type === 'refunded' ? 'order.refundedAmount' : 'order.refundFailedAmount', { amount: formatAmount(entry.amount, order.currency, this.lang) }))
+                  : null,
               ),
             ),
           ),
@@ -248,13 +250,13 @@ class OrderPage {
             requests.map((request) =>
               h(
                 'li',
-                { 'data-testid': `after-sales-request-${request.status}`, id: `request-${request.id}` },
+                { 'data-testid': `after-sales-request-${afterSalesBadgeKey(request)}`, id: `request-${request.id}` },
                 h(
                   'p',
                   { class: 'request-title' },
                   h('span', null, label(this.lang, 'kind', request.kind)),
                   request.amount !== null ? h('span', null, ` · ${formatAmount(request.amount, order.currency, this.lang)}`) : null,
-                  h('span', { class: `badge badge-${request.status}` }, label(this.lang, 'afterSalesStatus', request.status)),
+                  h('span', { class: `badge badge-${afterSalesBadgeKey(request)}` }, label(this.lang, 'afterSalesStatus', afterSalesBadgeKey(request))),
                 ),
                 h('p', { class: 'request-reason' }, this.tr('afterSales.reasonShown', { reason: request.reason })),
                 request.merchant_note ? h('p', null, this.tr('afterSales.merchantNote', { note: request.merchant_note })) : null,

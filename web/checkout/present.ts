@@ -46,6 +46,12 @@ export function attemptsRemainingText(count: number, lang: Lang): string {
  * Only refunds that succeeded count (amount_refunded), so a refund that was
  * approved but then failed leaves the order "paid".
  */
+/** An after-sales request's badge: an approved refund request says what became of its refund (never "approved" over a failed one). */
+export function afterSalesBadgeKey(request: { kind: string; status: string; refund_status?: string | null }): string {
+  if (request.kind !== 'refund' || request.status !== 'approved' || !request.refund_status) return request.status;
+  return request.refund_status === 'succeeded' ? 'refunded' : request.refund_status === 'failed' ? 'refund_failed' : 'refund_pending';
+}
+
 export function orderStatusKey(order: { status: string; amount: number; amount_refunded: number }): string {
   if (order.status !== 'succeeded' || order.amount_refunded <= 0) return order.status;
   return order.amount_refunded >= order.amount ? 'refunded' : 'partially_refunded';

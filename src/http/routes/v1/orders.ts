@@ -31,7 +31,7 @@ const AfterSalesRequest = Type.Object({
 });
 
 const TimelineEntry = Type.Object({
-  type: stringEnum(['paid', 'shipped', 'delivered', 'refunded', 'canceled'] as const),
+  type: stringEnum(['paid', 'shipped', 'delivered', 'refunded', 'refund_failed', 'canceled'] as const),
   at: Type.String({ format: 'date-time' }),
   carrier: Nullable(Type.String()),
   tracking_number: Nullable(Type.String()),
@@ -53,7 +53,12 @@ const Order = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   customer_locale: Nullable(Type.String()),
   timeline: Type.Array(TimelineEntry),
-  after_sales_requests: Type.Array(AfterSalesRequest),
+  after_sales_requests: Type.Array(
+    Type.Object({
+      ...AfterSalesRequest.properties,
+      refund_status: Nullable(stringEnum(['pending', 'succeeded', 'failed'] as const, { description: 'What became of the refund an approved refund request made.' })),
+    }),
+  ),
   after_sales_allowed: Type.Boolean(),
 });
 

@@ -1,0 +1,35 @@
+/**
+ * Which expired payments the expiry sweep takes next, and when it tries again
+ * one whose order could not be closed at its provider. A payment is due at its
+ * `expires_at`, or at its next try after a failure (migration 0024); the
+ * oldest due come first, so a payment that failed goes behind every payment
+ * that is due before its next try, and each is reached in bounded time.
+ */
+import { sql } from 'kysely';
+import { abandonableStatuses } from '../domain/payment-state.ts';
+import type { Db } from './database.ts';
+
+/** The ids of expired open payments that are due, the longest due first. */
+export async function findDueExpiredPaymentIds(db: Db, now: Date, limit: number): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    select p.id
+      from payments p
+      left join payment_expiry_retries r on r.payment_id = p.id
+     where p.status in (${sql.join([...abandonableStatuses])})
+       and p.expires_at <= ${now}::timestamptz
+       and (r.next_try_at is null or r.next_try_at <= ${now}::timestamptz)
+     order by coalesce(r.next_try_at, p.expires_at), p.id
+     limit ${limit}`.execute(db);
+  return result.rows.map((row) => row.id);
+}
+
+/** Records a failed try and when to try again: `delayMs(tries)` after `now`. Answers the number of tries so far. */
+export async function postponeExpiry(db: Db, paymentId: string, now: Date, delayMs: (tries: number) => number): Promise<number> {
+  const current = await sql<{ tries: number }>`select tries from payment_expiry_retries where payment_id = ${paymentId}`.execute(db);
+  const tries = (current.rows[0]?.tries ?? 0) + 1;
+  const next = new Date(now.getTime() + delayMs(tries));
+  await sql`
+    insert into payment_expiry_retries (payment_id, tries, next_try_at) values (${paymentId}, ${tries}, ${next}::timestamptz)
+    on conflict (payment_id) do update set tries = excluded.tries, next_try_at = excluded.next_try_at`.execute(db);
+  return tries;
+}
