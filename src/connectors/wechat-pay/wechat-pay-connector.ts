@@ -117,6 +117,8 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
         out_trade_no: request.orderNumber,
         out_refund_no: request.refundNumber,
         ...(request.reason === null ? {} : { reason: request.reason.slice(0, 80) }),
+        // Where WeChat sends REFUND.SUCCESS / ABNORMAL / CLOSED; without it only the address set on the merchant platform gets them.
+        ...(request.notifyUrl === undefined ? {} : { notify_url: request.notifyUrl }),
         amount: { refund: amountToJson(request.amount), total: amountToJson(request.totalAmount), currency: 'CNY' },
       };
       const answer = await send(exchange, account, credentials, { method: 'POST', path: '/v3/refund/domestic/refunds', body });

@@ -194,6 +194,21 @@ function existingOrder(context: SimulatorContext, merchant: Merchant, outTradeNo
   return refresh(context, order);
 }
 
+/**
+ * When an unpaid order stops being payable. `time_expire` is optional
+ * (RFC 3339 with an offset); without it WeChat keeps the order but the
+ * payer's link (code_url, prepay_id, h5_url) is valid for 2 hours, which
+ * is what the simulator takes as the order's expiry.
+ */
+export const payerLinkValidMs = 2 * 60 * 60 * 1000;
+
+function orderExpiry(context: SimulatorContext, timeExpire: unknown): number {
+  if (timeExpire === undefined) return context.clock.nowMs() + payerLinkValidMs;
+  const timeExpireMs = typeof timeExpire === 'string' ? Date.parse(timeExpire) : Number.NaN;
+  if (Number.isNaN(timeExpireMs) || !/[+-]\d{2}:\d{2}$/.test(timeExpire as string)) fail(400, 'PARAM_ERROR', 'time_expire格式错误');
+  return timeExpireMs;
+}
+
 function positiveFen(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
@@ -206,8 +221,7 @@ function createOrder(context: SimulatorContext, merchant: Merchant, body: unknow
   if (typeof description !== 'string' || description === '' || Buffer.byteLength(description) > 127) fail(400, 'PARAM_ERROR', 'description格式错误');
   if (typeof out_trade_no !== 'string' || !outTradeNoPattern.test(out_trade_no)) fail(400, 'PARAM_ERROR', 'out_trade_no格式错误');
   if (typeof notify_url !== 'string' || !/^https?:\/\//.test(notify_url)) fail(400, 'PARAM_ERROR', 'notify_url格式错误');
-  const timeExpireMs = typeof time_expire === 'string' ? Date.parse(time_expire) : Number.NaN;
-  if (Number.isNaN(timeExpireMs) || !/[+-]\d{2}:\d{2}$/.test(time_expire as string)) fail(400, 'PARAM_ERROR', 'time_expire格式错误');
+  const timeExpireMs = orderExpiry(context, time_expire);
   if (!isObject(amount) || !positiveFen(amount.total) || amount.currency !== 'CNY') fail(400, 'PARAM_ERROR', 'amount格式错误');
   if (tradeType === 'MWEB' && !(isObject(scene_info) && typeof scene_info.payer_client_ip === 'string')) {
     fail(400, 'PARAM_ERROR', '缺少参数scene_info.payer_client_ip');

@@ -129,7 +129,48 @@ describe('requests and answers', () => {
   });
 });
 
+describe('orders without time_expire (documented as optional)', () => {
+  it('accepts the order and keeps it payable for the 2 hours its payer link is valid', async () => {
+    const { time_expire: _dropped, ...body } = orderBody('NOEXPIRY01');
+    const created = await call('POST', '/v3/pay/transactions/native', { body });
+    expect(created.status).toBe(200);
+    expect(created.body.code_url).toContain('/pay/NOEXPIRY01');
+    const queried = await call('GET', `/v3/pay/transactions/out-trade-no/NOEXPIRY01?mchid=${merchant.mchid}`);
+    expect(queried.body).toMatchObject({ trade_state: 'NOTPAY' });
+    wechat.payer('NOEXPIRY01').pay();
+    expect((await call('GET', `/v3/pay/transactions/out-trade-no/NOEXPIRY01?mchid=${merchant.mchid}`)).body.trade_state).toBe('SUCCESS');
+  });
+
+  it('still refuses a time_expire without an offset', async () => {
+    const answer = await call('POST', '/v3/pay/transactions/native', { body: orderBody('NOEXPIRY02', { time_expire: '2026-06-15T20:00:00' }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('PARAM_ERROR');
+  });
+});
+
 describe('the payer page', () => {
+  it('takes an H5 payer back to redirect_url after paying, as WeChat does, and never to a javascript: address', async () => {
+    const created = await call('POST', '/v3/pay/transactions/h5', {
+      body: orderBody('H5BACK0001', { scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } } }),
+    });
+    expect(created.status).toBe(200);
+    const back = 'http://shop.example/checkout/pay_1?from=wechat';
+    const link = `${created.body.h5_url}&redirect_url=${encodeURIComponent(back)}`;
+    const page = await (await fetch(link)).text();
+    const action = /action="([^"]*\/pay\?[^"]*)"/.exec(page)?.[1]?.replaceAll('&#38;', '&');
+    expect(action).toContain('redirect_url=');
+    const paid = await fetch(new URL(action ?? '', wechat.url), { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(back);
+    const created2 = await call('POST', '/v3/pay/transactions/h5', {
+      body: orderBody('H5BACK0002', { scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } } }),
+    });
+    const url = new URL(created2.body.h5_url);
+    const hostile = await fetch(`${url.origin}/pay/H5BACK0002/leave${url.search}&redirect_url=${encodeURIComponent('javascript:alert(1)')}`, { method: 'POST', redirect: 'manual' });
+    expect(hostile.status).toBe(200);
+    expect(hostile.headers.get('location')).toBeNull();
+  });
+
   it('shows amount, description and the three buttons, and paying by the form pays the order', async () => {
     const created = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PAGETEST01', { amount: { total: 12345, currency: 'CNY' } }) });
     const page = await (await fetch(created.body.code_url)).text();

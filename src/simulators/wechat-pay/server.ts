@@ -280,18 +280,37 @@ function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`;
 }
 
+interface PayerQuery {
+  mchid?: string;
+  /** H5 only: where WeChat returns the payer after the payment (h5_url + `&redirect_url=`, URL-encoded). */
+  redirect_url?: string;
+}
+
+/** A redirect_url the payer may be sent to: http(s) only, never a javascript: or data: address. */
+function returnAddress(url: string | undefined): string | null {
+  if (url === undefined || url.length > 2048) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function payerPage(app: FastifyInstance, context: SimulatorContext, notifier: ReturnType<typeof createNotifier>): void {
   // The page's buttons post forms; their fields are not needed, the path says it all.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, {}));
   const lookUp = (orderNumber: string, mchid: string | undefined): Order | undefined =>
     findOrderByNumber(context.state, orderNumber).find((order) => mchid === undefined || order.mchid === mchid);
 
-  app.get<{ Params: { orderNumber: string }; Querystring: { mchid?: string } }>('/pay/:orderNumber', async (request, reply) => {
+  app.get<{ Params: { orderNumber: string }; Querystring: PayerQuery }>('/pay/:orderNumber', async (request, reply) => {
     const order = lookUp(request.params.orderNumber, request.query.mchid);
     reply.type('text/html; charset=utf-8');
     if (order === undefined) return reply.code(404).send(page('订单不存在', '<p>订单不存在 (no such order)</p>'));
+    const back = returnAddress(request.query.redirect_url);
+    const query = `mchid=${order.mchid}${back === null ? '' : `&redirect_url=${encodeURIComponent(back)}`}`;
     const action = (name: string, label: string) =>
-      `<form method="post" action="/pay/${encodeURIComponent(order.outTradeNo)}/${name}?mchid=${order.mchid}"><button type="submit" name="action" value="${name}">${label}</button></form>`;
+      `<form method="post" action="/pay/${encodeURIComponent(order.outTradeNo)}/${name}?${escapeHtml(query)}"><button type="submit" name="action" value="${name}">${label}</button></form>`;
     return reply.send(
       page(
         '微信支付',
@@ -302,7 +321,7 @@ function payerPage(app: FastifyInstance, context: SimulatorContext, notifier: Re
     );
   });
 
-  app.post<{ Params: { orderNumber: string; action: string }; Querystring: { mchid?: string } }>(
+  app.post<{ Params: { orderNumber: string; action: string }; Querystring: PayerQuery }>(
     '/pay/:orderNumber/:action',
     async (request, reply) => {
       const order = lookUp(request.params.orderNumber, request.query.mchid);
@@ -312,6 +331,9 @@ function payerPage(app: FastifyInstance, context: SimulatorContext, notifier: Re
       const refusal =
         action === 'pay' ? payOrder(context, notifier, order) : action === 'fail' ? failOrder(context, order) : action === 'leave' ? null : 'unknown action';
       if (refusal !== null) return reply.code(409).send(page('无法完成', `<p>${escapeHtml(refusal)}</p>`));
+      // H5: WeChat takes the payer back to the merchant's redirect_url whatever happened; the merchant's page asks for the outcome.
+      const back = returnAddress(request.query.redirect_url);
+      if (back !== null) return reply.redirect(back, 303);
       return reply.send(page('微信支付', `<p class="state">${order.tradeState}</p>`));
     },
   );
