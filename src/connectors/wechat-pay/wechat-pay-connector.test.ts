@@ -24,6 +24,7 @@ const connector: ChannelConnector = createWechatPayConnector({ exchange: simulat
 
 /** What the merchant's notify_url received, and how it answered. */
 interface Received {
+  path: string;
   headers: IncomingHttpHeaders;
   rawBody: Buffer;
   verdict: NotificationVerdict;
@@ -50,7 +51,7 @@ beforeAll(async () => {
       const refuse = refuseNext > 0;
       if (refuse) refuseNext -= 1;
       const ack = refuse ? { status: 500, contentType: 'application/json', body: '{"code":"FAIL","message":"失败"}' } : verdict.ack;
-      received.push({ headers: request.headers, rawBody, verdict, answeredStatus: ack.status });
+      received.push({ path: request.url ?? '', headers: request.headers, rawBody, verdict, answeredStatus: ack.status });
       response.writeHead(ack.status, { 'Content-Type': ack.contentType });
       response.end(ack.body);
     });
@@ -254,6 +255,19 @@ describe('refunds', () => {
     expect(await connector.queryRefund(account, { orderNumber, refundNumber: 'RF2' })).toEqual({ kind: 'not_found' });
     // Fully refunded: the order is still paid (trade_state REFUND).
     expect((await connector.queryOrder(account, { orderNumber })).kind).toBe('paid');
+  });
+
+  it('sends REFUND.SUCCESS to the notify_url the refund names, not the order\'s', async () => {
+    const { orderNumber } = await createPaidOrder(500n);
+    await waitFor(() => received.length === 1);
+    const refundNotifyUrl = notifyUrl.replace('/notify/wechat', '/notify/wechat-refunds');
+    const accepted = await connector.refund(account, { orderNumber, refundNumber: 'RFN1', amount: 500n, totalAmount: 500n, currency: 'CNY', reason: null, notifyUrl: refundNotifyUrl });
+    expect(accepted.kind).toBe('pending');
+    await waitFor(() => received.length === 2);
+    const notice = received[1];
+    expect(notice?.path).toBe('/notify/wechat-refunds');
+    expect(JSON.parse(notice?.rawBody.toString('utf8') ?? '{}')).toMatchObject({ event_type: 'REFUND.SUCCESS', resource: { original_type: 'refund', algorithm: 'AEAD_AES_256_GCM' } });
+    expect(notice?.verdict).toMatchObject({ kind: 'verified', orderNumber, refundNumber: 'RFN1', amount: 500n, state: { kind: 'succeeded' } });
   });
 
   it('refuses to refund an unpaid order, and a refund query about another order is not believed', async () => {
