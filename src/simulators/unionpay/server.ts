@@ -19,7 +19,8 @@
  * Where it accepts what the real gateway would not (see the connector's
  * header): a query by orderId without the original txnTime (a txnTime that
  * is sent must match), and a refund without backUrl (its result is learnt by
- * query; no refund notification is sent). A settlement day is the Beijing
+ * query; no refund notification is sent; with one, the result is notified
+ * there, as the real gateway does). A settlement day is the Beijing
  * calendar day of completion (the real one cuts off at 23:00).
  */
 import { setMaxListeners } from 'node:events';
@@ -50,7 +51,7 @@ import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import { createNotifier } from './notifier.ts';
 import { messagePage, payerPage } from './pages.ts';
-import type { MerchantRecord, OrderRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
+import type { MerchantRecord, OrderRecord, RefundRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
 import { isExpired, keptGatewayKeys, newKeyPair, newState, refundedAmount, scopedKey } from './state.ts';
 import type { EffectKind } from '../persistence/records.ts';
 import { jsonCodec, SimulatorStore, touch } from '../persistence/store.ts';
@@ -535,7 +536,41 @@ function backTransaction(context: Context, request: Fields | null): Fields {
   context.state.refunds.set(key, refund);
   context.state.stats.refunds += 1;
   context.state.records.effect({ kind: 'refunded', keyKind: 'order_id', key: refund.orderId, object: refund.queryId, amount, currency: 'CNY', detail: `of ${original.orderId}` });
+  if (isHttpUrl(request.backUrl)) {
+    // The refund's result goes to the backUrl it named, as a payment's does; reqReserved comes back as it was sent.
+    const fields = refundNotificationFields(refund, request.reqReserved);
+    context.notifier.send(request.backUrl as string, signFields(fields, context.keys.privateKeyPem), () =>
+      signFields({ ...fields, txnAmt: '1' }, context.keys.forgerPrivateKeyPem),
+    );
+    context.state.records.effect({ kind: 'notified', keyKind: 'order_id', key: refund.orderId, object: refund.queryId, amount, currency: 'CNY', detail: `refund ${refund.queryId}` });
+  }
   return signedAnswer(context, request, respCodes.success, 'Success!', { queryId: refund.queryId, txnAmt: amount.toString(), origQryId: refund.origQryId });
+}
+
+/** A refund's back notification (txnType 04): its own orderId and queryId, the payment's origQryId, and the merchant's reqReserved echoed. */
+function refundNotificationFields(refund: RefundRecord, reqReserved: string | undefined): Record<string, string> {
+  const completed = formatBeijingTime(refund.completedAtMs);
+  return {
+    ...commonFields,
+    txnType: txnTypes.refund,
+    txnSubType: '00',
+    bizType: '000201',
+    accessType: '0',
+    merId: refund.merId,
+    orderId: refund.orderId,
+    txnTime: refund.txnTime,
+    queryId: refund.queryId,
+    origQryId: refund.origQryId,
+    txnAmt: refund.amount.toString(),
+    currencyCode: currencyCodeCny,
+    settleAmt: refund.amount.toString(),
+    settleCurrencyCode: currencyCodeCny,
+    settleDate: completed.slice(4, 8),
+    traceTime: completed.slice(4, 14),
+    ...(reqReserved === undefined ? {} : { reqReserved }),
+    respCode: respCodes.success,
+    respMsg: 'Success!',
+  };
 }
 
 // ---------------------------------------------------------------------------
