@@ -168,7 +168,7 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
       assert(match !== null, 'statement date is YYYY-MM-DD');
       const settleDate = `${match[1]}${match[2]}`;
       const answer = await call(account, gatewayPaths.file, statementFields(account, settleDate, clock.nowMs()));
-      return statementOf(readAnswer(answer, account, null), credentialsOf(account).merId, settleDate);
+      return statementOf(readAnswer(answer, account, null), credentialsOf(account).merId, settleDate, date);
     },
   };
 }
@@ -410,14 +410,15 @@ function refundStateOf(answer: Read): RefundOutcome {
   return { kind: 'failed', reason: `UnionPay result ${code}${read.origRespMsg ? ` ${read.origRespMsg}` : ''}` };
 }
 
-function statementOf(answer: Read, merId: string, settleDate: string): StatementOutcome {
+function statementOf(answer: Read, merId: string, settleDate: string, date: string): StatementOutcome {
   if (!answer.ok) return answer.failure;
   const read = answer.fields;
   if (read.respCode === respCodes.fileNotReady) return { kind: 'not_ready' };
   if (read.respCode !== respCodes.success) return failureOfCode(read);
   if (read.settleDate !== settleDate) return { kind: 'unknown', detail: 'UnionPay answered with the file of another day' };
-  const decoded = decodeStatement(read.fileContent ?? '', { merId, settleDate });
+  const decoded = decodeStatement(read.fileContent ?? '', { merId, date });
   if ('error' in decoded) return { kind: 'unknown', detail: `UnionPay statement unreadable: ${decoded.error}` };
+  // A cancellation (31) gives the money back as a refund does; this connector makes none, but one made elsewhere still counts.
   const lines: StatementLine[] = decoded.rows.map((row) => ({
     orderNumber: row.txnType === '01' ? row.orderId : row.origOrderId,
     reference: row.queryId,

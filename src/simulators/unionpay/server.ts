@@ -35,7 +35,7 @@ import {
   commonFields,
   currencyCodeCny,
   encodeAnswer,
-  encodeStatement,
+  encodeFileContent,
   formatBeijingTime,
   gatewayPaths,
   orderIdPattern,
@@ -44,8 +44,11 @@ import {
   parseForm,
   respCodes,
   txnTypes,
+  zmRecord,
 } from '../../connectors/unionpay/wire.ts';
-import type { StatementRow } from '../../connectors/unionpay/wire.ts';
+import type { ZmField } from '../../connectors/unionpay/wire.ts';
+import { encodeGbk } from './gbk.ts';
+import { writeZip } from './zip-writer.ts';
 import type { InjectedFailure, UnionpayFaults } from './faults.ts';
 import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import type { Notifier } from './notifier.ts';
@@ -632,19 +635,57 @@ function fileTransfer(context: Context, request: Fields | null): Fields {
   const day = `${year}${settleDate}` <= today ? `${year}${settleDate}` : `${year - 1}${settleDate}`;
   if (day === today) return signedAnswer(context, request, respCodes.fileNotReady, 'the file of a day is ready once the day is over');
   const dayOf = (ms: number): string => formatBeijingTime(ms).slice(0, 8);
-  const rows: StatementRow[] = [];
+  const records: { atMs: number; queryId: string; values: Partial<Record<ZmField, string>> }[] = [];
   for (const order of context.state.orders.values()) {
-    if (order.merId !== merchant.merId || order.payment === null) continue;
-    const { queryId, completedAtMs } = order.payment;
-    if (dayOf(completedAtMs) === day) rows.push({ txnType: '01', orderId: order.orderId, queryId, origOrderId: '', amount: order.amount, occurredAtMs: completedAtMs });
+    if (order.merId !== merchant.merId || order.payment === null || dayOf(order.payment.completedAtMs) !== day) continue;
+    const { queryId, completedAtMs, traceNo } = order.payment;
+    records.push({ atMs: completedAtMs, queryId, values: zmValues(merchant.merId, { tradeCode: 'S22', txnType: txnTypes.purchase, txnSubType: '01', orderId: order.orderId, queryId, traceNo, amount: order.amount, atMs: completedAtMs, credit: true }) });
   }
   for (const refund of context.state.refunds.values()) {
     if (refund.merId !== merchant.merId || dayOf(refund.completedAtMs) !== day) continue;
-    rows.push({ txnType: '04', orderId: refund.orderId, queryId: refund.queryId, origOrderId: refund.origOrderId, amount: refund.amount, occurredAtMs: refund.completedAtMs });
+    const values = zmValues(merchant.merId, {
+      tradeCode: 'S30', txnType: txnTypes.refund, txnSubType: '00', orderId: refund.orderId, queryId: refund.queryId,
+      traceNo: refund.queryId.slice(-6), amount: refund.amount, atMs: refund.completedAtMs, credit: false,
+    });
+    records.push({ atMs: refund.completedAtMs, queryId: refund.queryId, values: { ...values, origQryId: refund.origQryId, origOrderId: refund.origOrderId } });
   }
-  rows.sort((a, b) => a.occurredAtMs - b.occurredAtMs || a.queryId.localeCompare(b.queryId));
+  records.sort((a, b) => a.atMs - b.atMs || a.queryId.localeCompare(b.queryId));
+  const zm = Buffer.concat(records.map((record) => Buffer.concat([zmRecord(record.values, encodeGbk), Buffer.from('\r\n')])));
+  const yyMMdd = day.slice(2);
+  const archive = writeZip(
+    [
+      { name: `INN${yyMMdd}88ZM_${merchant.merId}`, data: zm },
+      { name: `INN${yyMMdd}88ZME_${merchant.merId}`, data: Buffer.alloc(0) },
+    ],
+    context.clock.nowMs(),
+  );
   return signedAnswer(context, request, respCodes.success, 'Success!', {
-    fileName: `INN${settleDate}_${merchant.merId}.txt`,
-    fileContent: encodeStatement(merchant.merId, settleDate, rows),
+    fileType: '00',
+    settleDate,
+    fileName: `${merchant.merId}_${day}.zip`,
+    fileContent: encodeFileContent(archive),
   });
+}
+
+/**
+ * A ZM record's fields for one of the simulator's transactions. The trade
+ * codes (S22 purchase, S30 refund) and the signed amount fields (C credit, D
+ * debit) follow samples, not a specification we could read: the connector
+ * reads neither.
+ */
+function zmValues(
+  merId: string,
+  transaction: { tradeCode: string; txnType: string; txnSubType: string; orderId: string; queryId: string; traceNo: string; amount: bigint; atMs: number; credit: boolean },
+): Partial<Record<ZmField, string>> {
+  const feeFen = transaction.credit ? (transaction.amount * 6n + 500n) / 1000n : 0n; // 0.6%, rounded half up
+  const fen = (value: bigint, width: number): string => value.toString().padStart(width, '0');
+  const sign = transaction.credit ? 'C' : 'D';
+  return {
+    tradeCode: transaction.tradeCode, acqInsCode: '00049992900', sendInsCode: '00049992900', traceNo: transaction.traceNo,
+    txnTime: formatBeijingTime(transaction.atMs).slice(4, 14), accNo: '6216***********0018', txnAmt: fen(transaction.amount, 12),
+    merCatCode: '5311', termType: '07', queryId: transaction.queryId, oldPayType: '00', orderId: transaction.orderId, payCardType: '01',
+    merFee: `D${fen(feeFen, 12)}`, settleAmt: `${sign}${fen(transaction.amount, 12)}`, payType: '0001', txnType: transaction.txnType,
+    txnSubType: transaction.txnSubType, bizType: '000201', accType: '01', interactMode: '1', merId,
+    settleNetAmt: `${sign}${fen(transaction.credit ? transaction.amount - feeFen : transaction.amount, 12)}`, tradeMedia: '0',
+  };
 }
