@@ -214,3 +214,25 @@ export function encryptAeadAesGcm(apiv3Key: string, nonce: string, associatedDat
   const body = Buffer.concat([encipher.update(plaintext, 'utf8'), encipher.final()]);
   return { ciphertext: Buffer.concat([body, encipher.getAuthTag()]).toString('base64'), nonce, associated_data: associatedData };
 }
+
+// ---------------------------------------------------------------------------
+// JSAPI: the parameters a page inside WeChat hands to getBrandWCPayRequest.
+
+/** The four-line message paySign covers: `appId\ntimeStamp\nnonceStr\npackage\n` (signType is not signed). */
+export function jsapiSigningMessage(parameters: { appId: string; timeStamp: string; nonceStr: string; package: string }): string {
+  return `${parameters.appId}\n${parameters.timeStamp}\n${parameters.nonceStr}\n${parameters.package}\n`;
+}
+
+/** Checks paySign as WeChat's client does, with the merchant's public key (the one its API certificate holds). */
+export function verifyJsapiPaySign(
+  parameters: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string },
+  merchantPublicKey: KeyObject | string,
+): boolean {
+  if (parameters.signType !== 'RSA') return false;
+  try {
+    const key = typeof merchantPublicKey === 'string' ? createPublicKey(merchantPublicKey) : merchantPublicKey;
+    return verify('sha256', Buffer.from(jsapiSigningMessage(parameters), 'utf8'), key, Buffer.from(parameters.paySign, 'base64'));
+  } catch {
+    return false;
+  }
+}

@@ -36,6 +36,7 @@ import { defaultHttpExchange, failureWithoutAnswer, type HttpExchange } from '..
 import {
   authorizationHeader,
   decryptAeadAesGcm,
+  jsapiSigningMessage,
   requestSigningMessage,
   signMessage,
   verifyWechatpaySignature,
@@ -90,6 +91,7 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
       const credentials = credentialsOf(account);
       const { path, body } = orderRequest(credentials, request);
       const answer = await send(exchange, account, credentials, { method: 'POST', path, body });
+      if (body.payer !== undefined) return jsapiOrderAnswer(exchange, credentials, answer);
       return createOrderAnswer(answer, request);
     },
 
@@ -292,6 +294,8 @@ function orderRequest(credentials: Credentials, request: CreateOrderRequest): { 
     notify_url: request.notifyUrl,
     amount: { total: amountToJson(request.amount), currency: 'CNY' },
   };
+  // Inside WeChat with the payer's openid: JSAPI, paid in WeChat's own cashier.
+  if (request.payerOpenid) return { path: '/v3/pay/transactions/jsapi', body: { ...body, payer: { openid: request.payerOpenid } } };
   if (request.device === 'desktop') return { path: '/v3/pay/transactions/native', body };
   return {
     path: '/v3/pay/transactions/h5',
@@ -312,6 +316,33 @@ function createOrderAnswer(answer: Answer, request: CreateOrderRequest): OrderOu
   }
   const redirect = request.returnUrl === null ? url : `${url}${url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(request.returnUrl)}`;
   return { kind: 'requires_action', reference: null, nextAction: { type: 'redirect_to_url', redirect_to_url: { url: redirect } } };
+}
+
+/**
+ * A JSAPI order answers `prepay_id`; the page needs it signed with the
+ * merchant key for WeChat's client, which checks paySign before it shows its
+ * cashier. The prepay_id (and so these parameters) is valid for 2 hours.
+ */
+function jsapiOrderAnswer(exchange: Exchange, credentials: Credentials, answer: Answer): OrderOutcome {
+  if (!answer.ok) return answer.failure;
+  if (answer.status !== 200) return failureFromStatus(answer.status, answer.body);
+  const prepayId = isObject(answer.body) ? answer.body.prepay_id : undefined;
+  if (typeof prepayId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(prepayId)) return { kind: 'unknown', detail: 'WeChat Pay answered 200 without a prepay_id' };
+  const unsigned = {
+    appId: credentials.appid,
+    timeStamp: String(Math.floor(exchange.clock.nowMs() / 1000)),
+    nonceStr: exchange.random.bytes(16).toString('hex').toUpperCase(),
+    package: `prepay_id=${prepayId}`,
+    signType: 'RSA' as const,
+  };
+  let paySign: string;
+  try {
+    paySign = signMessage(jsapiSigningMessage(unsigned), credentials.private_key);
+  } catch {
+    // The order exists at WeChat but cannot be paid from here; a retry with the same order number answers the same prepay_id.
+    return { kind: 'unknown', detail: 'private_key is not a readable RSA key' };
+  }
+  return { kind: 'requires_action', reference: null, nextAction: { type: 'wechat_pay_jsapi', wechat_pay_jsapi: { ...unsigned, paySign } } };
 }
 
 function queryOrderAnswer(answer: Answer, orderNumber: string, credentials: Credentials): OrderState {

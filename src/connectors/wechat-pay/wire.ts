@@ -18,16 +18,19 @@ export type WireRefundStatus = (typeof refundStatuses)[number];
 export const refundEventTypes = ['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'] as const;
 export type WireEventType = 'TRANSACTION.SUCCESS' | (typeof refundEventTypes)[number];
 
-/** The body of `POST /v3/pay/transactions/native` and `/h5`. */
+/** The body of `POST /v3/pay/transactions/native`, `/h5` and `/jsapi`. */
 export interface WireOrderRequest {
   appid: string;
   mchid: string;
   description: string;
   out_trade_no: string;
-  time_expire: string;
+  /** Optional at WeChat; we always send the payment's expiry. */
+  time_expire?: string;
   notify_url: string;
   amount: { total: number; currency: 'CNY' };
   scene_info?: { payer_client_ip: string; h5_info?: { type: string } };
+  /** JSAPI only: who pays. */
+  payer?: { openid: string };
 }
 
 /** A transaction as a query answers it, and as a TRANSACTION.* notification carries it (decrypted). */

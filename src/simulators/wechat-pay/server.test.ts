@@ -117,12 +117,14 @@ describe('requests and answers', () => {
     }
   });
 
-  it('answers PARAM_ERROR for an H5 order without scene_info, an amount as text, or another appid', async () => {
+  it('answers PARAM_ERROR for an H5 order without scene_info, a JSAPI order without payer.openid, an amount as text, or another appid', async () => {
     const h5 = await call('POST', '/v3/pay/transactions/h5', { body: orderBody('PARAMTEST1') });
     expect(h5.status).toBe(400);
     expect(h5.body.code).toBe('PARAM_ERROR');
     const text = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PARAMTEST2', { amount: { total: '100', currency: 'CNY' } }) });
     expect(text.body.code).toBe('PARAM_ERROR');
+    const jsapi = await call('POST', '/v3/pay/transactions/jsapi', { body: orderBody('PARAMTEST4') });
+    expect(jsapi.body).toEqual({ code: 'PARAM_ERROR', message: '缺少参数payer.openid' });
     const appid = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PARAMTEST3', { appid: 'wx0000' }) });
     expect(appid.body.code).toBe('APPID_MCHID_NOT_MATCH');
     expect(wechat.stats().ordersCreated).toBe(0);

@@ -25,7 +25,7 @@ import { formatDecimal } from '../../domain/money.ts';
 import type { WechatPayFaults } from './faults.ts';
 import { faultsDefault, parseFaults } from './faults.ts';
 import { createNotifier } from './notifier.ts';
-import { apiRoutes, payOrder, findOrderByNumber, failOrder, resumeRefunds } from './routes.ts';
+import { apiRoutes, payOrder, payWithJsapi, findOrderByNumber, failOrder, resumeRefunds } from './routes.ts';
 import { SimulatorStore, type Codec } from '../persistence/store.ts';
 import type { Merchant, Order, SimulatorContext, WechatPayStats } from './state.ts';
 import { newState, randomDigits, randomHex } from './state.ts';
@@ -82,6 +82,12 @@ export interface WechatPaySimulator {
   /** The payer of the one order with this out_trade_no (throws when there is none, or several). */
   payer(orderNumber: string): WechatPayPayer;
   setFaults(faults: Partial<WechatPayFaults>): void;
+  /**
+   * WeChat's client, logged in as `openid`: `getBrandWCPayRequest` with the
+   * page's JSAPI parameters, checked as the client checks them, then paid.
+   * Over HTTP: `POST /jsapi/getBrandWCPayRequest` with `{openid, …parameters}`.
+   */
+  wechatClient(openid: string): { getBrandWCPayRequest(parameters: Record<string, unknown>): { err_msg: string; reason?: string } };
   stats(): WechatPayStats;
   /** Forgets orders, refunds, bills, counters and pending notifications, and clears the faults; merchants stay. */
   reset(): void;
@@ -178,6 +184,7 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
       assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
       Object.assign(context.faults, parsed);
     },
+    wechatClient: (openid) => ({ getBrandWCPayRequest: (parameters) => payWithJsapi(context, notifier, openid, parameters) }),
     stats: () => ({ ...context.state.stats }),
     reset,
   };
@@ -266,6 +273,13 @@ function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeo
     control.post('/merchants', async (_request, reply) => reply.send(registerMerchant(context)));
   }, { prefix: '/_control' });
   payerPage(app, context, notifier);
+  // WeChat's client, for a page that runs inside WeChat (JSAPI): the bridge call, checked and paid.
+  app.post<{ Body: unknown }>('/jsapi/getBrandWCPayRequest', async (request, reply) => {
+    const body = request.body;
+    const openid = typeof body === 'object' && body !== null && typeof (body as { openid?: unknown }).openid === 'string' ? (body as { openid: string }).openid : null;
+    if (openid === null) return reply.code(400).send({ err_msg: 'get_brand_wcpay_request:fail', reason: 'openid of the WeChat user missing' });
+    return reply.send(payWithJsapi(context, notifier, openid, body as Record<string, unknown>));
+  });
   return app;
 }
 

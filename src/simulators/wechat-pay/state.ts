@@ -26,10 +26,13 @@ export interface Order {
   totalFen: number;
   notifyUrl: string;
   timeExpireMs: number;
-  tradeType: 'NATIVE' | 'MWEB';
+  tradeType: 'NATIVE' | 'MWEB' | 'JSAPI';
+  /** JSAPI only: what the order answered, which the page's parameters name as `package=prepay_id=…`. */
+  prepayId?: string | null;
   tradeState: WireTradeState;
   tradeStateDesc: string;
   transactionId: string | null;
+  /** JSAPI: the openid the order named (only that WeChat user can pay it); otherwise set when paid. */
   payerOpenid: string | null;
   successMs: number | null;
   createdMs: number;
