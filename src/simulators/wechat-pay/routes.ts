@@ -7,7 +7,7 @@
 import { createHash, verify } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../../domain/assert.ts';
-import { parseAuthorizationHeader, requestSigningMessage, signatureWindowMs, verifyJsapiPaySign, wechatpayHeaders } from '../../connectors/wechat-pay/signing.ts';
+import { encryptAeadAesGcm, parseAuthorizationHeader, requestSigningMessage, signatureWindowMs, verifyJsapiPaySign, wechatpayHeaders } from '../../connectors/wechat-pay/signing.ts';
 import type { WireRefundNotice, WireTransaction } from '../../connectors/wechat-pay/wire.ts';
 import { beijingRfc3339, isObject } from '../../connectors/wechat-pay/wire.ts';
 import { tradeBill } from './bill.ts';
@@ -129,6 +129,21 @@ export function apiRoutes(v3: FastifyInstance, context: SimulatorContext, notifi
     const refund = context.state.refunds.get(orderKey(merchantOf(request).mchid, request.params.no));
     if (refund === undefined) fail(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
     return reply.send(refundJson(context.state, refund));
+  });
+
+  // The platform certificates, each sealed under the asking merchant's APIv3 key (associated_data "certificate").
+  v3.get('/certificates', async (request, reply) => {
+    const merchant = merchantOf(request);
+    const nowMs = context.clock.nowMs();
+    const data = context.platformCertificates
+      .filter((certificate) => certificate.notAfterMs > nowMs)
+      .map((certificate) => ({
+        serial_no: certificate.serial,
+        effective_time: beijingRfc3339(certificate.notBeforeMs),
+        expire_time: beijingRfc3339(certificate.notAfterMs),
+        encrypt_certificate: { algorithm: 'AEAD_AES_256_GCM', ...encryptAeadAesGcm(merchant.apiv3Key, randomHex(context, 6), 'certificate', certificate.pem) },
+      }));
+    return reply.send({ data });
   });
 
   v3.get<{ Querystring: { bill_date?: string; bill_type?: string } }>('/bill/tradebill', async (request, reply) => {

@@ -13,7 +13,7 @@
  * It generates its own platform key pair and serial; each registered merchant
  * gets a key pair whose public half it keeps to verify requests.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify from 'fastify';
@@ -27,7 +27,8 @@ import { faultsDefault, parseFaults } from './faults.ts';
 import { createNotifier } from './notifier.ts';
 import { apiRoutes, payOrder, payWithJsapi, findOrderByNumber, failOrder, resumeRefunds } from './routes.ts';
 import { SimulatorStore, type Codec } from '../persistence/store.ts';
-import type { Merchant, Order, SimulatorContext, WechatPayStats } from './state.ts';
+import type { Merchant, Order, PlatformCertificateRecord, SimulatorContext, WechatPayStats } from './state.ts';
+import { selfSignedCertificate } from './certificate.ts';
 import { newState, randomDigits, randomHex } from './state.ts';
 
 export type { FailMode, WechatPayFaults } from './faults.ts';
@@ -81,6 +82,12 @@ export interface WechatPaySimulator {
   registerMerchant(): WechatPayMerchantCredentials;
   /** The payer of the one order with this out_trade_no (throws when there is none, or several). */
   payer(orderNumber: string): WechatPayPayer;
+  /**
+   * Makes a new platform certificate (new key, new serial) and signs with it
+   * from now on, as WeChat does ahead of a certificate's expiry; the old one
+   * stays listed by /v3/certificates until it expires.
+   */
+  rotatePlatformCertificate(): { serial: string; pem: string };
   setFaults(faults: Partial<WechatPayFaults>): void;
   /**
    * WeChat's client, logged in as `openid`: `getBrandWCPayRequest` with the
@@ -93,8 +100,11 @@ export interface WechatPaySimulator {
   reset(): void;
 }
 
+/** 40 upper-case hex digits, as WeChat's certificate serials; never starting 00 (a certificate's serial is an INTEGER). */
 function newSerial(random: RandomSource): string {
-  return random.bytes(20).toString('hex').toUpperCase();
+  const bytes = random.bytes(20);
+  bytes[0] = (bytes[0] ?? 0) | 0x10;
+  return bytes.toString('hex').toUpperCase();
 }
 
 export async function startWechatPaySimulator(options: WechatPaySimulatorOptions = {}): Promise<WechatPaySimulator> {
@@ -109,13 +119,16 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   const store = SimulatorStore.open(options.dataDir, 'wechat-pay');
   const clock = options.clock ?? systemClock;
   const keys = keptKeys(store, random);
+  const certificates = keptCertificates(keys, clock, random);
+  const newest = certificates.at(-1) as PlatformCertificateRecord;
   const timers = new Set<NodeJS.Timeout>();
   const context: SimulatorContext = {
     state: newState(store, clock),
     store,
     faults: { ...faultsDefault },
     merchants: store.map('merchant', merchantCodec),
-    platform: { serial: keys.serial, privateKey: createPrivateKey(keys.privateKey), publicKeyPem: keys.publicKey },
+    platform: { serial: newest.serial, privateKey: createPrivateKey(newest.privateKeyPem), publicKeyPem: publicPemOf(newest.privateKeyPem) },
+    platformCertificates: certificates,
     forgerKey: createPrivateKey(keys.forgerKey),
     clock,
     random,
@@ -179,6 +192,15 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
         leave: () => assert(orderOf(orderNumber).tradeState === 'NOTPAY', 'the payer leaves an unpaid order'),
       };
     },
+    rotatePlatformCertificate() {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const record = certificateRecord(newSerial(context.random), privateKey, clock.nowMs());
+      certificates.push(record);
+      // Answers and notifications are signed with the new key from now on; the old certificate is still served and valid.
+      Object.assign(context.platform, { serial: record.serial, privateKey, publicKeyPem: publicPemOf(record.privateKeyPem) });
+      store.flush();
+      return { serial: record.serial, pem: record.pem };
+    },
     setFaults(faults) {
       const parsed = parseFaults(faults);
       assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
@@ -225,6 +247,8 @@ interface KeptKeys {
   privateKey: string;
   publicKey: string;
   forgerKey: string;
+  /** Added later than the rest: absent in older data directories. */
+  certificates?: PlatformCertificateRecord[];
 }
 
 /** The platform's key pair and serial, and the forger's key: made once and kept, so merchants' copies stay valid across restarts. */
@@ -239,6 +263,26 @@ function keptKeys(store: SimulatorStore, random: RandomSource, existing?: KeptKe
       forgerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
   });
+}
+
+/** WeChat's platform certificates are valid for 5 years. */
+const certificateValidMs = 5 * 365 * 24 * 60 * 60 * 1000;
+
+function certificateRecord(serial: string, privateKey: KeyObject, nowMs: number): PlatformCertificateRecord {
+  const certificate = selfSignedCertificate({ serial, privateKey, commonName: 'Tenpay.com platform (simulated)', notBeforeMs: nowMs - 60_000, notAfterMs: nowMs + certificateValidMs });
+  return { ...certificate, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+function publicPemOf(privateKeyPem: string): string {
+  return createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** The platform certificates, kept with the keys; a data directory from before certificates gets one for its existing key and serial. */
+function keptCertificates(keys: KeptKeys, clock: Clock, random: RandomSource): PlatformCertificateRecord[] {
+  // A serial starting 00 cannot be a certificate's (one in 256 of the serials made before certificates): such a platform gets a new one.
+  const serial = keys.serial.startsWith('00') ? newSerial(random) : keys.serial;
+  keys.certificates ??= [certificateRecord(serial, createPrivateKey(keys.privateKey), clock.nowMs())];
+  return keys.certificates;
 }
 
 function assertDone(result: string | null): void {

@@ -91,6 +91,15 @@ export function orderKey(mchid: string, outTradeNo: string): string {
   return `${mchid}:${outTradeNo}`;
 }
 
+/** A platform certificate and its key, kept across restarts. */
+export interface PlatformCertificateRecord {
+  serial: string;
+  privateKeyPem: string;
+  pem: string;
+  notBeforeMs: number;
+  notAfterMs: number;
+}
+
 export interface SimulatorContext {
   /** Replaced as a whole by reset(). */
   state: SimulatorState;
@@ -99,7 +108,10 @@ export interface SimulatorContext {
   faults: WechatPayFaults;
   /** Replaced by reset() (with the same merchants). */
   merchants: Map<string, Merchant>;
+  /** The certificate whose key signs answers and notifications now: the newest of `platformCertificates`. */
   readonly platform: { serial: string; privateKey: KeyObject; publicKeyPem: string };
+  /** Every platform certificate /v3/certificates hands out, oldest first (rotation adds one; the old stays valid). */
+  readonly platformCertificates: PlatformCertificateRecord[];
   /** Signs forged notifications: same serial, wrong key. */
   readonly forgerKey: KeyObject;
   readonly clock: Clock;
