@@ -400,6 +400,7 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('turns no answer within the timeout into unknown', async () => {
     const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
+    await quick.queryOrder(account, { orderNumber: newOrderNumber() }); // its platform certificates are fetched before the fault
     wechat.setFaults({ failNext: 1, failMode: 'timeout' });
     const outcome = await quick.queryOrder(account, { orderNumber: newOrderNumber() });
     expect(outcome).toMatchObject({ kind: 'unknown' });
@@ -408,6 +409,7 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('turns a late answer into unknown, though WeChat did the work (a query then finds it)', async () => {
     const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
+    await quick.queryOrder(account, { orderNumber: newOrderNumber() }); // its platform certificates are fetched before the fault
     wechat.setFaults({ failNext: 1, failMode: 'respond_late', lateMs: 1_000 });
     const request = orderRequest();
     expect((await quick.createOrder(account, request)).kind).toBe('unknown');
@@ -416,10 +418,12 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('does not believe answers signed for another platform serial or key, or outside the 5-minute window', async () => {
     const { orderNumber } = await createPaidOrder();
-    const wrongSerial = { ...account, credentials: { ...account.credentials, platform_serial: 'NOT-THE-SERIAL' } };
+    // Public key mode (a PUB_KEY_ID_ id): only that key, nothing downloaded; WeChat signed with another serial.
+    const wrongSerial = { ...account, id: 'acct_wechat_public_key_mode', credentials: { ...account.credentials, platform_serial: 'PUB_KEY_ID_0114232134912410000000000000' } };
     expect((await connector.queryOrder(wrongSerial, { orderNumber })).kind).toBe('unknown');
+    // Certificate mode with a configured key for the platform's serial: that key is the one believed, whatever a download says.
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const wrongKey = { ...account, credentials: { ...account.credentials, platform_public_key: otherKey } };
+    const wrongKey = { ...account, id: 'acct_wechat_wrong_key', credentials: { ...account.credentials, platform_public_key: otherKey } };
     expect((await connector.queryOrder(wrongKey, { orderNumber })).kind).toBe('unknown');
     // Not even a "not found" is believed unverified.
     expect((await connector.queryOrder(wrongKey, { orderNumber: newOrderNumber() })).kind).toBe('unknown');
