@@ -163,7 +163,16 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     context.faults = { ...faultsDefault };
   };
   resumeRefunds(context, notifier);
-  const app = buildWechatPayApp(context, notifier, reset);
+  const rotatePlatformCertificate = (): { serial: string; pem: string } => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const record = certificateRecord(newSerial(context.random), privateKey, clock.nowMs());
+    certificates.push(record);
+    // Answers and notifications are signed with the new key from now on; the old certificate is still served and valid.
+    Object.assign(context.platform, { serial: record.serial, privateKey, publicKeyPem: publicPemOf(record.privateKeyPem) });
+    store.flush();
+    return { serial: record.serial, pem: record.pem };
+  };
+  const app = buildWechatPayApp(context, notifier, reset, rotatePlatformCertificate);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
@@ -192,15 +201,7 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
         leave: () => assert(orderOf(orderNumber).tradeState === 'NOTPAY', 'the payer leaves an unpaid order'),
       };
     },
-    rotatePlatformCertificate() {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const record = certificateRecord(newSerial(context.random), privateKey, clock.nowMs());
-      certificates.push(record);
-      // Answers and notifications are signed with the new key from now on; the old certificate is still served and valid.
-      Object.assign(context.platform, { serial: record.serial, privateKey, publicKeyPem: publicPemOf(record.privateKeyPem) });
-      store.flush();
-      return { serial: record.serial, pem: record.pem };
-    },
+    rotatePlatformCertificate,
     setFaults(faults) {
       const parsed = parseFaults(faults);
       assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
@@ -295,7 +296,12 @@ function never(): Promise<never> {
 }
 
 /** Kept apart from listen(), so it could also be driven with app.inject(). */
-function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeof createNotifier>, reset: () => void): FastifyInstance {
+function buildWechatPayApp(
+  context: SimulatorContext,
+  notifier: ReturnType<typeof createNotifier>,
+  reset: () => void,
+  rotate: () => { serial: string; pem: string },
+): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 64 * 1024 });
   // Before any answer leaves (and before /v3's own onSend delays it), what was done is on disk.
   app.addHook('onSend', async () => context.store.flush());
@@ -315,6 +321,8 @@ function buildWechatPayApp(context: SimulatorContext, notifier: ReturnType<typeo
     control.get('/records', async (_request, reply) => reply.send(context.state.records.report()));
     // For a simulator run as a process of its own: a merchant account's credentials, over HTTP.
     control.post('/merchants', async (_request, reply) => reply.send(registerMerchant(context)));
+    // A new platform certificate signs from now on (the old one stays listed): what a merchant's certificate refresh must follow.
+    control.post('/rotate-certificate', async (_request, reply) => reply.send(rotate()));
   }, { prefix: '/_control' });
   payerPage(app, context, notifier);
   // WeChat's client, for a page that runs inside WeChat (JSAPI): the bridge call, checked and paid.
