@@ -110,6 +110,16 @@ describe('certificate mode', () => {
     expect(downloads).toBe(3);
   });
 
+  it('trusts a configured first certificate alone until 12 hours have passed, then downloads', async () => {
+    const connector = createWechatPayConnector({ exchange: counting, clock, timeoutMs: 2_000 });
+    const account: ConnectorAccount = { id: 'acct_certificates_pinned', connector: 'wechat_pay', mode: 'test', baseUrl: wechat.url, credentials: { ...credentials } };
+    await connector.queryOrder(account, { orderNumber: 'CERTPIN00001' });
+    expect(downloads).toBe(0);
+    clock.advanceMs(platformKeyPolicy.refreshEveryMs);
+    await connector.queryOrder(account, { orderNumber: 'CERTPIN00002' });
+    expect(downloads).toBe(1);
+  });
+
   it('follows a rotation: an answer signed with a serial not known yet makes it fetch once, then believe the answer', async () => {
     const connector = createWechatPayConnector({ exchange: counting, clock, timeoutMs: 2_000 });
     const account = certificateModeAccount();

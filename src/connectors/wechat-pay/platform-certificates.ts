@@ -13,10 +13,12 @@
  *   more certificate, the first one known.
  *
  * The downloaded certificates are kept per account, for a bounded number of
- * accounts (the least recently used goes first), and fetched again every 12
- * hours, when the newest is within a day of its expiry, and when an answer
- * or a notification names a serial we do not know (at most once a minute an
- * account, so forged serials cannot make us hammer WeChat). A download is a
+ * accounts (the least recently used goes first), and fetched: before the
+ * first call when no certificate is configured (with one, it is trusted
+ * alone until the first refresh is due), every 12 hours, when the newest is
+ * within a day of its expiry, and when an answer or a notification names a
+ * serial we do not know (at most once a minute an account, so forged
+ * serials cannot make us hammer WeChat). A download is a
  * network call made outside any transaction; one at a time per account.
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
@@ -103,6 +105,8 @@ export class PlatformCertificateCache {
     const kept = this.kept.get(accountId);
     if (kept === undefined) return true;
     if (nowMs - kept.fetchedMs >= platformKeyPolicy.refreshEveryMs) return true;
+    // Nothing downloaded yet (a configured certificate carries on alone): only the 12-hour rule applies.
+    if (kept.keys.length === 0) return false;
     const latestExpiryMs = Math.max(...kept.keys.map((key) => key.notAfterMs ?? 0), 0);
     return latestExpiryMs - nowMs <= platformKeyPolicy.refreshBeforeExpiryMs;
   }
@@ -113,6 +117,11 @@ export class PlatformCertificateCache {
     if (kept !== undefined && nowMs - kept.unknownSerialFetchMs < platformKeyPolicy.unknownSerialRefreshGapMs) return false;
     if (kept !== undefined) kept.unknownSerialFetchMs = nowMs;
     return true;
+  }
+
+  /** True once the account has an entry (downloaded, or started on its configured certificate). */
+  has(accountId: string): boolean {
+    return this.kept.has(accountId);
   }
 
   store(accountId: string, keys: PlatformKey[], nowMs: number): void {

@@ -400,7 +400,6 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('turns no answer within the timeout into unknown', async () => {
     const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
-    await quick.queryOrder(account, { orderNumber: newOrderNumber() }); // its platform certificates are fetched before the fault
     wechat.setFaults({ failNext: 1, failMode: 'timeout' });
     const outcome = await quick.queryOrder(account, { orderNumber: newOrderNumber() });
     expect(outcome).toMatchObject({ kind: 'unknown' });
@@ -409,7 +408,6 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('turns a late answer into unknown, though WeChat did the work (a query then finds it)', async () => {
     const quick = createWechatPayConnector({ exchange: simulatorExchange, timeoutMs: 300 });
-    await quick.queryOrder(account, { orderNumber: newOrderNumber() }); // its platform certificates are fetched before the fault
     wechat.setFaults({ failNext: 1, failMode: 'respond_late', lateMs: 1_000 });
     const request = orderRequest();
     expect((await quick.createOrder(account, request)).kind).toBe('unknown');

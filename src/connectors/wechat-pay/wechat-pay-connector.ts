@@ -220,6 +220,17 @@ async function refreshCertificates(exchange: Exchange, account: ConnectorAccount
   });
 }
 
+/** Certificate mode: a download is due (see platform-certificates.ts); a configured certificate starts the 12-hour clock without one. */
+function certificatesDue(exchange: Exchange, account: ConnectorAccount, credentials: Credentials): boolean {
+  if (isPublicKeyMode(credentials)) return false;
+  const nowMs = exchange.clock.nowMs();
+  if (!exchange.certificates.has(account.id) && configuredKey(credentials) !== null) {
+    exchange.certificates.store(account.id, [], nowMs);
+    return false;
+  }
+  return exchange.certificates.isDue(account.id, nowMs);
+}
+
 /** Checks an answer's signature; in certificate mode, a serial we do not know makes us download the certificates once and check again. */
 async function verifyAnswer(exchange: Exchange, account: ConnectorAccount, credentials: Credentials, headers: Headers, raw: Buffer): Promise<SignatureCheck> {
   const first = verifyWithPlatformKeys({ headers, body: raw, keys: platformKeys(exchange, account, credentials), nowMs: exchange.clock.nowMs() });
@@ -303,7 +314,7 @@ async function send(
   verifyBody: 'signature' | { sha1: string } = 'signature',
 ): Promise<Answer> {
   // Certificate mode: the certificates are fetched before they are needed (first use, every 12 hours, a day before expiry).
-  if (!isPublicKeyMode(credentials) && exchange.certificates.isDue(account.id, exchange.clock.nowMs())) await refreshCertificates(exchange, account, credentials);
+  if (certificatesDue(exchange, account, credentials)) await refreshCertificates(exchange, account, credentials);
   // Only the bill file (checked by its SHA1 instead of a signature) may be large.
   const sent = await sendSigned(exchange, account, credentials, call, verifyBody === 'signature' ? limits.providerResponseBytesMax : limits.providerStatementBytesMax);
   if (!sent.ok) return sent;
