@@ -206,6 +206,41 @@ describe('readCertificates', () => {
   });
 });
 
+describe('a certificate sealed by another implementation', () => {
+  // The /v3/certificates fixture of the wechatpay Go client (gunsluo/wechatpay-go): sealed under its APIv3 key
+  // "AES256Key-32Characters1234567890", nonce eabb3e044577, associated_data "certificate". Its listing names
+  // serial 477ED0046A54F0360A72A63A8F2816312AAEAB53, but the certificate inside is 9AD59953ADF1BABB.
+  const ciphertext =
+  '/M2eAJyVx/0y8JOErsNEWbYpikwKMS0hDahBYrR9Tnqvaxw/WLMHyLq7G3GUoWx3NSwYZlSZ+1JxAMTd4yge1B8bxY7OLrDkXm+BBDVypy5jCi/gcTQduTJp' +
+  'R4nRcBRYtEIxLGLrVaUXlDjDa4nM0mUPk6XA7AAUUAl3z5lYISapsFYUuHO9splBrmUESHxzRhSfsTyW68ll8o+ND7xA5R94slxzZIVdVg2Tz/3uXi5X1Qu5' +
+  'oi9Dn7pFdHD7++msMB7rgSJUTIFMwZ2GhAX3f/vVWemSMCymPPxzYxdiGFJJ8oBaIn+17pwulmz6NodFS0ilJr9wBs/05gqxe5L6S64ApwXNTfq3YJFVIU6m' +
+  'unBaHomRZqsMg3MQlji9yNLBdKO2hk2rq/jCaBLsqcrCHEMEEULA5/1ImeYEkKcX2vIiVtKX8WxxP4M/Gq7btAQZVGzvczopb3wZNu1QLnzC13ov0pB5BPMh' +
+  'rx0tE4rLuZ5d+uzGOwuI8CvqOa+8TQ0DNGNaEA/IPrMJCVvmLrDi/aMQB+P4mO9BhUlfGHwQL7Q0anHzZaGHGkYyEGoTPmqQcY1mRbVcXDpIGn7rfHgiXnQT' +
+  'urB886T//ddhcv1/LQmcohSveZJAltcaDlmeqMgc+bXsOlAy6JNIIVPJ04ysI+V7nc0O4k4A32ZYA1hK52CU1YWz3vMoaaHVr/t6AF3dVWE1CphhNIwGbaz9' +
+  'M1sgEsWwT8LKLG5csgVwG20LO8wmLkxNUQ4fSkMdC+2Qv+rSFd8rlT1j+sYEbPVq6E6URkYPUKMqI1mEEudU1Rx0bE/pjj7+++0gX1H7sHp4+02KLdWS27gp' +
+  'tHVXdDjNFPyCEshfVL2B8aEhq8PxSDG5zTqWHrKBAl04WU3kjlSsKZPrpKyhpIrKbEZHcrip3wOGeMf+4XDoZ8Iq8KoM8R6m8wkWi0GAW4G743O44PxHFvlj' +
+  'KDIkIQm8gWV37jC3+qb/ZwUDxHONw3tHMH8XWsCVq1KAtKeE/iE9CCmE+ht7K4B+w0DeqKEicm0dkdjuFc9IgFa1W+q0HqGFI2Snd6ZX6crUy1I1vkRTQRj1' +
+  'mqjaP7dFOFV0JMpK/4CKMruZfUilNfOnSoKqHA2jPQ3f4ro0H22bF/PNhOWXp6Tzl5ZVbIFBIMdD9+ocq1lDH7vcBfKVwUltKl7jgI9HlpCDPZp++Mt3C4lP' +
+  'DzP/XrqorJnFBKw8eMBHS7N+jDhzhqJnI3ldwlGxUsqS/hj+jUUPpYINe/UtVwlOBi/tfuEfv47H5YgbP+Y3dz78a6KJUcA7caPSSqX+8LBcwEEZELXR8gU/' +
+  'AxwoDAsHM1pb7wc9fslct+awivfRi47AJtFeeZMGF6bb14VnbzvIZdpZRBIzHlvUqP+t8ZKEUvEJ+lVk7vv0/ySWBZbt0oA5XQ2RVwgzKGOgfMzZafsWAqrq' +
+  '1PGYjJqBbm/hudPtqsBridW/QjoE2Bp+Qnp8mWhdlSP8dgdeefLEeZGUSJx0Tzu2hBveEz7jMNQSOyg8HEE=';
+  const listing = (serial: string) => ({
+    data: [{ effective_time: '2020-09-17T14:26:23+08:00', expire_time: '2025-09-16T14:26:23+08:00', serial_no: serial,
+      encrypt_certificate: { algorithm: 'AEAD_AES_256_GCM', associated_data: 'certificate', nonce: 'eabb3e044577', ciphertext } }],
+  });
+  const apiv3Key = 'AES256Key-32Characters1234567890';
+  const nowMs = Date.UTC(2022, 0, 1);
+
+  it('opens under that APIv3 key and is kept under the serial the certificate itself carries', () => {
+    expect(readCertificates(listing('9AD59953ADF1BABB'), apiv3Key, nowMs)).toMatchObject({ keys: [{ serial: '9AD59953ADF1BABB', notAfterMs: Date.UTC(2031, 0, 23, 10, 13, 30) }] });
+  });
+
+  it('is refused when the listing names another serial than the certificate, or under another APIv3 key', () => {
+    expect(readCertificates(listing('477ED0046A54F0360A72A63A8F2816312AAEAB53'), apiv3Key, nowMs)).toEqual({ error: expect.stringContaining('carries serial 9AD59953ADF1BABB') });
+    expect(readCertificates(listing('9AD59953ADF1BABB'), 'AES256Key-32Characters1234567891', nowMs)).toEqual({ error: expect.stringContaining('does not open') });
+  });
+});
+
 describe('the cache', () => {
   it('keeps at most accountsMax accounts, the least recently used going first', () => {
     const cache = new PlatformCertificateCache();
