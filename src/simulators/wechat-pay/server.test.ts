@@ -244,6 +244,54 @@ describe('the trade bill file', () => {
   });
 });
 
+describe('a restart with a data directory', () => {
+  it('keeps the platform certificates (rotated ones too) and JSAPI orders, which can still be paid', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { jsapiSigningMessage } = await import('../../connectors/wechat-pay/signing.ts');
+    const dataDir = mkdtempSync(join(tmpdir(), 'wechat-sim-'));
+    try {
+      const first = await startWechatPaySimulator({ dataDir, notifyDelayScale: 0.001 });
+      const kept = first.registerMerchant();
+      const rotated = first.rotatePlatformCertificate();
+      const body = JSON.stringify({
+        appid: kept.appid, mchid: kept.mchid, description: '重启', out_trade_no: 'RESTART0001', notify_url: 'http://127.0.0.1:9/n',
+        amount: { total: 5, currency: 'CNY' }, payer: { openid: 'oRestart000000000000000000' },
+      });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = signMessage(requestSigningMessage({ method: 'POST', pathWithQuery: '/v3/pay/transactions/jsapi', timestamp, nonce: 'N2', body }), kept.private_key);
+      const created = await fetch(`${first.url}/v3/pay/transactions/jsapi`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: authorizationHeader({ mchid: kept.mchid, nonce_str: 'N2', timestamp, serial_no: kept.serial_no, signature }) },
+        body,
+      });
+      expect(created.headers.get('wechatpay-serial')).toBe(rotated.serial);
+      const { prepay_id: prepayId } = (await created.json()) as { prepay_id: string };
+      await first.close();
+
+      const second = await startWechatPaySimulator({ dataDir, notifyDelayScale: 0.001 });
+      try {
+        const parameters = { appId: kept.appid, timeStamp: timestamp, nonceStr: 'RESTARTNONCE', package: `prepay_id=${prepayId}`, signType: 'RSA' };
+        const paySign = signMessage(jsapiSigningMessage(parameters), kept.private_key);
+        expect(second.wechatClient('oRestart000000000000000000').getBrandWCPayRequest({ ...parameters, paySign })).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+        const certificatesTimestamp = String(Math.floor(Date.now() / 1000));
+        const certificatesSignature = signMessage(requestSigningMessage({ method: 'GET', pathWithQuery: '/v3/certificates', timestamp: certificatesTimestamp, nonce: 'N3', body: '' }), kept.private_key);
+        const listed = await fetch(`${second.url}/v3/certificates`, {
+          headers: { Authorization: authorizationHeader({ mchid: kept.mchid, nonce_str: 'N3', timestamp: certificatesTimestamp, serial_no: kept.serial_no, signature: certificatesSignature }) },
+        });
+        expect(listed.headers.get('wechatpay-serial')).toBe(rotated.serial);
+        const { data } = (await listed.json()) as { data: { serial_no: string }[] };
+        expect(data.map((entry) => entry.serial_no)).toEqual([kept.platform_serial, rotated.serial]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('close()', () => {
   it('ends promptly and stops resending notifications', async () => {
     let posts = 0;
