@@ -70,8 +70,11 @@ const notices: Record<Exclude<BridgeOutcome, 'opening'>, MessageKey> = { cancele
 
 export function wechatJsapiStep(context: StepContext, parameters: WechatPayJsapiParameters): HTMLElement {
   const outcome = outcomes.get(parameters.package);
-  // WeChat's window opens by itself the first time this order is shown.
-  if (outcome === undefined) window.setTimeout(() => openCashier(context, parameters), 0);
+  // WeChat's window opens by itself the first time this order is shown (noted at once: the page may draw again before it opens).
+  if (outcome === undefined) {
+    remember(parameters.package, 'opening');
+    window.setTimeout(() => openCashier(context, parameters), 0);
+  }
   const notice = outcome !== undefined && outcome !== 'opening' ? h('p', { class: 'notice', role: 'status', 'data-testid': 'jsapi-notice' }, tr(context, notices[outcome])) : null;
   return section(
     statusHeading(tr(context, 'jsapi.title')),
