@@ -20,6 +20,9 @@ let wechat: WechatPaySimulator;
 const openid = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 const weChatUserAgent = `${viewports.phone.userAgent} MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN`;
 
+/** What WeChat's client puts in the page: WeixinJSBridge, whose getBrandWCPayRequest here goes to the simulated client. */
+const bridgeScript = `window.WeixinJSBridge = { invoke: (name, parameters, callback) => { window.simulatedWechatClient(parameters).then(callback); } };`;
+
 describe.skipIf(!browserAvailable)('WeChat Pay in a browser', () => {
   beforeAll(async () => {
     stack = await startStack({ instantRetries: true });
@@ -54,12 +57,7 @@ describe.skipIf(!browserAvailable)('WeChat Pay in a browser', () => {
       bridgeCalls.push(parameters);
       return wechat.wechatClient(openid).getBrandWCPayRequest(parameters);
     });
-    await context.addInitScript(() => {
-      const client = (window as unknown as { simulatedWechatClient: (parameters: unknown) => Promise<{ err_msg: string }> }).simulatedWechatClient;
-      (window as unknown as { WeixinJSBridge: unknown }).WeixinJSBridge = {
-        invoke: (_name: string, parameters: unknown, callback: (result: { err_msg: string }) => void) => void client(parameters).then(callback),
-      };
-    });
+    await context.addInitScript({ content: bridgeScript });
     const page = await context.newPage();
     page.on('request', (request) => {
       const url = new URL(request.url());
@@ -87,12 +85,7 @@ describe.skipIf(!browserAvailable)('WeChat Pay in a browser', () => {
       calls += 1;
       return calls === 1 ? { err_msg: 'get_brand_wcpay_request:cancel' } : wechat.wechatClient(openid).getBrandWCPayRequest(parameters);
     });
-    await context.addInitScript(() => {
-      const client = (window as unknown as { simulatedWechatClient: (parameters: unknown) => Promise<{ err_msg: string }> }).simulatedWechatClient;
-      (window as unknown as { WeixinJSBridge: unknown }).WeixinJSBridge = {
-        invoke: (_name: string, parameters: unknown, callback: (result: { err_msg: string }) => void) => void client(parameters).then(callback),
-      };
-    });
+    await context.addInitScript({ content: bridgeScript });
     const page = await context.newPage();
     const [base, fragment] = payment.checkout_url.split('#');
     await page.goto(`${base}?wechat_openid=${openid}#${fragment}`);
