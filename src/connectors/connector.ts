@@ -186,8 +186,16 @@ export type NotificationVerdict =
       /** Set for refund notifications. */
       refundNumber: string | null;
       state: OrderState | RefundOutcome;
-      /** The amount the notification states, for checking against our records. */
+      /**
+       * The amount the notification states, for checking against our records:
+       * the order's for a payment, the refund's own for a refund (null when the
+       * provider states only totals, as Alipay does).
+       */
       amount: bigint | null;
+      /** For a refund: the order's total as the notification states it (Alipay total_amount, WeChat amount.total). */
+      orderAmount?: bigint | null;
+      /** For a refund: all refunded on the order so far, when that is what the provider states (Alipay refund_fee). */
+      refundedTotal?: bigint | null;
       /** Who the notification says the merchant is (app_id, seller_id, mchid, merId), for checking against the account. */
       merchantIdentity: Record<string, string>;
       ack: ProviderAnswer;

@@ -117,10 +117,16 @@ export async function applyOrderState(
   how: { actor: Actor; reason: string },
 ): Promise<OrderStateResult> {
   const payment = await findPaymentById(context.db, attempt.payment_id);
-  // Paid at the provider after we gave the order up: refunded there, never accepted.
+  // Paid at the provider after we gave the order up: refunded there, never accepted. The attempt the caller
+  // read may be older than the payment just read: a notification or query at the same time may have made the
+  // payment succeed through this very attempt since. Its row read again now is at least as new as the payment's
+  // (they change in one transaction), so the payment's own charge is never taken for a late one.
   if (payment && state.kind === 'paid' && isLatePayment(payment, attempt, state)) {
-    await refundLatePayment(context, payment, attempt, state);
-    return 'late_payment_refunded';
+    const current = await findChannelAttempt(context, orderNumberOf(attempt.id));
+    if (current && isLatePayment(payment, current, state)) {
+      await refundLatePayment(context, payment, current, state);
+      return 'late_payment_refunded';
+    }
   }
   if (!payment || (payment.status !== 'requires_action' && payment.status !== 'processing')) return 'already_final';
   if (state.kind === 'paid' && state.amountPaid !== attempt.amount) return 'amount_mismatch';

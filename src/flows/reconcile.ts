@@ -17,7 +17,7 @@ import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import { applyOrderState, attemptIdOf } from './channel-payments.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import { refundNumberOf, settle } from './refund-payment.ts';
+import { refundIdOf, refundNumberOf, settle } from './refund-payment.ts';
 
 export interface Mismatch {
   kind: 'missing_here' | 'missing_there' | 'amount_differs' | 'status_differs';
@@ -69,7 +69,7 @@ export async function reconcile(context: FlowContext, accountId: string, date: s
     }
   }
 
-  const ourRefunds = await refundsOf(context, accountId, from, to, refunds.map((line) => refundIdOf(line.refundNumber ?? '')));
+  const ourRefunds = await refundsOf(context, accountId, from, to, refunds.map((line) => refundIdOf(line.refundNumber ?? '') ?? ''));
   const seenRefunds = new Set<string>();
   for (const line of refunds) {
     const refund = ourRefunds.find((r) => refundNumberOf(r.id) === line.refundNumber);
@@ -121,10 +121,6 @@ async function compareRefund(context: FlowContext, line: StatementLine, refund: 
     return mismatch('status_differs', line.orderNumber, refundNumber, refund.amount, line.amount, 'pending', 'marked succeeded from the statement', settled.status === 'succeeded');
   }
   return mismatch('status_differs', line.orderNumber, refundNumber, refund.amount, line.amount, refund.status, 'failed here; settle it by hand');
-}
-
-function refundIdOf(refundNumber: string): string {
-  return /^re[0-9a-z]{26}$/.test(refundNumber) ? `re_${refundNumber.slice(2)}` : '';
 }
 
 async function ourPayments(context: FlowContext, accountId: string, from: Date, to: Date, named: string[]): Promise<AttemptRow[]> {

@@ -133,6 +133,11 @@ export function refundNumberOf(refundId: string): string {
   return refundId.replace('_', '');
 }
 
+/** The refund id a refund number stands for (refundNumberOf turned around), or null when it is not one of ours. */
+export function refundIdOf(refundNumber: string): string | null {
+  return /^re[0-9a-z]{26}$/.test(refundNumber) ? `re_${refundNumber.slice(2)}` : null;
+}
+
 /**
  * Sends a refund, or asks about one, on the connector and account that took
  * the payment. Sending retries with the refund's own key or number, so a
@@ -176,6 +181,15 @@ async function findPaymentCurrency(context: FlowContext, scope: Scope, paymentId
 
 /** Records the provider's answer. Shared with the worker's status queries. */
 export async function settle(context: FlowContext, refund: RefundRow, outcome: RefundOutcome): Promise<RefundRow> {
+  return (await settleWithResult(context, refund, outcome)).refund;
+}
+
+/**
+ * `settle`, also telling whether this call moved the refund (a refund already
+ * final, or settled meanwhile by another caller, is left alone), for callers
+ * that must apply an outcome at most once, such as notifications.
+ */
+export async function settleWithResult(context: FlowContext, refund: RefundRow, outcome: RefundOutcome): Promise<{ refund: RefundRow; moved: boolean }> {
   const at = now(context);
   const final = async (status: 'succeeded' | 'failed', failureReason: string | null, reference: string | null) =>
     settleRefund(context.db, {
@@ -216,5 +230,6 @@ export async function settle(context: FlowContext, refund: RefundRow, outcome: R
       });
       break;
   }
-  return settled ?? (await findRefund(context.db, { merchantId: refund.merchant_id, mode: refund.mode }, refund.id)) ?? refund;
+  if (settled) return { refund: settled, moved: true };
+  return { refund: (await findRefund(context.db, { merchantId: refund.merchant_id, mode: refund.mode }, refund.id)) ?? refund, moved: false };
 }

@@ -1,115 +1,36 @@
 /**
  * What a logical backup needs from PostgreSQL: COPY … TO STDOUT and COPY …
- * FROM STDIN over a pg client, the tables to dump with their columns, and
- * the identity sequences to move past the restored rows.
- *
- * `pg` has no COPY of its own, but any object with `submit(connection)` can
- * be queued on a client (the "Submittable" interface pg-cursor and
- * pg-query-stream use), and the client hands it the copy messages. The two
- * classes below are that, with backpressure both ways: the socket is paused
- * while the sink is full, and sending waits for the socket to drain.
+ * FROM STDIN over a pg client (pg-copy-streams, with backpressure both ways),
+ * the tables to dump with their columns, and the identity sequences to move
+ * past the restored rows.
  */
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { assert } from '../domain/assert.ts';
 
 /** Tables the migrations own: restore recreates them by migrating, so they are not dumped. */
 const migrationTables = ['kysely_migration', 'kysely_migration_lock'];
 
-interface CopyConnection extends pg.Connection {
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-  sendCopyFail(message: string): void;
-}
-
-/** The parts of the client's protocol callbacks both copies answer the same way. */
-abstract class CopyQuery implements pg.Submittable {
-  protected rows = 0;
-  protected failed = false;
-  private settle!: { resolve: (rows: number) => void; reject: (error: Error) => void };
-  readonly done = new Promise<number>((resolve, reject) => (this.settle = { resolve, reject }));
-  private readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-
-  submit(connection: pg.Connection): void {
-    connection.query(this.text);
-  }
-  handleCommandComplete(message: { text: string }): void {
-    this.rows = Number(/^COPY (\d+)/.exec(message.text)?.[1] ?? 0);
-  }
-  handleReadyForQuery(): void {
-    if (!this.failed) this.settle.resolve(this.rows);
-  }
-  handleError(error: Error): void {
-    this.failed = true;
-    this.settle.reject(this.sourceError ?? error);
-  }
-  protected sourceError: Error | null = null;
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyInResponse(connection: CopyConnection): void {
-    connection.sendCopyFail('this query expects no input');
-  }
-  handleCopyData(_message: { chunk: Buffer }, _connection: pg.Connection): void {}
-}
-
-class CopyOut extends CopyQuery {
-  private readonly sink: Writable;
-  private readonly onChunk: (chunk: Buffer) => void;
-  constructor(text: string, sink: Writable, onChunk: (chunk: Buffer) => void) {
-    super(text);
-    this.sink = sink;
-    this.onChunk = onChunk;
-  }
-  override handleCopyData(message: { chunk: Buffer }, connection: pg.Connection): void {
-    // The chunk is a view of the driver's read buffer, which the next socket read overwrites; the sink
-    // may still hold it then (gzip works asynchronously), so it gets its own copy.
-    const chunk = Buffer.from(message.chunk);
-    this.onChunk(chunk);
-    if (!this.sink.write(chunk)) {
-      connection.stream.pause();
-      this.sink.once('drain', () => connection.stream.resume());
-    }
-  }
-}
-
-class CopyIn extends CopyQuery {
-  private readonly source: AsyncIterable<Buffer>;
-  constructor(text: string, source: AsyncIterable<Buffer>) {
-    super(text);
-    this.source = source;
-  }
-  override handleCopyInResponse(connection: CopyConnection): void {
-    void this.pump(connection);
-  }
-  private async pump(connection: CopyConnection): Promise<void> {
-    try {
-      for await (const chunk of this.source) {
-        if (this.failed) return;
-        connection.sendCopyFromChunk(chunk);
-        if (connection.stream.writableNeedDrain) await once(connection.stream, 'drain');
-      }
-      connection.endCopyFrom();
-    } catch (error) {
-      this.sourceError = error instanceof Error ? error : new Error(String(error));
-      connection.sendCopyFail(this.sourceError.message);
-    }
-  }
-}
-
 /** `COPY table (columns) TO STDOUT` into `sink`; answers the row count. */
 export async function copyTableOut(client: pg.PoolClient, table: BackupTable, sink: Writable, onChunk: (chunk: Buffer) => void): Promise<number> {
-  return client.query(new CopyOut(`copy ${qualified(table)} (${columnList(table)}) to stdout`, sink, onChunk)).done;
+  const copy = client.query(copyTo(`copy ${qualified(table)} (${columnList(table)}) to stdout`));
+  for await (const data of copy as AsyncIterable<Buffer>) {
+    // The sink may hold a chunk after the next socket read (gzip works asynchronously): it gets its own copy.
+    const chunk = Buffer.from(data);
+    onChunk(chunk);
+    if (!sink.write(chunk)) await once(sink, 'drain');
+  }
+  return copy.rowCount;
 }
 
-/** `COPY table (columns) FROM STDIN` from `source`; answers the row count. A source that throws aborts the copy. */
+/** `COPY table (columns) FROM STDIN` from `source`; answers the row count. A source that throws aborts the copy (COPY fails, nothing of it stays). */
 export async function copyTableIn(client: pg.PoolClient, table: BackupTable, source: AsyncIterable<Buffer>): Promise<number> {
-  return client.query(new CopyIn(`copy ${qualified(table)} (${columnList(table)}) from stdin`, source)).done;
+  const copy = client.query(copyFrom(`copy ${qualified(table)} (${columnList(table)}) from stdin`));
+  await pipeline(Readable.from(source, { objectMode: false }), copy);
+  return copy.rowCount;
 }
 
 export interface BackupTable {

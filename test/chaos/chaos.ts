@@ -31,12 +31,15 @@ import { ApiClient } from './client.ts';
 import { freePortRun, listening, managed, runCommand, type Managed } from './processes.ts';
 import { planScripts, play, seededFloats, type World } from './scenario.ts';
 
-const limitsOfRun = { paymentsMax: 20_000, concurrencyMax: 64, settleSecondsMax: 1_800, keyRetrySecondsMax: 900 } as const;
+const limitsOfRun = { paymentsMax: 20_000, concurrencyMax: 64, paymentsInPlayMax: 2_000, settleSecondsMax: 1_800, keyRetrySecondsMax: 900 } as const;
 
 interface Options {
   payments: number;
   seed: number;
+  /** Requests on the wire at once, as a merchant's connection pool would allow. */
   concurrency: number;
+  /** Payments being played at once (most of them waiting: a backoff, a key in progress, a payer). */
+  paymentsInPlay: number;
   settleSeconds: number;
   keyRetrySeconds: number;
   killEverySeconds: number;
@@ -52,6 +55,7 @@ function options(): Options {
       payments: { type: 'string' },
       seed: { type: 'string' },
       concurrency: { type: 'string' },
+      'payments-in-play': { type: 'string' },
       'settle-seconds': { type: 'string' },
       'key-retry-seconds': { type: 'string' },
       'kill-every-seconds': { type: 'string' },
@@ -69,6 +73,7 @@ function options(): Options {
     payments: integer(values.payments, 'payments', 200, 1, limitsOfRun.paymentsMax),
     seed: integer(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
     concurrency: integer(values.concurrency, 'concurrency', 24, 1, limitsOfRun.concurrencyMax),
+    paymentsInPlay: integer(values['payments-in-play'], 'payments-in-play', 24, 1, limitsOfRun.paymentsInPlayMax),
     settleSeconds: integer(values['settle-seconds'], 'settle-seconds', 150, 0, limitsOfRun.settleSecondsMax),
     keyRetrySeconds: integer(values['key-retry-seconds'], 'key-retry-seconds', 90, 1, limitsOfRun.keyRetrySecondsMax),
     killEverySeconds: integer(values['kill-every-seconds'], 'kill-every-seconds', 8, 1, 3_600),
@@ -142,7 +147,7 @@ async function main(): Promise<number> {
 
     const merchant = await runCommand(['merchant', 'create', '--name', 'Chaos Shop'], env);
     const keys = JSON.parse(merchant.output.slice(merchant.output.indexOf('{'), merchant.output.lastIndexOf('}') + 1)) as { merchant_id: string; secret_test: string };
-    const client = new ApiClient(`http://127.0.0.1:${apiPort}`, keys.secret_test, run.keyRetrySeconds * 1000);
+    const client = new ApiClient(`http://127.0.0.1:${apiPort}`, keys.secret_test, run.keyRetrySeconds * 1000, run.concurrency);
     const world = await setUpMerchant(client, urls, receiver, run.seed);
     log(`merchant ${keys.merchant_id}; work directory ${work}`);
 
@@ -153,7 +158,7 @@ async function main(): Promise<number> {
     const refundKeysByPayment = new Map<string, string[]>();
     let done = 0;
     const driveDeadlineMs = Date.now() + run.driveSecondsMax * 1000;
-    await inPool(scripts, run.concurrency, driveDeadlineMs, async (script) => {
+    await inPool(scripts, run.paymentsInPlay, driveDeadlineMs, async (script) => {
       const played = await play(world, script);
       if (played.paymentId !== null) {
         createdPaymentIds.push(played.paymentId);
@@ -177,7 +182,7 @@ async function main(): Promise<number> {
 
     const figures = client.figures;
     if (done < scripts.length) console.log(`TIME LIMIT: ${done} of ${scripts.length} payments played within --drive-seconds-max ${run.driveSecondsMax}`);
-    console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, concurrency ${run.concurrency}, ${run.faultPercent} % provider faults`);
+    console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, ${run.concurrency} requests in flight, ${run.paymentsInPlay} payments in play, ${run.faultPercent} % provider faults`);
     console.log(`  driven in ${driveSeconds.toFixed(0)} s, settled in ${settleSeconds.toFixed(0)} s (window ${run.settleSeconds} s); total ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
     console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (api ${api.starts - 1} restarts, worker ${worker.starts - 1} restarts); fault settings ${chaosFigures.faultSettings}`);
     console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
@@ -358,7 +363,8 @@ async function settle(databaseUrl: string, merchantId: string, receiver: Receive
     while ((Date.now() - startedMs) / 1000 < windowSeconds) {
       const open = await pool.query<{ count: string }>(
         `select ((select count(*) from payments where merchant_id = $1 and status = 'processing')
-               + (select count(*) from refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
+               + (select count(*) from refunds where merchant_id = $1 and status = 'pending')
+               + (select count(*) from late_payment_refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
       const events = await pool.query<{ id: string }>('select id from events where merchant_id = $1', [merchantId]);
       const undelivered = events.rows.filter((row) => !receiver.eventIds.has(row.id)).length;
       if (Number(open.rows[0]?.count ?? 0) === 0 && undelivered === 0) break;

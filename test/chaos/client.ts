@@ -4,6 +4,10 @@
  * `idempotency_key_in_use` the merchant tries again with the same key, as
  * API.md tells it to, backing off, for a bounded time. It remembers which
  * object each key answered, so the run can check one key → one object.
+ *
+ * At most `requestsInFlightMax` requests are on the wire at once; a payment
+ * waiting out a backoff (a key left in progress by a killed API stays so for
+ * minutes) holds no slot, so the others keep the API busy meanwhile.
  */
 
 export interface Answer {
@@ -46,11 +50,15 @@ export class ApiClient {
   private readonly base: string;
   private readonly secretKey: string;
   private readonly keyRetryMs: number;
+  private readonly requestsInFlightMax: number;
+  private requestsInFlight = 0;
+  private readonly waitingForSlot: (() => void)[] = [];
 
-  constructor(base: string, secretKey: string, keyRetryMs: number) {
+  constructor(base: string, secretKey: string, keyRetryMs: number, requestsInFlightMax: number) {
     this.base = base;
     this.secretKey = secretKey;
     this.keyRetryMs = keyRetryMs;
+    this.requestsInFlightMax = requestsInFlightMax;
   }
 
   /** A POST with its key, retried as a merchant would; null when the merchant gave up. */
@@ -113,7 +121,31 @@ export class ApiClient {
     ids.add(id);
   }
 
+  private async takeSlot(): Promise<void> {
+    if (this.requestsInFlight < this.requestsInFlightMax) {
+      this.requestsInFlight += 1;
+      return;
+    }
+    // The slot is handed over by giveSlot: the count stays as it is.
+    await new Promise<void>((resolve) => this.waitingForSlot.push(resolve));
+  }
+
+  private giveSlot(): void {
+    const next = this.waitingForSlot.shift();
+    if (next) next();
+    else this.requestsInFlight -= 1;
+  }
+
   private async send(method: string, pathname: string, body: unknown, headers: Record<string, string>): Promise<Answer | null> {
+    await this.takeSlot();
+    try {
+      return await this.sendNow(method, pathname, body, headers);
+    } finally {
+      this.giveSlot();
+    }
+  }
+
+  private async sendNow(method: string, pathname: string, body: unknown, headers: Record<string, string>): Promise<Answer | null> {
     this.figures.requests += 1;
     try {
       const response = await fetch(`${this.base}${pathname}`, {

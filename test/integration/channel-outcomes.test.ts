@@ -194,6 +194,26 @@ describe('an order the provider never made', () => {
     await payAgain(id, 'wechat_pay', wechat);
   });
 
+  it('alipay: a payment the notification made succeed is not refunded as late by a query that read its attempt before (found by the 10 000-payment chaos run)', async () => {
+    const payment = await createPayment({ currency: 'CNY' });
+    const confirmed = await api('POST', `/v1/payments/${payment.id}/confirm`, { payment_method: { type: 'alipay' } });
+    expect(confirmed.body.status).toBe('requires_action');
+    // A status query (or a duplicate notification) reads the attempt while the payer is still paying…
+    const stale = await stack.db.db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', payment.id).executeTakeFirstOrThrow();
+    alipay.payer(orderNumberOf(stale.id)).pay();
+    const row = await stack.db.db.selectFrom('connector_accounts').selectAll().where('id', '=', stale.connector_account_id!).executeTakeFirstOrThrow();
+    const state = await stack.context.connectors.channels.alipay.queryOrder(openConnectorAccount(row, stack.context.keys.credentials), { orderNumber: orderNumberOf(stale.id) });
+    expect(state.kind).toBe('paid');
+    // …the notification makes the payment succeed meanwhile (with the attempt as it is then)…
+    const current = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', stale.id).executeTakeFirstOrThrow();
+    expect(await applyOrderState(stack.context, current, state, { actor: 'provider', reason: 'notification' })).toBe('applied');
+    expect(await paymentOf(payment.id)).toMatchObject({ status: 'succeeded', amount_received: 1999 });
+    // …then the query applies the same "paid" with the row it read: the payment's own charge, never a late one.
+    expect(await applyOrderState(stack.context, stale, state, { actor: 'system', reason: 'status_query' })).toBe('already_final');
+    expect(await stack.db.db.selectFrom('late_payment_refunds').select('id').where('payment_id', '=', payment.id).execute()).toEqual([]);
+    expect(await paymentOf(payment.id)).toMatchObject({ status: 'succeeded', amount_received: 1999, amount_refunded: 0 });
+  });
+
   it('unionpay: an attempt a crash left pending, whose form the payer never got, is settled the same way', async () => {
     const payment = await createPayment({ currency: 'CNY' });
     const confirmed = await api('POST', `/v1/payments/${payment.id}/confirm`, { payment_method: { type: 'unionpay' } });

@@ -16,6 +16,7 @@ import { startAlipaySimulator } from '../../simulators/alipay/server.ts';
 import type { AlipaySimulator } from '../../simulators/alipay/server.ts';
 import type { ConnectorAccount, CreateOrderRequest, NotificationVerdict, ProviderAnswer } from '../connector.ts';
 import { createAlipayConnector } from './alipay-connector.ts';
+import { notificationSigningString, verifyRsa2 } from './signature.ts';
 
 const clock = new ManualClock(Date.UTC(2026, 5, 15, 2, 0, 0)); // 10:00 in Beijing
 /** The simulator listens on 127.0.0.1: test-mode accounts, with the operator's flag that allows private addresses in test mode. */
@@ -171,20 +172,22 @@ describe('QR code orders (desktop, precreate)', () => {
   });
 });
 
-describe('redirect orders (mobile, page.pay)', () => {
-  it('builds a signed gateway URL without calling Alipay; opening it opens the trade', async () => {
+describe('redirect orders (mobile, wap.pay)', () => {
+  it('builds a signed wap.pay URL (QUICK_WAP_WAY) without calling Alipay; opening it opens the trade', async () => {
     const request = orderRequest({ device: 'mobile' });
     const outcome = await connector.createOrder(account, request);
     expect(alipay.stats().requests).toBe(0);
     if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'redirect_to_url') throw new Error('no redirect');
     const url = new URL(outcome.nextAction.redirect_to_url.url);
     expect(`${url.origin}${url.pathname}`).toBe(`${alipay.url}/gateway.do`);
-    expect(url.searchParams.get('method')).toBe('alipay.trade.page.pay');
+    expect(url.searchParams.get('method')).toBe('alipay.trade.wap.pay');
     expect(url.searchParams.get('notify_url')).toBe(notifyUrl);
+    expect(url.searchParams.get('return_url')).toBe('https://shop.example/return');
     expect(JSON.parse(url.searchParams.get('biz_content')!)).toMatchObject({
       out_trade_no: request.orderNumber,
       total_amount: '100.00',
-      product_code: 'FAST_INSTANT_TRADE_PAY',
+      product_code: 'QUICK_WAP_WAY',
+      quit_url: 'https://shop.example/return',
     });
     expect(await connector.queryOrder(account, request)).toEqual({ kind: 'not_found' });
 
@@ -200,6 +203,37 @@ describe('redirect orders (mobile, page.pay)', () => {
     expect(await connector.queryOrder(account, request)).toEqual({ kind: 'pending' });
     alipay.payer(request.orderNumber).pay();
     expect(await connector.queryOrder(account, request)).toMatchObject({ kind: 'paid', amountPaid: 10_000n });
+  });
+
+  it('after paying in the cashier the payer is sent back to return_url, with return parameters signed by Alipay', async () => {
+    const request = orderRequest({ device: 'mobile', returnUrl: 'https://shop.example/checkout/cs_1?lang=zh-CN' });
+    const outcome = await connector.createOrder(account, request);
+    if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'redirect_to_url') throw new Error('no redirect');
+    const cashier = await fetch(outcome.nextAction.redirect_to_url.url);
+    expect(await cashier.text()).toContain('返回商家');
+    const paid = await fetch(`${alipay.url}/pay/${request.orderNumber}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    const back = new URL(paid.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('https://shop.example/checkout/cs_1');
+    expect(back.searchParams.get('lang')).toBe('zh-CN');
+    expect(back.searchParams.get('method')).toBe('alipay.trade.wap.pay.return');
+    expect(back.searchParams.get('out_trade_no')).toBe(request.orderNumber);
+    expect(back.searchParams.get('total_amount')).toBe('100.00');
+    // Signed as a notification is (sign and sign_type left out), over the parameters Alipay adds: not the merchant's own lang.
+    const fields = Object.fromEntries([...back.searchParams].filter(([key]) => !['sign', 'sign_type', 'lang'].includes(key)));
+    expect(verifyRsa2(notificationSigningString(fields), back.searchParams.get('sign')!, account.credentials.alipay_public_key!)).toBe(true);
+    expect(await connector.queryOrder(account, request)).toMatchObject({ kind: 'paid', amountPaid: 10_000n });
+  });
+
+  it('a payer who leaves the mobile cashier goes back to quit_url, and the order stays unpaid', async () => {
+    const request = orderRequest({ device: 'mobile' });
+    const outcome = await connector.createOrder(account, request);
+    if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'redirect_to_url') throw new Error('no redirect');
+    await fetch(outcome.nextAction.redirect_to_url.url);
+    const left = await fetch(`${alipay.url}/pay/${request.orderNumber}/leave`, { method: 'POST', redirect: 'manual' });
+    expect(left.status).toBe(303);
+    expect(left.headers.get('location')).toBe('https://shop.example/return');
+    expect(await connector.queryOrder(account, request)).toEqual({ kind: 'pending' });
   });
 });
 
@@ -264,6 +298,41 @@ describe('refunds', () => {
     const order = await scannedOrder();
     const outcome = await connector.refund(account, { orderNumber: order.orderNumber, refundNumber: 'R1', amount: 100n, totalAmount: 10_000n, currency: 'CNY', reason: null });
     expect(outcome).toEqual({ kind: 'failed', reason: 'ACQ.TRADE_STATUS_ERROR' });
+  });
+
+  it('a partial refund is told by the trade notification (out_biz_no, refund_fee, gmt_refund), read as that refund succeeded', async () => {
+    const order = await paidOrder();
+    const base = { orderNumber: order.orderNumber, totalAmount: 10_000n, currency: 'CNY' as const, reason: null };
+    await connector.refund(account, { ...base, refundNumber: 'RN1', amount: 1_200n });
+    await connector.refund(account, { ...base, refundNumber: 'RN2', amount: 300n });
+    await waitFor(() => receivedFor(order.orderNumber).length === 3, 'two refund notifications after the payment’s');
+    const [first, second] = receivedFor(order.orderNumber).slice(1);
+    const form = new URLSearchParams(second!.raw.toString());
+    expect(form.get('notify_type')).toBe('trade_status_sync');
+    expect(form.get('trade_status')).toBe('TRADE_SUCCESS');
+    expect(form.get('gmt_refund')).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
+    expect(first!.verdict).toMatchObject({ kind: 'verified', refundNumber: 'RN1', amount: null, orderAmount: 10_000n, refundedTotal: 1_200n, state: { kind: 'succeeded', reference: 'RN1' } });
+    // refund_fee is all refunded on the trade so far, not this refund alone.
+    expect(second!.verdict).toMatchObject({ kind: 'verified', refundNumber: 'RN2', refundedTotal: 1_500n, state: { kind: 'succeeded', reference: 'RN2' } });
+  });
+
+  it('a full refund of a QR code trade (TRADE_CLOSED) is not notified, as Alipay notifies only TRADE_SUCCESS for 当面付; on wap.pay it is', async () => {
+    const qr = await paidOrder();
+    await connector.refund(account, { orderNumber: qr.orderNumber, refundNumber: 'RF1', amount: 10_000n, totalAmount: 10_000n, currency: 'CNY', reason: null });
+
+    const wap = orderRequest({ device: 'mobile' });
+    const outcome = await connector.createOrder(account, wap);
+    if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'redirect_to_url') throw new Error('no redirect');
+    await fetch(outcome.nextAction.redirect_to_url.url);
+    alipay.payer(wap.orderNumber).pay();
+    await waitFor(() => receivedFor(wap.orderNumber).length === 1, 'the payment notification');
+    await connector.refund(account, { orderNumber: wap.orderNumber, refundNumber: 'RF2', amount: 10_000n, totalAmount: 10_000n, currency: 'CNY', reason: null });
+    await waitFor(() => receivedFor(wap.orderNumber).length === 2, 'the full refund’s notification');
+    const form = new URLSearchParams(receivedFor(wap.orderNumber)[1]!.raw.toString());
+    expect(form.get('trade_status')).toBe('TRADE_CLOSED');
+    expect(form.get('gmt_close')).not.toBeNull();
+    expect(receivedFor(wap.orderNumber)[1]!.verdict).toMatchObject({ refundNumber: 'RF2', refundedTotal: 10_000n, state: { kind: 'succeeded' } });
+    expect(receivedFor(qr.orderNumber)).toHaveLength(1);
   });
 
   it('a refund query finds a refund that was made, and not one that was not', async () => {

@@ -43,6 +43,7 @@ import {
 import type { AlipayMethod } from './wire.ts';
 import {
   errorResponseMemberName,
+  productCodes,
   refundStatusSuccess,
   responseMemberName,
   resultCodes,
@@ -66,7 +67,7 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'alipay connector timeout must be a positive integer');
   const clock = options.clock ?? systemClock;
   const exchange = options.exchange ?? defaultHttpExchange();
-  const call = (account: ConnectorAccount, method: AlipayMethod, biz: Record<string, string>, extra: Params = {}) =>
+  const call = (account: ConnectorAccount, method: AlipayMethod, biz: BizContent, extra: Params = {}) =>
     callGateway(exchange, account, { method, biz, extra, timeoutMs, nowMs: clock.nowMs() });
 
   return {
@@ -77,12 +78,12 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
       if (request.currency !== currency) {
         return { kind: 'retriable', code: 'connector_unavailable', detail: `alipay takes ${currency} only, not ${request.currency}` };
       }
-      if (request.device === 'mobile') return redirectOrder(account, request, clock.nowMs());
+      if (request.device === 'mobile') return wapPayOrder(account, request, clock.nowMs());
       const answer = await call(account, 'alipay.trade.precreate', {
         out_trade_no: request.orderNumber,
         total_amount: formatDecimal(request.amount, currency),
         subject: request.subject,
-        product_code: 'FACE_TO_FACE_PAYMENT',
+        product_code: productCodes['alipay.trade.precreate'],
         time_expire: beijingDateTime(request.expiresAt.getTime()),
       }, { notify_url: request.notifyUrl });
       return precreateOutcome(answer, request);
@@ -127,7 +128,8 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
       const answer = await call(account, 'alipay.trade.fastpay.refund.query', {
         out_trade_no: orderNumber,
         out_request_no: refundNumber,
-        query_options: '["gmt_refund_pay"]',
+        // An array in biz_content (PROTOCOLS.md), not a JSON text inside it.
+        query_options: ['gmt_refund_pay'],
       });
       return refundQueryOutcome(answer, orderNumber, refundNumber);
     },
@@ -173,11 +175,14 @@ function gatewayUrl(account: ConnectorAccount): string {
   return `${account.baseUrl.replace(/\/+$/, '')}/gateway.do`;
 }
 
+/** biz_content's members: text, or (query_options) a list of texts. */
+export type BizContent = Readonly<Record<string, string | readonly string[]>>;
+
 /** The common parameters plus biz_content, signed. */
 export function signedParams(
   credentials: Pick<Credentials, 'appId' | 'privateKey'>,
   method: string,
-  biz: Record<string, string>,
+  biz: BizContent,
   extra: Params,
   nowMs: number,
 ): Record<string, string> {
@@ -196,15 +201,21 @@ export function signedParams(
   return params;
 }
 
-/** page.pay needs no call: the payer's browser carries the signed request to the gateway. */
-function redirectOrder(account: ConnectorAccount, request: CreateOrderRequest, nowMs: number): OrderOutcome {
+/**
+ * A phone pays in Alipay's mobile cashier (手机网站支付, wap.pay), which opens
+ * the Alipay app when it is installed. No call is made: the payer's browser
+ * carries the signed request to the gateway. quit_url is where the cashier's
+ * back button leads, the same page the payer returns to after paying.
+ */
+function wapPayOrder(account: ConnectorAccount, request: CreateOrderRequest, nowMs: number): OrderOutcome {
   const credentials = credentialsOf(account);
-  const params = signedParams(credentials, 'alipay.trade.page.pay', {
+  const params = signedParams(credentials, 'alipay.trade.wap.pay', {
     out_trade_no: request.orderNumber,
     total_amount: formatDecimal(request.amount, currency),
     subject: request.subject,
-    product_code: 'FAST_INSTANT_TRADE_PAY',
+    product_code: productCodes['alipay.trade.wap.pay'],
     time_expire: beijingDateTime(request.expiresAt.getTime()),
+    ...(request.returnUrl === null ? {} : { quit_url: request.returnUrl }),
   }, { notify_url: request.notifyUrl, return_url: request.returnUrl }, nowMs);
   const url = `${gatewayUrl(account)}?${new URLSearchParams(params).toString()}`;
   return { kind: 'requires_action', reference: null, nextAction: { type: 'redirect_to_url', redirect_to_url: { url } } };
@@ -222,7 +233,7 @@ type GatewayAnswer =
 
 interface GatewayCall {
   method: AlipayMethod;
-  biz: Record<string, string>;
+  biz: BizContent;
   extra: Params;
   timeoutMs: number;
   nowMs: number;
@@ -421,13 +432,21 @@ export function verifyAlipayNotification(account: ConnectorAccount, rawBody: Buf
   if (fields.total_amount !== undefined && amount === null) return rejected('total_amount unreadable', orderNumber);
   const merchantIdentity: Record<string, string> = { app_id: appId };
   if (fields.seller_id !== undefined) merchantIdentity.seller_id = fields.seller_id;
-  const base = { kind: 'verified' as const, notificationId, orderNumber, amount, merchantIdentity, ack: acceptAnswer };
-  // A partial refund's notification keeps trade_status and adds out_biz_no and refund_fee.
+  const base = { kind: 'verified' as const, notificationId, orderNumber, merchantIdentity, ack: acceptAnswer };
+  /*
+   * A refund is told by the trade's own notification (trade_status_sync): a
+   * partial refund keeps TRADE_SUCCESS, a full one makes TRADE_CLOSED, and
+   * either adds out_biz_no (our out_request_no), refund_fee (all refunded on
+   * the trade so far, not this refund alone) and gmt_refund. Alipay sends one
+   * only when a refund succeeded.
+   */
   const refundNumber = fields.out_biz_no;
   if (refundNumber !== undefined && refundNumber !== '' && fields.refund_fee !== undefined) {
-    return { ...base, refundNumber, state: { kind: 'succeeded', reference: refundNumber } };
+    const refundedTotal = parseDecimal(fields.refund_fee, currency);
+    if (refundedTotal === null) return rejected('refund_fee unreadable', orderNumber);
+    return { ...base, amount: null, orderAmount: amount, refundedTotal, refundNumber, state: { kind: 'succeeded', reference: refundNumber } };
   }
-  return { ...base, refundNumber: null, state: tradeState(fields) };
+  return { ...base, amount, refundNumber: null, state: tradeState(fields) };
 }
 
 function rejected(reason: string, orderNumber: string | null): NotificationVerdict {

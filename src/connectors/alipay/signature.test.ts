@@ -233,7 +233,8 @@ describe('bill parsing', () => {
   it('reads rows by column name, skipping comment lines, and refuses an unreadable row', () => {
     const csv = [
       '#支付宝交易记录明细查询',
-      '支付宝交易号,商户订单号,业务类型,订单金额(元),完成时间,退款批次号',
+      // A subset of Alipay's columns, with half-width parentheses as some exports write them.
+      '支付宝交易号,商户订单号,业务类型,订单金额(元),完成时间,退款批次号/请求号',
       '2026061522001,ORDER0001,交易,88.80,2026-06-15 12:00:00,',
       '2026061522001,ORDER0001,退款,-8.80,2026-06-15 13:00:00,R0001',
       '#交易合计：1笔',

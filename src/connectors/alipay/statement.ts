@@ -1,13 +1,22 @@
-/** Alipay's trade bill: fetched from the URL the bill query answers with, and read. */
+/**
+ * Alipay's trade bill: fetched from the URL the bill query answers with, and
+ * read in its real container (wire.ts "The trade bill"): a ZIP of GBK CSV
+ * files, of which the detail file (业务明细) holds the rows.
+ */
 import type { ConnectorAccount, StatementLine, StatementOutcome } from '../connector.ts';
 import { limits } from '../../domain/limits.ts';
 import { parseDecimal } from '../../domain/money.ts';
 import { failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import { parseBeijingDateTime } from './signature.ts';
 import { billColumns, billKinds } from './wire.ts';
+import { readZip } from './zip.ts';
 
 /** Alipay bills are in yuan. */
 const currency = 'CNY';
+/** A bill holds two files (detail and summary); a few more are tolerated, not hundreds. */
+const billEntriesMax = 16;
+/** The header row follows a title block of a few `#` lines. */
+const headerSearchLinesMax = 32;
 
 export async function fetchStatement(exchange: HttpExchange, account: ConnectorAccount, url: string, timeoutMs: number): Promise<StatementOutcome> {
   // The download URL comes from Alipay's answer; the exchange still holds it to the account's address rules.
@@ -23,24 +32,61 @@ export async function fetchStatement(exchange: HttpExchange, account: ConnectorA
   });
   if (result.kind !== 'answered') return failureWithoutAnswer(result);
   if (result.status !== 200) return { kind: 'unknown', detail: `bill download answered HTTP ${result.status}` };
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(result.body);
-  } catch {
-    return { kind: 'unknown', detail: 'bill unreadable' };
-  }
-  const lines = parseBill(text);
-  return lines === null ? { kind: 'unknown', detail: 'bill unreadable' } : { kind: 'statement', lines };
+  const read = readBillArchive(result.body);
+  return 'error' in read ? { kind: 'unknown', detail: `bill unreadable: ${read.error}` } : { kind: 'statement', lines: read.lines };
 }
 
-/** Reads the bill layout described in wire.ts; null when any row is unreadable. */
-export function parseBill(text: string): StatementLine[] | null {
-  const rows = text
+/** The lines of a downloaded bill archive, or why it cannot be read. */
+export function readBillArchive(archive: Buffer): { lines: StatementLine[] } | { error: string } {
+  const zip = readZip(archive, { entriesMax: billEntriesMax, inflatedBytesMax: limits.providerStatementBytesMax });
+  if ('error' in zip) return zip;
+  const details: StatementLine[][] = [];
+  for (const entry of zip.entries) {
+    if (!entry.name.toLowerCase().endsWith('.csv')) continue;
+    let text: string;
+    try {
+      text = new TextDecoder('gbk', { fatal: true }).decode(entry.data);
+    } catch {
+      return { error: `${entry.name} is not GBK text` };
+    }
+    // The detail file is known by its header (its name's encoding varies with the tool that zipped it); the summary file has another header.
+    if (!hasDetailHeader(text)) continue;
+    const lines = parseBill(text);
+    if (lines === null) return { error: `${entry.name} has a row that cannot be read` };
+    details.push(lines);
+  }
+  if (details.length !== 1) return { error: `${details.length} detail files (业务明细) in the archive, one expected` };
+  return { lines: details[0] ?? [] };
+}
+
+function hasDetailHeader(text: string): boolean {
+  const header = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/, headerSearchLinesMax)
+    .find((line) => line.trim() !== '' && !line.startsWith('#'))
+    ?.split(',')
+    .map((cell) => cell.trim());
+  return header !== undefined && header.includes(billColumns.tradeNo) && header.includes(billColumns.outTradeNo);
+}
+
+/** The rows of a bill file: `#` lines (title, period, summary) and blank lines left out, cells trimmed of the tabs Alipay pads identifiers with. */
+function tableRows(text: string): string[][] {
+  return text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .filter((line) => line.trim() !== '' && !line.startsWith('#'))
     .map((line) => line.split(',').map((cell) => cell.trim()));
-  const header = rows.shift();
+}
+
+/** Half-width parentheses, as some exports have them, read as Alipay's full-width ones. */
+function columnName(cell: string): string {
+  return cell.replaceAll('(', '（').replaceAll(')', '）');
+}
+
+/** Reads the detail file's text (wire.ts); null when any row is unreadable, so that no row is ever skipped silently. */
+export function parseBill(text: string): StatementLine[] | null {
+  const rows = tableRows(text);
+  const header = rows.shift()?.map(columnName);
   if (header === undefined) return null;
   const column = (name: string): number => header.indexOf(name);
   const at = {
@@ -54,12 +100,18 @@ export function parseBill(text: string): StatementLine[] | null {
   if (Object.values(at).some((index) => index < 0)) return null;
   const lines: StatementLine[] = [];
   for (const row of rows) {
+    // Cells are not quoted: a comma inside one (a subject, a note) shifts every column after it.
+    if (row.length !== header.length) return null;
     const cell = (index: number): string => row[index] ?? '';
     const kind = cell(at.kind) === billKinds.payment ? 'payment' : cell(at.kind) === billKinds.refund ? 'refund' : null;
-    const amount = parseDecimal(cell(at.amount).replace(/^-/, ''), currency);
+    const signed = cell(at.amount);
+    // A refund row's amount is negative (its sign is not relied on); a payment's never is.
+    const negative = signed.startsWith('-');
+    const amount = parseDecimal(negative ? signed.slice(1) : signed, currency);
     const occurredAt = parseBeijingDateTime(cell(at.completedAt));
     const refundNumber = cell(at.refundNumber);
     if (kind === null || amount === null || occurredAt === null || cell(at.tradeNo) === '' || cell(at.outTradeNo) === '') return null;
+    if (negative && kind === 'payment') return null;
     if (kind === 'refund' && refundNumber === '') return null;
     lines.push({
       orderNumber: cell(at.outTradeNo),

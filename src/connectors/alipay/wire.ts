@@ -8,6 +8,7 @@
 export const alipayMethods = [
   'alipay.trade.precreate',
   'alipay.trade.page.pay',
+  'alipay.trade.wap.pay',
   'alipay.trade.query',
   'alipay.trade.close',
   'alipay.trade.refund',
@@ -53,22 +54,85 @@ export const subCodes = {
 
 export const refundStatusSuccess = 'REFUND_SUCCESS';
 
+/** The methods a payer's browser carries to the gateway (a link or an auto-submitting form), not the merchant's server. */
+export const browserMethods = ['alipay.trade.page.pay', 'alipay.trade.wap.pay'] as const satisfies readonly AlipayMethod[];
+export type BrowserMethod = (typeof browserMethods)[number];
+
+/** product_code of each way of paying: 当面付 (QR code), 电脑网站支付, 手机网站支付. */
+export const productCodes = {
+  'alipay.trade.precreate': 'FACE_TO_FACE_PAYMENT',
+  'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
+  'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
+} as const;
+export type ProductCode = (typeof productCodes)[keyof typeof productCodes];
+
 /**
- * The statement the simulator serves for `bill_download_url`: a simplified
- * Alipay trade bill (业务明细). Lines starting with `#` are comments (the real
- * bill has a title block above and a summary below); then a header row with
- * these columns, then one row per payment (交易) or refund (退款). Amounts are
- * yuan with two decimals; a refund row holds the refunded amount. Times are
- * `yyyy-MM-dd HH:mm:ss` Beijing time. The real bill is a zipped GBK CSV with
- * more columns; the connector reads columns by name, so extra ones are ignored.
+ * The trade bill (业务明细) as Alipay hands it out: `bill_download_url` answers
+ * a ZIP (`<pid>0156_<yyyyMMdd>.csv.zip`) holding two GBK-encoded CSV files,
+ * `…_业务明细.csv` (one row per payment or refund) and `…_业务明细(汇总).csv`
+ * (totals per store). Each file opens with `#` lines (title, account, the
+ * period, a dashed rule), then its header row and rows, then `#` summary lines
+ * (another rule, 交易合计…, 导出时间…). Cells are not quoted; identifiers carry
+ * a trailing tab so that spreadsheets keep them as text. Amounts are yuan with
+ * two decimals, negative on refund rows; times are `yyyy-MM-dd HH:mm:ss`
+ * Beijing time. These are the detail file's columns, in Alipay's order; the
+ * connector finds the ones it reads by name.
  */
+export const billDetailColumns = [
+  '支付宝交易号',
+  '商户订单号',
+  '业务类型',
+  '商品名称',
+  '创建时间',
+  '完成时间',
+  '门店编号',
+  '门店名称',
+  '操作员',
+  '终端号',
+  '对方账户',
+  '订单金额（元）',
+  '商家实收（元）',
+  '支付宝红包（元）',
+  '集分宝（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '券核销金额（元）',
+  '券名称',
+  '商家红包消费金额（元）',
+  '卡消费金额（元）',
+  '退款批次号/请求号',
+  '服务费（元）',
+  '分润（元）',
+  '备注',
+] as const;
+
+/** The detail columns the connector reads. */
 export const billColumns = {
   tradeNo: '支付宝交易号',
   outTradeNo: '商户订单号',
   kind: '业务类型',
-  amount: '订单金额(元)',
+  amount: '订单金额（元）',
   completedAt: '完成时间',
-  refundNumber: '退款批次号',
-} as const;
+  refundNumber: '退款批次号/请求号',
+} as const satisfies Record<string, (typeof billDetailColumns)[number]>;
+
+/** The summary file's columns (业务明细(汇总)), one row per store and a 合计 row. */
+export const billSummaryColumns = [
+  '门店编号',
+  '门店名称',
+  '交易订单总笔数',
+  '退款订单总笔数',
+  '订单金额（元）',
+  '商家实收（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '卡消费金额（元）',
+  '服务费（元）',
+  '分润（元）',
+  '实收净额（元）',
+] as const;
 
 export const billKinds = { payment: '交易', refund: '退款' } as const;
+
+/** How the two files of a bill are named inside the archive. */
+export const billFileSuffixes = { detail: '_业务明细.csv', summary: '_业务明细(汇总).csv' } as const;

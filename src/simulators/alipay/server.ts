@@ -2,7 +2,8 @@
  * A simulated Alipay Open Platform: the gateway (`/gateway.do`) speaking the
  * real protocol (connectors/alipay), a payer page the QR code and the redirect
  * point at, signed notifications with Alipay's resend schedule, bill
- * downloads, and fault injection (faults.ts). State is in memory.
+ * downloads, and fault injection (faults.ts). State is kept in the data
+ * directory when one is given (persistence/), in memory otherwise.
  *
  *   const alipay = await startAlipaySimulator({ notifyDelayScale: 0.0001 });
  *   const credentials = alipay.registerMerchant();
@@ -15,9 +16,9 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { beijingDateTime, requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
-import type { AlipayMethod } from '../../connectors/alipay/wire.ts';
-import { alipayMethods, errorResponseMemberName, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
+import { beijingDateTime, notificationSigningString, requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
+import type { AlipayMethod, BrowserMethod } from '../../connectors/alipay/wire.ts';
+import { alipayMethods, browserMethods, errorResponseMemberName, productCodes, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
@@ -27,7 +28,7 @@ import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import type { Notifier } from './notifications.ts';
 import { createNotifier } from './notifications.ts';
 import { SimulatorStore, type Codec } from '../persistence/store.ts';
-import type { AlipayStats, Merchant, MethodContext, MethodResult, SimulatorState, Trade } from './trades.ts';
+import type { AlipayStats, Merchant, MethodContext, MethodResult, Refund, SimulatorState, Trade } from './trades.ts';
 import {
   billDownloadUrl,
   close,
@@ -272,6 +273,85 @@ function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
   recordTrade(context.state, trade, 'notified', `${trade.status} notify_id ${fields.notify_id}`);
 }
 
+/**
+ * Which trade states Alipay notifies by default, by product: 当面付 and
+ * 电脑网站支付 only TRADE_SUCCESS; 手机网站支付 TRADE_SUCCESS, TRADE_CLOSED and
+ * TRADE_FINISHED. So a partial refund (the trade stays TRADE_SUCCESS) is always
+ * told, and a full refund (TRADE_CLOSED) only on a wap.pay trade; the
+ * merchant asks about the others (alipay.trade.fastpay.refund.query).
+ */
+function notifiesOn(trade: Trade): boolean {
+  if (trade.status === 'TRADE_SUCCESS') return true;
+  return trade.product === 'QUICK_WAP_WAY' && (trade.status === 'TRADE_CLOSED' || trade.status === 'TRADE_FINISHED');
+}
+
+/**
+ * A refund that succeeded is told by the trade's own notification
+ * (trade_status_sync) to the notify_url the trade was made with, carrying
+ * out_biz_no (the refund's out_request_no), refund_fee (all refunded on the
+ * trade so far) and gmt_refund (with milliseconds); a full refund adds
+ * gmt_close.
+ */
+function notifyRefund(context: Context, trade: Trade, refund: Refund): void {
+  const merchant = context.state.merchants.get(trade.appId);
+  if (trade.notifyUrl === null || merchant === undefined || trade.paidAtMs === null || !notifiesOn(trade)) return;
+  const amount = formatDecimal(trade.totalAmount, 'CNY');
+  const refunded = trade.refunds.reduce((sum, each) => sum + each.amount, 0n);
+  const fields: Record<string, string> = {
+    notify_time: beijingDateTime(refund.atMs),
+    notify_type: 'trade_status_sync',
+    notify_id: randomBytes(16).toString('hex'),
+    charset: 'utf-8',
+    version: '1.0',
+    app_id: trade.appId,
+    auth_app_id: trade.appId,
+    seller_id: merchant.sellerId,
+    trade_no: trade.tradeNo,
+    out_trade_no: trade.outTradeNo,
+    out_biz_no: refund.outRequestNo,
+    trade_status: trade.status,
+    total_amount: amount,
+    receipt_amount: amount,
+    buyer_pay_amount: amount,
+    refund_fee: formatDecimal(refunded, 'CNY'),
+    subject: trade.subject,
+    gmt_create: beijingDateTime(trade.createdAtMs),
+    gmt_payment: beijingDateTime(trade.paidAtMs),
+    gmt_refund: `${beijingDateTime(refund.atMs)}.${String(refund.atMs % 1000).padStart(3, '0')}`,
+  };
+  if (trade.status === 'TRADE_CLOSED') fields.gmt_close = beijingDateTime(refund.atMs);
+  context.notifier.notify(trade.notifyUrl, fields);
+  recordTrade(context.state, trade, 'notified', `refund ${refund.outRequestNo} notify_id ${fields.notify_id}`);
+}
+
+/**
+ * Where the cashier sends the payer after paying (page.pay and wap.pay with a
+ * return_url): return_url with Alipay's signed synchronous return parameters,
+ * which the merchant may check but must not trust for the payment's outcome.
+ */
+function returnUrlAfterPaying(context: Context, trade: Trade): string | null {
+  const merchant = context.state.merchants.get(trade.appId);
+  if (trade.returnUrl === undefined || trade.returnUrl === null || merchant === undefined) return null;
+  const method = trade.product === 'QUICK_WAP_WAY' ? 'alipay.trade.wap.pay.return' : 'alipay.trade.page.pay.return';
+  const fields: Record<string, string> = {
+    charset: 'utf-8',
+    out_trade_no: trade.outTradeNo,
+    method,
+    total_amount: formatDecimal(trade.totalAmount, 'CNY'),
+    trade_no: trade.tradeNo,
+    auth_app_id: trade.appId,
+    version: '1.0',
+    app_id: trade.appId,
+    seller_id: merchant.sellerId,
+    timestamp: beijingDateTime(context.clock.nowMs()),
+  };
+  if (!URL.canParse(trade.returnUrl)) return null;
+  const sign = signRsa2(notificationSigningString(fields), context.alipayPrivateKey);
+  const url = new URL(trade.returnUrl);
+  for (const [key, value] of Object.entries({ ...fields, sign, sign_type: 'RSA2' })) url.searchParams.set(key, value);
+  return url.toString();
+}
+
 // ---------------------------------------------------------------------------
 // The HTTP side.
 
@@ -283,20 +363,23 @@ function buildAlipayApp(context: Context): FastifyInstance {
     done(null, formFields(body as string));
   });
 
+  /*
+   * The official SDK posts the common parameters in the URL's query and the
+   * rest (biz_content, alipay_sdk) in the form body; both are read, as Alipay
+   * does. page.pay and wap.pay come this way too, from the SDK's
+   * auto-submitting form.
+   */
   app.post('/gateway.do', async (request, reply) => {
     const params = { ...formFields(new URL(request.url, 'http://x').search), ...(request.body as Record<string, string> | undefined) };
+    if (isBrowserMethod(params.method)) return openCashier(context, params, reply, 303);
     return answerGateway(context, params, reply);
   });
 
-  // page.pay: the payer's browser brings the signed request; it opens the trade and goes to the payer page.
+  // page.pay and wap.pay as a link (the SDK's GET): the payer's browser brings the signed request.
   app.get('/gateway.do', async (request, reply) => {
     const params = formFields(new URL(request.url, 'http://x').search);
-    const result = checkRequest(context, params);
-    if (!result.ok) return reply.code(400).type('text/plain; charset=utf-8').send(`${result.error.sub_code}: ${result.error.sub_msg}`);
-    if (params.method !== 'alipay.trade.page.pay') return reply.code(400).type('text/plain').send('only alipay.trade.page.pay is a browser request');
-    const trade = createTrade(methodContext(context, result.merchant, result.biz, params), true);
-    if (!('tradeNo' in trade)) return reply.code(400).type('text/plain; charset=utf-8').send(`${trade.sub_code}: ${trade.sub_msg}`);
-    return reply.redirect(payerPageUrl(context.baseUrl, trade.outTradeNo), 302);
+    if (!isBrowserMethod(params.method)) return reply.code(400).type('text/plain').send('only alipay.trade.page.pay and alipay.trade.wap.pay are browser requests');
+    return openCashier(context, params, reply, 302);
   });
 
   app.get<{ Params: { orderNumber: string } }>('/pay/:orderNumber', async (request, reply) => {
@@ -314,13 +397,18 @@ function buildAlipayApp(context: Context): FastifyInstance {
       return reply.code(404).type('text/plain').send('no such order or action');
     }
     payerActs(context, trade, action);
+    // Back to the merchant, as Alipay's cashier does: after paying to return_url, on leaving to quit_url.
+    const back = trade.status === 'TRADE_SUCCESS' ? returnUrlAfterPaying(context, trade) : action === 'pay' ? null : (trade.quitUrl ?? null);
+    if (back !== null) return reply.redirect(back, 303);
     return reply.type('text/html; charset=utf-8').send(payerPage(trade));
   });
 
-  app.get<{ Params: { token: string } }>('/bill/:token', async (request, reply) => {
-    const csv = context.state.bills.get(request.params.token.replace(/\.csv$/, ''));
-    if (csv === undefined) return reply.code(404).type('text/plain').send('no such bill');
-    return reply.type('text/csv; charset=utf-8').send(csv);
+  // The bill archive behind bill_download_url, found by its token as Alipay's billing host does.
+  app.get('/downloadBillFile.resource', async (request, reply) => {
+    const token = new URL(request.url, 'http://x').searchParams.get('token') ?? '';
+    const archive = context.state.bills.get(token);
+    if (archive === undefined) return reply.code(404).type('text/plain').send('no such bill');
+    return reply.type('application/octet-stream').header('content-disposition', 'attachment').send(archive);
   });
 
   app.post('/_control/faults', async (request, reply) => {
@@ -340,7 +428,21 @@ function formFields(text: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-const handlers: Record<Exclude<AlipayMethod, 'alipay.trade.page.pay'>, (context: MethodContext) => MethodResult> = {
+function isBrowserMethod(method: string | undefined): method is BrowserMethod {
+  return (browserMethods as readonly (string | undefined)[]).includes(method);
+}
+
+/** A page.pay or wap.pay request: the trade is made (or found again) and opened, and the payer is sent to the cashier. */
+function openCashier(context: Context, params: Record<string, string>, reply: FastifyReply, status: 302 | 303): FastifyReply {
+  const result = checkRequest(context, params);
+  if (!result.ok) return reply.code(400).type('text/plain; charset=utf-8').send(`${result.error.sub_code}: ${result.error.sub_msg}`);
+  const method = params.method as BrowserMethod;
+  const trade = createTrade(methodContext(context, result.merchant, result.biz, params), productCodes[method], true);
+  if (!('tradeNo' in trade)) return reply.code(400).type('text/plain; charset=utf-8').send(`${trade.sub_code}: ${trade.sub_msg}`);
+  return reply.redirect(payerPageUrl(context.baseUrl, trade.outTradeNo), status);
+}
+
+const handlers: Record<Exclude<AlipayMethod, BrowserMethod>, (context: MethodContext) => MethodResult> = {
   'alipay.trade.precreate': precreate,
   'alipay.trade.query': query,
   'alipay.trade.close': close,
@@ -356,7 +458,7 @@ async function answerGateway(context: Context, params: Record<string, string>, r
   if (failure?.mode === 'error_500') return reply.code(500).type('text/html').send('<html><body>500 Internal Server Error</body></html>');
   if (failure?.mode === 'timeout') return never();
   const method = params.method ?? '';
-  const known = (alipayMethods as readonly string[]).includes(method) && method !== 'alipay.trade.page.pay';
+  const known = (alipayMethods as readonly string[]).includes(method) && !isBrowserMethod(method);
   const member = known ? responseMemberName(method) : errorResponseMemberName;
   let result: MethodResult;
   const checked = checkRequest(context, params);
@@ -401,8 +503,10 @@ function methodContext(context: Context, merchant: Merchant, biz: Record<string,
     merchant,
     biz,
     notifyUrl: params.notify_url === undefined || params.notify_url === '' ? null : params.notify_url,
+    returnUrl: params.return_url === undefined || params.return_url === '' ? null : params.return_url,
     nowMs: context.clock.nowMs(),
     baseUrl: context.baseUrl,
+    refunded: (trade, refund) => notifyRefund(context, trade, refund),
   };
 }
 
@@ -423,12 +527,13 @@ function payerPage(trade: Trade): string {
     `<form method="post" action="${base}/${action}"><button type="submit" name="action" value="${action}">${label}</button></form>`;
   const open = trade.status === 'WAIT_BUYER_PAY';
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>支付宝 (simulated)</title></head>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>支付宝 (simulated)</title></head>
 <body>
 <h1>支付宝 · Alipay (simulated)</h1>
 <p>订单 ${escapeHtml(trade.outTradeNo)}: ${escapeHtml(trade.subject)}</p>
 <p>金额 ¥<strong>${formatDecimal(trade.totalAmount, 'CNY')}</strong></p>
 <p>状态 <span id="status">${trade.status}</span></p>
 ${open ? `${button('pay', 'Pay 付款')}${button('decline', 'Decline 拒绝')}${button('leave', 'Leave 离开')}` : ''}
+${trade.quitUrl ? `<p><a href="${escapeHtml(trade.quitUrl)}">返回商家 · Back to the shop</a></p>` : ''}
 </body></html>`;
 }

@@ -10,8 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { beijingDate, beijingDateTime, parseBeijingDateTime } from '../../connectors/alipay/signature.ts';
-import type { TradeStatus } from '../../connectors/alipay/wire.ts';
-import { billColumns, billKinds, refundStatusSuccess, resultCodes, subCodes } from '../../connectors/alipay/wire.ts';
+import type { ProductCode, TradeStatus } from '../../connectors/alipay/wire.ts';
+import { billDetailColumns, billFileSuffixes, billKinds, billSummaryColumns, refundStatusSuccess, resultCodes, subCodes } from '../../connectors/alipay/wire.ts';
+import { encodeGbk, zipArchive } from './bill-archive.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { newNotificationStats } from './notifications.ts';
 import { systemClock, type Clock } from '../../domain/clock.ts';
@@ -44,6 +45,12 @@ export interface Trade {
   createdAtMs: number;
   paidAtMs: number | null;
   refunds: Refund[];
+  /** How the trade was made; absent on trades kept from before it was recorded (they were precreated or page.pay). */
+  product?: ProductCode;
+  /** page.pay and wap.pay: where the cashier sends the payer after paying. */
+  returnUrl?: string | null;
+  /** wap.pay: where the cashier's back button leads. */
+  quitUrl?: string | null;
 }
 
 export interface AlipayStats extends NotificationStats {
@@ -55,8 +62,10 @@ export interface SimulatorState {
   merchants: Map<string, Merchant>;
   /** By out_trade_no. */
   trades: Map<string, Trade>;
-  /** Bill downloads by token. */
-  bills: Map<string, string>;
+  /** out_trade_no by trade_no, for the methods that take either. */
+  tradeNos: Map<string, string>;
+  /** Bill archives by download token. */
+  bills: Map<string, Buffer>;
   stats: AlipayStats;
   /** What the simulator did, for /_control/records. */
   records: SimulatorRecords;
@@ -77,9 +86,11 @@ export function newState(
   store: SimulatorStore = SimulatorStore.open(undefined, 'alipay'),
   clock: Clock = systemClock,
 ): SimulatorState {
+  const trades = store.map('trade', tradeCodec);
   return {
     merchants,
-    trades: store.map('trade', tradeCodec),
+    trades,
+    tradeNos: new Map([...trades.values()].map((trade) => [trade.tradeNo, trade.outTradeNo])),
     bills: new Map(),
     stats: store.object<AlipayStats>('stats', () => ({ requests: 0, invalidSignatures: 0, ...newNotificationStats() })),
     records: new SimulatorRecords('alipay', store, clock),
@@ -94,9 +105,13 @@ export interface MethodContext {
   merchant: Merchant;
   biz: Record<string, unknown>;
   notifyUrl: string | null;
+  /** The request's return_url (page.pay, wap.pay). */
+  returnUrl: string | null;
   nowMs: number;
   /** The simulator's base URL, for QR codes and bill downloads. */
   baseUrl: string;
+  /** Tells the merchant of a refund that succeeded, as Alipay does (server.ts). */
+  refunded(trade: Trade, refund: Refund): void;
 }
 
 const ok = (fields: Record<string, string> = {}): MethodResult => ({ code: resultCodes.success, msg: 'Success', ...fields });
@@ -118,9 +133,15 @@ function text(biz: Record<string, unknown>, name: string): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/**
+ * A yuan amount, as a string ("88.88") or, as Alipay's own examples send
+ * total_amount, a JSON number (88.88). A number is read by its shortest
+ * decimal text, so 88.88 is 88.88 and never 88.879999…
+ */
 function amountOf(biz: Record<string, unknown>, name: string): bigint | null {
-  const value = text(biz, name);
-  const amount = value === null ? null : parseDecimal(value, 'CNY');
+  const raw = biz[name];
+  const value = typeof raw === 'number' && Number.isFinite(raw) && raw >= 0 ? String(raw) : text(biz, name);
+  const amount = value === null || /e/i.test(value) ? null : parseDecimal(value, 'CNY');
   return amount !== null && amount >= amountMin && amount <= amountMax ? amount : null;
 }
 
@@ -137,10 +158,12 @@ export function settle(trade: Trade, nowMs: number): Trade {
   return trade;
 }
 
-/** The merchant's trade by out_trade_no, only once the payer has opened it. */
+/**
+ * The merchant's trade by trade_no or out_trade_no (Alipay takes either, and
+ * trade_no first when both are given), only once the payer has opened it.
+ */
 function openedTrade(context: MethodContext): Trade | MethodResult {
-  const outTradeNo = text(context.biz, 'out_trade_no');
-  const trade = outTradeNo === null ? undefined : context.state.trades.get(outTradeNo);
+  const trade = findTrade(context.state, context.biz);
   if (trade === undefined || trade.appId !== context.merchant.appId || !trade.opened) {
     return businessFailure(subCodes.tradeNotExist, '交易不存在');
   }
@@ -149,11 +172,21 @@ function openedTrade(context: MethodContext): Trade | MethodResult {
 
 const isTrade = (value: Trade | MethodResult): value is Trade => 'tradeNo' in value;
 
+export function findTrade(state: SimulatorState, biz: Record<string, unknown>): Trade | undefined {
+  const tradeNo = text(biz, 'trade_no');
+  const outTradeNo = text(biz, 'out_trade_no');
+  const key = tradeNo === null ? outTradeNo : state.tradeNos.get(tradeNo);
+  const trade = key === null || key === undefined ? undefined : state.trades.get(key);
+  // Both given: they must name the same trade.
+  if (trade !== undefined && outTradeNo !== null && trade.outTradeNo !== outTradeNo) return undefined;
+  return trade;
+}
+
 /**
- * Creates the trade of precreate or page.pay, or finds it again for the same
+ * Creates the trade of precreate, page.pay or wap.pay, or finds it again for the same
  * out_trade_no and amount (Alipay's idempotency on out_trade_no).
  */
-export function createTrade(context: MethodContext, opened: boolean): Trade | MethodResult {
+export function createTrade(context: MethodContext, product: ProductCode, opened: boolean): Trade | MethodResult {
   const { biz, state, merchant } = context;
   const outTradeNo = text(biz, 'out_trade_no');
   const subject = text(biz, 'subject');
@@ -173,6 +206,8 @@ export function createTrade(context: MethodContext, opened: boolean): Trade | Me
     existing.opened ||= opened;
     return existing;
   }
+  const productCode = text(biz, 'product_code');
+  if (productCode !== null && productCode !== product) return invalidArguments('isv.invalid-parameter', `product_code must be ${product}`);
   const timeExpire = text(biz, 'time_expire');
   const expiresAt = timeExpire === null ? null : parseBeijingDateTime(timeExpire);
   if (timeExpire !== null && expiresAt === null) return invalidArguments('isv.invalid-parameter', 'time_expire invalid');
@@ -189,8 +224,12 @@ export function createTrade(context: MethodContext, opened: boolean): Trade | Me
     createdAtMs: context.nowMs,
     paidAtMs: null,
     refunds: [],
+    product,
+    returnUrl: context.returnUrl,
+    quitUrl: text(biz, 'quit_url'),
   };
   state.trades.set(outTradeNo, trade);
+  state.tradeNos.set(trade.tradeNo, outTradeNo);
   state.records.effect({ kind: 'ordered', keyKind: 'out_trade_no', key: outTradeNo, object: trade.tradeNo, amount, currency: 'CNY' });
   return trade;
 }
@@ -201,7 +240,7 @@ export function recordTrade(state: SimulatorState, trade: Trade, kind: EffectKin
 }
 
 export function precreate(context: MethodContext): MethodResult {
-  const trade = createTrade(context, false);
+  const trade = createTrade(context, 'FACE_TO_FACE_PAYMENT', false);
   if (!isTrade(trade)) return trade;
   return ok({ out_trade_no: trade.outTradeNo, qr_code: payerPageUrl(context.baseUrl, trade.outTradeNo) });
 }
@@ -268,9 +307,11 @@ export function refund(context: MethodContext): MethodResult {
   }
   if (trade.status !== 'TRADE_SUCCESS') return businessFailure(subCodes.tradeStatusError, '交易状态不合法');
   if (refunded + amount > trade.totalAmount) return businessFailure(subCodes.refundAmountExceeded, '退款金额超限');
-  trade.refunds.push({ outRequestNo, amount, atMs: context.nowMs });
+  const made: Refund = { outRequestNo, amount, atMs: context.nowMs };
+  trade.refunds.push(made);
   context.state.records.effect({ kind: 'refunded', keyKind: 'out_request_no', key: refundKey, object: trade.tradeNo, amount, currency: 'CNY' });
   if (refunded + amount === trade.totalAmount) trade.status = 'TRADE_CLOSED';
+  context.refunded(trade, made);
   return answer('Y', refunded + amount);
 }
 
@@ -303,35 +344,139 @@ export function billDownloadUrl(context: MethodContext): MethodResult {
   const { bills } = context.state;
   if (bills.size >= billsMax) bills.delete(bills.keys().next().value as string);
   const token = randomBytes(16).toString('hex');
-  bills.set(token, billCsv(context.state, context.merchant, billDate));
-  return ok({ bill_download_url: `${context.baseUrl}/bill/${token}.csv` });
+  const day = billDate.replaceAll('-', '');
+  // Alipay names the archive and its files after the account (pid + 0156) and the day.
+  const account = `${context.merchant.sellerId}0156`;
+  const fileName = `${account}_${day}`;
+  bills.set(token, billArchive(context.state, context.merchant, billDate, fileName, context.nowMs));
+  const query = new URLSearchParams({
+    bizType: 'trade',
+    userId: account,
+    fileType: 'csv.zip',
+    bizDates: day,
+    downloadFileName: `${fileName}.csv.zip`,
+    fileId: `/trade/${account}/${day}.csv.zip`,
+    timestamp: String(context.nowMs),
+    token,
+  });
+  return ok({ bill_download_url: `${context.baseUrl}/downloadBillFile.resource?${query.toString()}` });
 }
 
-/** The bill layout described in connectors/alipay/wire.ts. */
-export function billCsv(state: SimulatorState, merchant: Merchant, billDate: string): string {
-  const rows: { atMs: number; cells: string[] }[] = [];
-  for (const trade of state.trades.values()) {
-    if (trade.appId !== merchant.appId) continue;
-    if (trade.paidAtMs !== null && beijingDate(trade.paidAtMs) === billDate) {
-      rows.push({ atMs: trade.paidAtMs, cells: [trade.tradeNo, trade.outTradeNo, billKinds.payment, yuan(trade.totalAmount), beijingDateTime(trade.paidAtMs), ''] });
-    }
-    for (const each of trade.refunds) {
-      if (beijingDate(each.atMs) !== billDate) continue;
-      rows.push({ atMs: each.atMs, cells: [trade.tradeNo, trade.outTradeNo, billKinds.refund, yuan(each.amount), beijingDateTime(each.atMs), each.outRequestNo] });
-    }
-  }
-  rows.sort((a, b) => a.atMs - b.atMs);
-  const header = [billColumns.tradeNo, billColumns.outTradeNo, billColumns.kind, billColumns.amount, billColumns.completedAt, billColumns.refundNumber];
-  return [
-    '#支付宝交易记录明细查询',
-    `#账号：[${merchant.sellerId}]`,
-    `#起始日期：[${billDate} 00:00:00]   终止日期：[${billDate} 23:59:59]`,
+/** `2026年10月03日 00:00:00`, as the bill's header lines write a time. */
+function billTime(ms: number): string {
+  const [date = '', time = ''] = beijingDateTime(ms).split(' ');
+  const [year, month, day] = date.split('-');
+  return `${year}年${month}月${day}日 ${time}`;
+}
+
+/** Identifiers carry a trailing tab in Alipay's bill, so that spreadsheets keep them as text. */
+const identifier = (value: string): string => (value === '' ? '' : `${value}\t`);
+
+/** The day's bill: the detail and summary files (layout in connectors/alipay/wire.ts), GBK, zipped. */
+export function billArchive(state: SimulatorState, merchant: Merchant, billDate: string, fileName: string, nowMs: number): Buffer {
+  const dayStartMs = Date.parse(`${billDate}T00:00:00+08:00`);
+  const period = `#起始日期：[${billTime(dayStartMs)}]   终止日期：[${billTime(dayStartMs + 24 * 60 * 60 * 1000)}]`;
+  const account = `#账号：[${merchant.sellerId}0156]`;
+  const exported = `#导出时间：[${billTime(nowMs)}]`;
+  const rows = billRows(state, merchant, billDate);
+  const payments = rows.filter((row) => row.kind === 'payment');
+  const refunds = rows.filter((row) => row.kind === 'refund');
+  const received = rows.reduce((sum, row) => sum + row.signedAmount, 0n);
+  const detail = [
+    '#支付宝业务明细查询',
+    account,
+    period,
     '#-----------------------------------------业务明细列表----------------------------------------',
-    header.join(','),
+    billDetailColumns.join(','),
     ...rows.map((row) => row.cells.join(',')),
     '#-----------------------------------------业务明细列表结束------------------------------------',
-    `#交易合计：${rows.filter((row) => row.cells[2] === billKinds.payment).length}笔`,
-    `#退款合计：${rows.filter((row) => row.cells[2] === billKinds.refund).length}笔`,
+    `#交易合计：${payments.length}笔，商家实收共${signedYuan(payments.reduce((sum, row) => sum + row.signedAmount, 0n))}元，商家优惠共0.00元`,
+    `#退款合计：${refunds.length}笔，商家实收退款共${signedYuan(refunds.reduce((sum, row) => sum + row.signedAmount, 0n))}元，商家优惠退款共0.00元`,
+    exported,
+  ];
+  const summaryTotals = [
     '',
-  ].join('\n');
+    '合计',
+    String(payments.length),
+    String(refunds.length),
+    signedYuan(received),
+    signedYuan(received),
+    '0.00',
+    '0.00',
+    '0.00',
+    '0.00',
+    '0.00',
+    signedYuan(received),
+  ];
+  const summary = [
+    '#支付宝业务汇总查询',
+    account,
+    period,
+    '#-----------------------------------------业务汇总列表----------------------------------------',
+    billSummaryColumns.join(','),
+    summaryTotals.join(','),
+    '#-----------------------------------------业务汇总列表结束------------------------------------',
+    exported,
+  ];
+  // Windows line ends, as the files are made for Excel on Chinese Windows.
+  const file = (lines: string[]): Buffer => encodeGbk(`${lines.join('\r\n')}\r\n`);
+  return zipArchive(
+    [
+      { name: `${fileName}${billFileSuffixes.detail}`, data: file(detail) },
+      { name: `${fileName}${billFileSuffixes.summary}`, data: file(summary) },
+    ],
+    beijingDateTime(nowMs),
+  );
+}
+
+const signedYuan = (amount: bigint): string => (amount < 0n ? `-${yuan(-amount)}` : yuan(amount));
+
+interface BillRow {
+  atMs: number;
+  kind: 'payment' | 'refund';
+  signedAmount: bigint;
+  cells: string[];
+}
+
+function billRows(state: SimulatorState, merchant: Merchant, billDate: string): BillRow[] {
+  const rows: BillRow[] = [];
+  const row = (trade: Trade, kind: 'payment' | 'refund', signedAmount: bigint, atMs: number, refundNumber: string): BillRow => {
+    const cells: Record<(typeof billDetailColumns)[number], string> = {
+      支付宝交易号: identifier(trade.tradeNo),
+      商户订单号: identifier(trade.outTradeNo),
+      业务类型: kind === 'payment' ? billKinds.payment : billKinds.refund,
+      // Cells are not quoted in Alipay's bill: a comma would shift the columns, so none is written.
+      商品名称: trade.subject.replaceAll(',', '，'),
+      创建时间: beijingDateTime(trade.createdAtMs),
+      完成时间: beijingDateTime(atMs),
+      门店编号: '',
+      门店名称: '',
+      操作员: '',
+      终端号: '',
+      对方账户: 'buy***@example.com',
+      '订单金额（元）': signedYuan(signedAmount),
+      '商家实收（元）': signedYuan(signedAmount),
+      '支付宝红包（元）': '0.00',
+      '集分宝（元）': '0.00',
+      '支付宝优惠（元）': '0.00',
+      '商家优惠（元）': '0.00',
+      '券核销金额（元）': '0.00',
+      券名称: '',
+      '商家红包消费金额（元）': '0.00',
+      '卡消费金额（元）': '0.00',
+      '退款批次号/请求号': identifier(refundNumber),
+      '服务费（元）': '0.00',
+      '分润（元）': '0.00',
+      备注: '',
+    };
+    return { atMs, kind, signedAmount, cells: billDetailColumns.map((name) => cells[name]) };
+  };
+  for (const trade of state.trades.values()) {
+    if (trade.appId !== merchant.appId) continue;
+    if (trade.paidAtMs !== null && beijingDate(trade.paidAtMs) === billDate) rows.push(row(trade, 'payment', trade.totalAmount, trade.paidAtMs, ''));
+    for (const each of trade.refunds) {
+      if (beijingDate(each.atMs) === billDate) rows.push(row(trade, 'refund', -each.amount, each.atMs, each.outRequestNo));
+    }
+  }
+  return rows.sort((a, b) => a.atMs - b.atMs);
 }

@@ -10,7 +10,7 @@
  * in a message is not fetched either. Images inlined by mailparser as data:
  * URLs still show.
  */
-import type { CaughtEmail, CaughtSms } from './server.ts';
+import type { CaughtEmail, CaughtSms } from './caught.ts';
 
 /** The list page reloads itself so that a demo shows new messages without a click. */
 const indexRefreshSeconds = 5;

@@ -23,29 +23,10 @@ import type { HeaderValue } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { assert } from '../../domain/assert.ts';
+import type { CaughtEmail, CaughtSms } from './caught.ts';
 import { emailPage, indexPage, notFoundPage, pageSecurityHeaders } from './page.ts';
 
-export interface CaughtEmail {
-  id: string;
-  /** The From header as written; the envelope sender when there is none. */
-  from: string;
-  /** Every envelope recipient (To, Cc and Bcc alike): who the message was delivered to. */
-  to: string[];
-  subject: string;
-  /** The text part, or text mailparser derived from the HTML part; '' when neither exists. */
-  text: string;
-  html: string | null;
-  /** Lowercase header name → decoded value; repeated headers are joined with ', '. */
-  headers: Record<string, string>;
-  receivedAt: Date;
-}
-
-export interface CaughtSms {
-  id: string;
-  to: string;
-  text: string;
-  receivedAt: Date;
-}
+export type { CaughtEmail, CaughtSms } from './caught.ts';
 
 export interface MailCatcherOptions {
   /** Defaults to 127.0.0.1. */

@@ -42,8 +42,99 @@
  */
 import { sql, type Kysely } from 'kysely';
 
+/**
+ * The hourly and daily twins are written by these functions, once each: a
+ * counter table (and the upsert that moves it) per level of time differs
+ * only in its time column. Frozen with the migration: the statements they
+ * build are the ones 0010 always ran (test/integration/migration-0010-generated.test.ts
+ * compares the schema with the one the hand-written statements made).
+ */
+type Level = 'hourly' | 'daily';
+
+const timeColumnOf = (level: Level) => (level === 'hourly' ? 'hour' : 'day');
+
+const paymentCounters = ['payments_created', 'payments_attempted', 'payments_succeeded', 'payments_canceled', 'payments_refunded', 'amount_succeeded'];
+
+/** What each payment counter adds up, in the order of paymentCounters. */
+const paymentSums: [string, string][] = [
+  ['payments_created', 'sum(sign)'],
+  ['payments_attempted', 'sum(case when attempted then sign else 0 end)'],
+  ['payments_succeeded', "sum(case when outcome = 'succeeded' then sign else 0 end)"],
+  ['payments_canceled', "sum(case when outcome = 'canceled' then sign else 0 end)"],
+  ['payments_refunded', 'sum(case when refunded then sign else 0 end)'],
+  ['amount_succeeded', 'sum(sign * amount_succeeded)'],
+];
+
+/** A counter table keyed by merchant, mode, hour or day, currency, shard and its own key columns (text). */
+function counterTable(name: string, level: Level, keyColumns: string[], counters: string[]): string {
+  const time = timeColumnOf(level);
+  const key = ['merchant_id', 'mode', time, 'currency', 'shard', ...keyColumns];
+  return `create table analytics_${level}_${name} (
+      merchant_id text not null,
+      mode text not null,
+      ${time} timestamptz not null,
+      currency text not null,
+      shard smallint not null,
+      ${[...keyColumns.map((column) => `${column} text not null`), ...counters.map((column) => `${column} bigint not null`)].join(',\n      ')},
+      primary key (${key.join(', ')})
+    );`;
+}
+
+/** Adds to a counter table what `source` (rows with a sign) sums to per key, skipping keys that sum to nothing, in key order. */
+function counterUpsert(name: string, level: Level, source: string, where: string | null, keyColumns: string[], sums: [string, string][]): string {
+  const key = ['merchant_id', 'mode', timeColumnOf(level), 'currency', 'shard', ...keyColumns].join(', ');
+  return `insert into analytics_${level}_${name} as t (${key}, ${sums.map(([column]) => column).join(', ')})
+        select ${key}, ${sums.map(([, sum]) => sum).join(', ')}
+          from ${source}
+         ${where === null ? '' : `where ${where}`}
+         group by ${key}
+        having ${sums.map(([, sum]) => `${sum} <> 0`).join(' or ')}
+         order by ${key}
+        on conflict (${key}) do update
+           set ${sums.map(([column]) => `${column} = t.${column} + excluded.${column}`).join(', ')}`;
+}
+
+/** A latency histogram's key: the columns of its unique constraint, in the constraint's order. */
+const hourlyChannelKey = ['merchant_id', 'mode', 'hour', 'currency', 'payment_method_type', 'connector_account_id', 'latency_ms'];
+const dailySpanKey = ['merchant_id', 'mode', 'day', 'currency', 'payment_method_type', 'connector_account_id', 'latency_bucket'];
+const dailyChannelKey = ['merchant_id', 'mode', 'payment_method_type', 'connector_account_id', 'latency_ms', 'day', 'currency'];
+
+function channelTable(table: string, time: 'hour' | 'day', latencyColumn: string, key: string[]): string {
+  return `create table ${table} (
+      merchant_id text not null,
+      mode text not null,
+      ${time} timestamptz not null,
+      currency text not null,
+      payment_method_type text not null,
+      connector_account_id text,
+      ${latencyColumn} integer,
+      attempts bigint not null,
+      attempts_succeeded bigint not null,
+      constraint ${table}_key unique nulls not distinct
+        (${key.join(', ')})
+    );`;
+}
+
+/** Adds the attempts of `keyed` to a latency histogram, the latency column computed by `latencyExpression`. */
+function channelUpsert(table: string, time: 'hour' | 'day', latencyColumn: string, latencyExpression: string, key: string[]): string {
+  const grouped = ['merchant_id', 'mode', time, 'currency', 'payment_method_type', 'connector_account_id', latencyExpression].join(', ');
+  const ordered = key.map((column) => (column === latencyColumn ? latencyExpression : column)).join(', ');
+  const succeeded = "sum(case when status = 'succeeded' then sign else 0 end)";
+  return `insert into ${table} as t (merchant_id, mode, ${time}, currency, payment_method_type,
+                                                    connector_account_id, ${latencyColumn}, attempts, attempts_succeeded)
+        select ${grouped},
+               sum(sign), ${succeeded}
+          from keyed
+         group by ${grouped}
+        having sum(sign) <> 0 or ${succeeded} <> 0
+         order by ${ordered}
+        on conflict on constraint ${table}_key do update
+           set attempts = t.attempts + excluded.attempts,
+               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded`;
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
+  await sql.raw(`
     create function analytics_hour(at timestamptz) returns timestamptz language sql stable parallel safe
       as $$ select date_trunc('hour', at, 'UTC') $$;
     create function analytics_day(at timestamptz) returns timestamptz language sql stable parallel safe
@@ -94,76 +185,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     -- Each counter exists at two levels of time, kept by the same statements: per UTC hour
     -- (hourly buckets, and the partial days at the edges of a range) and per UTC day (whole days).
-    create table analytics_hourly_payments (
-      merchant_id text not null,
-      mode text not null,
-      hour timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      payments_created bigint not null,
-      payments_attempted bigint not null,
-      payments_succeeded bigint not null,
-      payments_canceled bigint not null,
-      payments_refunded bigint not null,
-      amount_succeeded bigint not null,
-      primary key (merchant_id, mode, hour, currency, shard)
-    );
-    create table analytics_daily_payments (
-      merchant_id text not null,
-      mode text not null,
-      day timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      payments_created bigint not null,
-      payments_attempted bigint not null,
-      payments_succeeded bigint not null,
-      payments_canceled bigint not null,
-      payments_refunded bigint not null,
-      amount_succeeded bigint not null,
-      primary key (merchant_id, mode, day, currency, shard)
-    );
+    ${counterTable('payments', 'hourly', [], paymentCounters)}
+    ${counterTable('payments', 'daily', [], paymentCounters)}
 
-    create table analytics_hourly_cancellations (
-      merchant_id text not null,
-      mode text not null,
-      hour timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      cancellation_reason text not null,
-      payments bigint not null,
-      primary key (merchant_id, mode, hour, currency, shard, cancellation_reason)
-    );
-    create table analytics_daily_cancellations (
-      merchant_id text not null,
-      mode text not null,
-      day timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      cancellation_reason text not null,
-      payments bigint not null,
-      primary key (merchant_id, mode, day, currency, shard, cancellation_reason)
-    );
+    ${counterTable('cancellations', 'hourly', ['cancellation_reason'], ['payments'])}
+    ${counterTable('cancellations', 'daily', ['cancellation_reason'], ['payments'])}
 
-    create table analytics_hourly_declines (
-      merchant_id text not null,
-      mode text not null,
-      hour timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      code text not null,
-      attempts bigint not null,
-      primary key (merchant_id, mode, hour, currency, shard, code)
-    );
-    create table analytics_daily_declines (
-      merchant_id text not null,
-      mode text not null,
-      day timestamptz not null,
-      currency text not null,
-      shard smallint not null,
-      code text not null,
-      attempts bigint not null,
-      primary key (merchant_id, mode, day, currency, shard, code)
-    );
+    ${counterTable('declines', 'hourly', ['code'], ['attempts'])}
+    ${counterTable('declines', 'daily', ['code'], ['attempts'])}
 
     -- The latency histograms have no shard. The counters above need one because every payment of
     -- a merchant in an hour (or a day) would otherwise update the same row, a hot row that caps
@@ -181,19 +210,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     --
     -- A wallet attempt has no connector account, and an attempt may lack a latency:
     -- nulls are one key each (nulls not distinct), not a sentinel value.
-    create table analytics_hourly_channels (
-      merchant_id text not null,
-      mode text not null,
-      hour timestamptz not null,
-      currency text not null,
-      payment_method_type text not null,
-      connector_account_id text,
-      latency_ms integer,
-      attempts bigint not null,
-      attempts_succeeded bigint not null,
-      constraint analytics_hourly_channels_key unique nulls not distinct
-        (merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms)
-    );
+    ${channelTable('analytics_hourly_channels', 'hour', 'latency_ms', hourlyChannelKey)}
     -- Per day, the histogram exists twice, because even per day spread latencies leave about 2 attempts
     -- per row (440 000 rows for 90 days in bench/analytics.ts), too many to read for a summary:
     -- - by 32 ms span (analytics_latency_bucket): what a summary reads, under 50 rows per channel, currency and day;
@@ -201,32 +218,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     --   and percentile, only the exact latencies of the one span the percentile falls in.
     -- A span row gathers more attempts than an exact one (a 32 ms span of latencies spread over a
     -- few hundred ms to seconds holds a few % of a channel's attempts): still far from a hot row.
-    create table analytics_daily_channel_spans (
-      merchant_id text not null,
-      mode text not null,
-      day timestamptz not null,
-      currency text not null,
-      payment_method_type text not null,
-      connector_account_id text,
-      latency_bucket integer,
-      attempts bigint not null,
-      attempts_succeeded bigint not null,
-      constraint analytics_daily_channel_spans_key unique nulls not distinct
-        (merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_bucket)
-    );
-    create table analytics_daily_channels (
-      merchant_id text not null,
-      mode text not null,
-      day timestamptz not null,
-      currency text not null,
-      payment_method_type text not null,
-      connector_account_id text,
-      latency_ms integer,
-      attempts bigint not null,
-      attempts_succeeded bigint not null,
-      constraint analytics_daily_channels_key unique nulls not distinct
-        (merchant_id, mode, payment_method_type, connector_account_id, latency_ms, day, currency)
-    );
+    ${channelTable('analytics_daily_channel_spans', 'day', 'latency_bucket', dailySpanKey)}
+    ${channelTable('analytics_daily_channels', 'day', 'latency_ms', dailyChannelKey)}
 
     -- Moves the hourly and daily counters by what the facts rows added and removed, in one statement.
     -- PL/pgSQL rather than SQL functions: PL/pgSQL keeps each statement's plan for the session,
@@ -248,78 +241,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         select f.*, analytics_day(f.hour) as day, -1 as sign from unnest(removed) f where f.counted
       ),
       hourly_payments as (
-        insert into analytics_hourly_payments as t (merchant_id, mode, hour, currency, shard, payments_created, payments_attempted,
-                                                    payments_succeeded, payments_canceled, payments_refunded, amount_succeeded)
-        select merchant_id, mode, hour, currency, shard,
-               sum(sign),
-               sum(case when attempted then sign else 0 end),
-               sum(case when outcome = 'succeeded' then sign else 0 end),
-               sum(case when outcome = 'canceled' then sign else 0 end),
-               sum(case when refunded then sign else 0 end),
-               sum(sign * amount_succeeded)
-          from changes
-         group by merchant_id, mode, hour, currency, shard
-        having sum(sign) <> 0 or sum(case when attempted then sign else 0 end) <> 0
-            or sum(case when outcome = 'succeeded' then sign else 0 end) <> 0
-            or sum(case when outcome = 'canceled' then sign else 0 end) <> 0
-            or sum(case when refunded then sign else 0 end) <> 0 or sum(sign * amount_succeeded) <> 0
-         order by merchant_id, mode, hour, currency, shard
-        on conflict (merchant_id, mode, hour, currency, shard) do update
-           set payments_created = t.payments_created + excluded.payments_created,
-               payments_attempted = t.payments_attempted + excluded.payments_attempted,
-               payments_succeeded = t.payments_succeeded + excluded.payments_succeeded,
-               payments_canceled = t.payments_canceled + excluded.payments_canceled,
-               payments_refunded = t.payments_refunded + excluded.payments_refunded,
-               amount_succeeded = t.amount_succeeded + excluded.amount_succeeded
+        ${counterUpsert('payments', 'hourly', 'changes', null, [], paymentSums)}
         returning 1
       ),
       daily_payments as (
-        insert into analytics_daily_payments as t (merchant_id, mode, day, currency, shard, payments_created, payments_attempted,
-                                                   payments_succeeded, payments_canceled, payments_refunded, amount_succeeded)
-        select merchant_id, mode, day, currency, shard,
-               sum(sign),
-               sum(case when attempted then sign else 0 end),
-               sum(case when outcome = 'succeeded' then sign else 0 end),
-               sum(case when outcome = 'canceled' then sign else 0 end),
-               sum(case when refunded then sign else 0 end),
-               sum(sign * amount_succeeded)
-          from changes
-         group by merchant_id, mode, day, currency, shard
-        having sum(sign) <> 0 or sum(case when attempted then sign else 0 end) <> 0
-            or sum(case when outcome = 'succeeded' then sign else 0 end) <> 0
-            or sum(case when outcome = 'canceled' then sign else 0 end) <> 0
-            or sum(case when refunded then sign else 0 end) <> 0 or sum(sign * amount_succeeded) <> 0
-         order by merchant_id, mode, day, currency, shard
-        on conflict (merchant_id, mode, day, currency, shard) do update
-           set payments_created = t.payments_created + excluded.payments_created,
-               payments_attempted = t.payments_attempted + excluded.payments_attempted,
-               payments_succeeded = t.payments_succeeded + excluded.payments_succeeded,
-               payments_canceled = t.payments_canceled + excluded.payments_canceled,
-               payments_refunded = t.payments_refunded + excluded.payments_refunded,
-               amount_succeeded = t.amount_succeeded + excluded.amount_succeeded
+        ${counterUpsert('payments', 'daily', 'changes', null, [], paymentSums)}
         returning 1
       ),
       hourly_cancellations as (
-        insert into analytics_hourly_cancellations as t (merchant_id, mode, hour, currency, shard, cancellation_reason, payments)
-        select merchant_id, mode, hour, currency, shard, cancellation_reason, sum(sign)
-          from changes
-         where outcome = 'canceled'
-         group by merchant_id, mode, hour, currency, shard, cancellation_reason
-        having sum(sign) <> 0
-         order by merchant_id, mode, hour, currency, shard, cancellation_reason
-        on conflict (merchant_id, mode, hour, currency, shard, cancellation_reason) do update
-           set payments = t.payments + excluded.payments
+        ${counterUpsert('cancellations', 'hourly', 'changes', "outcome = 'canceled'", ['cancellation_reason'], [['payments', 'sum(sign)']])}
         returning 1
       )
-      insert into analytics_daily_cancellations as t (merchant_id, mode, day, currency, shard, cancellation_reason, payments)
-      select merchant_id, mode, day, currency, shard, cancellation_reason, sum(sign)
-        from changes
-       where outcome = 'canceled'
-       group by merchant_id, mode, day, currency, shard, cancellation_reason
-      having sum(sign) <> 0
-       order by merchant_id, mode, day, currency, shard, cancellation_reason
-      on conflict (merchant_id, mode, day, currency, shard, cancellation_reason) do update
-         set payments = t.payments + excluded.payments;
+      ${counterUpsert('cancellations', 'daily', 'changes', "outcome = 'canceled'", ['cancellation_reason'], [['payments', 'sum(sign)']])};
     end $$;
 
     create function analytics_attempt_counted(a payment_attempts) returns boolean language sql immutable
@@ -349,68 +282,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
          cross join lateral (select f.* from analytics_payment_facts f where f.payment_id = c.payment_id limit 1) f
       ),
       hourly_channels as (
-        insert into analytics_hourly_channels as t (merchant_id, mode, hour, currency, payment_method_type,
-                                                    connector_account_id, latency_ms, attempts, attempts_succeeded)
-        select merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms,
-               sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
-          from keyed
-         group by merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms
-        having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
-         order by merchant_id, mode, hour, currency, payment_method_type, connector_account_id, latency_ms
-        on conflict on constraint analytics_hourly_channels_key do update
-           set attempts = t.attempts + excluded.attempts,
-               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
+        ${channelUpsert('analytics_hourly_channels', 'hour', 'latency_ms', 'latency_ms', hourlyChannelKey)}
         returning 1
       ),
       daily_channel_spans as (
-        insert into analytics_daily_channel_spans as t (merchant_id, mode, day, currency, payment_method_type,
-                                                        connector_account_id, latency_bucket, attempts, attempts_succeeded)
-        select merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms),
-               sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
-          from keyed
-         group by merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms)
-        having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
-         order by merchant_id, mode, day, currency, payment_method_type, connector_account_id, analytics_latency_bucket(latency_ms)
-        on conflict on constraint analytics_daily_channel_spans_key do update
-           set attempts = t.attempts + excluded.attempts,
-               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
+        ${channelUpsert('analytics_daily_channel_spans', 'day', 'latency_bucket', 'analytics_latency_bucket(latency_ms)', dailySpanKey)}
         returning 1
       ),
       daily_channels as (
-        insert into analytics_daily_channels as t (merchant_id, mode, day, currency, payment_method_type,
-                                                   connector_account_id, latency_ms, attempts, attempts_succeeded)
-        select merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_ms,
-               sum(sign), sum(case when status = 'succeeded' then sign else 0 end)
-          from keyed
-         group by merchant_id, mode, day, currency, payment_method_type, connector_account_id, latency_ms
-        having sum(sign) <> 0 or sum(case when status = 'succeeded' then sign else 0 end) <> 0
-         order by merchant_id, mode, payment_method_type, connector_account_id, latency_ms, day, currency
-        on conflict on constraint analytics_daily_channels_key do update
-           set attempts = t.attempts + excluded.attempts,
-               attempts_succeeded = t.attempts_succeeded + excluded.attempts_succeeded
+        ${channelUpsert('analytics_daily_channels', 'day', 'latency_ms', 'latency_ms', dailyChannelKey)}
         returning 1
       ),
       hourly_declines as (
-        insert into analytics_hourly_declines as t (merchant_id, mode, hour, currency, shard, code, attempts)
-        select merchant_id, mode, hour, currency, shard, code, sum(sign)
-          from keyed
-         where status = 'failed'
-         group by merchant_id, mode, hour, currency, shard, code
-        having sum(sign) <> 0
-         order by merchant_id, mode, hour, currency, shard, code
-        on conflict (merchant_id, mode, hour, currency, shard, code) do update
-           set attempts = t.attempts + excluded.attempts
+        ${counterUpsert('declines', 'hourly', 'keyed', "status = 'failed'", ['code'], [['attempts', 'sum(sign)']])}
         returning 1
       )
-      insert into analytics_daily_declines as t (merchant_id, mode, day, currency, shard, code, attempts)
-      select merchant_id, mode, day, currency, shard, code, sum(sign)
-        from keyed
-       where status = 'failed'
-       group by merchant_id, mode, day, currency, shard, code
-      having sum(sign) <> 0
-       order by merchant_id, mode, day, currency, shard, code
-      on conflict (merchant_id, mode, day, currency, shard, code) do update
-         set attempts = t.attempts + excluded.attempts;
+      ${counterUpsert('declines', 'daily', 'keyed', "status = 'failed'", ['code'], [['attempts', 'sum(sign)']])};
     end $$;
 
     -- Brings the facts of these payments up to date with the live rows.
@@ -574,7 +461,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- Payments already there when this migration runs are counted once, through the same path.
     select analytics_refresh_facts(array(select id from payments));
     select analytics_apply_attempts(array(select a from payment_attempts a where analytics_attempt_counted(a)), '{}');
-  `.execute(db);
+  `).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

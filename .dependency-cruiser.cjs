@@ -1,0 +1,57 @@
+/**
+ * The layer rules of CONVENTIONS.md, checked by `npm run lint` (dependency-cruiser).
+ * Dependencies point inward: domain ← store ← flows ← http/jobs; connectors beside store.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'No import cycles, anywhere: a cycle hides which module is the foundation.',
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment: 'src/domain imports no other layer: pure logic, no I/O.',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/(?!domain/)' },
+    },
+    {
+      name: 'connectors-stay-off-the-database',
+      severity: 'error',
+      comment: 'Connectors speak to providers; they import neither store nor flows.',
+      from: { path: '^src/connectors/' },
+      to: { path: '^src/(store|flows|http|jobs)/' },
+    },
+    {
+      name: 'store-below-flows',
+      severity: 'error',
+      comment: 'The store is below the use cases: it imports neither flows nor http nor jobs.',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(flows|http|jobs)/' },
+    },
+    {
+      name: 'flows-below-http-and-jobs',
+      severity: 'error',
+      comment: 'Use cases do not reach up into the HTTP layer or the worker.',
+      from: { path: '^src/flows/' },
+      to: { path: '^src/(http|jobs)/' },
+    },
+    {
+      name: 'web-imports-only-domain',
+      severity: 'error',
+      comment: 'The browser code shares only pure functions with the server.',
+      from: { path: '^web/(checkout|console)/' },
+      to: { path: '^src/(?!domain/)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^node_modules/|\\.test\\.ts$|^test/|^bench/)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
+  },
+};
