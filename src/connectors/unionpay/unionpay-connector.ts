@@ -460,7 +460,8 @@ function verifyBackNotification(account: ConnectorAccount, rawBody: Buffer): Not
   if (txnType === txnTypes.refund) {
     if (paymentOrderId === null) return rejected('refund notification without the payment\'s order number in reqReserved', null);
     if ((fields.currencyCode ?? currencyCodeCny) !== currencyCodeCny) return rejected('refund in another currency', paymentOrderId);
-    return { ...base, orderNumber: paymentOrderId, refundNumber: ownOrderId, state: refundResultOf(respCode, queryId, fields.respMsg) };
+    // UnionPay states the refund's own amount only (no order total, no refunded total).
+    return { ...base, orderNumber: paymentOrderId, refundNumber: ownOrderId, state: refundResultOf(respCode, queryId, fields.respMsg), orderAmount: null, refundedTotal: null };
   }
   if (txnType !== txnTypes.purchase) return rejected(`txnType ${txnType ?? '(none)'} notifications are not used`, ownOrderId);
   const state = paymentStateOf(respCode, fields);

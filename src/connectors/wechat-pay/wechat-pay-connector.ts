@@ -552,6 +552,7 @@ function refundVerdict(notification: WireNotification, resource: unknown): Notif
     refundNumber: refund.out_refund_no,
     state: refundOutcome(refund.refund_status, refund.refund_id),
     amount: BigInt(refund.amount.refund),
+    orderAmount: BigInt(refund.amount.total),
     merchantIdentity: { mchid: refund.mchid },
     ack: acceptedAck,
   };
