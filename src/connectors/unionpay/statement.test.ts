@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeGbk } from '../../simulators/unionpay/gbk.ts';
 import { writeZip } from '../../simulators/unionpay/zip-writer.ts';
 import { decodeStatement, encodeFileContent, parseBeijingTime, parseZmRecord, zmRecord, zmRecordBytes } from './wire.ts';
-import { readZip } from './zip.ts';
+import { readZip } from '../zip.ts';
 
 const merId = '777290058110048';
 
@@ -61,13 +61,13 @@ describe('decodeStatement', () => {
         { txnType: '04', orderId: 'PP20260101R0001', queryId: '202601010930000000002', origOrderId: 'PP20251231A0001', amount: 234n, occurredAtMs: beijing('20260101093000') },
       ],
     });
-    const archive = readZip(Buffer.from(deflateSync(Buffer.alloc(0))), { entriesMax: 4, bytesMax: 1024 });
+    const archive = readZip(Buffer.from(deflateSync(Buffer.alloc(0))), { entriesMax: 4, inflatedBytesMax: 1024 });
     expect(archive).toHaveProperty('error');
   });
 
   it('keeps the Chinese text of the foreign file intact (GBK, not UTF-8)', async () => {
     const { inflateSync } = await import('node:zlib');
-    const archive = readZip(inflateSync(Buffer.from(foreignFileContent, 'base64')), { entriesMax: 4, bytesMax: 1 << 20 });
+    const archive = readZip(inflateSync(Buffer.from(foreignFileContent, 'base64')), { entriesMax: 4, inflatedBytesMax: 1 << 20 });
     if ('error' in archive) throw new Error(archive.error);
     const zm = archive.entries.find((entry) => entry.name.includes('ZM_'));
     const first = parseZmRecord(zm?.data.subarray(0, zmRecordBytes) ?? Buffer.alloc(0));
@@ -105,9 +105,9 @@ describe('decodeStatement', () => {
     broken.writeUInt32LE((broken.readUInt32LE(14) ^ 1) >>> 0, 14); // the local header's CRC is not read; the directory's is
     const directoryAt = broken.readUInt32LE(broken.length - 6);
     broken.writeUInt32LE((broken.readUInt32LE(directoryAt + 16) ^ 1) >>> 0, directoryAt + 16);
-    expect(readZip(broken, { entriesMax: 4, bytesMax: 1024 })).toEqual({ error: expect.stringContaining('CRC') });
+    expect(readZip(broken, { entriesMax: 4, inflatedBytesMax: 1024 })).toEqual({ error: expect.stringContaining('CRC') });
     const many = writeZip(Array.from({ length: 20 }, (_, index) => ({ name: `f${index}`, data: Buffer.from('x') })), Date.UTC(2026, 5, 15));
-    expect(readZip(many, { entriesMax: 16, bytesMax: 1024 })).toEqual({ error: expect.stringContaining('20 entries') });
-    expect(readZip(archive, { entriesMax: 4, bytesMax: 4 })).toEqual({ error: expect.stringContaining('more than 4 bytes') });
+    expect(readZip(many, { entriesMax: 16, inflatedBytesMax: 1024 })).toEqual({ error: expect.stringContaining('more than 16 entries') });
+    expect(readZip(archive, { entriesMax: 4, inflatedBytesMax: 4 })).toEqual({ error: expect.stringContaining('more than 4 bytes') });
   });
 });

@@ -13,7 +13,7 @@
  *   `{}` or `[]`, so a split happens only at depth 0.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { readZip, type ZipEntry } from './zip.ts';
+import { readZip, type ZipEntry } from '../zip.ts';
 import { assert } from '../../domain/assert.ts';
 import type { UnionpayFields } from './signature.ts';
 
@@ -258,7 +258,7 @@ export function decodeStatement(
   } catch {
     return { error: 'fileContent does not inflate' };
   }
-  const read = readZip(archive, { entriesMax: statementEntriesMax, bytesMax: statementBytesMax });
+  const read = readZip(archive, { entriesMax: statementEntriesMax, inflatedBytesMax: statementBytesMax });
   if ('error' in read) return read;
   const files = read.entries.filter((entry) => entry.name.includes('ZM_') && !entry.name.includes('ZME_'));
   if (files.length !== 1) return { error: `the archive holds ${files.length} ZM files, not one` };

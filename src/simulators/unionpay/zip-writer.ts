@@ -1,6 +1,6 @@
 /**
  * Writing a ZIP archive (deflated entries, no ZIP64), the container of
- * UnionPay's statement; connectors/unionpay/zip.ts reads it back. Times are
+ * UnionPay's statement; connectors/zip.ts reads it back. Times are
  * the DOS date and time of `modifiedMs` in Beijing time, as a Chinese
  * server's archiver writes them.
  */
