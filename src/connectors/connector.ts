@@ -60,7 +60,22 @@ export type ConnectorFailure =
 export type NextAction =
   | { type: 'verify_otp' }
   | { type: 'redirect_to_url'; redirect_to_url: { url: string } }
-  | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string } };
+  | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string } }
+  /** Inside WeChat: what the page hands to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (or `wx.chooseWXPay`), signed for it. */
+  | { type: 'wechat_pay_jsapi'; wechat_pay_jsapi: WechatPayJsapiParameters };
+
+/** The JSAPI payment parameters, named as WeChat's client reads them. */
+export interface WechatPayJsapiParameters {
+  appId: string;
+  /** Unix seconds, as text. */
+  timeStamp: string;
+  nonceStr: string;
+  /** `prepay_id=…` */
+  package: string;
+  signType: 'RSA';
+  /** SHA256withRSA with the merchant key over `appId\ntimeStamp\nnonceStr\npackage\n`, base64. */
+  paySign: string;
+}
 
 /** The state of a payment at the provider, as an authorization, a query or an OTP check reports it. */
 export type PaymentOutcome =
@@ -132,6 +147,12 @@ export interface CreateOrderRequest {
   payerIp: string | null;
   /** When the order was made: providers that key orders by number and time (UnionPay's txnTime) need it again for every later call. */
   createdAt?: Date;
+  /**
+   * WeChat Pay only: the payer's openid under the account's appid, known when
+   * the payer is inside WeChat (the merchant passes it). With it the order is
+   * a JSAPI order the page pays through WeChat's client.
+   */
+  payerOpenid?: string | null;
 }
 
 export type OrderOutcome = { kind: 'requires_action'; reference: string | null; nextAction: NextAction } | ConnectorFailure;

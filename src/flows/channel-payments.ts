@@ -42,7 +42,7 @@ export async function confirmWithChannel(
   actor: Actor,
   payment: PaymentRecord,
   channel: ChannelName,
-  options: { returnUrl: string | null; device: PayerDevice; ip: string | null },
+  options: { returnUrl: string | null; device: PayerDevice; ip: string | null; payerOpenid?: string | null },
 ): Promise<PaymentRecord> {
   const connector = context.connectors.channels[channel];
   const accounts = await rankAccounts(context, payment, channel);
@@ -83,6 +83,7 @@ export async function confirmWithChannel(
         expiresAt: payment.expires_at,
         payerIp: options.ip,
         createdAt,
+        payerOpenid: options.payerOpenid ?? null,
       }),
       { connector: connector.name, operation: 'create_order' },
     );

@@ -41,6 +41,8 @@ export interface ConfirmInput {
   payment_method?: PaymentMethodInput;
   otp?: string;
   return_url?: string;
+  /** The payer's WeChat openid (known to the merchant inside WeChat): WeChat Pay then takes a JSAPI order. */
+  payment_method_options?: { wechat_pay?: { openid: string } };
 }
 
 /** What the API knows of the payer's device: QR code on a desktop, redirect on a phone. */
@@ -92,7 +94,10 @@ export async function confirmPayment(
   }
   const challenged = await challengeRestrictedCustomer(context, actor, payment);
   if (challenged) return challenged;
-  if (isChannel(method.type)) return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client });
+  if (isChannel(method.type)) {
+    const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
+    return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid });
+  }
   if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);
   return confirmWithCard(context, actor, payment, method.card, input.return_url ?? null);

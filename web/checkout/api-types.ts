@@ -29,7 +29,18 @@ export interface CustomerVerification {
 export type NextAction =
   | { type: 'verify_otp'; verify_otp?: CustomerVerification }
   | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string | null } }
-  | { type: 'redirect_to_url'; redirect_to_url: { url: string } };
+  | { type: 'redirect_to_url'; redirect_to_url: { url: string } }
+  | { type: 'wechat_pay_jsapi'; wechat_pay_jsapi: WechatPayJsapiParameters };
+
+/** What WeixinJSBridge's getBrandWCPayRequest takes, signed by the server for this page. */
+export interface WechatPayJsapiParameters {
+  appId: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: 'RSA';
+  paySign: string;
+}
 
 export type PaymentMethodSummary = { type: 'card'; card: { brand: string; last4: string } } | { type: Exclude<MethodType, 'card'> } | { type: string };
 

@@ -10,7 +10,7 @@ import { ApiError, type ApiClient, type IdempotencyKeys } from './api.ts';
 import type { Feedback, MethodType, Payment } from './api-types.ts';
 import { openCancelDialog } from './cancel-dialog.ts';
 import type { CardForm } from './card-form.ts';
-import { customerVerificationOf, otpConfirmBody, type SubmittedMethod } from './flow.ts';
+import { customerVerificationOf, otpConfirmBody, wechatOpenid, type SubmittedMethod } from './flow.ts';
 import { t, type Lang, type MessageKey } from './i18n.ts';
 import { commentLengthMax, isSixDigitCode } from './input-rules.ts';
 import { shownError, type ShownError } from './present.ts';
@@ -54,6 +54,8 @@ export class CheckoutActions {
 
   confirm(paymentMethod: Record<string, unknown>, method: MethodType): Promise<void> {
     const body: Record<string, unknown> = { client_secret: this.host.clientSecret, payment_method: paymentMethod };
+    const openid = method === 'wechat_pay' ? wechatOpenid(window.location.search, navigator.userAgent) : null;
+    if (openid !== null) body.payment_method_options = { wechat_pay: { openid } };
     if (qrMethods.includes(method) || method === 'unionpay') {
       // The provider sends the payer back here; the fragment (the client_secret) stays out of its hands.
       body.return_url = `${window.location.origin}/checkout/${encodeURIComponent(this.host.paymentId)}`;

@@ -2,7 +2,7 @@
  * Which step of the checkout a payment calls for. Pure: the page renders
  * whatever this answers, and the unit tests pin it for every status.
  */
-import type { CustomerVerification, NextAction, Payment } from './api-types.ts';
+import type { CustomerVerification, NextAction, Payment, WechatPayJsapiParameters } from './api-types.ts';
 
 export type PaymentView =
   | { kind: 'pay' }
@@ -10,6 +10,8 @@ export type PaymentView =
   | { kind: 'otp'; verification: CustomerVerification | null }
   | { kind: 'qr'; data: string; expiresAt: string | null }
   | { kind: 'redirect'; url: string }
+  /** Inside WeChat: WeChat's own cashier, opened with parameters the server signed. */
+  | { kind: 'wechat_jsapi'; parameters: WechatPayJsapiParameters }
   | { kind: 'processing' }
   | { kind: 'succeeded'; authorizedOnly: boolean }
   | { kind: 'canceled'; expired: boolean };
@@ -47,6 +49,8 @@ function viewForAction(payment: Payment): PaymentView {
       return { kind: 'qr', data: action.display_qr_code.data, expiresAt: action.display_qr_code.expires_at ?? null };
     case 'redirect_to_url':
       return { kind: 'redirect', url: action.redirect_to_url.url };
+    case 'wechat_pay_jsapi':
+      return { kind: 'wechat_jsapi', parameters: action.wechat_pay_jsapi };
     default:
       return { kind: 'processing' };
   }
@@ -89,7 +93,18 @@ function isPastExpiry(payment: Payment, nowMs: number): boolean {
 
 /** Steps that wait on someone else (the payer's phone, a provider), so the page asks again every two seconds. */
 export function isPolledView(view: { kind: string }): boolean {
-  return view.kind === 'qr' || view.kind === 'redirect' || view.kind === 'processing';
+  return view.kind === 'qr' || view.kind === 'redirect' || view.kind === 'wechat_jsapi' || view.kind === 'processing';
+}
+
+/**
+ * The payer's WeChat openid for a JSAPI payment: only inside WeChat (its
+ * browser says MicroMessenger) and only when the merchant, who knows it from
+ * its own official account, sent the payer here with `?wechat_openid=…`.
+ */
+export function wechatOpenid(search: string, userAgent: string): string | null {
+  if (!/MicroMessenger\//i.test(userAgent)) return null;
+  const openid = new URLSearchParams(search).get('wechat_openid');
+  return openid !== null && /^[A-Za-z0-9_-]{1,128}$/.test(openid) ? openid : null;
 }
 
 /** Only http(s) addresses are followed: never a javascript: or data: URL, whatever the API says. */

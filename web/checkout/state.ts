@@ -89,7 +89,7 @@ export function viewOf(state: CheckoutState, nowMs: number): View {
   const status = state.payment.status;
   if (state.forcedExpired && status !== 'succeeded' && status !== 'requires_capture') return { kind: 'canceled', expired: true };
   const view = viewForPayment(state.payment, nowMs);
-  if (state.choosingAgain && (view.kind === 'qr' || view.kind === 'redirect')) return { kind: 'pay' };
+  if (state.choosingAgain && (view.kind === 'qr' || view.kind === 'redirect' || view.kind === 'wechat_jsapi')) return { kind: 'pay' };
   return view;
 }
 

@@ -15,7 +15,7 @@ import { createAlipayConnector, verifyAlipayNotification } from './alipay-connec
 import { notificationSigningString, signRsa2 } from './signature.ts';
 import { readBillArchive } from './statement.ts';
 import { billDetailColumns, billSummaryColumns } from './wire.ts';
-import { readZip } from './zip.ts';
+import { readZip } from '../zip.ts';
 
 const merchantKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const alipayKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });

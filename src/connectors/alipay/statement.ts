@@ -9,7 +9,7 @@ import { parseDecimal } from '../../domain/money.ts';
 import { failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import { parseBeijingDateTime } from './signature.ts';
 import { billColumns, billKinds } from './wire.ts';
-import { readZip } from './zip.ts';
+import { readZip } from '../zip.ts';
 
 /** Alipay bills are in yuan. */
 const currency = 'CNY';

@@ -15,7 +15,7 @@ import type { ConnectorAccount, CreateOrderRequest, NotificationVerdict } from '
 import { startUnionpaySimulator } from '../../simulators/unionpay/server.ts';
 import type { UnionpayMerchantCredentials, UnionpaySimulator } from '../../simulators/unionpay/server.ts';
 import { buildFrontForm, createUnionpayConnector, renderAutoSubmitForm } from './unionpay-connector.ts';
-import { verifyFields } from './signature.ts';
+import { signFields, verifyFields } from './signature.ts';
 import { parseAnswer, parseForm } from './wire.ts';
 
 /** 10:00 in Beijing on 2026-06-15. */
@@ -330,6 +330,47 @@ describe('refunds', () => {
       expect(state).toEqual({ kind: 'succeeded', reference: (answer as { reference: string }).reference });
     }
     expect(await connector.queryRefund(account, { orderNumber, refundNumber: `${orderNumber}R3` })).toEqual({ kind: 'not_found' });
+  });
+
+  it('sends a refund\'s result to its backUrl (txnType 04), read as the refund of the payment named in reqReserved', async () => {
+    const { orderNumber } = await openAndPay();
+    const refundNumber = `${orderNumber}R1`;
+    const accepted = await connector.refund(account, { orderNumber, refundNumber, amount: 234n, totalAmount: 1234n, currency: 'CNY', reason: null, notifyUrl });
+    expect(accepted.kind).toBe('pending');
+    await waitFor(() => verified().some((verdict) => verdict.refundNumber === refundNumber));
+    const notice = verified().find((verdict) => verdict.refundNumber === refundNumber);
+    expect(notice).toMatchObject({
+      orderNumber, refundNumber, amount: 234n, merchantIdentity: { merId: credentials.mer_id },
+      state: { kind: 'succeeded', reference: accepted.kind === 'pending' ? accepted.reference : '' },
+      notificationId: `${accepted.kind === 'pending' ? accepted.reference : ''}_04`, ack: { status: 200 },
+    });
+  });
+
+  it('rejects a refund notification that does not name the payment, or whose amount was changed', () => {
+    const fields = {
+      version: '5.1.0', encoding: 'UTF-8', signMethod: '01', txnType: '04', txnSubType: '00', bizType: '000201', accessType: '0',
+      merId: credentials.mer_id, orderId: 'REFUND00000001', txnTime: '20260615100000', queryId: '202606151000000000001',
+      origQryId: '202606151000000000000', txnAmt: '100', currencyCode: '156', respCode: '00', respMsg: 'Success!',
+    };
+    // Signed by a gateway key made here: the account trusts its public half.
+    const gatewayKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const trusting = { ...account, credentials: { ...account.credentials, unionpay_public_key: gatewayKey.publicKey.export({ type: 'spki', format: 'pem' }).toString() } };
+    const sign = (values: Record<string, string>) => signFields(values, gatewayKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const signedBy = (values: Record<string, string>) => Buffer.from(new URLSearchParams(sign(values)).toString());
+    expect(connector.verifyNotification(trusting, { headers: {}, rawBody: signedBy(fields), nowMs: clock.nowMs() })).toMatchObject({ kind: 'rejected', orderNumber: null });
+    const named = { ...fields, reqReserved: 'PAYMENT0000001' };
+    expect(connector.verifyNotification(trusting, { headers: {}, rawBody: signedBy(named), nowMs: clock.nowMs() })).toMatchObject({
+      kind: 'verified', orderNumber: 'PAYMENT0000001', refundNumber: 'REFUND00000001', state: { kind: 'succeeded' }, amount: 100n,
+    });
+    const forged = new URLSearchParams(sign(named));
+    forged.set('txnAmt', '1');
+    expect(connector.verifyNotification(trusting, { headers: {}, rawBody: Buffer.from(forged.toString()), nowMs: clock.nowMs() })).toMatchObject({
+      kind: 'rejected', orderNumber: 'PAYMENT0000001',
+    });
+    const failedRefund = { ...named, respCode: '12', respMsg: 'duplicate' };
+    expect(connector.verifyNotification(trusting, { headers: {}, rawBody: signedBy(failedRefund), nowMs: clock.nowMs() })).toMatchObject({
+      kind: 'verified', state: { kind: 'failed' },
+    });
   });
 
   it('does not refund twice under one refund number', async () => {

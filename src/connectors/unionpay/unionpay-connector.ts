@@ -20,9 +20,10 @@
  *   the flows hand the creation time back (`orderCreatedAt`,
  *   `refundCreatedAt`); without it the query goes by `orderId` alone, which
  *   only the simulator accepts.
- * - a refund carries `backUrl` when the flows give a notify URL; its result is
- *   learnt by `queryRefund`, so a refund answered `00` is `pending` (accepted),
- *   never `succeeded`, even though the simulator completes it at once.
+ * - a refund carries `backUrl` (and the payment's order number in
+ *   `reqReserved`) when the flows give a notify URL; its result comes by that
+ *   notification or by `queryRefund`, so a refund answered `00` is `pending`
+ *   (accepted), never `succeeded`, even though the simulator completes it at once.
  * - createOrder makes no call: it answers a redirect to
  *   `${baseUrl}/gateway/api/frontTransReq.do?<signed fields>`. The real
  *   gateway takes that form POSTed; the checkout page auto-submits it with
@@ -167,7 +168,7 @@ export function createUnionpayConnector(options: UnionpayConnectorOptions = {}):
       assert(match !== null, 'statement date is YYYY-MM-DD');
       const settleDate = `${match[1]}${match[2]}`;
       const answer = await call(account, gatewayPaths.file, statementFields(account, settleDate, clock.nowMs()));
-      return statementOf(readAnswer(answer, account, null), credentialsOf(account).merId, settleDate);
+      return statementOf(readAnswer(answer, account, null), credentialsOf(account).merId, settleDate, date);
     },
   };
 }
@@ -261,7 +262,7 @@ function queryFields(account: ConnectorAccount, orderId: string, createdAt: Date
 
 function refundFields(
   account: ConnectorAccount,
-  request: { refundNumber: string; amount: bigint; notifyUrl?: string },
+  request: { orderNumber: string; refundNumber: string; amount: bigint; notifyUrl?: string },
   origQryId: string,
   nowMs: number,
 ): Record<string, string> {
@@ -280,7 +281,9 @@ function refundFields(
       txnAmt: request.amount.toString(),
       currencyCode: currencyCodeCny,
       origQryId,
-      ...(request.notifyUrl ? { backUrl: request.notifyUrl } : {}),
+      // The refund's notification names only the refund's own orderId and the payment's queryId;
+      // reqReserved (echoed back unchanged) carries the payment's order number so it can be checked.
+      ...(request.notifyUrl ? { backUrl: request.notifyUrl, reqReserved: request.orderNumber } : {}),
       certId,
     },
     privateKey,
@@ -407,14 +410,15 @@ function refundStateOf(answer: Read): RefundOutcome {
   return { kind: 'failed', reason: `UnionPay result ${code}${read.origRespMsg ? ` ${read.origRespMsg}` : ''}` };
 }
 
-function statementOf(answer: Read, merId: string, settleDate: string): StatementOutcome {
+function statementOf(answer: Read, merId: string, settleDate: string, date: string): StatementOutcome {
   if (!answer.ok) return answer.failure;
   const read = answer.fields;
   if (read.respCode === respCodes.fileNotReady) return { kind: 'not_ready' };
   if (read.respCode !== respCodes.success) return failureOfCode(read);
   if (read.settleDate !== settleDate) return { kind: 'unknown', detail: 'UnionPay answered with the file of another day' };
-  const decoded = decodeStatement(read.fileContent ?? '', { merId, settleDate });
+  const decoded = decodeStatement(read.fileContent ?? '', { merId, date });
   if ('error' in decoded) return { kind: 'unknown', detail: `UnionPay statement unreadable: ${decoded.error}` };
+  // A cancellation (31) gives the money back as a refund does; this connector makes none, but one made elsewhere still counts.
   const lines: StatementLine[] = decoded.rows.map((row) => ({
     orderNumber: row.txnType === '01' ? row.orderId : row.origOrderId,
     reference: row.queryId,
@@ -430,36 +434,44 @@ function statementOf(answer: Read, merId: string, settleDate: string): Statement
 // Back notifications.
 
 /**
- * A back notification (form POST to backUrl). Only purchase notifications
- * are expected: refunds are sent without backUrl, so a refund notification
- * is refused (and resolved by queryRefund). The message carries no time we
- * could check freshness against (resends come for hours), so `nowMs` is not
- * used; duplicates are caught by the notification id, `${queryId}_${txnType}`.
+ * A back notification (form POST to backUrl): a payment's (txnType 01) or a
+ * refund's (txnType 04, sent because the refund named a backUrl). A refund's
+ * notification names the refund's own orderId and the payment's queryId
+ * (origQryId); the payment's order number comes back in reqReserved, where
+ * the refund request put it. The message carries no time we could check
+ * freshness against (resends come for hours), so `nowMs` is not used;
+ * duplicates are caught by the notification id, `${queryId}_${txnType}`.
  */
 function verifyBackNotification(account: ConnectorAccount, rawBody: Buffer): NotificationVerdict {
   const rejected = (reason: string, orderNumber: string | null): NotificationVerdict => ({ kind: 'rejected', reason, orderNumber, ack: notificationRefused });
   if (rawBody.length > notificationBytesMax) return rejected('notification body too large', null);
   const fields = parseForm(rawBody.toString('utf8'));
   if (fields === null) return rejected('notification body is not a form with distinct fields', null);
-  const orderId = fields.orderId !== undefined && orderIdPattern.test(fields.orderId) ? fields.orderId : null;
-  if (!verifyFields(fields, credentialsOf(account).publicKey)) return rejected('signature does not verify', orderId);
-  if (orderId === null) return rejected('orderId missing or malformed', null);
   const { queryId, txnType, merId, respCode } = fields;
-  if (fields.version !== commonFields.version || fields.signMethod !== commonFields.signMethod) return rejected('unexpected version or signMethod', orderId);
-  if (merId === undefined || merId === '') return rejected('merId missing', orderId);
-  if (queryId === undefined || !/^[A-Za-z0-9]{1,64}$/.test(queryId)) return rejected('queryId missing or malformed', orderId);
-  if (txnType !== txnTypes.purchase) return rejected(`txnType ${txnType ?? '(none)'} notifications are not used`, orderId);
-  if (respCode === undefined) return rejected('respCode missing', orderId);
+  const ownOrderId = fields.orderId !== undefined && orderIdPattern.test(fields.orderId) ? fields.orderId : null;
+  const paymentOrderId = txnType === txnTypes.refund ? (fields.reqReserved !== undefined && orderIdPattern.test(fields.reqReserved) ? fields.reqReserved : null) : ownOrderId;
+  if (!verifyFields(fields, credentialsOf(account).publicKey)) return rejected('signature does not verify', paymentOrderId);
+  if (ownOrderId === null) return rejected('orderId missing or malformed', null);
+  if (fields.version !== commonFields.version || fields.signMethod !== commonFields.signMethod) return rejected('unexpected version or signMethod', paymentOrderId);
+  if (merId === undefined || merId === '') return rejected('merId missing', paymentOrderId);
+  if (queryId === undefined || !/^[A-Za-z0-9]{1,64}$/.test(queryId)) return rejected('queryId missing or malformed', paymentOrderId);
+  if (respCode === undefined) return rejected('respCode missing', paymentOrderId);
+  const base = { kind: 'verified' as const, notificationId: `${queryId}_${txnType}`, amount: parseFen(fields.txnAmt), merchantIdentity: { merId }, ack: notificationAcknowledged };
+  if (txnType === txnTypes.refund) {
+    if (paymentOrderId === null) return rejected('refund notification without the payment\'s order number in reqReserved', null);
+    if ((fields.currencyCode ?? currencyCodeCny) !== currencyCodeCny) return rejected('refund in another currency', paymentOrderId);
+    // UnionPay states the refund's own amount only (no order total, no refunded total).
+    return { ...base, orderNumber: paymentOrderId, refundNumber: ownOrderId, state: refundResultOf(respCode, queryId, fields.respMsg), orderAmount: null, refundedTotal: null };
+  }
+  if (txnType !== txnTypes.purchase) return rejected(`txnType ${txnType ?? '(none)'} notifications are not used`, ownOrderId);
   const state = paymentStateOf(respCode, fields);
-  if (state.kind === 'unknown') return rejected(state.detail, orderId);
-  return {
-    kind: 'verified',
-    notificationId: `${queryId}_${txnType}`,
-    orderNumber: orderId,
-    refundNumber: null,
-    state,
-    amount: parseFen(fields.txnAmt),
-    merchantIdentity: { merId },
-    ack: notificationAcknowledged,
-  };
+  if (state.kind === 'unknown') return rejected(state.detail, ownOrderId);
+  return { ...base, orderNumber: ownOrderId, refundNumber: null, state };
+}
+
+/** What a refund notification's respCode says of the refund. */
+function refundResultOf(code: string, queryId: string, message: string | undefined): RefundOutcome {
+  if (code === respCodes.success) return { kind: 'succeeded', reference: queryId };
+  if (inFlightCodes.includes(code)) return { kind: 'pending', reference: queryId };
+  return { kind: 'failed', reason: `UnionPay result ${code}${message ? ` ${message}` : ''}` };
 }

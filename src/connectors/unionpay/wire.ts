@@ -2,7 +2,7 @@
  * The UnionPay acp 5.1.0 wire format, shared by the connector and the
  * simulator so both sides describe one protocol: field constants, Beijing
  * time, the two text encodings, the response codes and how they map onto
- * connector outcomes, and the statement file.
+ * connector outcomes, and the statement (对账文件) layout.
  *
  * Two encodings are in use:
  * - requests and back notifications are ordinary HTML forms
@@ -13,6 +13,7 @@
  *   `{}` or `[]`, so a split happens only at depth 0.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
+import { readZip, type ZipEntry } from '../zip.ts';
 import { assert } from '../../domain/assert.ts';
 import type { UnionpayFields } from './signature.ts';
 
@@ -165,73 +166,142 @@ export const refusedCodes: readonly string[] = [
 export const unavailableCodes: readonly string[] = [respCodes.systemClosed, respCodes.busy];
 
 // ---------------------------------------------------------------------------
-// The statement file (fileTransfer.do, fileType 00).
+// The statement (对账文件): fileTransfer.do, txnType 76, fileType 00.
 //
-// The real gateway sends `fileContent` as base64 of a deflated ZIP holding
-// several fixed-width files. We keep the transport (base64 of zlib-deflated
-// bytes, as the SDK's `deCodeFileContent` inflates) and, inside, a simple
-// line format of our own that the simulator writes:
-//
-//   # unionpay-statement v1 merId=<merId> settleDate=<MMDD>
-//   <txnType>|<orderId>|<queryId>|<origOrderId>|<txnAmt fen>|<time YYYYMMDDhhmmss Beijing>
-//
-// txnType 01 (payment, origOrderId empty) or 04 (refund: orderId is the
-// refund's own, origOrderId the payment's). Lines end with LF.
+// `fileContent` is base64 of the zlib-deflated bytes of a ZIP archive (the
+// SDK's `deCodeFileContent` inflates it and writes it as `fileName`). The
+// archive holds several fixed-width GBK text files, one record a line; the
+// day's transactions are in the one whose name holds `ZM_` (the SDK's
+// demo picks it by that), `INN<yyMMdd>88ZM_<merId>`; `ZME_` holds errors and
+// adjustments and is not read here. A ZM record is the fields below, each its
+// width in BYTES (GBK: a Chinese character takes two), one space between
+// fields (the widths are those of the SDK's `parseZMFile`; the names those of
+// 《全渠道平台接入接口规范 第3部分 文件接口》6.1).
+
+export const zmFields = [
+  ['tradeCode', 3, '交易代码'], ['acqInsCode', 11, '代理机构标识码'], ['sendInsCode', 11, '发送机构标识码'],
+  ['traceNo', 6, '系统跟踪号'], ['txnTime', 10, '交易传输时间'], ['accNo', 19, '帐号'], ['txnAmt', 12, '交易金额'],
+  ['merCatCode', 4, '商户类别'], ['termType', 2, '终端类型'], ['queryId', 21, '查询流水号'], ['oldPayType', 2, '支付方式（旧）'],
+  ['orderId', 32, '商户订单号'], ['payCardType', 2, '支付卡类型'], ['origTraceNo', 6, '原始交易的系统跟踪号'],
+  ['origTxnTime', 10, '原始交易日期时间'], ['merFee', 13, '商户手续费'], ['settleAmt', 13, '结算金额'], ['payType', 4, '支付方式'],
+  ['groupMerId', 15, '集团商户代码'], ['txnType', 2, '交易类型'], ['txnSubType', 2, '交易子类'], ['bizType', 6, '业务类型'],
+  ['accType', 2, '帐号类型'], ['billType', 4, '账单类型'], ['billNo', 32, '账单号码'], ['interactMode', 1, '交互方式'],
+  ['origQryId', 21, '原交易查询流水号'], ['merId', 15, '商户代码'], ['splitType', 1, '分账入账方式'], ['subMerId', 15, '二级商户代码'],
+  ['subMerAbbr', 32, '二级商户简称'], ['subMerAmt', 13, '二级商户分账入账金额'], ['settleNetAmt', 13, '清算净额'], ['termId', 8, '终端号'],
+  ['merReserved', 32, '商户自定义域'], ['discountAmt', 13, '优惠金额'], ['invoiceAmt', 13, '发票金额'],
+  ['installmentFee', 12, '分期付款附加手续费'], ['installments', 2, '分期付款期数'], ['tradeMedia', 1, '交易介质'],
+  ['origOrderId', 32, '原始交易订单号'], ['reserved', 98, '保留使用'],
+] as const;
+export type ZmField = (typeof zmFields)[number][0];
+/** A record's bytes: the widths and one separator between each two fields. */
+export const zmRecordBytes = zmFields.reduce((sum, [, width]) => sum + width, 0) + zmFields.length - 1;
+
+/** What a statement holds at most: entries in the archive, inflated bytes. */
+export const statementEntriesMax = 16;
+export const statementBytesMax = 64 * 1024 * 1024;
 
 export interface StatementRow {
-  txnType: '01' | '04';
+  /** 01 purchase, 04 refund (its orderId is the refund's own), 31 cancellation. */
+  txnType: '01' | '04' | '31';
   orderId: string;
   queryId: string;
+  /** The original payment's orderId (refunds), from 原始交易订单号 or found by origQryId in the same file; '' when neither tells. */
   origOrderId: string;
   amount: bigint;
   occurredAtMs: number;
 }
 
-const statementHeaderPattern = /^# unionpay-statement v1 merId=([A-Za-z0-9]+) settleDate=(\d{4})$/;
-/** Bounds an inflated statement. */
-export const statementBytesMax = 64 * 1024 * 1024;
-
-export function encodeStatement(merId: string, settleDate: string, rows: readonly StatementRow[]): string {
-  const lines = [`# unionpay-statement v1 merId=${merId} settleDate=${settleDate}`];
-  for (const row of rows) {
-    lines.push([row.txnType, row.orderId, row.queryId, row.origOrderId, row.amount.toString(), formatBeijingTime(row.occurredAtMs)].join('|'));
+/** One record's fields by name, each padded to its width (the caller encodes text, e.g. as GBK). */
+export function zmRecord(values: Partial<Record<ZmField, string>>, encode: (text: string) => Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (const [index, [name, width]] of zmFields.entries()) {
+    const bytes = encode(values[name] ?? '');
+    assert(bytes.length <= width, `ZM field ${name} is ${width} bytes at most`);
+    parts.push(bytes, Buffer.alloc(width - bytes.length, 0x20));
+    if (index < zmFields.length - 1) parts.push(Buffer.from(' '));
   }
-  return deflateSync(Buffer.from(`${lines.join('\n')}\n`, 'utf8')).toString('base64');
+  return Buffer.concat(parts);
 }
 
-/** The rows of a statement; a string naming the problem when any part is unreadable. */
+/** The fields of one record, trimmed and decoded from GBK; null when the line is too short to hold them. */
+export function parseZmRecord(line: Buffer): Record<ZmField, string> | null {
+  // The last field (reserved) may be cut short by a writer that trims trailing spaces.
+  const neededBytes = zmRecordBytes - (zmFields.at(-1)?.[1] ?? 0);
+  if (line.length < neededBytes) return null;
+  const decoder = new TextDecoder('gbk');
+  const record: Partial<Record<ZmField, string>> = {};
+  let at = 0;
+  for (const [name, width] of zmFields) {
+    record[name] = decoder.decode(line.subarray(at, Math.min(at + width, line.length))).trim();
+    at += width + 1;
+  }
+  return record as Record<ZmField, string>;
+}
+
+/** `fileContent` as the gateway sends it: base64 of the deflated archive. */
+export function encodeFileContent(archive: Buffer): string {
+  return deflateSync(archive).toString('base64');
+}
+
+/**
+ * The rows of a statement; a string naming the problem when any part is
+ * unreadable (the caller answers unknown). `date` is the settlement day,
+ * `YYYY-MM-DD`: the records' times (MMDDhhmmss, Beijing) have no year.
+ */
 export function decodeStatement(
   fileContent: string,
-  expect: { merId: string; settleDate: string },
+  expect: { merId: string; date: string },
 ): { rows: StatementRow[] } | { error: string } {
-  let text: string;
+  let archive: Buffer;
   try {
-    text = inflateSync(Buffer.from(fileContent, 'base64'), { maxOutputLength: statementBytesMax }).toString('utf8');
+    archive = inflateSync(Buffer.from(fileContent, 'base64'), { maxOutputLength: statementBytesMax });
   } catch {
     return { error: 'fileContent does not inflate' };
   }
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const header = statementHeaderPattern.exec(lines[0] ?? '');
-  if (header === null) return { error: 'statement header unreadable' };
-  if (header[1] !== expect.merId || header[2] !== expect.settleDate) return { error: 'statement of another merchant or day' };
+  const read = readZip(archive, { entriesMax: statementEntriesMax, inflatedBytesMax: statementBytesMax });
+  if ('error' in read) return read;
+  const files = read.entries.filter((entry) => entry.name.includes('ZM_') && !entry.name.includes('ZME_'));
+  if (files.length !== 1) return { error: `the archive holds ${files.length} ZM files, not one` };
+  const records: Record<ZmField, string>[] = [];
+  for (const [index, line] of splitLines((files[0] as ZipEntry).data).entries()) {
+    const record = parseZmRecord(line);
+    if (record === null) return { error: `ZM record ${index + 1} is shorter than the layout` };
+    records.push(record);
+  }
+  const paymentsByQueryId = new Map(records.filter((record) => record.txnType === '01').map((record) => [record.queryId, record.orderId]));
   const rows: StatementRow[] = [];
-  for (const [index, line] of lines.slice(1).entries()) {
-    const row = parseStatementRow(line);
-    if (row === null) return { error: `statement line ${index + 2} unreadable` };
-    rows.push(row);
+  for (const [index, record] of records.entries()) {
+    if (record.txnType !== '01' && record.txnType !== '04' && record.txnType !== '31') continue; // not a kind of transaction this connector makes
+    if (record.merId !== expect.merId) return { error: `ZM record ${index + 1} is another merchant's` };
+    const amount = parseFen(record.txnAmt.replace(/^0+/, ''));
+    const occurredAtMs = recordTime(record.txnTime, expect.date);
+    if (!orderIdPattern.test(record.orderId) || record.queryId === '' || amount === null || occurredAtMs === null) {
+      return { error: `ZM record ${index + 1} unreadable` };
+    }
+    const origOrderId = record.txnType === '01' ? '' : record.origOrderId || (paymentsByQueryId.get(record.origQryId) ?? '');
+    rows.push({ txnType: record.txnType, orderId: record.orderId, queryId: record.queryId, origOrderId, amount, occurredAtMs });
   }
   return { rows };
 }
 
-function parseStatementRow(line: string): StatementRow | null {
-  const parts = line.split('|');
-  if (parts.length !== 6) return null;
-  const [txnType, orderId, queryId, origOrderId, amountText, timeText] = parts as [string, string, string, string, string, string];
-  const amount = parseFen(amountText);
-  const occurredAtMs = parseBeijingTime(timeText);
-  if (txnType !== '01' && txnType !== '04') return null;
-  if (!orderIdPattern.test(orderId) || queryId === '' || amount === null || occurredAtMs === null) return null;
-  if (txnType === '01' ? origOrderId !== '' : !orderIdPattern.test(origOrderId)) return null;
-  return { txnType, orderId, queryId, origOrderId, amount, occurredAtMs };
+/** Lines of a file, CRLF or LF, without the empty last one. */
+function splitLines(data: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let at = 0; at <= data.length; at += 1) {
+    if (at === data.length || data[at] === 0x0a) {
+      const end = at > start && data[at - 1] === 0x0d ? at - 1 : at;
+      if (end > start) lines.push(data.subarray(start, end));
+      start = at + 1;
+    }
+  }
+  return lines;
+}
+
+/** MMDDhhmmss in Beijing time, in the year that puts it on or before the settlement day. */
+function recordTime(text: string, date: string): number | null {
+  if (!/^\d{10}$/.test(text)) return null;
+  const settleYear = Number(date.slice(0, 4));
+  const year = text.slice(0, 4) > date.slice(5, 7) + date.slice(8, 10) ? settleYear - 1 : settleYear;
+  return parseBeijingTime(`${year}${text}`);
 }

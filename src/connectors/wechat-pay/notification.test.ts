@@ -51,7 +51,7 @@ const refundResource = (status: string) => ({
 describe('refund notifications', () => {
   it('maps REFUND.SUCCESS to succeeded and REFUND.ABNORMAL / REFUND.CLOSED to failed, with the refund number and amount', () => {
     expect(connector.verifyNotification(account, notification('REFUND.SUCCESS', 'refund', refundResource('SUCCESS')))).toMatchObject({
-      kind: 'verified', notificationId: 'EV-2018022511223320873', orderNumber: 'A12345678', refundNumber: 'RF1', amount: 300n,
+      kind: 'verified', notificationId: 'EV-2018022511223320873', orderNumber: 'A12345678', refundNumber: 'RF1', amount: 300n, orderAmount: 1000n,
       state: { kind: 'succeeded', reference: '50000000000000000000000000001' }, merchantIdentity: { mchid: '1900000109' },
       ack: { status: 204, body: '' },
     });

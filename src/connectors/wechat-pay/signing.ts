@@ -138,6 +138,31 @@ export function verifyWechatpaySignature(options: {
   platformSerial: string;
   nowMs: number;
 }): SignatureCheck {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(options.platformPublicKey);
+  } catch {
+    return { ok: false, reason: 'platform_public_key is not a readable public key' };
+  }
+  return verifyWithPlatformKeys({ ...options, keys: [{ serial: options.platformSerial, publicKey: key }] });
+}
+
+/** The serial an answer or notification says it was signed with; undefined when the header is missing. */
+export function signingSerial(headers: Readonly<Record<string, string | undefined>> | Headers): string | undefined {
+  return headerValue(headers, 'Wechatpay-Serial');
+}
+
+/**
+ * The same check against several platform keys (certificate mode: every
+ * platform certificate still valid): the one named by `Wechatpay-Serial`
+ * must verify. `unknownSerial` says the serial named none of them.
+ */
+export function verifyWithPlatformKeys(options: {
+  headers: Readonly<Record<string, string | undefined>> | Headers;
+  body: Buffer | string;
+  keys: readonly { serial: string; publicKey: KeyObject }[];
+  nowMs: number;
+}): SignatureCheck & { unknownSerial?: boolean } {
   const timestamp = headerValue(options.headers, 'Wechatpay-Timestamp');
   const nonce = headerValue(options.headers, 'Wechatpay-Nonce');
   const signature = headerValue(options.headers, 'Wechatpay-Signature');
@@ -145,16 +170,11 @@ export function verifyWechatpaySignature(options: {
   if (timestamp === undefined || nonce === undefined || signature === undefined || serial === undefined) {
     return { ok: false, reason: 'Wechatpay signature headers missing' };
   }
-  if (serial !== options.platformSerial) return { ok: false, reason: `signed with serial ${serial}, not the platform's` };
+  const key = options.keys.find((candidate) => candidate.serial.toUpperCase() === serial.toUpperCase())?.publicKey;
+  if (key === undefined) return { ok: false, reason: `signed with serial ${serial}, not the platform's`, unknownSerial: true };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'Wechatpay-Timestamp is not a Unix time' };
   if (Math.abs(options.nowMs - Number(timestamp) * 1000) >= signatureWindowMs) {
     return { ok: false, reason: 'Wechatpay-Timestamp is 5 minutes or more from now' };
-  }
-  let key: KeyObject;
-  try {
-    key = createPublicKey(options.platformPublicKey);
-  } catch {
-    return { ok: false, reason: 'platform_public_key is not a readable public key' };
   }
   let valid = false;
   try {
@@ -213,4 +233,26 @@ export function encryptAeadAesGcm(apiv3Key: string, nonce: string, associatedDat
   encipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const body = Buffer.concat([encipher.update(plaintext, 'utf8'), encipher.final()]);
   return { ciphertext: Buffer.concat([body, encipher.getAuthTag()]).toString('base64'), nonce, associated_data: associatedData };
+}
+
+// ---------------------------------------------------------------------------
+// JSAPI: the parameters a page inside WeChat hands to getBrandWCPayRequest.
+
+/** The four-line message paySign covers: `appId\ntimeStamp\nnonceStr\npackage\n` (signType is not signed). */
+export function jsapiSigningMessage(parameters: { appId: string; timeStamp: string; nonceStr: string; package: string }): string {
+  return `${parameters.appId}\n${parameters.timeStamp}\n${parameters.nonceStr}\n${parameters.package}\n`;
+}
+
+/** Checks paySign as WeChat's client does, with the merchant's public key (the one its API certificate holds). */
+export function verifyJsapiPaySign(
+  parameters: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string },
+  merchantPublicKey: KeyObject | string,
+): boolean {
+  if (parameters.signType !== 'RSA') return false;
+  try {
+    const key = typeof merchantPublicKey === 'string' ? createPublicKey(merchantPublicKey) : merchantPublicKey;
+    return verify('sha256', Buffer.from(jsapiSigningMessage(parameters), 'utf8'), key, Buffer.from(parameters.paySign, 'base64'));
+  } catch {
+    return false;
+  }
 }

@@ -24,6 +24,7 @@ const connector: ChannelConnector = createWechatPayConnector({ exchange: simulat
 
 /** What the merchant's notify_url received, and how it answered. */
 interface Received {
+  path: string;
   headers: IncomingHttpHeaders;
   rawBody: Buffer;
   verdict: NotificationVerdict;
@@ -50,7 +51,7 @@ beforeAll(async () => {
       const refuse = refuseNext > 0;
       if (refuse) refuseNext -= 1;
       const ack = refuse ? { status: 500, contentType: 'application/json', body: '{"code":"FAIL","message":"失败"}' } : verdict.ack;
-      received.push({ headers: request.headers, rawBody, verdict, answeredStatus: ack.status });
+      received.push({ path: request.url ?? '', headers: request.headers, rawBody, verdict, answeredStatus: ack.status });
       response.writeHead(ack.status, { 'Content-Type': ack.contentType });
       response.end(ack.body);
     });
@@ -256,6 +257,19 @@ describe('refunds', () => {
     expect((await connector.queryOrder(account, { orderNumber })).kind).toBe('paid');
   });
 
+  it('sends REFUND.SUCCESS to the notify_url the refund names, not the order\'s', async () => {
+    const { orderNumber } = await createPaidOrder(500n);
+    await waitFor(() => received.length === 1);
+    const refundNotifyUrl = notifyUrl.replace('/notify/wechat', '/notify/wechat-refunds');
+    const accepted = await connector.refund(account, { orderNumber, refundNumber: 'RFN1', amount: 500n, totalAmount: 500n, currency: 'CNY', reason: null, notifyUrl: refundNotifyUrl });
+    expect(accepted.kind).toBe('pending');
+    await waitFor(() => received.length === 2);
+    const notice = received[1];
+    expect(notice?.path).toBe('/notify/wechat-refunds');
+    expect(JSON.parse(notice?.rawBody.toString('utf8') ?? '{}')).toMatchObject({ event_type: 'REFUND.SUCCESS', resource: { original_type: 'refund', algorithm: 'AEAD_AES_256_GCM' } });
+    expect(notice?.verdict).toMatchObject({ kind: 'verified', orderNumber, refundNumber: 'RFN1', amount: 500n, state: { kind: 'succeeded' } });
+  });
+
   it('refuses to refund an unpaid order, and a refund query about another order is not believed', async () => {
     const request = orderRequest();
     await connector.createOrder(account, request);
@@ -402,10 +416,12 @@ describe('a WeChat Pay that fails or cannot be believed', () => {
 
   it('does not believe answers signed for another platform serial or key, or outside the 5-minute window', async () => {
     const { orderNumber } = await createPaidOrder();
-    const wrongSerial = { ...account, credentials: { ...account.credentials, platform_serial: 'NOT-THE-SERIAL' } };
+    // Public key mode (a PUB_KEY_ID_ id): only that key, nothing downloaded; WeChat signed with another serial.
+    const wrongSerial = { ...account, id: 'acct_wechat_public_key_mode', credentials: { ...account.credentials, platform_serial: 'PUB_KEY_ID_0114232134912410000000000000' } };
     expect((await connector.queryOrder(wrongSerial, { orderNumber })).kind).toBe('unknown');
+    // Certificate mode with a configured key for the platform's serial: that key is the one believed, whatever a download says.
     const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const wrongKey = { ...account, credentials: { ...account.credentials, platform_public_key: otherKey } };
+    const wrongKey = { ...account, id: 'acct_wechat_wrong_key', credentials: { ...account.credentials, platform_public_key: otherKey } };
     expect((await connector.queryOrder(wrongKey, { orderNumber })).kind).toBe('unknown');
     // Not even a "not found" is believed unverified.
     expect((await connector.queryOrder(wrongKey, { orderNumber: newOrderNumber() })).kind).toBe('unknown');

@@ -36,10 +36,13 @@ import { defaultHttpExchange, failureWithoutAnswer, type HttpExchange } from '..
 import {
   authorizationHeader,
   decryptAeadAesGcm,
+  jsapiSigningMessage,
   requestSigningMessage,
   signMessage,
-  verifyWechatpaySignature,
+  verifyWithPlatformKeys,
+  type SignatureCheck,
 } from './signing.ts';
+import { configuredKey, isPublicKeyMode, PlatformCertificateCache, readCertificates, type PlatformKey } from './platform-certificates.ts';
 import type { WireNotification, WireOrderRequest, WireRefundRequest } from './wire.ts';
 import {
   beijingRfc3339,
@@ -67,10 +70,16 @@ export interface WechatPayConnectorOptions {
   exchange?: HttpExchange;
 }
 
-export const wechatPayCredentialNames = [
-  'mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key', 'platform_public_key', 'platform_serial',
-] as const;
-type Credentials = Record<(typeof wechatPayCredentialNames)[number], string>;
+export const wechatPayCredentialNames = ['mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key'] as const;
+/**
+ * Optional: the platform public key and its id (`PUB_KEY_ID_…`, public key
+ * mode), or a first platform certificate's key and serial (certificate mode,
+ * which then downloads the rest); left out, certificate mode starts from the
+ * first download (platform-certificates.ts).
+ */
+export const wechatPayOptionalCredentialNames = ['platform_public_key', 'platform_serial'] as const;
+type Credentials = Record<(typeof wechatPayCredentialNames)[number], string> &
+  Partial<Record<(typeof wechatPayOptionalCredentialNames)[number], string>>;
 
 /** The payer's IP WeChat requires for H5 when we do not know it. */
 const payerIpFallback = '127.0.0.1';
@@ -80,7 +89,13 @@ const descriptionBytesMax = 127;
 export function createWechatPayConnector(options: WechatPayConnectorOptions = {}): ChannelConnector {
   const timeoutMs = options.timeoutMs ?? limits.connectorTimeoutMs;
   assert(Number.isSafeInteger(timeoutMs) && timeoutMs > 0, 'wechat pay connector timeout must be a positive integer');
-  const exchange: Exchange = { timeoutMs, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, http: options.exchange ?? defaultHttpExchange() };
+  const exchange: Exchange = {
+    timeoutMs,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? cryptoRandom,
+    http: options.exchange ?? defaultHttpExchange(),
+    certificates: new PlatformCertificateCache(),
+  };
 
   return {
     name: 'wechat_pay',
@@ -90,6 +105,7 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
       const credentials = credentialsOf(account);
       const { path, body } = orderRequest(credentials, request);
       const answer = await send(exchange, account, credentials, { method: 'POST', path, body });
+      if (body.payer !== undefined) return jsapiOrderAnswer(exchange, credentials, answer);
       return createOrderAnswer(answer, request);
     },
 
@@ -117,6 +133,8 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
         out_trade_no: request.orderNumber,
         out_refund_no: request.refundNumber,
         ...(request.reason === null ? {} : { reason: request.reason.slice(0, 80) }),
+        // Where WeChat sends REFUND.SUCCESS / ABNORMAL / CLOSED; without it only the address set on the merchant platform gets them.
+        ...(request.notifyUrl === undefined ? {} : { notify_url: request.notifyUrl }),
         amount: { refund: amountToJson(request.amount), total: amountToJson(request.totalAmount), currency: 'CNY' },
       };
       const answer = await send(exchange, account, credentials, { method: 'POST', path: '/v3/refund/domestic/refunds', body });
@@ -136,7 +154,14 @@ export function createWechatPayConnector(options: WechatPayConnectorOptions = {}
     },
 
     verifyNotification(account, request) {
-      return verifyNotification(credentialsOf(account), request);
+      const credentials = credentialsOf(account);
+      const verdict = verifyNotification(credentials, platformKeys(exchange, account, credentials), request);
+      // Certificate mode: a serial we do not know may be WeChat's new certificate. The notification is refused
+      // now (WeChat resends it in 15 s) and the certificates are fetched meanwhile, outside this pure check.
+      if (verdict.kind === 'rejected' && verdict.unknownSerial && !isPublicKeyMode(credentials) && exchange.certificates.claimUnknownSerialFetch(account.id, request.nowMs)) {
+        void refreshCertificates(exchange, account, credentials).catch(() => undefined);
+      }
+      return verdict.verdict;
     },
 
     async downloadStatement(account, { date }) {
@@ -155,7 +180,64 @@ function credentialsOf(account: ConnectorAccount): Credentials {
     assert(value !== undefined && value !== '', `wechat pay account ${account.id} has no ${name} credential`);
     credentials[name] = value;
   }
+  for (const name of wechatPayOptionalCredentialNames) {
+    const value = account.credentials[name];
+    if (value !== undefined && value !== '') credentials[name] = value;
+  }
   return credentials as Credentials;
+}
+
+// ---------------------------------------------------------------------------
+// Platform keys: the configured one, and in certificate mode the downloaded certificates.
+
+function platformKeys(exchange: Exchange, account: ConnectorAccount, credentials: Credentials): PlatformKey[] {
+  const configured = configuredKey(credentials);
+  const downloaded = isPublicKeyMode(credentials) ? [] : exchange.certificates.keys(account.id);
+  return configured === null ? downloaded : [configured, ...downloaded.filter((key) => key.serial !== configured.serial.toUpperCase())];
+}
+
+/**
+ * Downloads /v3/certificates and keeps what opens under the APIv3 key and
+ * signs the answer itself (or is signed by the configured certificate). A
+ * failed download keeps what was kept; the caller goes on with it.
+ */
+async function refreshCertificates(exchange: Exchange, account: ConnectorAccount, credentials: Credentials): Promise<void> {
+  await exchange.certificates.once(account.id, async () => {
+    const sent = await sendSigned(exchange, account, credentials, { method: 'GET', path: '/v3/certificates' }, limits.providerResponseBytesMax);
+    if (!sent.ok || sent.status !== 200) return;
+    const nowMs = exchange.clock.nowMs();
+    let body: unknown;
+    try {
+      body = JSON.parse(sent.raw.toString('utf8')) as unknown;
+    } catch {
+      return;
+    }
+    const read = readCertificates(body, credentials.apiv3_key, nowMs);
+    if ('error' in read) return;
+    const configured = configuredKey(credentials);
+    const check = verifyWithPlatformKeys({ headers: sent.headers, body: sent.raw, keys: configured === null ? read.keys : [...read.keys, configured], nowMs });
+    if (check.ok) exchange.certificates.store(account.id, read.keys, nowMs);
+  });
+}
+
+/** Certificate mode: a download is due (see platform-certificates.ts); a configured certificate starts the 12-hour clock without one. */
+function certificatesDue(exchange: Exchange, account: ConnectorAccount, credentials: Credentials): boolean {
+  if (isPublicKeyMode(credentials)) return false;
+  const nowMs = exchange.clock.nowMs();
+  if (!exchange.certificates.has(account.id) && configuredKey(credentials) !== null) {
+    exchange.certificates.store(account.id, [], nowMs);
+    return false;
+  }
+  return exchange.certificates.isDue(account.id, nowMs);
+}
+
+/** Checks an answer's signature; in certificate mode, a serial we do not know makes us download the certificates once and check again. */
+async function verifyAnswer(exchange: Exchange, account: ConnectorAccount, credentials: Credentials, headers: Headers, raw: Buffer): Promise<SignatureCheck> {
+  const first = verifyWithPlatformKeys({ headers, body: raw, keys: platformKeys(exchange, account, credentials), nowMs: exchange.clock.nowMs() });
+  if (first.ok || first.unknownSerial !== true || isPublicKeyMode(credentials)) return first;
+  if (!exchange.certificates.claimUnknownSerialFetch(account.id, exchange.clock.nowMs())) return first;
+  await refreshCertificates(exchange, account, credentials);
+  return verifyWithPlatformKeys({ headers, body: raw, keys: platformKeys(exchange, account, credentials), nowMs: exchange.clock.nowMs() });
 }
 
 // ---------------------------------------------------------------------------
@@ -166,6 +248,8 @@ interface Exchange {
   clock: Clock;
   random: RandomSource;
   http: HttpExchange;
+  /** The platform certificates downloaded per account (certificate mode). */
+  certificates: PlatformCertificateCache;
 }
 
 interface Call {
@@ -185,13 +269,10 @@ function unknown(detail: string): { ok: false; failure: ConnectorFailure } {
   return { ok: false, failure: { kind: 'unknown', detail } };
 }
 
-async function send(
-  exchange: Exchange,
-  account: ConnectorAccount,
-  credentials: Credentials,
-  call: Call,
-  verifyBody: 'signature' | { sha1: string } = 'signature',
-): Promise<Answer> {
+type Sent = { ok: true; status: number; headers: Headers; raw: Buffer } | { ok: false; failure: ConnectorFailure };
+
+/** One request signed with the merchant key, and its answer unverified. */
+async function sendSigned(exchange: Exchange, account: ConnectorAccount, credentials: Credentials, call: Call, responseBytesMax: number): Promise<Sent> {
   // Joined as text: `new URL(path, base)` would drop a path prefix in baseUrl.
   const url = /^https?:\/\//.test(call.path) ? new URL(call.path) : new URL(account.baseUrl.replace(/\/+$/, '') + call.path);
   const body = call.body === undefined ? '' : JSON.stringify(call.body);
@@ -217,22 +298,30 @@ async function send(
     headers,
     body: call.body === undefined ? undefined : body,
     timeoutMs: exchange.timeoutMs,
-    // Only the bill file (checked by its SHA1 instead of a signature) may be large.
-    responseBytesMax: verifyBody === 'signature' ? limits.providerResponseBytesMax : limits.providerStatementBytesMax,
+    responseBytesMax,
     overLimit: 'fail',
     peer: 'WeChat Pay',
   });
   if (result.kind !== 'answered') return { ok: false, failure: failureWithoutAnswer(result) };
-  const { body: raw } = result;
-  const response = { status: result.status, headers: result.headers };
+  return { ok: true, status: result.status, headers: result.headers, raw: result.body };
+}
+
+async function send(
+  exchange: Exchange,
+  account: ConnectorAccount,
+  credentials: Credentials,
+  call: Call,
+  verifyBody: 'signature' | { sha1: string } = 'signature',
+): Promise<Answer> {
+  // Certificate mode: the certificates are fetched before they are needed (first use, every 12 hours, a day before expiry).
+  if (certificatesDue(exchange, account, credentials)) await refreshCertificates(exchange, account, credentials);
+  // Only the bill file (checked by its SHA1 instead of a signature) may be large.
+  const sent = await sendSigned(exchange, account, credentials, call, verifyBody === 'signature' ? limits.providerResponseBytesMax : limits.providerStatementBytesMax);
+  if (!sent.ok) return sent;
+  const { raw } = sent;
+  const response = { status: sent.status, headers: sent.headers };
   if (verifyBody === 'signature') {
-    const check = verifyWechatpaySignature({
-      headers: response.headers,
-      body: raw,
-      platformPublicKey: credentials.platform_public_key,
-      platformSerial: credentials.platform_serial,
-      nowMs: exchange.clock.nowMs(),
-    });
+    const check = await verifyAnswer(exchange, account, credentials, response.headers, raw);
     if (!check.ok) return unknown(`answer ${response.status} not verified: ${check.reason}`);
   } else if (response.status === 200 && createHash('sha1').update(raw).digest('hex') !== verifyBody.sha1.toLowerCase()) {
     return unknown('bill file does not match its SHA1');
@@ -290,6 +379,8 @@ function orderRequest(credentials: Credentials, request: CreateOrderRequest): { 
     notify_url: request.notifyUrl,
     amount: { total: amountToJson(request.amount), currency: 'CNY' },
   };
+  // Inside WeChat with the payer's openid: JSAPI, paid in WeChat's own cashier.
+  if (request.payerOpenid) return { path: '/v3/pay/transactions/jsapi', body: { ...body, payer: { openid: request.payerOpenid } } };
   if (request.device === 'desktop') return { path: '/v3/pay/transactions/native', body };
   return {
     path: '/v3/pay/transactions/h5',
@@ -310,6 +401,33 @@ function createOrderAnswer(answer: Answer, request: CreateOrderRequest): OrderOu
   }
   const redirect = request.returnUrl === null ? url : `${url}${url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(request.returnUrl)}`;
   return { kind: 'requires_action', reference: null, nextAction: { type: 'redirect_to_url', redirect_to_url: { url: redirect } } };
+}
+
+/**
+ * A JSAPI order answers `prepay_id`; the page needs it signed with the
+ * merchant key for WeChat's client, which checks paySign before it shows its
+ * cashier. The prepay_id (and so these parameters) is valid for 2 hours.
+ */
+function jsapiOrderAnswer(exchange: Exchange, credentials: Credentials, answer: Answer): OrderOutcome {
+  if (!answer.ok) return answer.failure;
+  if (answer.status !== 200) return failureFromStatus(answer.status, answer.body);
+  const prepayId = isObject(answer.body) ? answer.body.prepay_id : undefined;
+  if (typeof prepayId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(prepayId)) return { kind: 'unknown', detail: 'WeChat Pay answered 200 without a prepay_id' };
+  const unsigned = {
+    appId: credentials.appid,
+    timeStamp: String(Math.floor(exchange.clock.nowMs() / 1000)),
+    nonceStr: exchange.random.bytes(16).toString('hex').toUpperCase(),
+    package: `prepay_id=${prepayId}`,
+    signType: 'RSA' as const,
+  };
+  let paySign: string;
+  try {
+    paySign = signMessage(jsapiSigningMessage(unsigned), credentials.private_key);
+  } catch {
+    // The order exists at WeChat but cannot be paid from here; a retry with the same order number answers the same prepay_id.
+    return { kind: 'unknown', detail: 'private_key is not a readable RSA key' };
+  }
+  return { kind: 'requires_action', reference: null, nextAction: { type: 'wechat_pay_jsapi', wechat_pay_jsapi: { ...unsigned, paySign } } };
 }
 
 function queryOrderAnswer(answer: Answer, orderNumber: string, credentials: Credentials): OrderState {
@@ -374,23 +492,24 @@ function parseJson(raw: Buffer): unknown {
 
 function verifyNotification(
   credentials: Credentials,
+  keys: readonly PlatformKey[],
   request: { headers: Readonly<Record<string, string | undefined>>; rawBody: Buffer; nowMs: number },
-): NotificationVerdict {
+): { kind: 'verified' | 'rejected'; verdict: NotificationVerdict; unknownSerial: boolean } {
   const notification = parseNotification(parseJson(request.rawBody));
-  const check = verifyWechatpaySignature({
-    headers: request.headers,
-    body: request.rawBody,
-    platformPublicKey: credentials.platform_public_key,
-    platformSerial: credentials.platform_serial,
-    nowMs: request.nowMs,
-  });
+  const check = verifyWithPlatformKeys({ headers: request.headers, body: request.rawBody, keys, nowMs: request.nowMs });
   if (!check.ok) {
     // The resource only opens under our APIv3 key, so its order number may
     // name the order whose status to pull; nothing else in it is believed.
     const opened = notification === null ? undefined : openResource(credentials, notification);
     const orderNumber = isObject(opened) && typeof opened.out_trade_no === 'string' ? opened.out_trade_no : null;
-    return rejected(check.reason, orderNumber);
+    return { kind: 'rejected', verdict: rejected(check.reason, orderNumber), unknownSerial: check.unknownSerial === true };
   }
+  const verdict = verifiedNotification(credentials, notification);
+  return { kind: verdict.kind, verdict, unknownSerial: false };
+}
+
+/** A notification whose signature holds: its resource opened and read. */
+function verifiedNotification(credentials: Credentials, notification: WireNotification | null): NotificationVerdict {
   if (notification === null) return rejected('not a WeChat Pay notification body');
   const resource = openResource(credentials, notification);
   if (resource === undefined) return rejected('resource does not decrypt under the APIv3 key');
@@ -433,6 +552,7 @@ function refundVerdict(notification: WireNotification, resource: unknown): Notif
     refundNumber: refund.out_refund_no,
     state: refundOutcome(refund.refund_status, refund.refund_id),
     amount: BigInt(refund.amount.refund),
+    orderAmount: BigInt(refund.amount.total),
     merchantIdentity: { mchid: refund.mchid },
     ack: acceptedAck,
   };

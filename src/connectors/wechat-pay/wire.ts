@@ -18,16 +18,19 @@ export type WireRefundStatus = (typeof refundStatuses)[number];
 export const refundEventTypes = ['REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'] as const;
 export type WireEventType = 'TRANSACTION.SUCCESS' | (typeof refundEventTypes)[number];
 
-/** The body of `POST /v3/pay/transactions/native` and `/h5`. */
+/** The body of `POST /v3/pay/transactions/native`, `/h5` and `/jsapi`. */
 export interface WireOrderRequest {
   appid: string;
   mchid: string;
   description: string;
   out_trade_no: string;
-  time_expire: string;
+  /** Optional at WeChat; we always send the payment's expiry. */
+  time_expire?: string;
   notify_url: string;
   amount: { total: number; currency: 'CNY' };
   scene_info?: { payer_client_ip: string; h5_info?: { type: string } };
+  /** JSAPI only: who pays. */
+  payer?: { openid: string };
 }
 
 /** A transaction as a query answers it, and as a TRANSACTION.* notification carries it (decrypted). */
@@ -300,9 +303,11 @@ export function refundOutcome(status: WireRefundStatus, refundId: string): Refun
 //
 // The file is CSV: one header row, then one row per payment or refund whose
 // every field starts with a backtick (so spreadsheets keep long numbers as
-// text), then a summary header (`总交易单数,…`) and its one row. Amounts are
-// yuan with two decimals. Columns are found by their header, not their
-// position, so a bill with more columns still reads.
+// text; the last, 费率备注, is often the backtick alone), then a summary
+// header (`总交易单数,…`) and its one row. Amounts are yuan with two decimals
+// (fees five). Lines end CRLF or LF, and a UTF-8 BOM may come first. Columns
+// are found by their header, not their position, so a bill with more columns
+// still reads. A refund row counts only once its 退款状态 is SUCCESS.
 
 export const tradeBillColumns = [
   '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态',
@@ -350,6 +355,8 @@ export function parseTradeBill(text: string): StatementLine[] | null {
     const occurredAt = parseTime(`${field('交易时间').replace(' ', 'T')}+08:00`);
     if (occurredAt === null) return null;
     const isRefund = field('交易状态') === 'REFUND';
+    // A refund still PROCESSING (or one that went ABNORMAL) is listed too; only a refund that succeeded moved money.
+    if (isRefund && column('退款状态') >= 0 && field('退款状态') !== 'SUCCESS') continue;
     const amount = parseDecimal(field(isRefund ? '退款金额' : '订单金额'), 'CNY');
     if (amount === null) return null;
     result.push({

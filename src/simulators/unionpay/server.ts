@@ -19,7 +19,8 @@
  * Where it accepts what the real gateway would not (see the connector's
  * header): a query by orderId without the original txnTime (a txnTime that
  * is sent must match), and a refund without backUrl (its result is learnt by
- * query; no refund notification is sent). A settlement day is the Beijing
+ * query; no refund notification is sent; with one, the result is notified
+ * there, as the real gateway does). A settlement day is the Beijing
  * calendar day of completion (the real one cuts off at 23:00).
  */
 import { setMaxListeners } from 'node:events';
@@ -34,7 +35,7 @@ import {
   commonFields,
   currencyCodeCny,
   encodeAnswer,
-  encodeStatement,
+  encodeFileContent,
   formatBeijingTime,
   gatewayPaths,
   orderIdPattern,
@@ -43,14 +44,17 @@ import {
   parseForm,
   respCodes,
   txnTypes,
+  zmRecord,
 } from '../../connectors/unionpay/wire.ts';
-import type { StatementRow } from '../../connectors/unionpay/wire.ts';
+import type { ZmField } from '../../connectors/unionpay/wire.ts';
+import { encodeGbk } from './gbk.ts';
+import { writeZip } from './zip-writer.ts';
 import type { InjectedFailure, UnionpayFaults } from './faults.ts';
 import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import { createNotifier } from './notifier.ts';
 import { messagePage, payerPage } from './pages.ts';
-import type { MerchantRecord, OrderRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
+import type { MerchantRecord, OrderRecord, RefundRecord, SimulatorState, UnionpaySimulatorStats } from './state.ts';
 import { isExpired, keptGatewayKeys, newKeyPair, newState, refundedAmount, scopedKey } from './state.ts';
 import type { EffectKind } from '../persistence/records.ts';
 import { jsonCodec, SimulatorStore, touch } from '../persistence/store.ts';
@@ -535,7 +539,41 @@ function backTransaction(context: Context, request: Fields | null): Fields {
   context.state.refunds.set(key, refund);
   context.state.stats.refunds += 1;
   context.state.records.effect({ kind: 'refunded', keyKind: 'order_id', key: refund.orderId, object: refund.queryId, amount, currency: 'CNY', detail: `of ${original.orderId}` });
+  if (isHttpUrl(request.backUrl)) {
+    // The refund's result goes to the backUrl it named, as a payment's does; reqReserved comes back as it was sent.
+    const fields = refundNotificationFields(refund, request.reqReserved);
+    context.notifier.send(request.backUrl as string, signFields(fields, context.keys.privateKeyPem), () =>
+      signFields({ ...fields, txnAmt: '1' }, context.keys.forgerPrivateKeyPem),
+    );
+    context.state.records.effect({ kind: 'notified', keyKind: 'order_id', key: refund.orderId, object: refund.queryId, amount, currency: 'CNY', detail: `refund ${refund.queryId}` });
+  }
   return signedAnswer(context, request, respCodes.success, 'Success!', { queryId: refund.queryId, txnAmt: amount.toString(), origQryId: refund.origQryId });
+}
+
+/** A refund's back notification (txnType 04): its own orderId and queryId, the payment's origQryId, and the merchant's reqReserved echoed. */
+function refundNotificationFields(refund: RefundRecord, reqReserved: string | undefined): Record<string, string> {
+  const completed = formatBeijingTime(refund.completedAtMs);
+  return {
+    ...commonFields,
+    txnType: txnTypes.refund,
+    txnSubType: '00',
+    bizType: '000201',
+    accessType: '0',
+    merId: refund.merId,
+    orderId: refund.orderId,
+    txnTime: refund.txnTime,
+    queryId: refund.queryId,
+    origQryId: refund.origQryId,
+    txnAmt: refund.amount.toString(),
+    currencyCode: currencyCodeCny,
+    settleAmt: refund.amount.toString(),
+    settleCurrencyCode: currencyCodeCny,
+    settleDate: completed.slice(4, 8),
+    traceTime: completed.slice(4, 14),
+    ...(reqReserved === undefined ? {} : { reqReserved }),
+    respCode: respCodes.success,
+    respMsg: 'Success!',
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -597,19 +635,57 @@ function fileTransfer(context: Context, request: Fields | null): Fields {
   const day = `${year}${settleDate}` <= today ? `${year}${settleDate}` : `${year - 1}${settleDate}`;
   if (day === today) return signedAnswer(context, request, respCodes.fileNotReady, 'the file of a day is ready once the day is over');
   const dayOf = (ms: number): string => formatBeijingTime(ms).slice(0, 8);
-  const rows: StatementRow[] = [];
+  const records: { atMs: number; queryId: string; values: Partial<Record<ZmField, string>> }[] = [];
   for (const order of context.state.orders.values()) {
-    if (order.merId !== merchant.merId || order.payment === null) continue;
-    const { queryId, completedAtMs } = order.payment;
-    if (dayOf(completedAtMs) === day) rows.push({ txnType: '01', orderId: order.orderId, queryId, origOrderId: '', amount: order.amount, occurredAtMs: completedAtMs });
+    if (order.merId !== merchant.merId || order.payment === null || dayOf(order.payment.completedAtMs) !== day) continue;
+    const { queryId, completedAtMs, traceNo } = order.payment;
+    records.push({ atMs: completedAtMs, queryId, values: zmValues(merchant.merId, { tradeCode: 'S22', txnType: txnTypes.purchase, txnSubType: '01', orderId: order.orderId, queryId, traceNo, amount: order.amount, atMs: completedAtMs, credit: true }) });
   }
   for (const refund of context.state.refunds.values()) {
     if (refund.merId !== merchant.merId || dayOf(refund.completedAtMs) !== day) continue;
-    rows.push({ txnType: '04', orderId: refund.orderId, queryId: refund.queryId, origOrderId: refund.origOrderId, amount: refund.amount, occurredAtMs: refund.completedAtMs });
+    const values = zmValues(merchant.merId, {
+      tradeCode: 'S30', txnType: txnTypes.refund, txnSubType: '00', orderId: refund.orderId, queryId: refund.queryId,
+      traceNo: refund.queryId.slice(-6), amount: refund.amount, atMs: refund.completedAtMs, credit: false,
+    });
+    records.push({ atMs: refund.completedAtMs, queryId: refund.queryId, values: { ...values, origQryId: refund.origQryId, origOrderId: refund.origOrderId } });
   }
-  rows.sort((a, b) => a.occurredAtMs - b.occurredAtMs || a.queryId.localeCompare(b.queryId));
+  records.sort((a, b) => a.atMs - b.atMs || a.queryId.localeCompare(b.queryId));
+  const zm = Buffer.concat(records.map((record) => Buffer.concat([zmRecord(record.values, encodeGbk), Buffer.from('\r\n')])));
+  const yyMMdd = day.slice(2);
+  const archive = writeZip(
+    [
+      { name: `INN${yyMMdd}88ZM_${merchant.merId}`, data: zm },
+      { name: `INN${yyMMdd}88ZME_${merchant.merId}`, data: Buffer.alloc(0) },
+    ],
+    context.clock.nowMs(),
+  );
   return signedAnswer(context, request, respCodes.success, 'Success!', {
-    fileName: `INN${settleDate}_${merchant.merId}.txt`,
-    fileContent: encodeStatement(merchant.merId, settleDate, rows),
+    fileType: '00',
+    settleDate,
+    fileName: `${merchant.merId}_${day}.zip`,
+    fileContent: encodeFileContent(archive),
   });
+}
+
+/**
+ * A ZM record's fields for one of the simulator's transactions. The trade
+ * codes (S22 purchase, S30 refund) and the signed amount fields (C credit, D
+ * debit) follow samples, not a specification we could read: the connector
+ * reads neither.
+ */
+function zmValues(
+  merId: string,
+  transaction: { tradeCode: string; txnType: string; txnSubType: string; orderId: string; queryId: string; traceNo: string; amount: bigint; atMs: number; credit: boolean },
+): Partial<Record<ZmField, string>> {
+  const feeFen = transaction.credit ? (transaction.amount * 6n + 500n) / 1000n : 0n; // 0.6%, rounded half up
+  const fen = (value: bigint, width: number): string => value.toString().padStart(width, '0');
+  const sign = transaction.credit ? 'C' : 'D';
+  return {
+    tradeCode: transaction.tradeCode, acqInsCode: '00049992900', sendInsCode: '00049992900', traceNo: transaction.traceNo,
+    txnTime: formatBeijingTime(transaction.atMs).slice(4, 14), accNo: '6216***********0018', txnAmt: fen(transaction.amount, 12),
+    merCatCode: '5311', termType: '07', queryId: transaction.queryId, oldPayType: '00', orderId: transaction.orderId, payCardType: '01',
+    merFee: `D${fen(feeFen, 12)}`, settleAmt: `${sign}${fen(transaction.amount, 12)}`, payType: '0001', txnType: transaction.txnType,
+    txnSubType: transaction.txnSubType, bizType: '000201', accType: '01', interactMode: '1', merId,
+    settleNetAmt: `${sign}${fen(transaction.credit ? transaction.amount - feeFen : transaction.amount, 12)}`, tradeMedia: '0',
+  };
 }

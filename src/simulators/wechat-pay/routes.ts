@@ -7,7 +7,7 @@
 import { createHash, verify } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../../domain/assert.ts';
-import { parseAuthorizationHeader, requestSigningMessage, signatureWindowMs, wechatpayHeaders } from '../../connectors/wechat-pay/signing.ts';
+import { encryptAeadAesGcm, parseAuthorizationHeader, requestSigningMessage, signatureWindowMs, verifyJsapiPaySign, wechatpayHeaders } from '../../connectors/wechat-pay/signing.ts';
 import type { WireRefundNotice, WireTransaction } from '../../connectors/wechat-pay/wire.ts';
 import { beijingRfc3339, isObject } from '../../connectors/wechat-pay/wire.ts';
 import { tradeBill } from './bill.ts';
@@ -104,6 +104,7 @@ export function apiRoutes(v3: FastifyInstance, context: SimulatorContext, notifi
 
   v3.post('/pay/transactions/native', async (request, reply) => reply.send(createOrder(context, merchantOf(request), request.body, 'NATIVE')));
   v3.post('/pay/transactions/h5', async (request, reply) => reply.send(createOrder(context, merchantOf(request), request.body, 'MWEB')));
+  v3.post('/pay/transactions/jsapi', async (request, reply) => reply.send(createOrder(context, merchantOf(request), request.body, 'JSAPI')));
 
   v3.get<{ Params: { no: string }; Querystring: { mchid?: string } }>('/pay/transactions/out-trade-no/:no', async (request, reply) => {
     const merchant = merchantOf(request);
@@ -128,6 +129,21 @@ export function apiRoutes(v3: FastifyInstance, context: SimulatorContext, notifi
     const refund = context.state.refunds.get(orderKey(merchantOf(request).mchid, request.params.no));
     if (refund === undefined) fail(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
     return reply.send(refundJson(context.state, refund));
+  });
+
+  // The platform certificates, each sealed under the asking merchant's APIv3 key (associated_data "certificate").
+  v3.get('/certificates', async (request, reply) => {
+    const merchant = merchantOf(request);
+    const nowMs = context.clock.nowMs();
+    const data = context.platformCertificates
+      .filter((certificate) => certificate.notAfterMs > nowMs)
+      .map((certificate) => ({
+        serial_no: certificate.serial,
+        effective_time: beijingRfc3339(certificate.notBeforeMs),
+        expire_time: beijingRfc3339(certificate.notAfterMs),
+        encrypt_certificate: { algorithm: 'AEAD_AES_256_GCM', ...encryptAeadAesGcm(merchant.apiv3Key, randomHex(context, 6), 'certificate', certificate.pem) },
+      }));
+    return reply.send({ data });
   });
 
   v3.get<{ Querystring: { bill_date?: string; bill_type?: string } }>('/bill/tradebill', async (request, reply) => {
@@ -194,31 +210,47 @@ function existingOrder(context: SimulatorContext, merchant: Merchant, outTradeNo
   return refresh(context, order);
 }
 
+/**
+ * When an unpaid order stops being payable. `time_expire` is optional
+ * (RFC 3339 with an offset); without it WeChat keeps the order but the
+ * payer's link (code_url, prepay_id, h5_url) is valid for 2 hours, which
+ * is what the simulator takes as the order's expiry.
+ */
+export const payerLinkValidMs = 2 * 60 * 60 * 1000;
+
+function orderExpiry(context: SimulatorContext, timeExpire: unknown): number {
+  if (timeExpire === undefined) return context.clock.nowMs() + payerLinkValidMs;
+  const timeExpireMs = typeof timeExpire === 'string' ? Date.parse(timeExpire) : Number.NaN;
+  if (Number.isNaN(timeExpireMs) || !/[+-]\d{2}:\d{2}$/.test(timeExpire as string)) fail(400, 'PARAM_ERROR', 'time_expire格式错误');
+  return timeExpireMs;
+}
+
 function positiveFen(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
 function createOrder(context: SimulatorContext, merchant: Merchant, body: unknown, tradeType: Order['tradeType']): object {
   if (!isObject(body)) fail(400, 'PARAM_ERROR', '请求体缺失');
-  const { appid, mchid, description, out_trade_no, time_expire, notify_url, amount, scene_info } = body;
+  const { appid, mchid, description, out_trade_no, time_expire, notify_url, amount, scene_info, payer } = body;
   if (mchid !== merchant.mchid) fail(400, 'PARAM_ERROR', 'mchid与签名商户号不一致');
   if (appid !== merchant.appid) fail(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
   if (typeof description !== 'string' || description === '' || Buffer.byteLength(description) > 127) fail(400, 'PARAM_ERROR', 'description格式错误');
   if (typeof out_trade_no !== 'string' || !outTradeNoPattern.test(out_trade_no)) fail(400, 'PARAM_ERROR', 'out_trade_no格式错误');
   if (typeof notify_url !== 'string' || !/^https?:\/\//.test(notify_url)) fail(400, 'PARAM_ERROR', 'notify_url格式错误');
-  const timeExpireMs = typeof time_expire === 'string' ? Date.parse(time_expire) : Number.NaN;
-  if (Number.isNaN(timeExpireMs) || !/[+-]\d{2}:\d{2}$/.test(time_expire as string)) fail(400, 'PARAM_ERROR', 'time_expire格式错误');
+  const timeExpireMs = orderExpiry(context, time_expire);
   if (!isObject(amount) || !positiveFen(amount.total) || amount.currency !== 'CNY') fail(400, 'PARAM_ERROR', 'amount格式错误');
   if (tradeType === 'MWEB' && !(isObject(scene_info) && typeof scene_info.payer_client_ip === 'string')) {
     fail(400, 'PARAM_ERROR', '缺少参数scene_info.payer_client_ip');
   }
+  const openid = isObject(payer) && typeof payer.openid === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(payer.openid) ? payer.openid : null;
+  if (tradeType === 'JSAPI' && openid === null) fail(400, 'PARAM_ERROR', '缺少参数payer.openid');
   const key = orderKey(merchant.mchid, out_trade_no);
   context.state.records.sawKey('out_trade_no', out_trade_no);
   const existing = context.state.orders.get(key);
   if (existing !== undefined) {
     // The same order again (a retry) gets the same answer; another order under this number is refused.
     if (existing.tradeState === 'SUCCESS' || existing.tradeState === 'REFUND') fail(400, 'ORDERPAID', '该订单已支付');
-    if (existing.totalFen !== amount.total || existing.description !== description || existing.tradeType !== tradeType) {
+    if (existing.totalFen !== amount.total || existing.description !== description || existing.tradeType !== tradeType || (tradeType === 'JSAPI' && existing.payerOpenid !== openid)) {
       fail(400, 'INVALID_REQUEST', '商户订单号重复');
     }
     return payerLink(context, existing);
@@ -226,7 +258,8 @@ function createOrder(context: SimulatorContext, merchant: Merchant, body: unknow
   const order: Order = {
     mchid: merchant.mchid, appid: merchant.appid, outTradeNo: out_trade_no, description, totalFen: amount.total,
     notifyUrl: notify_url, timeExpireMs, tradeType, tradeState: 'NOTPAY', tradeStateDesc: '订单未支付',
-    transactionId: null, payerOpenid: null, successMs: null, createdMs: context.clock.nowMs(),
+    transactionId: null, payerOpenid: openid, successMs: null, createdMs: context.clock.nowMs(),
+    prepayId: tradeType === 'JSAPI' ? `wx${beijingCompact(context.clock.nowMs())}${randomHex(context, 9).toLowerCase()}` : null,
   };
   context.state.orders.set(key, order);
   context.state.stats.ordersCreated += 1;
@@ -234,7 +267,13 @@ function createOrder(context: SimulatorContext, merchant: Merchant, body: unknow
   return payerLink(context, order);
 }
 
+/** `YYYYMMDDhhmmss` in Beijing time: how a prepay_id begins (`wx201410272009395522657a690389285100`). */
+function beijingCompact(ms: number): string {
+  return beijingRfc3339(ms).slice(0, 19).replace(/[-T:]/g, '');
+}
+
 function payerLink(context: SimulatorContext, order: Order): object {
+  if (order.tradeType === 'JSAPI') return { prepay_id: order.prepayId };
   const url = `${context.url}/pay/${encodeURIComponent(order.outTradeNo)}?mchid=${order.mchid}`;
   return order.tradeType === 'NATIVE' ? { code_url: url } : { h5_url: url };
 }
@@ -269,7 +308,7 @@ export function payOrder(context: SimulatorContext, notifier: Notifier, order: O
   order.tradeState = 'SUCCESS';
   order.tradeStateDesc = '支付成功';
   order.transactionId = `42000${randomDigits(context, 23)}`;
-  order.payerOpenid = `o${randomHex(context, 14)}`;
+  order.payerOpenid ??= `o${randomHex(context, 14)}`;
   order.successMs = context.clock.nowMs();
   recordOrder(context, order, 'paid');
   const merchant = context.merchants.get(order.mchid);
@@ -279,6 +318,36 @@ export function payOrder(context: SimulatorContext, notifier: Notifier, order: O
   });
   recordOrder(context, order, 'notified', 'TRANSACTION.SUCCESS');
   return null;
+}
+
+/**
+ * What WeChat's client does with `getBrandWCPayRequest` inside WeChat: it
+ * checks the parameters (signType RSA, paySign over the four lines with the
+ * key of the merchant that owns appId, a prepay_id of that appid still within
+ * its 2 hours, ordered for this very WeChat user), shows its cashier, and the
+ * payer pays. Answers the `err_msg` the page's callback receives.
+ */
+export function payWithJsapi(
+  context: SimulatorContext,
+  notifier: Notifier,
+  openid: string,
+  parameters: Record<string, unknown>,
+): { err_msg: 'get_brand_wcpay_request:ok' | 'get_brand_wcpay_request:fail'; reason?: string } {
+  const refused = (reason: string) => ({ err_msg: 'get_brand_wcpay_request:fail' as const, reason });
+  const { appId, timeStamp, nonceStr, package: pkg, signType, paySign } = parameters;
+  if (![appId, timeStamp, nonceStr, pkg, signType, paySign].every((value) => typeof value === 'string')) return refused('missing parameters');
+  const merchant = [...context.merchants.values()].find((candidate) => candidate.appid === appId);
+  if (merchant === undefined) return refused('unknown appId');
+  const signed = { appId, timeStamp, nonceStr, package: pkg, signType, paySign } as Record<'appId' | 'timeStamp' | 'nonceStr' | 'package' | 'signType' | 'paySign', string>;
+  if (!/^\d{1,12}$/.test(signed.timeStamp) || signed.nonceStr.length > 32) return refused('timeStamp or nonceStr malformed');
+  if (!verifyJsapiPaySign(signed, merchant.publicKey)) return refused('paySign does not verify');
+  const prepayId = /^prepay_id=([A-Za-z0-9_-]+)$/.exec(signed.package)?.[1];
+  const order = prepayId === undefined ? undefined : [...context.state.orders.values()].find((candidate) => candidate.prepayId === prepayId);
+  if (order === undefined || order.appid !== appId) return refused('no such prepay_id for this appId');
+  if (context.clock.nowMs() - order.createdMs > payerLinkValidMs) return refused('prepay_id expired');
+  if (order.payerOpenid !== openid) return refused('the order was placed for another WeChat user');
+  const refusal = payOrder(context, notifier, order);
+  return refusal === null ? { err_msg: 'get_brand_wcpay_request:ok' } : refused(refusal);
 }
 
 /** The payer's payment fails: null when done, or why it cannot be. */

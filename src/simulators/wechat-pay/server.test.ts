@@ -117,19 +117,62 @@ describe('requests and answers', () => {
     }
   });
 
-  it('answers PARAM_ERROR for an H5 order without scene_info, an amount as text, or another appid', async () => {
+  it('answers PARAM_ERROR for an H5 order without scene_info, a JSAPI order without payer.openid, an amount as text, or another appid', async () => {
     const h5 = await call('POST', '/v3/pay/transactions/h5', { body: orderBody('PARAMTEST1') });
     expect(h5.status).toBe(400);
     expect(h5.body.code).toBe('PARAM_ERROR');
     const text = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PARAMTEST2', { amount: { total: '100', currency: 'CNY' } }) });
     expect(text.body.code).toBe('PARAM_ERROR');
+    const jsapi = await call('POST', '/v3/pay/transactions/jsapi', { body: orderBody('PARAMTEST4') });
+    expect(jsapi.body).toEqual({ code: 'PARAM_ERROR', message: '缺少参数payer.openid' });
     const appid = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PARAMTEST3', { appid: 'wx0000' }) });
     expect(appid.body.code).toBe('APPID_MCHID_NOT_MATCH');
     expect(wechat.stats().ordersCreated).toBe(0);
   });
 });
 
+describe('orders without time_expire (documented as optional)', () => {
+  it('accepts the order and keeps it payable for the 2 hours its payer link is valid', async () => {
+    const { time_expire: _dropped, ...body } = orderBody('NOEXPIRY01');
+    const created = await call('POST', '/v3/pay/transactions/native', { body });
+    expect(created.status).toBe(200);
+    expect(created.body.code_url).toContain('/pay/NOEXPIRY01');
+    const queried = await call('GET', `/v3/pay/transactions/out-trade-no/NOEXPIRY01?mchid=${merchant.mchid}`);
+    expect(queried.body).toMatchObject({ trade_state: 'NOTPAY' });
+    wechat.payer('NOEXPIRY01').pay();
+    expect((await call('GET', `/v3/pay/transactions/out-trade-no/NOEXPIRY01?mchid=${merchant.mchid}`)).body.trade_state).toBe('SUCCESS');
+  });
+
+  it('still refuses a time_expire without an offset', async () => {
+    const answer = await call('POST', '/v3/pay/transactions/native', { body: orderBody('NOEXPIRY02', { time_expire: '2026-06-15T20:00:00' }) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('PARAM_ERROR');
+  });
+});
+
 describe('the payer page', () => {
+  it('takes an H5 payer back to redirect_url after paying, as WeChat does, and never to a javascript: address', async () => {
+    const created = await call('POST', '/v3/pay/transactions/h5', {
+      body: orderBody('H5BACK0001', { scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } } }),
+    });
+    expect(created.status).toBe(200);
+    const back = 'http://shop.example/checkout/pay_1?from=wechat';
+    const link = `${created.body.h5_url}&redirect_url=${encodeURIComponent(back)}`;
+    const page = await (await fetch(link)).text();
+    const action = /action="([^"]*\/pay\?[^"]*)"/.exec(page)?.[1]?.replaceAll('&#38;', '&');
+    expect(action).toContain('redirect_url=');
+    const paid = await fetch(new URL(action ?? '', wechat.url), { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(back);
+    const created2 = await call('POST', '/v3/pay/transactions/h5', {
+      body: orderBody('H5BACK0002', { scene_info: { payer_client_ip: '203.0.113.9', h5_info: { type: 'Wap' } } }),
+    });
+    const url = new URL(created2.body.h5_url);
+    const hostile = await fetch(`${url.origin}/pay/H5BACK0002/leave${url.search}&redirect_url=${encodeURIComponent('javascript:alert(1)')}`, { method: 'POST', redirect: 'manual' });
+    expect(hostile.status).toBe(200);
+    expect(hostile.headers.get('location')).toBeNull();
+  });
+
   it('shows amount, description and the three buttons, and paying by the form pays the order', async () => {
     const created = await call('POST', '/v3/pay/transactions/native', { body: orderBody('PAGETEST01', { amount: { total: 12345, currency: 'CNY' } }) });
     const page = await (await fetch(created.body.code_url)).text();
@@ -198,6 +241,54 @@ describe('the trade bill file', () => {
     expect(lines[3]).toBe('`1,`1.00,`0.00,`0.00,`0.01000,`1.00,`0.00');
     const unsigned = await call('GET', new URL(link.body.download_url).pathname + new URL(link.body.download_url).search, { sign: 'none' });
     expect(unsigned.status).toBe(401);
+  });
+});
+
+describe('a restart with a data directory', () => {
+  it('keeps the platform certificates (rotated ones too) and JSAPI orders, which can still be paid', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { jsapiSigningMessage } = await import('../../connectors/wechat-pay/signing.ts');
+    const dataDir = mkdtempSync(join(tmpdir(), 'wechat-sim-'));
+    try {
+      const first = await startWechatPaySimulator({ dataDir, notifyDelayScale: 0.001 });
+      const kept = first.registerMerchant();
+      const rotated = first.rotatePlatformCertificate();
+      const body = JSON.stringify({
+        appid: kept.appid, mchid: kept.mchid, description: '重启', out_trade_no: 'RESTART0001', notify_url: 'http://127.0.0.1:9/n',
+        amount: { total: 5, currency: 'CNY' }, payer: { openid: 'oRestart000000000000000000' },
+      });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const signature = signMessage(requestSigningMessage({ method: 'POST', pathWithQuery: '/v3/pay/transactions/jsapi', timestamp, nonce: 'N2', body }), kept.private_key);
+      const created = await fetch(`${first.url}/v3/pay/transactions/jsapi`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: authorizationHeader({ mchid: kept.mchid, nonce_str: 'N2', timestamp, serial_no: kept.serial_no, signature }) },
+        body,
+      });
+      expect(created.headers.get('wechatpay-serial')).toBe(rotated.serial);
+      const { prepay_id: prepayId } = (await created.json()) as { prepay_id: string };
+      await first.close();
+
+      const second = await startWechatPaySimulator({ dataDir, notifyDelayScale: 0.001 });
+      try {
+        const parameters = { appId: kept.appid, timeStamp: timestamp, nonceStr: 'RESTARTNONCE', package: `prepay_id=${prepayId}`, signType: 'RSA' };
+        const paySign = signMessage(jsapiSigningMessage(parameters), kept.private_key);
+        expect(second.wechatClient('oRestart000000000000000000').getBrandWCPayRequest({ ...parameters, paySign })).toEqual({ err_msg: 'get_brand_wcpay_request:ok' });
+        const certificatesTimestamp = String(Math.floor(Date.now() / 1000));
+        const certificatesSignature = signMessage(requestSigningMessage({ method: 'GET', pathWithQuery: '/v3/certificates', timestamp: certificatesTimestamp, nonce: 'N3', body: '' }), kept.private_key);
+        const listed = await fetch(`${second.url}/v3/certificates`, {
+          headers: { Authorization: authorizationHeader({ mchid: kept.mchid, nonce_str: 'N3', timestamp: certificatesTimestamp, serial_no: kept.serial_no, signature: certificatesSignature }) },
+        });
+        expect(listed.headers.get('wechatpay-serial')).toBe(rotated.serial);
+        const { data } = (await listed.json()) as { data: { serial_no: string }[] };
+        expect(data.map((entry) => entry.serial_no)).toEqual([kept.platform_serial, rotated.serial]);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -26,10 +26,13 @@ export interface Order {
   totalFen: number;
   notifyUrl: string;
   timeExpireMs: number;
-  tradeType: 'NATIVE' | 'MWEB';
+  tradeType: 'NATIVE' | 'MWEB' | 'JSAPI';
+  /** JSAPI only: what the order answered, which the page's parameters name as `package=prepay_id=…`. */
+  prepayId?: string | null;
   tradeState: WireTradeState;
   tradeStateDesc: string;
   transactionId: string | null;
+  /** JSAPI: the openid the order named (only that WeChat user can pay it); otherwise set when paid. */
   payerOpenid: string | null;
   successMs: number | null;
   createdMs: number;
@@ -88,6 +91,15 @@ export function orderKey(mchid: string, outTradeNo: string): string {
   return `${mchid}:${outTradeNo}`;
 }
 
+/** A platform certificate and its key, kept across restarts. */
+export interface PlatformCertificateRecord {
+  serial: string;
+  privateKeyPem: string;
+  pem: string;
+  notBeforeMs: number;
+  notAfterMs: number;
+}
+
 export interface SimulatorContext {
   /** Replaced as a whole by reset(). */
   state: SimulatorState;
@@ -96,7 +108,10 @@ export interface SimulatorContext {
   faults: WechatPayFaults;
   /** Replaced by reset() (with the same merchants). */
   merchants: Map<string, Merchant>;
+  /** The certificate whose key signs answers and notifications now: the newest of `platformCertificates`. */
   readonly platform: { serial: string; privateKey: KeyObject; publicKeyPem: string };
+  /** Every platform certificate /v3/certificates hands out, oldest first (rotation adds one; the old stays valid). */
+  readonly platformCertificates: PlatformCertificateRecord[];
   /** Signs forged notifications: same serial, wrong key. */
   readonly forgerKey: KeyObject;
   readonly clock: Clock;

@@ -6,6 +6,7 @@ import { payStep } from './pay-step.ts';
 import { canceledStep, resultStep } from './result-step.ts';
 import type { StepContext } from './step-kit.ts';
 import { processingStep, qrStep, redirectStep } from './wait-step.ts';
+import { wechatJsapiStep } from './wechat-jsapi.ts';
 
 export function renderStep(context: StepContext, view: PaymentView): HTMLElement {
   switch (view.kind) {
@@ -17,6 +18,8 @@ export function renderStep(context: StepContext, view: PaymentView): HTMLElement
       return qrStep(context, view);
     case 'redirect':
       return redirectStep(context, view.url);
+    case 'wechat_jsapi':
+      return wechatJsapiStep(context, view.parameters);
     case 'processing':
       return processingStep(context);
     case 'succeeded':

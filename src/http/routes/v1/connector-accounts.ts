@@ -12,8 +12,12 @@ import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 const requiredCredentials: Record<(typeof connectorNames)[number], readonly string[]> = {
   card: ['api_key'],
   alipay: ['app_id', 'private_key', 'alipay_public_key', 'seller_id'],
-  wechat_pay: ['mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key', 'platform_public_key', 'platform_serial'],
+  wechat_pay: ['mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key'],
   unionpay: ['mer_id', 'cert_id', 'private_key', 'unionpay_public_key'],
+};
+/** Accepted, not required: WeChat Pay's platform key and its id (public key mode) or first certificate; without them the certificates are downloaded. */
+const optionalCredentials: Partial<Record<(typeof connectorNames)[number], readonly string[]>> = {
+  wechat_pay: ['platform_public_key', 'platform_serial'],
 };
 
 export function presentConnectorAccount(account: ConnectorAccountRow, publicBaseUrl: string) {
@@ -143,6 +147,7 @@ function checkCredentials(connector: (typeof connectorNames)[number], credential
   const required = requiredCredentials[connector];
   const missing = required.find((name) => !credentials[name]);
   if (missing) throw new PaymentError('parameter_missing', { param: `credentials.${missing}` });
-  const unknown = Object.keys(credentials).find((name) => !required.includes(name));
+  const optional = optionalCredentials[connector] ?? [];
+  const unknown = Object.keys(credentials).find((name) => !required.includes(name) && !optional.includes(name));
   if (unknown) throw new PaymentError('parameter_unknown', { param: `credentials.${unknown}` });
 }

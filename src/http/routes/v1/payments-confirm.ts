@@ -28,6 +28,18 @@ const Body = requestObject({
   payment_method: Type.Optional(PaymentMethod),
   otp: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'The one-time code, when next_action is verify_otp.' })),
   return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  payment_method_options: Type.Optional(
+    requestObject({
+      wechat_pay: Type.Optional(
+        requestObject({
+          openid: Type.String({
+            pattern: '^[A-Za-z0-9_-]{1,128}$',
+            description: "The payer's openid under the WeChat Pay account's appid, when the payer is inside WeChat: the order is then a JSAPI order and `next_action` is `wechat_pay_jsapi`, the parameters for WeixinJSBridge getBrandWCPayRequest.",
+          }),
+        }),
+      ),
+    }),
+  ),
   client_secret: Type.Optional(ClientSecret),
 });
 

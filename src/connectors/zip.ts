@@ -1,6 +1,6 @@
 /**
  * A reader of ZIP archives, enough for the bills providers hand out (Alipay's
- * `…csv.zip`): the central directory, stored or deflated entries, their CRC
+ * `…csv.zip`, UnionPay's statement inside fileTransfer's fileContent): the central directory, stored or deflated entries, their CRC
  * checked. Node has the deflate and the CRC (node:zlib) but no ZIP container,
  * so the container is read here rather than through a dependency.
  *
