@@ -9,7 +9,7 @@ import { isCancelable, type Actor, type CancellationReason } from '../domain/pay
 import { latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../store/payments.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
-import { loadAccount } from './confirm-payment.ts';
+import { loadAccount } from './connector-accounts.ts';
 import { getPayment } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { releaseFromWallet } from './wallet-payments.ts';

@@ -33,7 +33,7 @@ import { findCustomer } from '../store/customers.ts';
 import { findMerchant } from '../store/merchants.ts';
 import { queueMessages } from '../store/messages.ts';
 import type { PaymentRecord } from '../store/payments.ts';
-import type { ConfirmInput } from './confirm-payment.ts';
+import type { ConfirmInput } from './confirm-input.ts';
 import { now, type FlowContext } from './context.ts';
 import { transitionPayment } from './payment-transitions.ts';
 

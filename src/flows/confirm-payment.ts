@@ -7,43 +7,30 @@
  * outcome with its history and events. A crash between the two commits
  * leaves a pending attempt that the worker resolves by asking the provider.
  */
-import type { ConnectorAccount, ConnectorName, PayerDevice } from '../connectors/connector.ts';
+import type { PayerDevice } from '../connectors/connector.ts';
 import { isChannel } from '../connectors/registry.ts';
 import { closeWaitingOrder, confirmWithChannel } from './channel-payments.ts';
 import { confirmWithWallet } from './wallet-payments.ts';
 import { isExpired, luhnValid, type CardInput } from '../domain/card.ts';
 import { toStoredCard } from '../domain/stored-card.ts';
-import { PaymentError, isDeclineCode } from '../domain/errors.ts';
+import { PaymentError } from '../domain/errors.ts';
 import type { Actor } from '../domain/payment-state.ts';
 import { isConfirmable } from '../domain/payment-state.ts';
 import { limits } from '../domain/limits.ts';
 import type { Currency } from '../domain/money.ts';
-import { findConnectorAccountById, findEnabledAccounts, openConnectorAccount } from '../store/connector-accounts.ts';
 import { claimDeferredKey } from '../store/idempotency.ts';
 import { findPaymentById, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../store/payments.ts';
 import type { AttemptRow } from '../store/schema.ts';
-import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
 import { getPayment, takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import type { StoredError } from './present.ts';
+import type { ConfirmInput } from './confirm-input.ts';
+import { loadAccount, rankAccounts } from './connector-accounts.ts';
+import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
 
-export type PaymentMethodInput =
-  | { type: 'card'; card: CardInput }
-  | { type: 'alipay' }
-  | { type: 'wechat_pay' }
-  | { type: 'unionpay' }
-  | { type: 'wallet'; wallet: { pin: string } };
-
-export interface ConfirmInput {
-  payment_method?: PaymentMethodInput;
-  otp?: string;
-  return_url?: string;
-  /** The payer's WeChat openid (known to the merchant inside WeChat): WeChat Pay then takes a JSAPI order. */
-  payment_method_options?: { wechat_pay?: { openid: string } };
-}
+export type { ConfirmInput, PaymentMethodInput } from './confirm-input.ts';
 
 /** What the API knows of the payer's device: QR code on a desktop, redirect on a phone. */
 export interface PayerClient {
@@ -235,63 +222,6 @@ async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: Pa
   return settleAuthorization(context, processing, attempt.id, { ...call, tries: attempt.tries + 1 });
 }
 
-/**
- * Commits what the provider answered; throws the payer-facing error for a failure after committing it.
- * `pollAfterMs`: when the payer must act at the provider, ask the provider again after this long.
- */
-export async function settleAuthorization(
-  context: FlowContext,
-  payment: PaymentRecord,
-  attemptId: string,
-  call: { outcome: Parameters<typeof decideAuthorization>[2]; tries: number; latencyMs: number },
-  pollAfterMs: number | null = null,
-): Promise<PaymentRecord> {
-  const decision = decideAuthorization(payment, attemptId, call.outcome);
-  if (decision.kind === 'unresolved') {
-    // The provider may or may not have acted: leave the payment processing and let the worker ask soon.
-    await updateAttempt(
-      context.db,
-      {
-        id: attemptId,
-        status: 'unknown',
-        provider_reference: null,
-        error_code: null,
-        decline_code: null,
-        tries: call.tries,
-        latency_ms: call.latencyMs,
-        completed: false,
-        next_query_at: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs),
-      },
-      now(context),
-    );
-    return payment;
-  }
-  const nextQueryAt = pollAfterMs !== null && decision.attemptStatus === 'requires_action' ? new Date(context.clock.nowMs() + pollAfterMs) : null;
-  const settled = await applyAuthorizationDecision(context, payment, attemptId, decision, {
-    actor: 'provider',
-    tries: call.tries,
-    latencyMs: call.latencyMs,
-    nextQueryAt,
-  });
-  // Someone else (the worker's status query) settled it first: answer what is stored.
-  const current = settled ?? (await findPaymentById(context.db, payment.id));
-  if (!current) throw concurrentChange(payment.id, 'confirmed');
-  if (settled && decision.error) throw errorFor(decision.error, payment.id);
-  return current;
-}
-
-function errorFor(stored: StoredError, paymentId: string): PaymentError {
-  return new PaymentError(stored.code, {
-    paymentId,
-    details: stored.details,
-    declineCode: stored.decline_code && isDeclineCode(stored.decline_code) ? stored.decline_code : undefined,
-  });
-}
-
-function concurrentChange(paymentId: string, action: string): PaymentError {
-  return new PaymentError('payment_unexpected_state', { paymentId, details: { status: 'changing', action } });
-}
-
 function attemptState(attempt: AttemptRow, change: { status: AttemptRow['status']; tries: number; nextQueryAt: Date }) {
   return {
     id: attempt.id,
@@ -305,29 +235,3 @@ function attemptState(attempt: AttemptRow, change: { status: AttemptRow['status'
     next_query_at: change.nextQueryAt,
   };
 }
-
-/**
- * The accounts to try for this payment, best first: enabled ones, ranked by
- * priority and recent health, without those whose circuit breaker is open.
- */
-export async function rankAccounts(context: FlowContext, payment: PaymentRecord, connector: ConnectorName): Promise<ConnectorAccount[]> {
-  const rows = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
-  if (rows.length === 0) {
-    throw new PaymentError('payment_method_unavailable', {
-      paymentId: payment.id,
-      details: { payment_method_type: connector, available: payment.payment_method_types.filter((t) => t !== connector).join(', ') || '(none)' },
-    });
-  }
-  const ranked = context.accountHealth.rank(rows, context.clock.nowMs());
-  // Every account's breaker is open: refuse at once rather than wait on providers known to be failing.
-  if (ranked.length === 0) throw new PaymentError('connector_unavailable', { paymentId: payment.id });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ranked.map((account) => openConnectorAccount(byId.get(account.id)!, context.keys.credentials));
-}
-
-export async function loadAccount(context: FlowContext, accountId: string): Promise<ConnectorAccount> {
-  const row = await findConnectorAccountById(context.db, accountId);
-  if (!row) throw new PaymentError('connector_unavailable', {});
-  return openConnectorAccount(row, context.keys.credentials);
-}
-

@@ -15,7 +15,7 @@ import { amountToJson, type Currency } from '../domain/money.ts';
 import type { AttemptRow, LatePaymentRefundRow } from '../store/schema.ts';
 import type { PaymentRecord } from '../store/payments.ts';
 import { callProvider } from './connector-calls.ts';
-import { loadAccount } from './confirm-payment.ts';
+import { loadAccount } from './connector-accounts.ts';
 import { now, type FlowContext } from './context.ts';
 import { refundNumberOf } from './refund-payment.ts';
 

@@ -18,7 +18,7 @@ import { isChannel } from '../connectors/registry.ts';
 import { assert } from '../domain/assert.ts';
 import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
-import { loadAccount } from './confirm-payment.ts';
+import { loadAccount } from './connector-accounts.ts';
 import { presentRefund } from './present.ts';
 
 export const refundReasons = ['duplicate', 'fraudulent', 'requested_by_customer', 'after_sales', 'other'] as const;

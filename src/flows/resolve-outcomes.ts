@@ -12,7 +12,7 @@ import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import type { PaymentOutcome } from '../connectors/connector.ts';
 import { applyAuthorizationDecision, decideAuthorization } from './authorization-outcome.ts';
 import { allDerivedProviderKeys } from './connector-calls.ts';
-import { loadAccount } from './confirm-payment.ts';
+import { loadAccount } from './connector-accounts.ts';
 import { settleCapture } from './capture-payment.ts';
 import { cancellation } from './cancel-payment.ts';
 import { now, type FlowContext } from './context.ts';

@@ -12,7 +12,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { customerAccountKinds, isNonNegative, type LedgerAccountKind, type LedgerTransactionKind, type Posting } from '../domain/ledger.ts';
 import type { Db } from './database.ts';
-import type { Scope } from './payments.ts';
+import type { Scope } from './scope.ts';
 
 /** Creates the accounts a posting will touch, if they do not exist yet. */
 export async function ensureLedgerAccounts(

@@ -21,10 +21,9 @@ import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
 export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
 
-export interface Scope {
-  merchantId: string;
-  mode: Mode;
-}
+import type { Scope } from './scope.ts';
+
+export type { Scope };
 
 const amountRefunded = sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.status = 'succeeded'), 0)::bigint`;
 
