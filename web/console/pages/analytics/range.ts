@@ -82,7 +82,7 @@ export function seriesPlan(range: Range, timeZone: string): { granularity: 'hour
   return { granularity: 'day', regroupDays: false };
 }
 
-const bucketLadderMs = [hourMs, 2 * hourMs, 3 * hourMs, 6 * hourMs, 12 * hourMs, dayMs, 2 * dayMs, 7 * dayMs, 14 * dayMs, 30 * dayMs];
+const bucketLadderMs = [hourMs, 2 * hourMs, 3 * hourMs, 6 * hourMs, 12 * hourMs, dayMs, 2 * dayMs, 3 * dayMs, 7 * dayMs, 14 * dayMs, 30 * dayMs];
 
 /**
  * Cuts a range into at most `bucketsMax` consecutive buckets of one length
