@@ -152,10 +152,22 @@ export const limits = {
   consoleMembersPerMerchantMax: 200,
   auditCsvRowsMax: 10_000,
   auditVerifyBatchRows: 1_000,
+  /** The console's payment search: rows per CSV export, and rows per list of one payment's timeline. */
+  consolePaymentsCsvRowsMax: 10_000,
+  consoleTimelineRowsMax: 200,
+  /** Recent API requests (Developers page): written in batches at least this often or of this many rows, kept this long. */
+  requestLogFlushMs: 1_000,
+  requestLogBatchRowsMax: 200,
+  /** Rows waiting for a write; past it new rows are dropped (and counted), never the request slowed. */
+  requestLogBufferRowsMax: 10_000,
+  requestLogRetentionMs: 7 * 24 * 60 * 60 * 1000,
+  requestLogPruneEveryMs: 10 * 60 * 1000,
+  requestLogPageSizeMax: 200,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
 assert(limits.pageSizeDefault <= limits.pageSizeMax, 'default page size within the maximum');
+assert(limits.requestLogBatchRowsMax <= limits.requestLogBufferRowsMax, 'a request-log batch fits in its buffer');
 assert(
   limits.connectorTimeoutMs * limits.connectorAttemptsMax <= limits.connectorCallBudgetMs + limits.connectorTimeoutMs,
   'connector retries fit in the call budget',

@@ -58,8 +58,10 @@ import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
 import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
-import { registerConsoleSession } from './plugins/console-session.ts';
+import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerRequestLog } from './plugins/request-log.ts';
+import { registerApiAudit } from './plugins/api-audit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -151,7 +153,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
   const invalidation = options.invalidation ?? null;
   const cache = createApiKeyCache({ db: context.db, clock: context.clock, metrics: context.metrics, invalidation });
-  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures });
+  registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures, session: consoleSessionAuthenticator(context) });
   registerIdempotency(app, {
     db: context.db,
     clock: context.clock,
@@ -172,6 +174,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
   });
   registerConsoleSession(app, { context });
+  registerRequestLog(app, { context });
+  registerApiAudit(app, { context });
 
   // Every POST takes an Idempotency-Key and every route Accept-Language: say so in each route's schema,
   // which documents them in the OpenAPI description (the idempotency plugin enforces the key's rules).

@@ -21,6 +21,7 @@ import * as m0017 from './migrations/0017_sealed_messages.ts';
 import * as m0018 from './migrations/0018_webhook_response_bytes.ts';
 import * as m0019 from './migrations/0019_console_members_and_audit.ts';
 import * as m0020 from './migrations/0020_analytics_fold.ts';
+import * as m0021 from './migrations/0021_console_settings_and_request_log.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0018_webhook_response_bytes': m0018,
   '0019_console_members_and_audit': m0019,
   '0020_analytics_fold': m0020,
+  '0021_console_settings_and_request_log': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -20,6 +20,9 @@ export interface MerchantsTable {
   created_at: Timestamp;
   /** Where alerts are emailed; null: the support address. */
   operations_email: Generated<string | null>;
+  support_phone: Generated<string | null>;
+  /** IANA time zone the console shows times in (migration 0021). */
+  time_zone: Generated<string>;
 }
 
 export interface ApiKeysTable {
@@ -569,6 +572,7 @@ import type {
   ConsoleRefundLimitsTable,
   AuditChainHeadsTable,
   AuditLogTable,
+  ApiRequestLogTable,
 } from './console/tables.ts';
 export type { AuditLogRow, ConsoleMemberRow, ConsoleRole } from './console/tables.ts';
 
@@ -582,4 +586,5 @@ export interface Database {
   console_refund_limits: ConsoleRefundLimitsTable;
   audit_chain_heads: AuditChainHeadsTable;
   audit_log: AuditLogTable;
+  api_request_log: ApiRequestLogTable;
 }

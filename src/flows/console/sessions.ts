@@ -38,13 +38,19 @@ export async function findLiveSession(context: FlowContext, token: string): Prom
  * CSRF token the request carried (null for a read). Throws the catalog's
  * refusal; answers nothing when allowed.
  */
-export function checkSessionAccess(session: LiveSession, permission: ConsolePermission, csrf: { required: boolean; given: string | null }): void {
+export function checkSessionAccess(
+  session: LiveSession,
+  permission: ConsolePermission | readonly ConsolePermission[],
+  csrf: { required: boolean; given: string | null },
+): void {
+  // A list means any one of its permissions (a /v1 route several pages read).
+  const anyOf: readonly ConsolePermission[] = typeof permission === 'string' ? [permission] : permission;
   if (csrf.required && (csrf.given === null || !sameSecret(csrf.given, session.csrfToken))) throw new PaymentError('console_csrf_invalid');
   const member = session.member;
-  if (requiresSecondFactor(member.role) && member.totp_enabled_at === null && !permissionsBeforeEnrolment.has(permission)) {
+  if (requiresSecondFactor(member.role) && member.totp_enabled_at === null && !anyOf.some((p) => permissionsBeforeEnrolment.has(p))) {
     throw new PaymentError('console_enrolment_required');
   }
-  if (!roleAllows(member.role, permission)) throw new PaymentError('console_role_forbidden', { details: { role: member.role } });
+  if (!anyOf.some((p) => roleAllows(member.role, p))) throw new PaymentError('console_role_forbidden', { details: { role: member.role } });
 }
 
 export async function signOut(context: FlowContext, actor: ConsoleActor): Promise<void> {

@@ -10,6 +10,11 @@
  * A failed authentication counts against the client's address; an address
  * over `authFailuresPerMinuteMax` is refused before any lookup (a key this
  * process already holds valid still passes: checking it costs nothing).
+ *
+ * A request with no Authorization header but a console session cookie is
+ * handed to `session` (plugins/console-session.ts), which answers the
+ * merchant and mode the session works in, as a secret key would, or refuses.
+ * A request that carries a key is the key's, whatever cookie it also sends.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PaymentError } from '../../domain/errors.ts';
@@ -19,6 +24,9 @@ import type { AuthenticatedKey } from '../../store/merchants.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 
 export type RouteAuth = 'secret' | 'client' | 'none';
+
+/** The caller behind a console session cookie on a /v1 route, null without a cookie; throws the refusal. */
+export type SessionAuthenticator = (request: FastifyRequest) => Promise<AuthenticatedKey | null>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,7 +39,7 @@ declare module 'fastify' {
 
 export function registerAuth(
   app: FastifyInstance,
-  options: { cache: ApiKeyCache; rateLimiter: RateLimiter | null; authFailureLimiter: RateLimiter | null },
+  options: { cache: ApiKeyCache; rateLimiter: RateLimiter | null; authFailureLimiter: RateLimiter | null; session?: SessionAuthenticator },
 ): void {
   const { cache, authFailureLimiter } = options;
 
@@ -55,7 +63,8 @@ export function registerAuth(
     const header = request.headers.authorization;
     // The scheme is case-insensitive (RFC 9110).
     const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : null;
-    const key = await authenticate(token, request.ip);
+    const sessionKey = header === undefined && options.session ? await options.session(request) : null;
+    const key = sessionKey ?? (await authenticate(token, request.ip));
     if (!key) {
       authFailureLimiter?.take(request.ip);
       throw new PaymentError('api_key_invalid');

@@ -10,12 +10,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../../domain/assert.ts';
 import type { ConsolePermission } from '../../domain/console/permissions.ts';
+import { sessionIdempotencyScope, sessionModeHeader, sessionRouteOf } from '../../domain/console/session-routes.ts';
 import { sessionTokenFrom } from '../../domain/console/session-cookie.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { ConsoleActor, RequestOrigin } from '../../flows/console/audit.ts';
 import { checkSessionAccess, findLiveSession } from '../../flows/console/sessions.ts';
 import type { LiveSession } from '../../store/console/sessions.ts';
+import type { AuthenticatedKey } from '../../store/merchants.ts';
+import type { SessionAuthenticator } from './auth.ts';
 
 export type ConsoleRouteAccess = 'public' | { permission: ConsolePermission };
 
@@ -84,5 +87,31 @@ export function consoleActorOf(request: FastifyRequest): ConsoleActor {
     role: session.member.role,
     sessionId: session.sessionId,
     ...originOf(request),
+  };
+}
+
+/**
+ * A console session calling a /v1 route with its cookie: allowed only on the
+ * routes of domain/console/session-routes.ts, with a permission the role
+ * has, the CSRF token on writes, and `Paypilot-Mode` picking live (the
+ * default) or test data. The route then sees a secret key's caller whose
+ * id (the Idempotency-Key scope and rate-limit bucket) is the member's and
+ * the mode's. Null without a cookie: the API key rules apply.
+ */
+export function consoleSessionAuthenticator(context: FlowContext): SessionAuthenticator {
+  return async (request: FastifyRequest): Promise<AuthenticatedKey | null> => {
+    const token = sessionTokenFrom(request.headers.cookie);
+    if (!token) return null;
+    const route = sessionRouteOf(request.method === 'HEAD' ? 'GET' : request.method, request.routeOptions.url ?? '');
+    if (!route) throw new PaymentError('permission_denied', { details: { reason: 'not_available_to_console_sessions' } });
+    const modeHeader = request.headers[sessionModeHeader];
+    const mode = modeHeader === undefined ? 'live' : modeHeader;
+    if (mode !== 'live' && mode !== 'test') throw new PaymentError('parameter_invalid', { param: 'Paypilot-Mode', details: { reason: 'live or test' } });
+    const session = await findLiveSession(context, token);
+    if (!session) throw new PaymentError('console_session_required');
+    const csrf = request.headers['x-csrf-token'];
+    checkSessionAccess(session, route.permissions, { required: !readMethods.has(request.method), given: typeof csrf === 'string' ? csrf : null });
+    request.consoleSession = session;
+    return { keyId: sessionIdempotencyScope(session.member.id, mode), merchantId: session.member.merchant_id, kind: 'secret', mode, expiresAtMs: null };
   };
 }

@@ -97,3 +97,21 @@ export interface AuditLogTable {
   hash: Buffer;
 }
 export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** The merchant's recent /v1 requests (migration 0021): no bodies, headers, query strings or secrets. */
+export interface ApiRequestLogTable {
+  /** Given by PostgreSQL (an identity column), never by the application. */
+  seq: ColumnType<bigint, never, never>;
+  request_id: string;
+  merchant_id: string;
+  mode: 'test' | 'live' | null;
+  key_id: string | null;
+  member_id: string | null;
+  method: string;
+  path: string;
+  route: string | null;
+  status: number;
+  error_code: string | null;
+  duration_ms: number;
+  occurred_at: Timestamp;
+}

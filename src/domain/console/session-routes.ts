@@ -1,0 +1,98 @@
+/**
+ * Which /v1 routes a console session may call with its cookie (no API key),
+ * and the permission each needs: any one of those listed. A /v1 route absent
+ * from this table is refused to sessions, so a route added to the API is
+ * closed to the console until someone decides who may call it.
+ *
+ * Money-moving writes (refund, capture, cancel) are deliberately absent: the
+ * console makes them through /console/api/payments/*, where the support
+ * refund limit applies. So are the payer's routes (checkout, confirm, wallet
+ * PIN) and creating payments or customers, which no console page does.
+ *
+ * Keys are `METHOD path`, with the path as Fastify declares it (`:id`).
+ */
+import type { ConsolePermission } from './permissions.ts';
+
+export interface SessionRoute {
+  /** Any one of these lets the role call the route. */
+  permissions: readonly [ConsolePermission, ...ConsolePermission[]];
+}
+
+const route = (...permissions: [ConsolePermission, ...ConsolePermission[]]): SessionRoute => ({ permissions });
+
+export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
+  'GET /v1/payments': route('payments.read'),
+  'GET /v1/payments/:id': route('payments.read'),
+  'GET /v1/payments/:id/attempts': route('payments.read'),
+  'GET /v1/payments/:id/history': route('payments.read'),
+  'GET /v1/payments/:id/funnel_events': route('payments.read', 'analytics.read'),
+  'GET /v1/refunds': route('payments.read'),
+  'GET /v1/refunds/:id': route('payments.read'),
+
+  'GET /v1/customers/:id': route('customers.read'),
+  'GET /v1/customers/:id/wallet': route('customers.read'),
+  'GET /v1/customers/:id/wallet/transactions': route('customers.read'),
+
+  'GET /v1/analytics/summary': route('analytics.read'),
+  'GET /v1/analytics/timeseries': route('analytics.read'),
+  'GET /v1/analytics/cancellations': route('analytics.read'),
+  'GET /v1/analytics/cancellations/summary': route('analytics.read'),
+  'GET /v1/analytics/flagged_customers': route('analytics.read', 'customers.read'),
+  'GET /v1/analytics/customer_segments': route('analytics.read'),
+  'GET /v1/analytics/feedback': route('analytics.read'),
+  'GET /v1/analytics/incidents': route('analytics.read', 'alerts.read'),
+
+  'GET /v1/cancellation_abuse_settings': route('settings.read'),
+  'POST /v1/cancellation_abuse_settings': route('settings.manage'),
+
+  'GET /v1/alerts': route('alerts.read'),
+  'GET /v1/alerts/:id': route('alerts.read'),
+  'POST /v1/alerts/:id/acknowledge': route('alerts.manage'),
+  'GET /v1/alert_rules': route('alerts.read'),
+  'GET /v1/alert_rules/:id': route('alerts.read'),
+  'POST /v1/alert_rules': route('alerts.manage'),
+  'POST /v1/alert_rules/:id': route('alerts.manage'),
+  'DELETE /v1/alert_rules/:id': route('alerts.manage'),
+  'GET /v1/alert_settings': route('alerts.read', 'settings.read'),
+  'POST /v1/alert_settings': route('settings.manage'),
+
+  'GET /v1/after_sales_requests': route('after_sales.manage'),
+  'GET /v1/after_sales_requests/:id': route('after_sales.manage'),
+  'POST /v1/after_sales_requests/:id/approve': route('after_sales.manage'),
+  'POST /v1/after_sales_requests/:id/reject': route('after_sales.manage'),
+
+  'GET /v1/api_keys': route('keys.manage'),
+  'POST /v1/api_keys': route('keys.manage'),
+  'POST /v1/api_keys/:id/roll': route('keys.manage'),
+  'POST /v1/api_keys/:id/revoke': route('keys.manage'),
+
+  'GET /v1/webhook_endpoints': route('webhooks.manage'),
+  'GET /v1/webhook_endpoints/:id': route('webhooks.manage'),
+  'POST /v1/webhook_endpoints': route('webhooks.manage'),
+  'POST /v1/webhook_endpoints/:id': route('webhooks.manage'),
+  'DELETE /v1/webhook_endpoints/:id': route('webhooks.manage'),
+  'GET /v1/webhook_endpoints/:id/deliveries': route('webhooks.manage'),
+  'GET /v1/events': route('webhooks.manage'),
+  'GET /v1/events/:id': route('webhooks.manage'),
+  'POST /v1/events/:id/redeliver': route('webhooks.manage'),
+
+  'GET /v1/connector_accounts': route('connector_accounts.read'),
+  'POST /v1/connector_accounts': route('connector_accounts.manage'),
+  'POST /v1/connector_accounts/:id': route('connector_accounts.manage'),
+};
+
+export function sessionRouteOf(method: string, url: string): SessionRoute | null {
+  return sessionRoutes[`${method} ${url}`] ?? null;
+}
+
+/** The header that picks live or test data for a session's /v1 request (an API key carries its own mode). */
+export const sessionModeHeader = 'paypilot-mode';
+
+/**
+ * The scope under which a session's /v1 Idempotency-Keys are kept: the
+ * member and the mode, never the session, so a retry after signing in again
+ * still finds its first answer, and two members never share keys.
+ */
+export function sessionIdempotencyScope(memberId: string, mode: 'live' | 'test'): string {
+  return `session:${memberId}:${mode}`;
+}
