@@ -58,6 +58,8 @@ import { simulateTrafficCommand } from './simulators/traffic.ts';
 import { simulatorsCommand } from './simulators/bundle.ts';
 import { createConsoleOwner, hasMember } from './flows/console/owner.ts';
 import { verifyAudit } from './flows/console/audit.ts';
+import { consoleAssets } from './http/routes/console-pages.ts';
+import { describeConsoleSize } from '../web/console-build.ts';
 
 const usage = `usage: paypilot <start|serve|worker|migrate|merchant create|keys create|keys roll|keys revoke|reconcile|ledger verify|archive|backup|restore> [options]
   start                      API, worker, simulators and (without DATABASE_URL) an embedded PostgreSQL, with a demo merchant
@@ -470,8 +472,8 @@ the QR code's address (or the redirect) to pay, decline or leave as the payer wo
 Emails and SMS sent to payers (a local mail catcher): ${simulators.mailCatcher.url}
 Demo payer ${demo.customer_id} has 500.00 CNY in a wallet, PIN ${demoWalletPin}: create a payment with
   "customer":"${demo.customer_id}" and confirm with {"payment_method":{"type":"wallet","wallet":{"pin":"${demoWalletPin}"}}}.
-Console owner (server side for now, pages to come): ${demo.console_email} / ${demo.console_password}
-  sign in with POST ${base}/console/api/sign_in {"email","password"}; the first sign-in leads to 2FA enrolment.${
+Console: ${base}/  (${describeConsoleSize(await consoleAssets())})
+  sign in as the demo owner ${demo.console_email} / ${demo.console_password}; the first sign-in sets up 2FA (any authenticator app).${
     developmentKeyFile
       ? `
 Master key: the development key in ${developmentKeyFile} (PAYPILOT_MASTER_KEY is not set); production needs PAYPILOT_MASTER_KEY.`

@@ -62,6 +62,7 @@ import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/c
 import { registerConsoleApi } from './routes/console/index.ts';
 import { registerRequestLog } from './plugins/request-log.ts';
 import { registerApiAudit } from './plugins/api-audit.ts';
+import { registerConsolePages } from './routes/console-pages.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -239,6 +240,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);
   registerConsoleApi(app, deps);
+  registerConsolePages(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));

@@ -1,0 +1,92 @@
+/**
+ * The merchant console's page: `/` and every address under `/console` (the
+ * console routes in the browser) answer one small HTML shell around the
+ * console's script and stylesheet, built from web/console on the first visit
+ * (in memory, once per process) and served by hash under /console/assets,
+ * cached for good. `/console/api/…` stays the API's: an unknown path there
+ * answers the catalog's JSON error, never the page.
+ *
+ * Content-Security-Policy: scripts from this origin only; Ant Design writes
+ * its styles at run time, so style elements are allowed by a nonce made for
+ * each answer (the page hands it to Ant Design), never by 'unsafe-inline'.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { PaymentError } from '../../domain/errors.ts';
+import { buildConsoleAssets, type ConsoleAssets } from '../../../web/console-build.ts';
+import { escapeHtml } from '../../../web/shell.ts';
+import type { App, RouteDeps } from './route-kit.ts';
+
+let built: Promise<ConsoleAssets> | null = null;
+
+/** Built once per process, on first use (a server that never shows the console never builds it). */
+export function consoleAssets(): Promise<ConsoleAssets> {
+  built ??= buildConsoleAssets().catch((error: unknown) => {
+    built = null;
+    throw error;
+  });
+  return built;
+}
+
+export function consoleContentSecurityPolicy(nonce: string): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+const assetNamePattern = /^console\.[0-9a-f]{8}\.(js|css)$/;
+
+export function consolePage(assets: ConsoleAssets, nonce: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Paypilot console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
+<script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
+</head>
+<body>
+<div id="root" data-style-nonce="${escapeHtml(nonce)}"></div>
+<noscript><p>The Paypilot console needs JavaScript. 控制台需要启用 JavaScript。控制台需要啟用 JavaScript。</p></noscript>
+</body>
+</html>
+`;
+}
+
+async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
+  const assets = await consoleAssets();
+  const nonce = randomBytes(16).toString('base64');
+  return reply
+    .header('content-security-policy', consoleContentSecurityPolicy(nonce))
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(consolePage(assets, nonce));
+}
+
+export function registerConsolePages(app: App, _deps: RouteDeps): void {
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/console/api/')) throw new PaymentError('route_unknown', { details: { method: request.method, path } });
+    return sendPage(reply);
+  });
+  app.get('/console/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
+    const assets = await consoleAssets();
+    const asset = assetNamePattern.test(request.params.name) ? assets.files.get(request.params.name) : undefined;
+    if (!asset) return reply.code(404).type('text/plain').send('not found');
+    const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    void reply
+      .header('content-type', asset.contentType)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .header('vary', 'accept-encoding');
+    if (gzip) void reply.header('content-encoding', 'gzip');
+    return reply.send(gzip ? asset.gzip : asset.body);
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * What the console's browser tests share: a desktop (1280×800) and a phone
+ * (390×844) page on a stack's console, a member signed in through the real
+ * sign-in page, TOTP codes computed from the enrolment secret, and a watch
+ * for Content-Security-Policy refusals (the console must need none).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { totp, totpStepSeconds } from '../../src/domain/console/totp.ts';
+import { foreignRequests } from '../support/browser.ts';
+import { base32Decode } from '../support/console.ts';
+
+export const consoleViewports = {
+  desktop: { width: 1280, height: 800, isMobile: false, hasTouch: false },
+  phone: { width: 390, height: 844, isMobile: true, hasTouch: true },
+} as const;
+export type ConsoleViewport = keyof typeof consoleViewports;
+export const consoleViewportNames = Object.keys(consoleViewports) as ConsoleViewport[];
+
+export const browserLocales = { en: 'en-US', 'zh-CN': 'zh-CN', 'zh-TW': 'zh-TW' } as const;
+export type ConsoleLanguage = keyof typeof browserLocales;
+export const consoleLanguages = Object.keys(browserLocales) as ConsoleLanguage[];
+
+/** Messages of the browser's console that say the page broke its own policy or threw. */
+export const pageProblems: string[] = [];
+
+export async function newConsoleContext(browser: Browser, viewport: ConsoleViewport, language: ConsoleLanguage = 'en', storageState?: Awaited<ReturnType<BrowserContext['storageState']>>): Promise<BrowserContext> {
+  const v = consoleViewports[viewport];
+  const context = await browser.newContext({ viewport: { width: v.width, height: v.height }, isMobile: v.isMobile, hasTouch: v.hasTouch, locale: browserLocales[language], timezoneId: 'UTC', storageState, acceptDownloads: true, reducedMotion: 'reduce' });
+  context.on('page', watchPage);
+  return context;
+}
+
+function watchPage(page: Page): void {
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) pageProblems.push(`${page.url()}: ${text}`);
+  });
+  page.on('pageerror', (error) => pageProblems.push(`${page.url()}: ${error.message}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol !== 'data:' && url.protocol !== 'blob:') foreignRequests.push(request.url());
+  });
+}
+
+export async function newConsolePage(browser: Browser, viewport: ConsoleViewport, language: ConsoleLanguage = 'en'): Promise<Page> {
+  const context = await newConsoleContext(browser, viewport, language);
+  return context.newPage();
+}
+
+/**
+ * TOTP codes are single-use: the server refuses a step at or before the last
+ * one it took. Each member's last step is remembered here, and the next code
+ * is for a later step (the server accepts one step of drift).
+ */
+const lastSteps = new Map<string, number>();
+
+export function nextCode(email: string, secret: Buffer): string {
+  const current = Math.floor(Date.now() / 1000 / totpStepSeconds);
+  const last = lastSteps.get(email) ?? -1;
+  const step = Math.max(current, last + 1);
+  if (step > current + 1) throw new Error('no TOTP step left within the drift; wait for the next step');
+  lastSteps.set(email, step);
+  return totp(secret, step * totpStepSeconds * 1000);
+}
+
+/** Waits until a code for a new step can be made (at most one step, 30 s). */
+export async function waitForFreshStep(email: string): Promise<void> {
+  const last = lastSteps.get(email) ?? -1;
+  while (Math.floor(Date.now() / 1000 / totpStepSeconds) + 1 <= last) await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+export async function fillPassword(page: Page, email: string, password: string): Promise<void> {
+  await page.getByTestId('sign-in-email').fill(email);
+  await page.getByTestId('sign-in-password').fill(password);
+  await page.getByTestId('sign-in-submit').click();
+}
+
+/** Enrols the second factor through the page after a first sign-in; answers the secret and the recovery codes. */
+export async function enrolThroughPage(page: Page, email: string): Promise<{ secret: Buffer; recoveryCodes: string[] }> {
+  await page.getByTestId('enrol-start').click();
+  const secretText = (await page.getByTestId('enrol-secret').textContent()) ?? '';
+  const secret = base32Decode(secretText.trim());
+  expect(secret.length).toBeGreaterThanOrEqual(16);
+  await page.getByTestId('enrol-code').fill(nextCode(email, secret));
+  await page.getByTestId('enrol-confirm').click();
+  await page.getByTestId('recovery-codes').waitFor();
+  const recoveryCodes = (await page.getByTestId('recovery-code-item').allTextContents()).map((code) => code.trim());
+  return { secret, recoveryCodes };
+}
+
+/** Signs in through the page with password and TOTP; leaves the page in the shell. */
+export async function signInWithTotp(page: Page, url: string, email: string, password: string, secret: Buffer): Promise<void> {
+  await page.goto(url);
+  await fillPassword(page, email, password);
+  await page.getByTestId('totp-code').fill(nextCode(email, secret));
+  await page.getByTestId('second-factor-submit').click();
+  await page.getByTestId('console-page').waitFor();
+}
+
+export function checkNoPageProblems(): void {
+  expect(pageProblems).toEqual([]);
+  expect(foreignRequests).toEqual([]);
+}
+
+let axeSource: string | null = null;
+
+/**
+ * axe-core's serious and critical violations, with the elements they are on.
+ * The source is evaluated rather than added as a script tag, which the
+ * console's policy refuses (and would report as a problem of the page).
+ */
+export async function consoleAccessibilityViolations(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
+  axeSource ??= await readFile(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate('typeof axe !== "undefined"'))) await page.evaluate(axeSource);
+  const results = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as {
+    violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+  };
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}

@@ -1,0 +1,78 @@
+/**
+ * Signing in to the console in a real browser, at a desktop's and a phone's
+ * size: a new owner's first sign-in leads to enrolment (QR code, a code from
+ * the secret, ten recovery codes shown once), then password and TOTP, then a
+ * recovery code, each checked by axe-core and saved as screenshots.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchBrowser } from '../support/browser.ts';
+import { addMember, emailRun, memberPassword } from '../support/console.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { checkNoPageProblems, consoleAccessibilityViolations, consoleViewportNames, enrolThroughPage, fillPassword, newConsolePage, signInWithTotp } from './console-kit.ts';
+import { consoleScreenshot } from './console-screens.ts';
+
+let stack: Stack;
+let browser: Browser;
+
+describe.skipIf(!browserAvailable)('console sign-in in a browser', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    checkNoPageProblems();
+    await browser?.close();
+    await stack?.close();
+  });
+
+  for (const viewport of consoleViewportNames) {
+    it(`enrols a new owner's second factor, then signs in with a TOTP code and with a recovery code (${viewport})`, async () => {
+      const email = `owner-${viewport}@${emailRun}.example.com`;
+      await addMember(stack, stack.merchant.merchantId, 'owner', email);
+      const page = await newConsolePage(browser, viewport);
+      await page.goto(`${stack.url}/`);
+      await page.getByTestId('sign-in-email').waitFor({ timeout: 60_000 });
+      expect(await consoleAccessibilityViolations(page)).toEqual([]);
+      await consoleScreenshot(page, 'sign-in', viewport, 'en');
+      await fillPassword(page, email, memberPassword);
+
+      // An owner's first session reaches enrolment only.
+      await page.getByTestId('enrol-start').waitFor();
+      expect(await consoleAccessibilityViolations(page)).toEqual([]);
+      const enrolled = await enrolThroughPage(page, email);
+      expect(enrolled.recoveryCodes).toHaveLength(10);
+      expect(new Set(enrolled.recoveryCodes).size).toBe(10);
+      await consoleScreenshot(page, 'recovery-codes', viewport, 'en');
+      expect(await consoleAccessibilityViolations(page)).toEqual([]);
+      await page.getByTestId('recovery-done').click();
+      await page.getByTestId('console-page').waitFor();
+
+      await page.getByTestId('sign-out').click();
+      await page.getByTestId('sign-in-email').waitFor();
+      await signInWithTotp(page, `${stack.url}/console`, email, memberPassword, enrolled.secret);
+      await page.getByTestId('sign-out').click();
+
+      // A recovery code instead of the phone; it works once.
+      await page.getByTestId('sign-in-email').waitFor();
+      await fillPassword(page, email, memberPassword);
+      await page.getByTestId('toggle-recovery').click();
+      await page.getByTestId('recovery-code').fill(enrolled.recoveryCodes[0]!);
+      expect(await consoleAccessibilityViolations(page)).toEqual([]);
+      await consoleScreenshot(page, 'sign-in-recovery', viewport, 'en');
+      await page.getByTestId('second-factor-submit').click();
+      await page.getByTestId('console-page').waitFor();
+      const trail = await stack.db.db.selectFrom('audit_log').select(['action', 'after']).where('merchant_id', '=', stack.merchant.merchantId).where('action', '=', 'member.signed_in').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+      expect(trail.after).toMatchObject({ second_factor: 'recovery_code' });
+      await page.getByTestId('sign-out').click();
+      await page.getByTestId('sign-in-email').waitFor();
+      await fillPassword(page, email, memberPassword);
+      await page.getByTestId('toggle-recovery').click();
+      await page.getByTestId('recovery-code').fill(enrolled.recoveryCodes[0]!);
+      await page.getByTestId('second-factor-submit').click();
+      await page.getByTestId('sign-in-error').waitFor();
+      await page.context().close();
+    }, 120_000);
+  }
+});

@@ -1,0 +1,89 @@
+/**
+ * The console's one way to reach the server. Every write carries the
+ * session's CSRF token; a write to /v1 also carries an Idempotency-Key made
+ * once per call, so a retried click can never act twice. Answers outside 2xx
+ * arrive in the catalog's envelope and become ConsoleApiError; a 401 means the
+ * session is gone (signed out elsewhere, expired, member removed), and the
+ * shell returns to sign-in.
+ */
+import { ConsoleApiError, type ConsoleApi, type ConsoleLocale, type QueryValue } from './context.ts';
+
+export interface ApiSettings {
+  /** The session's CSRF token (null before sign-in). */
+  csrfToken(): string | null;
+  locale(): ConsoleLocale;
+  /** Live or test data: the Paypilot-Mode header on /v1, the `mode` query on the console's payment-like routes. */
+  mode(): 'live' | 'test';
+  onSessionEnded(): void;
+}
+
+export function withQuery(path: string, query?: Record<string, QueryValue>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null || value === '') continue;
+    search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}${path.includes('?') ? '&' : '?'}${text}`;
+}
+
+/** Console routes that read or change one mode's data take `mode` in the query (docs/console-api.md). */
+const modeQueryPrefixes = ['/console/api/payments', '/console/api/customers', '/console/api/channels', '/console/api/reconciliation', '/console/api/messages', '/console/api/analytics'];
+
+function withMode(path: string, mode: 'live' | 'test'): string {
+  if (!modeQueryPrefixes.some((prefix) => path.startsWith(prefix)) || /[?&]mode=/.test(path)) return path;
+  return withQuery(path, { mode });
+}
+
+function newIdempotencyKey(): string {
+  return `console-${crypto.randomUUID()}`;
+}
+
+async function errorOf(response: Response): Promise<ConsoleApiError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; suggestion?: string } } | null;
+  const error = body?.error;
+  const message = [error?.message, error?.suggestion].filter(Boolean).join(' ') || `${response.status} ${response.statusText}`;
+  return new ConsoleApiError(response.status, error?.code ?? 'unknown', message);
+}
+
+export function createConsoleApi(settings: ApiSettings): ConsoleApi & { downloadCsv(path: string, query: Record<string, QueryValue>, filename: string): Promise<void> } {
+  async function send(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+    const headers: Record<string, string> = { accept, 'accept-language': settings.locale() };
+    if (path.startsWith('/v1/')) headers['paypilot-mode'] = settings.mode();
+    else path = withMode(path, settings.mode());
+    if (method !== 'GET') {
+      const csrf = settings.csrfToken();
+      if (csrf) headers['x-csrf-token'] = csrf;
+      if (path.startsWith('/v1/') && (method === 'POST' || method === 'DELETE')) headers['idempotency-key'] = newIdempotencyKey();
+    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    if (response.ok) return response;
+    const error = await errorOf(response);
+    if (response.status === 401 && !path.endsWith('/sign_in') && !path.startsWith('/console/api/password/')) settings.onSessionEnded();
+    throw error;
+  }
+  async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await send(method, path, body);
+    return (response.status === 204 ? null : await response.json()) as T;
+  }
+  return {
+    get: <T>(path: string, query?: Record<string, QueryValue>) => json<T>('GET', withQuery(path, query)),
+    post: <T>(path: string, body?: unknown) => json<T>('POST', path, body ?? {}),
+    patch: <T>(path: string, body?: unknown) => json<T>('PATCH', path, body ?? {}),
+    delete: <T>(path: string) => json<T>('DELETE', path),
+    downloadUrl: (path: string, query?: Record<string, QueryValue>) => withQuery(path, query),
+    /** CSV answers need `Accept: text/csv`, which a plain link cannot send: fetch it and hand the file to the browser. */
+    async downloadCsv(path: string, query: Record<string, QueryValue>, filename: string) {
+      const response = await send('GET', withQuery(path, query), undefined, 'text/csv');
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = filename;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  };
+}

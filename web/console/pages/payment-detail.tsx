@@ -1,0 +1,4 @@
+/** Being built. */
+export function PaymentDetailPage({ id }: { id: string }) {
+  return <p>{id}</p>;
+}
