@@ -3,6 +3,7 @@ import { passwordLengthMax } from '../../../../domain/console/password.ts';
 import { sessionCookie } from '../../../../domain/console/session-cookie.ts';
 import { signIn } from '../../../../flows/console/sign-in.ts';
 import { presentMember } from '../../../../flows/console/sessions.ts';
+import { merchantOfSession } from '../../../../flows/console/settings.ts';
 import { requestObject } from '../../../schemas.ts';
 import { consoleSchema, originOf, type App, type RouteDeps } from '../kit.ts';
 
@@ -23,6 +24,7 @@ export function registerSignIn(app: App, deps: RouteDeps): void {
     return {
       object: 'console_session' as const,
       merchant: opened.member.merchant_id,
+      ...(await merchantOfSession(deps.context, opened.member.merchant_id)),
       member,
       csrf_token: opened.csrfToken,
       two_factor_enrolment_required: member.two_factor.required && !member.two_factor.enabled,
