@@ -150,9 +150,17 @@ export function tooltipText(params: TooltipParam | TooltipParam[], kind: ValueKi
   return [`<div>${escapeHtml(heading)}</div>`, ...lines].join('<br/>');
 }
 
+/** The smallest step between ticks: a whole count, a whole major unit of money (never ticks of a fen or a cent). */
+function minimumInterval(kind: ValueKind, format: ChartFormat): number | undefined {
+  if (kind === 'count') return 1;
+  if (kind === 'money') return 10 ** (new Intl.NumberFormat('en', { style: 'currency', currency: format.currency }).resolvedOptions().maximumFractionDigits ?? 2);
+  return undefined;
+}
+
 function valueAxis(kind: ValueKind, format: ChartFormat): ChartOption {
   return {
     type: 'value',
+    minInterval: minimumInterval(kind, format),
     ...(kind === 'rate' ? { min: 0, max: (extent: { max: number }) => (extent.max > 0.5 ? 1 : null) } : {}),
     axisLabel: { formatter: (value: number) => formatAxisValue(value, kind, format) },
   };

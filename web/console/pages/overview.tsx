@@ -98,7 +98,7 @@ export default function OverviewPage() {
             <FigureCard testId="figure-nps" title={t(figureNames.nps)} value={formatValue(data.feedback.nps, 'score', format)} comparison={compare(data.feedback.nps, data.previousFeedback.nps, 'difference')} />
           </CardGrid>
           <OverviewCharts buckets={data.buckets} granularity={data.granularity} currency={currency} />
-          {plan.granularity === 'day' && !plan.regroupDays && <p style={{ color: '#595959' }}>{t(texts.utcDays)}</p>}
+          {plan.utcDays && <p style={{ color: '#595959' }}>{t(texts.utcDays)}</p>}
         </>
       )}
     </div>

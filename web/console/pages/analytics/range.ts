@@ -74,12 +74,12 @@ export function previousRange(range: Range): Range {
  * and a range the API can answer by the hour (31 days), hours are asked
  * and added up into the merchant's days here; longer ranges use UTC days.
  */
-export function seriesPlan(range: Range, timeZone: string): { granularity: 'hour' | 'day'; regroupDays: boolean } {
+export function seriesPlan(range: Range, timeZone: string): { granularity: 'hour' | 'day'; regroupDays: boolean; utcDays: boolean } {
   const length = range.to.getTime() - range.from.getTime();
-  if (length <= 2 * dayMs) return { granularity: 'hour', regroupDays: false };
+  if (length <= 2 * dayMs) return { granularity: 'hour', regroupDays: false, utcDays: false };
   const aligned = zoneOffsetMs(range.from, timeZone) === 0 && zoneOffsetMs(range.to, timeZone) === 0;
-  if (!aligned && length <= 31 * dayMs) return { granularity: 'hour', regroupDays: true };
-  return { granularity: 'day', regroupDays: false };
+  if (!aligned && length <= 31 * dayMs) return { granularity: 'hour', regroupDays: true, utcDays: false };
+  return { granularity: 'day', regroupDays: false, utcDays: !aligned };
 }
 
 const bucketLadderMs = [hourMs, 2 * hourMs, 3 * hourMs, 6 * hourMs, 12 * hourMs, dayMs, 2 * dayMs, 3 * dayMs, 7 * dayMs, 14 * dayMs, 30 * dayMs];

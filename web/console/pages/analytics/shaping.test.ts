@@ -27,10 +27,10 @@ describe('ranges in the merchant’s days', () => {
   });
 
   it('asks by the hour for short ranges and for merchant’s days the API’s UTC days would cut wrongly', () => {
-    expect(seriesPlan(dayRange('2026-12-06', '2026-12-06', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'hour', regroupDays: false });
-    expect(seriesPlan(dayRange('2026-12-01', '2026-12-07', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'hour', regroupDays: true });
-    expect(seriesPlan(dayRange('2026-12-01', '2026-12-07', 'UTC'), 'UTC')).toEqual({ granularity: 'day', regroupDays: false });
-    expect(seriesPlan(dayRange('2026-09-01', '2026-12-07', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'day', regroupDays: false });
+    expect(seriesPlan(dayRange('2026-12-06', '2026-12-06', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'hour', regroupDays: false, utcDays: false });
+    expect(seriesPlan(dayRange('2026-12-01', '2026-12-07', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'hour', regroupDays: true, utcDays: false });
+    expect(seriesPlan(dayRange('2026-12-01', '2026-12-07', 'UTC'), 'UTC')).toEqual({ granularity: 'day', regroupDays: false, utcDays: false });
+    expect(seriesPlan(dayRange('2026-09-01', '2026-12-07', 'Asia/Shanghai'), 'Asia/Shanghai')).toEqual({ granularity: 'day', regroupDays: false, utcDays: true });
   });
 
   it('cuts a range into at most N buckets of one length, the last cut at the end', () => {
