@@ -76,6 +76,11 @@ function encode(value: bigint, length: number): string {
   return out;
 }
 
+/** A string that sorts before every id of `prefix` made at or after `ms` (and after every earlier one): a bound for a range of ids by time. */
+export function idFloorAt(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encode(BigInt(Math.max(0, Math.floor(ms))), timeChars)}`;
+}
+
 const idPattern = /^[a-z]{2,3}_[0-9a-hjkmnp-tv-z]{26}$/;
 
 export function isId(value: string, prefix: IdPrefix): boolean {

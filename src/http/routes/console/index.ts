@@ -21,6 +21,8 @@ import { registerConsolePaymentsCapture } from './payments/payments-capture.ts';
 import { registerConsolePaymentsList } from './payments/payments-list.ts';
 import { registerConsolePaymentsRefund } from './payments/payments-refund.ts';
 import { registerConsolePaymentsRetrieve } from './payments/payments-retrieve.ts';
+import { registerConsolePaymentsTimeline } from './payments/payments-timeline.ts';
+import { registerMessagesResend } from './messages/messages-resend.ts';
 import { registerRefundLimitsList } from './settings/refund-limits-list.ts';
 import { registerRefundLimitsSet } from './settings/refund-limits-set.ts';
 import { registerSettingsChange } from './settings/settings-change.ts';
@@ -51,6 +53,8 @@ export function registerConsoleApi(app: App, deps: RouteDeps): void {
   registerSettingsChange(app, deps);
   registerConsolePaymentsList(app, deps);
   registerConsolePaymentsRetrieve(app, deps);
+  registerConsolePaymentsTimeline(app, deps);
+  registerMessagesResend(app, deps);
   registerConsolePaymentsRefund(app, deps);
   registerConsolePaymentsCapture(app, deps);
   registerConsolePaymentsCancel(app, deps);

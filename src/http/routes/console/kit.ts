@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { presentPayment } from '../../../flows/present.ts';
 import type { FlowContext } from '../../../flows/context.ts';
+import type { FoundPayment } from '../../../flows/console/payment-search.ts';
 import type { PaymentRecord, Scope } from '../../../store/payments.ts';
 import { consoleActorOf } from '../../plugins/console-session.ts';
 import { stringEnum } from '../../schemas.ts';
@@ -18,6 +19,18 @@ export const ModeQuery = Type.Object({ mode: Type.Optional(stringEnum(['test', '
 
 export function consoleScope(request: FastifyRequest, mode: 'test' | 'live' | undefined): Scope {
   return { merchantId: consoleActorOf(request).merchantId, mode: mode ?? 'live' };
+}
+
+/** A payment found by the console's search, with what the search matched on. */
+export function consoleFoundPaymentView(context: FlowContext, request: FastifyRequest, payment: FoundPayment) {
+  const { customer_email: customerEmail, order_reference: orderReference, card_last4: cardLast4, connector_account: connectorAccount, ...record } = payment;
+  return {
+    ...consolePaymentView(context, request, record),
+    customer_email: customerEmail,
+    order_reference: orderReference,
+    card_last4: cardLast4,
+    connector_account: connectorAccount,
+  };
 }
 
 /** A payment as members see it: the merchant's view, without what only the payer's browser needs. */
