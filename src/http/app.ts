@@ -60,9 +60,9 @@ import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
 import { registerConsoleApi } from './routes/console/index.ts';
+import { registerConsolePages } from './routes/console-pages.ts';
 import { registerRequestLog } from './plugins/request-log.ts';
 import { registerApiAudit } from './plugins/api-audit.ts';
-import { registerConsolePages } from './routes/console-pages.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -46,7 +46,7 @@ async function errorOf(response: Response): Promise<ConsoleApiError> {
   return new ConsoleApiError(response.status, error?.code ?? 'unknown', message);
 }
 
-export function createConsoleApi(settings: ApiSettings): ConsoleApi & { downloadCsv(path: string, query: Record<string, QueryValue>, filename: string): Promise<void> } {
+export function createConsoleApi(settings: ApiSettings): ConsoleApi {
   async function send(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
     const headers: Record<string, string> = { accept, 'accept-language': settings.locale() };
     if (path.startsWith('/v1/')) headers['paypilot-mode'] = settings.mode();

@@ -57,6 +57,8 @@ export interface ConsoleApi {
   delete<T>(path: string): Promise<T>;
   /** An address to download from (CSV exports), with the query parameters. */
   downloadUrl(path: string, query?: Record<string, QueryValue>): string;
+  /** Fetches `path` with `Accept: text/csv` (how the server's CSV answers are asked for) and saves it as `filename`. */
+  downloadCsv(path: string, query: Record<string, QueryValue>, filename: string): Promise<void>;
 }
 
 export interface ConsoleContextValue {

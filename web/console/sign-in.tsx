@@ -7,13 +7,12 @@
  */
 import { useState, type ReactNode } from 'react';
 import { Alert, Button, Card, Form, Input, Select, Typography } from 'antd';
-import type { createConsoleApi } from './api.ts';
-import { ConsoleApiError, consoleLocales, type ConsoleLocale } from './context.ts';
+import { ConsoleApiError, consoleLocales, type ConsoleApi, type ConsoleLocale } from './context.ts';
 import { useT } from './i18n.ts';
 import { languageNames } from './locales.ts';
 import { consolePath, navigate, useRoute } from './router.ts';
 
-type Api = ReturnType<typeof createConsoleApi>;
+type Api = ConsoleApi;
 
 interface SignInProps {
   api: Api;

@@ -1,4 +1,135 @@
-/** Being built. */
+/**
+ * A customer's profile: who they are, their segment and restriction status,
+ * their wallet's balance and transactions, and their payments.
+ */
+import { Descriptions, Table, Tabs, Typography } from 'antd';
+import { useConsole } from '../context.ts';
+import { l, useTexts } from '../i18n.ts';
+import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, useFormats, useKeysetList, useLoad } from '../page-kit.tsx';
+import type { ConsolePayment } from './payments.tsx';
+import { customerTexts, RestrictionTag, type ConsoleCustomer } from './customers.tsx';
+
+interface WalletTransaction {
+  id: string;
+  type: string;
+  amount: number;
+  currency: string;
+  balance_after?: number;
+  created_at: string;
+  payment?: string | null;
+}
+
+const texts = {
+  ...customerTexts,
+  back: l('All customers', '全部客户', '全部客戶'),
+  wallet: l('Wallet balance', '钱包余额', '錢包餘額'),
+  noWallet: l('No wallet', '无钱包', '無錢包'),
+  flaggedAt: l('Flagged', '标记时间', '標記時間'),
+  reason: l('Reason', '原因', '原因'),
+  cancellations: l('Cancellations', '取消次数', '取消次數'),
+  transactions: l('Wallet transactions', '钱包流水', '錢包交易'),
+  type: l('Type', '类型', '類型'),
+  amount: l('Amount', '金额', '金額'),
+  balanceAfter: l('Balance after', '余额', '餘額'),
+  when: l('When', '时间', '時間'),
+  payment: l('Payment', '支付单', '付款單'),
+  status: l('Status', '状态', '狀態'),
+  method: l('Method', '支付方式', '付款方式'),
+} satisfies Record<string, Record<string, string>>;
+
 export function CustomerDetailPage({ id }: { id: string }) {
-  return <p>{id}</p>;
+  const { api, locale, mode } = useConsole();
+  const c = useTexts(texts);
+  const f = useFormats();
+  const customer = useLoad(() => api.get<ConsoleCustomer>(`/console/api/customers/${encodeURIComponent(id)}`), [id, mode]);
+  const payments = useKeysetList<ConsolePayment>('/console/api/payments', { customer: id }, { cursorParam: 'starting_after', nextCursor: (a) => a.next_starting_after ?? a.data.at(-1)?.id });
+  const transactions = useKeysetList<WalletTransaction>(`/v1/customers/${encodeURIComponent(id)}/wallet/transactions`, {}, { cursorParam: 'starting_after', nextCursor: (a) => a.data.at(-1)?.id });
+  const data = customer.data;
+  return (
+    <>
+      <Typography.Paragraph style={{ marginBottom: 8 }}>
+        <ConsoleLink page="customers">← {c('back')}</ConsoleLink>
+      </Typography.Paragraph>
+      <PageTitle>{data?.name ?? data?.email ?? <span className="console-mono">{id}</span>}</PageTitle>
+      <LoadError error={customer.error} reload={customer.reload} />
+      {data && (
+        <Descriptions bordered size="small" column={{ xs: 1, sm: 2, lg: 3 }} style={{ marginBottom: 16 }} data-testid="customer-profile">
+          <Descriptions.Item label="ID">
+            <span className="console-mono">{data.id}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={c('email')}>{data.email ?? '–'}</Descriptions.Item>
+          <Descriptions.Item label={c('phone')}>{data.phone ?? '–'}</Descriptions.Item>
+          <Descriptions.Item label={c('created')}>{f.time(data.created_at)}</Descriptions.Item>
+          <Descriptions.Item label={c('payments')}>{data.payments_count}</Descriptions.Item>
+          <Descriptions.Item label={c('wallet')}>{data.wallet ? f.money(data.wallet.balance, data.wallet.currency) : c('noWallet')}</Descriptions.Item>
+          <Descriptions.Item label={c('segment')}>{data.segment?.label ?? '–'}</Descriptions.Item>
+          <Descriptions.Item label={c('restriction')}>
+            <RestrictionTag restricted={data.restriction.restricted} />
+            {data.restriction.restricted && ` ${f.time(data.restriction.flagged_at)} ${data.restriction.reason ?? ''} (${c('cancellations')}: ${data.restriction.cancellations ?? '–'})`}
+          </Descriptions.Item>
+        </Descriptions>
+      )}
+      <Tabs
+        items={[
+          {
+            key: 'payments',
+            label: c('payments'),
+            children: (
+              <>
+                <LoadError error={payments.error} reload={payments.reload} />
+                <Table<ConsolePayment>
+                  rowKey="id"
+                  size="small"
+                  loading={payments.loading}
+                  dataSource={payments.rows}
+                  pagination={false}
+                  scroll={{ x: 640 }}
+                  columns={[
+                    { title: c('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
+                    {
+                      title: c('payment'),
+                      dataIndex: 'id',
+                      render: (v: string) => (
+                        <ConsoleLink page="payments" id={v}>
+                          <span className="console-mono">{v}</span>
+                        </ConsoleLink>
+                      ),
+                    },
+                    { title: c('amount'), align: 'right', render: (_v, row) => f.money(row.amount, row.currency) },
+                    { title: c('status'), dataIndex: 'status', render: (v: string) => <StatusTag status={v} /> },
+                    { title: c('method'), render: (_v, row) => methodLabel(row.payment_method?.type, locale) },
+                  ]}
+                />
+                <KeysetPager list={payments} />
+              </>
+            ),
+          },
+          {
+            key: 'wallet',
+            label: c('transactions'),
+            children: (
+              <>
+                <LoadError error={transactions.error} reload={transactions.reload} />
+                <Table<WalletTransaction>
+                  rowKey="id"
+                  size="small"
+                  loading={transactions.loading}
+                  dataSource={transactions.rows}
+                  pagination={false}
+                  scroll={{ x: 560 }}
+                  columns={[
+                    { title: c('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
+                    { title: c('type'), dataIndex: 'type' },
+                    { title: c('amount'), align: 'right', render: (_v, row) => f.money(row.amount, row.currency) },
+                    { title: c('balanceAfter'), align: 'right', render: (_v, row) => (row.balance_after === undefined ? '–' : f.money(row.balance_after, row.currency)) },
+                  ]}
+                />
+                <KeysetPager list={transactions} />
+              </>
+            ),
+          },
+        ]}
+      />
+    </>
+  );
 }
