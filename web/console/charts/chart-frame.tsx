@@ -87,10 +87,10 @@ export function ChartFrame({ title, option, table, height = 260, extra, testId }
           <Switch id={switchId} size="small" checked={showTable} onChange={setShowTable} data-testid={testId ? `${testId}-table-switch` : undefined} />
         </span>
       }
-      styles={{ body: { overflowX: 'auto' } }}
     >
       <div ref={canvasRef} aria-hidden="true" style={{ height, width: '100%', display: showTable ? 'none' : 'block' }} />
-      <div style={showTable ? undefined : visuallyHidden}>
+      {/* Shown, a wide table scrolls sideways in a region the keyboard can reach. */}
+      <div style={showTable ? { overflowX: 'auto' } : visuallyHidden} tabIndex={showTable ? 0 : undefined} role={showTable ? 'region' : undefined} aria-labelledby={showTable ? titleId : undefined}>
         <ChartTable table={table} labelledBy={titleId} testId={testId ? `${testId}-table` : undefined} />
         {table.rows.length === 0 && <p>{pick(locale, chartTexts.noData)}</p>}
       </div>

@@ -6,11 +6,11 @@
  * audits both). The dialog's button is busy while the decision is sent, so
  * a double click sends one; the API client gives /v1 writes an Idempotency-Key.
  */
-import { Alert, Button, Input, Modal, Segmented, Space, Table, Tag } from 'antd';
+import { Alert, Button, Input, Modal, Segmented, Space } from 'antd';
 import { useState } from 'react';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatMoney } from '../format.ts';
-import { LoadError, PageHeading } from './analytics/parts.tsx';
+import { DataTable, LoadError, PageHeading, StatusTag } from './analytics/parts.tsx';
 import { common } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
 
@@ -53,7 +53,7 @@ interface AfterSalesRequest {
 type Status = AfterSalesRequest['status'];
 /** Requests per page: each with an amount also reads its payment's currency. */
 const pageSize = 25;
-const statusColours: Record<Status, string> = { pending: 'gold', approved: 'green', rejected: 'default' };
+const statusTones = { pending: 'warning', approved: 'good', rejected: 'neutral' } as const;
 
 export default function AfterSalesPage() {
   const { api, locale, mode, merchant, can } = useConsole();
@@ -83,21 +83,21 @@ export default function AfterSalesPage() {
         />
       </PageHeading>
       {loaded.error && <LoadError error={loaded.error} onRetry={loaded.reload} />}
-      <Table<AfterSalesRequest>
+      <DataTable<AfterSalesRequest>
+        label={t(texts.title)}
         data-testid="after-sales-table"
         size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(common.payment), dataIndex: 'payment', render: (id: string) => <code>{id}</code> },
           { title: t(texts.reason), dataIndex: 'reason' },
           { title: t(texts.asked), render: (_, row) => (row.amount === null ? '–' : currencies.has(row.payment) ? formatMoney(row.amount, currencies.get(row.payment)!, locale) : String(row.amount)) },
           { title: t(common.created), render: (_, row) => formatDateTime(row.created_at, merchant.timeZone, locale) },
-          { title: t(common.status), render: (_, row) => <Tag color={statusColours[row.status]}>{t(texts[row.status])}</Tag> },
+          { title: t(common.status), render: (_, row) => <StatusTag tone={statusTones[row.status]}>{t(texts[row.status])}</StatusTag> },
           ...(status === 'pending'
             ? [
                 {
@@ -108,7 +108,7 @@ export default function AfterSalesPage() {
                         <Button size="small" type="primary" onClick={() => setDeciding({ request: row, decision: 'approve' })} data-testid={`after-sales-approve-${row.id}`}>
                           {t(texts.approve)}
                         </Button>
-                        <Button size="small" danger onClick={() => setDeciding({ request: row, decision: 'reject' })} data-testid={`after-sales-reject-${row.id}`}>
+                        <Button size="small" onClick={() => setDeciding({ request: row, decision: 'reject' })} data-testid={`after-sales-reject-${row.id}`}>
                           {t(texts.reject)}
                         </Button>
                       </Space>
@@ -165,7 +165,7 @@ function DecisionDialog({ request, decision, onClose }: { request: AfterSalesReq
       open
       title={decision === 'approve' ? t(texts.approveTitle) : t(texts.rejectTitle)}
       okText={decision === 'approve' ? t(texts.approve) : t(texts.reject)}
-      okButtonProps={{ danger: decision === 'reject', id: 'after-sales-confirm' }}
+      okButtonProps={{ id: 'after-sales-confirm' }}
       cancelText={t(common.cancel)}
       confirmLoading={saving}
       onOk={decide}

@@ -4,7 +4,7 @@
  * duration and the mean time to recover. Reads and writes /v1/alerts,
  * /v1/alert_rules and /v1/analytics/incidents; the server audits each change.
  */
-import { Alert, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tabs, Tag } from 'antd';
+import { Alert, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Tabs } from 'antd';
 import { useMemo, useState } from 'react';
 import { formatValue } from '../charts/shape.ts';
 import { TimeChart } from '../charts/time-chart.tsx';
@@ -12,7 +12,7 @@ import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatDuration } from '../format.ts';
 import { alertPolicy, alertRuleBounds } from '../../../src/domain/alert-rules.ts';
 import { incidentsPerDay, valueKindOf, type AlertKind, type Incident } from './analytics/alerts-data.ts';
-import { CardGrid, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
+import { CardGrid, DataTable, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
@@ -154,14 +154,14 @@ function AlertList({ state }: { state: 'triggered' | 'resolved' }) {
     <>
       {loaded.error && <LoadError error={loaded.error} onRetry={loaded.reload} />}
       {problem && <Alert type="error" showIcon title={problem} style={{ marginBottom: 8 }} />}
-      <Table<AlertRow>
+      <DataTable<AlertRow>
+        label={t(state === 'triggered' ? texts.open : texts.past)}
         data-testid={`alerts-${state}`}
         size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => where(row) },
@@ -252,14 +252,14 @@ function Rules() {
       ) : (
         <p style={{ color: '#595959' }}>{t(common.readOnly)}</p>
       )}
-      <Table<RuleRow>
+      <DataTable<RuleRow>
+        label={t(texts.rules)}
         data-testid="rules-table"
         size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => where(row) },
@@ -269,7 +269,7 @@ function Rules() {
             render: (_, row) =>
               [row.threshold === null ? null : formatValue(row.threshold, valueKindOf(row.kind), format), row.baseline_k_stddev === null ? null : `μ + ${row.baseline_k_stddev}σ`].filter(Boolean).join(' · ') || '–',
           },
-          { title: t(texts.enabled), render: (_, row) => <Tag color={row.enabled ? 'green' : 'default'}>{row.enabled ? t(common.yes) : t(common.no)}</Tag> },
+          { title: t(texts.enabled), render: (_, row) => <StatusTag tone={row.enabled ? 'good' : 'neutral'}>{row.enabled ? t(common.yes) : t(common.no)}</StatusTag> },
           { title: t(texts.description), dataIndex: 'description', render: (text: string | null) => text ?? '–' },
           ...(manage
             ? [
@@ -281,7 +281,7 @@ function Rules() {
                         {t(texts.edit)}
                       </Button>
                       <Popconfirm title={t(texts.deleteConfirm)} okText={t(texts.delete)} cancelText={t(common.cancel)} onConfirm={() => remove(row.id)}>
-                        <Button size="small" danger data-testid={`rule-delete-${row.id}`}>
+                        <Button size="small" data-testid={`rule-delete-${row.id}`}>
                           {t(texts.delete)}
                         </Button>
                       </Popconfirm>
@@ -425,14 +425,14 @@ function Incidents() {
           </div>
         </>
       )}
-      <Table<Incident>
+      <DataTable<Incident>
+        label={t(texts.incidents)}
         data-testid="incidents-table"
         size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={report?.data ?? []}
         pagination={{ pageSize: 20, showSizeChanger: false }}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => [row.payment_method_type ? labelOf(methodNames, row.payment_method_type, locale) : null, row.connector_account].filter(Boolean).join(' · ') || '–' },

@@ -5,7 +5,7 @@
  * GET /v1/analytics/cancellations/summary (the range, then once per bucket)
  * and GET /v1/analytics/cancellations (the list, newest first).
  */
-import { Button, Segmented, Space, Spin, Table } from 'antd';
+import { Button, Segmented, Space, Spin } from 'antd';
 import { useMemo, useState } from 'react';
 import { CategoryChart } from '../charts/category-chart.tsx';
 import { formatValue } from '../charts/shape.ts';
@@ -14,7 +14,7 @@ import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatMoney } from '../format.ts';
 import { cancellationDimensions, overTimeChart, rateOverTime, totalsChart, type CancellationDimension, type CancellationSummary } from './analytics/cancellations-data.ts';
 import { compare } from './analytics/figures.ts';
-import { CardGrid, FigureCard, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
+import { CardGrid, DataTable, FigureCard, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
 import { bucketsOf, isoRange, previousRange } from './analytics/range.ts';
 import { common, labelOf, methodNames, reasonNames, sourceNames, stageNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
@@ -156,14 +156,14 @@ function CancellationList({ range }: { range: { from: Date; to: Date } }) {
     <section aria-labelledby="cancellation-list-heading">
       <h3 id="cancellation-list-heading">{t(texts.list)}</h3>
       {first.error && <LoadError error={first.error} onRetry={first.reload} />}
-      <Table<CancellationRecord>
+      <DataTable<CancellationRecord>
+        label={t(texts.list)}
         data-testid="cancellation-list"
         size="small"
         rowKey="payment"
         loading={first.loading}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(common.payment), dataIndex: 'payment', render: (id: string) => <code>{id}</code> },
           { title: t(common.amount), render: (_, row) => formatMoney(row.amount, row.currency, locale) },

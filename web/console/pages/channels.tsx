@@ -5,7 +5,7 @@
  * turning an account on or off or changing its priority
  * (POST /v1/connector_accounts/:id, which the server audits).
  */
-import { Alert, Button, InputNumber, Select, Space, Spin, Switch, Table, Tag } from 'antd';
+import { Alert, Button, InputNumber, Select, Space, Spin, Switch } from 'antd';
 import { useMemo, useState, type ReactNode } from 'react';
 import { CategoryChart } from '../charts/category-chart.tsx';
 import { TimeChart } from '../charts/time-chart.tsx';
@@ -22,7 +22,7 @@ import {
   type ChannelFiguresAnswer,
   type ChannelLabel,
 } from './analytics/channels-data.ts';
-import { LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
+import { DataTable, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
 import { dayMs, isoRange } from './analytics/range.ts';
 import { common, figureNames, labelOf, methodNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
@@ -74,7 +74,7 @@ export interface ConsoleAccount {
   open_incident: { id: string; started_at: string } | null;
 }
 
-const circuitColours = { closed: 'green', open: 'red', half_open: 'orange' } as const;
+const circuitTones = { closed: 'good', open: 'bad', half_open: 'warning' } as const;
 const declineCodesMax = 8;
 
 export default function ChannelsPage() {
@@ -180,14 +180,14 @@ function AccountsTable({ accounts, manage, onChanged }: { accounts: ConsoleAccou
       </h3>
       {!manage && <p style={{ color: '#595959' }}>{t(common.readOnly)}</p>}
       {problem && <Alert type="error" showIcon title={problem} style={{ marginBottom: 8 }} />}
-      <Table<ConsoleAccount>
+      <DataTable<ConsoleAccount>
+        label={t(texts.accounts)}
         data-testid="accounts-table"
         size="small"
         rowKey="id"
         loading={accounts === null}
         dataSource={accounts ?? []}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: 'ID', dataIndex: 'id', render: (id: string) => <code>{id}</code> },
           { title: t(texts.connector), dataIndex: 'connector', render: (connector: string) => labelOf(methodNames, connector, locale) },
@@ -236,9 +236,9 @@ function AccountsTable({ accounts, manage, onChanged }: { accounts: ConsoleAccou
           {
             title: t(texts.circuit),
             render: (_, account) => (
-              <Tag color={circuitColours[account.health.circuit]} data-testid={`account-circuit-${account.id}`}>
+              <StatusTag tone={circuitTones[account.health.circuit]} testId={`account-circuit-${account.id}`}>
                 {t(texts[account.health.circuit])}
-              </Tag>
+              </StatusTag>
             ),
           },
           { title: t(texts.recentFailureRate), render: (_, account) => formatRate(account.health.recent_failure_rate, locale) },
@@ -247,7 +247,7 @@ function AccountsTable({ accounts, manage, onChanged }: { accounts: ConsoleAccou
             title: t(texts.incident),
             render: (_, account) =>
               account.open_incident ? (
-                <Tag color="red">{`${t(texts.incidentSince)} ${formatDateTime(account.open_incident.started_at, merchant.timeZone, locale)}`}</Tag>
+                <StatusTag tone="bad">{`${t(texts.incidentSince)} ${formatDateTime(account.open_incident.started_at, merchant.timeZone, locale)}`}</StatusTag>
               ) : (
                 t(texts.none)
               ),

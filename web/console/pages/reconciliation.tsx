@@ -5,13 +5,13 @@
  * open, a refund it shows done): GET /console/api/reconciliation/runs and
  * /mismatches. Nothing here changes data; repairs happen in the run.
  */
-import { Button, Segmented, Space, Table, Tag } from 'antd';
+import { Button, Segmented, Space } from 'antd';
 import { useMemo, useState } from 'react';
 import { CategoryChart } from '../charts/category-chart.tsx';
 import type { CategoryChartData } from '../charts/shape.ts';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatCount } from '../format.ts';
-import { LoadError, PageHeading } from './analytics/parts.tsx';
+import { DataTable, LoadError, PageHeading, StatusTag } from './analytics/parts.tsx';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
 
@@ -105,7 +105,8 @@ export default function ReconciliationPage() {
       )}
       <section aria-labelledby="runs-heading">
         <h3 id="runs-heading">{t(texts.runs)}</h3>
-        <Table<Run>
+        <DataTable<Run>
+          label={t(texts.runs)}
           data-testid="reconciliation-runs"
           size="small"
           rowKey={(row) => `${row.connector_account}:${row.statement_date}`}
@@ -113,13 +114,12 @@ export default function ReconciliationPage() {
           dataSource={runs.data?.data ?? []}
           locale={{ emptyText: t(texts.none) }}
           pagination={false}
-          scroll={{ x: 'max-content' }}
           columns={[
             { title: t(texts.statementDate), dataIndex: 'statement_date' },
             { title: t(common.account), render: (_, row) => `${labelOf(methodNames, row.connector, locale)} · ${row.connector_account}` },
             { title: t(texts.mismatches), render: (_, row) => formatCount(row.mismatches, locale) },
             { title: t(texts.repaired), render: (_, row) => formatCount(row.repaired, locale) },
-            { title: t(texts.unrepaired), render: (_, row) => (row.unrepaired > 0 ? <Tag color="orange">{formatCount(row.unrepaired, locale)}</Tag> : '0') },
+            { title: t(texts.unrepaired), render: (_, row) => (row.unrepaired > 0 ? <StatusTag tone="warning">{formatCount(row.unrepaired, locale)}</StatusTag> : '0') },
             { title: t(texts.firstSeen), render: (_, row) => formatDateTime(row.first_seen_at, merchant.timeZone, locale) },
             {
               title: t(common.actions),
@@ -184,14 +184,14 @@ function Mismatches({ run, onAll }: { run: Run | null; onAll(): void }) {
         />
       </Space>
       {first.error && <LoadError error={first.error} onRetry={first.reload} />}
-      <Table<Mismatch>
+      <DataTable<Mismatch>
+        label={t(texts.mismatches)}
         data-testid="reconciliation-mismatches"
         size="small"
         rowKey="id"
         loading={first.loading}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: 'max-content' }}
         columns={[
           { title: t(texts.statementDate), dataIndex: 'statement_date' },
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
@@ -200,7 +200,7 @@ function Mismatches({ run, onAll }: { run: Run | null; onAll(): void }) {
           { title: t(texts.ours), render: (_, row) => amount(row.our_amount) },
           { title: t(texts.theirs), render: (_, row) => amount(row.their_amount) },
           { title: t(texts.ourStatus), dataIndex: 'our_status', render: (value: string | null) => value ?? '–' },
-          { title: t(texts.repaired), render: (_, row) => (row.repaired ? <Tag color="green">{t(common.yes)}</Tag> : <Tag color="orange">{t(common.no)}</Tag>) },
+          { title: t(texts.repaired), render: (_, row) => (row.repaired ? <StatusTag tone="good">{t(common.yes)}</StatusTag> : <StatusTag tone="warning">{t(common.no)}</StatusTag>) },
           { title: t(texts.whatWasDone), dataIndex: 'note', render: (value: string | null) => value ?? '–' },
           { title: t(texts.firstSeen), render: (_, row) => formatDateTime(row.created_at, merchant.timeZone, locale) },
         ]}

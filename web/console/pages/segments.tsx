@@ -3,14 +3,14 @@
  * the server: GET /v1/analytics/customer_segments), each segment's size,
  * what sets it apart, its centre, and its customers.
  */
-import { Card, Descriptions, Select, Space, Spin, Table, Tag } from 'antd';
+import { Card, Descriptions, Select, Space, Spin, Tag } from 'antd';
 import { useMemo, useState } from 'react';
 import { CategoryChart } from '../charts/category-chart.tsx';
 import type { CategoryChartData } from '../charts/shape.ts';
 import { formatValue } from '../charts/shape.ts';
 import { pick, useConsole, type ConsoleLocale, type Localized } from '../context.ts';
 import { formatCount, formatMoney, formatRate } from '../format.ts';
-import { LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
+import { DataTable, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
@@ -178,7 +178,8 @@ function SegmentCard({ segment }: { segment: Segment }) {
           },
         ]}
       />
-      <Table<{ id: string }>
+      <DataTable<{ id: string }>
+        label={`${segment.label} · ${t(texts.customers)}`}
         size="small"
         rowKey="id"
         style={{ marginTop: 8 }}

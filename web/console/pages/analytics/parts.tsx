@@ -1,5 +1,5 @@
 /** Pieces the analytics pages share: the page heading, the range picker in the merchant's days, a figure against the period before, an error with a retry. */
-import { Alert, Button, Card, DatePicker, Flex, Statistic, Typography } from 'antd';
+import { Alert, Button, Card, DatePicker, Flex, Statistic, Table, Tag, Typography, type TableProps } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState, type ReactNode } from 'react';
 import { pick, useConsole, type ConsoleLocale } from '../../context.ts';
@@ -120,4 +120,31 @@ export function LoadError({ error, onRetry }: { error: Error; onRetry(): void })
 /** A responsive grid of cards: one column on a phone, up to `columns` on a desk. */
 export function CardGrid({ children, min = 220 }: { children: ReactNode; min?: number }) {
   return <div style={{ display: 'grid', gap: 12, gridTemplateColumns: `repeat(auto-fill, minmax(min(${min}px, 100%), 1fr))`, marginBottom: 16 }}>{children}</div>;
+}
+
+/**
+ * Ant Design's table, scrolling sideways inside a region a keyboard can
+ * reach (a phone is narrower than most tables), with an empty text dark
+ * enough to read.
+ */
+export function DataTable<T extends object>({ label, locale: tableLocale, ...props }: TableProps<T> & { label: string }) {
+  const { locale } = useConsole();
+  const given = tableLocale?.emptyText;
+  const empty = given === undefined || typeof given === 'function' ? pick(locale, common.empty) : given;
+  return (
+    <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+      <Table<T> size="small" pagination={false} {...props} locale={{ ...tableLocale, emptyText: <span style={{ color: '#595959' }}>{empty}</span> }} />
+    </div>
+  );
+}
+
+/** Dark enough for white text (WCAG AA): Ant Design's light preset tags are not. */
+const tones = { good: '#237804', warning: '#874d00', bad: '#a8071a', neutral: '#434343' } as const;
+
+export function StatusTag({ tone, children, testId }: { tone: keyof typeof tones; children: ReactNode; testId?: string }) {
+  return (
+    <Tag color={tones[tone]} data-testid={testId}>
+      {children}
+    </Tag>
+  );
 }
