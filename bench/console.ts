@@ -278,19 +278,38 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       const page = await context.newPage();
       const startedMs = performance.now();
       await page.goto(url);
+      await page.getByTestId('console-page').waitFor({ timeout: 30_000 });
+      const shellMs = performance.now() - startedMs;
       await page.getByTestId('figure-nps').waitFor({ timeout: 30_000 });
       await page.getByTestId('chart-aov').locator('canvas').waitFor({ timeout: 30_000 });
       const elapsedMs = performance.now() - startedMs;
       await context.close();
-      return elapsedMs;
+      return { shellMs, elapsedMs };
     };
     await visit();
-    const times: number[] = [];
+    // A member's browser keeps the hashed script (cached for good): the same window, opened again.
+    const warmContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await warmContext.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict' }]);
+    await warmContext.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('paypilot-console-mode', 'test');`);
+    const warmPage = await warmContext.newPage();
+    const warm: number[] = [];
+    for (let i = 0; i <= renders; i += 1) {
+      const startedMs = performance.now();
+      await warmPage.goto(`${url}?visit=${i}`);
+      await warmPage.getByTestId('figure-nps').waitFor({ timeout: 30_000 });
+      await warmPage.getByTestId('chart-aov').locator('canvas').waitFor({ timeout: 30_000 });
+      if (i > 0) warm.push(performance.now() - startedMs);
+    }
+    await warmContext.close();
+    const times: { shellMs: number; elapsedMs: number }[] = [];
     for (let i = 0; i < renders; i += 1) times.push(await visit());
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor((times.length - 1) / 2)]!;
-    console.log(`\noverview render in Chromium, 1280×800, navigation to every figure and chart drawn, ${renders} fresh windows after one unmeasured, ms (target ${overviewRenderTargetMs} ms):`);
-    console.log(`  median ${median.toFixed(0)}, max ${times.at(-1)!.toFixed(0)}  ${median <= overviewRenderTargetMs ? 'met' : 'NOT met'} (median)`);
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+    const total = median(times.map((t) => t.elapsedMs));
+    console.log(`\noverview render in Chromium, 1280×800, ${renders} fresh windows (empty cache) after one unmeasured, ms (target ${overviewRenderTargetMs} ms):`);
+    console.log(`  the console's shell drawn (script loaded, session read): median ${median(times.map((t) => t.shellMs)).toFixed(0)}`);
+    console.log(`  every figure and chart of the overview drawn:           median ${total.toFixed(0)}, max ${Math.max(...times.map((t) => t.elapsedMs)).toFixed(0)}  ${total <= overviewRenderTargetMs ? 'met' : 'NOT met'} (median)`);
+    const warmMedian = median(warm);
+    console.log(`  the same, script in the browser's cache (a member's next visit): median ${warmMedian.toFixed(0)}, max ${Math.max(...warm).toFixed(0)}  ${warmMedian <= overviewRenderTargetMs ? 'met' : 'NOT met'} (median)`);
   } finally {
     await browser.close();
   }
