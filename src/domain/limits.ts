@@ -163,6 +163,9 @@ export const limits = {
   requestLogRetentionMs: 7 * 24 * 60 * 60 * 1000,
   requestLogPruneEveryMs: 10 * 60 * 1000,
   requestLogPageSizeMax: 200,
+  /** Buckets of the console's channel series (each is one summary read), and how many are read at once. */
+  consoleChannelBucketsMax: 62,
+  consoleChannelBucketReadsAtOnce: 4,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');

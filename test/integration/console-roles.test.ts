@@ -128,7 +128,91 @@ const endpoints: Endpoint[] = [
     succeeds: true,
   },
   { name: 'read analytics', method: 'GET', prepare: async () => ({ url: `/console/api/analytics/summary?${range}&mode=test` }), allowed: ['owner', 'admin', 'analyst'], succeeds: true },
+  { name: 'choose a language', method: 'POST', prepare: async () => ({ url: '/console/api/session/preferences', body: { locale: 'en' } }), allowed: 'all', succeeds: true },
+  { name: 'read the settings', method: 'GET', prepare: async () => ({ url: '/console/api/settings?mode=test' }), allowed: ownerAdmin, succeeds: true },
+  { name: 'change the settings', method: 'POST', prepare: async () => ({ url: '/console/api/settings', body: { support_phone: '+86 21 5555 0100' } }), allowed: ownerAdmin, succeeds: true },
+  {
+    name: "read a payment's timeline",
+    method: 'GET',
+    prepare: async () => ({ url: `/console/api/payments/${await payment('succeeded')}/timeline?mode=test` }),
+    allowed: ['owner', 'admin', 'developer', 'operator', 'support'],
+    succeeds: true,
+  },
+  { name: "resend a payer's email", method: 'POST', prepare: async () => ({ url: `/console/api/messages/${await payerMessage()}/resend?mode=test` }), allowed: ['owner', 'admin', 'support'], succeeds: true },
+  { name: 'search customers', method: 'GET', prepare: async () => ({ url: '/console/api/customers?mode=test' }), allowed: ['owner', 'admin', 'operator', 'support'], succeeds: true },
+  {
+    name: 'read a customer',
+    method: 'GET',
+    prepare: async () => ({ url: `/console/api/customers/${await customer()}?mode=test` }),
+    allowed: ['owner', 'admin', 'operator', 'support'],
+    succeeds: true,
+  },
+  {
+    name: 'read channel figures',
+    method: 'GET',
+    prepare: async () => ({ url: `/console/api/channels?from=2026-12-01&to=2026-12-03&granularity=day&mode=test` }),
+    allowed: ['owner', 'admin', 'developer', 'analyst'],
+    succeeds: true,
+  },
+  { name: 'read connector accounts and their health', method: 'GET', prepare: async () => ({ url: '/console/api/channels/accounts?mode=test' }), allowed: ['owner', 'admin', 'developer', 'analyst'], succeeds: true },
+  {
+    name: 'read reconciliation runs',
+    method: 'GET',
+    prepare: async () => ({ url: '/console/api/reconciliation/runs?mode=test' }),
+    allowed: ['owner', 'admin', 'developer', 'operator', 'support'],
+    succeeds: true,
+  },
+  {
+    name: 'read reconciliation mismatches',
+    method: 'GET',
+    prepare: async () => ({ url: '/console/api/reconciliation/mismatches?mode=test' }),
+    allowed: ['owner', 'admin', 'developer', 'operator', 'support'],
+    succeeds: true,
+  },
+  { name: 'read recent API requests', method: 'GET', prepare: async () => ({ url: '/console/api/requests' }), allowed: ['owner', 'admin', 'developer'], succeeds: true },
 ];
+
+async function customer(): Promise<string> {
+  const created = await stack.api('POST', '/v1/customers', { email: `${unique('payer')}@${emailRun}.example.com`, name: 'Payer' });
+  expect(created.status).toBe(200);
+  return created.body.id;
+}
+
+/** A receipt sent to the payer of a new payment (written directly: no worker runs in this file). */
+async function payerMessage(): Promise<string> {
+  const paymentId = await payment('succeeded');
+  const id = stack.context.ids.newId('msg');
+  const at = new Date(clock.nowMs());
+  await stack.db.db
+    .insertInto('messages')
+    .values({
+      id,
+      merchant_id: stack.merchant.merchantId,
+      mode: 'test',
+      channel: 'email',
+      purpose: 'payer_receipt',
+      dedupe_key: `test:${id}`,
+      recipient: `payer@${emailRun}.example.com`,
+      locale: 'en',
+      customer_id: null,
+      payment_id: paymentId,
+      event_id: null,
+      subject: 'Your receipt',
+      body_text: 'Thank you',
+      body_html: null,
+      body_sealed: null,
+      status: 'sent',
+      next_attempt_at: null,
+      lease_until: null,
+      last_error: null,
+      provider_message_id: null,
+      sent_at: at,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return id;
+}
 
 const gateCodes = ['console_session_required', 'console_csrf_invalid', 'console_role_forbidden', 'console_enrolment_required'];
 
@@ -151,7 +235,7 @@ describe('the role × endpoint matrix', () => {
     const covered: string[] = [];
     for (const endpoint of endpoints) {
       const { url } = await endpoint.prepare();
-      const path = url.split('?')[0]!.replace(/\/(pay|mem)_[0-9a-z]{26}/, '/:id');
+      const path = url.split('?')[0]!.replace(/\/(pay|mem|msg|cus)_[0-9a-z]{26}/, '/:id');
       covered.push(`${endpoint.method} ${path}`);
     }
     expect(covered.sort()).toEqual(registered);

@@ -100,3 +100,16 @@ export async function enrol(client: ConsoleClient, totpAt: (secret: Buffer) => s
   if (confirmed.status !== 200) throw new Error(`confirmation: ${JSON.stringify(confirmed.body)}`);
   return { secret, recoveryCodes: confirmed.body.recovery_codes };
 }
+
+/**
+ * A member of `role` inserted and signed in from `address`; owners and admins
+ * (who must have a second factor) are enrolled with codes from `totpAt`.
+ */
+export async function signedInMember(stack: Stack, merchantId: string, role: ConsoleRole, email: string, options: { address: string; totpAt: (secret: Buffer) => string }): Promise<ConsoleClient> {
+  await addMember(stack, merchantId, role, email);
+  const browser = new ConsoleClient(stack, options.address);
+  const answer = await browser.signIn({ email, password: memberPassword });
+  if (answer.status !== 200) throw new Error(`sign-in of ${email}: ${JSON.stringify(answer.body)}`);
+  if (role === 'owner' || role === 'admin') await enrol(browser, options.totpAt);
+  return browser;
+}

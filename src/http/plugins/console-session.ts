@@ -20,7 +20,8 @@ import type { LiveSession } from '../../store/console/sessions.ts';
 import type { AuthenticatedKey } from '../../store/merchants.ts';
 import type { SessionAuthenticator } from './auth.ts';
 
-export type ConsoleRouteAccess = 'public' | { permission: ConsolePermission };
+/** `permission`: the one the route needs, or a list of which any one will do. */
+export type ConsoleRouteAccess = 'public' | { permission: ConsolePermission | readonly [ConsolePermission, ...ConsolePermission[]] };
 
 declare module 'fastify' {
   interface FastifyRequest {

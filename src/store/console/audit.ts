@@ -52,7 +52,9 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<{ seq: big
 
 export interface AuditFilter {
   actorId?: string;
+  /** An exact action, or a prefix ending in `.` (`payment.`: every payment action). */
   action?: string;
+  actorType?: AuditLogRow['actor_type'];
   objectType?: string;
   objectId?: string;
   occurredGte?: Date;
@@ -66,7 +68,10 @@ export interface AuditFilter {
 export async function listAudit(db: Db, merchantId: string, filter: AuditFilter): Promise<AuditLogRow[]> {
   let query = db.selectFrom('audit_log').selectAll().where('merchant_id', '=', merchantId);
   if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-  if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.action) {
+    query = filter.action.endsWith('.') ? query.where('action', 'like', `${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : query.where('action', '=', filter.action);
+  }
+  if (filter.actorType) query = query.where('actor_type', '=', filter.actorType);
   if (filter.objectType) query = query.where('object_type', '=', filter.objectType);
   if (filter.objectId) query = query.where('object_id', '=', filter.objectId);
   if (filter.occurredGte) query = query.where('occurred_at', '>=', filter.occurredGte);

@@ -3,11 +3,13 @@ import { PaymentError } from '../../../../domain/errors.ts';
 import { limits } from '../../../../domain/limits.ts';
 import { listAuditLog, presentAuditRow } from '../../../../flows/console/audit.ts';
 import { sendCsv, wantsCsv } from '../../../csv-reply.ts';
+import { stringEnum } from '../../../schemas.ts';
 import { consoleActorOf, consoleSchema, type App, type RouteDeps } from '../kit.ts';
 
 const Query = Type.Object(
   {
     actor: Type.Optional(Type.String({ maxLength: 64 })),
+    actor_type: Type.Optional(stringEnum(['member', 'api_key', 'system', 'anonymous'] as const)),
     action: Type.Optional(Type.String({ maxLength: 100 })),
     object_type: Type.Optional(Type.String({ maxLength: 64 })),
     object_id: Type.Optional(Type.String({ maxLength: 64 })),
@@ -36,6 +38,7 @@ export function registerAuditLog(app: App, deps: RouteDeps): void {
     const csv = wantsCsv(request);
     const filter = {
       actorId: query.actor,
+      actorType: query.actor_type,
       action: query.action,
       objectType: query.object_type,
       objectId: query.object_id,

@@ -1,0 +1,50 @@
+/**
+ * Reconciliation as the console reads it: a run is one connector account's
+ * statement date (what `paypilot reconcile` compared), summarized from its
+ * stored mismatches; and the mismatches themselves, with what was repaired.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../database.ts';
+import type { Scope } from '../payments.ts';
+
+export async function reconciliationRuns(db: Db, scope: Scope, page: { beforeDate?: string; limit: number }) {
+  let query = db
+    .selectFrom('reconciliation_mismatches as m')
+    .innerJoin('connector_accounts as a', 'a.id', 'm.connector_account_id')
+    .select([
+      'm.connector_account_id',
+      'a.connector',
+      sql<string>`to_char(m.statement_date, 'YYYY-MM-DD')`.as('statement_date'),
+      sql<number>`count(*)::int`.as('mismatches'),
+      sql<number>`(count(*) filter (where m.repaired))::int`.as('repaired'),
+      sql<Date>`min(m.created_at)`.as('first_seen_at'),
+    ])
+    .where('a.merchant_id', '=', scope.merchantId)
+    .where('a.mode', '=', scope.mode)
+    .groupBy(['m.connector_account_id', 'a.connector', 'm.statement_date']);
+  if (page.beforeDate) query = query.where(sql<boolean>`m.statement_date < ${page.beforeDate}::date`);
+  return query.orderBy('m.statement_date', 'desc').orderBy('m.connector_account_id').limit(page.limit + 1).execute();
+}
+
+export interface MismatchFilter {
+  connectorAccount?: string;
+  statementDate?: string;
+  repaired?: boolean;
+  startingAfter?: string;
+  limit: number;
+}
+
+export async function reconciliationMismatches(db: Db, scope: Scope, filter: MismatchFilter) {
+  let query = db
+    .selectFrom('reconciliation_mismatches as m')
+    .innerJoin('connector_accounts as a', 'a.id', 'm.connector_account_id')
+    .selectAll('m')
+    .select(sql<string>`to_char(m.statement_date, 'YYYY-MM-DD')`.as('statement_day'))
+    .where('a.merchant_id', '=', scope.merchantId)
+    .where('a.mode', '=', scope.mode);
+  if (filter.connectorAccount) query = query.where('m.connector_account_id', '=', filter.connectorAccount);
+  if (filter.statementDate) query = query.where(sql<boolean>`m.statement_date = ${filter.statementDate}::date`);
+  if (filter.repaired !== undefined) query = query.where('m.repaired', '=', filter.repaired);
+  if (filter.startingAfter) query = query.where('m.id', '<', filter.startingAfter);
+  return query.orderBy('m.id', 'desc').limit(filter.limit + 1).execute();
+}
