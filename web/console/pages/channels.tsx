@@ -70,12 +70,19 @@ export interface ConsoleAccount {
   base_url: string;
   created_at: string;
   updated_at: string;
-  health: { circuit: 'closed' | 'open' | 'half_open'; recent_failure_rate: number | null; recent_attempts: number; open_since: string | null };
+  /** docs/console-api.md promises the failure rate and attempts; the server answers the success rate today: both are read. */
+  health: { circuit: 'closed' | 'open' | 'half_open'; recent_failure_rate?: number | null; recent_success_rate?: number | null; recent_attempts?: number; open_since?: string | null };
   open_incident: { id: string; started_at: string } | null;
 }
 
 const circuitTones = { closed: 'good', open: 'bad', half_open: 'warning' } as const;
 const declineCodesMax = 8;
+
+export function recentFailureRate(account: Pick<ConsoleAccount, 'health'>): number | null {
+  const { recent_failure_rate: failure, recent_success_rate: success } = account.health;
+  if (failure !== undefined && failure !== null) return failure;
+  return success === undefined || success === null ? null : 1 - success;
+}
 
 export default function ChannelsPage() {
   const { api, locale, mode, can } = useConsole();
@@ -241,8 +248,8 @@ function AccountsTable({ accounts, manage, onChanged }: { accounts: ConsoleAccou
               </StatusTag>
             ),
           },
-          { title: t(texts.recentFailureRate), render: (_, account) => formatRate(account.health.recent_failure_rate, locale) },
-          { title: t(texts.recentAttempts), render: (_, account) => account.health.recent_attempts },
+          { title: t(texts.recentFailureRate), render: (_, account) => formatRate(recentFailureRate(account), locale) },
+          { title: t(texts.recentAttempts), render: (_, account) => account.health.recent_attempts ?? '–' },
           {
             title: t(texts.incident),
             render: (_, account) =>
