@@ -124,10 +124,10 @@ describe.skipIf(!browserAvailable)('console analytics and operations pages in a 
     const table = page.getByTestId('chart-payments-table');
     await table.waitFor({ state: 'attached' });
     // Hidden from eyes but present for screen readers until the switch shows it.
-    expect((await table.boundingBox())?.width).toBeLessThanOrEqual(1);
+    expect((await table.locator('xpath=..').boundingBox())?.width).toBeLessThanOrEqual(1);
     expect(await table.locator('th[scope=col]').allTextContents()).toEqual(['Time', 'Created', 'Succeeded']);
     await page.getByTestId('chart-payments-table-switch').click();
-    await expect.poll(async () => (await table.boundingBox())?.width ?? 0).toBeGreaterThan(100);
+    await expect.poll(async () => (await table.locator('xpath=..').boundingBox())?.width ?? 0).toBeGreaterThan(100);
     const cells = await table.locator('tbody td').allTextContents();
     expect(cells.map((text) => Number(text.replace(/,/g, ''))).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(await consoleAccessibilityViolations(page)).toEqual([]);

@@ -86,11 +86,9 @@ export default function AfterSalesPage() {
       <DataTable<AfterSalesRequest>
         label={t(texts.title)}
         data-testid="after-sales-table"
-        size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
-        pagination={false}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(common.payment), dataIndex: 'payment', render: (id: string) => <code>{id}</code> },

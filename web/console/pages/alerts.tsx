@@ -157,11 +157,9 @@ function AlertList({ state }: { state: 'triggered' | 'resolved' }) {
       <DataTable<AlertRow>
         label={t(state === 'triggered' ? texts.open : texts.past)}
         data-testid={`alerts-${state}`}
-        size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
-        pagination={false}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => where(row) },
@@ -255,11 +253,9 @@ function Rules() {
       <DataTable<RuleRow>
         label={t(texts.rules)}
         data-testid="rules-table"
-        size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={loaded.data?.data ?? []}
-        pagination={false}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => where(row) },
@@ -428,11 +424,10 @@ function Incidents() {
       <DataTable<Incident>
         label={t(texts.incidents)}
         data-testid="incidents-table"
-        size="small"
         rowKey="id"
         loading={loaded.loading}
         dataSource={report?.data ?? []}
-        pagination={{ pageSize: 20, showSizeChanger: false }}
+        pageSize={20}
         columns={[
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.where), render: (_, row) => [row.payment_method_type ? labelOf(methodNames, row.payment_method_type, locale) : null, row.connector_account].filter(Boolean).join(' · ') || '–' },

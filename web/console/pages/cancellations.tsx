@@ -159,11 +159,9 @@ function CancellationList({ range }: { range: { from: Date; to: Date } }) {
       <DataTable<CancellationRecord>
         label={t(texts.list)}
         data-testid="cancellation-list"
-        size="small"
         rowKey="payment"
         loading={first.loading}
         dataSource={rows}
-        pagination={false}
         columns={[
           { title: t(common.payment), dataIndex: 'payment', render: (id: string) => <code>{id}</code> },
           { title: t(common.amount), render: (_, row) => formatMoney(row.amount, row.currency, locale) },

@@ -190,11 +190,9 @@ function AccountsTable({ accounts, manage, onChanged }: { accounts: ConsoleAccou
       <DataTable<ConsoleAccount>
         label={t(texts.accounts)}
         data-testid="accounts-table"
-        size="small"
         rowKey="id"
         loading={accounts === null}
         dataSource={accounts ?? []}
-        pagination={false}
         columns={[
           { title: 'ID', dataIndex: 'id', render: (id: string) => <code>{id}</code> },
           { title: t(texts.connector), dataIndex: 'connector', render: (connector: string) => labelOf(methodNames, connector, locale) },

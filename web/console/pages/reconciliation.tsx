@@ -108,12 +108,10 @@ export default function ReconciliationPage() {
         <DataTable<Run>
           label={t(texts.runs)}
           data-testid="reconciliation-runs"
-          size="small"
           rowKey={(row) => `${row.connector_account}:${row.statement_date}`}
           loading={runs.loading}
           dataSource={runs.data?.data ?? []}
-          locale={{ emptyText: t(texts.none) }}
-          pagination={false}
+          emptyText={t(texts.none)}
           columns={[
             { title: t(texts.statementDate), dataIndex: 'statement_date' },
             { title: t(common.account), render: (_, row) => `${labelOf(methodNames, row.connector, locale)} · ${row.connector_account}` },
@@ -187,11 +185,9 @@ function Mismatches({ run, onAll }: { run: Run | null; onAll(): void }) {
       <DataTable<Mismatch>
         label={t(texts.mismatches)}
         data-testid="reconciliation-mismatches"
-        size="small"
         rowKey="id"
         loading={first.loading}
         dataSource={rows}
-        pagination={false}
         columns={[
           { title: t(texts.statementDate), dataIndex: 'statement_date' },
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },

@@ -180,11 +180,9 @@ function SegmentCard({ segment }: { segment: Segment }) {
       />
       <DataTable<{ id: string }>
         label={`${segment.label} · ${t(texts.customers)}`}
-        size="small"
         rowKey="id"
-        style={{ marginTop: 8 }}
         dataSource={segment.customers.map((id) => ({ id }))}
-        pagination={{ pageSize: 5, size: 'small', showSizeChanger: false }}
+        pageSize={5}
         columns={[{ title: t(texts.customers), dataIndex: 'id', render: (id: string) => <code>{id}</code> }]}
       />
     </Card>

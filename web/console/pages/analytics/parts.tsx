@@ -1,7 +1,7 @@
 /** Pieces the analytics pages share: the page heading, the range picker in the merchant's days, a figure against the period before, an error with a retry. */
-import { Alert, Button, Card, DatePicker, Flex, Statistic, Table, Tag, Typography, type TableProps } from 'antd';
+import { Alert, Button, Card, DatePicker, Flex, Pagination, Statistic, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type CSSProperties, type ReactNode } from 'react';
 import { pick, useConsole, type ConsoleLocale } from '../../context.ts';
 import { formatRate } from '../../format.ts';
 import type { Comparison } from './figures.ts';
@@ -122,18 +122,78 @@ export function CardGrid({ children, min = 220 }: { children: ReactNode; min?: n
   return <div style={{ display: 'grid', gap: 12, gridTemplateColumns: `repeat(auto-fill, minmax(min(${min}px, 100%), 1fr))`, marginBottom: 16 }}>{children}</div>;
 }
 
+export interface DataColumn<T> {
+  title: ReactNode;
+  /** The row's field given to `render` as its first argument (and shown when there is no `render`). */
+  dataIndex?: keyof T & string;
+  // Columns render fields of many types; the row is typed.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  render?: (value: any, row: T) => ReactNode;
+}
+
+export interface DataTableProps<T> {
+  /** What the table holds, for the region screen readers announce. */
+  label: string;
+  columns: readonly DataColumn<T>[];
+  dataSource: readonly T[];
+  rowKey: (keyof T & string) | ((row: T) => string);
+  loading?: boolean;
+  /** Rows per page; all on one page without it. */
+  pageSize?: number;
+  emptyText?: ReactNode;
+  'data-testid'?: string;
+}
+
 /**
- * Ant Design's table, scrolling sideways inside a region a keyboard can
- * reach (a phone is narrower than most tables), with an empty text dark
- * enough to read.
+ * A plain, semantic table (column headings, one row per item) that scrolls
+ * sideways inside a region the keyboard can reach, as a phone is narrower
+ * than most tables. Not Ant Design's Table: that one measures the scroll bar
+ * on mount by inserting a style element without the page's nonce, which the
+ * console's Content-Security-Policy refuses.
  */
-export function DataTable<T extends object>({ label, locale: tableLocale, ...props }: TableProps<T> & { label: string }) {
+export function DataTable<T extends object>({ label, columns, dataSource, rowKey, loading = false, pageSize, emptyText, 'data-testid': testId }: DataTableProps<T>) {
   const { locale } = useConsole();
-  const given = tableLocale?.emptyText;
-  const empty = given === undefined || typeof given === 'function' ? pick(locale, common.empty) : given;
+  const [page, setPage] = useState(1);
+  const rows = pageSize ? dataSource.slice((page - 1) * pageSize, page * pageSize) : dataSource;
+  const keyOf = (row: T) => (typeof rowKey === 'function' ? rowKey(row) : String(row[rowKey]));
+  const cell: CSSProperties = { borderBottom: '1px solid #f0f0f0', padding: '6px 8px', textAlign: 'left', whiteSpace: 'nowrap', verticalAlign: 'top' };
   return (
-    <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
-      <Table<T> size="small" pagination={false} {...props} locale={{ ...tableLocale, emptyText: <span style={{ color: '#595959' }}>{empty}</span> }} />
+    <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto', background: '#fff', borderRadius: 6, marginBottom: 8 }}>
+      <table data-testid={testId} aria-busy={loading} style={{ width: '100%', borderCollapse: 'collapse', fontSize: 14 }}>
+        <thead>
+          <tr>
+            {columns.map((column, index) => (
+              <th key={index} scope="col" style={{ ...cell, background: '#fafafa', fontWeight: 600 }}>
+                {column.title}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={keyOf(row)}>
+              {columns.map((column, index) => {
+                const value = column.dataIndex ? row[column.dataIndex] : undefined;
+                return (
+                  <td key={index} style={cell}>
+                    {column.render ? column.render(value, row) : (value as ReactNode)}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={columns.length} style={{ ...cell, textAlign: 'center', color: '#595959', whiteSpace: 'normal' }}>
+                {loading ? pick(locale, common.loading) : (emptyText ?? pick(locale, common.empty))}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {pageSize && dataSource.length > pageSize && (
+        <Pagination simple size="small" style={{ margin: 8 }} current={page} pageSize={pageSize} total={dataSource.length} onChange={setPage} />
+      )}
     </div>
   );
 }
