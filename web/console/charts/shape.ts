@@ -189,8 +189,15 @@ export function timeSeriesOption(data: TimeChartData, format: ChartFormat): Char
 }
 
 export function categoryOption(data: CategoryChartData, format: ChartFormat): ChartOption {
-  const categoryAxis = { type: 'category', data: [...data.categories], axisLabel: { interval: 0, hideOverlap: true }, inverse: data.horizontal === true };
-  const values = valueAxis(data.valueKind, format);
+  // Long names (account ids, reasons) are cut on the axis, never the plot: the hover box and the table have them whole.
+  const categoryAxis = {
+    type: 'category',
+    data: [...data.categories],
+    axisLabel: data.horizontal ? { interval: 0, width: 110, overflow: 'truncate' } : { interval: 0, hideOverlap: true, width: 90, overflow: 'truncate' },
+    inverse: data.horizontal === true,
+  };
+  const baseValues = valueAxis(data.valueKind, format);
+  const values = data.horizontal ? { ...baseValues, splitNumber: 3, axisLabel: { ...(baseValues.axisLabel as object), hideOverlap: true } } : baseValues;
   return {
     color: palette,
     animation: false,
