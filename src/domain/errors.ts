@@ -409,6 +409,18 @@ export const errorCatalog = {
       'zh-TW': { message: '您的角色（{role}）無權執行此操作。', suggestion: '請聯絡團隊的擁有者或管理員代為操作，或調整您的角色。' },
     },
   },
+  console_route_unavailable: {
+    status: 403,
+    type: 'permission_error',
+    text: {
+      en: {
+        message: 'The console cannot make this API request with a signed-in session.',
+        suggestion: 'Refunds, captures and cancellations go through the console’s payment actions; other calls need a secret key.',
+      },
+      'zh-CN': { message: '控制台的登录会话无法发起此 API 请求。', suggestion: '退款、请款和取消请使用控制台的付款操作；其他调用需要私钥。' },
+      'zh-TW': { message: '主控台的登入工作階段無法發出此 API 請求。', suggestion: '退款、請款和取消請使用主控台的付款操作；其他呼叫需要私密金鑰。' },
+    },
+  },
   console_enrolment_required: {
     status: 403,
     type: 'permission_error',

@@ -70,6 +70,8 @@ describe('what the audit trail records', () => {
 
     const rows = await auditRows(merchantId);
     expect(rows.map((row) => row.action)).toEqual([
+      // The stack's card account, made with the merchant's secret key: /v1 writes are audited too.
+      'connector_account.created',
       'member.created',
       'member.sign_in_failed',
       'member.signed_in',
@@ -128,7 +130,7 @@ describe('what the audit trail records', () => {
     expect(new Set(seen.map((row: { id: string }) => row.id)).size).toBe(5);
 
     const early = await browser.request('GET', `/console/api/audit_log?occurred_lt=${encodeURIComponent(splitAt)}&limit=100`);
-    expect(early.body.data.map((row: { action: string }) => row.action).sort()).toEqual(['member.created', 'member.signed_in', 'member.two_factor_enabled', 'member.two_factor_enrolment_started']);
+    expect(early.body.data.map((row: { action: string }) => row.action).sort()).toEqual(['connector_account.created', 'member.created', 'member.signed_in', 'member.two_factor_enabled', 'member.two_factor_enrolment_started']);
     const late = await browser.request('GET', `/console/api/audit_log?occurred_gte=${encodeURIComponent(splitAt)}&limit=100`);
     expect(late.body.data).toHaveLength(5);
     const byActor = await browser.request('GET', `/console/api/audit_log?actor=${owner.id}&limit=100`);
@@ -155,7 +157,9 @@ describe('the chain', () => {
       ),
     );
     const rows = await auditRows(merchantId);
-    expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // 30 rows, after the one of the merchant's card account (created with its key).
+    expect(rows.filter((row) => row.action === 'test.appended')).toHaveLength(30);
+    expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
     for (let i = 1; i < rows.length; i += 1) expect(rows[i]!.prev_hash.equals(rows[i - 1]!.hash)).toBe(true);
     expect((await verifyAudit(stack.db.db, merchantId)).problems).toEqual([]);
   });
@@ -219,26 +223,27 @@ describe('paypilot audit verify', () => {
     for (let i = 0; i < 5; i += 1) {
       await audit(stack.context, stack.context.db, { merchantId, actor: { type: 'system', id: null, label: 'test' }, origin: { address: null, requestId: null }, action: 'test.row', object: { type: 'test', id: String(i) }, after: { n: i } });
     }
+    // Row 1 is the merchant's card account (created with its key); the test's rows are 2 to 6.
     const whole = await runVerify(merchantId);
     expect(whole.code).toBe(0);
     expect(whole.stdout).toContain('audit verified');
 
-    await tamper(sql`update audit_log set after = '{"n": 99}' where merchant_id = ${merchantId} and seq = 2`);
+    await tamper(sql`update audit_log set after = '{"n": 99}' where merchant_id = ${merchantId} and seq = 3`);
     const altered = await runVerify(merchantId);
     expect(altered.code).toBe(1);
-    expect(altered.stdout).toMatch(new RegExp(`altered\\s+${merchantId} row 2 `));
-    expect(altered.stdout).not.toMatch(/row [345] /);
+    expect(altered.stdout).toMatch(new RegExp(`altered\\s+${merchantId} row 3 `));
+    expect(altered.stdout).not.toMatch(/row [456] /);
 
-    await tamper(sql`update audit_log set after = '{"n": 1}' where merchant_id = ${merchantId} and seq = 2`);
+    await tamper(sql`update audit_log set after = '{"n": 1}' where merchant_id = ${merchantId} and seq = 3`);
     expect((await verifyAudit(stack.db.db, merchantId)).problems).toEqual([]);
 
-    await tamper(sql`delete from audit_log where merchant_id = ${merchantId} and seq = 4`);
+    await tamper(sql`delete from audit_log where merchant_id = ${merchantId} and seq = 5`);
     const removed = await runVerify(merchantId);
     expect(removed.code).toBe(1);
-    expect(removed.stdout).toMatch(new RegExp(`missing\\s+${merchantId} row 4 `));
+    expect(removed.stdout).toMatch(new RegExp(`missing\\s+${merchantId} row 5 `));
 
     // Cutting rows off the end leaves no gap, but the chain head still names them.
-    await tamper(sql`delete from audit_log where merchant_id = ${merchantId} and seq = 5`);
+    await tamper(sql`delete from audit_log where merchant_id = ${merchantId} and seq = 6`);
     const cut = await runVerify(merchantId);
     expect(cut.code).toBe(1);
     expect(cut.stdout).toContain('head_mismatch');

@@ -58,6 +58,11 @@ async function segmentIndex(context: FlowContext, scope: Scope, locale: Locale):
   return computing;
 }
 
+/** Segments are an aid, not the search: when they cannot be computed, customers are still found, with `segment: null`. */
+async function segmentsOrNone(context: FlowContext, scope: Scope, locale: Locale): Promise<SegmentIndex> {
+  return segmentIndex(context, scope, locale).catch(() => ({ computedAtMs: 0, byCustomer: new Map(), byName: new Map() }));
+}
+
 export interface CustomerSearchInput {
   q?: string;
   restricted?: boolean;
@@ -66,7 +71,7 @@ export interface CustomerSearchInput {
 }
 
 export async function findCustomers(context: FlowContext, scope: Scope, input: CustomerSearchInput, limit: number, locale: Locale) {
-  const segments = await segmentIndex(context, scope, locale);
+  const segments = await segmentsOrNone(context, scope, locale);
   const ids = input.segment === undefined ? undefined : (segments.byName.get(input.segment) ?? []);
   const rows = await searchCustomers(context.db, scope, {
     q: input.q,
@@ -83,7 +88,7 @@ export async function consoleCustomer(context: FlowContext, scope: Scope, id: st
   const [row] = await searchCustomers(context.db, scope, { q: id, limit: 1 });
   if (!row || row.id !== id) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'customer', id } });
   const wallet = await getWallet(context, scope, id, undefined);
-  return { ...presentCustomer(context, row, await segmentIndex(context, scope, locale)), wallet: wallet.currency === null ? null : wallet };
+  return { ...presentCustomer(context, row, await segmentsOrNone(context, scope, locale)), wallet: wallet.currency === null ? null : wallet };
 }
 
 function presentCustomer(context: FlowContext, row: FoundCustomer, segments: SegmentIndex) {

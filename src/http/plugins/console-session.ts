@@ -29,6 +29,12 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     console?: ConsoleRouteAccess;
+    /**
+     * The route takes an Idempotency-Key as /v1 does (plugins/idempotency.ts),
+     * kept per member and the `mode` of its query: a refund retried after a
+     * lost answer is answered, not made twice.
+     */
+    consoleIdempotency?: boolean;
   }
 }
 
@@ -70,6 +76,11 @@ export function registerConsoleSession(app: FastifyInstance, options: { context:
     const header = request.headers['x-csrf-token'];
     checkSessionAccess(session, access.permission, { required: !readMethods.has(request.method), given: typeof header === 'string' ? header : null });
     request.consoleSession = session;
+    if (request.routeOptions.config?.consoleIdempotency) {
+      // The query's schema refuses any other mode before the key is claimed.
+      const mode = (request.query as { mode?: unknown } | undefined)?.mode === 'test' ? 'test' : 'live';
+      request.auth = { keyId: sessionIdempotencyScope(session.member.id, mode), merchantId: session.member.merchant_id, kind: 'secret', mode, expiresAtMs: null };
+    }
   });
 }
 
@@ -104,7 +115,7 @@ export function consoleSessionAuthenticator(context: FlowContext): SessionAuthen
     const token = sessionTokenFrom(request.headers.cookie);
     if (!token) return null;
     const route = sessionRouteOf(request.method === 'HEAD' ? 'GET' : request.method, request.routeOptions.url ?? '');
-    if (!route) throw new PaymentError('permission_denied', { details: { reason: 'not_available_to_console_sessions' } });
+    if (!route) throw new PaymentError('console_route_unavailable');
     const modeHeader = request.headers[sessionModeHeader];
     const mode = modeHeader === undefined ? 'live' : modeHeader;
     if (mode !== 'live' && mode !== 'test') throw new PaymentError('parameter_invalid', { param: 'Paypilot-Mode', details: { reason: 'live or test' } });

@@ -20,28 +20,30 @@ export interface RequestLogRow {
   occurredAt: Date;
 }
 
-/** One statement for the whole batch. */
+/** One statement with one parameter for the whole batch (a JSON array), so its plan is the same whatever the batch's size. */
 export async function insertRequestLogRows(db: Db, rows: readonly RequestLogRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto('api_request_log')
-    .values(
-      rows.map((row) => ({
-        request_id: row.requestId,
-        merchant_id: row.merchantId,
-        mode: row.mode,
-        key_id: row.keyId,
-        member_id: row.memberId,
-        method: row.method,
-        path: row.path,
-        route: row.route,
-        status: row.status,
-        error_code: row.errorCode,
-        duration_ms: row.durationMs,
-        occurred_at: row.occurredAt,
-      })),
-    )
-    .execute();
+  const batch = JSON.stringify(
+    rows.map((row) => ({
+      request_id: row.requestId,
+      merchant_id: row.merchantId,
+      mode: row.mode,
+      key_id: row.keyId,
+      member_id: row.memberId,
+      method: row.method,
+      path: row.path,
+      route: row.route,
+      status: row.status,
+      error_code: row.errorCode,
+      duration_ms: row.durationMs,
+      occurred_at: row.occurredAt.toISOString(),
+    })),
+  );
+  await sql`
+    insert into api_request_log (request_id, merchant_id, mode, key_id, member_id, method, path, route, status, error_code, duration_ms, occurred_at)
+    select request_id, merchant_id, mode, key_id, member_id, method, path, route, status, error_code, duration_ms, occurred_at
+      from jsonb_to_recordset(${batch}::jsonb) as r(request_id text, merchant_id text, mode text, key_id text, member_id text, method text, path text,
+                                                  route text, status smallint, error_code text, duration_ms integer, occurred_at timestamptz)`.execute(db);
 }
 
 export async function pruneRequestLog(db: Db, olderThan: Date): Promise<number> {
