@@ -122,3 +122,37 @@ export async function consoleAccessibilityViolations(page: Page): Promise<{ id: 
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
 }
+
+/** Marks the current TOTP step as used for `email` (after an enrolment made outside the page). */
+export function markTotpStepUsed(email: string): void {
+  lastSteps.set(email, Math.floor(Date.now() / 1000 / totpStepSeconds));
+}
+
+/** Switches the console to test data (the stack's payments are test payments), unless it already shows them. */
+export async function showTestData(page: Page): Promise<void> {
+  const banner = page.locator('.console-test-banner');
+  if (await banner.isVisible()) return;
+  await page.getByTestId('mode-switch').getByText(/^(Test|测试|測試)$/).click();
+  await banner.waitFor();
+}
+
+/** Waits until the page's data has arrived: no request in flight and no spinner. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+}
+
+/** A succeeded test card payment of `amount` minor units. */
+export async function paidPayment(stack: { api: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }> }, amount: number, reference: string): Promise<string> {
+  const created = await stack.api('POST', '/v1/payments', { amount, currency: 'CNY', order: { reference, items: [{ name: 'Tea 茶', quantity: 1, unit_amount: amount }] } });
+  expect(created.status, JSON.stringify(created.body)).toBe(200);
+  const confirmed = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 3, cvc: '123' } } });
+  expect(confirmed.body.status, JSON.stringify(confirmed.body)).toBe('succeeded');
+  return created.body.id as string;
+}
+
+/** Picks a language in the header's switcher (remembered on the server for the member). */
+export async function chooseLanguage(page: Page, name: string): Promise<void> {
+  await page.getByTestId('language-select').click();
+  await page.locator('.ant-select-item-option').filter({ hasText: name }).click();
+}

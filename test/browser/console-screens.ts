@@ -13,3 +13,14 @@ export async function consoleScreenshot(page: Page, name: string, viewport: stri
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * The two pictures the README shows (docs/console-*.png), remade only when
+ * asked (UPDATE_DOCS_SCREENSHOTS=1), so a test run leaves the tree as it was.
+ * The visible part only, to keep them small.
+ */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_DOCS_SCREENSHOTS !== '1') return;
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.resolve('docs', `console-${name}.png`), fullPage: false });
+}

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../support/browser.ts';
 import { addMember, emailRun, memberPassword } from '../support/console.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { openMessageBody } from '../../src/store/messages.ts';
 import { checkNoPageProblems, consoleAccessibilityViolations, consoleViewportNames, enrolThroughPage, fillPassword, newConsolePage, signInWithTotp } from './console-kit.ts';
 import { consoleScreenshot } from './console-screens.ts';
 
@@ -26,6 +27,43 @@ describe.skipIf(!browserAvailable)('console sign-in in a browser', () => {
     await browser?.close();
     await stack?.close();
   });
+
+  it('resets a forgotten password from the emailed link, which then no longer works', async () => {
+    const email = `forgetful@${emailRun}.example.com`;
+    await addMember(stack, stack.merchant.merchantId, 'support', email);
+    const page = await newConsolePage(browser, 'phone', 'zh-CN');
+    await page.goto(`${stack.url}/console`);
+    await page.getByTestId('sign-in-email').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    await consoleScreenshot(page, 'sign-in', 'phone', 'zh-CN');
+    await page.getByRole('button', { name: '忘记密码？' }).click();
+    await page.getByTestId('forgot-email').fill(email);
+    await page.getByTestId('forgot-submit').click();
+    await page.getByTestId('link-sent').waitFor();
+    expect(await consoleAccessibilityViolations(page)).toEqual([]);
+
+    const mail = await stack.db.db.selectFrom('messages').select(['id', 'body_text', 'body_html', 'body_sealed']).where('purpose', '=', 'console_password_reset').where('recipient', '=', email).executeTakeFirstOrThrow();
+    const link = new URL(/(https?:\/\/\S+\/console\/\S+)/.exec(openMessageBody(mail, stack.context.keys.messages).text)![1]!);
+    const address = `${stack.url}${link.pathname}${link.search}${link.hash}`;
+    await page.goto(address);
+    await page.getByTestId('new-password').fill('a brand new passphrase');
+    await page.getByTestId('repeat-password').fill('a brand new passphrase');
+    await page.getByTestId('set-password-submit').click();
+    await page.getByTestId('password-set').waitFor();
+    await page.getByTestId('go-sign-in').click();
+    await fillPassword(page, email, 'a brand new passphrase');
+    await page.getByTestId('console-page').waitFor();
+
+    // The link worked once.
+    const again = await newConsolePage(browser, 'desktop');
+    await again.goto(address);
+    await again.getByTestId('new-password').fill('yet another passphrase');
+    await again.getByTestId('repeat-password').fill('yet another passphrase');
+    await again.getByTestId('set-password-submit').click();
+    await again.getByTestId('set-password-error').waitFor();
+    await again.context().close();
+    await page.context().close();
+  }, 120_000);
 
   for (const viewport of consoleViewportNames) {
     it(`enrols a new owner's second factor, then signs in with a TOTP code and with a recovery code (${viewport})`, async () => {

@@ -4,7 +4,7 @@
  * in the member's language and the merchant's time zone.
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Radio, Space, Table, Tag, Typography, type TableProps } from 'antd';
 import { useConsole, type ConsoleLocale, type Localized, type QueryValue } from './context.ts';
 import { formatDateTime, formatMoney } from './format.ts';
 import { l, useT } from './i18n.ts';
@@ -150,12 +150,27 @@ export const paymentStatusTexts: Record<string, Localized> = {
   canceled: l('Canceled', '已取消', '已取消'),
 };
 
-const statusColors: Record<string, string> = { succeeded: 'green', canceled: 'default', requires_capture: 'blue', processing: 'gold', failed: 'red', pending: 'gold', sent: 'green', delivered: 'green' };
+/**
+ * Tag colours dark enough for white text at WCAG's 4.5:1 (Ant Design's preset
+ * colours put light text on light backgrounds, which falls short).
+ */
+export const tagColors = { green: '#1a7f37', blue: '#1f5fbf', gold: '#8a5a00', red: '#b42318', grey: '#595959' } as const;
+
+const statusColors: Record<string, string> = {
+  succeeded: tagColors.green,
+  canceled: tagColors.grey,
+  requires_capture: tagColors.blue,
+  processing: tagColors.gold,
+  failed: tagColors.red,
+  pending: tagColors.gold,
+  sent: tagColors.green,
+  delivered: tagColors.green,
+};
 
 export function StatusTag({ status, texts }: { status: string; texts?: Record<string, Localized> }) {
   const { locale } = useConsole();
   const label = (texts ?? paymentStatusTexts)[status]?.[locale] ?? status;
-  return <Tag color={statusColors[status] ?? 'default'}>{label}</Tag>;
+  return <Tag color={statusColors[status] ?? tagColors.grey}>{label}</Tag>;
 }
 
 export const methodTexts: Record<string, Localized> = {
@@ -186,5 +201,49 @@ export function ConsoleLink({ page, id, children, testId }: { page: string; id?:
     >
       {children}
     </a>
+  );
+}
+
+export interface Section {
+  key: string;
+  label: string;
+  children: ReactNode;
+}
+
+/**
+ * Sections of a page, one shown at a time, chosen with buttons that wrap on a
+ * phone (Ant Design's tabs hide what does not fit behind a menu inside the
+ * tab list, which screen readers are not told about).
+ */
+export function Sections({ items, label, testId }: { items: Section[]; label: string; testId?: string }) {
+  const [selected, setSelected] = useState(items[0]?.key ?? '');
+  const current = items.find((item) => item.key === selected) ?? items[0];
+  return (
+    <div data-testid={testId}>
+      <Radio.Group
+        aria-label={label}
+        value={current?.key}
+        onChange={(event) => setSelected(event.target.value as string)}
+        optionType="button"
+        style={{ display: 'flex', flexWrap: 'wrap', rowGap: 8, marginBottom: 16 }}
+        options={items.map((item) => ({ value: item.key, label: item.label }))}
+      />
+      {current?.children}
+    </div>
+  );
+}
+
+/**
+ * A table that scrolls sideways inside a box the keyboard can reach (a phone
+ * shows wide tables this way): Ant Design's own scrolling box takes no focus,
+ * so keyboard users could not scroll it.
+ */
+export function ConsoleTable<T extends object>({ minWidth, ...props }: TableProps<T> & { minWidth: number }) {
+  return (
+    <div className="console-table-scroll" tabIndex={0}>
+      <div style={{ minWidth }}>
+        <Table<T> {...props} />
+      </div>
+    </div>
   );
 }

@@ -5,7 +5,8 @@
  * enrolled: enrolment, and nothing else. Otherwise the shell with its pages.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { App as AntApp, ConfigProvider, Result, Spin, Button } from 'antd';
+import { App as AntApp, ConfigProvider, Spin, Button } from 'antd';
+import { Notice } from './notice.tsx';
 import { createConsoleApi } from './api.ts';
 import { ConsoleApiError, type ConsoleLocale } from './context.ts';
 import { LocaleContext } from './locale-context.ts';
@@ -22,7 +23,7 @@ const consoleTheme = {
   token: {
     // Members who ask their system for less motion get none.
     motion: !window.matchMedia('(prefers-reduced-motion: reduce)').matches,
-    colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
+    colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorError: '#c4302b', colorErrorHover: '#a32824', colorSuccess: '#1a7f37', colorWarning: '#8a5a00', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
 };
 
 type SessionState = { kind: 'loading' } | { kind: 'signed_out' } | { kind: 'failed'; message: string } | { kind: 'signed_in'; session: SessionAnswer };
@@ -108,7 +109,7 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
   } else if (state.kind === 'failed') {
     body = (
       <main className="console-centre">
-        <Result status="error" title={state.message} extra={<Button onClick={() => void loadSession()}>{translate(locale, 'retry')}</Button>} />
+        <Notice status="error" title={state.message} action={<Button onClick={() => void loadSession()}>{translate(locale, 'retry')}</Button>} />
       </main>
     );
   } else if (state.kind === 'signed_out') {

@@ -6,17 +6,17 @@
  * `useConsole()`.
  */
 import { Suspense, useMemo, useState, type ComponentType, type ReactNode } from 'react';
-import { App, Button, Drawer, Grid, Layout, Menu, Result, Segmented, Spin, Tooltip, Typography } from 'antd';
+import { App, Button, Drawer, Grid, Layout, Menu, Segmented, Spin, Tooltip, Typography } from 'antd';
 import {
   ApiOutlined,
   AlertOutlined,
   AuditOutlined,
-  BarChartOutlined,
   BranchesOutlined,
   ClusterOutlined,
   CreditCardOutlined,
   CustomerServiceOutlined,
   DashboardOutlined,
+  IdcardOutlined,
   LogoutOutlined,
   MenuOutlined,
   SettingOutlined,
@@ -33,6 +33,7 @@ import { consolePath, navigate, useRoute } from './router.ts';
 import { memberOf, merchantOf, type SessionAnswer } from './session.ts';
 import { LanguageSelect } from './sign-in.tsx';
 import { ShellContext } from './shell-context.ts';
+import { Notice } from './notice.tsx';
 import OverviewPage from './pages/overview.tsx';
 import ChannelsPage from './pages/channels.tsx';
 import CancellationsPage from './pages/cancellations.tsx';
@@ -78,7 +79,7 @@ export const consolePages: readonly PageEntry[] = [
   { path: 'team', label: 'navTeam', icon: <TeamOutlined />, anyOf: ['team.read'], list: TeamPage },
   { path: 'audit', label: 'navAudit', icon: <AuditOutlined />, anyOf: ['audit.read'], list: AuditLogPage },
   { path: 'settings', label: 'navSettings', icon: <SettingOutlined />, anyOf: ['settings.read'], list: SettingsPage },
-  { path: 'account', label: 'navAccount', icon: <BarChartOutlined />, anyOf: ['session'], list: AccountPage },
+  { path: 'account', label: 'navAccount', icon: <IdcardOutlined />, anyOf: ['session'], list: AccountPage },
 ];
 
 interface ShellProps {
@@ -134,9 +135,9 @@ export function Shell({ api, session, locale, setLocale, mode, setMode, onSigned
     queueMicrotask(() => navigate(consolePath(first.path), { replace: true }));
     page = <Spin />;
   } else if (!current) {
-    page = <Result status="404" title={t('notFound')} extra={<Button onClick={() => navigate(consolePath(''))}>{t('backToOverview')}</Button>} />;
+    page = <Notice status="404" title={t('notFound')} action={<Button onClick={() => navigate(consolePath(''))}>{t('backToOverview')}</Button>} />;
   } else if (!allowed.includes(current)) {
-    page = <Result status="403" title={t('forbidden')} extra={<Button onClick={() => navigate(consolePath(''))}>{t('backToOverview')}</Button>} />;
+    page = <Notice status="403" title={t('forbidden')} action={<Button onClick={() => navigate(consolePath(''))}>{t('backToOverview')}</Button>} />;
   } else if (route.id !== null && current.detail) {
     const Detail = current.detail;
     page = <Detail id={route.id} key={`${route.page}/${route.id}`} />;

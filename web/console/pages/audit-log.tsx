@@ -5,11 +5,11 @@
  * server (`npx paypilot audit verify`).
  */
 import { useState } from 'react';
-import { App, Button, Col, DatePicker, Form, Input, Row, Select, Space, Table } from 'antd';
+import { App, Button, Col, DatePicker, Form, Input, Row, Select, Space } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useConsole, type QueryValue } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList } from '../page-kit.tsx';
+import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, ConsoleTable } from '../page-kit.tsx';
 
 interface AuditEntry {
   id: string;
@@ -151,13 +151,13 @@ export function AuditLogPage() {
         </Space>
       </Form>
       <LoadError error={list.error} reload={list.reload} />
-      <Table<AuditEntry>
+      <ConsoleTable<AuditEntry>
         rowKey="id"
         size="small"
         loading={list.loading}
         dataSource={list.rows}
         pagination={false}
-        scroll={{ x: 820 }}
+        minWidth={820}
         data-testid="audit-table"
         expandable={{
           rowExpandable: (row) => row.before !== null || row.after !== null,

@@ -2,10 +2,10 @@
  * A customer's profile: who they are, their segment and restriction status,
  * their wallet's balance and transactions, and their payments.
  */
-import { Descriptions, Table, Tabs, Typography } from 'antd';
+import { Descriptions, Typography } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useTexts } from '../i18n.ts';
-import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, useFormats, useKeysetList, useLoad } from '../page-kit.tsx';
+import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, useFormats, useKeysetList, useLoad, Sections, ConsoleTable } from '../page-kit.tsx';
 import type { ConsolePayment } from './payments.tsx';
 import { customerTexts, RestrictionTag, type ConsoleCustomer } from './customers.tsx';
 
@@ -69,7 +69,8 @@ export function CustomerDetailPage({ id }: { id: string }) {
           </Descriptions.Item>
         </Descriptions>
       )}
-      <Tabs
+      <Sections
+        label={c('customer')}
         items={[
           {
             key: 'payments',
@@ -77,13 +78,13 @@ export function CustomerDetailPage({ id }: { id: string }) {
             children: (
               <>
                 <LoadError error={payments.error} reload={payments.reload} />
-                <Table<ConsolePayment>
+                <ConsoleTable<ConsolePayment>
                   rowKey="id"
                   size="small"
                   loading={payments.loading}
                   dataSource={payments.rows}
                   pagination={false}
-                  scroll={{ x: 640 }}
+                  minWidth={640}
                   columns={[
                     { title: c('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
                     {
@@ -110,13 +111,13 @@ export function CustomerDetailPage({ id }: { id: string }) {
             children: (
               <>
                 <LoadError error={transactions.error} reload={transactions.reload} />
-                <Table<WalletTransaction>
+                <ConsoleTable<WalletTransaction>
                   rowKey="id"
                   size="small"
                   loading={transactions.loading}
                   dataSource={transactions.rows}
                   pagination={false}
-                  scroll={{ x: 560 }}
+                  minWidth={560}
                   columns={[
                     { title: c('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
                     { title: c('type'), dataIndex: 'type' },

@@ -4,10 +4,10 @@
  * restriction; each opens its profile.
  */
 import { useState } from 'react';
-import { Checkbox, Input, Space, Table, Tag } from 'antd';
+import { Checkbox, Input, Space, Tag } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { ConsoleLink, KeysetPager, LoadError, PageTitle, useFormats, useKeysetList } from '../page-kit.tsx';
+import { ConsoleLink, KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, tagColors, ConsoleTable } from '../page-kit.tsx';
 
 export interface ConsoleCustomer {
   id: string;
@@ -41,7 +41,7 @@ export const customerTexts = {
 
 export function RestrictionTag({ restricted }: { restricted: boolean }) {
   const c = useTexts(customerTexts);
-  return restricted ? <Tag color="red">{c('restricted')}</Tag> : <Tag>{c('unrestricted')}</Tag>;
+  return restricted ? <Tag color={tagColors.red}>{c('restricted')}</Tag> : <Tag>{c('unrestricted')}</Tag>;
 }
 
 export function CustomersPage() {
@@ -62,13 +62,13 @@ export function CustomersPage() {
         </Checkbox>
       </Space>
       <LoadError error={list.error} reload={list.reload} />
-      <Table<ConsoleCustomer>
+      <ConsoleTable<ConsoleCustomer>
         rowKey="id"
         size="middle"
         loading={list.loading}
         dataSource={list.rows}
         pagination={false}
-        scroll={{ x: 760 }}
+        minWidth={760}
         data-testid="customers-table"
         columns={[
           {

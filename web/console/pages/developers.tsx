@@ -5,10 +5,10 @@
  * requests with status and error. Each tab appears to roles that have it.
  */
 import { useState } from 'react';
-import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, App, Button, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Radio, Select, Space, Tag, Typography } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, useLoad, type ListAnswer } from '../page-kit.tsx';
+import { KeysetPager, LoadError, PageTitle, useFormats, useKeysetList, useLoad, type ListAnswer, tagColors, Sections, ConsoleTable } from '../page-kit.tsx';
 import { formatDuration } from '../format.ts';
 
 interface ApiKey {
@@ -123,7 +123,7 @@ export function DevelopersPage() {
   return (
     <>
       <PageTitle>{p('title')}</PageTitle>
-      <Tabs items={items} data-testid="developers-tabs" />
+      <Sections items={items} label={p('title')} testId="developers-tabs" />
     </>
   );
 }
@@ -180,19 +180,19 @@ function ApiKeysTab() {
         </Button>
       </Space>
       <LoadError error={keys.error} reload={keys.reload} />
-      <Table<ApiKey>
+      <ConsoleTable<ApiKey>
         rowKey="id"
         size="small"
         loading={keys.loading}
         dataSource={keys.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         data-testid="keys-table"
         columns={[
           { title: p('key'), dataIndex: 'hint', render: (v: string) => <span className="console-mono">{v}</span> },
           { title: p('kind'), dataIndex: 'kind', render: (v: 'secret' | 'publishable') => p(`kind_${v}`) },
           { title: p('mode'), dataIndex: 'mode', render: (v: 'live' | 'test') => t(v) },
-          { title: p('status'), dataIndex: 'status', render: (v: ApiKey['status']) => <Tag color={v === 'active' ? 'green' : v === 'expiring' ? 'gold' : 'default'}>{p(`status_${v}`)}</Tag> },
+          { title: p('status'), dataIndex: 'status', render: (v: ApiKey['status']) => <Tag color={v === 'active' ? tagColors.green : v === 'expiring' ? tagColors.gold : tagColors.grey}>{p(`status_${v}`)}</Tag> },
           { title: p('created'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
           { title: p('expires'), dataIndex: 'expires_at', render: (v: string | null) => f.time(v) },
           {
@@ -262,17 +262,17 @@ function WebhooksTab() {
         {p('addEndpoint')}
       </Button>
       <LoadError error={endpoints.error} reload={endpoints.reload} />
-      <Table<Endpoint>
+      <ConsoleTable<Endpoint>
         rowKey="id"
         size="small"
         loading={endpoints.loading}
         dataSource={endpoints.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         columns={[
           { title: p('url'), dataIndex: 'url', render: (v: string) => <span className="console-mono">{v}</span> },
           { title: p('events'), dataIndex: 'enabled_events', render: (v: string[]) => (v.includes('*') ? p('allEvents') : v.join(', ')) },
-          { title: p('status'), dataIndex: 'status', render: (v: string, row) => <Tag color={v === 'enabled' ? 'green' : 'red'}>{row.disabled_reason ?? v}</Tag> },
+          { title: p('status'), dataIndex: 'status', render: (v: string, row) => <Tag color={v === 'enabled' ? tagColors.green : tagColors.red}>{row.disabled_reason ?? v}</Tag> },
           { title: p('created'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
           {
             title: t('actions'),
@@ -353,17 +353,17 @@ function DeliveriesDrawer({ endpoint, onClose }: { endpoint: Endpoint; onClose()
   return (
     <Drawer open onClose={onClose} title={`${p('deliveries')}: ${endpoint.url}`} size="large">
       <LoadError error={deliveries.error} reload={deliveries.reload} />
-      <Table<Delivery>
+      <ConsoleTable<Delivery>
         rowKey="id"
         size="small"
         loading={deliveries.loading}
         dataSource={deliveries.rows}
         pagination={false}
-        scroll={{ x: 640 }}
+        minWidth={640}
         columns={[
           { title: p('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
           { title: p('event'), dataIndex: 'event_type' },
-          { title: p('status'), dataIndex: 'status', render: (v: string) => <Tag color={v === 'delivered' ? 'green' : v === 'failed' ? 'red' : 'gold'}>{v}</Tag> },
+          { title: p('status'), dataIndex: 'status', render: (v: string) => <Tag color={v === 'delivered' ? tagColors.green : v === 'failed' ? tagColors.red : tagColors.gold}>{v}</Tag> },
           { title: p('httpStatus'), dataIndex: 'last_response_status', render: (v: number | null) => v ?? '–' },
           { title: p('tries'), dataIndex: 'attempts' },
           { title: p('error'), dataIndex: 'last_error', render: (v: string | null) => v ?? '–' },
@@ -415,18 +415,18 @@ function RequestsTab() {
         />
       </Space>
       <LoadError error={requests.error} reload={requests.reload} />
-      <Table<ApiRequest>
+      <ConsoleTable<ApiRequest>
         rowKey="id"
         size="small"
         loading={requests.loading}
         dataSource={requests.rows}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         data-testid="requests-table"
         columns={[
           { title: p('when'), dataIndex: 'occurred_at', render: (v: string) => f.time(v) },
           { title: p('request'), render: (_v, row) => <span className="console-mono">{`${row.method} ${row.path}`}</span> },
-          { title: p('status'), dataIndex: 'status', render: (v: number) => <Tag color={v >= 500 ? 'red' : v >= 400 ? 'gold' : 'green'}>{v}</Tag> },
+          { title: p('status'), dataIndex: 'status', render: (v: number) => <Tag color={v >= 500 ? tagColors.red : v >= 400 ? tagColors.gold : tagColors.green}>{v}</Tag> },
           { title: p('error'), dataIndex: 'error_code', render: (v: string | null) => v ?? '–' },
           { title: p('duration'), dataIndex: 'duration_ms', render: (v: number) => formatDuration(v, locale) },
           { title: p('by'), render: (_v, row) => row.key ?? row.member ?? '–' },

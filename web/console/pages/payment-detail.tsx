@@ -7,10 +7,10 @@
  * anyway, and its refusal is shown as it comes).
  */
 import { useState } from 'react';
-import { App, Button, Descriptions, Form, InputNumber, Modal, Select, Space, Table, Tabs, Timeline, Typography } from 'antd';
-import { useConsole } from '../context.ts';
+import { App, Button, Descriptions, Form, InputNumber, Modal, Select, Space, Timeline, Typography } from 'antd';
+import { ConsoleApiError, useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { ConsoleLink, LoadError, PageTitle, StatusTag, methodLabel, minorPerMajor, parseMajor, useFormats, useLoad } from '../page-kit.tsx';
+import { ConsoleLink, LoadError, PageTitle, StatusTag, methodLabel, minorPerMajor, parseMajor, useFormats, useLoad, Sections, ConsoleTable } from '../page-kit.tsx';
 import { formatDuration } from '../format.ts';
 import type { ConsolePayment } from './payments.tsx';
 
@@ -79,9 +79,50 @@ const texts = {
   resend: l('Resend', '重新发送', '重新寄送'),
   resent: l('Queued to send again', '已排队重新发送', '已排入重新寄送'),
   step: l('Step', '步骤', '步驟'),
+  kind_history: l('Status', '状态', '狀態'),
+  kind_attempt: l('Attempt', '尝试', '嘗試'),
+  kind_funnel: l('Checkout', '收银台', '結帳'),
+  kind_webhook: l('Webhook', 'Webhook', 'Webhook'),
+  kind_message: l('Message', '消息', '訊息'),
+  kind_refund: l('Refund', '退款', '退款'),
+  kind_audit: l('Console', '控制台', '控制台'),
   status: l('Status', '状态', '狀態'),
 } satisfies Record<string, Record<string, string>>;
 
+type Api = ReturnType<typeof useConsole>['api'];
+
+/**
+ * The payment's timeline in one answer; a server without that route (older
+ * than the console's pages) is read piece by piece from the /v1 routes a
+ * session may call, without webhook deliveries and messages.
+ */
+async function loadTimeline(api: Api, id: string): Promise<Timeline> {
+  const path = encodeURIComponent(id);
+  try {
+    return await api.get<Timeline>(`/console/api/payments/${path}/timeline`);
+  } catch (error) {
+    if (!(error instanceof ConsoleApiError) || error.code !== 'route_unknown') throw error;
+  }
+  const [payment, attempts, history, refunds, funnel] = await Promise.all([
+    api.get<ConsolePayment>(`/console/api/payments/${path}`),
+    api.get<{ data: Timeline['attempts'] }>(`/v1/payments/${path}/attempts`),
+    api.get<{ data: Timeline['history'] }>(`/v1/payments/${path}/history`),
+    api.get<{ data: Timeline['refunds'] }>('/v1/refunds', { payment: id, limit: 100 }),
+    api.get<{ data: (Timeline['funnel_events'][number] & { type?: string })[] }>(`/v1/payments/${path}/funnel_events`).catch(() => ({ data: [] })),
+  ]);
+  // /v1 names an attempt's start `created_at`.
+  const attemptRows = attempts.data.map((a) => ({ ...a, started_at: a.started_at ?? (a as { created_at?: string }).created_at ?? '' }));
+  const funnelEvents = funnel.data.map((event) => ({ ...event, step: event.step ?? event.type ?? '' }));
+  const entries: Timeline['entries'] = [
+    ...history.data.map((h) => ({ at: h.created_at, kind: 'history', id: h.id, summary: `${h.from_status ?? '–'} → ${h.to_status}` })),
+    ...attemptRows.map((a) => ({ at: a.started_at, kind: 'attempt', id: a.id, summary: `${a.operation} ${a.connector} ${a.status}${a.error_code ? ` ${a.error_code}` : ''}` })),
+    ...refunds.data.map((r) => ({ at: r.created_at, kind: 'refund', id: r.id, summary: `${r.amount} ${r.currency} ${r.status}` })),
+    ...funnelEvents.map((e) => ({ at: e.created_at, kind: 'funnel', id: e.id, summary: e.step })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+  return { payment, attempts: attemptRows, history: history.data, refunds: refunds.data, funnel_events: funnelEvents, webhook_deliveries: [], messages: [], entries };
+}
+
+const entryKinds = new Set(['history', 'attempt', 'funnel', 'webhook', 'message', 'refund', 'audit']);
 const refundableStatuses = new Set(['succeeded']);
 const cancelableStatuses = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture']);
 
@@ -91,7 +132,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
   const p = useTexts(texts);
   const f = useFormats();
   const { message, modal } = App.useApp();
-  const timeline = useLoad(() => api.get<Timeline>(`/console/api/payments/${encodeURIComponent(id)}/timeline`), [id, mode]);
+  const timeline = useLoad(() => loadTimeline(api, id), [id, mode]);
   const [refunding, setRefunding] = useState(false);
   const payment = timeline.data?.payment ?? null;
 
@@ -262,10 +303,11 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
   const p = useTexts(texts);
   const f = useFormats();
   const { message } = App.useApp();
-  const small = { size: 'small' as const, pagination: false as const, scroll: { x: 640 } };
+  const small = { size: 'small' as const, pagination: false as const, minWidth: 640 };
   return (
-    <Tabs
-      data-testid="payment-timeline"
+    <Sections
+      testId="payment-timeline"
+      label={p('timeline')}
       items={[
         {
           key: 'timeline',
@@ -277,7 +319,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
                 color: entry.kind === 'refund' ? 'red' : entry.kind === 'attempt' ? 'blue' : 'gray',
                 content: (
                   <>
-                    <Typography.Text type="secondary">{f.time(entry.at)}</Typography.Text> <Typography.Text strong>{entry.kind}</Typography.Text> {entry.summary}
+                    <Typography.Text type="secondary">{f.time(entry.at)}</Typography.Text> <Typography.Text strong>{entryKinds.has(entry.kind) ? p(`kind_${entry.kind as 'history'}`) : entry.kind}</Typography.Text> {entry.summary}
                   </>
                 ),
               }))}
@@ -288,7 +330,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'attempts',
           label: `${p('attempts')} (${timeline.attempts.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.attempts}
@@ -310,7 +352,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'history',
           label: p('history'),
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.history}
@@ -328,7 +370,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'funnel',
           label: p('funnel'),
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.funnel_events}
@@ -344,7 +386,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'webhooks',
           label: `${p('webhooks')} (${timeline.webhook_deliveries.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.webhook_deliveries}
@@ -364,7 +406,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'messages',
           label: `${p('messages')} (${timeline.messages.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.messages}
@@ -403,7 +445,7 @@ function TimelineTabs({ timeline, onResent }: { timeline: Timeline; onResent(): 
           key: 'refunds',
           label: `${p('refunds')} (${timeline.refunds.length})`,
           children: (
-            <Table
+            <ConsoleTable
               {...small}
               rowKey="id"
               dataSource={timeline.refunds}

@@ -5,11 +5,11 @@
  * search as CSV.
  */
 import { useState } from 'react';
-import { App, Button, Col, DatePicker, Form, Input, InputNumber, Row, Select, Space, Table } from 'antd';
+import { App, Button, Col, DatePicker, Form, Input, InputNumber, Row, Select, Space } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useConsole, type QueryValue } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, methodTexts, parseMajor, paymentStatusTexts, useFormats, useKeysetList } from '../page-kit.tsx';
+import { ConsoleLink, KeysetPager, LoadError, PageTitle, StatusTag, methodLabel, methodTexts, parseMajor, paymentStatusTexts, useFormats, useKeysetList, ConsoleTable } from '../page-kit.tsx';
 
 export interface ConsolePayment {
   id: string;
@@ -123,7 +123,7 @@ export function PaymentsPage() {
         <Row gutter={12}>
           <Col xs={24} md={10}>
             <Form.Item name="q" label={t('search')}>
-              <Input.Search placeholder={p('query')} allowClear enterButton={t('search')} onSearch={() => form.submit()} data-testid="payments-query" />
+              <Input placeholder={p('query')} allowClear onPressEnter={() => form.submit()} data-testid="payments-query" />
             </Form.Item>
           </Col>
           <Col xs={24} md={8}>
@@ -199,13 +199,13 @@ export function PaymentsPage() {
         </Space>
       </Form>
       <LoadError error={list.error} reload={list.reload} />
-      <Table<ConsolePayment>
+      <ConsoleTable<ConsolePayment>
         rowKey="id"
         size="middle"
         loading={list.loading}
         dataSource={list.rows}
         pagination={false}
-        scroll={{ x: 760 }}
+        minWidth={760}
         data-testid="payments-table"
         columns={[
           { title: p('created'), dataIndex: 'created_at', render: (value: string) => f.time(value), width: 150 },

@@ -6,10 +6,10 @@
  * the values read-only.
  */
 import { useEffect } from 'react';
-import { App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space, Table } from 'antd';
+import { App, Button, Card, Col, Form, Input, InputNumber, Row, Select, Space } from 'antd';
 import { useConsole } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
-import { LoadError, PageTitle, minorPerMajor, parseMajor, useFormats, useLoad, type ListAnswer } from '../page-kit.tsx';
+import { LoadError, PageTitle, minorPerMajor, parseMajor, useFormats, useLoad, type ListAnswer, ConsoleTable } from '../page-kit.tsx';
 import { useShell } from '../shell-context.ts';
 
 interface Settings {
@@ -155,7 +155,8 @@ export function SettingsPage() {
             <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{p('refundLimits')}</h2>}>
               <LoadError error={limits.error} reload={limits.reload} />
               <p>{p('refundLimitsHelp')}</p>
-              <Table<RefundLimit>
+              <ConsoleTable<RefundLimit>
+                minWidth={240}
                 rowKey="currency"
                 size="small"
                 pagination={false}

@@ -6,11 +6,11 @@
  * page says why.
  */
 import { useState } from 'react';
-import { App, Button, Form, Input, Modal, Popconfirm, Select, Table, Tag } from 'antd';
+import { App, Button, Form, Input, Modal, Popconfirm, Select, Tag } from 'antd';
 import { useConsole, type ConsoleMember } from '../context.ts';
 import { l, useT, useTexts } from '../i18n.ts';
 import { languageNames } from '../locales.ts';
-import { LoadError, PageTitle, useFormats, useLoad, type ListAnswer } from '../page-kit.tsx';
+import { LoadError, PageTitle, useFormats, useLoad, type ListAnswer, tagColors, ConsoleTable } from '../page-kit.tsx';
 import type { SessionMember } from '../session.ts';
 
 type Member = SessionMember & { invitation_pending: boolean; created_at: string };
@@ -79,13 +79,13 @@ export function TeamPage() {
         {p('title')}
       </PageTitle>
       <LoadError error={members.error} reload={members.reload} />
-      <Table<Member>
+      <ConsoleTable<Member>
         rowKey="id"
         size="middle"
         loading={members.loading}
         dataSource={members.data?.data ?? []}
         pagination={false}
-        scroll={{ x: 720 }}
+        minWidth={720}
         data-testid="team-table"
         columns={[
           {
@@ -93,7 +93,7 @@ export function TeamPage() {
             dataIndex: 'email',
             render: (email: string, row) => (
               <>
-                {email} {row.id === me.id && <Tag>{p('you')}</Tag>} {row.invitation_pending && <Tag color="gold">{p('pending')}</Tag>}
+                {email} {row.id === me.id && <Tag>{p('you')}</Tag>} {row.invitation_pending && <Tag color={tagColors.gold}>{p('pending')}</Tag>}
               </>
             ),
           },
@@ -115,7 +115,7 @@ export function TeamPage() {
                 t(`role_${role}`)
               ),
           },
-          { title: p('twoFactor'), render: (_v, row) => (row.two_factor.enabled ? <Tag color="green">{p('on')}</Tag> : <Tag>{p('off')}</Tag>) },
+          { title: p('twoFactor'), render: (_v, row) => (row.two_factor.enabled ? <Tag color={tagColors.green}>{p('on')}</Tag> : <Tag>{p('off')}</Tag>) },
           { title: p('joined'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
           {
             title: t('actions'),

@@ -1,0 +1,73 @@
+/**
+ * Where the console lives: `/` and every address under `/console` answer the
+ * console's page under a strict policy (scripts from this origin only,
+ * styles by a nonce new in each answer), its files are cached for good, and
+ * what was there before keeps working: the API's JSON under /console/api,
+ * the reference at /docs, the payer's pages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('the console page', () => {
+  it('is served at /, /console and any console address, each answer with a new style nonce', async () => {
+    const nonces = new Set<string>();
+    for (const path of ['/', '/console', '/console/payments/pay_123', '/console/set-password']) {
+      const response = await fetch(`${stack.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const policy = response.headers.get('content-security-policy') ?? '';
+      expect(policy).toContain("script-src 'self'");
+      expect(policy).not.toContain('unsafe-inline');
+      const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+      expect(nonce).toBeTruthy();
+      nonces.add(nonce!);
+      const html = await response.text();
+      expect(html).toContain(`data-style-nonce="${nonce}"`);
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    }
+    expect(nonces.size).toBe(4);
+  }, 120_000);
+
+  it('serves its files by hash, cached for good and gzipped when asked', async () => {
+    const html = await (await fetch(`${stack.url}/console`)).text();
+    const script = /src="(\/console\/assets\/console\.[0-9a-f]{8}\.js)"/.exec(html)?.[1];
+    const style = /href="(\/console\/assets\/console\.[0-9a-f]{8}\.css)"/.exec(html)?.[1];
+    expect(script && style).toBeTruthy();
+    for (const path of [script!, style!]) {
+      const response = await fetch(`${stack.url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect((await fetch(`${stack.url}/console/assets/console.00000000.js`)).status).toBe(404);
+    expect((await fetch(`${stack.url}/console/assets/..%2Fbuild.ts`)).status).toBe(404);
+  }, 120_000);
+
+  it('leaves the API, the reference and the payer pages as they were', async () => {
+    const unknown = await fetch(`${stack.url}/console/api/no_such_route`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).error.code).toBe('route_unknown');
+    const session = await fetch(`${stack.url}/console/api/session`);
+    expect(session.status).toBe(401);
+    expect(((await session.json()) as any).error.code).toBe('console_session_required');
+    expect((await fetch(`${stack.url}/docs`, { redirect: 'manual' })).status).toBeLessThan(400);
+    expect((await fetch(`${stack.url}/health`)).status).toBe(200);
+    const checkout = await fetch(`${stack.url}/checkout/pay_unknown`);
+    expect(checkout.status).toBe(404);
+    expect(checkout.headers.get('content-type')).toContain('text/html');
+    expect((await fetch(`${stack.url}/orders/ord_1`)).status).toBe(200);
+    const posted = await fetch(`${stack.url}/`, { method: 'POST' });
+    expect(posted.status).toBe(404);
+  });
+});
