@@ -22,6 +22,7 @@ import * as m0018 from './migrations/0018_webhook_response_bytes.ts';
 import * as m0019 from './migrations/0019_console_members_and_audit.ts';
 import * as m0020 from './migrations/0020_analytics_fold.ts';
 import * as m0021 from './migrations/0021_console_settings_and_request_log.ts';
+import * as m0026 from './migrations/0026_feedback_by_merchant.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0019_console_members_and_audit': m0019,
   '0020_analytics_fold': m0020,
   '0021_console_settings_and_request_log': m0021,
+  '0026_feedback_by_merchant': m0026,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
