@@ -5,6 +5,7 @@
  */
 import type { App, RouteDeps } from '../route-kit.ts';
 import { registerConsoleAnalyticsSummary } from './analytics/analytics-summary.ts';
+import { registerConsoleFeedbackComments } from './analytics/feedback-comments.ts';
 import { registerAuditLog } from './audit/audit-log.ts';
 import { registerPasswordForgot } from './auth/password-forgot.ts';
 import { registerPasswordSet } from './auth/password-set.ts';
@@ -72,4 +73,5 @@ export function registerConsoleApi(app: App, deps: RouteDeps): void {
   registerConsolePaymentsCapture(app, deps);
   registerConsolePaymentsCancel(app, deps);
   registerConsoleAnalyticsSummary(app, deps);
+  registerConsoleFeedbackComments(app, deps);
 }

@@ -1,0 +1,99 @@
+/**
+ * The one React wrapper over ECharts: a titled card holding the canvas and,
+ * always in the page, a table of the same figures. The canvas is hidden from
+ * screen readers (it says nothing to them); the table is what they read, and
+ * a switch shows it to everyone. ECharts is imported by module: this file
+ * brings only the core, the canvas renderer and the grid, tooltip and legend;
+ * each kind of chart (time-chart.tsx, category-chart.tsx) registers its own
+ * series types, so a page loads only what it draws.
+ */
+import { Card, Switch } from 'antd';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { init, use, type EChartsType } from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
+import { pick, useConsole } from '../context.ts';
+import type { ChartOption, TableView } from './shape.ts';
+import { ChartTable } from './chart-table.tsx';
+import { chartTexts } from './texts.ts';
+
+use([CanvasRenderer, GridComponent, TooltipComponent, LegendComponent]);
+
+/** Seen by screen readers, not by eyes (the usual "visually hidden" rules). */
+const visuallyHidden: CSSProperties = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  padding: 0,
+  margin: -1,
+  overflow: 'hidden',
+  clip: 'rect(0, 0, 0, 0)',
+  whiteSpace: 'nowrap',
+  border: 0,
+};
+
+export interface ChartFrameProps {
+  title: string;
+  option: ChartOption;
+  table: TableView;
+  /** Canvas height in pixels. */
+  height?: number;
+  /** Shown beside the table switch (a filter, a note). */
+  extra?: ReactNode;
+  testId?: string;
+}
+
+export function ChartFrame({ title, option, table, height = 260, extra, testId }: ChartFrameProps) {
+  const { locale } = useConsole();
+  const [showTable, setShowTable] = useState(false);
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<EChartsType | null>(null);
+  const titleId = useId();
+  const switchId = useId();
+
+  useEffect(() => {
+    const element = canvasRef.current;
+    if (!element) return;
+    const chart = init(element, undefined, { renderer: 'canvas' });
+    chartRef.current = chart;
+    const observer = new ResizeObserver(() => chart.resize());
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.dispose();
+      chartRef.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    chartRef.current?.setOption(option, { notMerge: true });
+  }, [option]);
+
+  useEffect(() => {
+    if (!showTable) chartRef.current?.resize();
+  }, [showTable]);
+
+  return (
+    <Card
+      size="small"
+      data-testid={testId}
+      title={<span id={titleId}>{title}</span>}
+      extra={
+        <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
+          {extra}
+          <label htmlFor={switchId} style={{ fontSize: 12 }}>
+            {pick(locale, chartTexts.showTable)}
+          </label>
+          <Switch id={switchId} size="small" checked={showTable} onChange={setShowTable} data-testid={testId ? `${testId}-table-switch` : undefined} />
+        </span>
+      }
+    >
+      <div ref={canvasRef} aria-hidden="true" style={{ height, width: '100%', display: showTable ? 'none' : 'block' }} />
+      {/* Shown, a wide table scrolls sideways in a region the keyboard can reach. */}
+      <div style={showTable ? { overflowX: 'auto' } : visuallyHidden} tabIndex={showTable ? 0 : undefined} role={showTable ? 'region' : undefined} aria-labelledby={showTable ? titleId : undefined}>
+        <ChartTable table={table} labelledBy={titleId} testId={testId ? `${testId}-table` : undefined} />
+        {table.rows.length === 0 && <p>{pick(locale, chartTexts.noData)}</p>}
+      </div>
+    </Card>
+  );
+}
