@@ -196,6 +196,7 @@ export async function closeWaitingOrder(context: FlowContext, payment: PaymentRe
       context.db,
       { id: attempt.id, status: 'failed', provider_reference: attempt.provider_reference, error_code: 'payment_not_completed', decline_code: null, tries: attempt.tries, latency_ms: attempt.latency_ms, completed: true, next_query_at: null },
       now(context),
+      'requires_action',
     );
     return true;
   }

@@ -119,7 +119,7 @@ async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<s
 }
 
 /** Answers true when the attempt was settled. */
-async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
+export async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
   if (attempt.connector === 'wallet') return resolveWalletAttempt(context, attempt);
   const payment = await findPaymentById(context.db, attempt.payment_id);
   // Nothing to ask (a payment or account gone): asked about again after its backoff, behind the others, never first for ever.
@@ -136,7 +136,7 @@ async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promis
         ? await settleNeverMadeOrder(context, payment, attempt)
         : await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
     if (result === 'already_final' || result === 'amount_mismatch' || result === 'late_payment_refunded') {
-      await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context));
+      await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context), attempt.status);
     }
     return result === 'applied';
   }
@@ -150,7 +150,7 @@ async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promis
   const outcome = await queryAllKeys(context, account, authorization.provider_idempotency_key);
   if (payment.status !== 'processing') {
     // The payment moved on (a late answer was committed by the request itself); close the attempt's record.
-    await updateAttempt(context.db, { ...attemptBase(attempt), status: attempt.status === 'unknown' ? 'failed' : attempt.status, completed: true, next_query_at: null }, now(context));
+    await updateAttempt(context.db, { ...attemptBase(attempt), status: attempt.status === 'unknown' ? 'failed' : attempt.status, completed: true, next_query_at: null }, now(context), attempt.status);
     return true;
   }
   if (attempt.operation === 'authorize') return settleAuthorizationFromQuery(context, payment, attempt, outcome);
@@ -236,5 +236,6 @@ async function postpone(context: FlowContext, attempt: AttemptRow): Promise<void
     context.db,
     { ...attemptBase(attempt), status: attempt.status === 'requires_action' ? 'requires_action' : 'unknown', next_query_at: new Date(context.clock.nowMs() + nextQueryDelayMs(unresolvedForMs)) },
     now(context),
+    attempt.status,
   );
 }

@@ -230,9 +230,14 @@ function updateAttemptSql(result: AttemptResult, now: Date): RawBuilder<unknown>
     returning id`;
 }
 
-/** Records what a provider call did when the payment's status does not change (a retry, an unknown outcome). */
-export async function updateAttempt(db: Db, result: AttemptResult, now: Date): Promise<void> {
-  await db
+/**
+ * Records what a provider call did when the payment's status does not change (a retry, an unknown outcome).
+ * `readStatus`: the status the caller read the attempt with; the row changes only if it still has it, so a
+ * caller working from an older read never undoes what another committed since (a notification that made the
+ * attempt succeed must not be written back to `requires_action` by a status query that read it before).
+ */
+export async function updateAttempt(db: Db, result: AttemptResult, now: Date, readStatus?: AttemptRow['status']): Promise<void> {
+  let update = db
     .updateTable('payment_attempts')
     .set({
       status: result.status,
@@ -244,8 +249,9 @@ export async function updateAttempt(db: Db, result: AttemptResult, now: Date): P
       completed_at: result.completed ? now : null,
       next_query_at: result.next_query_at,
     })
-    .where('id', '=', result.id)
-    .execute();
+    .where('id', '=', result.id);
+  if (readStatus !== undefined) update = update.where('status', '=', readStatus);
+  await update.execute();
 }
 
 export async function insertPayment(

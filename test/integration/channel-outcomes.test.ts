@@ -6,7 +6,7 @@
  * payment is never left processing and the payer can pay again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
+import { resolveAttempt, resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
 import { applyOrderState, orderNumberOf } from '../../src/flows/channel-payments.ts';
 import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
 import { limits } from '../../src/domain/limits.ts';
@@ -210,6 +210,28 @@ describe('an order the provider never made', () => {
     expect(await paymentOf(payment.id)).toMatchObject({ status: 'succeeded', amount_received: 1999 });
     // …then the query applies the same "paid" with the row it read: the payment's own charge, never a late one.
     expect(await applyOrderState(stack.context, stale, state, { actor: 'system', reason: 'status_query' })).toBe('already_final');
+    expect(await stack.db.db.selectFrom('late_payment_refunds').select('id').where('payment_id', '=', payment.id).execute()).toEqual([]);
+    expect(await paymentOf(payment.id)).toMatchObject({ status: 'succeeded', amount_received: 1999, amount_refunded: 0 });
+  });
+
+  it('alipay: a status query that read the attempt before a notification made the payment succeed leaves the attempt succeeded, and a later query refunds nothing (found by the second 10 000-payment chaos run)', async () => {
+    const payment = await createPayment({ currency: 'CNY' });
+    const confirmed = await api('POST', `/v1/payments/${payment.id}/confirm`, { payment_method: { type: 'alipay' } });
+    expect(confirmed.body.status).toBe('requires_action');
+    // The worker's status query reads the attempt while the payer is still paying…
+    const stale = await stack.db.db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', payment.id).executeTakeFirstOrThrow();
+    alipay.payer(orderNumberOf(stale.id)).pay();
+    const row = await stack.db.db.selectFrom('connector_accounts').selectAll().where('id', '=', stale.connector_account_id!).executeTakeFirstOrThrow();
+    const state = await stack.context.connectors.channels.alipay.queryOrder(openConnectorAccount(row, stack.context.keys.credentials), { orderNumber: orderNumberOf(stale.id) });
+    // …the notification makes the payment succeed meanwhile…
+    const current = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', stale.id).executeTakeFirstOrThrow();
+    expect(await applyOrderState(stack.context, current, state, { actor: 'provider', reason: 'notification' })).toBe('applied');
+    // …then the query goes on with the row it read: it finds the payment final and closes the attempt's record.
+    await resolveAttempt(stack.context, stale);
+    const after = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', stale.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe('succeeded');
+    // A notification resent later reads the attempt afresh: the payment's own charge, never refunded as late.
+    expect(await applyOrderState(stack.context, after, state, { actor: 'provider', reason: 'notification' })).toBe('already_final');
     expect(await stack.db.db.selectFrom('late_payment_refunds').select('id').where('payment_id', '=', payment.id).execute()).toEqual([]);
     expect(await paymentOf(payment.id)).toMatchObject({ status: 'succeeded', amount_received: 1999, amount_refunded: 0 });
   });
