@@ -154,6 +154,13 @@ const endpoints: Endpoint[] = [
     allowed: ['owner', 'admin', 'developer', 'analyst'],
     succeeds: true,
   },
+  {
+    name: 'read the comments payers left with their ratings',
+    method: 'GET',
+    prepare: async () => ({ url: '/console/api/feedback/comments?from=2026-12-01T00:00:00Z&to=2026-12-03T00:00:00Z&mode=test' }),
+    allowed: ['owner', 'admin', 'analyst'],
+    succeeds: true,
+  },
   { name: 'read connector accounts and their health', method: 'GET', prepare: async () => ({ url: '/console/api/channels/accounts?mode=test' }), allowed: ['owner', 'admin', 'developer', 'analyst'], succeeds: true },
   {
     name: 'read reconciliation runs',
