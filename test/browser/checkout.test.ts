@@ -429,7 +429,8 @@ describe.skipIf(!browserAvailable)('hosted checkout in a browser', () => {
     expect(requests.body.data[0]).toMatchObject({ kind: 'refund', amount: 20_00, reason: '茶叶罐压坏了' });
     await stack.api('POST', `/v1/after_sales_requests/${requests.body.data[0].id}/approve`, {});
     await page.reload();
-    await page.getByTestId('after-sales-request-approved').waitFor();
+    // Approved, and its refund went through: the badge says refunded, not merely approved.
+    await page.getByTestId('after-sales-request-refunded').waitFor();
     await page.getByTestId('timeline-refunded').waitFor();
     await screenshot(page, 'order-refunded-phone');
     expect((await statusOf(payment.id)).amount_refunded).toBe(20_00);

@@ -48,7 +48,7 @@
  * Order page
  *   order-status, order-amount, order-refunded, order-method, order-created
  *   timeline-<type>              timeline entries: paid, shipped, delivered, refunded, canceled
- *   after-sales-request-<status> a request: pending, approved, rejected
+ *   after-sales-request-<status> a request: pending, approved, rejected; an approved refund request by its refund: refund_pending, refunded, refund_failed
  *   after-sales-kind, after-sales-reason, after-sales-amount, after-sales-submit
  *   after-sales-sent             confirmation after sending; after-sales-closed when not allowed
  */
