@@ -84,6 +84,7 @@ export async function enrolThroughPage(page: Page, email: string): Promise<{ sec
   const secretText = (await page.getByTestId('enrol-secret').textContent()) ?? '';
   const secret = base32Decode(secretText.trim());
   expect(secret.length).toBeGreaterThanOrEqual(16);
+  await waitForFreshStep(email);
   await page.getByTestId('enrol-code').fill(nextCode(email, secret));
   await page.getByTestId('enrol-confirm').click();
   await page.getByTestId('recovery-codes').waitFor();
@@ -95,6 +96,8 @@ export async function enrolThroughPage(page: Page, email: string): Promise<{ sec
 export async function signInWithTotp(page: Page, url: string, email: string, password: string, secret: Buffer): Promise<void> {
   await page.goto(url);
   await fillPassword(page, email, password);
+  // The member may have used this step's code a moment ago (another viewport's sign-in): wait for the next step.
+  await waitForFreshStep(email);
   await page.getByTestId('totp-code').fill(nextCode(email, secret));
   await page.getByTestId('second-factor-submit').click();
   await page.getByTestId('console-page').waitFor();
