@@ -22,27 +22,15 @@ import { backendPids, createBenchMerchant, openBenchDatabase, planningNote } fro
 import { createHttpPayer, timedGet, type PaymentRequests } from './http-payer.ts';
 import { combineLoops, runClosedLoop, runOpenLoop } from './load.ts';
 import { summarizeProfile } from './profile-summary.ts';
-import { pickReferenceClient, readReference, referenceApplicationName, referenceFiles, runReference, setUpReference, type ReferenceClient } from './reference.ts';
+import { pickReferenceClient, readReference, referenceApplicationName, referenceFiles, runReference, setUpReference } from './reference.ts';
 import { brokenReason, report, type Measured, type SegmentsRun } from './report.ts';
 import { startServerChild, type ServerSnapshot } from './server-child.ts';
 import { loadSegmentCustomers, segmentsPath } from './segments.ts';
 import { difference, sum } from './statements.ts';
 
-export interface Options {
-  quick: boolean;
-  concurrency: number;
-  seconds: number;
-  warmupSeconds: number;
-  withIdempotencyKeys: boolean;
-  poolSize: number;
-  profile: boolean;
-  rates: number[];
-  openSeconds: number;
-  referenceClients: number;
-  referenceClient: ReferenceClient | null;
-  segmentCustomers: number;
-  worker: boolean;
-}
+import type { Options } from './options.ts';
+
+export type { Options };
 
 const usage = `usage: node bench/payments.ts [options]
   --quick                   about a minute: 8 payers, 3 s at saturation, 3 s of reference, 4 s per offered load, 2 000 customers

@@ -10,7 +10,7 @@ import os from 'node:os';
 import type { CpuUse } from './cpu.ts';
 import type { BenchDatabase } from './database.ts';
 import { percentile } from './load.ts';
-import type { Options } from './payments.ts';
+import type { Options } from './options.ts';
 import type { SegmentsLoad } from './segments.ts';
 import { expectedStatements, total, type StatementCounts } from './statements.ts';
 
