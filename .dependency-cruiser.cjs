@@ -58,6 +58,14 @@ module.exports = {
       to: { path: '^src/store/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'operations-commands-on-top',
+      severity: 'error',
+      comment:
+        'src/ops holds the operations commands (backup, restore, archive, reconcile, data commands): the CLI and the worker call them; no layer below calls them.',
+      from: { path: '^src/(domain|store|connectors|flows|http|simulators)/' },
+      to: { path: '^src/ops/' },
+    },
+    {
       name: 'web-imports-only-domain',
       severity: 'error',
       comment: 'The browser code shares only pure functions with the server.',

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { createMerchant } from '../src/flows/create-merchant.ts';
+import { createMerchant } from '../src/flows/merchants/create-merchant.ts';
 import type { FlowContext } from '../src/flows/context.ts';
 import { hashApiKey } from '../src/domain/secrets.ts';
 import { insertConnectorAccount } from '../src/store/connector-accounts.ts';

@@ -18,7 +18,7 @@ import type { OutboundAddressPolicy } from './domain/outbound-address.ts';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
 import { createIdGenerator } from './domain/ids.ts';
 import { AccountHealthBook, routingPolicyDefault } from './domain/routing.ts';
-import { circuitIncidentRecorder } from './flows/record-incident.ts';
+import { circuitIncidentRecorder } from './flows/channels/record-incident.ts';
 import { deriveKeys } from './domain/secrets.ts';
 import type { Config } from './config/config.ts';
 import { ConfigError, parseMasterKey } from './config/config.ts';

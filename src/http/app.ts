@@ -31,9 +31,9 @@ import { clientErrorHandler, registerServerEdges } from './plugins/client-errors
 import { registerJsonBody } from './plugins/json-body.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
-import { getPayment } from '../flows/create-payment.ts';
-import { getRefund } from '../flows/refund-payment.ts';
-import { presentRefund } from '../flows/present.ts';
+import { getPayment } from '../flows/payments/create-payment.ts';
+import { getRefund } from '../flows/payments/refund-payment.ts';
+import { presentRefund } from '../flows/payments/present.ts';
 import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
 import { registerCustomers } from './routes/v1/customers.ts';
 import { registerPaymentsAttempts } from './routes/v1/payments-attempts.ts';

@@ -6,18 +6,18 @@
  * hands each job to one of them, and every sweep is safe to repeat.
  */
 import { Logger, run, runMigrations, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
-import { applyNotification } from '../flows/apply-notification.ts';
+import { applyNotification } from '../flows/channels/apply-notification.ts';
 import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
-import { expireAbandonedPayments } from '../flows/expire-payments.ts';
-import { pollOrder, resolveUnknownOutcomes } from '../flows/resolve-outcomes.ts';
+import { expireAbandonedPayments } from '../flows/payments/expire-payments.ts';
+import { pollOrder, resolveUnknownOutcomes } from '../flows/channels/resolve-outcomes.ts';
 import { deleteExpiredIdempotencyKeys } from '../store/idempotency.ts';
-import { deliverDueWebhooks, deliverWebhook } from '../flows/deliver-webhook.ts';
-import { notifyPayer } from '../flows/notify-payer.ts';
-import { sendDueMessages, sendMessage } from '../flows/send-message.ts';
-import { evaluateAlerts } from '../flows/evaluate-alerts.ts';
-import { foldAllAnalytics } from '../flows/analytics.ts';
+import { deliverDueWebhooks, deliverWebhook } from '../flows/notifications/deliver-webhook.ts';
+import { notifyPayer } from '../flows/notifications/notify-payer.ts';
+import { sendDueMessages, sendMessage } from '../flows/notifications/send-message.ts';
+import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
+import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { orderPageToken } from '../../src/domain/secrets.ts';
-import { createMerchant } from '../../src/flows/create-merchant.ts';
+import { createMerchant } from '../../src/flows/merchants/create-merchant.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/routes/route-kit.ts';
 import { createFlowContext, prepareDatabase } from '../../src/runtime.ts';

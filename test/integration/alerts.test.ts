@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { sql } from 'kysely';
-import { evaluateAlerts } from '../../src/flows/evaluate-alerts.ts';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
+import { evaluateAlerts } from '../../src/flows/insight/evaluate-alerts.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
 import { recordCircuitOpened } from '../../src/store/alerts.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { limits } from '../../src/domain/limits.ts';

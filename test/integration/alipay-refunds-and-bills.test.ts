@@ -10,10 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { startWorker } from '../../src/jobs/worker.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
-import { reconcile } from '../../src/flows/reconcile.ts';
-import { applyNotification } from '../../src/flows/apply-notification.ts';
-import { refundNumberOf } from '../../src/flows/refund-payment.ts';
+import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
+import { reconcile } from '../../src/ops/reconcile.ts';
+import { applyNotification } from '../../src/flows/channels/apply-notification.ts';
+import { refundNumberOf } from '../../src/flows/payments/refund-payment.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 

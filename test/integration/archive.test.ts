@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudonymizeCustomerId } from '../../src/domain/masking.ts';
-import { archiveBefore, type ArchiveReport } from '../../src/flows/archive.ts';
+import { archiveBefore, type ArchiveReport } from '../../src/ops/archive.ts';
 import { ManualClock, card, startStack, type Stack } from '../support/stack.ts';
 
 const oldTime = Date.UTC(2021, 2, 10, 8);

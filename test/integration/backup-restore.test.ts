@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BackupRefused, backupDatabase, restoreDatabase, type BackupHeader } from '../../src/flows/backup.ts';
+import { BackupRefused, backupDatabase, restoreDatabase, type BackupHeader } from '../../src/ops/backup.ts';
 import { requestLogOf } from '../../src/http/plugins/request-log.ts';
 import { prepareJobQueue } from '../../src/jobs/worker.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
+import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
 import { card, ManualClock, sentVerificationCode, startStack, type Stack } from '../support/stack.ts';
 
 const minute = 60_000;

@@ -6,8 +6,8 @@
  * payment is never left processing and the payer can pay again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveAttempt, resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
-import { applyOrderState, orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { resolveAttempt, resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
+import { applyOrderState, orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
 import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
 import { limits } from '../../src/domain/limits.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';

@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { startWorker } from '../../src/jobs/worker.ts';
-import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
-import { applyOrderState, orderNumberOf } from '../../src/flows/channel-payments.ts';
-import { reconcile } from '../../src/flows/reconcile.ts';
-import { applyNotification } from '../../src/flows/apply-notification.ts';
+import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
+import { applyOrderState, orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
+import { reconcile } from '../../src/ops/reconcile.ts';
+import { applyNotification } from '../../src/flows/channels/apply-notification.ts';
 import { openConnectorAccount } from '../../src/store/connector-accounts.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';

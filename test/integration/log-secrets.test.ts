@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderPageToken } from '../../src/domain/secrets.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 const apiLog: string[] = [];

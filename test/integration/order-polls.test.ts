@@ -13,8 +13,8 @@ import { sql } from 'kysely';
 import { makeWorkerUtils, type JobHelpers, type WorkerUtils } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskList } from '../../src/jobs/worker.ts';
-import { nextWaitingPollDelayMs } from '../../src/flows/resolve-outcomes.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { nextWaitingPollDelayMs } from '../../src/flows/channels/resolve-outcomes.ts';
+import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 

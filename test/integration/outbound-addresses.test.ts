@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Resolver } from '../../src/connectors/http-exchange.ts';
-import { deliverWebhook } from '../../src/flows/deliver-webhook.ts';
+import { deliverWebhook } from '../../src/flows/notifications/deliver-webhook.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
 
 const policy = { allowPrivateInTest: true };

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/jobs/worker.ts';
-import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
+import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.UTC(2026, 10, 1, 8, 0, 0));
@@ -210,7 +210,7 @@ describe('after a provider outage', () => {
   });
 
   it('never waits more than 5 minutes between two status queries', async () => {
-    const { nextQueryDelayMs } = await import('../../src/flows/resolve-outcomes.ts');
+    const { nextQueryDelayMs } = await import('../../src/flows/channels/resolve-outcomes.ts');
     for (const ageMs of [0, 30_000, 10 * 60_000, 60 * 60_000, 24 * 60 * 60_000]) {
       expect(nextQueryDelayMs(ageMs)).toBeLessThanOrEqual(5 * 60_000);
       expect(nextQueryDelayMs(ageMs)).toBeGreaterThanOrEqual(30_000);

@@ -7,8 +7,8 @@
 import { sql } from 'kysely';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
-import { notifyPayer } from '../../src/flows/notify-payer.ts';
+import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
+import { notifyPayer } from '../../src/flows/notifications/notify-payer.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { smtpMailer } from '../../src/messaging/mailer.ts';
 import { httpSmsSender } from '../../src/messaging/sms.ts';
@@ -173,7 +173,7 @@ describe('payer notifications', () => {
     expect(first).toMatchObject({ status: 'pending', attempts: 1 });
     expect(first?.last_error).toContain('503');
     clock.setMs(first!.next_attempt_at!.getTime());
-    const { sendDueMessages } = await import('../../src/flows/send-message.ts');
+    const { sendDueMessages } = await import('../../src/flows/notifications/send-message.ts');
     await sendDueMessages(stack.context);
     expect(await messagesOf(payment)).toEqual([{ channel: 'sms', purpose: 'payer_payment_succeeded', status: 'sent' }]);
     const bad = await stack.api('POST', '/v1/customers', { time_zone: 'Mars/Olympus' }, { key });

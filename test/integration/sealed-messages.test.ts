@@ -8,8 +8,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderPageToken } from '../../src/domain/secrets.ts';
-import { notifyPayer } from '../../src/flows/notify-payer.ts';
-import { sendMessage } from '../../src/flows/send-message.ts';
+import { notifyPayer } from '../../src/flows/notifications/notify-payer.ts';
+import { sendMessage } from '../../src/flows/notifications/send-message.ts';
 import type { Messaging, OutgoingEmail } from '../../src/messaging/messaging.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
 

@@ -9,9 +9,9 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
+import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
+import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
 import { claimDelivery, findDueDeliveries } from '../../src/store/webhooks.ts';
 import { limits } from '../../src/domain/limits.ts';
 import { startAlipaySimulator, type AlipaySimulator } from '../../src/simulators/alipay/server.ts';

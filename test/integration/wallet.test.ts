@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyLedger } from '../../src/store/ledger.ts';
-import { resolveUnknownOutcomes } from '../../src/flows/resolve-outcomes.ts';
+import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
 
 const pin = '402913';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deliverDueWebhooks } from '../../src/flows/deliver-webhook.ts';
+import { deliverDueWebhooks } from '../../src/flows/notifications/deliver-webhook.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { verifyWebhookSignature } from '../../src/domain/webhook-signature.ts';
 import { card, ManualClock, startStack, testMasterKey, type Stack } from '../support/stack.ts';

@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { startWorker } from '../../src/jobs/worker.ts';
-import { orderNumberOf } from '../../src/flows/channel-payments.ts';
-import { refundNumberOf } from '../../src/flows/refund-payment.ts';
+import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
+import { refundNumberOf } from '../../src/flows/payments/refund-payment.ts';
 import { startUnionpaySimulator, type UnionpaySimulator } from '../../src/simulators/unionpay/server.ts';
 import { startWechatPaySimulator, type WechatPaySimulator } from '../../src/simulators/wechat-pay/server.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';

@@ -9,7 +9,7 @@ import { countWorkingApiKeys, findApiKey } from '../../store/api-keys.ts';
 import { markIdempotencyEffect } from '../../store/idempotency.ts';
 import type { Scope } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
-import { insertNewApiKey } from '../create-merchant.ts';
+import { insertNewApiKey } from '../merchants/create-merchant.ts';
 import { presentApiKey, type ApiKeyView } from './view.ts';
 
 export async function createApiKeyForMerchant(context: FlowContext, scope: Scope, input: { kind: KeyKind }): Promise<ApiKeyView & { secret: string }> {

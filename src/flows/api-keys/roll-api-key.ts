@@ -12,7 +12,7 @@ import { findApiKey, lockApiKey, markApiKeyRolled } from '../../store/api-keys.t
 import { markIdempotencyEffect } from '../../store/idempotency.ts';
 import type { Scope } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
-import { insertNewApiKey } from '../create-merchant.ts';
+import { insertNewApiKey } from '../merchants/create-merchant.ts';
 import { presentApiKey, type ApiKeyView } from './view.ts';
 
 export async function rollApiKey(

@@ -15,12 +15,12 @@ import { findAbuseSettings } from '../../store/cancellation-abuse.ts';
 import { findConnectorAccountById } from '../../store/connector-accounts.ts';
 import { findAfterSalesRequest } from '../../store/orders.ts';
 import type { Scope } from '../../store/payments.ts';
-import { retrieveAlert, retrieveAlertRule, alertSettings } from '../alert-rules.ts';
+import { retrieveAlert, retrieveAlertRule, alertSettings } from '../insight/alert-rules.ts';
 import { getApiKey } from '../api-keys/list-api-keys.ts';
 import type { FlowContext } from '../context.ts';
-import { getPayment } from '../create-payment.ts';
-import { presentAfterSalesRequest } from '../orders.ts';
-import { getEndpoint, presentEndpoint } from '../webhook-endpoints.ts';
+import { getPayment } from '../payments/create-payment.ts';
+import { presentAfterSalesRequest } from '../checkout/orders.ts';
+import { getEndpoint, presentEndpoint } from '../notifications/webhook-endpoints.ts';
 import { audit, type RequestOrigin } from './audit.ts';
 
 export type ApiWriteActor = { type: 'api_key'; keyId: string } | { type: 'member'; memberId: string; email: string };

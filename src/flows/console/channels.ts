@@ -10,7 +10,7 @@ import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { accountsWithIncidents, channelDeclines } from '../../store/console/channels.ts';
 import type { Scope } from '../../store/payments.ts';
-import { analyticsSummary } from '../analytics.ts';
+import { analyticsSummary } from '../insight/analytics.ts';
 import type { FlowContext } from '../context.ts';
 
 type Figures = Omit<ChannelFigures, 'payment_method_type' | 'connector_account'> & { decline_codes: Record<string, number> };

@@ -14,8 +14,8 @@ import type { Locale } from '../../domain/locale.ts';
 import { searchCustomers, type FoundCustomer } from '../../store/console/customers.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
-import { customerSegments } from '../customer-segments.ts';
-import { getWallet } from '../wallet.ts';
+import { customerSegments } from '../insight/customer-segments.ts';
+import { getWallet } from '../wallet/wallet.ts';
 
 const segmentCacheMs = 10 * 60 * 1000;
 const segmentCacheEntriesMax = 100;

@@ -14,7 +14,7 @@ import {
 } from '../../store/console/payment-timeline.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
-import { getPayment } from '../create-payment.ts';
+import { getPayment } from '../payments/create-payment.ts';
 
 /** Messages a payer was sent about their payment (receipts, refund notices): those a member may send again. */
 export function isResendable(purpose: string): boolean {

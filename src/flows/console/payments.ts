@@ -10,11 +10,11 @@ import { formatDecimal, isCurrency } from '../../domain/money.ts';
 import type { CancellationReason } from '../../domain/payment-state.ts';
 import { findRefundLimit } from '../../store/console/refund-limits.ts';
 import type { Scope } from '../../store/payments.ts';
-import { cancelPayment } from '../cancel-payment.ts';
-import { capturePayment } from '../capture-payment.ts';
+import { cancelPayment } from '../payments/cancel-payment.ts';
+import { capturePayment } from '../payments/capture-payment.ts';
 import type { FlowContext } from '../context.ts';
-import { getPayment } from '../create-payment.ts';
-import { refundPayment, type RefundReason } from '../refund-payment.ts';
+import { getPayment } from '../payments/create-payment.ts';
+import { refundPayment, type RefundReason } from '../payments/refund-payment.ts';
 import { audit, byMember, type ConsoleActor } from './audit.ts';
 
 export async function consoleRefund(context: FlowContext, actor: ConsoleActor, scope: Scope, input: { payment: string; amount?: number; reason?: RefundReason }) {

@@ -8,7 +8,7 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { negotiateLocale, isLocale, type Locale } from '../../domain/locale.ts';
-import { checkoutPublishableKey } from '../../flows/create-merchant.ts';
+import { checkoutPublishableKey } from '../../flows/merchants/create-merchant.ts';
 import { findPaymentById } from '../../store/payments.ts';
 import { buildWebAssets, type WebAssets } from '../../../web/build.ts';
 import { pageShell } from '../../../web/shell.ts';

@@ -12,8 +12,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PaymentError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/payment-state.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { getPayment } from '../../flows/create-payment.ts';
-import { presentPayment } from '../../flows/present.ts';
+import { getPayment } from '../../flows/payments/create-payment.ts';
+import { presentPayment } from '../../flows/payments/present.ts';
 import type { PaymentRecord, Scope } from '../../store/payments.ts';
 import { callerOf } from '../plugins/auth.ts';
 

@@ -1,7 +1,7 @@
 /** What console route files share: the mode a request works in, and how a payment is shown to members. */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { presentPayment } from '../../../flows/present.ts';
+import { presentPayment } from '../../../flows/payments/present.ts';
 import type { FlowContext } from '../../../flows/context.ts';
 import type { FoundPayment } from '../../../flows/console/payment-search.ts';
 import type { PaymentRecord, Scope } from '../../../store/payments.ts';

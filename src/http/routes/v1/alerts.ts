@@ -13,8 +13,8 @@ import {
   removeAlertRule,
   retrieveAlert,
   retrieveAlertRule,
-} from '../../../flows/alert-rules.ts';
-import { alertCsvColumns, incidentCsvColumns } from '../../../flows/present-alerts.ts';
+} from '../../../flows/insight/alert-rules.ts';
+import { alertCsvColumns, incidentCsvColumns } from '../../../flows/insight/present-alerts.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';
 import { IdParams, ListQuery, Nullable, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

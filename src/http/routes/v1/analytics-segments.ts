@@ -10,7 +10,7 @@ import { PaymentError } from '../../../domain/errors.ts';
 import { limits } from '../../../domain/limits.ts';
 import type { SegmentationResult } from '../../../domain/customer-segments.ts';
 import type { CsvValue } from '../../../domain/csv.ts';
-import { customerSegments } from '../../../flows/customer-segments.ts';
+import { customerSegments } from '../../../flows/insight/customer-segments.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';
 import { CurrencyInput, Nullable, errorResponses } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

@@ -15,7 +15,7 @@ import {
   summaryCsvByChannel,
   summaryCsvByCurrency,
   timeseriesCsv,
-} from '../../../flows/analytics.ts';
+} from '../../../flows/insight/analytics.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';
 import { CurrencyInput, Nullable, errorResponses, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { checkoutSession, funnelOfPayment, rateCheckout, recordCheckoutStep } from '../../../flows/checkout.ts';
+import { checkoutSession, funnelOfPayment, rateCheckout, recordCheckoutStep } from '../../../flows/checkout/checkout.ts';
 import { clientFunnelSteps, funnelStepTypes } from '../../../domain/funnel.ts';
 import { locales } from '../../../domain/locale.ts';
-import { getPayment } from '../../../flows/create-payment.ts';
+import { getPayment } from '../../../flows/payments/create-payment.ts';
 import { ClientSecret, IdParams, Nullable, Payment, WalletInquiry, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 

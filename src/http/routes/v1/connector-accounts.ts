@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { connectorNames } from '../../../connectors/connector.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import { now } from '../../../flows/context.ts';
-import { checkOutboundUrl } from '../../../flows/outbound-urls.ts';
+import { checkOutboundUrl } from '../../../flows/notifications/outbound-urls.ts';
 import { findConnectorAccountById, insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from '../../../store/connector-accounts.ts';
 import type { ConnectorAccountRow } from '../../../store/schema.ts';
 import { ConnectorAccount, IdParams, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';

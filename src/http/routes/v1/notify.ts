@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { receiveNotification } from '../../../flows/apply-notification.ts';
+import { receiveNotification } from '../../../flows/channels/apply-notification.ts';
 import type { App, RouteDeps } from '../route-kit.ts';
 
 /**

@@ -9,7 +9,7 @@ import {
   presentAfterSalesRequest,
   rejectAfterSales,
   requestAfterSales,
-} from '../../../flows/orders.ts';
+} from '../../../flows/checkout/orders.ts';
 import { findAfterSalesRequest, listAfterSalesRequests } from '../../../store/orders.ts';
 import { AmountInput, IdParams, ListQuery, Nullable, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { cancelPayment } from '../../../flows/cancel-payment.ts';
+import { cancelPayment } from '../../../flows/payments/cancel-payment.ts';
 import { cancellationReasons } from '../../../domain/payment-state.ts';
 import { limits } from '../../../domain/limits.ts';
 import { ClientSecret, IdParams, Payment, errorResponses, requestObject, stringEnum } from '../../schemas.ts';

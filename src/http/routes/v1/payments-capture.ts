@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { capturePayment } from '../../../flows/capture-payment.ts';
+import { capturePayment } from '../../../flows/payments/capture-payment.ts';
 import { AmountInput, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
 import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 

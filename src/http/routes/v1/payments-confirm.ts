@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { confirmPayment, type PaymentMethodInput } from '../../../flows/confirm-payment.ts';
+import { confirmPayment, type PaymentMethodInput } from '../../../flows/payments/confirm-payment.ts';
 import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
 import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { createPayment } from '../../../flows/create-payment.ts';
+import { createPayment } from '../../../flows/payments/create-payment.ts';
 import { OrderInput, Payment, PaymentCommonFields, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 

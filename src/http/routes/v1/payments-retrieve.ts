@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { getPayment } from '../../../flows/create-payment.ts';
+import { getPayment } from '../../../flows/payments/create-payment.ts';
 import { ClientSecret, IdParams, Payment, errorResponses } from '../../schemas.ts';
 import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
 

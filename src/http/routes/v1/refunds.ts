@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { PaymentError } from '../../../domain/errors.ts';
 import { limits } from '../../../domain/limits.ts';
-import { presentRefund } from '../../../flows/present.ts';
-import { refundPayment, refundReasons } from '../../../flows/refund-payment.ts';
+import { presentRefund } from '../../../flows/payments/present.ts';
+import { refundPayment, refundReasons } from '../../../flows/payments/refund-payment.ts';
 import { findRefund, listRefunds } from '../../../store/refunds.ts';
 import { AmountInput, IdParams, ListQuery, Refund, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

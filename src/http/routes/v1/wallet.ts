@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { getPayment } from '../../../flows/create-payment.ts';
-import { createTopUp, getWallet, setWalletPin, walletInquiry, walletTransactions } from '../../../flows/wallet.ts';
+import { getPayment } from '../../../flows/payments/create-payment.ts';
+import { createTopUp, getWallet, setWalletPin, walletInquiry, walletTransactions } from '../../../flows/wallet/wallet.ts';
 import {
   ClientSecret,
   CurrencyInput,

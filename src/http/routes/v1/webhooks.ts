@@ -11,7 +11,7 @@ import {
   presentEvent,
   redeliver,
   removeEndpoint,
-} from '../../../flows/webhook-endpoints.ts';
+} from '../../../flows/notifications/webhook-endpoints.ts';
 import { findEvent, listEvents } from '../../../store/webhooks.ts';
 import { IdParams, ListQuery, Nullable, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { analyticsSummary, presentSummary } from '../../../../flows/analytics.ts';
+import { analyticsSummary, presentSummary } from '../../../../flows/insight/analytics.ts';
 import { CurrencyInput, stringEnum } from '../../../schemas.ts';
 import { consoleSchema, consoleScope, type App, type RouteDeps } from '../kit.ts';
 

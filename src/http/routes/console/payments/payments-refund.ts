@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { consoleRefund } from '../../../../flows/console/payments.ts';
-import { presentRefund } from '../../../../flows/present.ts';
-import { refundReasons } from '../../../../flows/refund-payment.ts';
+import { presentRefund } from '../../../../flows/payments/present.ts';
+import { refundReasons } from '../../../../flows/payments/refund-payment.ts';
 import { AmountInput, IdParams, requestObject, stringEnum } from '../../../schemas.ts';
 import { ModeQuery, consoleActorOf, consoleSchema, consoleScope, type App, type RouteDeps } from '../kit.ts';
 

@@ -1,0 +1,69 @@
+/**
+ * Sending one queued email or SMS: claim it (one worker at a time), hand it
+ * to the configured sender, and record the result; a failure that may pass
+ * is tried again with backoff for a day, one that cannot (a refused address)
+ * is not. A channel that is not configured skips its messages, visibly.
+ */
+import { messageRetryRule, nextAttemptAt } from '../../domain/delivery-schedule.ts';
+import { limits } from '../../domain/limits.ts';
+import { PermanentSendError } from '../../messaging/messaging.ts';
+import { claimMessage, findDueMessages, openMessageBody, recordMessageTry } from '../../store/messages.ts';
+import type { MessageRow } from '../../store/schema.ts';
+import { now, type FlowContext } from '../context.ts';
+
+export type SendResult = 'sent' | 'retrying' | 'failed' | 'skipped' | 'not_due';
+
+export async function sendMessage(context: FlowContext, messageId: string): Promise<SendResult> {
+  const at = now(context);
+  const message = await claimMessage(context.db, messageId, at, limits.deliveryLeaseMs);
+  if (!message) return 'not_due';
+  const record = (outcome: 'sent' | 'failed' | 'skipped' | 'retry', details: { providerMessageId?: string; error?: string; next?: Date | null }) =>
+    recordMessageTry(context.db, {
+      id: message.id,
+      at: now(context),
+      outcome,
+      providerMessageId: details.providerMessageId ?? null,
+      error: details.error ?? null,
+      nextAttemptAt: details.next ?? null,
+    });
+  try {
+    const providerMessageId = await send(context, message);
+    if (providerMessageId === null) {
+      await record('skipped', { error: `${message.channel} is not configured` });
+      context.metrics.messagesSent.inc({ channel: message.channel, outcome: 'skipped' });
+      return 'skipped';
+    }
+    await record('sent', { providerMessageId });
+    context.metrics.messagesSent.inc({ channel: message.channel, outcome: 'sent' });
+    return 'sent';
+  } catch (error) {
+    const reason = (error as Error).message.slice(0, 500);
+    const next = error instanceof PermanentSendError ? null : nextAttemptAt(messageRetryRule, message.attempts, message.created_at.getTime(), at.getTime(), context.random);
+    await record(next ? 'retry' : 'failed', { error: reason, next });
+    context.metrics.messagesSent.inc({ channel: message.channel, outcome: next ? 'retrying' : 'failed' });
+    return next ? 'retrying' : 'failed';
+  }
+}
+
+/** Answers the provider's id, or null when the channel has no sender configured. */
+async function send(context: FlowContext, message: MessageRow): Promise<string | null> {
+  if (message.channel === 'email') {
+    const mailer = context.messaging.mailer;
+    if (!mailer) return null;
+    const body = openMessageBody(message, context.keys.messages);
+    const sent = await mailer.send({ from: context.messaging.mailFrom, to: message.recipient, subject: message.subject ?? '', text: body.text, html: body.html });
+    return sent.messageId;
+  }
+  const sms = context.messaging.sms;
+  if (!sms) return null;
+  return (await sms.send({ to: message.recipient, text: openMessageBody(message, context.keys.messages).text })).id;
+}
+
+/** The sweep: messages due whose job was lost or whose worker died mid-send. */
+export async function sendDueMessages(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
+  let sent = 0;
+  for (const id of await findDueMessages(context.db, now(context), batchSize)) {
+    if ((await sendMessage(context, id).catch(() => 'not_due' as const)) === 'sent') sent += 1;
+  }
+  return sent;
+}
