@@ -1,7 +1,7 @@
 /**
  * What a payment costs the database, statement by statement: the list read
- * from the code (store/payments.ts, store/idempotency.ts, flows/create-payment.ts,
- * flows/confirm-payment.ts, http/plugins/idempotency.ts), and a counter that
+ * from the code (store/payments.ts, store/idempotency.ts, flows/payments/create-payment.ts,
+ * flows/payments/confirm-payment.ts, http/plugins/idempotency.ts), and a counter that
  * classifies every statement a pg Pool sends, so the bench can check that
  * list against what the server and the baseline really send.
  */

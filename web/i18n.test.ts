@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cancellationReasons, paymentStatuses } from '../src/domain/payment-state.ts';
+import { cancellationReasons, paymentStatuses } from '../src/domain/payments/payment-state.ts';
 import { afterSalesKinds, methodTypes } from './checkout/api-types.ts';
 import { detectLanguage, label, languageFromTag, languages, messages, t } from './checkout/i18n.ts';
 

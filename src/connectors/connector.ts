@@ -3,12 +3,12 @@
  * stateless: they turn a request into the provider's wire format, call it with
  * an explicit timeout, verify what comes back, and map the provider's answer
  * onto these outcomes. They never touch the database and never retry: the
- * flows decide what to do with each outcome (see flows/connector-calls.ts).
+ * flows decide what to do with each outcome (see flows/channels/connector-calls.ts).
  *
  * An answer a connector does not understand maps to `unknown`, never to
  * success or failure: the payment then waits for a status query.
  */
-import type { CardInput } from '../domain/card.ts';
+import type { CardInput } from '../domain/payments/card.ts';
 import type { DeclineCode } from '../domain/errors.ts';
 import type { Currency } from '../domain/money.ts';
 
@@ -19,7 +19,7 @@ export type ConnectorName = (typeof connectorNames)[number];
 export interface ConnectorAccount {
   id: string;
   connector: ConnectorName;
-  /** Whose address rules apply when calling baseUrl (domain/outbound-address.ts). */
+  /** Whose address rules apply when calling baseUrl (domain/notifications/outbound-address.ts). */
   mode: 'test' | 'live';
   baseUrl: string;
   credentials: Readonly<Record<string, string>>;

@@ -9,7 +9,7 @@
  * - an answer is read only up to a stated size, checked while it arrives,
  *   so a provider (or a merchant's endpoint) cannot fill our memory;
  * - every connection goes to an address the outbound policy allows for the
- *   call's mode (domain/outbound-address.ts), judged on the address actually
+ *   call's mode (domain/notifications/outbound-address.ts), judged on the address actually
  *   connected to, after our own resolution: a name that resolved to a public
  *   address when it was saved and to a private one now (DNS rebinding) is
  *   refused, and so is an IP literal, which no lookup would see;
@@ -33,7 +33,7 @@ import {
   strictOutboundPolicy,
   type OutboundAddressPolicy,
   type OutboundMode,
-} from '../domain/outbound-address.ts';
+} from '../domain/notifications/outbound-address.ts';
 
 export interface ResolvedAddress {
   address: string;

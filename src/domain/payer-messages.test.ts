@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from './assert.ts';
 import { locales, type Locale } from './locale.ts';
-import { cancellationReasons } from './payment-state.ts';
+import { cancellationReasons } from './payments/payment-state.ts';
 import {
   formatAmountForPayer,
   formatTimeForPayer,

@@ -9,11 +9,11 @@
  * value that reaches the HTML is escaped, and only http(s) URLs become links.
  */
 import { assert, assertNever } from './assert.ts';
-import type { CardBrand } from './card.ts';
+import type { CardBrand } from './payments/card.ts';
 import type { Locale } from './locale.ts';
 import { currencyExponent, formatDecimal } from './money.ts';
 import type { Currency } from './money.ts';
-import type { CancellationReason } from './payment-state.ts';
+import type { CancellationReason } from './payments/payment-state.ts';
 
 export const payerMessageKinds = ['payment_succeeded', 'payment_failed', 'payment_canceled', 'refund_succeeded'] as const;
 export type PayerMessageKind = (typeof payerMessageKinds)[number];

@@ -3,7 +3,7 @@ import type { HttpExchange } from '../connectors/http-exchange.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Clock, RandomSource } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
-import type { AccountHealthBook } from '../domain/routing.ts';
+import type { AccountHealthBook } from '../domain/payments/routing.ts';
 import type { DerivedKeys } from '../domain/secrets.ts';
 import type { Db } from '../store/database.ts';
 import type { Messaging } from '../messaging/messaging.ts';

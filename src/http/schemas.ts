@@ -4,8 +4,8 @@
  * description is generated from these.
  */
 import { Type, type TSchema, type TProperties } from 'typebox';
-import { cancellationReasons, paymentStatuses } from '../domain/payment-state.ts';
-import { ledgerTransactionKinds } from '../domain/ledger.ts';
+import { cancellationReasons, paymentStatuses } from '../domain/payments/payment-state.ts';
+import { ledgerTransactionKinds } from '../domain/wallet/ledger.ts';
 import { limits } from '../domain/limits.ts';
 import { errorCatalog } from '../domain/errors.ts';
 

@@ -14,7 +14,7 @@
 import { assert } from '../domain/assert.ts';
 import { seededRandom } from '../domain/clock.ts';
 import { limits } from '../domain/limits.ts';
-import type { CancellationReason } from '../domain/payment-state.ts';
+import type { CancellationReason } from '../domain/payments/payment-state.ts';
 
 export const slotMs = 30 * 60 * 1000;
 export const channels = ['card', 'alipay', 'wechat_pay', 'unionpay'] as const;

@@ -23,7 +23,7 @@ import {
   type AnalyticsTotals,
   type ChannelLatencyCount,
   type TimeRange,
-} from '../domain/analytics.ts';
+} from '../domain/insight/analytics.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './payments.ts';
 

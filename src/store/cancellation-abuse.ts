@@ -4,7 +4,7 @@
  * to flagged customers.
  */
 import { sql } from 'kysely';
-import { defaultAbuseSettings, type AbuseSettings } from '../domain/cancellation-abuse.ts';
+import { defaultAbuseSettings, type AbuseSettings } from '../domain/insight/cancellation-abuse.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './payments.ts';
 import type { CancellationAbuseFlagsTable, CustomerVerificationsTable } from './schema.ts';

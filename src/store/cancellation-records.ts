@@ -4,10 +4,10 @@
  * that same statement; read by the analytics routes.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { CancellationReason } from '../domain/payment-state.ts';
-import type { AttemptEvidence, CancellationSource, CancellationStage, DetectedCause } from '../domain/cancellation-cause.ts';
-import { abuseRules, type AbuseSettings } from '../domain/cancellation-abuse.ts';
-import type { FunnelStepType } from '../domain/funnel.ts';
+import type { CancellationReason } from '../domain/payments/payment-state.ts';
+import type { AttemptEvidence, CancellationSource, CancellationStage, DetectedCause } from '../domain/insight/cancellation-cause.ts';
+import { abuseRules, type AbuseSettings } from '../domain/insight/cancellation-abuse.ts';
+import type { FunnelStepType } from '../domain/insight/funnel.ts';
 import type { Db } from './database.ts';
 import type { Mode } from './schema.ts';
 

@@ -9,7 +9,7 @@
  * purchase, and would make every wallet user look like a big spender.
  */
 import { sql } from 'kysely';
-import type { CustomerActivity } from '../domain/customer-segments.ts';
+import type { CustomerActivity } from '../domain/insight/customer-segments.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './payments.ts';
 

@@ -6,7 +6,7 @@
  * that is due before its next try, and each is reached in bounded time.
  */
 import { sql } from 'kysely';
-import { abandonableStatuses } from '../domain/payment-state.ts';
+import { abandonableStatuses } from '../domain/payments/payment-state.ts';
 import type { Db } from './database.ts';
 
 /** The ids of expired open payments that are due, the longest due first. */

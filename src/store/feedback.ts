@@ -1,6 +1,6 @@
 /** Payer feedback as analytics reads it: counts per rating and NPS score over payments created in a range. */
 import { sql } from 'kysely';
-import type { FeedbackCount } from '../domain/feedback.ts';
+import type { FeedbackCount } from '../domain/insight/feedback.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './payments.ts';
 

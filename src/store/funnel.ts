@@ -1,6 +1,6 @@
 /** The checkout funnel's steps as stored (see migration 0009). */
 import type { Db } from './database.ts';
-import type { FunnelStepType } from '../domain/funnel.ts';
+import type { FunnelStepType } from '../domain/insight/funnel.ts';
 import type { PaymentRecord } from './payments.ts';
 
 export async function insertClientFunnelStep(

@@ -10,7 +10,7 @@
  * not sum to zero, and entries and transactions cannot be changed.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { customerAccountKinds, isNonNegative, type LedgerAccountKind, type LedgerTransactionKind, type Posting } from '../domain/ledger.ts';
+import { customerAccountKinds, isNonNegative, type LedgerAccountKind, type LedgerTransactionKind, type Posting } from '../domain/wallet/ledger.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './scope.ts';
 

@@ -9,11 +9,11 @@
  * lost race changes nothing.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
-import { assertTransition } from '../domain/payment-state.ts';
+import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
+import { assertTransition } from '../domain/payments/payment-state.ts';
 import type { Db } from './database.ts';
-import type { Posting } from '../domain/ledger.ts';
-import type { FunnelStep } from '../domain/funnel.ts';
+import type { Posting } from '../domain/wallet/ledger.ts';
+import type { FunnelStep } from '../domain/insight/funnel.ts';
 import { postingCtes } from './ledger.ts';
 import { claimRidesWith, executeClaiming } from './idempotency.ts';
 import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { MerchantEvent, Scope } from './payments.ts';
 import type { RefundRow } from './schema.ts';
-import type { Posting } from '../domain/ledger.ts';
+import type { Posting } from '../domain/wallet/ledger.ts';
 import { postingCtes } from './ledger.ts';
 import { effectCte } from './idempotency.ts';
 

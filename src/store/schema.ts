@@ -4,8 +4,8 @@
  * (see database.ts), timestamps as `Date`.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { Actor, CancellationReason, PaymentStatus } from '../domain/payment-state.ts';
-import type { FunnelStepType } from '../domain/funnel.ts';
+import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
+import type { FunnelStepType } from '../domain/insight/funnel.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Clock } from '../../src/domain/clock.ts';
-import { cancellationReasons } from '../../src/domain/payment-state.ts';
+import { cancellationReasons } from '../../src/domain/payments/payment-state.ts';
 import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
 

@@ -13,7 +13,7 @@ import type { Runner } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliverDueWebhooks } from '../../src/flows/notifications/deliver-webhook.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
-import { verifyWebhookSignature } from '../../src/domain/webhook-signature.ts';
+import { verifyWebhookSignature } from '../../src/domain/notifications/webhook-signature.ts';
 import { card, ManualClock, startStack, testMasterKey, type Stack } from '../support/stack.ts';
 
 interface Received {

@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { ManualClock, type Clock } from '../../src/domain/clock.ts';
 import type { Messaging } from '../../src/messaging/messaging.ts';
 import type { Resolver } from '../../src/connectors/http-exchange.ts';
-import type { OutboundAddressPolicy } from '../../src/domain/outbound-address.ts';
+import type { OutboundAddressPolicy } from '../../src/domain/notifications/outbound-address.ts';
 import { createMerchant, type MerchantKeys } from '../../src/flows/merchants/create-merchant.ts';
 import type { FlowContext } from '../../src/flows/context.ts';
 import { buildApp } from '../../src/http/app.ts';

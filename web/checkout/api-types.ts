@@ -3,7 +3,7 @@
  * endpoints in the brief and docs/API). Only what the pages use is typed;
  * anything else the API sends is ignored.
  */
-import type { CancellationReason, PaymentStatus } from '../../src/domain/payment-state.ts';
+import type { CancellationReason, PaymentStatus } from '../../src/domain/payments/payment-state.ts';
 import type { Lang } from './i18n.ts';
 
 export const methodTypes = ['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const;

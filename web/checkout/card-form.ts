@@ -2,11 +2,11 @@
 /**
  * The card fields: number, expiry (MM/YY) and security code, nothing else.
  * The number is grouped as typed and its brand shown; each field is judged as
- * the payer types (with src/domain/card.ts, the API's own checks) and fully on
+ * the payer types (with src/domain/payments/card.ts, the API's own checks) and fully on
  * leaving it or on paying. Field problems are written in place, not by
  * re-rendering, so the caret never jumps.
  */
-import { cardBrand, type CardInput } from '../../src/domain/card.ts';
+import { cardBrand, type CardInput } from '../../src/domain/payments/card.ts';
 import { h } from './dom.ts';
 import { label, t, type Lang, type MessageKey } from './i18n.ts';
 import {

@@ -1,10 +1,10 @@
 /**
  * What the payer may type into each field, checked as they type. Pure, so the
  * rules are unit-tested in Node and bundled unchanged into the page. The card
- * checks themselves (Luhn, brand, expiry) come from src/domain/card.ts: the
+ * checks themselves (Luhn, brand, expiry) come from src/domain/payments/card.ts: the
  * page and the API judge a card with the same code.
  */
-import { cardBrand, isExpired, luhnValid, type CardBrand } from '../../src/domain/card.ts';
+import { cardBrand, isExpired, luhnValid, type CardBrand } from '../../src/domain/payments/card.ts';
 import { isCurrency, parseDecimal } from '../../src/domain/money.ts';
 
 export const pinLength = 6;

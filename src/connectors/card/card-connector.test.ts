@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpExchange } from '../http-exchange.ts';
-import type { CardInput } from '../../domain/card.ts';
+import type { CardInput } from '../../domain/payments/card.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import type { AuthorizeRequest, ConnectorAccount } from '../connector.ts';
 import { startCardAcquirer } from '../../simulators/card-acquirer/server.ts';

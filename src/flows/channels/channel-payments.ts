@@ -6,7 +6,7 @@
  * always leads to the same state.
  */
 import type { ChannelName, OrderState, PayerDevice } from '../../connectors/connector.ts';
-import type { Actor } from '../../domain/payment-state.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
 import type { Currency } from '../../domain/money.ts';
 import { findPaymentById, latestAttempt, type PaymentRecord } from '../../store/payments.ts';
 import { isChannel } from '../../connectors/registry.ts';

@@ -1,6 +1,6 @@
 /**
  * Recording a connector account's circuit opening and closing as an
- * incident. The breaker (domain/routing.ts) lives in each process and tells
+ * incident. The breaker (domain/payments/routing.ts) lives in each process and tells
  * this recorder synchronously, in the middle of a payment: the recorder only
  * starts one statement and returns, so the payment never waits for it, and a
  * failure to record is dropped rather than failing the payment. Writes for
@@ -12,7 +12,7 @@
  * outcome still unknown on that account.
  */
 import type { IdGenerator } from '../../domain/ids.ts';
-import type { CircuitChange, CircuitListener } from '../../domain/routing.ts';
+import type { CircuitChange, CircuitListener } from '../../domain/payments/routing.ts';
 import type { Db } from '../../store/database.ts';
 import { recordCircuitClosed, recordCircuitOpened } from '../../store/alerts.ts';
 import { expediteOutcomeQueries } from '../../store/payments.ts';

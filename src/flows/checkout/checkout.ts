@@ -5,12 +5,12 @@
  */
 import { PaymentError } from '../../domain/errors.ts';
 import { isLocale, type Locale } from '../../domain/locale.ts';
-import type { CancellationReason } from '../../domain/payment-state.ts';
+import type { CancellationReason } from '../../domain/payments/payment-state.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import { findFeedback, lastMethodOfCustomer, saveFeedback } from '../../store/orders.ts';
 import type { PaymentRecord } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
-import { deviceClassOf, type ClientFunnelStep } from '../../domain/funnel.ts';
+import { deviceClassOf, type ClientFunnelStep } from '../../domain/insight/funnel.ts';
 import { limits } from '../../domain/limits.ts';
 import { insertClientFunnelStep, listFunnelSteps } from '../../store/funnel.ts';
 import { orderPageUrl } from '../notifications/notify-payer.ts';

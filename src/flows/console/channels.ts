@@ -5,7 +5,7 @@
  * summary (the same flow), read for the whole range and for each bucket, so
  * a bucket's channel figures equal the summary's `by_channel` for it.
  */
-import { bucketsOf, type AnalyticsGranularity, type ChannelFigures } from '../../domain/analytics.ts';
+import { bucketsOf, type AnalyticsGranularity, type ChannelFigures } from '../../domain/insight/analytics.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { accountsWithIncidents, channelDeclines } from '../../store/console/channels.ts';

@@ -4,7 +4,7 @@
  * pagination, or up to `consolePaymentsCsvRowsMax` rows for a CSV export.
  */
 import { PaymentError } from '../../domain/errors.ts';
-import type { PaymentStatus } from '../../domain/payment-state.ts';
+import type { PaymentStatus } from '../../domain/payments/payment-state.ts';
 import { searchPayments, type FoundPayment, type PaymentSearch } from '../../store/console/payment-search.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';

@@ -7,7 +7,7 @@
 import { roleAllows } from '../../domain/console/permissions.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { formatDecimal, isCurrency } from '../../domain/money.ts';
-import type { CancellationReason } from '../../domain/payment-state.ts';
+import type { CancellationReason } from '../../domain/payments/payment-state.ts';
 import { findRefundLimit } from '../../store/console/refund-limits.ts';
 import type { Scope } from '../../store/payments.ts';
 import { cancelPayment } from '../payments/cancel-payment.ts';

@@ -5,7 +5,7 @@
  * its `alert.resolved` event): an alert nobody evaluates any more must not
  * stay open forever.
  */
-import { alertPolicy, alertRuleProblem, type AlertRuleKind, type AlertRuleSettings } from '../../domain/alert-rules.ts';
+import { alertPolicy, alertRuleProblem, type AlertRuleKind, type AlertRuleSettings } from '../../domain/insight/alert-rules.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import {

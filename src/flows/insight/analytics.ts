@@ -15,7 +15,7 @@ import {
   type ChannelFigures,
   type Figures,
   type TimeRange,
-} from '../../domain/analytics.ts';
+} from '../../domain/insight/analytics.ts';
 import type { CsvValue } from '../../domain/csv.ts';
 import { flattenRecord } from '../../domain/csv.ts';
 import { PaymentError } from '../../domain/errors.ts';

@@ -4,7 +4,7 @@
  * `segmentThreadsMax` at once per process; the rest wait their turn.
  */
 import { Worker } from 'node:worker_threads';
-import type { CustomerActivity, SegmentationResult } from '../../domain/customer-segments.ts';
+import type { CustomerActivity, SegmentationResult } from '../../domain/insight/customer-segments.ts';
 import { limits } from '../../domain/limits.ts';
 import type { Locale } from '../../domain/locale.ts';
 import { customerActivity } from '../../store/customer-segments.ts';

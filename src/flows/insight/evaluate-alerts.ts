@@ -1,15 +1,15 @@
 /**
  * The worker's evaluation of every enabled alert rule, every minute: measure
- * the rule's window, decide with the domain (domain/alert-rules.ts), and
+ * the rule's window, decide with the domain (domain/insight/alert-rules.ts), and
  * raise or resolve its alert. Each change happens once however many workers
  * evaluate at the same moment: raising inserts under the "one open alert per
  * rule" index and resolving is a conditional update, each with its event in
  * the same statement, and the merchant's email is queued in the same
  * transaction only by the evaluation whose change took effect.
  */
-import { alertPolicy, decideAlert, onsetOf, type AlertDecision, type AlertRuleSpec, type WindowStatistics } from '../../domain/alert-rules.ts';
+import { alertPolicy, decideAlert, onsetOf, type AlertDecision, type AlertRuleSpec, type WindowStatistics } from '../../domain/insight/alert-rules.ts';
 import { limits } from '../../domain/limits.ts';
-import { routingPolicyDefault } from '../../domain/routing.ts';
+import { routingPolicyDefault } from '../../domain/payments/routing.ts';
 import {
   countAttemptFailures,
   countCancellations,

@@ -4,7 +4,7 @@
  * It receives the customers' activity and answers the segmentation.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { segmentCustomers, type CustomerActivity } from '../../domain/customer-segments.ts';
+import { segmentCustomers, type CustomerActivity } from '../../domain/insight/customer-segments.ts';
 import type { Locale } from '../../domain/locale.ts';
 
 const input = workerData as { customers: CustomerActivity[]; k: number; locale: Locale };

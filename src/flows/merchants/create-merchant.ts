@@ -7,7 +7,7 @@ import { apiKeyHint, generateApiKey, hashApiKey, seal, unseal, type KeyKind, typ
 import { findSealedPublishableKey, insertApiKey, insertMerchant } from '../../store/merchants.ts';
 import type { Db } from '../../store/database.ts';
 import { now, type FlowContext } from '../context.ts';
-import { defaultAlertRules } from '../../domain/alert-rules.ts';
+import { defaultAlertRules } from '../../domain/insight/alert-rules.ts';
 import { createAlertRule } from '../insight/alert-rules.ts';
 
 export interface MerchantKeys {

@@ -6,11 +6,11 @@
  * with exponential backoff and jitter for more than 3 days. An endpoint that
  * has failed for 3 days is disabled and the merchant is emailed.
  */
-import { nextAttemptAt, webhookRetryRule } from '../../domain/delivery-schedule.ts';
+import { nextAttemptAt, webhookRetryRule } from '../../domain/notifications/delivery-schedule.ts';
 import { limits } from '../../domain/limits.ts';
 import { redactUrl } from '../../domain/redaction.ts';
 import { unseal } from '../../domain/secrets.ts';
-import { webhookSignature, webhookSignatureHeader } from '../../domain/webhook-signature.ts';
+import { webhookSignature, webhookSignatureHeader } from '../../domain/notifications/webhook-signature.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import { queueMessages } from '../../store/messages.ts';
 import { cancelDelivery, claimDelivery, findDueDeliveries, recordDeliveryTry, type ClaimedDelivery } from '../../store/webhooks.ts';

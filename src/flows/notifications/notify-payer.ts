@@ -12,7 +12,7 @@
 import { isCurrency } from '../../domain/money.ts';
 import { isLocale, type Locale } from '../../domain/locale.ts';
 import { orderPageToken } from '../../domain/secrets.ts';
-import type { CardBrand } from '../../domain/card.ts';
+import type { CardBrand } from '../../domain/payments/card.ts';
 import { renderPayerMessage, type PayerMessageKind, type PayerPaymentMethod } from '../../domain/payer-messages.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import { queueMessages, type NewMessage } from '../../store/messages.ts';

@@ -8,7 +8,7 @@
  */
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
-import { addressAllowed, classifyAddress, judgeUrlHost, type OutboundMode } from '../../domain/outbound-address.ts';
+import { addressAllowed, classifyAddress, judgeUrlHost, type OutboundMode } from '../../domain/notifications/outbound-address.ts';
 import type { ResolvedAddress } from '../../connectors/http-exchange.ts';
 import type { FlowContext } from '../context.ts';
 

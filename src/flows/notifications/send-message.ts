@@ -4,7 +4,7 @@
  * is tried again with backoff for a day, one that cannot (a refused address)
  * is not. A channel that is not configured skips its messages, visibly.
  */
-import { messageRetryRule, nextAttemptAt } from '../../domain/delivery-schedule.ts';
+import { messageRetryRule, nextAttemptAt } from '../../domain/notifications/delivery-schedule.ts';
 import { limits } from '../../domain/limits.ts';
 import { PermanentSendError } from '../../messaging/messaging.ts';
 import { claimMessage, findDueMessages, openMessageBody, recordMessageTry } from '../../store/messages.ts';

@@ -1,6 +1,6 @@
 /** The merchant's webhook endpoints: created with a signing secret shown once, listed, changed, deleted; and their deliveries. */
 import { PaymentError } from '../../domain/errors.ts';
-import { eventTypes } from '../../domain/event-types.ts';
+import { eventTypes } from '../../domain/notifications/event-types.ts';
 import { limits } from '../../domain/limits.ts';
 import { seal } from '../../domain/secrets.ts';
 import type { Scope } from '../../store/payments.ts';

@@ -6,12 +6,12 @@
  */
 import type { PaymentOutcome } from '../../connectors/connector.ts';
 import { assertNever } from '../../domain/assert.ts';
-import type { PaymentStatus } from '../../domain/payment-state.ts';
+import type { PaymentStatus } from '../../domain/payments/payment-state.ts';
 import type { AttemptRow } from '../../store/schema.ts';
 import type { PaymentPatch, PaymentRecord } from '../../store/payments.ts';
-import type { Actor } from '../../domain/payment-state.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
 import type { FlowContext } from '../context.ts';
-import type { Posting } from '../../domain/ledger.ts';
+import type { Posting } from '../../domain/wallet/ledger.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { StoredError } from './present.ts';
 

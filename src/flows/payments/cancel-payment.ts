@@ -5,7 +5,7 @@
  */
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
-import { isCancelable, type Actor, type CancellationReason } from '../../domain/payment-state.ts';
+import { isCancelable, type Actor, type CancellationReason } from '../../domain/payments/payment-state.ts';
 import { latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../../store/payments.ts';
 import { callProvider } from '../channels/connector-calls.ts';
 import { now, type FlowContext } from '../context.ts';

@@ -15,10 +15,10 @@
  * meet, and a card that asks for its code after this one was verified gets
  * the bank's step as usual.
  */
-import { abuseRules, maskRecipient, newVerificationCode, verificationCodeHash, verificationCodeMatches, verificationMessage } from '../../domain/cancellation-abuse.ts';
+import { abuseRules, maskRecipient, newVerificationCode, verificationCodeHash, verificationCodeMatches, verificationMessage } from '../../domain/insight/cancellation-abuse.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { isLocale } from '../../domain/locale.ts';
-import type { Actor } from '../../domain/payment-state.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
 import {
   closeVerification,
   findAbuseSettings,

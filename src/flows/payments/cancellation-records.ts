@@ -12,9 +12,9 @@ import {
   timeInCheckoutMs,
   type CancellationEvidence,
   type CancellationSource,
-} from '../../domain/cancellation-cause.ts';
-import { defaultAbuseSettings } from '../../domain/cancellation-abuse.ts';
-import type { Actor, CancellationReason } from '../../domain/payment-state.ts';
+} from '../../domain/insight/cancellation-cause.ts';
+import { defaultAbuseSettings } from '../../domain/insight/cancellation-abuse.ts';
+import type { Actor, CancellationReason } from '../../domain/payments/payment-state.ts';
 import { loadCancellationEvidence, medianTimeToSuccess, type CancellationRecordInput } from '../../store/cancellation-records.ts';
 import type { PaymentPatch, PaymentRecord } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';

@@ -12,7 +12,7 @@ import { now, type FlowContext } from '../context.ts';
 import { loadAccount } from '../channels/connector-accounts.ts';
 import { getPayment } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import type { Actor } from '../../domain/payment-state.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
 import { captureFromWallet } from '../wallet/wallet-payments.ts';
 
 export async function capturePayment(

@@ -1,5 +1,5 @@
 /** What a confirm request carries: the payment method (or the one-time code a card asked for). */
-import type { CardInput } from '../../domain/card.ts';
+import type { CardInput } from '../../domain/payments/card.ts';
 
 export type PaymentMethodInput =
   | { type: 'card'; card: CardInput }

@@ -8,7 +8,7 @@
 import { limits } from '../../domain/limits.ts';
 import { findPaymentById, type PaymentRecord } from '../../store/payments.ts';
 import { findDueExpiredPaymentIds, postponeExpiry } from '../../store/expiry-retries.ts';
-import { abandonableStatuses } from '../../domain/payment-state.ts';
+import { abandonableStatuses } from '../../domain/payments/payment-state.ts';
 import { cancellation } from './cancel-payment.ts';
 import { closeWaitingOrder } from '../channels/channel-payments.ts';
 import { now, type FlowContext } from '../context.ts';

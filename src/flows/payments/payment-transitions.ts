@@ -5,9 +5,9 @@
  */
 import type { ErrorCode } from '../../domain/errors.ts';
 import { assert } from '../../domain/assert.ts';
-import { topUp, type Posting } from '../../domain/ledger.ts';
-import { funnelStepOf } from '../../domain/funnel.ts';
-import type { Actor, PaymentStatus } from '../../domain/payment-state.ts';
+import { topUp, type Posting } from '../../domain/wallet/ledger.ts';
+import { funnelStepOf } from '../../domain/insight/funnel.ts';
+import type { Actor, PaymentStatus } from '../../domain/payments/payment-state.ts';
 import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatch, type PaymentRecord } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { presentPayment, type StoredError } from './present.ts';

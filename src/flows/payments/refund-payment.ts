@@ -10,7 +10,7 @@ import { limits } from '../../domain/limits.ts';
 import { formatDecimal, type Currency } from '../../domain/money.ts';
 import { findPayment, findPaymentById, latestAttempt, type Scope } from '../../store/payments.ts';
 import { findLedgerTransaction, isBalanceShortfall, post, walletBalances } from '../../store/ledger.ts';
-import { topUpRefund, topUpRefundKey, topUpRefundReversal as topUpRefundReversalPosting } from '../../domain/ledger.ts';
+import { topUpRefund, topUpRefundKey, topUpRefundReversal as topUpRefundReversalPosting } from '../../domain/wallet/ledger.ts';
 import { refundToWallet } from '../wallet/wallet-payments.ts';
 import { reserveRefund, settleRefund, findRefund } from '../../store/refunds.ts';
 import type { AttemptRow, RefundRow } from '../../store/schema.ts';

@@ -9,7 +9,7 @@
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { isValidAmount } from '../../domain/money.ts';
-import { isConfirmable } from '../../domain/payment-state.ts';
+import { isConfirmable } from '../../domain/payments/payment-state.ts';
 import type { PaymentPatch, PaymentRecord, Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
 import { getPayment, type OrderInput } from './create-payment.ts';

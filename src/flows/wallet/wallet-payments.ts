@@ -12,11 +12,11 @@
  * then the balance, which the database enforces as it debits.
  */
 import { PaymentError, type ErrorCode, type ErrorDetails } from '../../domain/errors.ts';
-import { capture, hold, refund as refundPosting, release, walletPayment, type Posting } from '../../domain/ledger.ts';
+import { capture, hold, refund as refundPosting, release, walletPayment, type Posting } from '../../domain/wallet/ledger.ts';
 import { limits } from '../../domain/limits.ts';
 import { amountToJson, formatDecimal, type Currency } from '../../domain/money.ts';
-import type { Actor } from '../../domain/payment-state.ts';
-import { pinLockout, verifyPin } from '../../domain/pin.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
+import { pinLockout, verifyPin } from '../../domain/wallet/pin.ts';
 import { ensureLedgerAccounts, isBalanceShortfall, walletBalances } from '../../store/ledger.ts';
 import { findPaymentById, updateAttempt, type PaymentRecord } from '../../store/payments.ts';
 import { settleRefund } from '../../store/refunds.ts';

@@ -5,7 +5,7 @@
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { amountChangeToJson, amountToJson, isCurrency } from '../../domain/money.ts';
-import { hashPin, isGuessablePin, isPinFormat, pinLockout } from '../../domain/pin.ts';
+import { hashPin, isGuessablePin, isPinFormat, pinLockout } from '../../domain/wallet/pin.ts';
 import { findCustomer } from '../../store/customers.ts';
 import { ensureLedgerAccounts, listWalletTransactions, walletBalances, walletCurrencies, type WalletTransactionRow } from '../../store/ledger.ts';
 import type { PaymentRecord, Scope } from '../../store/payments.ts';

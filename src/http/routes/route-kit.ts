@@ -10,7 +10,7 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { PaymentError } from '../../domain/errors.ts';
-import type { Actor } from '../../domain/payment-state.ts';
+import type { Actor } from '../../domain/payments/payment-state.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { getPayment } from '../../flows/payments/create-payment.ts';
 import { presentPayment } from '../../flows/payments/present.ts';

@@ -7,7 +7,7 @@
  *   captured, declined, voided: final
  */
 import type { FastifyInstance } from 'fastify';
-import { cardBrand } from '../../domain/card.ts';
+import { cardBrand } from '../../domain/payments/card.ts';
 import type { WireAuthorizationRequest } from '../../connectors/card/wire.ts';
 import { cardError, cardVerdict, otpCodeCorrect } from './cards.ts';
 import type { AcquirerContext } from './context.ts';

@@ -3,7 +3,7 @@
  * shared/PROTOCOLS.md (Stripe's published test numbers). Any other number
  * that passes the Luhn check and has a future expiry is approved.
  */
-import { isExpired, luhnValid } from '../../domain/card.ts';
+import { isExpired, luhnValid } from '../../domain/payments/card.ts';
 import type { WireAuthorizationRequest, WireCardError } from '../../connectors/card/wire.ts';
 
 export type CardVerdict =

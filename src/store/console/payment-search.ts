@@ -5,7 +5,7 @@
  * pagination. Each row carries what the search matched on, for the table.
  */
 import { sql, type SqlBool } from 'kysely';
-import type { PaymentStatus } from '../../domain/payment-state.ts';
+import type { PaymentStatus } from '../../domain/payments/payment-state.ts';
 import type { Db } from '../database.ts';
 import type { PaymentRecord, Scope } from '../payments.ts';
 

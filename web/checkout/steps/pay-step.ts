@@ -5,7 +5,7 @@
  * fields, the wallet's PIN, a word on where a provider takes the payer), and
  * the Pay button, which stays at the bottom of a phone's screen.
  */
-import { cardBrand } from '../../../src/domain/card.ts';
+import { cardBrand } from '../../../src/domain/payments/card.ts';
 import type { MethodType } from '../api-types.ts';
 import { cardForm } from '../card-form.ts';
 import { h, type Child } from '../dom.ts';

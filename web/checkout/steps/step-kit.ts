@@ -5,7 +5,7 @@
  * pieces several steps share: headings, buttons, the cancel link, the
  * countdown and the way back to the merchant.
  */
-import { isCancelable } from '../../../src/domain/payment-state.ts';
+import { isCancelable } from '../../../src/domain/payments/payment-state.ts';
 import type { MethodType } from '../api-types.ts';
 import type { CardDraft, CardForm } from '../card-form.ts';
 import { h, type Child } from '../dom.ts';

@@ -10,7 +10,7 @@ import { formatValue } from '../charts/shape.ts';
 import { TimeChart } from '../charts/time-chart.tsx';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatDuration } from '../format.ts';
-import { alertPolicy, alertRuleBounds } from '../../../src/domain/alert-rules.ts';
+import { alertPolicy, alertRuleBounds } from '../../../src/domain/insight/alert-rules.ts';
 import { incidentsPerDay, valueKindOf, type AlertKind, type Incident } from './analytics/alerts-data.ts';
 import { CardGrid, DataTable, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';

@@ -1,6 +1,6 @@
 /** Alert rules, /v1/alerts, the operations address alerts go to, and /v1/analytics/incidents. */
 import { Type } from 'typebox';
-import { alertPolicy, alertRuleBounds, alertRuleKinds } from '../../../domain/alert-rules.ts';
+import { alertPolicy, alertRuleBounds, alertRuleKinds } from '../../../domain/insight/alert-rules.ts';
 import {
   acknowledge,
   alertList,

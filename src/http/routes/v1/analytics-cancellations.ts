@@ -8,13 +8,13 @@
  * Every analytics answer is CSV with `Accept: text/csv`. Secret key only.
  */
 import { Type } from 'typebox';
-import { abuseActions, abuseRules } from '../../../domain/cancellation-abuse.ts';
-import { cancellationSources, cancellationStages, detectedCauses, type CancellationStage, type DetectedCause } from '../../../domain/cancellation-cause.ts';
-import { cancellationSummaryRows, summarizeCancellations } from '../../../domain/cancellation-summary.ts';
+import { abuseActions, abuseRules } from '../../../domain/insight/cancellation-abuse.ts';
+import { cancellationSources, cancellationStages, detectedCauses, type CancellationStage, type DetectedCause } from '../../../domain/insight/cancellation-cause.ts';
+import { cancellationSummaryRows, summarizeCancellations } from '../../../domain/insight/cancellation-summary.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import { limits } from '../../../domain/limits.ts';
 import { amountToJson } from '../../../domain/money.ts';
-import { cancellationReasons } from '../../../domain/payment-state.ts';
+import { cancellationReasons } from '../../../domain/payments/payment-state.ts';
 import { now } from '../../../flows/context.ts';
 import { findAbuseSettings, listFlags, saveAbuseSettings, type AbuseFlagRow } from '../../../store/cancellation-abuse.ts';
 import { countCancellations, listCancellationRecords, type CancellationRecordRow } from '../../../store/cancellation-records.ts';

@@ -2,12 +2,12 @@
  * GET /v1/analytics/feedback: what payers said at the end of the checkout,
  * as CSAT (the 1–5 rating) and NPS (the optional 0–10 question), over the
  * payments created in `[from, to)`. The figures' rules are in
- * src/domain/feedback.ts. With `Accept: text/csv`: the same, as one row.
+ * src/domain/insight/feedback.ts. With `Accept: text/csv`: the same, as one row.
  */
 import { Type } from 'typebox';
 import { PaymentError } from '../../../domain/errors.ts';
 import { flattenRecord } from '../../../domain/csv.ts';
-import { feedbackFigures } from '../../../domain/feedback.ts';
+import { feedbackFigures } from '../../../domain/insight/feedback.ts';
 import { feedbackCounts } from '../../../store/feedback.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';
 import { Nullable, errorResponses } from '../../schemas.ts';

@@ -1,14 +1,14 @@
 /**
  * GET /v1/analytics/customer_segments: the merchant's customers grouped by
  * behaviour with k-means, each group named by what sets it apart. The rules
- * are in src/domain/customer-segments.ts and run off the event loop
- * (src/flows/customer-segments.ts); this file reads the query and answers
+ * are in src/domain/insight/customer-segments.ts and run off the event loop
+ * (src/flows/insight/customer-segments.ts); this file reads the query and answers
  * JSON or (with `Accept: text/csv`) one row per customer.
  */
 import { Type } from 'typebox';
 import { PaymentError } from '../../../domain/errors.ts';
 import { limits } from '../../../domain/limits.ts';
-import type { SegmentationResult } from '../../../domain/customer-segments.ts';
+import type { SegmentationResult } from '../../../domain/insight/customer-segments.ts';
 import type { CsvValue } from '../../../domain/csv.ts';
 import { customerSegments } from '../../../flows/insight/customer-segments.ts';
 import { sendCsv, wantsCsv } from '../../csv-reply.ts';

@@ -2,10 +2,10 @@
  * GET /v1/analytics/summary and GET /v1/analytics/timeseries: exact payment
  * figures for any [from, to), read from rollups kept by triggers (whole
  * hours) and the raw tables (the partial hours at the edges). JSON, or CSV
- * with `Accept: text/csv`. The definitions are in src/domain/analytics.ts.
+ * with `Accept: text/csv`. The definitions are in src/domain/insight/analytics.ts.
  */
 import { Type } from 'typebox';
-import { analyticsGranularities } from '../../../domain/analytics.ts';
+import { analyticsGranularities } from '../../../domain/insight/analytics.ts';
 import { limits } from '../../../domain/limits.ts';
 import {
   analyticsSummary,

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { checkoutSession, funnelOfPayment, rateCheckout, recordCheckoutStep } from '../../../flows/checkout/checkout.ts';
-import { clientFunnelSteps, funnelStepTypes } from '../../../domain/funnel.ts';
+import { clientFunnelSteps, funnelStepTypes } from '../../../domain/insight/funnel.ts';
 import { locales } from '../../../domain/locale.ts';
 import { getPayment } from '../../../flows/payments/create-payment.ts';
 import { ClientSecret, IdParams, Nullable, Payment, WalletInquiry, errorResponses, listOf, requestObject, stringEnum } from '../../schemas.ts';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { paymentStatuses } from '../../../domain/payment-state.ts';
+import { paymentStatuses } from '../../../domain/payments/payment-state.ts';
 import { limits } from '../../../domain/limits.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import { listPayments } from '../../../store/payments.ts';

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { eventTypes } from '../../../domain/event-types.ts';
+import { eventTypes } from '../../../domain/notifications/event-types.ts';
 import { PaymentError } from '../../../domain/errors.ts';
 import {
   changeEndpoint,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { analyticsGranularities } from '../../../../domain/analytics.ts';
+import { analyticsGranularities } from '../../../../domain/insight/analytics.ts';
 import { channelFigures } from '../../../../flows/console/channels.ts';
 import { CurrencyInput, stringEnum } from '../../../schemas.ts';
 import { consoleSchema, consoleScope, type App, type RouteDeps } from '../kit.ts';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { limits } from '../../../../domain/limits.ts';
-import { cancellationReasons } from '../../../../domain/payment-state.ts';
+import { cancellationReasons } from '../../../../domain/payments/payment-state.ts';
 import { consoleCancel } from '../../../../flows/console/payments.ts';
 import { IdParams, requestObject, stringEnum } from '../../../schemas.ts';
 import { ModeQuery, consoleActorOf, consolePaymentView, consoleSchema, consoleScope, type App, type RouteDeps } from '../kit.ts';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { limits } from '../../../../domain/limits.ts';
-import { paymentStatuses } from '../../../../domain/payment-state.ts';
+import { paymentStatuses } from '../../../../domain/payments/payment-state.ts';
 import { findPayments } from '../../../../flows/console/payment-search.ts';
 import { amountToJson } from '../../../../domain/money.ts';
 import { sendCsv, wantsCsv } from '../../../csv-reply.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssertionError } from './assert.ts';
+import { AssertionError } from '../assert.ts';
 import {
   abandonableStatuses,
   assertTransition,

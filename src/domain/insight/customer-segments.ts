@@ -21,8 +21,8 @@
  * - method_mix: the share of the customer's attempts per payment_method_type.
  */
 import { kmeans } from 'ml-kmeans';
-import { assert } from './assert.ts';
-import type { Locale } from './locale.ts';
+import { assert } from '../assert.ts';
+import type { Locale } from '../locale.ts';
 
 export interface CustomerActivity {
   customerId: string;

@@ -11,7 +11,7 @@
  * Every figure is computed on integers, so a test recounting the raw rows
  * finds exactly the same numbers.
  */
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 import { rate } from './analytics.ts';
 
 export const ratingValues = [1, 2, 3, 4, 5] as const;

@@ -12,7 +12,7 @@
  *   payment channel. It is negative by nature: minus the sum the merchant owes
  *   wallet holders and has already been paid for by them.
  */
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 
 export const ledgerAccountKinds = ['customer_wallet', 'customer_hold', 'merchant_wallet', 'top_up_clearing'] as const;
 export type LedgerAccountKind = (typeof ledgerAccountKinds)[number];

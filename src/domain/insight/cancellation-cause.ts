@@ -21,9 +21,9 @@
  *    `requested_by_customer`, `abandoned` and `other`).
  */
 import { createHmac } from 'node:crypto';
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 import type { FunnelStepType } from './funnel.ts';
-import type { Actor, CancellationReason, PaymentStatus } from './payment-state.ts';
+import type { Actor, CancellationReason, PaymentStatus } from '../payments/payment-state.ts';
 
 export const cancellationStages = [
   'created',

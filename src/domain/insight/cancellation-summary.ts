@@ -6,7 +6,7 @@
  * decimals as every analytics rate is.
  */
 import { cancellationSources, cancellationStages, detectedCauses } from './cancellation-cause.ts';
-import { cancellationReasons } from './payment-state.ts';
+import { cancellationReasons } from '../payments/payment-state.ts';
 
 export interface CancellationGroup {
   reason: string;

@@ -14,8 +14,8 @@
  * - Percentiles are nearest-rank: the p-th percentile of N latencies is the
  *   smallest value v with at least ceil(p × N / 100) latencies ≤ v.
  */
-import { assert } from './assert.ts';
-import { cancellationReasons } from './payment-state.ts';
+import { assert } from '../assert.ts';
+import { cancellationReasons } from '../payments/payment-state.ts';
 
 export const analyticsGranularities = ['hour', 'day'] as const;
 export type AnalyticsGranularity = (typeof analyticsGranularities)[number];

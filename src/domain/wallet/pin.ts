@@ -5,9 +5,9 @@
  * `pinLockout`) and the pepper, which lives outside the database.
  */
 import { createHmac, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { assert } from './assert.ts';
-import type { RandomSource } from './clock.ts';
-import { limits } from './limits.ts';
+import { assert } from '../assert.ts';
+import type { RandomSource } from '../clock.ts';
+import { limits } from '../limits.ts';
 
 const pinPattern = /^\d{6}$/;
 

@@ -3,7 +3,7 @@
  * which. Flows ask `canTransition` to decide, and `assertTransition` right
  * before they write, so an illegal change can never reach the database.
  */
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 
 export const paymentStatuses = [
   'requires_payment_method',

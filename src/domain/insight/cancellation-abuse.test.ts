@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './clock.ts';
+import { seededRandom } from '../clock.ts';
 import { maskRecipient, newVerificationCode, verificationCodeHash, verificationCodeMatches, verificationMessage } from './cancellation-abuse.ts';
 import { cancellationSummaryRows, rateOf, summarizeCancellations } from './cancellation-summary.ts';
 

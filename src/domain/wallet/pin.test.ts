@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './clock.ts';
+import { seededRandom } from '../clock.ts';
 import { hashPin, isGuessablePin, pinLockout, verifyPin } from './pin.ts';
 
 const pepper = Buffer.alloc(32, 7);

@@ -7,9 +7,9 @@
  * Pure: the limits, the code and its keyed hash, the message texts.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { assert } from './assert.ts';
-import type { RandomSource } from './clock.ts';
-import type { Locale } from './locale.ts';
+import { assert } from '../assert.ts';
+import type { RandomSource } from '../clock.ts';
+import type { Locale } from '../locale.ts';
 
 export const abuseActions = ['none', 'require_otp', 'refuse'] as const;
 export type AbuseAction = (typeof abuseActions)[number];

@@ -5,9 +5,9 @@
  * event once it is back; the attempt bound only guards against a bug in the
  * schedule.
  */
-import { assert } from './assert.ts';
-import type { RandomSource } from './clock.ts';
-import { limits } from './limits.ts';
+import { assert } from '../assert.ts';
+import type { RandomSource } from '../clock.ts';
+import { limits } from '../limits.ts';
 
 export interface RetryRule {
   firstDelayMs: number;

@@ -19,7 +19,7 @@
  * is the same incident going on, not a new one. The listener is called
  * synchronously and must not throw or block: it only starts its own work.
  */
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 
 export interface RoutingPolicy {
   windowMs: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from './clock.ts';
+import { seededRandom } from '../clock.ts';
 import { nextAttemptAt, retryDelayMs, webhookRetryRule } from './delivery-schedule.ts';
 
 describe('retry schedule', () => {

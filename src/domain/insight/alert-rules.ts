@@ -20,7 +20,7 @@
  *   drifts up while the incident fills the later windows.
  * - A circuit rule holds while at least one circuit incident is open.
  */
-import { assert } from './assert.ts';
+import { assert } from '../assert.ts';
 
 export const alertRuleKinds = ['failure_rate', 'cancellation_rate', 'latency_p95', 'circuit_opened'] as const;
 export type AlertRuleKind = (typeof alertRuleKinds)[number];

@@ -3,7 +3,7 @@
  * is which step. Pure: the store writes what `funnelStepOf` decides, in the
  * same statement as the change.
  */
-import type { PaymentStatus } from './payment-state.ts';
+import type { PaymentStatus } from '../payments/payment-state.ts';
 
 export const funnelStepTypes = [
   'checkout_viewed',
