@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
 import { openConfiguredDatabase } from './runtime.ts';
 import { archiveCommand, backupCommand, restoreCommand } from './ops/data-commands.ts';
-import { simulateTrafficCommand } from './simulators/traffic.ts';
+import { simulateTrafficCommand } from './simulators/traffic/traffic.ts';
 import { simulatorsCommand } from './simulators/bundle.ts';
 import { auditVerifyCommand, keysCreate, keysRevoke, keysRoll, ledgerVerify, merchantCreate, reconcileCommand } from './cli/admin-commands.ts';
 import { runUntilSignal, start, startWorkerOnly } from './cli/start.ts';

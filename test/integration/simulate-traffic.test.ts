@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
-import type { TrafficSummary } from '../../src/simulators/traffic.ts';
+import type { TrafficSummary } from '../../src/simulators/traffic/traffic.ts';
 
 const run = promisify(execFile);
 const endIso = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000).toISOString();

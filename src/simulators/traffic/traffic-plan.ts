@@ -11,10 +11,10 @@
  * of slots, so which sweep cancels an abandoned payment never depends on how
  * fast the machine is.
  */
-import { assert } from '../domain/assert.ts';
-import { seededRandom } from '../domain/clock.ts';
-import { limits } from '../domain/limits.ts';
-import type { CancellationReason } from '../domain/payments/payment-state.ts';
+import { assert } from '../../domain/assert.ts';
+import { seededRandom } from '../../domain/clock.ts';
+import { limits } from '../../domain/limits.ts';
+import type { CancellationReason } from '../../domain/payments/payment-state.ts';
 
 export const slotMs = 30 * 60 * 1000;
 export const channels = ['card', 'alipay', 'wechat_pay', 'unionpay'] as const;
