@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { cancelPayment } from '../../../flows/payments/cancel-payment.ts';
-import { cancellationReasons } from '../../../domain/payments/payment-state.ts';
-import { limits } from '../../../domain/limits.ts';
-import { ClientSecret, IdParams, Payment, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
-import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { cancelPayment } from '../../../../flows/payments/cancel-payment.ts';
+import { cancellationReasons } from '../../../../domain/payments/payment-state.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { ClientSecret, IdParams, Payment, errorResponses, requestObject, stringEnum } from '../../../schemas.ts';
+import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({
   cancellation_reason: Type.Optional(stringEnum(cancellationReasons)),

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { confirmPayment, type PaymentMethodInput } from '../../../flows/payments/confirm-payment.ts';
-import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
-import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { confirmPayment, type PaymentMethodInput } from '../../../../flows/payments/confirm-payment.ts';
+import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../../schemas.ts';
+import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Card = requestObject({
   number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'Digits only.' }),

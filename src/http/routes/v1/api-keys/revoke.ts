@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { limits } from '../../../domain/limits.ts';
-import { revokeApiKey } from '../../../flows/api-keys/revoke-api-key.ts';
-import type { InvalidationListener } from '../../../store/invalidation.ts';
-import { ApiKey, IdParams, errorResponses, requestObject } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { revokeApiKey } from '../../../../flows/api-keys/revoke-api-key.ts';
+import type { InvalidationListener } from '../../../../store/invalidation.ts';
+import { ApiKey, IdParams, errorResponses, requestObject } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({
   confirm_no_secret_key_left: Type.Optional(

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { paymentStatuses } from '../../../domain/payments/payment-state.ts';
-import { limits } from '../../../domain/limits.ts';
-import { PaymentError } from '../../../domain/errors.ts';
-import { listPayments } from '../../../store/payments.ts';
-import { ListQuery, Payment, errorResponses, listOf, stringEnum } from '../../schemas.ts';
-import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { paymentStatuses } from '../../../../domain/payments/payment-state.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { PaymentError } from '../../../../domain/errors.ts';
+import { listPayments } from '../../../../store/payments.ts';
+import { ListQuery, Payment, errorResponses, listOf, stringEnum } from '../../../schemas.ts';
+import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Query = Type.Object(
   {

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { getPayment } from '../../../flows/payments/create-payment.ts';
-import { listHistory } from '../../../store/payments.ts';
-import { IdParams, Nullable, errorResponses, listOf } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { getPayment } from '../../../../flows/payments/create-payment.ts';
+import { listHistory } from '../../../../store/payments.ts';
+import { IdParams, Nullable, errorResponses, listOf } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const HistoryEntry = Type.Object({
   id: Type.String(),

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { getPayment } from '../../../flows/payments/create-payment.ts';
-import { ClientSecret, IdParams, Payment, errorResponses } from '../../schemas.ts';
-import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { getPayment } from '../../../../flows/payments/create-payment.ts';
+import { ClientSecret, IdParams, Payment, errorResponses } from '../../../schemas.ts';
+import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 export function registerPaymentsRetrieve(app: App, deps: RouteDeps): void {
   app.get(

@@ -1,8 +1,8 @@
-import { getPayment } from '../../../flows/payments/create-payment.ts';
-import { presentAttempt } from '../../../flows/payments/present.ts';
-import { listAttempts } from '../../../store/payments.ts';
-import { Attempt, IdParams, errorResponses, listOf } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { getPayment } from '../../../../flows/payments/create-payment.ts';
+import { presentAttempt } from '../../../../flows/payments/present.ts';
+import { listAttempts } from '../../../../store/payments.ts';
+import { Attempt, IdParams, errorResponses, listOf } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 export function registerPaymentsAttempts(app: App, deps: RouteDeps): void {
   app.get(

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { createPayment } from '../../../flows/payments/create-payment.ts';
-import { OrderInput, Payment, PaymentCommonFields, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
-import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { createPayment } from '../../../../flows/payments/create-payment.ts';
+import { OrderInput, Payment, PaymentCommonFields, errorResponses, requestObject, stringEnum } from '../../../schemas.ts';
+import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({
   ...PaymentCommonFields,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { capturePayment } from '../../../flows/payments/capture-payment.ts';
-import { AmountInput, IdParams, Payment, errorResponses, requestObject } from '../../schemas.ts';
-import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { capturePayment } from '../../../../flows/payments/capture-payment.ts';
+import { AmountInput, IdParams, Payment, errorResponses, requestObject } from '../../../schemas.ts';
+import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 export function registerPaymentsCapture(app: App, deps: RouteDeps): void {
   app.post(

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-import { receiveNotification } from '../../../flows/channels/apply-notification.ts';
-import type { App, RouteDeps } from '../route-kit.ts';
+import { receiveNotification } from '../../../../flows/channels/apply-notification.ts';
+import type { App, RouteDeps } from '../../route-kit.ts';
 
 /**
  * `POST /v1/notify/:connector_account_id`: where providers send their

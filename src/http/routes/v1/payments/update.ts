@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { updatePayment } from '../../../flows/payments/update-payment.ts';
-import { limits } from '../../../domain/limits.ts';
-import { AmountInput, IdParams, Metadata, OrderInput, Payment, errorResponses, requestObject } from '../../schemas.ts';
-import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { updatePayment } from '../../../../flows/payments/update-payment.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { AmountInput, IdParams, Metadata, OrderInput, Payment, errorResponses, requestObject } from '../../../schemas.ts';
+import { bearerAuth, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({
   amount: Type.Optional(AmountInput),

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { limits } from '../../../domain/limits.ts';
-import { rollApiKey } from '../../../flows/api-keys/roll-api-key.ts';
-import type { InvalidationListener } from '../../../store/invalidation.ts';
-import { ApiKeyWithSecret, IdParams, errorResponses, requestObject } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { rollApiKey } from '../../../../flows/api-keys/roll-api-key.ts';
+import type { InvalidationListener } from '../../../../store/invalidation.ts';
+import { ApiKeyWithSecret, IdParams, errorResponses, requestObject } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({
   expires_in_seconds: Type.Optional(

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { limits } from '../../../domain/limits.ts';
-import { listMerchantApiKeys } from '../../../flows/api-keys/list-api-keys.ts';
-import { ApiKey, ListQuery, errorResponses, listOf } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { limits } from '../../../../domain/limits.ts';
+import { listMerchantApiKeys } from '../../../../flows/api-keys/list-api-keys.ts';
+import { ApiKey, ListQuery, errorResponses, listOf } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Query = Type.Object({ ...ListQuery }, { additionalProperties: false });
 

@@ -1,6 +1,6 @@
-import { createApiKeyForMerchant } from '../../../flows/api-keys/create-api-key.ts';
-import { ApiKeyWithSecret, errorResponses, requestObject, stringEnum } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { createApiKeyForMerchant } from '../../../../flows/api-keys/create-api-key.ts';
+import { ApiKeyWithSecret, errorResponses, requestObject, stringEnum } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Body = requestObject({ kind: stringEnum(['secret', 'publishable'] as const) });
 
