@@ -34,7 +34,7 @@ import { presentRefund } from '../flows/payments/present.ts';
 import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
 import { registerCustomers } from './routes/v1/customers.ts';
 import { registerPayments } from './routes/v1/payments/index.ts';
-import { registerRefunds } from './routes/v1/refunds.ts';
+import { registerRefunds } from './routes/v1/refunds/index.ts';
 import { registerNotify } from './routes/v1/notifications/notify.ts';
 import { registerWallet } from './routes/v1/wallet.ts';
 import { registerWebhooks } from './routes/v1/webhooks.ts';
