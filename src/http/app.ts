@@ -36,7 +36,7 @@ import { registerCustomers } from './routes/v1/customers.ts';
 import { registerPayments } from './routes/v1/payments/index.ts';
 import { registerRefunds } from './routes/v1/refunds/index.ts';
 import { registerNotify } from './routes/v1/notifications/notify.ts';
-import { registerWallet } from './routes/v1/wallet.ts';
+import { registerWallet } from './routes/v1/wallet/index.ts';
 import { registerWebhooks } from './routes/v1/webhooks.ts';
 import { registerCheckout } from './routes/v1/checkout.ts';
 import { registerOrders } from './routes/v1/orders.ts';
