@@ -37,7 +37,7 @@ import { registerPayments } from './routes/v1/payments/index.ts';
 import { registerRefunds } from './routes/v1/refunds/index.ts';
 import { registerNotify } from './routes/v1/notifications/notify.ts';
 import { registerWallet } from './routes/v1/wallet/index.ts';
-import { registerWebhooks } from './routes/v1/webhooks.ts';
+import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
 import { registerOrders } from './routes/v1/orders.ts';
 import { registerPages } from './routes/pages.ts';
