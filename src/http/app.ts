@@ -39,7 +39,7 @@ import { registerNotify } from './routes/v1/notifications/notify.ts';
 import { registerWallet } from './routes/v1/wallet/index.ts';
 import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
-import { registerOrders } from './routes/v1/orders.ts';
+import { registerOrders } from './routes/v1/orders/index.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics.ts';
 import { registerAnalyticsCancellations } from './routes/v1/analytics-cancellations.ts';
