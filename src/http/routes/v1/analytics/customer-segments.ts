@@ -6,14 +6,14 @@
  * JSON or (with `Accept: text/csv`) one row per customer.
  */
 import { Type } from 'typebox';
-import { PaymentError } from '../../../domain/errors.ts';
-import { limits } from '../../../domain/limits.ts';
-import type { SegmentationResult } from '../../../domain/insight/customer-segments.ts';
-import type { CsvValue } from '../../../domain/csv.ts';
-import { customerSegments } from '../../../flows/insight/customer-segments.ts';
-import { sendCsv, wantsCsv } from '../../csv-reply.ts';
-import { CurrencyInput, Nullable, errorResponses } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { PaymentError } from '../../../../domain/errors.ts';
+import { limits } from '../../../../domain/limits.ts';
+import type { SegmentationResult } from '../../../../domain/insight/customer-segments.ts';
+import type { CsvValue } from '../../../../domain/csv.ts';
+import { customerSegments } from '../../../../flows/insight/customer-segments.ts';
+import { sendCsv, wantsCsv } from '../../../csv-reply.ts';
+import { CurrencyInput, Nullable, errorResponses } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Query = Type.Object(
   {

@@ -5,13 +5,13 @@
  * src/domain/insight/feedback.ts. With `Accept: text/csv`: the same, as one row.
  */
 import { Type } from 'typebox';
-import { PaymentError } from '../../../domain/errors.ts';
-import { flattenRecord } from '../../../domain/csv.ts';
-import { feedbackFigures } from '../../../domain/insight/feedback.ts';
-import { feedbackCounts } from '../../../store/feedback.ts';
-import { sendCsv, wantsCsv } from '../../csv-reply.ts';
-import { Nullable, errorResponses } from '../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../route-kit.ts';
+import { PaymentError } from '../../../../domain/errors.ts';
+import { flattenRecord } from '../../../../domain/csv.ts';
+import { feedbackFigures } from '../../../../domain/insight/feedback.ts';
+import { feedbackCounts } from '../../../../store/feedback.ts';
+import { sendCsv, wantsCsv } from '../../../csv-reply.ts';
+import { Nullable, errorResponses } from '../../../schemas.ts';
+import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Query = Type.Object(
   {
