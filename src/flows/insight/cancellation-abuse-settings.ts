@@ -5,7 +5,7 @@
  */
 import type { AbuseAction } from '../../domain/insight/cancellation-abuse.ts';
 import { findAbuseSettings, saveAbuseSettings } from '../../store/cancellation-abuse.ts';
-import type { Scope } from '../../store/payments.ts';
+import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
 
 export interface AbuseSettingsChange {

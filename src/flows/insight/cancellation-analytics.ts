@@ -12,7 +12,7 @@ import { limits } from '../../domain/limits.ts';
 import { amountToJson } from '../../domain/money.ts';
 import { listFlags, type AbuseFlagRow } from '../../store/cancellation-abuse.ts';
 import { countCancellations, listCancellationRecords, type CancellationRecordRow } from '../../store/cancellation-records.ts';
-import type { Scope } from '../../store/payments.ts';
+import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
 
 export interface CancellationRangeQuery {
