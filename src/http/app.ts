@@ -32,7 +32,7 @@ import { getPayment } from '../flows/payments/create-payment.ts';
 import { getRefund } from '../flows/payments/refund-payment.ts';
 import { presentRefund } from '../flows/payments/present.ts';
 import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
-import { registerCustomers } from './routes/v1/customers.ts';
+import { registerCustomers } from './routes/v1/customers/index.ts';
 import { registerPayments } from './routes/v1/payments/index.ts';
 import { registerRefunds } from './routes/v1/refunds/index.ts';
 import { registerNotify } from './routes/v1/notifications/notify.ts';
