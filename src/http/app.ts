@@ -31,7 +31,7 @@ import { paymentView, scopeOf, type App } from './routes/route-kit.ts';
 import { getPayment } from '../flows/payments/create-payment.ts';
 import { getRefund } from '../flows/payments/refund-payment.ts';
 import { presentRefund } from '../flows/payments/present.ts';
-import { registerConnectorAccounts } from './routes/v1/connector-accounts.ts';
+import { registerConnectorAccounts } from './routes/v1/connector-accounts/index.ts';
 import { registerCustomers } from './routes/v1/customers/index.ts';
 import { registerPayments } from './routes/v1/payments/index.ts';
 import { registerRefunds } from './routes/v1/refunds/index.ts';
