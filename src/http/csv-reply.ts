@@ -13,3 +13,8 @@ export function sendCsv(reply: FastifyReply, filename: string, columns: readonly
     .header('content-disposition', `attachment; filename="${filename.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`)
     .send(toCsv(columns, rows));
 }
+
+/** 2026-03-01T08:00:00.000Z → 20260301T080000Z, for a file name. */
+export function fileStamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

@@ -1,0 +1,72 @@
+import { Type } from 'typebox';
+import { confirmPayment, type PaymentMethodInput } from '../../../../flows/payments/confirm-payment.ts';
+import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../../schemas.ts';
+import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
+
+const Card = requestObject({
+  number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'Digits only.' }),
+  exp_month: Type.Integer({ minimum: 1, maximum: 12 }),
+  exp_year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+  cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+});
+
+// One variant per `type`: the discriminator makes a validation error speak of the variant the payer chose.
+const PaymentMethod = Type.Unsafe<PaymentMethodInput>({
+  type: 'object',
+  required: ['type'],
+  discriminator: { propertyName: 'type' },
+  oneOf: [
+    requestObject({ type: Type.Literal('card'), card: Card }),
+    requestObject({ type: Type.Literal('alipay') }),
+    requestObject({ type: Type.Literal('wechat_pay') }),
+    requestObject({ type: Type.Literal('unionpay') }),
+    requestObject({ type: Type.Literal('wallet'), wallet: requestObject({ pin: Type.String({ pattern: '^[0-9]{6}$' }) }) }),
+  ],
+});
+
+const Body = requestObject({
+  payment_method: Type.Optional(PaymentMethod),
+  otp: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'The one-time code, when next_action is verify_otp.' })),
+  return_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
+  payment_method_options: Type.Optional(
+    requestObject({
+      wechat_pay: Type.Optional(
+        requestObject({
+          openid: Type.String({
+            pattern: '^[A-Za-z0-9_-]{1,128}$',
+            description: "The payer's openid under the WeChat Pay account's appid, when the payer is inside WeChat: the order is then a JSAPI order and `next_action` is `wechat_pay_jsapi`, the parameters for WeixinJSBridge getBrandWCPayRequest.",
+          }),
+        }),
+      ),
+    }),
+  ),
+  client_secret: Type.Optional(ClientSecret),
+});
+
+export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {
+  app.post(
+    '/v1/payments/:id/confirm',
+    {
+      // The key is claimed by the flow's first write, in its statement (see plugins/idempotency.ts).
+      config: { auth: 'client', idempotencyClaim: 'with_first_write' },
+      schema: {
+        tags: ['Payments'],
+        summary: 'Confirm a payment with a payment method, or a one-time code',
+        description:
+          'Secret key, or publishable key with `client_secret`. A declined attempt answers 402 and returns the payment to `requires_payment_method` so the payer can try again. A customer flagged for abuse of cancellation is refused (403 `customer_restricted`) or first sent a one-time code (`requires_action`, `next_action.verify_otp.reason = customer_verification`), as the merchant set in /v1/cancellation_abuse_settings.',
+        security: bearerAuth,
+        params: IdParams,
+        body: Body,
+        response: { 200: Payment, ...errorResponses(400, 401, 402, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => {
+      await checkPayerAccess(deps.context, request, request.params.id, request.body.client_secret);
+      const { client_secret: _secret, ...input } = request.body;
+      // A phone gets a redirect to the provider's page, anything else a QR code to scan.
+      const device = /Mobi|Android|iPhone|iPad/i.test(request.headers['user-agent'] ?? '') ? 'mobile' : 'desktop';
+      const payment = await confirmPayment(deps.context, scopeOf(request), actorOf(request), request.params.id, input, { device, ip: request.ip });
+      return paymentView(deps, request, payment);
+    },
+  );
+}
