@@ -13,6 +13,7 @@ import { findLedgerTransaction, isBalanceShortfall, post, walletBalances } from 
 import { topUpRefund, topUpRefundKey, topUpRefundReversal as topUpRefundReversalPosting } from '../domain/ledger.ts';
 import { refundToWallet } from './wallet-payments.ts';
 import { reserveRefund, settleRefund, findRefund } from '../store/refunds.ts';
+import { pointsOfRefund } from './loyalty/points-refunds.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import { isChannel } from '../connectors/registry.ts';
 import { assert } from '../domain/assert.ts';
@@ -201,6 +202,7 @@ export async function settleWithResult(context: FlowContext, refund: RefundRow, 
       event: { id: context.ids.newId('evt'), type: `refund.${status}`, data: { object: presentRefund(refund) } },
       now: at,
       ledger: status === 'failed' ? await topUpRefundReversal(context, refund) : undefined,
+      points: status === 'succeeded' ? await pointsOfRefund(context, refund) : undefined,
     });
   let settled: RefundRow | undefined;
   switch (outcome.kind) {

@@ -20,6 +20,7 @@ import { pinLockout, verifyPin } from '../domain/pin.ts';
 import { ensureLedgerAccounts, isBalanceShortfall, walletBalances } from '../store/ledger.ts';
 import { findPaymentById, updateAttempt, type PaymentRecord } from '../store/payments.ts';
 import { settleRefund } from '../store/refunds.ts';
+import { pointsOfRefund } from './loyalty/points-refunds.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import { findPin, judgePinTry, reservePinTry, type PinReservation } from '../store/wallet-pins.ts';
 import { applyAuthorizationDecision, decideAuthorization, failed } from './authorization-outcome.ts';
@@ -280,6 +281,7 @@ export async function refundToWallet(context: FlowContext, refund: RefundRow, pa
     event: { id: context.ids.newId('evt'), type: 'refund.succeeded', data: { object: presentRefund(refund) } },
     now: now(context),
     ledger: { posting, transactionId: context.ids.newId('ltx'), scope: { merchantId: refund.merchant_id, mode: refund.mode } },
+    points: await pointsOfRefund(context, refund),
   });
 }
 

@@ -57,6 +57,9 @@ import { registerAnalyticsCancellations } from './routes/v1/analytics-cancellati
 import { registerAlerts } from './routes/v1/alerts.ts';
 import { registerAnalyticsSegments } from './routes/v1/analytics-segments.ts';
 import { registerAnalyticsFeedback } from './routes/v1/analytics-feedback.ts';
+import { registerLoyaltyProgramme } from './routes/v1/loyalty-programme.ts';
+import { registerPointsCustomer } from './routes/v1/points-customer.ts';
+import { registerPointsAnalytics } from './routes/v1/points-analytics.ts';
 import { metricsText } from '../observability/metrics.ts';
 import { loggerOptions, type LogDestination } from '../observability/logging.ts';
 import { consoleSessionAuthenticator, registerConsoleSession } from './plugins/console-session.ts';
@@ -238,6 +241,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAlerts(app, deps);
   registerAnalyticsSegments(app, deps);
   registerAnalyticsFeedback(app, deps);
+  registerLoyaltyProgramme(app, deps);
+  registerPointsCustomer(app, deps);
+  registerPointsAnalytics(app, deps);
   registerApiKeysCreate(app, deps);
   registerApiKeysList(app, deps);
   registerApiKeysRoll(app, { ...deps, invalidation });
