@@ -50,7 +50,7 @@ export async function redeemPointsAtConfirm(context: FlowContext, payment: Payme
     now: at,
   });
   if (result.kind === 'insufficient') {
-    throw new PaymentError('points_insufficient', { param, paymentId: payment.id, details: { available: result.available.toString(), requested: points.toString() } });
+    throw new PaymentError('points_insufficient', { param, paymentId: payment.id, details: { available: Number(result.available), available_amount: Number(result.available), requested: Number(points) } });
   }
   if (result.kind === 'changed') {
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'confirmed' } });
