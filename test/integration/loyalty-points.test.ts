@@ -5,8 +5,12 @@
  * crashes between steps, and the analytics recounted from raw rows. The
  * ledger is verified after every step.
  */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expireAbandonedPayments } from '../../src/flows/expire-payments.ts';
 import { runPointsExpiry } from '../../src/flows/loyalty/expire-points.ts';
 import { expireCustomerPoints, findCustomersWithExpiringLots, setPaymentPoints } from '../../src/store/loyalty.ts';
@@ -335,5 +339,32 @@ describe('analytics', () => {
     expect(answer.body.expired).toBeGreaterThan(0);
     // Every point issued is somewhere: outstanding, redeemed (net), expired, or taken back.
     expect(answer.body.issued + answer.body.returned).toBe(answer.body.outstanding + answer.body.redeemed + answer.body.expired + answer.body.reversed);
+  });
+});
+
+describe('ledger verify', () => {
+  it('passes over the books with every kind of points movement in them', async () => {
+    const kinds = await sql<{ kind: string }>`select distinct kind from ledger_transactions where currency = 'PTS' order by kind`.execute(stack.db.db);
+    expect(kinds.rows.map((row) => row.kind)).toEqual([
+      'points_earn', 'points_expire', 'points_mature', 'points_redeem', 'points_release', 'points_reserve', 'points_return', 'points_reverse',
+    ]);
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-points-'));
+    try {
+      const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['src/cli.ts', 'ledger', 'verify'], {
+          env: { ...process.env, DATABASE_URL: inject('databaseUrl'), PAYPILOT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', () => {});
+        child.on('error', reject);
+        child.on('exit', (code) => resolve({ code, stdout }));
+      });
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).not.toContain('FAIL');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
