@@ -194,6 +194,29 @@ describe('redemption', () => {
     await expectLedgerBalanced();
   });
 
+  it('pays the rest from the wallet: the wallet and the points each move in their own balanced transaction', async () => {
+    const customer = await customerWithPoints(400);
+    expect((await stack.api('PUT', `/v1/customers/${customer}/wallet/pin`, { pin: '402913' })).status).toBe(200);
+    const topUp = await stack.api('POST', `/v1/customers/${customer}/wallet/top_ups`, { amount: 5_000, currency: 'CNY' });
+    expect((await stack.api('POST', `/v1/payments/${topUp.body.id}/confirm`, { payment_method: card('4242424242424242') })).body.status).toBe('succeeded');
+    // A top-up is not a purchase: it earns nothing.
+    expect(await points(customer)).toMatchObject({ balance: 400, pending: 0 });
+    const created = await stack.api('POST', '/v1/payments', { amount: 1_000, currency: 'CNY', customer });
+    const paid = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: { type: 'wallet', wallet: { pin: '402913' } }, points: 400 });
+    expect(paid.body, JSON.stringify(paid.body)).toMatchObject({ status: 'succeeded', amount: 600, points: { redeemed: 400, value: 400, earned: 120 } });
+    const wallet = await stack.api('GET', `/v1/customers/${customer}/wallet?currency=CNY`);
+    expect(wallet.body.available).toBe(4_400);
+    expect(await points(customer)).toMatchObject({ balance: 0, pending: 120, reserved: 0 });
+    const refund = await stack.api('POST', '/v1/refunds', { payment: created.body.id });
+    expect(refund.body.status).toBe('succeeded');
+    expect((await stack.api('GET', `/v1/customers/${customer}/wallet?currency=CNY`)).body.available).toBe(5_000);
+    expect(await points(customer)).toMatchObject({ balance: 400, pending: 0 });
+    // The wallet's own history shows no points movement.
+    const history = await stack.api('GET', `/v1/customers/${customer}/wallet/transactions`);
+    expect(history.body.data.every((t: { currency: string }) => t.currency === 'CNY')).toBe(true);
+    await expectLedgerBalanced();
+  });
+
   it('refuses more points than the customer has, and points for a payment without a customer', async () => {
     const customer = await customerWithPoints(100);
     const refused = await pay(customer, 1_000, { points: 300 });
