@@ -84,6 +84,9 @@ describe('the programme', () => {
     const first = await stack.api('GET', '/v1/loyalty/programme');
     const again = await stack.api('PUT', '/v1/loyalty/programme', programme);
     expect(again.body).toMatchObject({ object: 'loyalty_programme', version: first.body.version, rounding: 'down', currency: 'CNY' });
+    // A merchant's change of terms is in the audit trail.
+    const audited = await stack.db.db.selectFrom('audit_log').select(['action']).where('merchant_id', '=', stack.merchant.merchantId).where('action', '=', 'settings.loyalty_programme_changed').execute();
+    expect(audited.length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses terms that make no sense', async () => {
