@@ -10,6 +10,7 @@
  * then the lots: the one order every writer of points takes.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { assert } from '../domain/assert.ts';
 import type { Posting } from '../domain/ledger.ts';
 import { customerPointsAccounts, expirePoints, maturePoints, merchantPointsAccounts, pointsUnit, releasePoints, reservePoints } from '../domain/loyalty/postings.ts';
 import type { Programme, ProgrammeTerms } from '../domain/loyalty/programme.ts';
@@ -223,11 +224,12 @@ export async function setPaymentPoints(
         .executeTakeFirst();
       if (!payment || payment.version !== request.version) return { kind: 'changed' } as const;
       const header = { customerId: request.customerId, paymentId: payment.id, refundId: null };
+      // Keyed by the payment's version, which this transaction moves on: each key is new, or the books are wrong.
       if (payment.points_redeemed > 0n) {
-        await post(tx, releasePoints(header, payment.version, payment.points_redeemed), scope, request.newId(), request.now);
+        assert(await post(tx, releasePoints(header, payment.version, payment.points_redeemed), scope, request.newId(), request.now), 'a release key is used once');
       }
       if (request.points > 0n) {
-        await post(tx, reservePoints(header, payment.version, request.points), scope, request.newId(), request.now);
+        assert(await post(tx, reservePoints(header, payment.version, request.points), scope, request.newId(), request.now), 'a reservation key is used once');
       }
       const amount = payment.amount + payment.points_value - request.value;
       const updated = await tx

@@ -122,6 +122,18 @@ describe('earning and refunds', () => {
     await expectLedgerBalanced();
   });
 
+  it('concurrent partial refunds of one payment take back exactly all its points, each its own share once', async () => {
+    const customer = await newCustomer();
+    const paid = await pay(customer, 10_003);
+    expect(paid.body.points.earned).toBe(1_000);
+    const refunds = await Promise.all([2_501, 2_501, 2_501, 2_500].map((amount) => stack.api('POST', '/v1/refunds', { payment: paid.body.id, amount })));
+    expect(refunds.map((r) => r.body.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(await points(customer)).toMatchObject({ balance: 0, pending: 0 });
+    const lot = await stack.db.db.selectFrom('points_lots').select(['points', 'reversed']).where('payment_id', '=', paid.body.id).executeTakeFirstOrThrow();
+    expect(lot).toEqual({ points: 1_000n, reversed: 1_000n });
+    await expectLedgerBalanced();
+  });
+
   it('multiplies by segment and by method', async () => {
     const gold = await newCustomer({ loyalty_segment: 'gold' });
     const paid = await pay(gold, 10_000);
