@@ -292,6 +292,33 @@ export const errorCatalog = {
       'zh-TW': { message: '錢包餘額（{available}）不足以支付此筆款項。', suggestion: '請至少儲值 {shortfall}，或改用其他支付方式。' },
     },
   },
+  points_insufficient: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: { message: 'You have {available} points to spend; this payment asks for {requested}.', suggestion: 'Use fewer points, or pay without them.' },
+      'zh-CN': { message: '您可用的积分为 {available}，此笔付款需要 {requested}。', suggestion: '请减少使用的积分，或不使用积分付款。' },
+      'zh-TW': { message: '您可用的點數為 {available}，此筆付款需要 {requested}。', suggestion: '請減少使用的點數，或不使用點數付款。' },
+    },
+  },
+  points_unavailable: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'Points cannot be used for this payment.', suggestion: 'Pay without points: only payments by a known customer, in the currency of the merchant’s points programme, can use them.' },
+      'zh-CN': { message: '此笔付款不能使用积分。', suggestion: '请不使用积分付款：只有已识别的顾客、以商户积分计划的币种付款时才能使用积分。' },
+      'zh-TW': { message: '此筆付款無法使用點數。', suggestion: '請不使用點數付款：只有已識別的顧客、以商家點數方案的幣別付款時才能使用點數。' },
+    },
+  },
+  points_too_few: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'These points are worth less than the smallest amount, or this payment cannot take points.', suggestion: 'Use more points, or pay without them.' },
+      'zh-CN': { message: '这些积分的价值不足最小金额，或此笔付款不能再用积分抵扣。', suggestion: '请使用更多积分，或不使用积分付款。' },
+      'zh-TW': { message: '這些點數的價值不足最小金額，或此筆付款無法再以點數折抵。', suggestion: '請使用更多點數，或不使用點數付款。' },
+    },
+  },
   incorrect_pin: {
     status: 402,
     type: 'payment_error',
@@ -714,6 +741,7 @@ const detailWords: Record<string, Record<Locale, string>> = {
   'alert rule': { en: 'alert rule', 'zh-CN': '告警规则', 'zh-TW': '告警規則' },
   alert: { en: 'alert', 'zh-CN': '告警', 'zh-TW': '告警' },
   'team member': { en: 'team member', 'zh-CN': '团队成员', 'zh-TW': '團隊成員' },
+  'loyalty programme': { en: 'loyalty programme', 'zh-CN': '积分计划', 'zh-TW': '點數方案' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

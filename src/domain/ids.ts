@@ -35,6 +35,7 @@ export const idPrefixes = {
   consoleMember: 'mem',
   consoleSession: 'cs',
   auditEntry: 'aud',
+  pointsLot: 'plt',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -48,6 +48,8 @@ export interface PayerMessageInput {
   cancellationReason: CancellationReason | null;
   /** payment_failed only: the localized message of the last error, already in the payer's language. */
   failureMessage: string | null;
+  /** payment_succeeded only: loyalty points the payment earned, and those it used with their value (minor units). */
+  points?: { earned: bigint; redeemed: bigint; value: bigint };
 }
 
 export interface PayerMessage {
@@ -145,6 +147,8 @@ interface Facts {
   url: string;
   cancellationReason: CancellationReason | null;
   failureMessage: string | null;
+  pointsEarned: string | null;
+  pointsUsed: string | null;
 }
 
 function collectFacts(input: PayerMessageInput): Facts {
@@ -172,6 +176,7 @@ function collectFacts(input: PayerMessageInput): Facts {
     url: oneLine(input.orderUrl),
     cancellationReason: input.kind === 'payment_canceled' ? input.cancellationReason : null,
     failureMessage: input.kind === 'payment_failed' && input.failureMessage !== null ? oneLine(input.failureMessage) || null : null,
+    ...pointsFacts(input),
   };
 }
 
@@ -298,6 +303,8 @@ interface DetailLabels {
   paymentAmount: string;
   method: string;
   paymentId: string;
+  pointsUsed: string;
+  pointsEarned: string;
 }
 
 /** Everything one language says; the structure of a message is shared by all three. */
@@ -337,6 +344,8 @@ const english: Copy = {
     paymentAmount: 'Payment amount',
     method: 'Payment method',
     paymentId: 'Payment reference',
+    pointsUsed: 'Points used',
+    pointsEarned: 'Points earned',
   },
   labelSeparator: ': ',
   greeting: (name) => (name === null ? 'Hello,' : `Hi ${name},`),
@@ -394,7 +403,7 @@ const simplifiedChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失败', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款时间', payment_failed: '时间', payment_canceled: '取消时间', refund_succeeded: '退款时间' },
   buttonLabel: { payment_succeeded: '查看订单', payment_failed: '重新付款', payment_canceled: '查看订单', refund_succeeded: '查看订单' },
-  labels: { merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号' },
+  labels: { merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号', pointsUsed: '使用积分', pointsEarned: '获得积分' },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name}，您好：`),
   subject: (kind, f) => `【${f.merchant}】订单 ${f.order} ${simplifiedChinese.title[kind]}`,
@@ -451,7 +460,7 @@ const traditionalChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失敗', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款時間', payment_failed: '時間', payment_canceled: '取消時間', refund_succeeded: '退款時間' },
   buttonLabel: { payment_succeeded: '查看訂單', payment_failed: '重新付款', payment_canceled: '查看訂單', refund_succeeded: '查看訂單' },
-  labels: { merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號' },
+  labels: { merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號', pointsUsed: '使用點數', pointsEarned: '獲得點數' },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name} 您好：`),
   subject: (kind, f) => `【${f.merchant}】訂單 ${f.order} ${traditionalChinese.title[kind]}`,
@@ -551,6 +560,16 @@ function kindParagraphs(kind: PayerMessageKind, facts: Facts, locale: Locale): s
   }
 }
 
+/** Points appear on a payment's success only: those it used (with their value) and those it earned. */
+function pointsFacts(input: PayerMessageInput): Pick<Facts, 'pointsEarned' | 'pointsUsed'> {
+  const points = input.kind === 'payment_succeeded' ? input.points : undefined;
+  const count = (value: bigint) => new Intl.NumberFormat(input.locale).format(value);
+  return {
+    pointsEarned: points && points.earned > 0n ? count(points.earned) : null,
+    pointsUsed: points && points.redeemed > 0n ? `${count(points.redeemed)} (−${formatAmountForPayer(points.value, input.currency, input.locale)})` : null,
+  };
+}
+
 function detailRows(kind: PayerMessageKind, facts: Facts, copy: Copy): Body['details'] {
   const { labels } = copy;
   const amounts =
@@ -564,6 +583,8 @@ function detailRows(kind: PayerMessageKind, facts: Facts, copy: Copy): Body['det
     { label: labels.merchant, value: facts.merchant },
     { label: labels.order, value: facts.order },
     ...amounts,
+    ...(facts.pointsUsed === null ? [] : [{ label: labels.pointsUsed, value: facts.pointsUsed }]),
+    ...(facts.pointsEarned === null ? [] : [{ label: labels.pointsEarned, value: facts.pointsEarned }]),
     ...(facts.method === null ? [] : [{ label: labels.method, value: facts.method }]),
     { label: copy.timeLabel[kind], value: facts.time },
     ...(facts.paymentId === null ? [] : [{ label: labels.paymentId, value: facts.paymentId }]),

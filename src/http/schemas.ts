@@ -98,6 +98,15 @@ export const Payment = Type.Object(
     purpose: stringEnum(['payment', 'wallet_top_up'] as const, {
       description: '`wallet_top_up`: created by POST /v1/customers/:id/wallet/top_ups; its money goes into the wallet when it succeeds.',
     }),
+    points: Type.Object(
+      {
+        redeemed: Type.Integer({ description: 'Loyalty points reserved for this payment (spent once it succeeds; given back if it is declined, canceled or abandoned).' }),
+        value: Type.Integer({ description: "Their value in the currency's minor unit: `amount` is what remains due after it." }),
+        amount_original: Type.Integer({ description: 'The amount before points: `amount + value`.' }),
+        earned: Type.Integer({ description: 'Points the payment earned when it succeeded (pending for the programme’s delay).' }),
+      },
+      { description: 'Loyalty points (see the Loyalty section). `amount` is the amount due; all zero without points.' },
+    ),
     payment_method_types: Type.Array(Type.String()),
     payment_method: Nullable(Type.Object({}, { additionalProperties: true })),
     customer: Nullable(Type.String()),

@@ -18,6 +18,7 @@ import { notifyPayer } from '../flows/notifications/notify-payer.ts';
 import { sendDueMessages, sendMessage } from '../flows/notifications/send-message.ts';
 import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/insight/analytics.ts';
+import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -33,6 +34,7 @@ export const jobNames = [
   'sweep_deliveries',
   'evaluate_alerts',
   'fold_analytics',
+  'expire_points',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -92,6 +94,13 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (folded > 0) helpers.logger.debug(`folded ${folded} analytics changes`);
       await helpers.addJob('fold_analytics', {}, { jobKey: 'fold_analytics', runAt: new Date(Date.now() + limits.analyticsFoldIntervalMs) });
     },
+    // Nightly: mature what is due, then expire what is left of lots past their expiry (safe to repeat).
+    expire_points: async (_payload, helpers) => {
+      const summary = await runPointsExpiry(context);
+      if (summary.lotsMatured + summary.customersExpired > 0) {
+        helpers.logger.info(`points: ${summary.lotsMatured} lots matured, ${summary.pointsExpired} points of ${summary.customersExpired} customers expired`);
+      }
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -107,6 +116,7 @@ const crontab = [
   '* * * * * evaluate_alerts ?max=1',
   '* * * * * fold_analytics ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
+  '7 3 * * * expire_points ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

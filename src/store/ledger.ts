@@ -11,6 +11,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { customerAccountKinds, isNonNegative, type LedgerAccountKind, type LedgerTransactionKind, type Posting } from '../domain/wallet/ledger.ts';
+import { pointsUnit } from '../domain/loyalty/programme.ts';
 import type { Db } from './database.ts';
 import type { Scope } from './scope.ts';
 
@@ -43,39 +44,62 @@ export async function ensureLedgerAccounts(
  * list after the CTE named by `guard`: the posting happens only when that
  * CTE yields a row (the payment or refund change it belongs to happened).
  * Accounts are locked in id order, so two postings never deadlock.
+ * `prefix` names the CTEs, so one statement can hold several postings.
  */
-export function postingCtes(posting: Posting, scope: Scope, transactionId: string, at: Date, guard: string): RawBuilder<unknown> {
+export function postingCtes(posting: Posting, scope: Scope, transactionId: string, at: Date, guard: string, prefix = 'ledger'): RawBuilder<unknown> {
   const legs = JSON.stringify(posting.legs.map((leg) => ({ kind: leg.account, amount: leg.amount.toString() })));
+  const legsSql = sql`select l.kind, l.amount from jsonb_to_recordset(${legs}::jsonb) as l(kind text, amount bigint)`;
+  return computedPostingCtes(legsSql, posting, scope, transactionId, at, guard, prefix);
+}
+
+/**
+ * `postingCtes` with legs computed by SQL (`select kind, amount …`), for a
+ * posting whose amounts depend on rows the same statement locks (a refund's
+ * share of the points a payment earned). Zero legs are left out, and no
+ * transaction is written when every leg is zero. The legs must balance: the
+ * deferred trigger refuses the statement otherwise.
+ */
+export function computedPostingCtes(
+  legsSql: RawBuilder<unknown>,
+  header: Omit<Posting, 'legs'>,
+  scope: Scope,
+  transactionId: string,
+  at: Date,
+  guard: string,
+  prefix: string,
+): RawBuilder<unknown> {
   const guardRef = sql.table(guard);
+  const name = (part: string) => sql.table(`${prefix}_${part}`);
+  const customerKinds = sql.join(customerAccountKinds.map((kind) => sql.lit(kind)));
   return sql`
-    ledger_legs as materialized (
-      select l.kind, l.amount from jsonb_to_recordset(${legs}::jsonb) as l(kind text, amount bigint)
+    ${name('legs')} as materialized (
+      select g.kind, g.amount from (${legsSql}) as g where g.amount <> 0
     ),
-    ledger_locked as materialized (
+    ${name('locked')} as materialized (
       select a.id, l.amount
-        from ledger_accounts a join ledger_legs l on a.kind = l.kind
-       where a.merchant_id = ${scope.merchantId} and a.mode = ${scope.mode} and a.currency = ${posting.currency}
-         and a.customer_id is not distinct from (case when l.kind in ('customer_wallet', 'customer_hold') then ${posting.customerId} end)
+        from ledger_accounts a join ${name('legs')} l on a.kind = l.kind
+       where a.merchant_id = ${scope.merchantId} and a.mode = ${scope.mode} and a.currency = ${header.currency}
+         and a.customer_id is not distinct from (case when l.kind in (${customerKinds}) then ${header.customerId} end)
          and exists (select 1 from ${guardRef})
        order by a.id
          for update of a
     ),
-    ledger_posted as (
+    ${name('posted')} as (
       update ledger_accounts a set balance = a.balance + k.amount, updated_at = ${at}::timestamptz
-        from ledger_locked k
+        from ${name('locked')} k
        where a.id = k.id
       returning a.id, a.balance, k.amount
     ),
-    ledger_transaction as (
+    ${name('transaction')} as (
       insert into ledger_transactions (id, merchant_id, mode, currency, kind, customer_id, payment_id, refund_id, idempotency_key, created_at)
-      select ${transactionId}, ${scope.merchantId}, ${scope.mode}, ${posting.currency}, ${posting.kind}, ${posting.customerId},
-             ${posting.paymentId}, ${posting.refundId}, ${posting.idempotencyKey}, ${at}::timestamptz
-       where exists (select 1 from ${guardRef})
+      select ${transactionId}, ${scope.merchantId}, ${scope.mode}, ${header.currency}, ${header.kind}, ${header.customerId},
+             ${header.paymentId}, ${header.refundId}, ${header.idempotencyKey}, ${at}::timestamptz
+       where exists (select 1 from ${guardRef}) and exists (select 1 from ${name('legs')})
       returning id
     ),
-    ledger_written as (
+    ${name('written')} as (
       insert into ledger_entries (transaction_id, account_id, amount, balance_after, created_at)
-      select t.id, p.id, p.amount, p.balance, ${at}::timestamptz from ledger_posted p cross join ledger_transaction t
+      select t.id, p.id, p.amount, p.balance, ${at}::timestamptz from ${name('posted')} p cross join ${name('transaction')} t
     )`;
 }
 
@@ -158,6 +182,7 @@ export async function listWalletTransactions(
        where t.customer_id = ${customerId} and t.merchant_id = ${scope.merchantId} and t.mode = ${scope.mode}
          and (${filter.currency ?? null}::text is null or t.currency = ${filter.currency ?? null})
          and (${filter.startingAfter ?? null}::text is null or t.id < ${filter.startingAfter ?? null})
+         and t.currency <> ${pointsUnit}
        order by t.id desc
        limit ${filter.limit + 1}
     )

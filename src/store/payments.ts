@@ -17,6 +17,7 @@ import type { FunnelStep } from '../domain/insight/funnel.ts';
 import { postingCtes } from './ledger.ts';
 import { claimRidesWith, executeClaiming } from './idempotency.ts';
 import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';
+import { pointsTransitionCtes, type PointsTransitionChange } from './loyalty.ts';
 import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
 export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
@@ -118,6 +119,10 @@ export type PaymentPatch = Partial<{
   description: string | null;
   metadata: Record<string, string>;
   order_details: unknown;
+  /** Loyalty points (flows/loyalty/points-transitions.ts). */
+  points_redeemed: bigint;
+  points_value: bigint;
+  points_earned: bigint;
 }>;
 
 const jsonColumns = new Set(['payment_method', 'next_action', 'last_error', 'metadata', 'order_details']);
@@ -136,6 +141,8 @@ export interface Transition {
   funnel?: { step: FunnelStep; paymentMethodType: string | null };
   /** The cancellation record, when this change cancels the payment. */
   cancellation?: CancellationRecordInput;
+  /** Loyalty points that move with this change, in the same statement. */
+  points?: PointsTransitionChange;
   now: Date;
 }
 
@@ -179,6 +186,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
     ${transition.cancellation ? sql`, ${cancellationCtes(transition.cancellation, now, 'updated')}` : sql``}
+    ${transition.points ? sql`, ${pointsTransitionCtes(transition.points, scopeOf(transition), now, 'updated')}` : sql``}
     ${optionalCte(claimRidesWith('payment', sql`updated.id`, 'updated'))}
     select count(*)::int as updated from updated
   `;

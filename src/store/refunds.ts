@@ -11,6 +11,7 @@ import type { RefundRow } from './schema.ts';
 import type { Posting } from '../domain/wallet/ledger.ts';
 import { postingCtes } from './ledger.ts';
 import { effectCte } from './idempotency.ts';
+import { pointsRefundCtes, type PointsRefund } from './loyalty.ts';
 
 export type ReserveRefundResult =
   | { kind: 'reserved'; refund: RefundRow }
@@ -100,6 +101,8 @@ export interface RefundOutcomeUpdate {
   now: Date;
   /** Money that moves in the wallet ledger with this outcome, in the same statement. */
   ledger?: { posting: Posting; transactionId: string; scope: Scope };
+  /** The payment's loyalty points a succeeded refund takes back and gives back, in the same statement. */
+  points?: PointsRefund;
 }
 
 /** Records a provider's answer for a pending refund; a refund already final is left alone. */
@@ -123,6 +126,7 @@ export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise
         from settled cross join jsonb_to_recordset(${event}::jsonb) as e(id text, type text, data jsonb)
     )
     ${update.ledger ? sql`, ${postingCtes(update.ledger.posting, update.ledger.scope, update.ledger.transactionId, update.now, 'settled')}` : sql``}
+    ${update.points ? sql`, ${pointsRefundCtes(update.points, update.now, 'settled')}` : sql``}
     select * from settled
   `.execute(db);
   return result.rows[0];

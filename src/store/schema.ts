@@ -6,6 +6,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
 import type { FunnelStepType } from '../domain/insight/funnel.ts';
+import type { LedgerAccountKind } from '../domain/wallet/ledger.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -99,6 +100,10 @@ export interface PaymentsTable {
   version: Generated<number>;
   /** `wallet_top_up`: the payment's money goes into the customer's wallet when it succeeds. */
   purpose: Generated<PaymentPurpose>;
+  /** Loyalty points reserved for the payment (spent once it succeeds), their value in minor units, and the points it earned. */
+  points_redeemed: Generated<bigint>;
+  points_value: Generated<bigint>;
+  points_earned: Generated<bigint>;
 }
 
 export type PaymentPurpose = 'payment' | 'wallet_top_up';
@@ -212,7 +217,7 @@ export interface LedgerAccountsTable {
   merchant_id: string;
   mode: Mode;
   currency: string;
-  kind: 'customer_wallet' | 'customer_hold' | 'merchant_wallet' | 'top_up_clearing';
+  kind: LedgerAccountKind;
   customer_id: string | null;
   non_negative: boolean;
   balance: Generated<bigint>;
@@ -399,6 +404,9 @@ export interface FunnelEventsTable {
 }
 
 export interface Database {
+  loyalty_programmes: LoyaltyProgrammesTable;
+  points_lots: PointsLotsTable;
+  points_payments: PointsPaymentsTable;
   archived_payment_events: PaymentEventsTable;
   archived_funnel_events: Omit<FunnelEventsTable, 'id'> & { id: bigint };
   archived_cancellation_records: CancellationRecordsTable;
@@ -587,4 +595,45 @@ export interface Database {
   audit_chain_heads: AuditChainHeadsTable;
   audit_log: AuditLogTable;
   api_request_log: ApiRequestLogTable;
+}
+
+/** A merchant's loyalty programme (migration 0029); `terms` is checked by domain/loyalty/programme.ts. */
+export interface LoyaltyProgrammesTable {
+  merchant_id: string;
+  mode: Mode;
+  enabled: boolean;
+  currency: string;
+  terms: Json<unknown>;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PointsLotsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  customer_id: string;
+  kind: 'earned' | 'returned';
+  payment_id: string | null;
+  refund_id: string | null;
+  points: bigint;
+  reversed: Generated<bigint>;
+  available_at: Timestamp;
+  expires_at: Timestamp;
+  matured_at: Timestamp | null;
+  expiry_settled: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface PointsPaymentsTable {
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  customer_id: string;
+  earned: bigint;
+  spent: bigint;
+  amount_basis: bigint;
+  amount_refunded: Generated<bigint>;
+  created_at: Timestamp;
 }

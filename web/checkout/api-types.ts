@@ -65,6 +65,8 @@ export interface Payment {
   expires_at: string | null;
   /** The merchant's address to return to; a confirm of a QR or redirect method points it at the checkout itself. */
   return_url?: string | null;
+  /** Loyalty points: redeemed for this payment, their value (`amount` is what remains due), earned once it succeeded. */
+  points?: { redeemed: number; value: number; amount_original: number; earned: number };
   created_at: string;
   updated_at: string;
 }
@@ -74,6 +76,17 @@ export interface WalletInquiry {
   covers: boolean;
   shortfall: number;
   pin: { set: boolean; locked_until: string | null; attempts_remaining: number | null };
+}
+
+/** The payer's loyalty points for this payment (null on the session when points do not apply). */
+export interface PointsInquiry {
+  balance: number;
+  balance_value: number;
+  usable: number;
+  usable_value: number;
+  amount_original: number;
+  amount_due_with_points: number;
+  redeemed: number;
 }
 
 export interface Feedback {
@@ -91,6 +104,7 @@ export interface CheckoutSession {
   methods: string[];
   preselected_method: string | null;
   wallet: WalletInquiry | null;
+  points?: PointsInquiry | null;
   cancellation_reasons: string[];
   order_url: string | null;
   feedback: Feedback | null;

@@ -54,6 +54,9 @@ export class CheckoutActions {
 
   confirm(paymentMethod: Record<string, unknown>, method: MethodType): Promise<void> {
     const body: Record<string, unknown> = { client_secret: this.host.clientSecret, payment_method: paymentMethod };
+    // Points the payer chose to use; 0 gives back what an earlier try reserved.
+    const points = this.host.ready()?.session.points;
+    if (points && (this.host.drafts.usePoints || points.redeemed > 0)) body.points = this.host.drafts.usePoints ? points.usable : 0;
     const openid = method === 'wechat_pay' ? wechatOpenid(window.location.search, navigator.userAgent) : null;
     if (openid !== null) body.payment_method_options = { wechat_pay: { openid } };
     if (qrMethods.includes(method) || method === 'unionpay') {

@@ -56,7 +56,7 @@ class CheckoutPage implements CheckoutHost {
   readonly api: ApiClient;
   readonly keys = new IdempotencyKeys();
   readonly paymentPath: string;
-  readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '' };
+  readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '', usePoints: false };
   cardForm: CardForm | null = null;
   busy = false;
   private pollInFlight = false;
@@ -312,6 +312,10 @@ class CheckoutPage implements CheckoutHost {
       actions: {
         isBusy: () => this.busy,
         chooseMethod: (method) => this.actions.chooseMethod(method),
+        usePoints: (on) => {
+          this.drafts.usePoints = on;
+          this.render({ focusId: 'use-points' });
+        },
         submitPay: () => this.actions.submitPay(),
         payWith: (method) => void this.actions.confirm({ type: method }, method),
         submitOtp: () => this.actions.submitOtp(),

@@ -67,6 +67,9 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
     afterFields: abuseFields,
   },
 
+  // The loyalty programme: its terms after the change (the answer); its version tells how many changes came before.
+  'PUT /v1/loyalty/programme': { action: 'settings.loyalty_programme_changed', objectType: 'merchant', objectId: { from: 'merchant' } },
+
   'POST /v1/after_sales_requests/:id/approve': { action: 'after_sales.approved', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
   'POST /v1/after_sales_requests/:id/reject': { action: 'after_sales.rejected', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
 };

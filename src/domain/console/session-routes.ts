@@ -32,6 +32,7 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/customers/:id': route('customers.read'),
   'GET /v1/customers/:id/wallet': route('customers.read'),
   'GET /v1/customers/:id/wallet/transactions': route('customers.read'),
+  'GET /v1/customers/:id/points': route('customers.read'),
 
   'GET /v1/analytics/summary': route('analytics.read'),
   'GET /v1/analytics/timeseries': route('analytics.read'),
@@ -40,6 +41,7 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/analytics/flagged_customers': route('analytics.read', 'customers.read'),
   'GET /v1/analytics/customer_segments': route('analytics.read'),
   'GET /v1/analytics/feedback': route('analytics.read'),
+  'GET /v1/analytics/points': route('analytics.read'),
   'GET /v1/analytics/incidents': route('analytics.read', 'alerts.read'),
 
   'GET /v1/cancellation_abuse_settings': route('settings.read'),

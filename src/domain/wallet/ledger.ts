@@ -14,14 +14,26 @@
  */
 import { assert } from '../assert.ts';
 
-export const ledgerAccountKinds = ['customer_wallet', 'customer_hold', 'merchant_wallet', 'top_up_clearing'] as const;
+export const ledgerAccountKinds = [
+  'customer_wallet',
+  'customer_hold',
+  'merchant_wallet',
+  'top_up_clearing',
+  // Loyalty points, in the unit `PTS` (see domain/loyalty/postings.ts).
+  'points_pending',
+  'points_available',
+  'points_reserved',
+  'points_issued',
+  'points_redeemed',
+  'points_expired',
+] as const;
 export type LedgerAccountKind = (typeof ledgerAccountKinds)[number];
 
-export const customerAccountKinds: readonly LedgerAccountKind[] = ['customer_wallet', 'customer_hold'];
+export const customerAccountKinds: readonly LedgerAccountKind[] = ['customer_wallet', 'customer_hold', 'points_pending', 'points_available', 'points_reserved'];
 
-/** Accounts that stand for money someone holds may never go below zero. */
+/** Accounts that stand for value someone holds may never go below zero; the two sources are negative by nature. */
 export function isNonNegative(kind: LedgerAccountKind): boolean {
-  return kind !== 'top_up_clearing';
+  return kind !== 'top_up_clearing' && kind !== 'points_issued';
 }
 
 export const ledgerTransactionKinds = [
@@ -33,6 +45,14 @@ export const ledgerTransactionKinds = [
   'refund',
   'top_up_refund',
   'top_up_refund_reversal',
+  'points_earn',
+  'points_mature',
+  'points_reserve',
+  'points_release',
+  'points_redeem',
+  'points_reverse',
+  'points_return',
+  'points_expire',
 ] as const;
 export type LedgerTransactionKind = (typeof ledgerTransactionKinds)[number];
 
@@ -55,7 +75,8 @@ export interface Posting {
 
 type PostingHeader = Omit<Posting, 'kind' | 'legs' | 'idempotencyKey'>;
 
-function posting(kind: LedgerTransactionKind, header: PostingHeader, idempotencyKey: string, legs: Leg[]): Posting {
+/** A posting whose legs are checked to balance; zero legs are left out. */
+export function posting(kind: LedgerTransactionKind, header: PostingHeader, idempotencyKey: string, legs: Leg[]): Posting {
   const kept = legs.filter((leg) => leg.amount !== 0n);
   assertBalanced(kept);
   return { ...header, kind, idempotencyKey, legs: kept };

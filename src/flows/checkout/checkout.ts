@@ -15,6 +15,7 @@ import { limits } from '../../domain/limits.ts';
 import { insertClientFunnelStep, listFunnelSteps } from '../../store/funnel.ts';
 import { orderPageUrl } from '../notifications/notify-payer.ts';
 import { walletInquiry } from '../wallet/wallet.ts';
+import { pointsInquiry } from '../loyalty/points-inquiry.ts';
 
 /** What a payer may give as a reason; `abandoned` and `fraudulent` are the system's and the merchant's to say. */
 export const payerCancellationReasons = [
@@ -38,6 +39,7 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
   const last = customer ? await lastMethodOfCustomer(context.db, customer.id) : null;
   const wallet = methods.includes('wallet') ? await walletInquiry(context, payment) : null;
   const feedback = await findFeedback(context.db, payment.id);
+  const points = await pointsInquiry(context, payment);
   return {
     object: 'checkout' as const,
     merchant: { name: merchant?.name ?? '' },
@@ -45,6 +47,7 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
     methods,
     preselected_method: last && methods.includes(last) ? last : null,
     wallet: wallet && { available: wallet.available, covers: wallet.covers, shortfall: wallet.shortfall, pin: wallet.pin },
+    points,
     cancellation_reasons: [...payerCancellationReasons],
     order_url: payment.status === 'succeeded' ? orderPageUrl(context, payment.id) : null,
     feedback: feedback ? { rating: feedback.rating, comment: feedback.comment, nps_score: feedback.nps_score } : null,

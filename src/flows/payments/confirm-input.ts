@@ -14,4 +14,6 @@ export interface ConfirmInput {
   return_url?: string;
   /** The payer's WeChat openid (known to the merchant inside WeChat): WeChat Pay then takes a JSAPI order. */
   payment_method_options?: { wechat_pay?: { openid: string } };
+  /** Loyalty points to redeem: their value comes off the amount due (flows/loyalty/redeem-points.ts). */
+  points?: number;
 }

@@ -27,6 +27,7 @@ import { getPayment, takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import type { ConfirmInput } from './confirm-input.ts';
 import { loadAccount, rankAccounts } from '../channels/connector-accounts.ts';
+import { redeemPointsAtConfirm } from '../loyalty/redeem-points.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
 
@@ -79,15 +80,17 @@ export async function confirmPayment(
       details: { payment_method_type: method.type, available: payable.join(', ') || '(none)' },
     });
   }
-  const challenged = await challengeRestrictedCustomer(context, actor, payment);
+  // Points to redeem lower the amount due before any provider is asked for it.
+  const priced = await redeemPointsAtConfirm(context, payment, input.points);
+  const challenged = await challengeRestrictedCustomer(context, actor, priced);
   if (challenged) return challenged;
   if (isChannel(method.type)) {
     const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
-    return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid });
+    return confirmWithChannel(context, actor, priced, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid });
   }
-  if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);
+  if (method.type === 'wallet') return confirmWithWallet(context, actor, priced, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);
-  return confirmWithCard(context, actor, payment, method.card, input.return_url ?? null);
+  return confirmWithCard(context, actor, priced, method.card, input.return_url ?? null);
 }
 
 /**

@@ -91,6 +91,9 @@ export async function createPayment(
     updated_at: createdAt,
     version: 0,
     purpose,
+    points_redeemed: 0n,
+    points_value: 0n,
+    points_earned: 0n,
   };
   payment.client_secret = `${payment.id}_secret_${context.random.bytes(18).toString('base64url')}`;
   const snapshot = presentPayment(payment, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });

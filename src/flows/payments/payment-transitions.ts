@@ -12,6 +12,7 @@ import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatc
 import { now, type FlowContext } from '../context.ts';
 import { presentPayment, type StoredError } from './present.ts';
 import { cancellationRecordOf } from './cancellation-records.ts';
+import { pointsOfTransition } from '../loyalty/points-transitions.ts';
 
 export interface TransitionRequest {
   to: PaymentStatus;
@@ -34,7 +35,9 @@ export async function transitionPayment(
   request: TransitionRequest,
 ): Promise<PaymentRecord | null> {
   const at = request.at ?? now(context);
-  const patch = request.patch ?? {};
+  // What the change does to the customer's loyalty points, written in the same statement.
+  const points = await pointsOfTransition(context, payment, request.to, request.patch ?? {}, at);
+  const patch = { ...request.patch, ...points.patch };
   const next = {
     ...payment,
     ...patch,
@@ -67,6 +70,7 @@ export async function transitionPayment(
     ledger: posting ? { posting, transactionId: context.ids.newId('ltx') } : undefined,
     funnel: funnelOf(payment, next, request),
     cancellation,
+    points: points.change,
     now: at,
   });
   if (committed) {

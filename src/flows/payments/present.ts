@@ -54,6 +54,12 @@ export function presentPayment(payment: PaymentRecord, options: { publicBaseUrl:
     amount_refunded: amountToJson(payment.amount_refunded),
     capture_method: payment.capture_method,
     purpose: payment.purpose,
+    points: {
+      redeemed: amountToJson(payment.points_redeemed),
+      value: amountToJson(payment.points_value),
+      amount_original: amountToJson(payment.amount + payment.points_value),
+      earned: amountToJson(payment.points_earned),
+    },
     payment_method_types: payment.payment_method_types,
     payment_method: payment.payment_method ?? null,
     customer: forMerchant ? payment.customer_id : null,

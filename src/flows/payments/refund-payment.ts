@@ -19,6 +19,7 @@ import { assert } from '../../domain/assert.ts';
 import { callProvider } from '../channels/connector-calls.ts';
 import { now, type FlowContext } from '../context.ts';
 import { loadAccount } from '../channels/connector-accounts.ts';
+import { pointsOfRefund } from '../loyalty/points-refunds.ts';
 import { presentRefund } from './present.ts';
 
 export const refundReasons = ['duplicate', 'fraudulent', 'requested_by_customer', 'after_sales', 'other'] as const;
@@ -201,6 +202,7 @@ export async function settleWithResult(context: FlowContext, refund: RefundRow, 
       event: { id: context.ids.newId('evt'), type: `refund.${status}`, data: { object: presentRefund(refund) } },
       now: at,
       ledger: status === 'failed' ? await topUpRefundReversal(context, refund) : undefined,
+      points: status === 'succeeded' ? await pointsOfRefund(context, refund) : undefined,
     });
   let settled: RefundRow | undefined;
   switch (outcome.kind) {

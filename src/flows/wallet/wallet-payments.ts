@@ -26,6 +26,7 @@ import { applyAuthorizationDecision, decideAuthorization, failed } from '../paym
 import { now, type FlowContext } from '../context.ts';
 import { transitionPayment, type TransitionRequest } from '../payments/payment-transitions.ts';
 import { presentRefund, type StoredError } from '../payments/present.ts';
+import { pointsOfRefund } from '../loyalty/points-refunds.ts';
 
 export async function confirmWithWallet(context: FlowContext, actor: Actor, payment: PaymentRecord, pin: string): Promise<PaymentRecord> {
   const customerId = payment.customer_id;
@@ -280,6 +281,7 @@ export async function refundToWallet(context: FlowContext, refund: RefundRow, pa
     event: { id: context.ids.newId('evt'), type: 'refund.succeeded', data: { object: presentRefund(refund) } },
     now: now(context),
     ledger: { posting, transactionId: context.ids.newId('ltx'), scope: { merchantId: refund.merchant_id, mode: refund.mode } },
+    points: await pointsOfRefund(context, refund),
   });
 }
 

@@ -13,7 +13,8 @@ import { label } from '../i18n.ts';
 import { methodMark } from '../marks.ts';
 import { errorAlert } from '../views.ts';
 import { walletForm } from '../wallet-form.ts';
-import { amountText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
+import { formatAmount } from '../format.ts';
+import { amountDueText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
 
 export const qrMethods: readonly MethodType[] = ['alipay', 'wechat_pay'];
 /** Wrong PINs in a row before the wallet locks (API.md); fewer remaining means some were already used. */
@@ -97,13 +98,37 @@ function details(context: StepContext): { details: Child; canPay: boolean; submi
   return { details: null, canPay: false, submitId: 'pay-button' };
 }
 
+/** "Use 500 points (−¥5.00)", the balance and its value, and what remains to pay. */
+function pointsBox(context: StepContext): HTMLElement | null {
+  const points = context.state.session.points;
+  if (!points || points.usable <= 0) return null;
+  const { currency } = context.state.payment;
+  const money = (amount: number) => formatAmount(amount, currency, context.lang);
+  return h(
+    'fieldset',
+    { class: 'points', 'data-testid': 'points' },
+    h('legend', null, tr(context, 'points.legend')),
+    h('p', { class: 'hint', 'data-testid': 'points-balance' }, tr(context, 'points.balance', { points: points.balance, value: money(points.balance_value) })),
+    h(
+      'label',
+      { class: 'points-toggle', for: 'use-points' },
+      h('input', {
+        type: 'checkbox', id: 'use-points', 'data-testid': 'use-points', 'data-action': '', checked: context.drafts.usePoints,
+        onchange: (event: Event) => context.actions.usePoints((event.target as HTMLInputElement).checked),
+      }),
+      h('span', null, tr(context, 'points.use', { points: points.usable, value: money(points.usable_value) })),
+    ),
+    h('p', { class: 'points-due', 'data-testid': 'points-due', 'aria-live': 'polite' }, tr(context, 'points.due', { amount: amountDueText(context) })),
+  );
+}
+
 export function payStep(context: StepContext): HTMLElement {
   const { details: chosen, canPay, submitId } = details(context);
   const submit = canPay
     ? h(
         'div',
         { class: 'pay-bar' },
-        h('button', { type: 'submit', class: 'button pay', id: submitId, 'data-testid': submitId, 'data-action': '', 'data-busy-label': tr(context, 'pay.busy') }, tr(context, 'pay.button', { amount: amountText(context) })),
+        h('button', { type: 'submit', class: 'button pay', id: submitId, 'data-testid': submitId, 'data-action': '', 'data-busy-label': tr(context, 'pay.busy') }, tr(context, 'pay.button', { amount: amountDueText(context) })),
       )
     : null;
   const form = h(
@@ -116,6 +141,7 @@ export function payStep(context: StepContext): HTMLElement {
         context.actions.submitPay();
       },
     },
+    pointsBox(context),
     h('fieldset', { class: 'methods' }, h('legend', null, tr(context, 'method.legend')), context.state.methods.map((method) => methodChoice(context, method))),
     h('div', { class: 'method-details' }, chosen),
     errorAlert(context.state.error),

@@ -5,7 +5,7 @@
  * was theirs to judge: after success, or after canceling it themselves.
  */
 import { h } from '../dom.ts';
-import { formatDateTime } from '../format.ts';
+import { formatAmount, formatDateTime } from '../format.ts';
 import { safeRedirectUrl } from '../flow.ts';
 import { label } from '../i18n.ts';
 import { describeMethod } from '../present.ts';
@@ -23,13 +23,30 @@ export function resultStep(context: StepContext, authorizedOnly: boolean): HTMLE
     detailsList([
       [tr(context, 'field.orderNumber'), payment.order?.reference || payment.id, 'result-order-number'],
       [tr(context, 'field.amount'), amountText(context), 'result-amount'],
+      ...pointsUsed(context),
       [tr(context, 'field.method'), describeMethod(payment.payment_method, context.lang), 'result-method'],
       [tr(context, 'field.time'), formatDateTime(payment.updated_at, context.lang), 'result-time'],
     ]),
+    pointsEarned(context),
     backToMerchant(context),
     orderUrl ? h('p', null, h('a', { href: orderUrl, class: 'button secondary', id: 'order-link', 'data-testid': 'order-link' }, tr(context, 'result.orderLink'))) : null,
     payment.status === 'succeeded' ? ratingForm(context) : null,
   );
+}
+
+/** The points the payment used, as a line of the details. */
+function pointsUsed(context: StepContext): [string, string, string][] {
+  const points = context.state.payment.points;
+  if (!points || points.redeemed <= 0) return [];
+  const value = formatAmount(points.value, context.state.payment.currency, context.lang);
+  return [[tr(context, 'field.points'), tr(context, 'points.used', { points: points.redeemed, value }), 'result-points-used']];
+}
+
+/** "You earned 50 points." once the payment succeeded. */
+function pointsEarned(context: StepContext): HTMLElement | null {
+  const earned = context.state.payment.points?.earned ?? 0;
+  if (earned <= 0 || context.state.payment.status !== 'succeeded') return null;
+  return h('p', { class: 'points-earned', 'data-testid': 'points-earned' }, tr(context, 'result.pointsEarnedShort', { points: earned }));
 }
 
 export function canceledStep(context: StepContext, expired: boolean): HTMLElement {

@@ -18,11 +18,15 @@ export interface Drafts {
   card: CardDraft;
   pin: string;
   otp: string;
+  /** The payer ticked "use points" (loyalty); off until they do. */
+  usePoints: boolean;
 }
 
 export interface Actions {
   isBusy(): boolean;
   chooseMethod(method: MethodType): void;
+  /** Ticks or unticks "use points"; the amount to pay follows. */
+  usePoints(on: boolean): void;
   /** The pay form's submit, for the chosen method. */
   submitPay(): void;
   /** Pays with `method` and nothing else typed (a QR code's refresh, UnionPay's page). */
@@ -66,6 +70,14 @@ export function button(id: string, text: string, onclick: () => void, variant: '
 
 export function amountText(context: StepContext): string {
   return formatAmount(context.state.payment.amount, context.state.payment.currency, context.lang);
+}
+
+/** What the Pay button asks for: the amount less the points' value when the payer uses them. */
+export function amountDueText(context: StepContext): string {
+  const points = context.state.session.points;
+  if (!points || context.state.payment.status === 'succeeded') return amountText(context);
+  const due = context.drafts.usePoints && points.usable > 0 ? points.amount_due_with_points : points.amount_original;
+  return formatAmount(due, context.state.payment.currency, context.lang);
 }
 
 export function cancelButton(context: StepContext): HTMLElement | null {

@@ -1,6 +1,6 @@
 /**
  * A customer's profile: who they are, their segment and restriction status,
- * their wallet's balance and transactions, and their payments.
+ * their wallet's balance and transactions, their loyalty points, and their payments.
  */
 import { Descriptions, Typography } from 'antd';
 import { useConsole } from '../context.ts';
@@ -19,6 +19,17 @@ interface WalletTransaction {
   payment?: string | null;
 }
 
+/** GET /v1/customers/:id/points: the balances and the latest movements. */
+interface CustomerPoints {
+  balance: number;
+  pending: number;
+  reserved: number;
+  value: number | null;
+  currency: string | null;
+  next_expiry_at: string | null;
+  history: { data: { id: string; type: string; available_change: number; pending_change: number; reserved_change: number; payment: string | null; created_at: string }[] };
+}
+
 const texts = {
   ...customerTexts,
   back: l('All customers', '全部客户', '全部客戶'),
@@ -35,6 +46,12 @@ const texts = {
   payment: l('Payment', '支付单', '付款單'),
   status: l('Status', '状态', '狀態'),
   method: l('Method', '支付方式', '付款方式'),
+  points: l('Points', '积分', '點數'),
+  pointsSummary: l('{balance} spendable · {pending} pending · {reserved} reserved', '可用 {balance} · 待生效 {pending} · 已预留 {reserved}', '可用 {balance} · 待生效 {pending} · 已預留 {reserved}'),
+  pointsMovements: l('Points', '积分流水', '點數異動'),
+  spendable: l('Spendable', '可用', '可用'),
+  pending: l('Pending', '待生效', '待生效'),
+  reserved: l('Reserved', '已预留', '已預留'),
 } satisfies Record<string, Record<string, string>>;
 
 export function CustomerDetailPage({ id }: { id: string }) {
@@ -44,7 +61,11 @@ export function CustomerDetailPage({ id }: { id: string }) {
   const customer = useLoad(() => api.get<ConsoleCustomer>(`/console/api/customers/${encodeURIComponent(id)}`), [id, mode]);
   const payments = useKeysetList<ConsolePayment>('/console/api/payments', { customer: id }, { cursorParam: 'starting_after', nextCursor: (a) => a.next_starting_after ?? a.data.at(-1)?.id });
   const transactions = useKeysetList<WalletTransaction>(`/v1/customers/${encodeURIComponent(id)}/wallet/transactions`, {}, { cursorParam: 'starting_after', nextCursor: (a) => a.data.at(-1)?.id });
+  const points = useLoad(() => api.get<CustomerPoints>(`/v1/customers/${encodeURIComponent(id)}/points?limit=20`), [id, mode]);
   const data = customer.data;
+  const pointsText = points.data
+    ? c('pointsSummary').replace('{balance}', String(points.data.balance)).replace('{pending}', String(points.data.pending)).replace('{reserved}', String(points.data.reserved))
+    : '–';
   return (
     <>
       <Typography.Paragraph style={{ marginBottom: 8 }}>
@@ -62,6 +83,9 @@ export function CustomerDetailPage({ id }: { id: string }) {
           <Descriptions.Item label={c('created')}>{f.time(data.created_at)}</Descriptions.Item>
           <Descriptions.Item label={c('payments')}>{data.payments_count}</Descriptions.Item>
           <Descriptions.Item label={c('wallet')}>{data.wallet ? f.money(data.wallet.balance, data.wallet.currency) : c('noWallet')}</Descriptions.Item>
+          <Descriptions.Item label={c('points')}>
+            <span data-testid="customer-points">{pointsText}</span>
+          </Descriptions.Item>
           <Descriptions.Item label={c('segment')}>{data.segment?.label ?? '–'}</Descriptions.Item>
           <Descriptions.Item label={c('restriction')}>
             <RestrictionTag restricted={data.restriction.restricted} />
@@ -126,6 +150,30 @@ export function CustomerDetailPage({ id }: { id: string }) {
                   ]}
                 />
                 <KeysetPager list={transactions} />
+              </>
+            ),
+          },
+          {
+            key: 'points',
+            label: c('pointsMovements'),
+            children: (
+              <>
+                <LoadError error={points.error} reload={points.reload} />
+                <ConsoleTable<CustomerPoints['history']['data'][number]>
+                  rowKey="id"
+                  size="small"
+                  loading={points.loading}
+                  dataSource={points.data?.history.data ?? []}
+                  pagination={false}
+                  minWidth={560}
+                  columns={[
+                    { title: c('when'), dataIndex: 'created_at', render: (v: string) => f.time(v) },
+                    { title: c('type'), dataIndex: 'type' },
+                    { title: c('spendable'), dataIndex: 'available_change', align: 'right' },
+                    { title: c('pending'), dataIndex: 'pending_change', align: 'right' },
+                    { title: c('reserved'), dataIndex: 'reserved_change', align: 'right' },
+                  ]}
+                />
               </>
             ),
           },

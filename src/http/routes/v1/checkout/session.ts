@@ -12,6 +12,20 @@ const Checkout = Type.Object({
   methods: Type.Array(Type.String(), { description: 'The methods to offer, in the order to show them.' }),
   preselected_method: Nullable(Type.String({ description: "The method this customer's last payment used, when offered." })),
   wallet: Nullable(Type.Object({ available: Type.Integer(), covers: Type.Boolean(), shortfall: Type.Integer(), pin: WalletInquiry.properties.pin })),
+  points: Nullable(
+    Type.Object(
+      {
+        balance: Type.Integer({ description: 'Points the payer can spend now.' }),
+        balance_value: Type.Integer(),
+        usable: Type.Integer({ description: 'The most points this payment can take (the programme cap, the balance).' }),
+        usable_value: Type.Integer(),
+        amount_original: Type.Integer(),
+        amount_due_with_points: Type.Integer({ description: 'What remains to pay when `usable` points are used.' }),
+        redeemed: Type.Integer({ description: 'Points a confirm already reserved for this payment.' }),
+      },
+      { description: "The payer's loyalty points for this payment; null when points do not apply (no customer, no programme in this currency)." },
+    ),
+  ),
   cancellation_reasons: Type.Array(Type.String()),
   order_url: Nullable(Type.String({ description: "The payer's order page, once paid." })),
   feedback: Nullable(Type.Object({ rating: Type.Integer(), comment: Nullable(Type.String()), nps_score: Nullable(Type.Integer()) })),

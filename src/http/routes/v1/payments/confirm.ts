@@ -40,6 +40,14 @@ const Body = requestObject({
       ),
     }),
   ),
+  points: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000_000,
+      description:
+        "Loyalty points to redeem (the payment's customer's): their value, rounded down and capped by the programme, comes off `amount`; only the points that value needs are reserved, and spent when the payment succeeds. 0 gives back points an earlier confirm reserved.",
+    }),
+  ),
   client_secret: Type.Optional(ClientSecret),
 });
 
