@@ -31,6 +31,11 @@ export type EffectObjectType = 'payment' | 'refund' | 'api_key';
  */
 export interface KeyedRequest extends IdempotencyKeyRef {
   pending: IdempotencyClaim | null;
+  /**
+   * True once a statement of this request has committed the key's claim already marked with its
+   * object: the key then keeps that object, and later statements need not try to mark it.
+   */
+  effectMarked?: boolean;
 }
 
 /**
@@ -83,6 +88,8 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
   const ref = requestKey.getStore();
   if (!ref) return null;
   if (ref.pending) throw new AssertionError('a keyed write was reached before its deferred idempotency claim');
+  // Only the first object is kept: once it is, the update below would change nothing.
+  if (ref.effectMarked) return null;
   return sql`
     idempotency_effect as (
       update idempotency_keys
@@ -128,7 +135,10 @@ export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, cha
   if (!keyed?.pending) return (await build().execute(db)).rows;
   try {
     const rows = (await build().execute(db)).rows;
-    if (changed(rows)) keyed.pending = null;
+    if (changed(rows)) {
+      keyed.pending = null;
+      keyed.effectMarked = true;
+    }
     return rows;
   } catch (error) {
     if (!isClaimConflict(error)) throw error;
