@@ -41,6 +41,11 @@ export const statementKinds: readonly StatementKind[] = [
   { name: 'idempotency release', pattern: /^delete from "idempotency_keys"/, summary: 'release a key after a parameter error' },
   { name: 'api key lookup', pattern: /from "api_keys"/, summary: 'authentication cache miss' },
   { name: 'attempt update', pattern: /^update "payment_attempts"/, summary: 'unknown provider outcome' },
+  {
+    name: 'request log',
+    pattern: /^insert into api_request_log/,
+    summary: "the merchant's recent-requests log: each API process appends its requests in batches, so well under one per payment",
+  },
 ];
 
 export interface ExpectedStatement {

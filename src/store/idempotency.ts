@@ -16,7 +16,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type RawBuilder } from 'kysely';
 import { AssertionError } from '../domain/assert.ts';
-import type { Db } from './database.ts';
+import { reusablePlan, withReusablePlan, type Db } from './database.ts';
 
 export interface IdempotencyKeyRef {
   apiKeyId: string;
@@ -31,6 +31,11 @@ export type EffectObjectType = 'payment' | 'refund' | 'api_key';
  */
 export interface KeyedRequest extends IdempotencyKeyRef {
   pending: IdempotencyClaim | null;
+  /**
+   * True once a statement of this request has committed the key's claim already marked with its
+   * object: the key then keeps that object, and later statements need not try to mark it.
+   */
+  effectMarked?: boolean;
 }
 
 /**
@@ -83,6 +88,8 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
   const ref = requestKey.getStore();
   if (!ref) return null;
   if (ref.pending) throw new AssertionError('a keyed write was reached before its deferred idempotency claim');
+  // Only the first object is kept: once it is, the update below would change nothing.
+  if (ref.effectMarked) return null;
   return sql`
     idempotency_effect as (
       update idempotency_keys
@@ -128,7 +135,10 @@ export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, cha
   if (!keyed?.pending) return (await build().execute(db)).rows;
   try {
     const rows = (await build().execute(db)).rows;
-    if (changed(rows)) keyed.pending = null;
+    if (changed(rows)) {
+      keyed.pending = null;
+      keyed.effectMarked = true;
+    }
     return rows;
   } catch (error) {
     if (!isClaimConflict(error)) throw error;
@@ -182,18 +192,20 @@ export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round
        and idempotency_keys.request_hash = excluded.request_hash
        and idempotency_keys.request_path = excluded.request_path
     returning effect_object_type, effect_object_id
+    ${reusablePlan}
   `.execute(db);
   const row = claimed.rows[0];
   if (row) {
     if (row.effect_object_type && row.effect_object_id) return { kind: 'recover', objectType: row.effect_object_type, objectId: row.effect_object_id };
     return { kind: 'claimed' };
   }
-  const existing = await db
-    .selectFrom('idempotency_keys')
-    .select(['request_method', 'request_path', 'request_hash', 'status', 'response_status', 'response_body'])
-    .where('api_key_id', '=', claim.apiKeyId)
-    .where('key', '=', claim.key)
-    .executeTakeFirst();
+  const existing = await withReusablePlan(
+    db
+      .selectFrom('idempotency_keys')
+      .select(['request_method', 'request_path', 'request_hash', 'status', 'response_status', 'response_body'])
+      .where('api_key_id', '=', claim.apiKeyId)
+      .where('key', '=', claim.key),
+  ).executeTakeFirst();
   // Deleted between the two statements (expired): claim again.
   if (!existing) return round < 2 ? claimIdempotencyKey(db, claim, round + 1) : { kind: 'in_progress' };
   const sameRequest =
@@ -212,12 +224,13 @@ export async function completeIdempotencyKey(
   ref: IdempotencyKeyRef,
   response: { status: number; body: string },
 ): Promise<void> {
-  await db
-    .updateTable('idempotency_keys')
-    .set({ status: 'complete', response_status: response.status, response_body: response.body })
-    .where('api_key_id', '=', ref.apiKeyId)
-    .where('key', '=', ref.key)
-    .execute();
+  await withReusablePlan(
+    db
+      .updateTable('idempotency_keys')
+      .set({ status: 'complete', response_status: response.status, response_body: response.body })
+      .where('api_key_id', '=', ref.apiKeyId)
+      .where('key', '=', ref.key),
+  ).execute();
 }
 
 /**
@@ -248,13 +261,19 @@ export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
       // Rows always locked in one order: two processes' groups cannot deadlock.
       batch.sort((a, b) => (a.ref.apiKeyId === b.ref.apiKeyId ? compare(a.ref.key, b.ref.key) : compare(a.ref.apiKeyId, b.ref.apiKeyId)));
       try {
-        await sql`
+        // One key alone goes by its primary key, a statement PostgreSQL plans once per connection; a group's
+        // array of keys is planned at each execution (a generic plan cannot know the array's length).
+        const [only] = batch;
+        if (batch.length === 1 && only) await completeIdempotencyKey(db, only.ref, only.response);
+        else
+          await sql`
           update idempotency_keys k
              set status = 'complete', response_status = v.status, response_body = v.body
             from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
                         ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
                  as v(api_key_id, key, status, body)
-           where k.api_key_id = v.api_key_id and k.key = v.key`.execute(db);
+           where k.api_key_id = v.api_key_id and k.key = v.key
+          ${reusablePlan}`.execute(db);
         for (const waiting of batch) waiting.resolve();
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);

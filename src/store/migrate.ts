@@ -26,6 +26,7 @@ import * as m0024 from './migrations/0024_sweep_fairness_and_order_polls.ts';
 import * as m0025 from './migrations/0025_connector_account_invalidation.ts';
 import * as m0026 from './migrations/0026_feedback_by_merchant.ts';
 import * as m0029 from './migrations/0029_loyalty_points.ts';
+import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0025_connector_account_invalidation': m0025,
   '0026_feedback_by_merchant': m0026,
   '0029_loyalty_points': m0029,
+  '0030_analytics_note_conditions': m0030,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,7 +11,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
 import { assertTransition } from '../domain/payments/payment-state.ts';
-import type { Db } from './database.ts';
+import { reusablePlan, withReusablePlan, type Db } from './database.ts';
 import type { Posting } from '../domain/wallet/ledger.ts';
 import type { FunnelStep } from '../domain/insight/funnel.ts';
 import { postingCtes } from './ledger.ts';
@@ -40,7 +40,7 @@ export async function findPayment(db: Db, scope: Scope, id: string): Promise<Pay
 
 /** For the worker: a payment by id alone. */
 export async function findPaymentById(db: Db, id: string): Promise<PaymentRecord | undefined> {
-  return selectPayments(db).where('payments.id', '=', id).executeTakeFirst();
+  return withReusablePlan(selectPayments(db).where('payments.id', '=', id)).executeTakeFirst();
 }
 
 export interface PaymentFilter {
@@ -189,6 +189,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     ${transition.points ? sql`, ${pointsTransitionCtes(transition.points, scopeOf(transition), now, 'updated')}` : sql``}
     ${optionalCte(claimRidesWith('payment', sql`updated.id`, 'updated'))}
     select count(*)::int as updated from updated
+    ${reusablePlan}
   `;
   const rows = await executeClaiming(db, statement, (result) => result[0]?.updated === 1);
   return rows[0]?.updated === 1;
@@ -245,8 +246,7 @@ function updateAttemptSql(result: AttemptResult, now: Date): RawBuilder<unknown>
  * attempt succeed must not be written back to `requires_action` by a status query that read it before).
  */
 export async function updateAttempt(db: Db, result: AttemptResult, now: Date, readStatus?: AttemptRow['status']): Promise<void> {
-  let update = db
-    .updateTable('payment_attempts')
+  let update = withReusablePlan(db.updateTable('payment_attempts'))
     .set({
       status: result.status,
       provider_reference: result.provider_reference ?? undefined,
@@ -295,6 +295,7 @@ export async function insertPayment(
     insert into events (id, merchant_id, mode, type, object_id, data, created_at)
     select e.id, created.merchant_id, created.mode, e.type, created.id, e.data, ${payment.created_at}::timestamptz
       from created cross join jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e(id text, type text, data jsonb)
+    ${reusablePlan}
   `;
   await executeClaiming(db, statement, () => true);
 }

@@ -3,7 +3,7 @@
  * the API process, read newest first by the Developers page, pruned by age.
  */
 import { sql } from 'kysely';
-import type { Db } from '../database.ts';
+import { reusablePlan, type Db } from '../database.ts';
 
 export interface RequestLogRow {
   requestId: string;
@@ -43,7 +43,8 @@ export async function insertRequestLogRows(db: Db, rows: readonly RequestLogRow[
     insert into api_request_log (request_id, merchant_id, mode, key_id, member_id, method, path, route, status, error_code, duration_ms, occurred_at)
     select request_id, merchant_id, mode, key_id, member_id, method, path, route, status, error_code, duration_ms, occurred_at
       from jsonb_to_recordset(${batch}::jsonb) as r(request_id text, merchant_id text, mode text, key_id text, member_id text, method text, path text,
-                                                  route text, status smallint, error_code text, duration_ms integer, occurred_at timestamptz)`.execute(db);
+                                                  route text, status smallint, error_code text, duration_ms integer, occurred_at timestamptz)
+    ${reusablePlan}`.execute(db);
 }
 
 export async function pruneRequestLog(db: Db, olderThan: Date): Promise<number> {
