@@ -1,9 +1,11 @@
 /**
  * The merchant console's page: `/` and every address under `/console` (the
  * console routes in the browser) answer one small HTML shell around the
- * console's script and stylesheet, built from web/console on the first visit
- * (in memory, once per process) and served by hash under /console/assets,
- * cached for good. `/console/api/…` stays the API's: an unknown path there
+ * console's entry script and stylesheet, built from web/console on the first
+ * visit (in memory, once per process). The entry's chunks are named in the
+ * page (modulepreload) so they load with it, not after it; the shell's and
+ * each page's chunks are imported by the console when needed. Every file is
+ * served by its hashed name under /console/assets, cached for good. `/console/api/…` stays the API's: an unknown path there
  * answers the catalog's JSON error, never the page.
  *
  * Content-Security-Policy: scripts from this origin only; Ant Design writes
@@ -14,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { PaymentError } from '../../domain/errors.ts';
-import { buildConsoleAssets, type ConsoleAssets } from '../../../web/console-build.ts';
+import { buildConsoleAssets, consoleAssetNamePattern, type ConsoleAssets } from '../../../web/console-build.ts';
 import { escapeHtml } from '../../../web/shell.ts';
 import type { App, RouteDeps } from './route-kit.ts';
 
@@ -33,8 +35,6 @@ export function consoleContentSecurityPolicy(nonce: string): string {
   return `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-const assetNamePattern = /^console\.[0-9a-f]{8}\.(js|css)$/;
-
 export function consolePage(assets: ConsoleAssets, nonce: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -46,6 +46,7 @@ export function consolePage(assets: ConsoleAssets, nonce: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
 <script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
+${assets.entryImports.map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
 </head>
 <body>
 <div id="root" data-style-nonce="${escapeHtml(nonce)}"></div>
@@ -71,6 +72,8 @@ async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
 export function registerConsolePages(app: App, _deps: RouteDeps): void {
   app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
   app.get('/console', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  // Its own route: under `/console/*` the wildcard would be empty, which the app refuses as a path without its parameter.
+  app.get('/console/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
   app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/console/api/')) throw new PaymentError('route_unknown', { details: { method: request.method, path } });
@@ -78,7 +81,7 @@ export function registerConsolePages(app: App, _deps: RouteDeps): void {
   });
   app.get('/console/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
     const assets = await consoleAssets();
-    const asset = assetNamePattern.test(request.params.name) ? assets.files.get(request.params.name) : undefined;
+    const asset = consoleAssetNamePattern.test(request.params.name) ? assets.files.get(request.params.name) : undefined;
     if (!asset) return reply.code(404).type('text/plain').send('not found');
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     void reply
