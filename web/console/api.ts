@@ -28,7 +28,7 @@ export function withQuery(path: string, query?: Record<string, QueryValue>): str
 }
 
 /** Console routes that read or change one mode's data take `mode` in the query (docs/console-api.md). */
-const modeQueryPrefixes = ['/console/api/payments', '/console/api/customers', '/console/api/channels', '/console/api/reconciliation', '/console/api/messages', '/console/api/analytics'];
+const modeQueryPrefixes = ['/console/api/payments', '/console/api/after_sales_requests', '/console/api/customers', '/console/api/channels', '/console/api/reconciliation', '/console/api/messages', '/console/api/analytics'];
 
 function withMode(path: string, mode: 'live' | 'test'): string {
   if (!modeQueryPrefixes.some((prefix) => path.startsWith(prefix)) || /[?&]mode=/.test(path)) return path;
