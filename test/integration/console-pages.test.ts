@@ -310,6 +310,8 @@ describe('reconciliation', () => {
     const created = await stack.api('POST', '/v1/payments', { amount: 2500, currency: 'USD' });
     expect(created.status).toBe(200);
     expect((await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') })).status).toBe(200);
+    // Only channels are reconciled; the stack has no channel account, so the card attempt is made to look like a channel's.
+    await stack.db.db.updateTable('payment_attempts').set({ connector: 'alipay' }).where('payment_id', '=', created.body.id).execute();
     const attempt = await stack.db.db.selectFrom('payment_attempts').select('provider_idempotency_key').where('payment_id', '=', created.body.id).executeTakeFirstOrThrow();
     const unknownOrder = `${emailRun}-not-ours`;
     const rows = [

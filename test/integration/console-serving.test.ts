@@ -63,6 +63,12 @@ describe('the console page', () => {
     }
     // The entry, its chunks, the shell and every page (18 pages) at least.
     expect(seen.size).toBeGreaterThan(20);
+    // The page an address names is preloaded with the entry: the overview's charts at /console, not at /console/team.
+    const preloadsOf = async (path: string) => new Set([...(await (await fetch(`${stack.url}${path}`)).text()).matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((match) => match[1]!));
+    const overview = await preloadsOf('/console');
+    const team = await preloadsOf('/console/team');
+    expect([...overview].some((path) => !team.has(path))).toBe(true);
+    expect([...team].some((path) => !overview.has(path))).toBe(true);
     expect((await fetch(`${stack.url}/console/assets/console.AAAAAAAA.js`)).status).toBe(404);
     expect((await fetch(`${stack.url}/console/assets/..%2Fbuild.ts`)).status).toBe(404);
   }, 120_000);

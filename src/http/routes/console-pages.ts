@@ -13,7 +13,7 @@
  * each answer (the page hands it to Ant Design), never by 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PaymentError } from '../../domain/errors.ts';
 import { buildConsoleAssets, consoleAssetNamePattern, type ConsoleAssets } from '../../../web/console-build.ts';
@@ -35,7 +35,26 @@ export function consoleContentSecurityPolicy(nonce: string): string {
   return `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-export function consolePage(assets: ConsoleAssets, nonce: string): string {
+/** The page module (web/console/pages/<name>.tsx) an address opens, as page-loaders.ts maps them: preloaded with the entry. */
+function pageModuleOf(path: string): string {
+  const [segment = '', id] = path.replace(/^\/console\/?/, '').split('/').filter(Boolean);
+  if (segment === '') return 'overview';
+  if (segment === 'audit') return 'audit-log';
+  if (id !== undefined && (segment === 'payments' || segment === 'customers')) return `${segment.slice(0, -1)}-detail`;
+  return segment;
+}
+
+/**
+ * Besides the entry's chunks, the shell's and those of the page the address
+ * names: a signed-in member (the usual visitor) needs them next, and asked
+ * for here they load while the entry runs instead of after it.
+ */
+function preloadsOf(assets: ConsoleAssets, path: string): string[] {
+  const page = assets.pages.find((candidate) => candidate.page === pageModuleOf(path));
+  return [...new Set([...assets.entryImports, ...assets.shell.files, ...(page?.files ?? [])])];
+}
+
+export function consolePage(assets: ConsoleAssets, nonce: string, path: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +65,7 @@ export function consolePage(assets: ConsoleAssets, nonce: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
 <script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
-${assets.entryImports.map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
+${preloadsOf(assets, path).map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
 </head>
 <body>
 <div id="root" data-style-nonce="${escapeHtml(nonce)}"></div>
@@ -56,7 +75,7 @@ ${assets.entryImports.map((name) => `<link rel="modulepreload" href="/console/as
 `;
 }
 
-async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
+async function sendPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const assets = await consoleAssets();
   const nonce = randomBytes(16).toString('base64');
   return reply
@@ -66,18 +85,18 @@ async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(consolePage(assets, nonce));
+    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console'));
 }
 
 export function registerConsolePages(app: App, _deps: RouteDeps): void {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  app.get('/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
+  app.get('/console', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
   // Its own route: under `/console/*` the wildcard would be empty, which the app refuses as a path without its parameter.
-  app.get('/console/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  app.get('/console/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
   app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/console/api/')) throw new PaymentError('route_unknown', { details: { method: request.method, path } });
-    return sendPage(reply);
+    return sendPage(request, reply);
   });
   app.get('/console/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
     const assets = await consoleAssets();

@@ -31,11 +31,14 @@ export async function reconciliationRuns(db: Db, scope: Scope, page: { beforeDat
  * carries none, and a mismatch names its payment by the channel's order
  * number (the attempt's provider key), or, for a refund we show and the
  * channel does not, by the payment's id. Null when neither is ours (a
- * payment the channel shows that we have no record of).
+ * payment the channel shows that we have no record of). Only channels are
+ * reconciled (never cards), and only their keys are indexed
+ * (payment_attempts_by_channel_order): without `connector <> 'card'` each
+ * row read every attempt (0.6 s a row at a million payments).
  */
 const mismatchCurrency = sql<string | null>`coalesce(
   (select p.currency from payment_attempts pa join payments p on p.id = pa.payment_id
-    where pa.provider_idempotency_key = m.order_number and pa.connector_account_id = m.connector_account_id limit 1),
+    where pa.provider_idempotency_key = m.order_number and pa.connector <> 'card' and pa.connector_account_id = m.connector_account_id limit 1),
   (select p.currency from payments p where p.id = m.order_number and p.merchant_id = a.merchant_id))`;
 
 export interface MismatchFilter {
