@@ -35,6 +35,9 @@ function withMode(path: string, mode: 'live' | 'test'): string {
   return withQuery(path, { mode });
 }
 
+/** How long a prefetched answer may stand in for the page's own request (the page is drawn within a second or two). */
+const prefetchFreshMs = 10_000;
+
 function newIdempotencyKey(): string {
   return `console-${crypto.randomUUID()}`;
 }
@@ -67,8 +70,25 @@ export function createConsoleApi(settings: ApiSettings): ConsoleApi {
     const response = await send(method, path, body);
     return (response.status === 204 ? null : await response.json()) as T;
   }
+  // Answers started by prefetch(), by address and mode; a page's get takes one once, and only while it is fresh.
+  const prefetched = new Map<string, { startedMs: number; answer: Promise<unknown> }>();
+  const prefetchKey = (url: string) => `${settings.mode()} ${url}`;
+  function get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
+    const url = withQuery(path, query);
+    const early = prefetched.get(prefetchKey(url));
+    prefetched.delete(prefetchKey(url));
+    if (early && performance.now() - early.startedMs <= prefetchFreshMs) return early.answer as Promise<T>;
+    return json<T>('GET', url);
+  }
   return {
-    get: <T>(path: string, query?: Record<string, QueryValue>) => json<T>('GET', withQuery(path, query)),
+    get,
+    prefetch(path: string, query?: Record<string, QueryValue>) {
+      const url = withQuery(path, query);
+      const answer = json<unknown>('GET', url);
+      // Nobody may take it: a failure is seen by the page's own request, never as an unhandled rejection.
+      answer.catch(() => {});
+      prefetched.set(prefetchKey(url), { startedMs: performance.now(), answer });
+    },
     post: <T>(path: string, body?: unknown) => json<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body?: unknown) => json<T>('PATCH', path, body ?? {}),
     delete: <T>(path: string) => json<T>('DELETE', path),

@@ -12,7 +12,8 @@ import { ConsoleApiError, type ConsoleLocale } from './context.ts';
 import { LocaleContext } from './locale-context.ts';
 import { antLocales, applyLocale, browserLocale, rememberLocaleInBrowser } from './locales.ts';
 import { translate } from './i18n.ts';
-import { isConsoleLocale, type SessionAnswer } from './session.ts';
+import { isConsoleLocale, memberOf, merchantOf, type SessionAnswer } from './session.ts';
+import { prefetchOverview } from './pages/analytics/overview-requests.ts';
 import { isPasswordLinkPage, SignInPages } from './sign-in.tsx';
 import { lazyPage, preloadPage } from './page-loaders.ts';
 import { PageLoadBoundary } from './page-load-boundary.tsx';
@@ -76,6 +77,8 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
     try {
       const session = await api.get<SessionAnswer>('/console/api/session');
       csrf.current = session.csrf_token;
+      // The overview is the page most visits open: its figures are asked for now, while the shell and the page are drawn.
+      if (parseRoute(window.location).page === '' && memberOf(session).permissions.includes('analytics.read')) prefetchOverview(api, merchantOf(session));
       if (isConsoleLocale(session.member.locale)) setLocale(session.member.locale);
       setState({ kind: 'signed_in', session });
     } catch (error) {
