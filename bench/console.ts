@@ -30,6 +30,8 @@ import { hashPassword } from '../src/domain/console/password.ts';
 import { totp } from '../src/domain/console/totp.ts';
 import { cryptoRandom } from '../src/domain/clock.ts';
 import { buildApp } from '../src/http/app.ts';
+import { consoleAssets } from '../src/http/routes/console-pages.ts';
+import { describeConsolePages, describeConsoleSize } from '../web/console-build.ts';
 import { createFlowContext } from '../src/runtime.ts';
 import { foldAnalytics } from '../src/store/analytics.ts';
 import { insertMember } from '../src/store/console/members.ts';
@@ -320,6 +322,8 @@ function phasesInPage(): Phases {
 
 /** The overview in Chromium: navigation until every figure and chart is drawn, in fresh windows (no cache) after one unmeasured visit. */
 async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie: string): Promise<void> {
+  const assets = await consoleAssets();
+  console.log(`\nthe console's files, as a first visit loads them (gzipped): ${describeConsoleSize(assets)}\n${describeConsolePages(assets)}`);
   if (!browserAvailable) {
     console.log('\noverview render: not measured (no Chromium; Debian: apt-get install chromium)');
     return;
