@@ -7,23 +7,40 @@
  * A failed import (the network, or a server restarted with a newer build) is
  * forgotten, so that trying again imports again.
  */
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { createElement, lazy, useState, type ComponentType } from 'react';
 
 export interface LazyPage<P extends object> {
-  Component: LazyExoticComponent<ComponentType<P>>;
+  Component: ComponentType<P>;
   preload(): Promise<unknown>;
 }
 
+/**
+ * A page imported on first use. When its chunk has already arrived (it was
+ * preloaded while the session was read, or the page was opened before), the
+ * page is drawn at once: through React.lazy it would suspend once anyway, and
+ * React holds a revealed Suspense boundary back for up to 300 ms, for the
+ * shell and again for the page. Each mounted page keeps the way it was drawn
+ * first, so a chunk arriving later never remounts it.
+ */
 export function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>): LazyPage<P> {
   let loading: Promise<ComponentType<P>> | null = null;
+  let loaded: ComponentType<P> | null = null;
   const preload = () => {
-    loading ??= load().catch((error: unknown) => {
-      loading = null;
-      throw error;
-    });
+    loading ??= load().then(
+      (component) => (loaded = component),
+      (error: unknown) => {
+        loading = null;
+        throw error;
+      },
+    );
     return loading;
   };
-  return { Component: lazy(async () => ({ default: await preload() })), preload };
+  const Lazy = lazy(async () => ({ default: await preload() }));
+  function Component(props: P) {
+    const [ready] = useState(() => loaded);
+    return ready ? createElement(ready, props) : createElement(Lazy, props);
+  }
+  return { Component, preload };
 }
 
 type NoProps = Record<string, never>;
