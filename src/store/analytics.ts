@@ -217,6 +217,43 @@ function inSpans(table: string, spans: readonly ChannelSpan[]): RawBuilder<unkno
   )})`;
 }
 
+export interface ChannelDeclineRow {
+  /** The bucket's UTC start (null for one answer over the whole range). */
+  bucket_start: Date | null;
+  payment_method_type: string;
+  connector_account_id: string | null;
+  code: string;
+  attempts: number;
+}
+
+/**
+ * Failed attempts per channel (payment method type and connector account)
+ * and decline code, per bucket of the payments' creation: whole days and
+ * hours from the channel decline counters (migration 0027), the rest of the
+ * range from the live rows, as readTotals counts decline codes.
+ */
+export async function readChannelDeclines(db: Db, scope: Scope, query: AnalyticsQuery, granularity: AnalyticsGranularity | null): Promise<ChannelDeclineRow[]> {
+  const sources = sourcesOf(scope, query, { days: granularity !== 'hour' });
+  const result = await sql<ChannelDeclineRow & { attempts: string }>`
+    select bucket as bucket_start, payment_method_type, connector_account_id, code, sum(attempts)::bigint as attempts
+      from (
+        select ${bucketOf(granularity, sql.ref('day'))} as bucket, payment_method_type, connector_account_id, code, attempts
+          from analytics_daily_channel_declines
+         where ${scoped(sources, 'analytics_daily_channel_declines')} and ${sources.wholeDays(sql.ref('day'))}
+        union all
+        select ${bucketOf(granularity, sql.ref('hour'))}, payment_method_type, connector_account_id, code, attempts
+          from analytics_hourly_channel_declines
+         where ${scoped(sources, 'analytics_hourly_channel_declines')} and ${sources.wholeHours(sql.ref('hour'))}
+        union all
+        select ${bucketOf(granularity, sql.ref('payments.created_at'))}, a.payment_method_type, a.connector_account_id, analytics_decline_code(a), 1
+          from payments join payment_attempts a on a.payment_id = payments.id
+         where ${scoped(sources, 'payments')} and ${sources.edges(sql.ref('payments.created_at'))}
+           and analytics_attempt_counted(a) and a.status = 'failed'
+      ) counted
+     group by 1, 2, 3, 4`.execute(db);
+  return result.rows.map((row) => ({ ...row, attempts: count(row.attempts) }));
+}
+
 /**
  * Each channel's attempts as a histogram of latencies, over the whole range,
  * exact where its percentiles lie: first the histogram by 32 ms span (whole

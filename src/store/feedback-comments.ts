@@ -26,9 +26,9 @@ export async function listFeedbackComments(
     : sql``;
   const result = await sql<FeedbackCommentRow>`
     select f.payment_id, f.rating, f.nps_score, f.comment, f.created_at
-      from payment_feedback f join payments p on p.id = f.payment_id
-     where f.merchant_id = ${scope.merchantId} and p.mode = ${scope.mode}
-       and p.created_at >= ${query.from} and p.created_at < ${query.to}
+      from payment_feedback f
+     where f.merchant_id = ${scope.merchantId} and f.mode = ${scope.mode}
+       and f.payment_created_at >= ${query.from} and f.payment_created_at < ${query.to}
        and f.comment is not null and f.comment <> ''
        ${after}
      order by f.created_at desc, f.payment_id desc

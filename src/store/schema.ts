@@ -344,6 +344,9 @@ export interface PaymentFeedbackTable {
   created_at: Timestamp;
   /** The optional 0–10 "would you recommend" answer (migration 0014). */
   nps_score: number | null;
+  /** The payment's mode and creation time, copied from it by a trigger on insert (migration 0027): feedback is counted by when its payment was made. */
+  mode: Generated<Mode>;
+  payment_created_at: Generated<Timestamp>;
 }
 
 export interface FulfillmentEventsTable {

@@ -134,6 +134,17 @@ describe.skipIf(!browserAvailable)('console analytics and operations pages in a 
     await page.context().close();
   }, 60_000);
 
+  it('shows an after-sales request’s amount with its payment’s currency', async () => {
+    const page = await consoleWindow('desktop', 'zh-TW');
+    await page.goto(`${stack.url}/console/after-sales`);
+    const table = page.getByTestId('after-sales-table');
+    await table.locator('tbody tr').first().waitFor();
+    // 500 minor units of the payment's CNY, as Intl writes them in the member's language: never the bare 500.
+    const expected = new Intl.NumberFormat('zh-TW', { style: 'currency', currency: 'CNY', minimumFractionDigits: 2 }).format(5);
+    await expect.poll(async () => (await table.locator('tbody').innerText()).includes(expected)).toBe(true);
+    await page.context().close();
+  }, 60_000);
+
   it('acknowledges an open alert: recorded through the API and in the audit trail', async () => {
     const page = await consoleWindow('desktop', 'en');
     await page.goto(`${stack.url}/console/alerts`);

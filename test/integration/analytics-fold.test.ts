@@ -72,6 +72,23 @@ async function rollupMismatches(merchantId: string): Promise<number> {
     ),
     declines as (
       select hour, currency, code, sum(attempts) from analytics_hourly_declines where merchant_id = ${merchantId} group by 1, 2, 3 having sum(attempts) <> 0
+    ),
+    raw_channel_declines as (
+      select analytics_hour(p.created_at) as hour, p.currency, a.payment_method_type, a.connector_account_id, analytics_decline_code(a) as code, count(*) as attempts
+        from payment_attempts a join payments p on p.id = a.payment_id
+       where p.merchant_id = ${merchantId} and analytics_attempt_counted(a) and a.status = 'failed'
+       group by 1, 2, 3, 4, 5
+    ),
+    channel_declines as (
+      select hour, currency, payment_method_type, connector_account_id, code, attempts
+        from analytics_hourly_channel_declines where merchant_id = ${merchantId} and attempts <> 0
+    ),
+    raw_daily_channel_declines as (
+      select analytics_day(hour), currency, payment_method_type, connector_account_id, code, sum(attempts) from raw_channel_declines group by 1, 2, 3, 4, 5
+    ),
+    daily_channel_declines as (
+      select day, currency, payment_method_type, connector_account_id, code, attempts::numeric
+        from analytics_daily_channel_declines where merchant_id = ${merchantId} and attempts <> 0
     )
     select ((select count(*) from (select * from raw_payments except select * from hourly) d)
           + (select count(*) from (select * from hourly except select * from raw_payments) d)
@@ -80,7 +97,11 @@ async function rollupMismatches(merchantId: string): Promise<number> {
           + (select count(*) from (select * from raw_channels except select * from channels) d)
           + (select count(*) from (select * from channels except select * from raw_channels) d)
           + (select count(*) from (select * from raw_declines except select * from declines) d)
-          + (select count(*) from (select * from declines except select * from raw_declines) d))::int as mismatches
+          + (select count(*) from (select * from declines except select * from raw_declines) d)
+          + (select count(*) from (select * from raw_channel_declines except select * from channel_declines) d)
+          + (select count(*) from (select * from channel_declines except select * from raw_channel_declines) d)
+          + (select count(*) from (select * from raw_daily_channel_declines except select * from daily_channel_declines) d)
+          + (select count(*) from (select * from daily_channel_declines except select * from raw_daily_channel_declines) d))::int as mismatches
   `.execute(stack.db.db);
   return result.rows[0]!.mismatches;
 }

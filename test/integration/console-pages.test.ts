@@ -305,4 +305,74 @@ describe('reconciliation', () => {
     expect(repaired.body.data).toEqual([expect.objectContaining({ kind: 'status_differs', repaired: true, note: 'marked succeeded: the statement shows it paid', refund_number: null, our_amount: 100 })]);
     expect((await support.request('GET', '/console/api/reconciliation/runs')).body.data).toEqual([]);
   });
+
+  it("gives each mismatch its payment's currency, found by the channel's order number or the payment's id, and none for a payment that is not ours", async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 2500, currency: 'USD' });
+    expect(created.status).toBe(200);
+    expect((await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') })).status).toBe(200);
+    // Only channels are reconciled; the stack has no channel account, so the card attempt is made to look like a channel's.
+    await stack.db.db.updateTable('payment_attempts').set({ connector: 'alipay' }).where('payment_id', '=', created.body.id).execute();
+    const attempt = await stack.db.db.selectFrom('payment_attempts').select('provider_idempotency_key').where('payment_id', '=', created.body.id).executeTakeFirstOrThrow();
+    const unknownOrder = `${emailRun}-not-ours`;
+    const rows = [
+      { kind: 'amount_differs' as const, order_number: attempt.provider_idempotency_key, refund_number: '' },
+      { kind: 'missing_there' as const, order_number: created.body.id as string, refund_number: 'rf-1' },
+      { kind: 'missing_here' as const, order_number: unknownOrder, refund_number: '' },
+    ].map((row) => ({
+      ...row,
+      id: stack.context.ids.newId('rcm'),
+      connector_account_id: stack.cardAccountId,
+      statement_date: '2026-11-20',
+      our_amount: 2500n,
+      their_amount: 2400n,
+      our_status: 'succeeded',
+      repaired: false,
+      note: null,
+      created_at: new Date(clock.nowMs()),
+    }));
+    await stack.db.db.insertInto('reconciliation_mismatches').values(rows).execute();
+    const listed = await support.request('GET', '/console/api/reconciliation/mismatches?mode=test&statement_date=2026-11-20');
+    expect(listed.status).toBe(200);
+    const currencyOf = (order: string) => listed.body.data.find((row: { order_number: string }) => row.order_number === order)?.currency;
+    expect(currencyOf(attempt.provider_idempotency_key)).toBe('USD');
+    expect(currencyOf(created.body.id)).toBe('USD');
+    expect(currencyOf(unknownOrder)).toBeNull();
+  });
+});
+
+describe('after-sales', () => {
+  it("lists the requests with their payment's currency, to an operator and not to support", async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 9900, currency: 'HKD' });
+    expect(created.status).toBe(200);
+    const cny = await paidPayment({ amount: 1500 });
+    const at = new Date(clock.nowMs());
+    const request = (paymentId: string, amount: bigint | null) => ({
+      id: stack.context.ids.newId('asr'),
+      payment_id: paymentId,
+      merchant_id: stack.merchant.merchantId,
+      mode: 'test' as const,
+      kind: 'refund' as const,
+      reason: 'arrived broken',
+      amount,
+      status: 'pending' as const,
+      merchant_note: null,
+      refund_id: null,
+      created_at: at,
+      decided_at: null,
+    });
+    const rows = [request(created.body.id, 500n), request(cny, null)];
+    await stack.db.db.insertInto('after_sales_requests').values(rows).execute();
+    const operator = await signedInMember(stack, stack.merchant.merchantId, 'operator', `operator@${emailRun}.pages.example.com`, { address: '10.8.0.3', totpAt: nowCode });
+    const listed = await operator.request('GET', '/console/api/after_sales_requests?mode=test&status=pending&limit=100');
+    expect(listed.status).toBe(200);
+    const byId = new Map(listed.body.data.map((row: { id: string }) => [row.id, row]));
+    expect(byId.get(rows[0]!.id)).toEqual(expect.objectContaining({ object: 'after_sales_request', payment: created.body.id, amount: 500, currency: 'HKD', status: 'pending' }));
+    expect(byId.get(rows[1]!.id)).toEqual(expect.objectContaining({ payment: cny, amount: null, currency: 'CNY' }));
+    // The same objects as the API's, plus the currency.
+    const fromApi = await stack.api('GET', `/v1/after_sales_requests/${rows[0]!.id}`);
+    expect(byId.get(rows[0]!.id)).toEqual({ ...fromApi.body, currency: 'HKD' });
+    expect((await operator.request('GET', '/console/api/after_sales_requests?mode=test&status=approved')).body.data.map((row: { id: string }) => row.id)).not.toContain(rows[0]!.id);
+    expect((await support.request('GET', '/console/api/after_sales_requests?mode=test')).status).toBe(403);
+    expect((await operator.request('GET', '/console/api/after_sales_requests')).body.data).toEqual([]);
+  });
 });

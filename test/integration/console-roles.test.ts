@@ -176,6 +176,13 @@ const endpoints: Endpoint[] = [
     allowed: ['owner', 'admin', 'developer', 'operator', 'support'],
     succeeds: true,
   },
+  {
+    name: 'read the after-sales queue',
+    method: 'GET',
+    prepare: async () => ({ url: '/console/api/after_sales_requests?mode=test' }),
+    allowed: ['owner', 'admin', 'operator'],
+    succeeds: true,
+  },
   { name: 'read recent API requests', method: 'GET', prepare: async () => ({ url: '/console/api/requests' }), allowed: ['owner', 'admin', 'developer'], succeeds: true },
 ];
 

@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('the console page', () => {
   it('is served at /, /console and any console address, each answer with a new style nonce', async () => {
     const nonces = new Set<string>();
-    for (const path of ['/', '/console', '/console/payments/pay_123', '/console/set-password']) {
+    for (const path of ['/', '/console', '/console/', '/console/payments/pay_123', '/console/set-password']) {
       const response = await fetch(`${stack.url}${path}`);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/html');
@@ -36,21 +36,40 @@ describe('the console page', () => {
       expect(html).toContain(`data-style-nonce="${nonce}"`);
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
     }
-    expect(nonces.size).toBe(4);
+    expect(nonces.size).toBe(5);
   }, 120_000);
 
-  it('serves its files by hash, cached for good and gzipped when asked', async () => {
+  it('serves the entry, the chunks it preloads and every page chunk by hash, cached for good and gzipped when asked', async () => {
     const html = await (await fetch(`${stack.url}/console`)).text();
-    const script = /src="(\/console\/assets\/console\.[0-9a-f]{8}\.js)"/.exec(html)?.[1];
-    const style = /href="(\/console\/assets\/console\.[0-9a-f]{8}\.css)"/.exec(html)?.[1];
+    const script = /<script type="module" src="(\/console\/assets\/console\.[A-Z0-9]{8}\.js)"/.exec(html)?.[1];
+    const style = /rel="stylesheet" href="(\/console\/assets\/console\.[A-Z0-9]{8}\.css)"/.exec(html)?.[1];
+    const preloaded = [...html.matchAll(/rel="modulepreload" href="(\/console\/assets\/[^"]+)"/g)].map((match) => match[1]!);
     expect(script && style).toBeTruthy();
-    for (const path of [script!, style!]) {
+    expect(preloaded.length).toBeGreaterThan(0);
+    const seen = new Set<string>();
+    const toFetch = [script!, style!, ...preloaded];
+    // Follow every import (static and `import()`) from the entry: every chunk it can ever ask for is served.
+    while (toFetch.length > 0) {
+      const path = toFetch.pop()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
       const response = await fetch(`${stack.url}${path}`, { headers: { 'accept-encoding': 'gzip' } });
-      expect(response.status).toBe(200);
+      expect(response.status, path).toBe(200);
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(100);
+      expect(response.headers.get('content-type')).toMatch(path.endsWith('.js') ? /^text\/javascript/ : /^text\/css/);
+      const body = await response.text();
+      expect(body.length).toBeGreaterThan(path.endsWith('.css') ? 100 : 10);
+      for (const match of body.matchAll(/["'](?:\.\/)?((?:console|shared|[a-z-]+)\.[A-Z0-9]{8}\.js)["']/g)) toFetch.push(`/console/assets/${match[1]}`);
     }
-    expect((await fetch(`${stack.url}/console/assets/console.00000000.js`)).status).toBe(404);
+    // The entry, its chunks, the shell and every page (18 pages) at least.
+    expect(seen.size).toBeGreaterThan(20);
+    // The page an address names is preloaded with the entry: the overview's charts at /console, not at /console/team.
+    const preloadsOf = async (path: string) => new Set([...(await (await fetch(`${stack.url}${path}`)).text()).matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((match) => match[1]!));
+    const overview = await preloadsOf('/console');
+    const team = await preloadsOf('/console/team');
+    expect([...overview].some((path) => !team.has(path))).toBe(true);
+    expect([...team].some((path) => !overview.has(path))).toBe(true);
+    expect((await fetch(`${stack.url}/console/assets/console.AAAAAAAA.js`)).status).toBe(404);
     expect((await fetch(`${stack.url}/console/assets/..%2Fbuild.ts`)).status).toBe(404);
   }, 120_000);
 

@@ -80,4 +80,27 @@ describe('console api client', () => {
     await expect(api.post('/console/api/sign_in', { email: 'a', password: 'b' })).rejects.toBeInstanceOf(ConsoleApiError);
     expect(onSessionEnded).toHaveBeenCalledTimes(1);
   });
+
+  it('lets a page take a prefetched answer once, in the same mode only, and asks again after', async () => {
+    let answered = 0;
+    const sent = stubFetch(() => json(200, { answer: (answered += 1) }));
+    let mode: 'live' | 'test' = 'test';
+    const api = createConsoleApi({ csrfToken: () => null, locale: () => 'en', mode: () => mode, onSessionEnded: vi.fn() });
+    api.prefetch('/v1/analytics/summary', { from: 'a', to: 'b' });
+    expect(await api.get('/v1/analytics/summary', { from: 'a', to: 'b' })).toEqual({ answer: 1 });
+    expect(sent).toHaveLength(1);
+    expect(await api.get('/v1/analytics/summary', { from: 'a', to: 'b' })).toEqual({ answer: 2 });
+    api.prefetch('/v1/analytics/summary', { from: 'a', to: 'b' });
+    mode = 'live';
+    expect(await api.get('/v1/analytics/summary', { from: 'a', to: 'b' })).toEqual({ answer: 4 });
+    expect(sent.map((request) => request.headers['paypilot-mode'])).toEqual(['test', 'test', 'test', 'live']);
+  });
+
+  it('hands a failed prefetch to the page as its failure, never as an unhandled rejection', async () => {
+    stubFetch(() => json(503, { error: { code: 'database_unavailable', message: 'Try again.' } }));
+    const { api } = client();
+    api.prefetch('/v1/analytics/feedback', { from: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(api.get('/v1/analytics/feedback', { from: 'a' })).rejects.toBeInstanceOf(ConsoleApiError);
+  });
 });

@@ -28,12 +28,15 @@ export function withQuery(path: string, query?: Record<string, QueryValue>): str
 }
 
 /** Console routes that read or change one mode's data take `mode` in the query (docs/console-api.md). */
-const modeQueryPrefixes = ['/console/api/payments', '/console/api/customers', '/console/api/channels', '/console/api/reconciliation', '/console/api/messages', '/console/api/analytics'];
+const modeQueryPrefixes = ['/console/api/payments', '/console/api/after_sales_requests', '/console/api/customers', '/console/api/channels', '/console/api/reconciliation', '/console/api/messages', '/console/api/analytics'];
 
 function withMode(path: string, mode: 'live' | 'test'): string {
   if (!modeQueryPrefixes.some((prefix) => path.startsWith(prefix)) || /[?&]mode=/.test(path)) return path;
   return withQuery(path, { mode });
 }
+
+/** How long a prefetched answer may stand in for the page's own request (the page is drawn within a second or two). */
+const prefetchFreshMs = 10_000;
 
 function newIdempotencyKey(): string {
   return `console-${crypto.randomUUID()}`;
@@ -67,8 +70,25 @@ export function createConsoleApi(settings: ApiSettings): ConsoleApi {
     const response = await send(method, path, body);
     return (response.status === 204 ? null : await response.json()) as T;
   }
+  // Answers started by prefetch(), by address and mode; a page's get takes one once, and only while it is fresh.
+  const prefetched = new Map<string, { startedMs: number; answer: Promise<unknown> }>();
+  const prefetchKey = (url: string) => `${settings.mode()} ${url}`;
+  function get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
+    const url = withQuery(path, query);
+    const early = prefetched.get(prefetchKey(url));
+    prefetched.delete(prefetchKey(url));
+    if (early && performance.now() - early.startedMs <= prefetchFreshMs) return early.answer as Promise<T>;
+    return json<T>('GET', url);
+  }
   return {
-    get: <T>(path: string, query?: Record<string, QueryValue>) => json<T>('GET', withQuery(path, query)),
+    get,
+    prefetch(path: string, query?: Record<string, QueryValue>) {
+      const url = withQuery(path, query);
+      const answer = json<unknown>('GET', url);
+      // Nobody may take it: a failure is seen by the page's own request, never as an unhandled rejection.
+      answer.catch(() => {});
+      prefetched.set(prefetchKey(url), { startedMs: performance.now(), answer });
+    },
     post: <T>(path: string, body?: unknown) => json<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body?: unknown) => json<T>('PATCH', path, body ?? {}),
     delete: <T>(path: string) => json<T>('DELETE', path),

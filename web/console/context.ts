@@ -49,6 +49,12 @@ export type QueryValue = string | number | boolean | null | undefined;
 export interface ConsoleApi {
   /** GET a console or /v1 path (`/console/api/…` or `/v1/…`) with query parameters; rejects with ConsoleApiError. */
   get<T>(path: string, query?: Record<string, QueryValue>): Promise<T>;
+  /**
+   * Starts a GET a page is about to make (before the page is drawn), so its
+   * answer is on the way while the page renders; the page's own `get` of the
+   * same address, in the same mode, within a few seconds takes it, once.
+   */
+  prefetch(path: string, query?: Record<string, QueryValue>): void;
   /** POST JSON with the CSRF token (and an Idempotency-Key for /v1 writes); rejects with ConsoleApiError. */
   post<T>(path: string, body?: unknown): Promise<T>;
   /** PATCH JSON with the CSRF token. */

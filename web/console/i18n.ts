@@ -21,6 +21,8 @@ export const texts = {
   testBanner: l('Test data: nothing here moves real money.', '测试数据：这里的操作不涉及真实资金。', '測試資料：這裡的操作不涉及真實資金。'),
   menu: l('Menu', '菜单', '選單'),
   notFound: l('This page does not exist.', '页面不存在。', '頁面不存在。'),
+  reloadConsole: l('Reload the console', '重新加载控制台', '重新載入控制台'),
+  pageLoadFailed: l('This page could not be loaded.', '页面加载失败。', '頁面載入失敗。'),
   forbidden: l('Your role does not allow this page.', '您的角色无权访问此页面。', '您的角色無權存取此頁面。'),
   backToOverview: l('Back to the start', '返回首页', '返回首頁'),
   timeZoneNote: l('Times in {zone}', '时间按 {zone} 显示', '時間依 {zone} 顯示'),

@@ -12,10 +12,11 @@ import { ConsoleApiError, type ConsoleLocale } from './context.ts';
 import { LocaleContext } from './locale-context.ts';
 import { antLocales, applyLocale, browserLocale, rememberLocaleInBrowser } from './locales.ts';
 import { translate } from './i18n.ts';
-import { isConsoleLocale, type SessionAnswer } from './session.ts';
+import { isConsoleLocale, memberOf, merchantOf, type SessionAnswer } from './session.ts';
+import { prefetchOverview } from './pages/analytics/overview-requests.ts';
 import { isPasswordLinkPage, SignInPages } from './sign-in.tsx';
-import { EnrolmentPage } from './enrolment.tsx';
-import { Shell } from './shell.tsx';
+import { lazyPage, preloadPage } from './page-loaders.ts';
+import { PageLoadBoundary } from './page-load-boundary.tsx';
 import { parseRoute, useRoute } from './router.ts';
 
 /** Darker than Ant Design's defaults where those fall short of WCAG's 4.5:1 contrast for text (links, secondary and help texts). */
@@ -25,6 +26,12 @@ const consoleTheme = {
     motion: !window.matchMedia('(prefers-reduced-motion: reduce)').matches,
     colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorError: '#c4302b', colorErrorHover: '#a32824', colorSuccess: '#1a7f37', colorWarning: '#8a5a00', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
 };
+
+/** The signed-in shell and the enrolment page are chunks of their own too: the sign-in pages load neither. */
+const shellModule = lazyPage(async () => (await import('./shell.tsx')).Shell);
+const enrolmentModule = lazyPage(async () => (await import('./enrolment.tsx')).EnrolmentPage);
+const Shell = shellModule.Component;
+const EnrolmentPage = enrolmentModule.Component;
 
 type SessionState = { kind: 'loading' } | { kind: 'signed_out' } | { kind: 'failed'; message: string } | { kind: 'signed_in'; session: SessionAnswer };
 
@@ -70,6 +77,8 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
     try {
       const session = await api.get<SessionAnswer>('/console/api/session');
       csrf.current = session.csrf_token;
+      // The overview is the page most visits open: its figures are asked for now, while the shell and the page are drawn.
+      if (parseRoute(window.location).page === '' && memberOf(session).permissions.includes('analytics.read')) prefetchOverview(api, merchantOf(session));
       if (isConsoleLocale(session.member.locale)) setLocale(session.member.locale);
       setState({ kind: 'signed_in', session });
     } catch (error) {
@@ -80,7 +89,12 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
 
   useEffect(() => {
     applyLocale(localeRef.current);
-    if (!isPasswordLinkPage(route.page)) void loadSession();
+    if (!isPasswordLinkPage(route.page)) {
+      // While the session is read, the shell and the page the address names are imported (they are what a signed-in member sees next).
+      shellModule.preload().catch(() => {});
+      preloadPage(route);
+      void loadSession();
+    }
     // The session is loaded once; sign-in and sign-out change it afterwards.
   }, []);
 
@@ -123,7 +137,11 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
   return (
     <LocaleContext.Provider value={locale}>
       <ConfigProvider locale={antLocales[locale]} csp={styleNonce ? { nonce: styleNonce } : undefined} theme={consoleTheme}>
-        <AntApp>{body}</AntApp>
+        <AntApp>
+          <PageLoadBoundary texts={{ failed: translate(locale, 'pageLoadFailed'), retry: translate(locale, 'retry'), reload: translate(locale, 'reloadConsole') }}>
+            {body}
+          </PageLoadBoundary>
+        </AntApp>
       </ConfigProvider>
     </LocaleContext.Provider>
   );

@@ -5,7 +5,7 @@
  * signing out; and the page the address names. Every page reads
  * `useConsole()`.
  */
-import { Suspense, useMemo, useState, type ComponentType, type ReactNode } from 'react';
+import { useMemo, useState, type ComponentType, type ReactNode } from 'react';
 import { App, Button, Drawer, Grid, Layout, Menu, Segmented, Spin, Tooltip, Typography } from 'antd';
 import {
   ApiOutlined,
@@ -34,23 +34,8 @@ import { memberOf, merchantOf, type SessionAnswer } from './session.ts';
 import { LanguageSelect } from './sign-in.tsx';
 import { ShellContext } from './shell-context.ts';
 import { Notice } from './notice.tsx';
-import OverviewPage from './pages/overview.tsx';
-import ChannelsPage from './pages/channels.tsx';
-import CancellationsPage from './pages/cancellations.tsx';
-import SegmentsPage from './pages/segments.tsx';
-import AlertsPage from './pages/alerts.tsx';
-import AfterSalesPage from './pages/after-sales.tsx';
-import FeedbackPage from './pages/feedback.tsx';
-import ReconciliationPage from './pages/reconciliation.tsx';
-import { PaymentsPage } from './pages/payments.tsx';
-import { PaymentDetailPage } from './pages/payment-detail.tsx';
-import { CustomersPage } from './pages/customers.tsx';
-import { CustomerDetailPage } from './pages/customer-detail.tsx';
-import { TeamPage } from './pages/team.tsx';
-import { AuditLogPage } from './pages/audit-log.tsx';
-import { SettingsPage } from './pages/settings.tsx';
-import { DevelopersPage } from './pages/developers.tsx';
-import { AccountPage } from './pages/account.tsx';
+import { pageModules, preloadPage } from './page-loaders.ts';
+import { PageLoadBoundary } from './page-load-boundary.tsx';
 
 interface PageEntry {
   /** The address segment after /console ('' is the overview). */
@@ -65,21 +50,21 @@ interface PageEntry {
 }
 
 export const consolePages: readonly PageEntry[] = [
-  { path: '', label: 'navOverview', icon: <DashboardOutlined />, anyOf: ['analytics.read'], list: OverviewPage },
-  { path: 'payments', label: 'navPayments', icon: <CreditCardOutlined />, anyOf: ['payments.read'], list: PaymentsPage, detail: PaymentDetailPage },
-  { path: 'customers', label: 'navCustomers', icon: <UserOutlined />, anyOf: ['customers.read'], list: CustomersPage, detail: CustomerDetailPage },
-  { path: 'cancellations', label: 'navCancellations', icon: <StopOutlined />, anyOf: ['analytics.read'], list: CancellationsPage },
-  { path: 'channels', label: 'navChannels', icon: <BranchesOutlined />, anyOf: ['analytics.read', 'connector_accounts.read'], list: ChannelsPage },
-  { path: 'segments', label: 'navSegments', icon: <ClusterOutlined />, anyOf: ['analytics.read'], list: SegmentsPage },
-  { path: 'alerts', label: 'navAlerts', icon: <AlertOutlined />, anyOf: ['alerts.read'], list: AlertsPage },
-  { path: 'after-sales', label: 'navAfterSales', icon: <CustomerServiceOutlined />, anyOf: ['after_sales.manage'], list: AfterSalesPage },
-  { path: 'feedback', label: 'navFeedback', icon: <SmileOutlined />, anyOf: ['analytics.read'], list: FeedbackPage },
-  { path: 'reconciliation', label: 'navReconciliation', icon: <SwapOutlined />, anyOf: ['payments.read'], list: ReconciliationPage },
-  { path: 'developers', label: 'navDevelopers', icon: <ApiOutlined />, anyOf: ['keys.manage', 'webhooks.manage', 'logs.read'], list: DevelopersPage },
-  { path: 'team', label: 'navTeam', icon: <TeamOutlined />, anyOf: ['team.read'], list: TeamPage },
-  { path: 'audit', label: 'navAudit', icon: <AuditOutlined />, anyOf: ['audit.read'], list: AuditLogPage },
-  { path: 'settings', label: 'navSettings', icon: <SettingOutlined />, anyOf: ['settings.read'], list: SettingsPage },
-  { path: 'account', label: 'navAccount', icon: <IdcardOutlined />, anyOf: ['session'], list: AccountPage },
+  { path: '', label: 'navOverview', icon: <DashboardOutlined />, anyOf: ['analytics.read'], list: pageModules['']!.list.Component },
+  { path: 'payments', label: 'navPayments', icon: <CreditCardOutlined />, anyOf: ['payments.read'], list: pageModules['payments']!.list.Component, detail: pageModules['payments']!.detail!.Component },
+  { path: 'customers', label: 'navCustomers', icon: <UserOutlined />, anyOf: ['customers.read'], list: pageModules['customers']!.list.Component, detail: pageModules['customers']!.detail!.Component },
+  { path: 'cancellations', label: 'navCancellations', icon: <StopOutlined />, anyOf: ['analytics.read'], list: pageModules['cancellations']!.list.Component },
+  { path: 'channels', label: 'navChannels', icon: <BranchesOutlined />, anyOf: ['analytics.read', 'connector_accounts.read'], list: pageModules['channels']!.list.Component },
+  { path: 'segments', label: 'navSegments', icon: <ClusterOutlined />, anyOf: ['analytics.read'], list: pageModules['segments']!.list.Component },
+  { path: 'alerts', label: 'navAlerts', icon: <AlertOutlined />, anyOf: ['alerts.read'], list: pageModules['alerts']!.list.Component },
+  { path: 'after-sales', label: 'navAfterSales', icon: <CustomerServiceOutlined />, anyOf: ['after_sales.manage'], list: pageModules['after-sales']!.list.Component },
+  { path: 'feedback', label: 'navFeedback', icon: <SmileOutlined />, anyOf: ['analytics.read'], list: pageModules['feedback']!.list.Component },
+  { path: 'reconciliation', label: 'navReconciliation', icon: <SwapOutlined />, anyOf: ['payments.read'], list: pageModules['reconciliation']!.list.Component },
+  { path: 'developers', label: 'navDevelopers', icon: <ApiOutlined />, anyOf: ['keys.manage', 'webhooks.manage', 'logs.read'], list: pageModules['developers']!.list.Component },
+  { path: 'team', label: 'navTeam', icon: <TeamOutlined />, anyOf: ['team.read'], list: pageModules['team']!.list.Component },
+  { path: 'audit', label: 'navAudit', icon: <AuditOutlined />, anyOf: ['audit.read'], list: pageModules['audit']!.list.Component },
+  { path: 'settings', label: 'navSettings', icon: <SettingOutlined />, anyOf: ['settings.read'], list: pageModules['settings']!.list.Component },
+  { path: 'account', label: 'navAccount', icon: <IdcardOutlined />, anyOf: ['session'], list: pageModules['account']!.list.Component },
 ];
 
 interface ShellProps {
@@ -157,6 +142,8 @@ export function Shell({ api, session, locale, setLocale, mode, setMode, onSigned
           <a
             href={consolePath(entry.path)}
             data-testid={`nav-${entry.path || 'overview'}`}
+            onMouseEnter={() => preloadPage({ page: entry.path, id: null })}
+            onFocus={() => preloadPage({ page: entry.path, id: null })}
             onClick={(event) => {
               event.preventDefault();
               setDrawerOpen(false);
@@ -213,7 +200,9 @@ export function Shell({ api, session, locale, setLocale, mode, setMode, onSigned
             </div>
           )}
           <main className="console-content" data-testid="console-page" key={mode}>
-            <Suspense fallback={<Spin />}>{page}</Suspense>
+            <PageLoadBoundary key={`${route.page}/${route.id ?? ''}`} texts={{ failed: t('pageLoadFailed'), retry: t('retry'), reload: t('reloadConsole') }}>
+              {page}
+            </PageLoadBoundary>
           </main>
         </Layout>
       </Layout>

@@ -2,13 +2,15 @@
  * The Channels page: per payment method type and connector account, success
  * rate, latency percentiles and decline codes over a range and as a series;
  * and the accounts with their health. The figures are the API's analytics
- * summary (the same flow), read for the whole range and for each bucket, so
- * a bucket's channel figures equal the summary's `by_channel` for it.
+ * summary (the same flow) for the whole range, and for each bucket the
+ * summary's own channel read and arithmetic, so a bucket's channel figures
+ * equal the summary's `by_channel` for it.
  */
-import { bucketsOf, type AnalyticsGranularity, type ChannelFigures } from '../../domain/insight/analytics.ts';
+import { bucketsOf, channelFiguresOf, type AnalyticsGranularity, type ChannelFigures } from '../../domain/insight/analytics.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
-import { accountsWithIncidents, channelDeclines } from '../../store/console/channels.ts';
+import { readChannelDeclines, readChannels } from '../../store/analytics.ts';
+import { accountsWithIncidents } from '../../store/console/channels.ts';
 import type { Scope } from '../../store/payments.ts';
 import { analyticsSummary } from '../insight/analytics.ts';
 import type { FlowContext } from '../context.ts';
@@ -37,13 +39,19 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
   if (buckets.length > limits.consoleChannelBucketsMax) {
     throw new PaymentError('parameter_invalid', { param: 'granularity', details: { reason: `at most ${limits.consoleChannelBucketsMax} buckets: a shorter range or days` } });
   }
-  const perBucket = await inBatches(buckets, limits.consoleChannelBucketReadsAtOnce, (bucket) =>
-    analyticsSummary(context, scope, { from: bucket.from.toISOString(), to: bucket.to.toISOString(), currency: parameters.currency }),
-  );
-  const declines = await channelDeclines(context.db, scope, whole.range, parameters.granularity, whole.currency);
+  // The summary's channel figures, bucket by bucket: the same read and the same arithmetic (readChannels, channelFiguresOf),
+  // without the summary's totals, which this page does not show (the summary above folded the merchant's changes).
+  const [perBucket, declines, accountRows] = await Promise.all([
+    inBatches(buckets, limits.consoleChannelBucketReadsAtOnce, async (bucket) => ({
+      channels: channelFiguresOf(await readChannels(context.db, scope, { range: { from: bucket.from, to: bucket.to }, currency: whole.currency })),
+    })),
+    readChannelDeclines(context.db, scope, { range: whole.range, currency: whole.currency }, parameters.granularity),
+    accountsWithIncidents(context.db, scope),
+  ]);
   // channel → bucket start (or -1 for the whole range) → code → attempts
   const declineCounts = new Map<string, Map<number, Map<string, number>>>();
   for (const row of declines) {
+    if (row.bucket_start === null) throw new Error('channel declines were read without buckets');
     const byBucket = declineCounts.get(channelKey(row.payment_method_type, row.connector_account_id)) ?? new Map<number, Map<string, number>>();
     for (const at of [new Date(row.bucket_start).getTime(), -1]) {
       const codes = byBucket.get(at) ?? new Map<string, number>();
@@ -52,7 +60,7 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
     }
     declineCounts.set(channelKey(row.payment_method_type, row.connector_account_id), byBucket);
   }
-  const accounts = new Map((await accountsWithIncidents(context.db, scope)).map((a) => [a.id, a.connector]));
+  const accounts = new Map(accountRows.map((a) => [a.id, a.connector]));
   const figuresOf = (channel: ChannelFigures | undefined, codes: Map<string, number> | undefined): Figures => {
     const base = channel ? { attempts: channel.attempts, attempts_succeeded: channel.attempts_succeeded, success_rate: channel.success_rate, latency_ms: channel.latency_ms } : emptyFigures();
     return { ...base, decline_codes: sortedCodes(codes) };

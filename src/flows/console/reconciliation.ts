@@ -31,6 +31,8 @@ export async function listReconciliationMismatches(context: FlowContext, scope: 
     refund_number: row.refund_number === '' ? null : row.refund_number,
     our_amount: row.our_amount === null ? null : amountToJson(BigInt(row.our_amount)),
     their_amount: row.their_amount === null ? null : amountToJson(BigInt(row.their_amount)),
+    /** The currency of both amounts; null when the payment is not ours to know (the channel shows one we have no record of). */
+    currency: row.currency,
     our_status: row.our_status,
     repaired: row.repaired,
     note: row.note,

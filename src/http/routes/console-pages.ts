@@ -1,9 +1,11 @@
 /**
  * The merchant console's page: `/` and every address under `/console` (the
  * console routes in the browser) answer one small HTML shell around the
- * console's script and stylesheet, built from web/console on the first visit
- * (in memory, once per process) and served by hash under /console/assets,
- * cached for good. `/console/api/…` stays the API's: an unknown path there
+ * console's entry script and stylesheet, built from web/console on the first
+ * visit (in memory, once per process). The entry's chunks are named in the
+ * page (modulepreload) so they load with it, not after it; the shell's and
+ * each page's chunks are imported by the console when needed. Every file is
+ * served by its hashed name under /console/assets, cached for good. `/console/api/…` stays the API's: an unknown path there
  * answers the catalog's JSON error, never the page.
  *
  * Content-Security-Policy: scripts from this origin only; Ant Design writes
@@ -11,10 +13,10 @@
  * each answer (the page hands it to Ant Design), never by 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PaymentError } from '../../domain/errors.ts';
-import { buildConsoleAssets, type ConsoleAssets } from '../../../web/console-build.ts';
+import { buildConsoleAssets, consoleAssetNamePattern, type ConsoleAssets } from '../../../web/console-build.ts';
 import { escapeHtml } from '../../../web/shell.ts';
 import type { App, RouteDeps } from './route-kit.ts';
 
@@ -33,9 +35,26 @@ export function consoleContentSecurityPolicy(nonce: string): string {
   return `default-src 'none'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 }
 
-const assetNamePattern = /^console\.[0-9a-f]{8}\.(js|css)$/;
+/** The page module (web/console/pages/<name>.tsx) an address opens, as page-loaders.ts maps them: preloaded with the entry. */
+function pageModuleOf(path: string): string {
+  const [segment = '', id] = path.replace(/^\/console\/?/, '').split('/').filter(Boolean);
+  if (segment === '') return 'overview';
+  if (segment === 'audit') return 'audit-log';
+  if (id !== undefined && (segment === 'payments' || segment === 'customers')) return `${segment.slice(0, -1)}-detail`;
+  return segment;
+}
 
-export function consolePage(assets: ConsoleAssets, nonce: string): string {
+/**
+ * Besides the entry's chunks, the shell's and those of the page the address
+ * names: a signed-in member (the usual visitor) needs them next, and asked
+ * for here they load while the entry runs instead of after it.
+ */
+function preloadsOf(assets: ConsoleAssets, path: string): string[] {
+  const page = assets.pages.find((candidate) => candidate.page === pageModuleOf(path));
+  return [...new Set([...assets.entryImports, ...assets.shell.files, ...(page?.files ?? [])])];
+}
+
+export function consolePage(assets: ConsoleAssets, nonce: string, path: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,6 +65,7 @@ export function consolePage(assets: ConsoleAssets, nonce: string): string {
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
 <script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
+${preloadsOf(assets, path).map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
 </head>
 <body>
 <div id="root" data-style-nonce="${escapeHtml(nonce)}"></div>
@@ -55,7 +75,7 @@ export function consolePage(assets: ConsoleAssets, nonce: string): string {
 `;
 }
 
-async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
+async function sendPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const assets = await consoleAssets();
   const nonce = randomBytes(16).toString('base64');
   return reply
@@ -65,20 +85,22 @@ async function sendPage(reply: FastifyReply): Promise<FastifyReply> {
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(consolePage(assets, nonce));
+    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console'));
 }
 
 export function registerConsolePages(app: App, _deps: RouteDeps): void {
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => sendPage(reply));
+  app.get('/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
+  app.get('/console', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
+  // Its own route: under `/console/*` the wildcard would be empty, which the app refuses as a path without its parameter.
+  app.get('/console/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
   app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/console/api/')) throw new PaymentError('route_unknown', { details: { method: request.method, path } });
-    return sendPage(reply);
+    return sendPage(request, reply);
   });
   app.get('/console/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
     const assets = await consoleAssets();
-    const asset = assetNamePattern.test(request.params.name) ? assets.files.get(request.params.name) : undefined;
+    const asset = consoleAssetNamePattern.test(request.params.name) ? assets.files.get(request.params.name) : undefined;
     if (!asset) return reply.code(404).type('text/plain').send('not found');
     const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
     void reply

@@ -26,6 +26,21 @@ export async function reconciliationRuns(db: Db, scope: Scope, page: { beforeDat
   return query.orderBy('m.statement_date', 'desc').orderBy('m.connector_account_id').limit(page.limit + 1).execute();
 }
 
+/**
+ * The currency of a mismatch's amounts: its payment's. A statement line
+ * carries none, and a mismatch names its payment by the channel's order
+ * number (the attempt's provider key), or, for a refund we show and the
+ * channel does not, by the payment's id. Null when neither is ours (a
+ * payment the channel shows that we have no record of). Only channels are
+ * reconciled (never cards), and only their keys are indexed
+ * (payment_attempts_by_channel_order): without `connector <> 'card'` each
+ * row read every attempt (0.6 s a row at a million payments).
+ */
+const mismatchCurrency = sql<string | null>`coalesce(
+  (select p.currency from payment_attempts pa join payments p on p.id = pa.payment_id
+    where pa.provider_idempotency_key = m.order_number and pa.connector <> 'card' and pa.connector_account_id = m.connector_account_id limit 1),
+  (select p.currency from payments p where p.id = m.order_number and p.merchant_id = a.merchant_id))`;
+
 export interface MismatchFilter {
   connectorAccount?: string;
   statementDate?: string;
@@ -40,6 +55,7 @@ export async function reconciliationMismatches(db: Db, scope: Scope, filter: Mis
     .innerJoin('connector_accounts as a', 'a.id', 'm.connector_account_id')
     .selectAll('m')
     .select(sql<string>`to_char(m.statement_date, 'YYYY-MM-DD')`.as('statement_day'))
+    .select(mismatchCurrency.as('currency'))
     .where('a.merchant_id', '=', scope.merchantId)
     .where('a.mode', '=', scope.mode);
   if (filter.connectorAccount) query = query.where('m.connector_account_id', '=', filter.connectorAccount);

@@ -43,6 +43,8 @@ interface AfterSalesRequest {
   kind: 'refund' | 'exchange' | 'repair';
   reason: string;
   amount: number | null;
+  /** The payment's currency, which the amount is in. */
+  currency: string;
   status: 'pending' | 'approved' | 'rejected';
   merchant_note: string | null;
   refund: string | null;
@@ -51,7 +53,6 @@ interface AfterSalesRequest {
 }
 
 type Status = AfterSalesRequest['status'];
-/** Requests per page: each with an amount also reads its payment's currency. */
 const pageSize = 25;
 const statusTones = { pending: 'warning', approved: 'good', rejected: 'neutral' } as const;
 
@@ -60,15 +61,7 @@ export default function AfterSalesPage() {
   const t = (text: Localized) => pick(locale, text);
   const [status, setStatus] = useState<Status>('pending');
   const [deciding, setDeciding] = useState<{ request: AfterSalesRequest; decision: 'approve' | 'reject' } | null>(null);
-  // A request's amount is in its payment's currency, which the request does not carry: read it from the payments.
-  const loaded = useLoad(async () => {
-    const page = await api.get<{ data: AfterSalesRequest[]; has_more: boolean }>('/v1/after_sales_requests', { status, limit: pageSize });
-    const ids = [...new Set(page.data.filter((row) => row.amount !== null).map((row) => row.payment))];
-    const payments = can('payments.read') ? await Promise.all(ids.map((id) => api.get<{ id: string; currency: string }>(`/v1/payments/${id}`).catch(() => null))) : [];
-    const currencies = new Map(payments.filter((p) => p !== null).map((p) => [p.id, p.currency]));
-    return { ...page, currencies };
-  }, [mode, status]);
-  const currencies = loaded.data?.currencies ?? new Map<string, string>();
+  const loaded = useLoad(() => api.get<{ data: AfterSalesRequest[]; has_more: boolean }>('/console/api/after_sales_requests', { mode, status, limit: pageSize }), [mode, status]);
   const manage = can('after_sales.manage');
 
   return (
@@ -93,7 +86,7 @@ export default function AfterSalesPage() {
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(common.payment), dataIndex: 'payment', render: (id: string) => <code>{id}</code> },
           { title: t(texts.reason), dataIndex: 'reason' },
-          { title: t(texts.asked), render: (_, row) => (row.amount === null ? '–' : currencies.has(row.payment) ? formatMoney(row.amount, currencies.get(row.payment)!, locale) : String(row.amount)) },
+          { title: t(texts.asked), render: (_, row) => (row.amount === null ? '–' : formatMoney(row.amount, row.currency, locale)) },
           { title: t(common.created), render: (_, row) => formatDateTime(row.created_at, merchant.timeZone, locale) },
           { title: t(common.status), render: (_, row) => <StatusTag tone={statusTones[row.status]}>{t(texts[row.status])}</StatusTag> },
           ...(status === 'pending'

@@ -12,7 +12,8 @@ import { formatValue } from '../charts/shape.ts';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { compare, regroupByLocalDay, seriesOf, type AnalyticsSummary, type AnalyticsTimeseries, type Bucket } from './analytics/figures.ts';
 import { CardGrid, FigureCard, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
-import { isoRange, previousRange, seriesPlan } from './analytics/range.ts';
+import { overviewDefaultDays, overviewRequests } from './analytics/overview-requests.ts';
+import { seriesPlan } from './analytics/range.ts';
 import { common, figureNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
 
@@ -49,19 +50,13 @@ interface OverviewData {
 
 export default function OverviewPage() {
   const { api, locale, merchant } = useConsole();
-  const { days, range, setDays } = useDayRange(7);
+  const { days, range, setDays } = useDayRange(overviewDefaultDays);
   const [currency, setCurrency] = useState(merchant.currency);
   const plan = seriesPlan(range, merchant.timeZone);
 
   const loaded = useLoad<OverviewData>(async () => {
-    const before = previousRange(range);
-    const [current, previous, series, feedback, previousFeedback] = await Promise.all([
-      api.get<AnalyticsSummary>('/v1/analytics/summary', { ...isoRange(range), currency }),
-      api.get<AnalyticsSummary>('/v1/analytics/summary', { ...isoRange(before), currency }),
-      api.get<AnalyticsTimeseries>('/v1/analytics/timeseries', { ...isoRange(range), currency, granularity: plan.granularity }),
-      api.get<FeedbackSummary>('/v1/analytics/feedback', isoRange(range)),
-      api.get<FeedbackSummary>('/v1/analytics/feedback', isoRange(before)),
-    ]);
+    const answers = await Promise.all(overviewRequests(range, merchant.timeZone, currency).map(([path, query]) => api.get<unknown>(path, query)));
+    const [current, previous, series, feedback, previousFeedback] = answers as [AnalyticsSummary, AnalyticsSummary, AnalyticsTimeseries, FeedbackSummary, FeedbackSummary];
     const buckets = plan.regroupDays ? regroupByLocalDay(series.data, merchant.timeZone) : series.data;
     return { current, previous, buckets, granularity: plan.regroupDays ? 'day' : plan.granularity, feedback, previousFeedback };
   }, [range.from.getTime(), range.to.getTime(), currency, merchant.timeZone]);

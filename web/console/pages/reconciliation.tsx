@@ -10,7 +10,7 @@ import { useMemo, useState } from 'react';
 import { CategoryChart } from '../charts/category-chart.tsx';
 import type { CategoryChartData } from '../charts/shape.ts';
 import { pick, useConsole, type Localized } from '../context.ts';
-import { formatDateTime, formatCount } from '../format.ts';
+import { formatDateTime, formatCount, formatMoney } from '../format.ts';
 import { DataTable, LoadError, PageHeading, StatusTag } from './analytics/parts.tsx';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
@@ -61,6 +61,8 @@ interface Mismatch {
   refund_number: string | null;
   our_amount: number | null;
   their_amount: number | null;
+  /** Both amounts' currency (the payment's); null when the payment is not ours (the channel shows one we have no record of). */
+  currency: string | null;
   our_status: string | null;
   repaired: boolean;
   note: string | null;
@@ -160,8 +162,8 @@ function Mismatches({ run, onAll }: { run: Run | null; onAll(): void }) {
     setMore({ rows: [...more.rows, ...page.data], next: page.has_more ? (page.next_starting_after ?? page.data.at(-1)?.id ?? null) : null });
   }
 
-  // Amounts are in the minor units of the account's statement (CNY for the Chinese channels).
-  const amount = (value: number | null) => (value === null ? '–' : formatCount(value, locale));
+  // An amount with its payment's currency; a payment that is not ours has none to show, so its minor units are shown as counted.
+  const amount = (value: number | null, currency: string | null) => (value === null ? '–' : currency === null ? formatCount(value, locale) : formatMoney(value, currency, locale));
   return (
     <section aria-labelledby="mismatches-heading" style={{ marginTop: 16 }}>
       <h3 id="mismatches-heading">
@@ -193,8 +195,8 @@ function Mismatches({ run, onAll }: { run: Run | null; onAll(): void }) {
           { title: t(texts.kind), render: (_, row) => t(texts[row.kind]) },
           { title: t(texts.order), dataIndex: 'order_number', render: (value: string) => <code>{value}</code> },
           { title: t(texts.refundNumber), dataIndex: 'refund_number', render: (value: string | null) => (value ? <code>{value}</code> : '–') },
-          { title: t(texts.ours), render: (_, row) => amount(row.our_amount) },
-          { title: t(texts.theirs), render: (_, row) => amount(row.their_amount) },
+          { title: t(texts.ours), render: (_, row) => amount(row.our_amount, row.currency) },
+          { title: t(texts.theirs), render: (_, row) => amount(row.their_amount, row.currency) },
           { title: t(texts.ourStatus), dataIndex: 'our_status', render: (value: string | null) => value ?? '–' },
           { title: t(texts.repaired), render: (_, row) => (row.repaired ? <StatusTag tone="good">{t(common.yes)}</StatusTag> : <StatusTag tone="warning">{t(common.no)}</StatusTag>) },
           { title: t(texts.whatWasDone), dataIndex: 'note', render: (value: string | null) => value ?? '–' },

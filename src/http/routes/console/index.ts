@@ -28,6 +28,7 @@ import { registerChannelFigures } from './channels/channels-figures.ts';
 import { registerChannelAccounts } from './channels/channels-accounts.ts';
 import { registerReconciliationRuns } from './reconciliation/reconciliation-runs.ts';
 import { registerReconciliationMismatches } from './reconciliation/reconciliation-mismatches.ts';
+import { registerAfterSalesList } from './after-sales/after-sales-list.ts';
 import { registerRequestsList } from './developers/requests-list.ts';
 import { registerConsoleCustomersRetrieve } from './customers/customers-retrieve.ts';
 import { registerRefundLimitsList } from './settings/refund-limits-list.ts';
@@ -68,6 +69,7 @@ export function registerConsoleApi(app: App, deps: RouteDeps): void {
   registerChannelAccounts(app, deps);
   registerReconciliationRuns(app, deps);
   registerReconciliationMismatches(app, deps);
+  registerAfterSalesList(app, deps);
   registerRequestsList(app, deps);
   registerConsolePaymentsRefund(app, deps);
   registerConsolePaymentsCapture(app, deps);

@@ -1,4 +1,5 @@
 /** Pieces the analytics pages share: the page heading, the range picker in the merchant's days, a figure against the period before, an error with a retry. */
+import { lastCalendarDays } from './overview-requests.ts';
 import { Alert, Button, Card, DatePicker, Flex, Pagination, Statistic, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useMemo, useState, type CSSProperties, type ReactNode } from 'react';
@@ -29,10 +30,7 @@ export interface DayRange {
 /** The chosen days (merchant's calendar) and the instants they span. */
 export function useDayRange(days: number): { days: DayRange; range: Range; setDays(next: DayRange): void } {
   const { merchant } = useConsole();
-  const [chosen, setDays] = useState<DayRange>(() => {
-    const today = dayIn(new Date(), merchant.timeZone);
-    return { firstDay: addDays(today, 1 - days), lastDay: today };
-  });
+  const [chosen, setDays] = useState<DayRange>(() => lastCalendarDays(days, merchant.timeZone));
   const range = useMemo(() => dayRange(chosen.firstDay, chosen.lastDay, merchant.timeZone), [chosen, merchant.timeZone]);
   return { days: chosen, range, setDays };
 }
