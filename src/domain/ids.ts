@@ -35,6 +35,8 @@ export const idPrefixes = {
   consoleMember: 'mem',
   consoleSession: 'cs',
   auditEntry: 'aud',
+  coupon: 'cpn',
+  couponRedemption: 'cpr',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

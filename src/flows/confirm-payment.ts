@@ -29,6 +29,7 @@ import type { ConfirmInput } from './confirm-input.ts';
 import { loadAccount, rankAccounts } from './connector-accounts.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
+import { checkCouponAtConfirm } from './coupons/apply-coupon.ts';
 
 export type { ConfirmInput, PaymentMethodInput } from './confirm-input.ts';
 
@@ -79,6 +80,7 @@ export async function confirmPayment(
       details: { payment_method_type: method.type, available: payable.join(', ') || '(none)' },
     });
   }
+  await checkCouponAtConfirm(context, scope, payment, method.type);
   const challenged = await challengeRestrictedCustomer(context, actor, payment);
   if (challenged) return challenged;
   if (isChannel(method.type)) {

@@ -44,6 +44,8 @@ import { registerPaymentsCreate } from './routes/v1/payments-create.ts';
 import { registerPaymentsUpdate } from './routes/v1/payments-update.ts';
 import { registerPaymentsHistory } from './routes/v1/payments-history.ts';
 import { registerPaymentsList } from './routes/v1/payments-list.ts';
+import { registerCouponRoutes } from './routes/v1/coupons-routes.ts';
+import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPaymentsRetrieve } from './routes/v1/payments-retrieve.ts';
 import { registerRefunds } from './routes/v1/refunds.ts';
 import { registerNotify } from './routes/v1/notify.ts';
@@ -176,6 +178,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
           const key = await getApiKey(context, scope, effect.objectId);
           return request.routeOptions.config?.idempotencyRedact?.includes('secret') ? { ...key, secret: null } : key;
         }
+        case 'coupon':
+          return getCoupon(context, scope, effect.objectId);
       }
     },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
@@ -239,6 +243,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAnalyticsSegments(app, deps);
   registerAnalyticsFeedback(app, deps);
   registerApiKeysCreate(app, deps);
+  registerCouponRoutes(app, deps);
   registerApiKeysList(app, deps);
   registerApiKeysRoll(app, { ...deps, invalidation });
   registerApiKeysRevoke(app, { ...deps, invalidation });

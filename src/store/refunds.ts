@@ -11,6 +11,7 @@ import type { RefundRow } from './schema.ts';
 import type { Posting } from '../domain/ledger.ts';
 import { postingCtes } from './ledger.ts';
 import { effectCte } from './idempotency.ts';
+import { restoreCtes } from './coupons.ts';
 
 export type ReserveRefundResult =
   | { kind: 'reserved'; refund: RefundRow }
@@ -102,8 +103,21 @@ export interface RefundOutcomeUpdate {
   ledger?: { posting: Posting; transactionId: string; scope: Scope };
 }
 
-/** Records a provider's answer for a pending refund; a refund already final is left alone. */
+/**
+ * Records a provider's answer for a pending refund; a refund already final is left alone.
+ * A success is recorded under the payment's row lock, in a transaction of two statements and no call:
+ * the statement then sees every other refund of the payment that settled before it, so the one that
+ * completes a full refund is the one that restores the payment's coupon redemption (store/coupons.ts).
+ */
 export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
+  if (update.status !== 'succeeded') return settleRefundStatement(db, update);
+  return db.transaction().execute(async (tx) => {
+    await sql`select p.id from payments p join refunds r on r.payment_id = p.id where r.id = ${update.refundId} for update of p`.execute(tx);
+    return settleRefundStatement(tx, update);
+  });
+}
+
+async function settleRefundStatement(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
   const event = update.event ? JSON.stringify([update.event]) : '[]';
   const result = await sql<RefundRow>`
     with settled as (
@@ -123,6 +137,7 @@ export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise
         from settled cross join jsonb_to_recordset(${event}::jsonb) as e(id text, type text, data jsonb)
     )
     ${update.ledger ? sql`, ${postingCtes(update.ledger.posting, update.ledger.scope, update.ledger.transactionId, update.now, 'settled')}` : sql``}
+    ${update.status === 'succeeded' ? sql`, ${restoreCtes(update.now, 'settled')}` : sql``}
     select * from settled
   `.execute(db);
   return result.rows[0];
