@@ -66,6 +66,10 @@ export async function checkCoupon(context: FlowContext, scope: Scope, coupon: Co
   });
   const base = { param: 'coupon', paymentId: target.paymentId };
   if (problem !== null) throw new PaymentError(problem, { ...base, details: couponErrorDetails(coupon) });
+  // Advisory, so a payer hears it when applying the code; the limit itself is reserved atomically at confirm.
+  if (coupon.redemptions_max !== null && coupon.redemptions_held >= coupon.redemptions_max) {
+    throw new PaymentError('coupon_limit_reached', { ...base, details: { coupon: coupon.code } });
+  }
   const perCustomer = coupon.first_payment_only || coupon.redemptions_per_customer_max !== null;
   if (perCustomer && target.customerId === null) throw new PaymentError('coupon_customer_required', { ...base, details: { coupon: coupon.code } });
   if (coupon.first_payment_only && target.customerId !== null && (await customerHasPaid(context.db, scope, target.customerId, target.paymentId))) {

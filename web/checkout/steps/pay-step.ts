@@ -13,6 +13,7 @@ import { label } from '../i18n.ts';
 import { methodMark } from '../marks.ts';
 import { errorAlert } from '../views.ts';
 import { walletForm } from '../wallet-form.ts';
+import { couponField } from '../coupons/coupon-field.ts';
 import { amountText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
 
 export const qrMethods: readonly MethodType[] = ['alipay', 'wechat_pay'];
@@ -118,6 +119,7 @@ export function payStep(context: StepContext): HTMLElement {
     },
     h('fieldset', { class: 'methods' }, h('legend', null, tr(context, 'method.legend')), context.state.methods.map((method) => methodChoice(context, method))),
     h('div', { class: 'method-details' }, chosen),
+    couponField(context),
     errorAlert(context.state.error),
     submit,
   );

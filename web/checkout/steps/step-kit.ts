@@ -18,6 +18,7 @@ export interface Drafts {
   card: CardDraft;
   pin: string;
   otp: string;
+  coupon: string;
 }
 
 export interface Actions {
@@ -36,6 +37,9 @@ export interface Actions {
   rate(patch: Partial<Rating>): void;
   submitRating(): void;
   submitNps(): void;
+  openCoupon(): void;
+  /** Applies the code typed, or with '' removes the payment's coupon. */
+  applyCoupon(code: string): void;
 }
 
 export interface StepContext {

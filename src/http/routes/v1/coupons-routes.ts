@@ -1,5 +1,6 @@
 /** Registers the coupon routes (one per file, as the payment routes are). */
 import type { App, RouteDeps } from '../route-kit.ts';
+import { registerCouponsApply } from './coupons-apply.ts';
 import { registerCouponsCreate } from './coupons-create.ts';
 import { registerCouponsDisable } from './coupons-disable.ts';
 import { registerCouponsList } from './coupons-list.ts';
@@ -12,4 +13,5 @@ export function registerCouponRoutes(app: App, deps: RouteDeps): void {
   registerCouponsRetrieve(app, deps);
   registerCouponsDisable(app, deps);
   registerCouponsRedemptions(app, deps);
+  registerCouponsApply(app, deps);
 }
