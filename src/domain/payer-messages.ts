@@ -48,6 +48,8 @@ export interface PayerMessageInput {
   cancellationReason: CancellationReason | null;
   /** payment_failed only: the localized message of the last error, already in the payer's language. */
   failureMessage: string | null;
+  /** The coupon the payment used, if any: `amount` is then what was charged, `amount + discount` the original price. */
+  coupon?: { code: string; discount: bigint } | null;
 }
 
 export interface PayerMessage {
@@ -145,6 +147,8 @@ interface Facts {
   url: string;
   cancellationReason: CancellationReason | null;
   failureMessage: string | null;
+  /** The coupon line: its code, the original price and what it took off, formatted. */
+  coupon: { code: string; original: string; discount: string } | null;
 }
 
 function collectFacts(input: PayerMessageInput): Facts {
@@ -172,6 +176,14 @@ function collectFacts(input: PayerMessageInput): Facts {
     url: oneLine(input.orderUrl),
     cancellationReason: input.kind === 'payment_canceled' ? input.cancellationReason : null,
     failureMessage: input.kind === 'payment_failed' && input.failureMessage !== null ? oneLine(input.failureMessage) || null : null,
+    coupon:
+      input.coupon && input.coupon.discount > 0n
+        ? {
+            code: oneLine(input.coupon.code),
+            original: formatAmountForPayer(input.amount + input.coupon.discount, input.currency, locale),
+            discount: `−${formatAmountForPayer(input.coupon.discount, input.currency, locale)}`,
+          }
+        : null,
   };
 }
 
@@ -298,6 +310,8 @@ interface DetailLabels {
   paymentAmount: string;
   method: string;
   paymentId: string;
+  originalAmount: string;
+  couponDiscount(code: string): string;
 }
 
 /** Everything one language says; the structure of a message is shared by all three. */
@@ -337,6 +351,8 @@ const english: Copy = {
     paymentAmount: 'Payment amount',
     method: 'Payment method',
     paymentId: 'Payment reference',
+    originalAmount: 'Original price',
+    couponDiscount: (code) => `Coupon ${code}`,
   },
   labelSeparator: ': ',
   greeting: (name) => (name === null ? 'Hello,' : `Hi ${name},`),
@@ -394,7 +410,10 @@ const simplifiedChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失败', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款时间', payment_failed: '时间', payment_canceled: '取消时间', refund_succeeded: '退款时间' },
   buttonLabel: { payment_succeeded: '查看订单', payment_failed: '重新付款', payment_canceled: '查看订单', refund_succeeded: '查看订单' },
-  labels: { merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号' },
+  labels: {
+    merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号',
+    originalAmount: '原价', couponDiscount: (code) => `优惠码 ${code}`,
+  },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name}，您好：`),
   subject: (kind, f) => `【${f.merchant}】订单 ${f.order} ${simplifiedChinese.title[kind]}`,
@@ -451,7 +470,10 @@ const traditionalChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失敗', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款時間', payment_failed: '時間', payment_canceled: '取消時間', refund_succeeded: '退款時間' },
   buttonLabel: { payment_succeeded: '查看訂單', payment_failed: '重新付款', payment_canceled: '查看訂單', refund_succeeded: '查看訂單' },
-  labels: { merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號' },
+  labels: {
+    merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號',
+    originalAmount: '原價', couponDiscount: (code) => `優惠碼 ${code}`,
+  },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name} 您好：`),
   subject: (kind, f) => `【${f.merchant}】訂單 ${f.order} ${traditionalChinese.title[kind]}`,
@@ -560,9 +582,18 @@ function detailRows(kind: PayerMessageKind, facts: Facts, copy: Copy): Body['det
           { label: labels.paymentAmount, value: facts.amount },
         ]
       : [{ label: labels.amount, value: facts.amount }];
+  // The discount is shown where the payment's amount is: what it was before the coupon, and what the coupon took off.
+  const coupon =
+    facts.coupon === null || kind === 'refund_succeeded'
+      ? []
+      : [
+          { label: labels.originalAmount, value: facts.coupon.original },
+          { label: labels.couponDiscount(facts.coupon.code), value: facts.coupon.discount },
+        ];
   return [
     { label: labels.merchant, value: facts.merchant },
     { label: labels.order, value: facts.order },
+    ...coupon,
     ...amounts,
     ...(facts.method === null ? [] : [{ label: labels.method, value: facts.method }]),
     { label: copy.timeLabel[kind], value: facts.time },

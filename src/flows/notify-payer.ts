@@ -49,6 +49,7 @@ export async function notifyPayer(context: FlowContext, eventId: string): Promis
     orderUrl: orderPageUrl(context, payment.id),
     cancellationReason: kind === 'payment_canceled' ? payment.cancellation_reason : null,
     failureMessage: kind === 'payment_failed' && payment.last_error ? presentError(payment.last_error as StoredError, locale, 'payer').message : null,
+    coupon: payment.coupon_code !== null ? { code: payment.coupon_code, discount: payment.amount_discount } : null,
   });
   const base = {
     merchantId: merchant.id,
