@@ -270,3 +270,42 @@ export function couponLimitViolated(error: unknown): 'total' | 'per_customer' | 
   if (failure.constraint === 'coupon_customer_holds_within_max') return 'per_customer';
   return null;
 }
+
+export interface CouponAnalyticsRows {
+  payments: { with_coupon: boolean; currency: string; created: number; succeeded: number; discount: bigint; received: bigint }[];
+  redemptions: { status: CouponRedemptionRow['status']; currency: string; n: number; discount: bigint }[];
+  coupons: { coupon_id: string; code: string; campaign: string | null; currency: string; consumed: number; discount: bigint; payments_succeeded: number; received: bigint }[];
+}
+
+/**
+ * The raw counts behind GET /v1/analytics/coupons, for payments (not wallet
+ * top-ups) created in [from, to): payments with and without a coupon,
+ * redemptions by status, and per coupon.
+ */
+export async function couponAnalyticsRows(db: Db, scope: Scope, range: { from: Date; to: Date }, currency: string | null): Promise<CouponAnalyticsRows> {
+  const inRange = sql`p.merchant_id = ${scope.merchantId} and p.mode = ${scope.mode} and p.purpose = 'payment'
+    and p.created_at >= ${range.from}::timestamptz and p.created_at < ${range.to}::timestamptz
+    ${currency === null ? sql`` : sql`and p.currency = ${currency}`}`;
+  const payments = await sql<CouponAnalyticsRows['payments'][number]>`
+    select p.coupon_id is not null as with_coupon, p.currency, count(*)::int as created,
+           (count(*) filter (where p.status = 'succeeded'))::int as succeeded,
+           coalesce(sum(p.amount_discount) filter (where p.status = 'succeeded'), 0)::bigint as discount,
+           coalesce(sum(p.amount_received) filter (where p.status = 'succeeded'), 0)::bigint as received
+      from payments p where ${inRange}
+     group by 1, 2 order by 2, 1`.execute(db);
+  const redemptions = await sql<CouponAnalyticsRows['redemptions'][number]>`
+    select r.status, r.currency, count(*)::int as n, coalesce(sum(r.amount_discount), 0)::bigint as discount
+      from coupon_redemptions r join payments p on p.id = r.payment_id
+     where ${inRange}
+     group by 1, 2 order by 2, 1`.execute(db);
+  const coupons = await sql<CouponAnalyticsRows['coupons'][number]>`
+    select c.id as coupon_id, c.code, c.campaign, c.currency,
+           (count(r.id) filter (where r.status = 'consumed'))::int as consumed,
+           coalesce(sum(r.amount_discount) filter (where r.status = 'consumed'), 0)::bigint as discount,
+           (count(distinct p.id) filter (where p.status = 'succeeded' and p.coupon_id = c.id))::int as payments_succeeded,
+           coalesce(sum(p.amount_received) filter (where r.status = 'consumed'), 0)::bigint as received
+      from coupon_redemptions r join payments p on p.id = r.payment_id join coupons c on c.id = r.coupon_id
+     where ${inRange}
+     group by c.id, c.code, c.campaign, c.currency order by c.id desc`.execute(db);
+  return { payments: payments.rows, redemptions: redemptions.rows, coupons: coupons.rows };
+}

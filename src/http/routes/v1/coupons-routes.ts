@@ -1,5 +1,6 @@
 /** Registers the coupon routes (one per file, as the payment routes are). */
 import type { App, RouteDeps } from '../route-kit.ts';
+import { registerCouponsAnalytics } from './coupons-analytics.ts';
 import { registerCouponsApply } from './coupons-apply.ts';
 import { registerCouponsCreate } from './coupons-create.ts';
 import { registerCouponsDisable } from './coupons-disable.ts';
@@ -14,4 +15,5 @@ export function registerCouponRoutes(app: App, deps: RouteDeps): void {
   registerCouponsDisable(app, deps);
   registerCouponsRedemptions(app, deps);
   registerCouponsApply(app, deps);
+  registerCouponsAnalytics(app, deps);
 }
