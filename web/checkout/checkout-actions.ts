@@ -159,7 +159,7 @@ export class CheckoutActions {
     const state = this.host.ready();
     if (this.host.busy || !state) return;
     const trimmed = code.trim();
-    if (state.payment.coupon == null && trimmed === '') {
+    if ((state.payment.coupon ?? null) === null && trimmed === '') {
       this.showFieldProblem('coupon-input', this.tr('coupon.required'));
       return;
     }
@@ -169,7 +169,7 @@ export class CheckoutActions {
       async (key) => {
         const payment = await this.host.api.post<Payment>(`${this.host.paymentPath}/coupon`, body, key);
         const now = this.host.ready();
-        if (now) this.host.state = S.couponChanged(now, { open: payment.coupon == null && trimmed !== '', error: null });
+        if (now) this.host.state = S.couponChanged(now, { open: (payment.coupon ?? null) === null && trimmed !== '', error: null });
         this.host.drafts.coupon = '';
         this.host.applyPayment(payment, 'reload');
         const amount = formatAmount(payment.amount, payment.currency, this.host.lang);
