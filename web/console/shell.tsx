@@ -21,6 +21,7 @@ import {
   MenuOutlined,
   SettingOutlined,
   SmileOutlined,
+  TagsOutlined,
   StopOutlined,
   SwapOutlined,
   TeamOutlined,
@@ -41,6 +42,7 @@ import SegmentsPage from './pages/segments.tsx';
 import AlertsPage from './pages/alerts.tsx';
 import AfterSalesPage from './pages/after-sales.tsx';
 import FeedbackPage from './pages/feedback.tsx';
+import CouponsPage from './pages/coupons/coupons-page.tsx';
 import ReconciliationPage from './pages/reconciliation.tsx';
 import { PaymentsPage } from './pages/payments.tsx';
 import { PaymentDetailPage } from './pages/payment-detail.tsx';
@@ -74,6 +76,7 @@ export const consolePages: readonly PageEntry[] = [
   { path: 'alerts', label: 'navAlerts', icon: <AlertOutlined />, anyOf: ['alerts.read'], list: AlertsPage },
   { path: 'after-sales', label: 'navAfterSales', icon: <CustomerServiceOutlined />, anyOf: ['after_sales.manage'], list: AfterSalesPage },
   { path: 'feedback', label: 'navFeedback', icon: <SmileOutlined />, anyOf: ['analytics.read'], list: FeedbackPage },
+  { path: 'coupons', label: 'navCoupons', icon: <TagsOutlined />, anyOf: ['coupons.read', 'analytics.read'], list: CouponsPage },
   { path: 'reconciliation', label: 'navReconciliation', icon: <SwapOutlined />, anyOf: ['payments.read'], list: ReconciliationPage },
   { path: 'developers', label: 'navDevelopers', icon: <ApiOutlined />, anyOf: ['keys.manage', 'webhooks.manage', 'logs.read'], list: DevelopersPage },
   { path: 'team', label: 'navTeam', icon: <TeamOutlined />, anyOf: ['team.read'], list: TeamPage },
