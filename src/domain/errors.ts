@@ -602,6 +602,15 @@ export const errorCatalog = {
       'zh-TW': { message: '優惠碼 {coupon} 按客戶限量使用，而此付款未指定客戶。', suggestion: '請在建立付款時指定客戶後再使用此優惠碼。' },
     },
   },
+  coupon_tries_exhausted: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: {
+      en: { message: 'Too many coupon codes were tried on this payment.', suggestion: 'Pay without a coupon, or ask the merchant for a new payment link.' },
+      'zh-CN': { message: '此付款尝试的优惠码次数过多。', suggestion: '请不使用优惠码付款，或向商家索取新的付款链接。' },
+      'zh-TW': { message: '此付款嘗試的優惠碼次數過多。', suggestion: '請不使用優惠碼付款，或向商家索取新的付款連結。' },
+    },
+  },
   coupon_code_taken: {
     status: 409,
     type: 'invalid_request_error',

@@ -309,3 +309,21 @@ export async function couponAnalyticsRows(db: Db, scope: Scope, range: { from: D
      group by c.id, c.code, c.campaign, c.currency order by c.id desc`.execute(db);
   return { payments: payments.rows, redemptions: redemptions.rows, coupons: coupons.rows };
 }
+
+/**
+ * Counts one more code tried by the payer on a payment, in the statement that
+ * checks the limit: answers false (and counts nothing) once `triesMax` are spent,
+ * however many tries arrive at once.
+ */
+export async function reserveCouponTry(db: Db, paymentId: string, triesMax: number): Promise<boolean> {
+  try {
+    await sql`
+      insert into coupon_code_tries as t (payment_id, tries, tries_max) values (${paymentId}, 1, ${triesMax})
+      on conflict (payment_id) do update set tries = t.tries + 1`.execute(db);
+    return true;
+  } catch (error) {
+    const failure = error as { code?: unknown; constraint?: unknown };
+    if (failure.code === '23514' && failure.constraint === 'coupon_code_tries_within_max') return false;
+    throw error;
+  }
+}

@@ -441,6 +441,7 @@ export interface Database {
   coupons: CouponsTable;
   coupon_customer_holds: CouponCustomerHoldsTable;
   coupon_redemptions: CouponRedemptionsTable;
+  coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
 }
 
 /** A merchant's coupon (migration 0028); its limits never change once created. */

@@ -256,6 +256,31 @@ describe('coupon errors at the API', () => {
   });
 });
 
+describe('a payer trying codes', () => {
+  it('applies a code with the publishable key and client_secret, and tries at most 10 codes per payment however many arrive at once', async () => {
+    const coupon = await createCoupon({ percent_off: 10 });
+    const created = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY' });
+    const payer = (body: Record<string, unknown>) =>
+      stack.api('POST', `/v1/payments/${created.body.id}/coupon`, { client_secret: created.body.client_secret, ...body }, { key: stack.publishableKey });
+    const wrongSecret = await stack.api('POST', `/v1/payments/${created.body.id}/coupon`, { client_secret: 'nope', coupon: coupon.code }, { key: stack.publishableKey });
+    expect(wrongSecret.status).toBe(404);
+    const applied = await payer({ coupon: coupon.code.toLowerCase() });
+    expect(applied.body).toMatchObject({ amount: 900, amount_discount: 100, coupon: coupon.code });
+    const removed = await payer({ coupon: '' });
+    expect(removed.body).toMatchObject({ amount: 1000, coupon: null });
+    // One try used; 29 guesses at once: 9 are looked up, 20 refused before any lookup.
+    const guesses = await Promise.all(Array.from({ length: 29 }, (_, i) => payer({ coupon: `GUESS${i}` })));
+    expect(guesses.filter((g) => g.body.error?.code === 'coupon_unknown')).toHaveLength(9);
+    const refused = guesses.filter((g) => g.body.error?.code === 'coupon_tries_exhausted');
+    expect(refused).toHaveLength(20);
+    expect(refused[0]!.status).toBe(429);
+    // Even the right code now: the payer pays the full price or asks for a new link.
+    expect((await payer({ coupon: coupon.code })).body.error.code).toBe('coupon_tries_exhausted');
+    // The merchant (secret key) is not limited.
+    expect((await stack.api('POST', `/v1/payments/${created.body.id}`, { coupon: coupon.code })).body.coupon).toBe(coupon.code);
+  });
+});
+
 describe('a redemption follows its payment', () => {
   it('is released when the card is declined, and reserved again by the next confirm', async () => {
     const coupon = await createCoupon({ amount_off: 100, max_redemptions: 1 });
@@ -317,6 +342,7 @@ describe('a redemption follows its payment', () => {
   it('after a crash between the confirm commit and the provider call: reserved with the payment, released when the worker settles it, never doubled', async () => {
     const coupon = await createCoupon({ amount_off: 100, max_redemptions: 1 });
     const created = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', coupon: coupon.code });
+    const other = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', coupon: coupon.code });
     const payment = (await findPaymentById(stack.db.db, created.body.id))!;
     // What confirm commits before it calls the acquirer; the process "dies" here and the call never happens.
     const attemptId = stack.context.ids.newId('att');
@@ -337,7 +363,6 @@ describe('a redemption follows its payment', () => {
     expect(processing?.status).toBe('processing');
     expect(await redemptionsOf(payment.id)).toMatchObject([{ status: 'reserved' }]);
     // The limit of one is held by the payment in flight: another confirm cannot take it.
-    const other = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', coupon: coupon.code });
     const refused = await stack.api('POST', `/v1/payments/${other.body.id}/confirm`, { payment_method: card('4242424242424242') });
     expect(refused.body.error.code).toBe('coupon_limit_reached');
     // The worker asks the acquirer, which has no such authorization under any of the attempt's keys: failed, released.

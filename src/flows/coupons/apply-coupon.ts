@@ -14,7 +14,8 @@ import { couponProblem, discountOf, normalizeCouponCode, type CouponTerms } from
 import { PaymentError } from '../../domain/errors.ts';
 import { formatDecimal, isCurrency } from '../../domain/money.ts';
 import { isConfirmable, type Actor } from '../../domain/payment-state.ts';
-import { customerHasPaid, findCoupon, findCouponByCode } from '../../store/coupons.ts';
+import { customerHasPaid, findCoupon, findCouponByCode, reserveCouponTry } from '../../store/coupons.ts';
+import { limits } from '../../domain/limits.ts';
 import { findPayment, type PaymentPatch, type PaymentRecord, type Scope } from '../../store/payments.ts';
 import type { CouponRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
@@ -102,6 +103,10 @@ export async function applyCoupon(context: FlowContext, scope: Scope, paymentId:
   if (!payment) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'payment', id: paymentId } });
   if (!isConfirmable(payment.status)) {
     throw new PaymentError('payment_unexpected_state', { paymentId, details: { status: payment.status, action: 'updated' } });
+  }
+  // A payer's tries are counted before the code is looked up, so codes cannot be guessed one request after another.
+  if (actor === 'payer' && code !== null && !(await reserveCouponTry(context.db, payment.id, limits.couponTriesPerPaymentMax))) {
+    throw new PaymentError('coupon_tries_exhausted', { param: 'coupon', paymentId });
   }
   const patch = await couponPatchFor(context, scope, targetOf(payment), code);
   if (patch.coupon_id === payment.coupon_id && patch.amount === payment.amount) return payment;

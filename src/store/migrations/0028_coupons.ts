@@ -86,6 +86,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index coupon_redemptions_by_coupon on coupon_redemptions (coupon_id, id desc);
     create index coupon_redemptions_by_merchant on coupon_redemptions (merchant_id, mode, reserved_at);
 
+    -- The codes a payer tried on a payment, counted before each is looked up: a CHECK bounds them.
+    create table coupon_code_tries (
+      payment_id text primary key references payments (id),
+      tries integer not null,
+      tries_max integer not null,
+      constraint coupon_code_tries_within_max check (tries <= tries_max)
+    );
+
     alter table payments
       add column coupon_id text references coupons (id),
       add column coupon_code text,
@@ -108,6 +116,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     alter table payments
       drop constraint if exists payments_coupon_whole,
       drop column if exists amount_discount, drop column if exists coupon_code, drop column if exists coupon_id;
+    drop table if exists coupon_code_tries;
     drop table if exists coupon_redemptions;
     drop table if exists coupon_customer_holds;
     drop table if exists coupons;
