@@ -135,6 +135,13 @@ describe('coupons: create, list, retrieve, disable', () => {
     expect(even.body.data.map((c: { id: string }) => c.id)).toEqual([ids[4], ids[2], ids[0]]);
     const disabled = await api('POST', `/v1/coupons/${ids[0]}/disable`);
     expect(disabled.body).toMatchObject({ active: false });
+    // Both writes are in the merchant's audit trail, with the key that made them.
+    const audit = await stack.db.db.selectFrom('audit_log').select(['action', 'actor_type', 'after']).where('object_id', '=', ids[0]!).orderBy('seq').execute();
+    expect(audit.map((row) => [row.action, row.actor_type])).toEqual([
+      ['coupon.created', 'api_key'],
+      ['coupon.disabled', 'api_key'],
+    ]);
+    expect(audit[1]!.after).toMatchObject({ code: expect.stringMatching(/^LIST/), disabled_at: disabled.body.disabled_at });
     expect(disabled.body.disabled_at).not.toBeNull();
     const twice = await api('POST', `/v1/coupons/${ids[0]}/disable`);
     expect(twice.body.disabled_at).toBe(disabled.body.disabled_at);
