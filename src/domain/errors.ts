@@ -310,6 +310,15 @@ export const errorCatalog = {
       'zh-TW': { message: '此筆付款無法使用點數。', suggestion: '請不使用點數付款：只有已識別的顧客、以商家點數方案的幣別付款時才能使用點數。' },
     },
   },
+  coupon_not_stackable_with_points: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This coupon cannot be combined with points.', suggestion: 'Pay without points to keep the coupon, or remove the coupon to use your points.' },
+      'zh-CN': { message: '此优惠券不能与积分同时使用。', suggestion: '保留优惠券请不使用积分付款，或移除优惠券后使用积分。' },
+      'zh-TW': { message: '此優惠券無法與點數同時使用。', suggestion: '保留優惠券請不使用點數付款，或移除優惠券後使用點數。' },
+    },
+  },
   points_too_few: {
     status: 400,
     type: 'invalid_request_error',
@@ -538,6 +547,115 @@ export const errorCatalog = {
       'zh-TW': { message: '支付機構未能完成此筆扣款。', suggestion: '請在應用程式中檢查餘額或銀行卡，或選擇其他支付方式。' },
     },
   },
+  // Coupons (src/domain/coupons): what a payer or a merchant is told when a code does not apply.
+  coupon_unknown: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon code {coupon} does not exist.', suggestion: 'Check the code for typing mistakes, or pay without a coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 不存在。', suggestion: '请检查优惠码是否输错，或不使用优惠码直接付款。' },
+      'zh-TW': { message: '優惠碼 {coupon} 不存在。', suggestion: '請檢查優惠碼是否輸入錯誤，或不使用優惠碼直接付款。' },
+    },
+  },
+  coupon_disabled: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} is no longer offered.', suggestion: 'Remove the coupon and pay the full price, or use another coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 已停用。', suggestion: '请移除优惠码按原价付款，或使用其他优惠码。' },
+      'zh-TW': { message: '優惠碼 {coupon} 已停用。', suggestion: '請移除優惠碼以原價付款，或使用其他優惠碼。' },
+    },
+  },
+  coupon_expired: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} expired on {ends_at}.', suggestion: 'Remove the coupon and pay the full price, or use another coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 已于 {ends_at} 过期。', suggestion: '请移除优惠码按原价付款，或使用其他优惠码。' },
+      'zh-TW': { message: '優惠碼 {coupon} 已於 {ends_at} 過期。', suggestion: '請移除優惠碼以原價付款，或使用其他優惠碼。' },
+    },
+  },
+  coupon_not_yet_valid: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} can be used from {starts_at}.', suggestion: 'Pay later to use it, or pay now without it.' },
+      'zh-CN': { message: '优惠码 {coupon} 自 {starts_at} 起才可使用。', suggestion: '请届时再付款使用，或现在不使用优惠码付款。' },
+      'zh-TW': { message: '優惠碼 {coupon} 自 {starts_at} 起才可使用。', suggestion: '請屆時再付款使用，或現在不使用優惠碼付款。' },
+    },
+  },
+  coupon_minimum_not_met: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} needs an order of at least {minimum}.', suggestion: 'Add to your order to reach the minimum, or pay without the coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 需订单满 {minimum} 才可使用。', suggestion: '请凑够最低金额，或不使用优惠码付款。' },
+      'zh-TW': { message: '優惠碼 {coupon} 需訂單滿 {minimum} 才可使用。', suggestion: '請湊足最低金額，或不使用優惠碼付款。' },
+    },
+  },
+  coupon_limit_reached: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} has been used as many times as it allows.', suggestion: 'Remove the coupon and pay the full price, or use another coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 的使用次数已达上限。', suggestion: '请移除优惠码按原价付款，或使用其他优惠码。' },
+      'zh-TW': { message: '優惠碼 {coupon} 的使用次數已達上限。', suggestion: '請移除優惠碼以原價付款，或使用其他優惠碼。' },
+    },
+  },
+  coupon_not_for_method: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} cannot be used with this payment method.', suggestion: 'Pay with {allowed} to use it, or remove the coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 不适用于此支付方式。', suggestion: '请使用 {allowed} 付款以享受优惠，或移除优惠码。' },
+      'zh-TW': { message: '優惠碼 {coupon} 不適用於此支付方式。', suggestion: '請使用 {allowed} 付款以享受優惠，或移除優惠碼。' },
+    },
+  },
+  coupon_currency_mismatch: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} is for payments in {coupon_currency}.', suggestion: 'Use a coupon for this currency, or pay without one.' },
+      'zh-CN': { message: '优惠码 {coupon} 仅适用于以 {coupon_currency} 付款。', suggestion: '请使用适用于此币种的优惠码，或不使用优惠码付款。' },
+      'zh-TW': { message: '優惠碼 {coupon} 僅適用於以 {coupon_currency} 付款。', suggestion: '請使用適用於此幣別的優惠碼，或不使用優惠碼付款。' },
+    },
+  },
+  coupon_first_payment_only: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} is only for a first payment.', suggestion: 'Remove the coupon and pay the full price.' },
+      'zh-CN': { message: '优惠码 {coupon} 仅限首次付款使用。', suggestion: '请移除优惠码按原价付款。' },
+      'zh-TW': { message: '優惠碼 {coupon} 僅限首次付款使用。', suggestion: '請移除優惠碼以原價付款。' },
+    },
+  },
+  coupon_customer_required: {
+    status: 422,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The coupon {coupon} is limited per customer, and this payment names none.', suggestion: 'Create the payment with its customer to use this coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 按客户限量使用，而此付款未指定客户。', suggestion: '请在创建付款时指定客户后再使用此优惠码。' },
+      'zh-TW': { message: '優惠碼 {coupon} 按客戶限量使用，而此付款未指定客戶。', suggestion: '請在建立付款時指定客戶後再使用此優惠碼。' },
+    },
+  },
+  coupon_tries_exhausted: {
+    status: 429,
+    type: 'rate_limit_error',
+    text: {
+      en: { message: 'Too many coupon codes were tried on this payment.', suggestion: 'Pay without a coupon, or ask the merchant for a new payment link.' },
+      'zh-CN': { message: '此付款尝试的优惠码次数过多。', suggestion: '请不使用优惠码付款，或向商家索取新的付款链接。' },
+      'zh-TW': { message: '此付款嘗試的優惠碼次數過多。', suggestion: '請不使用優惠碼付款，或向商家索取新的付款連結。' },
+    },
+  },
+  coupon_code_taken: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'A coupon with the code {coupon} exists already.', suggestion: 'Choose another code, or use the existing coupon.' },
+      'zh-CN': { message: '优惠码 {coupon} 已存在。', suggestion: '请换一个优惠码，或使用已有的优惠券。' },
+      'zh-TW': { message: '優惠碼 {coupon} 已存在。', suggestion: '請換一個優惠碼，或使用現有的優惠券。' },
+    },
+  },
   connector_unavailable: {
     status: 503,
     type: 'connector_error',
@@ -742,6 +860,7 @@ const detailWords: Record<string, Record<Locale, string>> = {
   alert: { en: 'alert', 'zh-CN': '告警', 'zh-TW': '告警' },
   'team member': { en: 'team member', 'zh-CN': '团队成员', 'zh-TW': '團隊成員' },
   'loyalty programme': { en: 'loyalty programme', 'zh-CN': '积分计划', 'zh-TW': '點數方案' },
+  coupon: { en: 'coupon', 'zh-CN': '优惠券', 'zh-TW': '優惠券' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

@@ -36,6 +36,8 @@ export const idPrefixes = {
   consoleSession: 'cs',
   auditEntry: 'aud',
   pointsLot: 'plt',
+  coupon: 'cpn',
+  couponRedemption: 'cpr',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

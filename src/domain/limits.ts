@@ -67,6 +67,8 @@ export const limits = {
   httpRequestTimeoutMs: 30_000,
   otpAttemptsMax: 3,
   pinAttemptsMax: 5,
+  /** Coupon codes a payer may try on one payment (the checkout's field): enough for typos, too few to guess codes. */
+  couponTriesPerPaymentMax: 10,
   pinLockMs: 15 * 60 * 1000,
   /** A PIN try reserved this long ago belongs to a request that died (a check takes milliseconds). */
   pinTryReservationTtlMs: 60 * 1000,

@@ -50,6 +50,8 @@ export interface PayerMessageInput {
   failureMessage: string | null;
   /** payment_succeeded only: loyalty points the payment earned, and those it used with their value (minor units). */
   points?: { earned: bigint; redeemed: bigint; value: bigint };
+  /** The coupon the payment used, if any: `amount` is then what was charged, `amount + discount` the original price. */
+  coupon?: { code: string; discount: bigint } | null;
 }
 
 export interface PayerMessage {
@@ -149,6 +151,8 @@ interface Facts {
   failureMessage: string | null;
   pointsEarned: string | null;
   pointsUsed: string | null;
+  /** The coupon line: its code, the original price and what it took off, formatted. */
+  coupon: { code: string; original: string; discount: string } | null;
 }
 
 function collectFacts(input: PayerMessageInput): Facts {
@@ -177,6 +181,14 @@ function collectFacts(input: PayerMessageInput): Facts {
     cancellationReason: input.kind === 'payment_canceled' ? input.cancellationReason : null,
     failureMessage: input.kind === 'payment_failed' && input.failureMessage !== null ? oneLine(input.failureMessage) || null : null,
     ...pointsFacts(input),
+    coupon:
+      input.coupon && input.coupon.discount > 0n
+        ? {
+            code: oneLine(input.coupon.code),
+            original: formatAmountForPayer(input.amount + input.coupon.discount, input.currency, locale),
+            discount: `−${formatAmountForPayer(input.coupon.discount, input.currency, locale)}`,
+          }
+        : null,
   };
 }
 
@@ -305,6 +317,8 @@ interface DetailLabels {
   paymentId: string;
   pointsUsed: string;
   pointsEarned: string;
+  originalAmount: string;
+  couponDiscount(code: string): string;
 }
 
 /** Everything one language says; the structure of a message is shared by all three. */
@@ -346,6 +360,8 @@ const english: Copy = {
     paymentId: 'Payment reference',
     pointsUsed: 'Points used',
     pointsEarned: 'Points earned',
+    originalAmount: 'Original price',
+    couponDiscount: (code) => `Coupon ${code}`,
   },
   labelSeparator: ': ',
   greeting: (name) => (name === null ? 'Hello,' : `Hi ${name},`),
@@ -403,7 +419,11 @@ const simplifiedChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失败', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款时间', payment_failed: '时间', payment_canceled: '取消时间', refund_succeeded: '退款时间' },
   buttonLabel: { payment_succeeded: '查看订单', payment_failed: '重新付款', payment_canceled: '查看订单', refund_succeeded: '查看订单' },
-  labels: { merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号', pointsUsed: '使用积分', pointsEarned: '获得积分' },
+  labels: {
+    merchant: '商户', order: '订单号', amount: '金额', refundAmount: '退款金额', paymentAmount: '付款金额', method: '付款方式', paymentId: '交易单号',
+    pointsUsed: '使用积分', pointsEarned: '获得积分',
+    originalAmount: '原价', couponDiscount: (code) => `优惠码 ${code}`,
+  },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name}，您好：`),
   subject: (kind, f) => `【${f.merchant}】订单 ${f.order} ${simplifiedChinese.title[kind]}`,
@@ -460,7 +480,11 @@ const traditionalChinese: Copy = {
   title: { payment_succeeded: '付款成功', payment_failed: '付款失敗', payment_canceled: '付款已取消', refund_succeeded: '退款成功' },
   timeLabel: { payment_succeeded: '付款時間', payment_failed: '時間', payment_canceled: '取消時間', refund_succeeded: '退款時間' },
   buttonLabel: { payment_succeeded: '查看訂單', payment_failed: '重新付款', payment_canceled: '查看訂單', refund_succeeded: '查看訂單' },
-  labels: { merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號', pointsUsed: '使用點數', pointsEarned: '獲得點數' },
+  labels: {
+    merchant: '商家', order: '訂單編號', amount: '金額', refundAmount: '退款金額', paymentAmount: '付款金額', method: '付款方式', paymentId: '交易編號',
+    pointsUsed: '使用點數', pointsEarned: '獲得點數',
+    originalAmount: '原價', couponDiscount: (code) => `優惠碼 ${code}`,
+  },
   labelSeparator: '：',
   greeting: (name) => (name === null ? '您好：' : `${name} 您好：`),
   subject: (kind, f) => `【${f.merchant}】訂單 ${f.order} ${traditionalChinese.title[kind]}`,
@@ -579,9 +603,18 @@ function detailRows(kind: PayerMessageKind, facts: Facts, copy: Copy): Body['det
           { label: labels.paymentAmount, value: facts.amount },
         ]
       : [{ label: labels.amount, value: facts.amount }];
+  // The discount is shown where the payment's amount is: what it was before the coupon, and what the coupon took off.
+  const coupon =
+    facts.coupon === null || kind === 'refund_succeeded'
+      ? []
+      : [
+          { label: labels.originalAmount, value: facts.coupon.original },
+          { label: labels.couponDiscount(facts.coupon.code), value: facts.coupon.discount },
+        ];
   return [
     { label: labels.merchant, value: facts.merchant },
     { label: labels.order, value: facts.order },
+    ...coupon,
     ...amounts,
     ...(facts.pointsUsed === null ? [] : [{ label: labels.pointsUsed, value: facts.pointsUsed }]),
     ...(facts.pointsEarned === null ? [] : [{ label: labels.pointsEarned, value: facts.pointsEarned }]),

@@ -40,6 +40,8 @@ import { registerWallet } from './routes/v1/wallet/index.ts';
 import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
 import { registerOrders } from './routes/v1/orders/index.ts';
+import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
+import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics/index.ts';
 import { registerAlerts } from './routes/v1/alerts/index.ts';
@@ -165,6 +167,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
           const key = await getApiKey(context, scope, effect.objectId);
           return request.routeOptions.config?.idempotencyRedact?.includes('secret') ? { ...key, secret: null } : key;
         }
+        case 'coupon':
+          return getCoupon(context, scope, effect.objectId);
       }
     },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
@@ -220,6 +224,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerLoyaltyProgramme(app, deps);
   registerPointsCustomer(app, deps);
   registerPointsAnalytics(app, deps);
+  registerCouponRoutes(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

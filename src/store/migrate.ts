@@ -28,6 +28,7 @@ import * as m0026 from './migrations/0026_feedback_by_merchant.ts';
 import * as m0027 from './migrations/0027_console_read_paths.ts';
 import * as m0029 from './migrations/0029_loyalty_points.ts';
 import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
+import * as m0028 from './migrations/0028_coupons.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '0024_sweep_fairness_and_order_polls': m0024,
   '0025_connector_account_invalidation': m0025,
   '0026_feedback_by_merchant': m0026,
+  '0028_coupons': m0028,
   '0027_console_read_paths': m0027,
   '0029_loyalty_points': m0029,
   '0030_analytics_note_conditions': m0030,

@@ -18,6 +18,7 @@ import { postingCtes } from './ledger.ts';
 import { claimRidesWith, executeClaiming } from './idempotency.ts';
 import { cancellationCtes, type CancellationRecordInput } from './cancellation-records.ts';
 import { pointsTransitionCtes, type PointsTransitionChange } from './loyalty.ts';
+import { redemptionCtes, type RedemptionChange } from './coupons.ts';
 import type { AttemptRow, Mode, PaymentPurpose, PaymentRow } from './schema.ts';
 
 export type PaymentRecord = PaymentRow & { amount_refunded: bigint };
@@ -114,8 +115,11 @@ export type PaymentPatch = Partial<{
   cancellation_comment: string | null;
   canceled_at: Date | null;
   return_url: string | null;
-  /** Changed only before the payer confirms (POST /v1/payments/:id). */
+  /** Changed only before the payer confirms (POST /v1/payments/:id, or a coupon applied or removed). */
   amount: bigint;
+  coupon_id: string | null;
+  coupon_code: string | null;
+  amount_discount: bigint;
   description: string | null;
   metadata: Record<string, string>;
   order_details: unknown;
@@ -143,6 +147,8 @@ export interface Transition {
   cancellation?: CancellationRecordInput;
   /** Loyalty points that move with this change, in the same statement. */
   points?: PointsTransitionChange;
+  /** What this change does to the redemption of the payment's coupon; a limit it would pass fails the whole statement. */
+  coupon?: RedemptionChange;
   now: Date;
 }
 
@@ -187,6 +193,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
     ${transition.cancellation ? sql`, ${cancellationCtes(transition.cancellation, now, 'updated')}` : sql``}
     ${transition.points ? sql`, ${pointsTransitionCtes(transition.points, scopeOf(transition), now, 'updated')}` : sql``}
+    ${transition.coupon ? sql`, ${redemptionCtes(transition.coupon, scopeOf(transition), payment.id, now, 'updated')}` : sql``}
     ${optionalCte(claimRidesWith('payment', sql`updated.id`, 'updated'))}
     select count(*)::int as updated from updated
     ${reusablePlan}
@@ -277,12 +284,14 @@ export async function insertPayment(
     with created as (
       insert into payments (id, merchant_id, mode, status, amount, currency, amount_capturable, amount_received, capture_method,
                             payment_method_types, customer_id, order_details, description, metadata, client_secret, return_url,
-                            cancellation_reason, cancellation_comment, canceled_at, expires_at, created_at, updated_at, purpose)
+                            cancellation_reason, cancellation_comment, canceled_at, expires_at, created_at, updated_at, purpose,
+                            coupon_id, coupon_code, amount_discount)
       values (${payment.id}, ${payment.merchant_id}, ${payment.mode}, ${payment.status}, ${payment.amount}, ${payment.currency},
               ${payment.amount_capturable}, ${payment.amount_received}, ${payment.capture_method}, ${payment.payment_method_types},
               ${payment.customer_id}, ${payment.order_details === null ? null : JSON.stringify(payment.order_details)},
               ${payment.description}, ${JSON.stringify(payment.metadata)}, ${payment.client_secret}, ${payment.return_url},
-              null, null, null, ${payment.expires_at}, ${payment.created_at}, ${payment.updated_at}, ${payment.purpose})
+              null, null, null, ${payment.expires_at}, ${payment.created_at}, ${payment.updated_at}, ${payment.purpose},
+              ${payment.coupon_id}, ${payment.coupon_code}, ${payment.amount_discount}::bigint)
       returning id, merchant_id, mode
     ),
     history as (

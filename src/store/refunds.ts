@@ -12,6 +12,7 @@ import type { Posting } from '../domain/wallet/ledger.ts';
 import { postingCtes } from './ledger.ts';
 import { effectCte } from './idempotency.ts';
 import { pointsRefundCtes, type PointsRefund } from './loyalty.ts';
+import { restoreCtes } from './coupons.ts';
 
 export type ReserveRefundResult =
   | { kind: 'reserved'; refund: RefundRow }
@@ -105,8 +106,21 @@ export interface RefundOutcomeUpdate {
   points?: PointsRefund;
 }
 
-/** Records a provider's answer for a pending refund; a refund already final is left alone. */
+/**
+ * Records a provider's answer for a pending refund; a refund already final is left alone.
+ * A success is recorded under the payment's row lock, in a transaction of two statements and no call:
+ * the statement then sees every other refund of the payment that settled before it, so the one that
+ * completes a full refund is the one that restores the payment's coupon redemption (store/coupons.ts).
+ */
 export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
+  if (update.status !== 'succeeded') return settleRefundStatement(db, update);
+  return db.transaction().execute(async (tx) => {
+    await sql`select p.id from payments p join refunds r on r.payment_id = p.id where r.id = ${update.refundId} for update of p`.execute(tx);
+    return settleRefundStatement(tx, update);
+  });
+}
+
+async function settleRefundStatement(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
   const event = update.event ? JSON.stringify([update.event]) : '[]';
   const result = await sql<RefundRow>`
     with settled as (
@@ -127,6 +141,7 @@ export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise
     )
     ${update.ledger ? sql`, ${postingCtes(update.ledger.posting, update.ledger.scope, update.ledger.transactionId, update.now, 'settled')}` : sql``}
     ${update.points ? sql`, ${pointsRefundCtes(update.points, update.now, 'settled')}` : sql``}
+    ${update.status === 'succeeded' ? sql`, ${restoreCtes(update.now, 'settled')}` : sql``}
     select * from settled
   `.execute(db);
   return result.rows[0];

@@ -104,6 +104,10 @@ export interface PaymentsTable {
   points_redeemed: Generated<bigint>;
   points_value: Generated<bigint>;
   points_earned: Generated<bigint>;
+  /** The coupon applied (migration 0028); `amount` is then what is charged, `amount + amount_discount` the original price. */
+  coupon_id: Generated<string | null>;
+  coupon_code: Generated<string | null>;
+  amount_discount: ColumnType<bigint, bigint | number | string | undefined, bigint | number | string>;
 }
 
 export type PaymentPurpose = 'payment' | 'wallet_top_up';
@@ -445,7 +449,67 @@ export interface Database {
   refunds: RefundsTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  coupons: CouponsTable;
+  coupon_customer_holds: CouponCustomerHoldsTable;
+  coupon_redemptions: CouponRedemptionsTable;
+  coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
 }
+
+/** A merchant's coupon (migration 0028); its limits never change once created. */
+export interface CouponsTable {
+  id: string;
+  merchant_id: string;
+  mode: Mode;
+  code: string;
+  campaign: string | null;
+  name: string | null;
+  discount_type: 'percentage' | 'fixed_amount';
+  percent_off: number | null;
+  amount_off: BigIntColumn | null;
+  currency: string;
+  minimum_amount: BigIntColumn;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  redemptions_max: number | null;
+  redemptions_per_customer_max: number | null;
+  first_payment_only: boolean;
+  payment_method_types: string[] | null;
+  stackable_with_points: boolean;
+  /** Reserved + consumed redemptions: raised and lowered only in the statements that move their payments. */
+  redemptions_held: Generated<number>;
+  metadata: Json<Record<string, string>>;
+  disabled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CouponCustomerHoldsTable {
+  coupon_id: string;
+  customer_id: string;
+  held: number;
+  held_max: number;
+}
+
+export type CouponRedemptionStatus = 'reserved' | 'released' | 'consumed' | 'restored';
+
+export interface CouponRedemptionsTable {
+  id: string;
+  coupon_id: string;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  customer_id: string | null;
+  status: CouponRedemptionStatus;
+  amount_discount: BigIntColumn;
+  currency: string;
+  reserved_at: Timestamp;
+  released_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+  restored_at: Timestamp | null;
+}
+
+export type CouponRow = Selectable<CouponsTable>;
+export type CouponRedemptionRow = Selectable<CouponRedemptionsTable>;
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type NewPayment = Insertable<PaymentsTable>;

@@ -31,6 +31,9 @@ const alerts = ['owner', 'admin', 'operator'] as const;
 const ownerAdmin = ['owner', 'admin'] as const;
 const developers = ['owner', 'admin', 'developer'] as const;
 const afterSales = ['owner', 'admin', 'operator'] as const;
+// Coupons: created and disabled by owners, admins and operators; read by them and by analysts.
+const couponManagers = ['owner', 'admin', 'operator'] as const;
+const couponReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
 const fakeId = (prefix: string) => `${prefix}_00000000000000000000000000`;
 const range = 'from=2026-12-01&to=2026-12-03';
 
@@ -99,6 +102,12 @@ const calls: Record<string, Call> = {
   'GET /v1/events': { allowed: developers, request: async () => ({ url: '/v1/events' }) },
   'GET /v1/events/:id': { allowed: developers, request: async () => ({ url: `/v1/events/${fakeId('evt')}` }) },
   'POST /v1/events/:id/redeliver': { allowed: developers, request: async () => ({ url: `/v1/events/${fakeId('evt')}/redeliver`, body: {} }) },
+  'GET /v1/coupons': { allowed: couponReaders, request: async () => ({ url: '/v1/coupons' }) },
+  'GET /v1/coupons/:id': { allowed: couponReaders, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}` }) },
+  'GET /v1/coupons/:id/redemptions': { allowed: couponReaders, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}/redemptions` }) },
+  'POST /v1/coupons': { allowed: couponManagers, request: async () => ({ url: '/v1/coupons', body: { code: `ROLE${(counter += 1)}X${Date.now()}`, currency: 'CNY', percent_off: 5 } }) },
+  'POST /v1/coupons/:id/disable': { allowed: couponManagers, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}/disable`, body: {} }) },
+  'GET /v1/analytics/coupons': { allowed: couponReaders, request: async () => ({ url: `/v1/analytics/coupons?${range}` }) },
   'GET /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts' }) },
   'POST /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts', body: {} }) },
   'POST /v1/connector_accounts/:id': { allowed: developers, request: async () => ({ url: `/v1/connector_accounts/${fakeId('ca')}`, body: { priority: 50 } }) },

@@ -95,6 +95,19 @@ async function confirmedPayment(captureMethod: 'automatic' | 'manual'): Promise<
 }
 
 describe('a crash between the effect and the key completing', () => {
+  it('coupon create: one coupon, the retry answers it', async () => {
+    const key = `crash-coupon-${randomUUID()}`;
+    const code = `CRASH${Date.now().toString(36).toUpperCase()}`;
+    const body = { code, currency: 'CNY', percent_off: 10 };
+    await postThenCrash('/v1/coupons', body, key);
+    const made = () => stack.db.db.selectFrom('coupons').select('id').where('merchant_id', '=', stack.merchant.merchantId).where('code', '=', code).execute();
+    expect(await made()).toHaveLength(1);
+    const answer = await retryAcrossStaleWindow('/v1/coupons', body, key);
+    const ids = (await made()).map((row) => row.id);
+    expect(ids).toHaveLength(1);
+    expect(answer.body).toMatchObject({ id: ids[0], code, percent_off: 10 });
+  });
+
   it('create: one payment, the retry answers it', async () => {
     const key = `crash-create-${randomUUID()}`;
     const marker = randomUUID();

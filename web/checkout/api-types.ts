@@ -56,6 +56,10 @@ export interface Payment {
   amount: number;
   currency: string;
   amount_refunded: number;
+  /** With a coupon: the price before it, what it takes off (amount is what is charged), and its code. */
+  amount_original?: number;
+  amount_discount?: number;
+  coupon?: string | null;
   payment_method: PaymentMethodSummary | null;
   order: { reference: string; description?: string | null; items?: OrderItem[] | null } | null;
   description: string | null;

@@ -14,6 +14,7 @@ import { customerVerificationOf, otpConfirmBody, wechatOpenid, type SubmittedMet
 import { t, type Lang, type MessageKey } from './i18n.ts';
 import { commentLengthMax, isSixDigitCode } from './input-rules.ts';
 import { shownError, type ShownError } from './present.ts';
+import { formatAmount } from './format.ts';
 import * as S from './state.ts';
 import { qrMethods } from './steps/pay-step.ts';
 import type { Drafts } from './steps/step-kit.ts';
@@ -145,6 +146,42 @@ export class CheckoutActions {
         if (code === null || code === 'verification_code_incorrect' || code === 'verification_code_expired' || !verifying()) return focusId;
         await this.host.reloadPayment();
         return verifying() ? focusId : 'error';
+      },
+    );
+  }
+
+  openCoupon(): void {
+    const state = this.host.ready();
+    if (this.host.busy || !state) return;
+    this.host.state = S.couponChanged(state, { open: true, error: null });
+    this.host.render({ focusId: 'coupon-input' });
+  }
+
+  /** Applies a code (or '' removes the coupon) before confirming: the payment comes back with its new total. */
+  applyCoupon(code: string): void {
+    const state = this.host.ready();
+    if (this.host.busy || !state) return;
+    const trimmed = code.trim();
+    if ((state.payment.coupon ?? null) === null && trimmed === '') {
+      this.showFieldProblem('coupon-input', this.tr('coupon.required'));
+      return;
+    }
+    const body = { client_secret: this.host.clientSecret, coupon: trimmed };
+    void this.host.act(
+      `coupon:${JSON.stringify(body)}`,
+      async (key) => {
+        const payment = await this.host.api.post<Payment>(`${this.host.paymentPath}/coupon`, body, key);
+        const now = this.host.ready();
+        if (now) this.host.state = S.couponChanged(now, { open: (payment.coupon ?? null) === null && trimmed !== '', error: null });
+        this.host.drafts.coupon = '';
+        this.host.applyPayment(payment, 'reload');
+        const amount = formatAmount(payment.amount, payment.currency, this.host.lang);
+        this.host.frame.announce(payment.coupon ? this.tr('coupon.applied', { code: payment.coupon, amount }) : this.tr('coupon.removed', { amount }));
+      },
+      async (error) => {
+        const now = this.host.ready();
+        if (now) this.host.state = S.couponChanged(now, { open: true, error: shownError(error, this.host.lang) });
+        return 'coupon-input';
       },
     );
   }

@@ -56,7 +56,7 @@ class CheckoutPage implements CheckoutHost {
   readonly api: ApiClient;
   readonly keys = new IdempotencyKeys();
   readonly paymentPath: string;
-  readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '', usePoints: false };
+  readonly drafts: Drafts = { card: { number: '', expiry: '', cvc: '' }, pin: '', otp: '', usePoints: false, coupon: '' };
   cardForm: CardForm | null = null;
   busy = false;
   private pollInFlight = false;
@@ -331,6 +331,8 @@ class CheckoutPage implements CheckoutHost {
         },
         submitRating: () => this.actions.submitFeedback('rating'),
         submitNps: () => this.actions.submitFeedback('nps'),
+        openCoupon: () => this.actions.openCoupon(),
+        applyCoupon: (code) => this.actions.applyCoupon(code),
       },
     };
   }

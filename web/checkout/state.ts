@@ -38,6 +38,13 @@ export interface Ready {
   pollGaveUp: boolean;
   feedback: Feedback | null;
   rating: Rating;
+  /** The coupon field: folded until the payer opens it, and the last coupon error. */
+  coupon: CouponField;
+}
+
+export interface CouponField {
+  open: boolean;
+  error: ShownError | null;
 }
 
 export interface Rating {
@@ -79,7 +86,12 @@ export function loaded(session: CheckoutSession, methods: MethodType[]): Ready {
     pollGaveUp: false,
     feedback: session.feedback,
     rating: { score: null, comment: '', error: null, nps: null, npsError: null },
+    coupon: { open: false, error: null },
   };
+}
+
+export function couponChanged(state: Ready, patch: Partial<CouponField>): Ready {
+  return { ...state, coupon: { ...state.coupon, ...patch } };
 }
 
 /** The step shown now, derived from the state alone (and the clock, for expiry). */

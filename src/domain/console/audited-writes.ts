@@ -34,6 +34,7 @@ export interface AuditedWrite {
 }
 
 const abuseFields = ['max_cancellations_per_hour', 'action', 'flag_duration_hours'] as const;
+const couponFields = ['code', 'discount_type', 'percent_off', 'amount_off', 'currency', 'max_redemptions', 'max_redemptions_per_customer', 'disabled_at'] as const;
 const paymentFields = ['status', 'amount', 'currency', 'amount_capturable', 'amount_received', 'amount_refunded', 'cancellation_reason'] as const;
 
 export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
@@ -72,6 +73,9 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
 
   'POST /v1/after_sales_requests/:id/approve': { action: 'after_sales.approved', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
   'POST /v1/after_sales_requests/:id/reject': { action: 'after_sales.rejected', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
+
+  'POST /v1/coupons': { action: 'coupon.created', objectType: 'coupon', objectId: { from: 'answer' }, afterFields: couponFields },
+  'POST /v1/coupons/:id/disable': { action: 'coupon.disabled', objectType: 'coupon', objectId: { from: 'param' }, afterFields: couponFields },
 };
 
 export function auditedWriteOf(method: string, url: string): AuditedWrite | null {

@@ -9,10 +9,11 @@
  * - developer: API keys, webhooks, connector accounts, request logs; payments
  *   read-only (to debug an integration), never a refund.
  * - operator: payments (read, refund, capture, cancel), customers read,
- *   after-sales, alerts.
+ *   after-sales, alerts, coupons (read, create, disable).
  * - support: payments and customers read, resend emails, refunds up to the
  *   per-currency limit the owner sets (`payments.refund` without `payments.refund_unlimited`).
- * - analyst: analytics, cancellations, segments, feedback; read-only.
+ * - analyst: analytics, cancellations, segments, feedback; read-only (coupons too, through analytics.read).
+ * - coupons: created and disabled by owners, admins and operators; read by them and by analysts.
  */
 import type { ConsoleRole } from './roles.ts';
 
@@ -42,6 +43,9 @@ export const consolePermissions = [
   'connector_accounts.read',
   'connector_accounts.manage',
   'logs.read',
+  // Coupons (src/domain/coupons): reading them and their redemptions; creating and disabling them.
+  'coupons.read',
+  'coupons.manage',
 ] as const;
 
 export type ConsolePermission = (typeof consolePermissions)[number];
@@ -64,6 +68,8 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'after_sales.manage',
     'alerts.read',
     'alerts.manage',
+    'coupons.read',
+    'coupons.manage',
   ]),
   support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend']),
   analyst: new Set<ConsolePermission>(['session', 'analytics.read']),

@@ -78,6 +78,13 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/events/:id': route('webhooks.manage'),
   'POST /v1/events/:id/redeliver': route('webhooks.manage'),
 
+  'GET /v1/coupons': route('coupons.read', 'analytics.read'),
+  'GET /v1/coupons/:id': route('coupons.read', 'analytics.read'),
+  'GET /v1/coupons/:id/redemptions': route('coupons.read', 'analytics.read'),
+  'POST /v1/coupons': route('coupons.manage'),
+  'POST /v1/coupons/:id/disable': route('coupons.manage'),
+  'GET /v1/analytics/coupons': route('analytics.read', 'coupons.read'),
+
   'GET /v1/connector_accounts': route('connector_accounts.read'),
   'POST /v1/connector_accounts': route('connector_accounts.manage'),
   'POST /v1/connector_accounts/:id': route('connector_accounts.manage'),

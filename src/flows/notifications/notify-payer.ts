@@ -50,6 +50,7 @@ export async function notifyPayer(context: FlowContext, eventId: string): Promis
     cancellationReason: kind === 'payment_canceled' ? payment.cancellation_reason : null,
     failureMessage: kind === 'payment_failed' && payment.last_error ? presentError(payment.last_error as StoredError, locale, 'payer').message : null,
     points: { earned: payment.points_earned, redeemed: payment.points_redeemed, value: payment.points_value },
+    coupon: payment.coupon_code !== null ? { code: payment.coupon_code, discount: payment.amount_discount } : null,
   });
   const base = {
     merchantId: merchant.id,

@@ -30,6 +30,7 @@ import { loadAccount, rankAccounts } from '../channels/connector-accounts.ts';
 import { redeemPointsAtConfirm } from '../loyalty/redeem-points.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
+import { checkCouponAtConfirm } from '../coupons/apply-coupon.ts';
 
 export type { ConfirmInput, PaymentMethodInput } from './confirm-input.ts';
 
@@ -80,6 +81,7 @@ export async function confirmPayment(
       details: { payment_method_type: method.type, available: payable.join(', ') || '(none)' },
     });
   }
+  await checkCouponAtConfirm(context, scope, payment, method.type, input.points ?? 0);
   // Points to redeem lower the amount due before any provider is asked for it.
   const priced = await redeemPointsAtConfirm(context, payment, input.points);
   const challenged = await challengeRestrictedCustomer(context, actor, priced);

@@ -9,6 +9,7 @@ import { findPayment, insertPayment, type PaymentRecord, type Scope } from '../.
 import type { PaymentPurpose } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
 import { presentPayment } from './present.ts';
+import { couponPatchFor } from '../coupons/apply-coupon.ts';
 
 export interface OrderInput {
   reference: string;
@@ -27,6 +28,8 @@ export interface CreatePaymentInput {
   metadata?: Record<string, string>;
   return_url?: string;
   expires_in_seconds?: number;
+  /** A coupon code: `amount` is then the original price, and the payment charges it less the discount. */
+  coupon?: string;
 }
 
 export async function createPayment(
@@ -60,14 +63,21 @@ export async function createPayment(
   if (input.customer && !(await findCustomer(context.db, scope, input.customer))) {
     throw new PaymentError('resource_missing', { param: 'customer', details: { resource: 'customer', id: input.customer } });
   }
+  const paymentId = context.ids.newId('pay');
+  const coupon = await couponPatchFor(
+    context,
+    scope,
+    { paymentId, amountOriginal: amount, currency, customerId: input.customer ?? null, paymentMethodTypes: methodTypes },
+    input.coupon ?? null,
+  );
   const createdAt = now(context);
   const expiresInSeconds = input.expires_in_seconds ?? limits.paymentExpiresInSecondsDefault;
   const payment: PaymentRecord = {
-    id: context.ids.newId('pay'),
+    id: paymentId,
     merchant_id: scope.merchantId,
     mode: scope.mode,
     status: 'requires_payment_method',
-    amount,
+    amount: coupon.amount,
     currency: input.currency,
     amount_capturable: 0n,
     amount_received: 0n,
@@ -94,6 +104,9 @@ export async function createPayment(
     points_redeemed: 0n,
     points_value: 0n,
     points_earned: 0n,
+    coupon_id: coupon.coupon_id,
+    coupon_code: coupon.coupon_code,
+    amount_discount: coupon.amount_discount,
   };
   payment.client_secret = `${payment.id}_secret_${context.random.bytes(18).toString('base64url')}`;
   const snapshot = presentPayment(payment, { publicBaseUrl: context.publicBaseUrl, locale: 'en', viewer: 'merchant' });

@@ -3,13 +3,15 @@
  * it with its history row and its merchant events in one statement, and
  * answer the new state (or null when another writer got there first).
  */
-import type { ErrorCode } from '../../domain/errors.ts';
+import { PaymentError, type ErrorCode } from '../../domain/errors.ts';
 import { assert } from '../../domain/assert.ts';
 import { topUp, type Posting } from '../../domain/wallet/ledger.ts';
 import { funnelStepOf } from '../../domain/insight/funnel.ts';
 import type { Actor, PaymentStatus } from '../../domain/payments/payment-state.ts';
 import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatch, type PaymentRecord } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
+import { redemptionStepOf } from '../../domain/coupons/coupon-rules.ts';
+import { couponLimitViolated, type RedemptionChange } from '../../store/coupons.ts';
 import { presentPayment, type StoredError } from './present.ts';
 import { cancellationRecordOf } from './cancellation-records.ts';
 import { pointsOfTransition } from '../loyalty/points-transitions.ts';
@@ -52,6 +54,7 @@ export async function transitionPayment(
   const posting = request.posting ?? topUpPosting(payment, next);
   // Every way a payment ends canceled leaves its cancellation record, written in the same statement.
   const cancellation = request.to === 'canceled' && payment.status !== 'canceled' ? await cancellationRecordOf(context, payment, { actor: request.actor, patch, at }) : undefined;
+  const coupon = redemptionChangeOf(context, payment, next);
   const committed = await commitTransition(context.db, {
     payment: { id: payment.id, status: payment.status, version: payment.version, merchantId: payment.merchant_id, mode: payment.mode },
     to: request.to,
@@ -71,7 +74,16 @@ export async function transitionPayment(
     funnel: funnelOf(payment, next, request),
     cancellation,
     points: points.change,
+    coupon,
     now: at,
+  }).catch((error: unknown) => {
+    const limit = couponLimitViolated(error);
+    if (!limit) throw error;
+    throw new PaymentError('coupon_limit_reached', {
+      param: 'coupon',
+      paymentId: payment.id,
+      details: { coupon: payment.coupon_code, limit: limit === 'total' ? 'total' : 'per_customer' },
+    });
   });
   if (committed) {
     const method = (next.payment_method as { type?: string } | null)?.type ?? request.newAttempt?.payment_method_type ?? 'none';
@@ -81,6 +93,21 @@ export async function transitionPayment(
     if (request.attemptResult) context.metrics.paymentAttemptResults.inc({ payment_method_type: method, status: request.attemptResult.status });
   }
   return committed ? next : null;
+}
+
+/** What the change does to the payment's coupon redemption (see domain/coupons/coupon-rules.ts), if it has a coupon. */
+function redemptionChangeOf(context: FlowContext, payment: PaymentRecord, next: PaymentRecord): RedemptionChange | undefined {
+  if (next.coupon_id === null) return undefined;
+  const step = redemptionStepOf(payment.status, next.status);
+  if (step === null) return undefined;
+  return {
+    step,
+    couponId: next.coupon_id,
+    customerId: next.customer_id,
+    redemptionId: context.ids.newId('cpr'),
+    amountDiscount: next.amount_discount,
+    currency: next.currency,
+  };
 }
 
 function funnelOf(payment: PaymentRecord, next: PaymentRecord, request: TransitionRequest) {

@@ -15,6 +15,7 @@ import { errorAlert } from '../views.ts';
 import { walletForm } from '../wallet-form.ts';
 import { formatAmount } from '../format.ts';
 import { amountDueText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
+import { couponField } from '../coupons/coupon-field.ts';
 
 export const qrMethods: readonly MethodType[] = ['alipay', 'wechat_pay'];
 /** Wrong PINs in a row before the wallet locks (API.md); fewer remaining means some were already used. */
@@ -144,6 +145,7 @@ export function payStep(context: StepContext): HTMLElement {
     pointsBox(context),
     h('fieldset', { class: 'methods' }, h('legend', null, tr(context, 'method.legend')), context.state.methods.map((method) => methodChoice(context, method))),
     h('div', { class: 'method-details' }, chosen),
+    couponField(context),
     errorAlert(context.state.error),
     submit,
   );

@@ -6,6 +6,7 @@
  */
 import { h } from '../dom.ts';
 import { formatAmount, formatDateTime } from '../format.ts';
+import { discountRow } from '../coupons/coupon-field.ts';
 import { safeRedirectUrl } from '../flow.ts';
 import { label } from '../i18n.ts';
 import { describeMethod } from '../present.ts';
@@ -22,6 +23,7 @@ export function resultStep(context: StepContext, authorizedOnly: boolean): HTMLE
     authorizedOnly ? h('p', null, tr(context, 'result.authorizedNote')) : null,
     detailsList([
       [tr(context, 'field.orderNumber'), payment.order?.reference || payment.id, 'result-order-number'],
+      ...(discountRow(context) ? [[tr(context, 'coupon.original'), formatAmount(context.state.payment.amount_original ?? context.state.payment.amount, context.state.payment.currency, context.lang), 'result-original'] as [string, string, string], discountRow(context)!] : []),
       [tr(context, 'field.amount'), amountText(context), 'result-amount'],
       ...pointsUsed(context),
       [tr(context, 'field.method'), describeMethod(payment.payment_method, context.lang), 'result-method'],

@@ -20,6 +20,7 @@ export interface Drafts {
   otp: string;
   /** The payer ticked "use points" (loyalty); off until they do. */
   usePoints: boolean;
+  coupon: string;
 }
 
 export interface Actions {
@@ -40,6 +41,9 @@ export interface Actions {
   rate(patch: Partial<Rating>): void;
   submitRating(): void;
   submitNps(): void;
+  openCoupon(): void;
+  /** Applies the code typed, or with '' removes the payment's coupon. */
+  applyCoupon(code: string): void;
 }
 
 export interface StepContext {

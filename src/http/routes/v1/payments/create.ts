@@ -16,6 +16,14 @@ const Body = requestObject({
   ),
   customer: Type.Optional(Type.String({ maxLength: 64 })),
   order: Type.Optional(OrderInput),
+  coupon: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description:
+        'A coupon code (any case). `amount` is then the original price; the payment shows amount_original, amount_discount and amount_due, and charges amount_due. The coupon is checked now (window, currency, minimum, methods, customer) and its limits reserved at confirm.',
+    }),
+  ),
 });
 
 export function registerPaymentsCreate(app: App, deps: RouteDeps): void {

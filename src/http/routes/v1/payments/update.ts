@@ -9,6 +9,7 @@ const Body = requestObject({
   description: Type.Optional(Type.String({ maxLength: limits.descriptionLengthMax })),
   metadata: Type.Optional(Metadata),
   order: Type.Optional(OrderInput),
+  coupon: Type.Optional(Type.String({ maxLength: 40, description: "A coupon code to apply, or '' to remove the coupon. With a coupon, a new `amount` is the new original price." })),
 });
 
 export function registerPaymentsUpdate(app: App, deps: RouteDeps): void {
