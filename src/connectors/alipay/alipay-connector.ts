@@ -396,7 +396,19 @@ function refundQueryOutcome(answer: GatewayAnswer, orderNumber: string, refundNu
   if (body.out_request_no !== refundNumber || (body.out_trade_no !== undefined && body.out_trade_no !== orderNumber)) {
     return { kind: 'unknown', detail: 'alipay answered about another refund' };
   }
+  /*
+   * Alipay's description of this method: "if the answer holds the refund's
+   * data, and refund_status is empty or REFUND_SUCCESS, the refund
+   * succeeded". (Its newer field description reads the absence as "not
+   * received or failed"; the method's rule is the one Alipay gives for reading
+   * the answer, so it is followed, and an answer without a readable
+   * refund_amount, which is not the refund's data, keeps the refund pending.)
+   * Any other status is one we do not know: pending, never success.
+   */
   if (body.refund_status === refundStatusSuccess) return { kind: 'succeeded', reference: refundNumber };
+  const statusMissing = body.refund_status === undefined || body.refund_status === null || body.refund_status === '';
+  const amountRead = typeof body.refund_amount === 'string' && parseDecimal(body.refund_amount, currency) !== null;
+  if (statusMissing && amountRead) return { kind: 'succeeded', reference: refundNumber };
   return { kind: 'pending', reference: refundNumber };
 }
 

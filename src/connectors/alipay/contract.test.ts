@@ -65,6 +65,55 @@ describe('alipay.trade.fastpay.refund.query', () => {
   });
 });
 
+/** An exchange that answers every call with Alipay's envelope around `fields`, signed with Alipay's key. */
+function answeringExchange(member: string, fields: Record<string, string>): HttpExchange {
+  const inner = JSON.stringify(fields);
+  const body = `{"${member}":${inner},"sign":"${signRsa2(inner, pem.alipayPrivate)}"}`;
+  return {
+    policy: { allowPrivateInTest: true },
+    resolve: async () => [],
+    close: async () => {},
+    send: async () => ({ kind: 'answered', status: 200, headers: new Headers(), body: Buffer.from(body), complete: true, fromPublicAddress: null }),
+  } as unknown as HttpExchange;
+}
+
+describe('an answer of alipay.trade.fastpay.refund.query', () => {
+  // The values of Alipay's documented response example.
+  const found = {
+    code: '10000',
+    msg: 'Success',
+    trade_no: '2014112611001004680073956707',
+    out_trade_no: '20150320010101001',
+    out_request_no: '20150320010101001',
+    total_amount: '100.20',
+    refund_amount: '12.33',
+  };
+  const query = (fields: Record<string, string>) =>
+    createAlipayConnector({ exchange: answeringExchange('alipay_trade_fastpay_refund_query_response', fields), clock })
+      .queryRefund(account, { orderNumber: '20150320010101001', refundNumber: '20150320010101001' });
+
+  it('that returns the refund with refund_status REFUND_SUCCESS says it succeeded', async () => {
+    expect(await query({ ...found, refund_status: 'REFUND_SUCCESS' })).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+  });
+
+  it('that returns the refund without refund_status says it succeeded (Alipay: data returned and refund_status empty or REFUND_SUCCESS)', async () => {
+    expect(await query(found)).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+    expect(await query({ ...found, refund_status: '' })).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+  });
+
+  it('that returns no refund says there is none; a status it does not know keeps it pending, never succeeded', async () => {
+    expect(await query({ code: '10000', msg: 'Success' })).toEqual({ kind: 'not_found' });
+    expect(await query({ ...found, refund_status: 'REFUND_PROCESSING' })).toEqual({ kind: 'pending', reference: '20150320010101001' });
+  });
+
+  it('that names another refund is unknown; one without refund_status nor a readable refund_amount stays pending', async () => {
+    expect(await query({ ...found, out_request_no: 'HZ01RF002' })).toMatchObject({ kind: 'unknown' });
+    const { refund_amount: _amount, ...withoutAmount } = found;
+    expect(await query(withoutAmount)).toEqual({ kind: 'pending', reference: '20150320010101001' });
+    expect(await query({ ...found, refund_amount: '12.3.3' })).toEqual({ kind: 'pending', reference: '20150320010101001' });
+  });
+});
+
 describe('alipay.trade.wap.pay', () => {
   it('a phone gets a signed wap.pay link (QUICK_WAP_WAY) with quit_url, return_url and notify_url, and no call is made', async () => {
     const { exchange, sent } = recordingExchange();
