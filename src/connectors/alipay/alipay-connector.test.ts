@@ -464,7 +464,8 @@ describe('statements', () => {
   it('lists a day’s payments and refunds, and is not ready before the day is over', async () => {
     const day = '2026-06-15';
     const first = await paidOrder({ amount: 8_880n });
-    const second = await paidOrder({ amount: 1_000n });
+    // A subject with a comma, quotes and a line break is quoted in the bill, and shifts no column.
+    const second = await paidOrder({ amount: 1_000n, subject: '龙井茶,明前 "特级"\n礼盒' });
     clock.advanceMs(60_000);
     await connector.refund(account, { orderNumber: first.orderNumber, refundNumber: 'RS1', amount: 880n, totalAmount: 8_880n, currency: 'CNY', reason: null });
     await scannedOrder(); // never paid: not on the statement

@@ -275,7 +275,15 @@ describe('the trade bill (业务明细) as Alipay hands it out', () => {
     });
   });
 
-  it('refuses, rather than skips, what it cannot read: a row with a comma in a cell, UTF-8 text, a corrupt or foreign archive', () => {
+  it('reads a subject holding a comma, quotes or a line break, quoted as CSV quotes it, without shifting a column', () => {
+    const subject = '龙井茶,明前 "特级"\r\n礼盒';
+    const quoted = detail.replaceAll(',龙井茶,', `,"${subject.replaceAll('"', '""')}",`);
+    expect(quoted).not.toBe(detail);
+    expect(readBillArchive(archive(quoted))).toEqual(readBillArchive(archive(detail)));
+    expect(readBillArchive(archive(quoted))).toMatchObject({ lines: [{ kind: 'payment', amount: 8880n }, { kind: 'refund', amount: 880n, refundNumber: 'R0001' }] });
+  });
+
+  it('refuses, rather than skips, what it cannot read: a row with an unquoted comma in a cell, UTF-8 text, a corrupt or foreign archive', () => {
     const shifted = detail.replace('龙井茶', '龙井茶,明前');
     expect(readBillArchive(archive(shifted))).toMatchObject({ error: expect.stringContaining('cannot be read') });
     const utf8 = zipArchive([{ name: 'bill_业务明细.csv', data: Buffer.from(detail, 'utf8') }], '2026-06-16 10:09:51');

@@ -72,8 +72,9 @@ export type ProductCode = (typeof productCodes)[keyof typeof productCodes];
  * `…_业务明细.csv` (one row per payment or refund) and `…_业务明细(汇总).csv`
  * (totals per store). Each file opens with `#` lines (title, account, the
  * period, a dashed rule), then its header row and rows, then `#` summary lines
- * (another rule, 交易合计…, 导出时间…). Cells are not quoted; identifiers carry
- * a trailing tab so that spreadsheets keep them as text. Amounts are yuan with
+ * (another rule, 交易合计…, 导出时间…). Cells are CSV: one holding a comma, a
+ * quote or a line break (a subject may) is quoted; identifiers carry a
+ * trailing tab so that spreadsheets keep them as text. Amounts are yuan with
  * two decimals, negative on refund rows; times are `yyyy-MM-dd HH:mm:ss`
  * Beijing time. These are the detail file's columns, in Alipay's order; the
  * connector finds the ones it reads by name.

@@ -13,6 +13,7 @@ import { beijingDate, beijingDateTime, parseBeijingDateTime } from '../../connec
 import type { ProductCode, TradeStatus } from '../../connectors/alipay/wire.ts';
 import { billDetailColumns, billFileSuffixes, billKinds, billSummaryColumns, refundStatusSuccess, resultCodes, subCodes } from '../../connectors/alipay/wire.ts';
 import { encodeGbk, zipArchive } from './bill-archive.ts';
+import { quotedField } from '../../domain/csv.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { newNotificationStats } from './notifications.ts';
 import { systemClock, type Clock } from '../../domain/clock.ts';
@@ -445,8 +446,7 @@ function billRows(state: SimulatorState, merchant: Merchant, billDate: string): 
       支付宝交易号: identifier(trade.tradeNo),
       商户订单号: identifier(trade.outTradeNo),
       业务类型: kind === 'payment' ? billKinds.payment : billKinds.refund,
-      // Cells are not quoted in Alipay's bill: a comma would shift the columns, so none is written.
-      商品名称: trade.subject.replaceAll(',', '，'),
+      商品名称: trade.subject,
       创建时间: beijingDateTime(trade.createdAtMs),
       完成时间: beijingDateTime(atMs),
       门店编号: '',
@@ -469,7 +469,8 @@ function billRows(state: SimulatorState, merchant: Merchant, billDate: string): 
       '分润（元）': '0.00',
       备注: '',
     };
-    return { atMs, kind, signedAmount, cells: billDetailColumns.map((name) => cells[name]) };
+    // A cell holding a comma, a quote or a line break (a subject may) is quoted, as CSV writers do.
+    return { atMs, kind, signedAmount, cells: billDetailColumns.map((name) => quotedField(cells[name])) };
   };
   for (const trade of state.trades.values()) {
     if (trade.appId !== merchant.appId) continue;
