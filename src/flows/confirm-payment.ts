@@ -25,7 +25,7 @@ import { callProvider } from './connector-calls.ts';
 import { now, type FlowContext } from './context.ts';
 import { getPayment, takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import type { ConfirmInput } from './confirm-input.ts';
+import { alipayClientOf, type ConfirmInput } from './confirm-input.ts';
 import { loadAccount, rankAccounts } from './connector-accounts.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
@@ -83,7 +83,12 @@ export async function confirmPayment(
   if (challenged) return challenged;
   if (isChannel(method.type)) {
     const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
-    return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid });
+    const alipayOptions = input.payment_method_options?.alipay;
+    if (alipayOptions !== undefined && method.type !== 'alipay') {
+      throw new PaymentError('parameter_invalid', { param: 'payment_method_options.alipay', paymentId: payment.id, details: { reason: 'only with payment_method.type alipay' } });
+    }
+    const alipayClient = alipayClientOf(alipayOptions, payment.id);
+    return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid, alipayClient });
   }
   if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);

@@ -96,8 +96,8 @@ export function payInMiniProgram(
   const trade = findTrade(context.state, { trade_no: request.tradeNo });
   if (trade === undefined || trade.product !== productCodes['alipay.trade.create']) return failed('交易不存在');
   if ((trade.miniProgramAppId ?? null) !== request.miniProgramAppId) return failed('the trade was made for another mini program');
-  const sameBuyer =
-    (trade.buyerId != null && trade.buyerId === request.buyer.buyerId) || (trade.buyerOpenId != null && trade.buyerOpenId === request.buyer.buyerOpenId);
+  const { buyerId = null, buyerOpenId = null } = trade;
+  const sameBuyer = (buyerId !== null && buyerId === request.buyer.buyerId) || (buyerOpenId !== null && buyerOpenId === request.buyer.buyerOpenId);
   if (!sameBuyer) return failed('the trade was made for another Alipay user');
   settle(trade, context.nowMs);
   if (trade.status === 'TRADE_SUCCESS' || trade.status === 'TRADE_FINISHED') return failed('交易已被支付');
