@@ -106,3 +106,15 @@ describe('Alipay in the merchant’s mini program (trade.create, JSAPI_PAY)', ()
     expect((await stack.api('GET', `/v1/payments/${id}`, undefined, { key: secretKey })).body.status).toBe('requires_payment_method');
   });
 });
+
+describe('the OpenAPI description', () => {
+  it('describes payment_method_options.alipay and the next actions it leads to', async () => {
+    const spec = (await stack.api('GET', '/openapi.json', undefined, { key: null })).body;
+    const confirmBody = spec.paths['/v1/payments/{id}/confirm'].post.requestBody.content['application/json'].schema;
+    const alipayOptions = confirmBody.properties.payment_method_options.properties.alipay;
+    expect(alipayOptions.properties.client.enum).toEqual(['app', 'mini_program']);
+    expect(Object.keys(alipayOptions.properties)).toEqual(['client', 'buyer_id', 'buyer_open_id', 'op_app_id']);
+    expect(JSON.stringify(confirmBody)).toContain('alipay_mini_program');
+    expect(JSON.stringify(spec.paths['/v1/payments/{id}'].get.responses)).toContain('alipay_mini_program');
+  });
+});
