@@ -30,10 +30,17 @@ export interface AlipayOptionsInput {
   op_app_id?: string;
 }
 
-/** The Alipay client the options name, checked: a mini program names its payer one way, an app names none. */
-export function alipayClientOf(options: AlipayOptionsInput | undefined, paymentId: string): AlipayClient | null {
+/**
+ * The Alipay client a confirm's options name, checked: only with the method
+ * alipay; a mini program names its payer one way, an app names none.
+ */
+export function alipayClientOf(input: ConfirmInput, paymentId: string): AlipayClient | null {
+  const options = input.payment_method_options?.alipay;
   if (options === undefined) return null;
   const param = 'payment_method_options.alipay';
+  if (input.payment_method?.type !== 'alipay') {
+    throw new PaymentError('parameter_invalid', { param, paymentId, details: { reason: 'only with payment_method.type alipay' } });
+  }
   const { client, buyer_id: buyerId, buyer_open_id: buyerOpenId, op_app_id: opAppId } = options;
   if (client === 'app') {
     if (buyerId !== undefined || buyerOpenId !== undefined || opAppId !== undefined) {

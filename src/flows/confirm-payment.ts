@@ -46,6 +46,8 @@ export async function confirmPayment(
   request: ConfirmInput,
   client: PayerClient = { device: 'desktop', ip: null },
 ): Promise<PaymentRecord> {
+  // Checked before anything is done: a payer waiting at a provider keeps their order when the options are wrong.
+  const alipayClient = alipayClientOf(request, paymentId);
   const current = await getPayment(context, scope, paymentId);
   // Only a card confirm of a payment waiting for its method, with no customer to check, leaves its
   // idempotency key to be claimed by its first write (the transition to processing); every other
@@ -83,11 +85,6 @@ export async function confirmPayment(
   if (challenged) return challenged;
   if (isChannel(method.type)) {
     const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
-    const alipayOptions = input.payment_method_options?.alipay;
-    if (alipayOptions !== undefined && method.type !== 'alipay') {
-      throw new PaymentError('parameter_invalid', { param: 'payment_method_options.alipay', paymentId: payment.id, details: { reason: 'only with payment_method.type alipay' } });
-    }
-    const alipayClient = alipayClientOf(alipayOptions, payment.id);
     return confirmWithChannel(context, actor, payment, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid, alipayClient });
   }
   if (method.type === 'wallet') return confirmWithWallet(context, actor, payment, method.wallet.pin);

@@ -105,6 +105,19 @@ describe('Alipay in the merchant’s mini program (trade.create, JSAPI_PAY)', ()
     expect(alipay.stats().requests).toBe(before);
     expect((await stack.api('GET', `/v1/payments/${id}`, undefined, { key: secretKey })).body.status).toBe('requires_payment_method');
   });
+
+  it('a payer waiting at a QR code who confirms with wrong options keeps the order they are paying, and can still pay it', async () => {
+    const id = await newPayment(500);
+    const waiting = await confirm(id, { payment_method: { type: 'alipay' } });
+    expect(waiting.body).toMatchObject({ status: 'requires_action', next_action: { type: 'display_qr_code' } });
+    const refused = await confirm(id, { payment_method: { type: 'alipay' }, payment_method_options: { alipay: { client: 'mini_program' } } });
+    expect(refused.status).toBe(400);
+    const qrPage = await fetch(waiting.body.next_action.display_qr_code.data);
+    expect(qrPage.status).toBe(200);
+    const orderNumber = new URL(waiting.body.next_action.display_qr_code.data).pathname.split('/').at(-1)!;
+    alipay.payer(orderNumber).pay();
+    expect(await settled(id)).toMatchObject({ status: 'succeeded', amount_received: 500 });
+  });
 });
 
 describe('the OpenAPI description', () => {
