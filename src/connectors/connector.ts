@@ -62,7 +62,11 @@ export type NextAction =
   | { type: 'redirect_to_url'; redirect_to_url: { url: string } }
   | { type: 'display_qr_code'; display_qr_code: { data: string; expires_at: string } }
   /** Inside WeChat: what the page hands to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` (or `wx.chooseWXPay`), signed for it. */
-  | { type: 'wechat_pay_jsapi'; wechat_pay_jsapi: WechatPayJsapiParameters };
+  | { type: 'wechat_pay_jsapi'; wechat_pay_jsapi: WechatPayJsapiParameters }
+  /** In the merchant's own app: the signed order string (orderStr) its Alipay SDK takes (`payTask.payV2`, `AlipaySDK payOrder`). */
+  | { type: 'alipay_app'; alipay_app: { order_string: string } }
+  /** In the merchant's Alipay mini program: the trade number its page hands to `my.tradePay({ tradeNO })`. */
+  | { type: 'alipay_mini_program'; alipay_mini_program: { trade_no: string } };
 
 /** The JSAPI payment parameters, named as WeChat's client reads them. */
 export interface WechatPayJsapiParameters {
@@ -153,7 +157,25 @@ export interface CreateOrderRequest {
    * a JSAPI order the page pays through WeChat's client.
    */
   payerOpenid?: string | null;
+  /**
+   * Alipay only: the payer pays in the merchant's app (app.pay, the order
+   * string for Alipay's SDK) or mini program (trade.create for the payer it
+   * names, the trade number for my.tradePay), not in a browser.
+   */
+  alipayClient?: AlipayClient | null;
 }
+
+/** Where an Alipay payer pays outside a browser. */
+export type AlipayClient =
+  | { kind: 'app' }
+  | {
+      kind: 'mini_program';
+      /** The payer: their Alipay user id (2088…, 16 digits) or their open id; exactly one of the two. */
+      buyerId: string | null;
+      buyerOpenId: string | null;
+      /** The mini program the payer pays in, when it is not the account's own app_id. */
+      opAppId: string | null;
+    };
 
 export type OrderOutcome = { kind: 'requires_action'; reference: string | null; nextAction: NextAction } | ConnectorFailure;
 

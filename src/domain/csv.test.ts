@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, flattenRecord, toCsv } from './csv.ts';
+import { csvField, flattenRecord, parseCsv, quotedField, toCsv } from './csv.ts';
 
 describe('csv', () => {
   it('quotes fields with commas, quotes and line breaks, and leaves plain ones alone', () => {
@@ -23,5 +23,26 @@ describe('csv', () => {
 
   it('flattens sub-objects into dotted columns and skips arrays', () => {
     expect(flattenRecord({ a: 1, latency_ms: { p50: 2, p99: 3 }, list: [1] })).toEqual({ a: 1, 'latency_ms.p50': 2, 'latency_ms.p99': 3 });
+  });
+
+  it('reads quoted fields back: commas, doubled quotes and line breaks inside them, CRLF or LF line ends', () => {
+    const text = `a,b,c\r\n"x,y","say ""hi""","two\r\nlines"\r\nplain,,last\n`;
+    expect(parseCsv(text)).toEqual([
+      ['a', 'b', 'c'],
+      ['x,y', 'say "hi"', 'two\r\nlines'],
+      ['plain', '', 'last'],
+    ]);
+    expect(parseCsv(quotedField('a,"b"\nc'))).toEqual([['a,"b"\nc']]);
+  });
+
+  it('leaves a quote inside an unquoted field as it is, and skips comment lines only where a record starts', () => {
+    expect(parseCsv('7" tablet,x\n')).toEqual([['7" tablet', 'x']]);
+    expect(parseCsv('#title,with,commas\na,"b\n#not a comment"\n#end\n', { commentPrefix: '#' })).toEqual([['a', 'b\n#not a comment']]);
+    expect(parseCsv('\r\na,b\r\n\r\n')).toEqual([['a', 'b']]);
+  });
+
+  it('refuses what is not CSV: a quote left open, text after a closing quote', () => {
+    expect(parseCsv('a,"open\nstill open')).toBeNull();
+    expect(parseCsv('"closed"x,y')).toBeNull();
   });
 });

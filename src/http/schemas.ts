@@ -120,7 +120,16 @@ export const Payment = Type.Object(
     client_secret: Type.String(),
     checkout_url: Type.String(),
     return_url: Nullable(Type.String()),
-    next_action: Nullable(Type.Object({}, { additionalProperties: true })),
+    next_action: Nullable(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            'What the payer must do next, by `type`, with a member of the same name: `redirect_to_url` (`url`), `display_qr_code` (`data`, `expires_at`), `verify_otp`, `wechat_pay_jsapi` (the parameters for WeixinJSBridge getBrandWCPayRequest: `appId`, `timeStamp`, `nonceStr`, `package`, `signType`, `paySign`), `alipay_app` (`order_string`, for Alipay\'s app SDK), `alipay_mini_program` (`trade_no`, for my.tradePay).',
+        },
+      ),
+    ),
     last_error: Nullable(ErrorObject),
     cancellation_reason: Nullable(stringEnum(cancellationReasons)),
     cancellation_comment: Nullable(Type.String()),

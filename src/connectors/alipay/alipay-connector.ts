@@ -13,6 +13,7 @@
  *   same order or refund never charges or refunds twice.
  */
 import type {
+  AlipayClient,
   ChannelConnector,
   ConnectorAccount,
   ConnectorFailure,
@@ -77,6 +78,12 @@ export function createAlipayConnector(options: AlipayConnectorOptions = {}): Cha
     async createOrder(account, request) {
       if (request.currency !== currency) {
         return { kind: 'retriable', code: 'connector_unavailable', detail: `alipay takes ${currency} only, not ${request.currency}` };
+      }
+      const client = request.alipayClient ?? null;
+      if (client?.kind === 'app') return appPayOrder(account, request, clock.nowMs());
+      if (client?.kind === 'mini_program') {
+        const answer = await call(account, 'alipay.trade.create', miniProgramTrade(request, client), { notify_url: request.notifyUrl });
+        return tradeCreateOutcome(answer, request);
       }
       if (request.device === 'mobile') return wapPayOrder(account, request, clock.nowMs());
       const answer = await call(account, 'alipay.trade.precreate', {
@@ -221,6 +228,47 @@ function wapPayOrder(account: ConnectorAccount, request: CreateOrderRequest, now
   return { kind: 'requires_action', reference: null, nextAction: { type: 'redirect_to_url', redirect_to_url: { url } } };
 }
 
+/**
+ * A payer in the merchant's app pays through Alipay's app SDK (APP支付,
+ * app.pay): the server signs the order and makes no call, and the app hands
+ * the order string to the SDK, which opens Alipay. The string is what the
+ * official SDKs' sdkExecute answers: every parameter, sign last, as a URL
+ * query (values form-encoded).
+ */
+function appPayOrder(account: ConnectorAccount, request: CreateOrderRequest, nowMs: number): OrderOutcome {
+  const params = signedParams(credentialsOf(account), 'alipay.trade.app.pay', {
+    out_trade_no: request.orderNumber,
+    total_amount: formatDecimal(request.amount, currency),
+    subject: request.subject,
+    product_code: productCodes['alipay.trade.app.pay'],
+    time_expire: beijingDateTime(request.expiresAt.getTime()),
+  }, { notify_url: request.notifyUrl }, nowMs);
+  return { kind: 'requires_action', reference: null, nextAction: { type: 'alipay_app', alipay_app: { order_string: appOrderString(params) } } };
+}
+
+/** The signed parameters as the app SDK takes them: sorted by key, sign last, form-encoded values. */
+export function appOrderString(params: Readonly<Record<string, string>>): string {
+  const { sign, ...unsigned } = params;
+  assert(sign !== undefined, 'an order string is signed');
+  const sorted = Object.keys(unsigned).sort().map((key): [string, string] => [key, unsigned[key] ?? '']);
+  return new URLSearchParams([...sorted, ['sign', sign]]).toString();
+}
+
+/** trade.create's business parameters for a mini program (JSAPI_PAY): the payer is named, by user id or open id. */
+function miniProgramTrade(request: CreateOrderRequest, client: Extract<AlipayClient, { kind: 'mini_program' }>): BizContent {
+  assert((client.buyerId === null) !== (client.buyerOpenId === null), 'a mini-program order names its payer by buyer_id or buyer_open_id, one of the two');
+  return {
+    out_trade_no: request.orderNumber,
+    total_amount: formatDecimal(request.amount, currency),
+    subject: request.subject,
+    product_code: productCodes['alipay.trade.create'],
+    ...(client.buyerId === null ? {} : { buyer_id: client.buyerId }),
+    ...(client.buyerOpenId === null ? {} : { buyer_open_id: client.buyerOpenId }),
+    ...(client.opAppId === null ? {} : { op_app_id: client.opAppId }),
+    time_expire: beijingDateTime(request.expiresAt.getTime()),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // One exchange with the gateway.
 
@@ -320,6 +368,23 @@ function precreateOutcome(answer: GatewayAnswer, request: CreateOrderRequest): O
   };
 }
 
+/**
+ * trade.create made the trade (WAIT_BUYER_PAY) and answers its trade_no, which
+ * the mini program hands to my.tradePay. Nothing is charged before the payer
+ * confirms in Alipay, so a 20000 is retriable, as for a QR code: the same
+ * out_trade_no finds the same trade again.
+ */
+function tradeCreateOutcome(answer: GatewayAnswer, request: CreateOrderRequest): OrderOutcome {
+  if (answer.kind !== 'answer') return answer;
+  if (answer.code === resultCodes.serviceUnavailable) return { kind: 'retriable', code: 'connector_unavailable', detail: 'alipay answered 20000' };
+  if (answer.code !== resultCodes.success) return failureOf(answer);
+  const mismatch = orderMismatch(answer.body, request.orderNumber);
+  if (mismatch !== null) return mismatch;
+  const tradeNo = answer.body.trade_no;
+  if (typeof tradeNo !== 'string' || tradeNo === '') return { kind: 'unknown', detail: 'trade.create answered without trade_no' };
+  return { kind: 'requires_action', reference: null, nextAction: { type: 'alipay_mini_program', alipay_mini_program: { trade_no: tradeNo } } };
+}
+
 function orderStateOf(answer: GatewayAnswer, orderNumber: string): OrderState {
   if (answer.kind !== 'answer') return answer;
   if (answer.code === resultCodes.businessFailure && answer.subCode === subCodes.tradeNotExist) return { kind: 'not_found' };
@@ -396,7 +461,19 @@ function refundQueryOutcome(answer: GatewayAnswer, orderNumber: string, refundNu
   if (body.out_request_no !== refundNumber || (body.out_trade_no !== undefined && body.out_trade_no !== orderNumber)) {
     return { kind: 'unknown', detail: 'alipay answered about another refund' };
   }
+  /*
+   * Alipay's description of this method: "if the answer holds the refund's
+   * data, and refund_status is empty or REFUND_SUCCESS, the refund
+   * succeeded". (Its newer field description reads the absence as "not
+   * received or failed"; the method's rule is the one Alipay gives for reading
+   * the answer, so it is followed, and an answer without a readable
+   * refund_amount, which is not the refund's data, keeps the refund pending.)
+   * Any other status is one we do not know: pending, never success.
+   */
   if (body.refund_status === refundStatusSuccess) return { kind: 'succeeded', reference: refundNumber };
+  const statusMissing = body.refund_status === undefined || body.refund_status === null || body.refund_status === '';
+  const amountRead = typeof body.refund_amount === 'string' && parseDecimal(body.refund_amount, currency) !== null;
+  if (statusMissing && amountRead) return { kind: 'succeeded', reference: refundNumber };
   return { kind: 'pending', reference: refundNumber };
 }
 

@@ -2,8 +2,10 @@
  * Contract tests of the Alipay wire messages this connector sends or reads
  * that changed with issue 15, checked with the values Alipay publishes in its
  * documentation where it publishes them: the refund query's query_options (an
- * array in biz_content), wap.pay for phones, a refund notification, and the
- * bill as Alipay hands it out (a ZIP of GBK CSV files with summary lines).
+ * array in biz_content) and how its answer is read, wap.pay for phones,
+ * app.pay's order string for the merchant's app, trade.create for a mini
+ * program, a refund notification, and the bill as Alipay hands it out (a ZIP
+ * of GBK CSV files with summary lines, cells quoted as CSV).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +13,8 @@ import type { ConnectorAccount } from '../connector.ts';
 import type { ExchangeRequest, HttpExchange } from '../http-exchange.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { encodeGbk, zipArchive } from '../../simulators/alipay/bill-archive.ts';
-import { createAlipayConnector, verifyAlipayNotification } from './alipay-connector.ts';
-import { notificationSigningString, signRsa2 } from './signature.ts';
+import { appOrderString, createAlipayConnector, verifyAlipayNotification } from './alipay-connector.ts';
+import { notificationSigningString, requestSigningString, signRsa2, verifyRsa2 } from './signature.ts';
 import { readBillArchive } from './statement.ts';
 import { billDetailColumns, billSummaryColumns } from './wire.ts';
 import { readZip } from '../zip.ts';
@@ -65,6 +67,60 @@ describe('alipay.trade.fastpay.refund.query', () => {
   });
 });
 
+/** An exchange that keeps each request and answers it with Alipay's envelope around `fields`, signed with Alipay's key. */
+function answeringExchange(member: string, fields: Record<string, string>): { exchange: HttpExchange; sent: ExchangeRequest[] } {
+  const inner = JSON.stringify(fields);
+  const body = `{"${member}":${inner},"sign":"${signRsa2(inner, pem.alipayPrivate)}"}`;
+  const sent: ExchangeRequest[] = [];
+  const exchange = {
+    policy: { allowPrivateInTest: true },
+    resolve: async () => [],
+    close: async () => {},
+    send: async (request: ExchangeRequest) => {
+      sent.push(request);
+      return { kind: 'answered', status: 200, headers: new Headers(), body: Buffer.from(body), complete: true, fromPublicAddress: null };
+    },
+  } as unknown as HttpExchange;
+  return { exchange, sent };
+}
+
+describe('an answer of alipay.trade.fastpay.refund.query', () => {
+  // The values of Alipay's documented response example.
+  const found = {
+    code: '10000',
+    msg: 'Success',
+    trade_no: '2014112611001004680073956707',
+    out_trade_no: '20150320010101001',
+    out_request_no: '20150320010101001',
+    total_amount: '100.20',
+    refund_amount: '12.33',
+  };
+  const query = (fields: Record<string, string>) =>
+    createAlipayConnector({ exchange: answeringExchange('alipay_trade_fastpay_refund_query_response', fields).exchange, clock })
+      .queryRefund(account, { orderNumber: '20150320010101001', refundNumber: '20150320010101001' });
+
+  it('that returns the refund with refund_status REFUND_SUCCESS says it succeeded', async () => {
+    expect(await query({ ...found, refund_status: 'REFUND_SUCCESS' })).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+  });
+
+  it('that returns the refund without refund_status says it succeeded (Alipay: data returned and refund_status empty or REFUND_SUCCESS)', async () => {
+    expect(await query(found)).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+    expect(await query({ ...found, refund_status: '' })).toEqual({ kind: 'succeeded', reference: '20150320010101001' });
+  });
+
+  it('that returns no refund says there is none; a status it does not know keeps it pending, never succeeded', async () => {
+    expect(await query({ code: '10000', msg: 'Success' })).toEqual({ kind: 'not_found' });
+    expect(await query({ ...found, refund_status: 'REFUND_PROCESSING' })).toEqual({ kind: 'pending', reference: '20150320010101001' });
+  });
+
+  it('that names another refund is unknown; one without refund_status nor a readable refund_amount stays pending', async () => {
+    expect(await query({ ...found, out_request_no: 'HZ01RF002' })).toMatchObject({ kind: 'unknown' });
+    const { refund_amount: _amount, ...withoutAmount } = found;
+    expect(await query(withoutAmount)).toEqual({ kind: 'pending', reference: '20150320010101001' });
+    expect(await query({ ...found, refund_amount: '12.3.3' })).toEqual({ kind: 'pending', reference: '20150320010101001' });
+  });
+});
+
 describe('alipay.trade.wap.pay', () => {
   it('a phone gets a signed wap.pay link (QUICK_WAP_WAY) with quit_url, return_url and notify_url, and no call is made', async () => {
     const { exchange, sent } = recordingExchange();
@@ -102,6 +158,109 @@ describe('alipay.trade.wap.pay', () => {
       time_expire: '2014-07-24 03:37:50',
       quit_url: 'http://www.taobao.com/product/113714.html',
     });
+  });
+});
+
+describe('alipay.trade.app.pay', () => {
+  it('a payer in the merchant’s app gets the signed order string its Alipay SDK takes (QUICK_MSECURITY_PAY), and no call is made', async () => {
+    const { exchange, sent } = recordingExchange();
+    const connector = createAlipayConnector({ exchange, clock });
+    // The values of Alipay's documented app.pay example.
+    const outcome = await connector.createOrder(account, {
+      orderNumber: '70501111111S001111119',
+      amount: 900n,
+      currency: 'CNY',
+      subject: '大乐透',
+      device: 'mobile',
+      returnUrl: null,
+      notifyUrl: 'http://api.test.alipay.net/atinterface/receive_notify.htm',
+      expiresAt: new Date(clock.nowMs() + 30 * 60_000),
+      payerIp: null,
+      alipayClient: { kind: 'app' },
+    });
+    expect(sent).toHaveLength(0);
+    if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'alipay_app') throw new Error('no order string');
+    const orderString = outcome.nextAction.alipay_app.order_string;
+    // As the SDKs' sdkExecute writes it: keys in ASCII order, sign last, values form-encoded (a space is +).
+    const keys = [...new URLSearchParams(orderString).keys()];
+    expect(keys).toEqual(['app_id', 'biz_content', 'charset', 'format', 'method', 'notify_url', 'sign_type', 'timestamp', 'version', 'sign']);
+    expect(orderString).toContain('&timestamp=2014-07-24+03%3A07%3A50&');
+    expect(orderString).toContain('notify_url=http%3A%2F%2Fapi.test.alipay.net%2Fatinterface%2Freceive_notify.htm');
+    const params = Object.fromEntries(new URLSearchParams(orderString));
+    expect(params).toMatchObject({ app_id: '2014072300007148', method: 'alipay.trade.app.pay', charset: 'utf-8', format: 'JSON', sign_type: 'RSA2', version: '1.0' });
+    expect(JSON.parse(params.biz_content ?? '')).toEqual({
+      out_trade_no: '70501111111S001111119',
+      total_amount: '9.00',
+      subject: '大乐透',
+      product_code: 'QUICK_MSECURITY_PAY',
+      time_expire: '2014-07-24 03:37:50',
+    });
+    // Signed as every request is: the sorted, decoded parameters without sign, RSA2 with the merchant's key.
+    expect(verifyRsa2(requestSigningString(params), params.sign ?? '', merchantKeys.publicKey)).toBe(true);
+    expect(appOrderString(params)).toBe(orderString);
+  });
+});
+
+describe('alipay.trade.create (a mini program, JSAPI_PAY)', () => {
+  // The values of Alipay's documented trade.create request and response examples.
+  const answer = { code: '10000', msg: 'Success', out_trade_no: '20150320010101001', trade_no: '2013112011001004330000121536' };
+  const order = {
+    orderNumber: '20150320010101001',
+    amount: 8888n,
+    currency: 'CNY' as const,
+    subject: 'Iphone6 16G',
+    device: 'mobile' as const,
+    returnUrl: null,
+    notifyUrl: 'http://api.test.alipay.net/atinterface/receive_notify.htm',
+    expiresAt: new Date(clock.nowMs() + 30 * 60_000),
+    payerIp: null,
+  };
+
+  it('creates the trade for the payer the mini program names, and answers the trade_no my.tradePay takes', async () => {
+    const { exchange, sent } = answeringExchange('alipay_trade_create_response', answer);
+    const connector = createAlipayConnector({ exchange, clock });
+    const outcome = await connector.createOrder(account, {
+      ...order,
+      alipayClient: { kind: 'mini_program', buyerId: null, buyerOpenId: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5', opAppId: '2014072300007148' },
+    });
+    expect(outcome).toEqual({
+      kind: 'requires_action',
+      reference: null,
+      nextAction: { type: 'alipay_mini_program', alipay_mini_program: { trade_no: '2013112011001004330000121536' } },
+    });
+    const form = new URLSearchParams(sent[0]?.body ?? '');
+    expect(form.get('method')).toBe('alipay.trade.create');
+    expect(form.get('notify_url')).toBe('http://api.test.alipay.net/atinterface/receive_notify.htm');
+    expect(bizContentOf(sent[0])).toEqual({
+      out_trade_no: '20150320010101001',
+      total_amount: '88.88',
+      subject: 'Iphone6 16G',
+      product_code: 'JSAPI_PAY',
+      buyer_open_id: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5',
+      op_app_id: '2014072300007148',
+      time_expire: '2014-07-24 03:37:50',
+    });
+  });
+
+  it('names the payer by buyer_id when that is what the merchant has', async () => {
+    const { exchange, sent } = answeringExchange('alipay_trade_create_response', answer);
+    await createAlipayConnector({ exchange, clock }).createOrder(account, {
+      ...order,
+      alipayClient: { kind: 'mini_program', buyerId: '2088102146225136', buyerOpenId: null, opAppId: null },
+    });
+    expect(bizContentOf(sent[0])).toMatchObject({ buyer_id: '2088102146225136', product_code: 'JSAPI_PAY' });
+    expect(bizContentOf(sent[0])).not.toHaveProperty('buyer_open_id');
+    expect(bizContentOf(sent[0])).not.toHaveProperty('op_app_id');
+  });
+
+  it('an answer without trade_no, or about another order, is unknown; 20000 is retriable (nothing is paid before the payer confirms)', async () => {
+    const client = { kind: 'mini_program' as const, buyerId: '2088102146225136', buyerOpenId: null, opAppId: null };
+    const create = (fields: Record<string, string>) =>
+      createAlipayConnector({ exchange: answeringExchange('alipay_trade_create_response', fields).exchange, clock }).createOrder(account, { ...order, alipayClient: client });
+    const { trade_no: _tradeNo, ...withoutTradeNo } = answer;
+    expect(await create(withoutTradeNo)).toMatchObject({ kind: 'unknown' });
+    expect(await create({ ...answer, out_trade_no: '20150320010101002' })).toMatchObject({ kind: 'unknown' });
+    expect(await create({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' })).toMatchObject({ kind: 'retriable' });
   });
 });
 
@@ -226,7 +385,15 @@ describe('the trade bill (业务明细) as Alipay hands it out', () => {
     });
   });
 
-  it('refuses, rather than skips, what it cannot read: a row with a comma in a cell, UTF-8 text, a corrupt or foreign archive', () => {
+  it('reads a subject holding a comma, quotes or a line break, quoted as CSV quotes it, without shifting a column', () => {
+    const subject = '龙井茶,明前 "特级"\r\n礼盒';
+    const quoted = detail.replaceAll(',龙井茶,', `,"${subject.replaceAll('"', '""')}",`);
+    expect(quoted).not.toBe(detail);
+    expect(readBillArchive(archive(quoted))).toEqual(readBillArchive(archive(detail)));
+    expect(readBillArchive(archive(quoted))).toMatchObject({ lines: [{ kind: 'payment', amount: 8880n }, { kind: 'refund', amount: 880n, refundNumber: 'R0001' }] });
+  });
+
+  it('refuses, rather than skips, what it cannot read: a row with an unquoted comma in a cell, UTF-8 text, a corrupt or foreign archive', () => {
     const shifted = detail.replace('龙井茶', '龙井茶,明前');
     expect(readBillArchive(archive(shifted))).toMatchObject({ error: expect.stringContaining('cannot be read') });
     const utf8 = zipArchive([{ name: 'bill_业务明细.csv', data: Buffer.from(detail, 'utf8') }], '2026-06-16 10:09:51');

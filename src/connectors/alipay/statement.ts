@@ -5,6 +5,7 @@
  */
 import type { ConnectorAccount, StatementLine, StatementOutcome } from '../connector.ts';
 import { limits } from '../../domain/limits.ts';
+import { parseCsv } from '../../domain/csv.ts';
 import { parseDecimal } from '../../domain/money.ts';
 import { failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import { parseBeijingDateTime } from './signature.ts';
@@ -63,19 +64,20 @@ function hasDetailHeader(text: string): boolean {
   const header = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/, headerSearchLinesMax)
-    .find((line) => line.trim() !== '' && !line.startsWith('#'))
-    ?.split(',')
-    .map((cell) => cell.trim());
-  return header !== undefined && header.includes(billColumns.tradeNo) && header.includes(billColumns.outTradeNo);
+    .find((line) => line.trim() !== '' && !line.startsWith('#'));
+  const cells = header === undefined ? null : parseCsv(header)?.[0]?.map((cell) => cell.trim());
+  return cells !== undefined && cells !== null && cells.includes(billColumns.tradeNo) && cells.includes(billColumns.outTradeNo);
 }
 
-/** The rows of a bill file: `#` lines (title, period, summary) and blank lines left out, cells trimmed of the tabs Alipay pads identifiers with. */
-function tableRows(text: string): string[][] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-    .map((line) => line.split(',').map((cell) => cell.trim()));
+/**
+ * The rows of a bill file, read as CSV (a cell holding a comma, a quote or a
+ * line break is quoted): `#` lines (title, period, summary) and blank lines
+ * left out, cells trimmed of the tabs Alipay pads identifiers with. Null when
+ * the text is not CSV.
+ */
+function tableRows(text: string): string[][] | null {
+  const records = parseCsv(text.replace(/^\uFEFF/, ''), { commentPrefix: '#' });
+  return records === null ? null : records.map((record) => record.map((cell) => cell.trim()));
 }
 
 /** Half-width parentheses, as some exports have them, read as Alipay's full-width ones. */
@@ -86,7 +88,7 @@ function columnName(cell: string): string {
 /** Reads the detail file's text (wire.ts); null when any row is unreadable, so that no row is ever skipped silently. */
 export function parseBill(text: string): StatementLine[] | null {
   const rows = tableRows(text);
-  const header = rows.shift()?.map(columnName);
+  const header = rows?.shift()?.map(columnName);
   if (header === undefined) return null;
   const column = (name: string): number => header.indexOf(name);
   const at = {
@@ -99,8 +101,8 @@ export function parseBill(text: string): StatementLine[] | null {
   };
   if (Object.values(at).some((index) => index < 0)) return null;
   const lines: StatementLine[] = [];
-  for (const row of rows) {
-    // Cells are not quoted: a comma inside one (a subject, a note) shifts every column after it.
+  for (const row of rows ?? []) {
+    // A comma left unquoted in a cell (a subject, a note) shifts every column after it: the file is refused, not guessed at.
     if (row.length !== header.length) return null;
     const cell = (index: number): string => row[index] ?? '';
     const kind = cell(at.kind) === billKinds.payment ? 'payment' : cell(at.kind) === billKinds.refund ? 'refund' : null;

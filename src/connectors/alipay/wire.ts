@@ -9,6 +9,8 @@ export const alipayMethods = [
   'alipay.trade.precreate',
   'alipay.trade.page.pay',
   'alipay.trade.wap.pay',
+  'alipay.trade.app.pay',
+  'alipay.trade.create',
   'alipay.trade.query',
   'alipay.trade.close',
   'alipay.trade.refund',
@@ -54,15 +56,28 @@ export const subCodes = {
 
 export const refundStatusSuccess = 'REFUND_SUCCESS';
 
+/**
+ * The methods the merchant's server signs but never sends: the payer's client
+ * carries them to Alipay (app.pay's order string goes through Alipay's app SDK).
+ */
+export const clientMethods = ['alipay.trade.page.pay', 'alipay.trade.wap.pay', 'alipay.trade.app.pay'] as const satisfies readonly AlipayMethod[];
+
 /** The methods a payer's browser carries to the gateway (a link or an auto-submitting form), not the merchant's server. */
 export const browserMethods = ['alipay.trade.page.pay', 'alipay.trade.wap.pay'] as const satisfies readonly AlipayMethod[];
 export type BrowserMethod = (typeof browserMethods)[number];
 
-/** product_code of each way of paying: 当面付 (QR code), 电脑网站支付, 手机网站支付. */
+/**
+ * product_code of each way of paying: 当面付 (QR code), 电脑网站支付, 手机网站支付,
+ * APP支付 (the app's SDK takes the order string), and JSAPI支付 (a mini
+ * program: trade.create for a named buyer, then my.tradePay with its
+ * trade_no; trade.create without a product_code is 当面付).
+ */
 export const productCodes = {
   'alipay.trade.precreate': 'FACE_TO_FACE_PAYMENT',
   'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
   'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
+  'alipay.trade.app.pay': 'QUICK_MSECURITY_PAY',
+  'alipay.trade.create': 'JSAPI_PAY',
 } as const;
 export type ProductCode = (typeof productCodes)[keyof typeof productCodes];
 
@@ -72,8 +87,9 @@ export type ProductCode = (typeof productCodes)[keyof typeof productCodes];
  * `…_业务明细.csv` (one row per payment or refund) and `…_业务明细(汇总).csv`
  * (totals per store). Each file opens with `#` lines (title, account, the
  * period, a dashed rule), then its header row and rows, then `#` summary lines
- * (another rule, 交易合计…, 导出时间…). Cells are not quoted; identifiers carry
- * a trailing tab so that spreadsheets keep them as text. Amounts are yuan with
+ * (another rule, 交易合计…, 导出时间…). Cells are CSV: one holding a comma, a
+ * quote or a line break (a subject may) is quoted; identifiers carry a
+ * trailing tab so that spreadsheets keep them as text. Amounts are yuan with
  * two decimals, negative on refund rows; times are `yyyy-MM-dd HH:mm:ss`
  * Beijing time. These are the detail file's columns, in Alipay's order; the
  * connector finds the ones it reads by name.

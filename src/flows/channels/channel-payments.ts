@@ -5,7 +5,7 @@
  * status query, and both go through `applyOrderState`, so the same answer
  * always leads to the same state.
  */
-import type { ChannelName, OrderState, PayerDevice } from '../../connectors/connector.ts';
+import type { AlipayClient, ChannelName, OrderState, PayerDevice } from '../../connectors/connector.ts';
 import type { Actor } from '../../domain/payments/payment-state.ts';
 import type { Currency } from '../../domain/money.ts';
 import { findPaymentById, latestAttempt, type PaymentRecord } from '../../store/payments.ts';
@@ -43,7 +43,7 @@ export async function confirmWithChannel(
   actor: Actor,
   payment: PaymentRecord,
   channel: ChannelName,
-  options: { returnUrl: string | null; device: PayerDevice; ip: string | null; payerOpenid?: string | null },
+  options: { returnUrl: string | null; device: PayerDevice; ip: string | null; payerOpenid?: string | null; alipayClient?: AlipayClient | null },
 ): Promise<PaymentRecord> {
   const connector = context.connectors.channels[channel];
   const accounts = await rankAccounts(context, payment, channel);
@@ -85,6 +85,7 @@ export async function confirmWithChannel(
         payerIp: options.ip,
         createdAt,
         payerOpenid: options.payerOpenid ?? null,
+        alipayClient: options.alipayClient ?? null,
       }),
       { connector: connector.name, operation: 'create_order' },
     );

@@ -25,7 +25,7 @@ import { callProvider } from '../channels/connector-calls.ts';
 import { now, type FlowContext } from '../context.ts';
 import { getPayment, takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
-import type { ConfirmInput } from './confirm-input.ts';
+import { alipayClientOf, type ConfirmInput } from './confirm-input.ts';
 import { loadAccount, rankAccounts } from '../channels/connector-accounts.ts';
 import { redeemPointsAtConfirm } from '../loyalty/redeem-points.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
@@ -48,6 +48,8 @@ export async function confirmPayment(
   request: ConfirmInput,
   client: PayerClient = { device: 'desktop', ip: null },
 ): Promise<PaymentRecord> {
+  // Checked before anything is done: a payer waiting at a provider keeps their order when the options are wrong.
+  const alipayClient = alipayClientOf(request, paymentId);
   const current = await getPayment(context, scope, paymentId);
   // Only a card confirm of a payment waiting for its method, with no customer to check, leaves its
   // idempotency key to be claimed by its first write (the transition to processing); every other
@@ -88,7 +90,7 @@ export async function confirmPayment(
   if (challenged) return challenged;
   if (isChannel(method.type)) {
     const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
-    return confirmWithChannel(context, actor, priced, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid });
+    return confirmWithChannel(context, actor, priced, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid, alipayClient });
   }
   if (method.type === 'wallet') return confirmWithWallet(context, actor, priced, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);

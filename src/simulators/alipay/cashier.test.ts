@@ -169,3 +169,37 @@ describe('trades kept across a restart', () => {
     }
   });
 });
+
+describe('a mini program’s trade kept across a restart', () => {
+  it('is paid after the restart by its buyer only, as trade.create made it (buyer and mini program kept)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'alipay-sim-'));
+    try {
+      const first = await startAlipaySimulator({ dataDir });
+      const kept = first.registerMerchant();
+      let tradeNo: string;
+      try {
+        // The values of Alipay's documented trade.create example.
+        const created = await gateway(
+          'alipay.trade.create',
+          { out_trade_no: '20150320010101001', total_amount: 88.88, subject: 'Iphone6 16G', product_code: 'JSAPI_PAY', buyer_open_id: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5', op_app_id: '2014072300007148' },
+          { url: first.url, merchant: kept },
+        );
+        expect(created).toMatchObject({ code: '10000', out_trade_no: '20150320010101001' });
+        tradeNo = created.trade_no!;
+      } finally {
+        await first.close();
+      }
+      const second = await startAlipaySimulator({ dataDir });
+      try {
+        const buyer = { buyerId: null, buyerOpenId: '074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5' };
+        expect(second.payInMiniProgram({ tradeNo, miniProgramAppId: kept.app_id, buyer }).resultCode).toBe('4000');
+        expect(second.payInMiniProgram({ tradeNo, miniProgramAppId: '2014072300007148', buyer })).toEqual({ resultCode: '9000', memo: '' });
+        expect(await gateway('alipay.trade.query', { trade_no: tradeNo }, { url: second.url, merchant: kept })).toMatchObject({ trade_status: 'TRADE_SUCCESS', total_amount: '88.88' });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -18,7 +18,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { beijingDateTime, notificationSigningString, requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
 import type { AlipayMethod, BrowserMethod } from '../../connectors/alipay/wire.ts';
-import { alipayMethods, browserMethods, errorResponseMemberName, productCodes, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
+import { alipayMethods, browserMethods, clientMethods, errorResponseMemberName, productCodes, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
@@ -42,7 +42,9 @@ import {
   refund,
   refundQuery,
   settle,
+  tradeCreate,
 } from './trades.ts';
+import { payInApp, payInMiniProgram, type AppPayResult, type ClientAction, type MiniProgramBuyer, type TradePayResult } from './clients.ts';
 
 export type { AlipayFaults, FailMode } from './faults.ts';
 export type { AlipayStats } from './trades.ts';
@@ -85,6 +87,10 @@ export interface AlipaySimulator {
   registerMerchant(): AlipayMerchantCredentials;
   /** Acts for the payer of an order the merchant created; asserts that it exists. */
   payer(orderNumber: string): SimulatedPayer;
+  /** Acts as Alipay's app SDK given an app.pay order string: the payer pays (or cancels, or fails) in Alipay, and the SDK's result comes back. */
+  payInApp(orderString: string, action?: ClientAction): AppPayResult;
+  /** Acts as a mini program's my.tradePay({ tradeNO }) for the payer signed in to it. */
+  payInMiniProgram(request: { tradeNo: string; miniProgramAppId: string; buyer: MiniProgramBuyer; action?: ClientAction }): TradePayResult;
   setFaults(faults: Partial<AlipayFaults>): void;
   stats(): AlipayStats;
   /** Forgets trades, bills, counters and faults; registered merchants stay. */
@@ -166,6 +172,8 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
         leave: () => payerActs(context, trade(), 'leave'),
       };
     },
+    payInApp: (orderString, action = 'pay') => payInApp(clientContext(context), orderString, action),
+    payInMiniProgram: ({ tradeNo, miniProgramAppId, buyer, action = 'pay' }) => payInMiniProgram(clientContext(context), { tradeNo, miniProgramAppId, buyer, action }),
     setFaults(next) {
       const parsed = parseFaults(next);
       assert(!('error' in parsed), `invalid faults: ${'error' in parsed ? parsed.error : ''}`);
@@ -243,6 +251,18 @@ function payerActs(context: Context, trade: Trade, action: PayerAction): boolean
   return true;
 }
 
+/** What the simulated app SDK and mini program need of the simulator. */
+function clientContext(context: Context) {
+  return {
+    state: context.state,
+    nowMs: context.clock.nowMs(),
+    alipayPrivateKey: context.alipayPrivateKey,
+    checkRequest: (params: Record<string, string>) => checkRequest(context, params),
+    methodContext: (merchant: Merchant, biz: Record<string, unknown>, params: Record<string, string>) => methodContext(context, merchant, biz, params),
+    payerActs: (trade: Trade, action: PayerAction) => payerActs(context, trade, action),
+  };
+}
+
 function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
   const merchant = context.state.merchants.get(trade.appId);
   if (trade.notifyUrl === null || merchant === undefined) return;
@@ -274,15 +294,16 @@ function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
 }
 
 /**
- * Which trade states Alipay notifies by default, by product: 当面付 and
- * 电脑网站支付 only TRADE_SUCCESS; 手机网站支付 TRADE_SUCCESS, TRADE_CLOSED and
- * TRADE_FINISHED. So a partial refund (the trade stays TRADE_SUCCESS) is always
+ * Which trade states Alipay notifies by default, by product: 当面付 (and a
+ * mini program's trade.create) and 电脑网站支付 only TRADE_SUCCESS; 手机网站支付
+ * and APP支付 TRADE_SUCCESS, TRADE_CLOSED and TRADE_FINISHED. So a partial refund (the trade stays TRADE_SUCCESS) is always
  * told, and a full refund (TRADE_CLOSED) only on a wap.pay trade; the
  * merchant asks about the others (alipay.trade.fastpay.refund.query).
  */
 function notifiesOn(trade: Trade): boolean {
   if (trade.status === 'TRADE_SUCCESS') return true;
-  return trade.product === 'QUICK_WAP_WAY' && (trade.status === 'TRADE_CLOSED' || trade.status === 'TRADE_FINISHED');
+  const notifiesAll = trade.product === 'QUICK_WAP_WAY' || trade.product === 'QUICK_MSECURITY_PAY';
+  return notifiesAll && (trade.status === 'TRADE_CLOSED' || trade.status === 'TRADE_FINISHED');
 }
 
 /**
@@ -411,6 +432,29 @@ function buildAlipayApp(context: Context): FastifyInstance {
     return reply.type('application/octet-stream').header('content-disposition', 'attachment').send(archive);
   });
 
+  /*
+   * Alipay's side of its clients, for a demo app or a test: the app SDK given
+   * an order string (`{order_string, action}`, form or JSON), and a mini
+   * program's my.tradePay (`{trade_no, mini_program_app_id, buyer_id |
+   * buyer_open_id, action}`). Each answers what the client would get back.
+   */
+  app.post('/client/app_pay', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const action = clientAction(body.action);
+    if (typeof body.order_string !== 'string' || action === null) return reply.code(400).send({ error: 'order_string and an action (pay, decline, leave) are required' });
+    return reply.send(payInApp(clientContext(context), body.order_string, action));
+  });
+  app.post('/client/trade_pay', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const action = clientAction(body.action);
+    const read = (name: string): string | null => (typeof body[name] === 'string' && body[name] !== '' ? (body[name] as string) : null);
+    const tradeNo = read('trade_no');
+    const miniProgramAppId = read('mini_program_app_id');
+    const buyer = { buyerId: read('buyer_id'), buyerOpenId: read('buyer_open_id') };
+    if (tradeNo === null || miniProgramAppId === null || action === null) return reply.code(400).send({ error: 'trade_no, mini_program_app_id and an action are required' });
+    return reply.send(payInMiniProgram(clientContext(context), { tradeNo, miniProgramAppId, buyer, action }));
+  });
+
   app.post('/_control/faults', async (request, reply) => {
     const parsed = parseFaults(request.body ?? {});
     if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
@@ -428,6 +472,11 @@ function formFields(text: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
+function clientAction(value: unknown): ClientAction | null {
+  if (value === undefined) return 'pay';
+  return value === 'pay' || value === 'decline' || value === 'leave' ? value : null;
+}
+
 function isBrowserMethod(method: string | undefined): method is BrowserMethod {
   return (browserMethods as readonly (string | undefined)[]).includes(method);
 }
@@ -442,8 +491,9 @@ function openCashier(context: Context, params: Record<string, string>, reply: Fa
   return reply.redirect(payerPageUrl(context.baseUrl, trade.outTradeNo), status);
 }
 
-const handlers: Record<Exclude<AlipayMethod, BrowserMethod>, (context: MethodContext) => MethodResult> = {
+const handlers: Record<Exclude<AlipayMethod, (typeof clientMethods)[number]>, (context: MethodContext) => MethodResult> = {
   'alipay.trade.precreate': precreate,
+  'alipay.trade.create': tradeCreate,
   'alipay.trade.query': query,
   'alipay.trade.close': close,
   'alipay.trade.refund': refund,
@@ -458,7 +508,8 @@ async function answerGateway(context: Context, params: Record<string, string>, r
   if (failure?.mode === 'error_500') return reply.code(500).type('text/html').send('<html><body>500 Internal Server Error</body></html>');
   if (failure?.mode === 'timeout') return never();
   const method = params.method ?? '';
-  const known = (alipayMethods as readonly string[]).includes(method) && !isBrowserMethod(method);
+  // A method the payer's client carries (page.pay, wap.pay, app.pay) is not one the gateway answers a server.
+  const known = (alipayMethods as readonly string[]).includes(method) && !(clientMethods as readonly string[]).includes(method);
   const member = known ? responseMemberName(method) : errorResponseMemberName;
   let result: MethodResult;
   const checked = checkRequest(context, params);

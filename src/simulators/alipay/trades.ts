@@ -13,6 +13,7 @@ import { beijingDate, beijingDateTime, parseBeijingDateTime } from '../../connec
 import type { ProductCode, TradeStatus } from '../../connectors/alipay/wire.ts';
 import { billDetailColumns, billFileSuffixes, billKinds, billSummaryColumns, refundStatusSuccess, resultCodes, subCodes } from '../../connectors/alipay/wire.ts';
 import { encodeGbk, zipArchive } from './bill-archive.ts';
+import { quotedField } from '../../domain/csv.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { newNotificationStats } from './notifications.ts';
 import { systemClock, type Clock } from '../../domain/clock.ts';
@@ -51,6 +52,11 @@ export interface Trade {
   returnUrl?: string | null;
   /** wap.pay: where the cashier's back button leads. */
   quitUrl?: string | null;
+  /** trade.create: the payer the trade was made for (by user id or open id); only they may pay it. */
+  buyerId?: string | null;
+  buyerOpenId?: string | null;
+  /** trade.create for a mini program (JSAPI_PAY): the mini program whose my.tradePay may pay it (op_app_id, else the merchant's app_id). */
+  miniProgramAppId?: string | null;
 }
 
 export interface AlipayStats extends NotificationStats {
@@ -170,7 +176,7 @@ function openedTrade(context: MethodContext): Trade | MethodResult {
   return settle(trade, context.nowMs);
 }
 
-const isTrade = (value: Trade | MethodResult): value is Trade => 'tradeNo' in value;
+export const isTrade = (value: Trade | MethodResult): value is Trade => 'tradeNo' in value;
 
 export function findTrade(state: SimulatorState, biz: Record<string, unknown>): Trade | undefined {
   const tradeNo = text(biz, 'trade_no');
@@ -183,7 +189,7 @@ export function findTrade(state: SimulatorState, biz: Record<string, unknown>): 
 }
 
 /**
- * Creates the trade of precreate, page.pay or wap.pay, or finds it again for the same
+ * Creates the trade of precreate, page.pay, wap.pay, app.pay or trade.create, or finds it again for the same
  * out_trade_no and amount (Alipay's idempotency on out_trade_no).
  */
 export function createTrade(context: MethodContext, product: ProductCode, opened: boolean): Trade | MethodResult {
@@ -243,6 +249,33 @@ export function precreate(context: MethodContext): MethodResult {
   const trade = createTrade(context, 'FACE_TO_FACE_PAYMENT', false);
   if (!isTrade(trade)) return trade;
   return ok({ out_trade_no: trade.outTradeNo, qr_code: payerPageUrl(context.baseUrl, trade.outTradeNo) });
+}
+
+/**
+ * trade.create (统一收单交易创建): a trade made for a named payer, who pays it
+ * in Alipay (a mini program's my.tradePay with the trade_no). Unlike a
+ * precreated QR code, the trade exists at once: a query finds it
+ * WAIT_BUYER_PAY. Without product_code it is 当面付; JSAPI_PAY is a mini program's.
+ */
+export function tradeCreate(context: MethodContext): MethodResult {
+  const product = text(context.biz, 'product_code') ?? 'FACE_TO_FACE_PAYMENT';
+  if (product !== 'FACE_TO_FACE_PAYMENT' && product !== 'JSAPI_PAY') return invalidArguments('isv.invalid-parameter', 'product_code must be FACE_TO_FACE_PAYMENT or JSAPI_PAY');
+  const buyerId = text(context.biz, 'buyer_id');
+  const buyerOpenId = text(context.biz, 'buyer_open_id');
+  if (buyerId === null && buyerOpenId === null) return invalidArguments(subCodes.missingParameter, 'buyer_id or buyer_open_id is required');
+  if (buyerId !== null && !/^2088\d{12}$/.test(buyerId)) return invalidArguments('isv.invalid-parameter', 'buyer_id must be 2088 and 12 digits');
+  if (buyerId === context.merchant.sellerId) return businessFailure('ACQ.BUYER_SELLER_EQUAL', '买卖家不能相同');
+  const trade = createTrade(context, product, true);
+  if (!isTrade(trade)) return trade;
+  if ((trade.buyerId ?? null) !== null || (trade.buyerOpenId ?? null) !== null) {
+    // The same out_trade_no again: it must name the same payer.
+    if ((trade.buyerId ?? null) !== buyerId || (trade.buyerOpenId ?? null) !== buyerOpenId) return businessFailure(subCodes.contextInconsistent, '交易信息被篡改');
+  } else {
+    trade.buyerId = buyerId;
+    trade.buyerOpenId = buyerOpenId;
+    trade.miniProgramAppId = product === 'JSAPI_PAY' ? (text(context.biz, 'op_app_id') ?? context.merchant.appId) : null;
+  }
+  return ok({ out_trade_no: trade.outTradeNo, trade_no: trade.tradeNo });
 }
 
 export function payerPageUrl(baseUrl: string, outTradeNo: string): string {
@@ -445,8 +478,7 @@ function billRows(state: SimulatorState, merchant: Merchant, billDate: string): 
       支付宝交易号: identifier(trade.tradeNo),
       商户订单号: identifier(trade.outTradeNo),
       业务类型: kind === 'payment' ? billKinds.payment : billKinds.refund,
-      // Cells are not quoted in Alipay's bill: a comma would shift the columns, so none is written.
-      商品名称: trade.subject.replaceAll(',', '，'),
+      商品名称: trade.subject,
       创建时间: beijingDateTime(trade.createdAtMs),
       完成时间: beijingDateTime(atMs),
       门店编号: '',
@@ -469,7 +501,8 @@ function billRows(state: SimulatorState, merchant: Merchant, billDate: string): 
       '分润（元）': '0.00',
       备注: '',
     };
-    return { atMs, kind, signedAmount, cells: billDetailColumns.map((name) => cells[name]) };
+    // A cell holding a comma, a quote or a line break (a subject may) is quoted, as CSV writers do.
+    return { atMs, kind, signedAmount, cells: billDetailColumns.map((name) => quotedField(cells[name])) };
   };
   for (const trade of state.trades.values()) {
     if (trade.appId !== merchant.appId) continue;

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { confirmPayment, type PaymentMethodInput } from '../../../../flows/payments/confirm-payment.ts';
-import { ClientSecret, IdParams, Payment, errorResponses, requestObject } from '../../../schemas.ts';
+import { ClientSecret, IdParams, Payment, errorResponses, requestObject, stringEnum } from '../../../schemas.ts';
 import { actorOf, bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Card = requestObject({
@@ -37,6 +37,20 @@ const Body = requestObject({
             description: "The payer's openid under the WeChat Pay account's appid, when the payer is inside WeChat: the order is then a JSAPI order and `next_action` is `wechat_pay_jsapi`, the parameters for WeixinJSBridge getBrandWCPayRequest.",
           }),
         }),
+      ),
+      alipay: Type.Optional(
+        requestObject(
+          {
+            client: stringEnum(['app', 'mini_program'] as const, {
+              description:
+                "`app`: the payer pays in the merchant's own app; `next_action` is `alipay_app`, whose `order_string` the app hands to Alipay's SDK (alipay.trade.app.pay). `mini_program`: the payer pays in the merchant's Alipay mini program; `next_action` is `alipay_mini_program`, whose `trade_no` the page passes to `my.tradePay({ tradeNO })` (alipay.trade.create, JSAPI_PAY). Either way the payment completes when Alipay's notification arrives or a status query finds it paid; the client's own result is not trusted.",
+            }),
+            buyer_id: Type.Optional(Type.String({ pattern: '^2088[0-9]{12}$', description: "mini_program: the payer's Alipay user id (2088 and 12 digits). Exactly one of buyer_id and buyer_open_id." })),
+            buyer_open_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$', description: "mini_program: the payer's open id under the mini program. Exactly one of buyer_id and buyer_open_id." })),
+            op_app_id: Type.Optional(Type.String({ pattern: '^[0-9]{1,32}$', description: "mini_program: the mini program's app id, when it is not the Alipay account's own app_id." })),
+          },
+          { description: 'Alipay outside a browser. Only with `payment_method.type` `alipay`.' },
+        ),
       ),
     }),
   ),
