@@ -158,7 +158,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Each merchant's enabled connector accounts, kept while the listener listens (store/connector-accounts.ts).
   if (invalidation) {
     const stopCachingAccounts = cacheConnectorAccounts(context.db, invalidation, context.clock);
-    app.addHook('onClose', async () => stopCachingAccounts());
+    // Circuit breakers are shared by every process: this one hears each change as it commits.
+    const stopFollowingBreakers = context.accountHealth.follow(invalidation);
+    app.addHook('onClose', async () => {
+      stopCachingAccounts();
+      stopFollowingBreakers();
+    });
   }
     registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures, session: consoleSessionAuthenticator(context) });
   registerIdempotency(app, {
