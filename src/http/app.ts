@@ -13,6 +13,7 @@ import { PaymentError, errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
 import { createRateLimiter } from '../domain/rate-limit.ts';
+import { createSharedRateLimiter } from '../flows/rate-limits/shared-rate-limiter.ts';
 import type { InvalidationListener } from '../store/invalidation.ts';
 import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } from './plugins/address-limits.ts';
 import { createApiKeyCache } from './plugins/api-key-cache.ts';
@@ -78,6 +79,11 @@ export interface AppOptions {
   logDestination?: LogDestination;
   /** Requests per second per API key (bursts of twice that); 0 turns the limit off. */
   rateLimitPerSecond?: number;
+  /**
+   * The per-key limit held by every API process together, in PostgreSQL
+   * (flows/rate-limits/shared-rate-limiter.ts), rather than by each process alone.
+   */
+  sharedRateLimits?: boolean;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
   defaultBaseUrls?: Partial<Record<string, string>>;
   /**
@@ -150,7 +156,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
-  const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
+  const rateLimiter =
+    ratePerSecond <= 0
+      ? null
+      : options.sharedRateLimits
+        ? createSharedRateLimiter({ db: context.db, clock: context.clock, name: 'api_key', ratePerSecond, burst: ratePerSecond * 2 })
+        : createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2);
   // The address limits run before authentication, so a flood of unauthenticated requests costs no lookup.
   const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
   const invalidation = options.invalidation ?? null;

@@ -25,7 +25,7 @@ import * as m0021 from './migrations/0021_console_settings_and_request_log.ts';
 import * as m0024 from './migrations/0024_sweep_fairness_and_order_polls.ts';
 import * as m0025 from './migrations/0025_connector_account_invalidation.ts';
 import * as m0026 from './migrations/0026_feedback_by_merchant.ts';
-import * as m0032 from './migrations/0032_shared_circuit_breakers.ts';
+import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -52,7 +52,7 @@ const migrations: Record<string, Migration> = {
   '0024_sweep_fairness_and_order_polls': m0024,
   '0025_connector_account_invalidation': m0025,
   '0026_feedback_by_merchant': m0026,
-  '0032_shared_circuit_breakers': m0032,
+  '0032_shared_breakers_and_rate_limits': m0032,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

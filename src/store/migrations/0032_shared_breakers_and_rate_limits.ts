@@ -11,6 +11,10 @@
  * is a lease (`probe_holder` until `probe_leased_until`) taken in one
  * conditional UPDATE, so of several processes only one probes.
  *
+ * Rate limits shared by every API process: one token bucket per limited
+ * key (`rate_limit_buckets`), refilled and drawn from in one upsert; each
+ * process draws a few tokens at a time (src/flows/rate-limits/shared-rate-limiter.ts).
+ *
  * Frozen: imports no application code (the channel and payload format are
  * those of src/store/invalidation.ts, written out here).
  */
@@ -42,6 +46,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger connector_account_breakers_announce
       after insert or update or delete on connector_account_breakers
       for each row execute function connector_account_breakers_announce();
+
+    create table rate_limit_buckets (
+      bucket text primary key,
+      tokens double precision not null check (tokens >= 0),
+      last_grant integer not null check (last_grant >= 0),
+      refilled_at timestamptz not null
+    );
   `.execute(db);
 }
 
@@ -50,5 +61,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     drop trigger if exists connector_account_breakers_announce on connector_account_breakers;
     drop function if exists connector_account_breakers_announce();
     drop table if exists connector_account_breakers;
+    drop table if exists rate_limit_buckets;
   `.execute(db);
 }
