@@ -277,11 +277,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metricsText(context.metrics, context.db)),
   );
-  app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers and every migration is applied' } }, async (_request, reply) => {
-    const database = await sql`select 1`.execute(context.db).then(() => true, () => false);
-    const migrations = database && (await migrationsApplied(context.db));
-    return reply.code(database && migrations ? 200 : 503).send({ status: database && migrations ? 'ready' : 'not_ready', database, migrations });
+  // From the moment shutdown begins the process says it is not ready, so a load balancer stops sending it requests
+  // while those in flight finish (Fastify's close waits for them).
+  let shuttingDown = false;
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
   });
+  app.get(
+    '/ready',
+    { schema: { tags: ['Operations'], summary: 'Readiness: the database answers, every migration is applied, and the process is not shutting down' } },
+    async (_request, reply) => {
+      const database = !shuttingDown && (await sql`select 1`.execute(context.db).then(() => true, () => false));
+      const migrations = database && (await migrationsApplied(context.db));
+      const ready = database && migrations && !shuttingDown;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, migrations, shutting_down: shuttingDown });
+    },
+  );
   app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(errorCatalogPage()));
   return app;
 }
