@@ -17,7 +17,8 @@ import { createHttpExchange, type Resolver } from './connectors/http-exchange.ts
 import type { OutboundAddressPolicy } from './domain/notifications/outbound-address.ts';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from './domain/clock.ts';
 import { createIdGenerator } from './domain/ids.ts';
-import { AccountHealthBook, routingPolicyDefault } from './domain/payments/routing.ts';
+import { routingPolicyDefault } from './domain/payments/routing.ts';
+import { AccountHealth } from './flows/channels/account-health.ts';
 import { circuitIncidentRecorder } from './flows/channels/record-incident.ts';
 import { deriveKeys } from './domain/secrets.ts';
 import type { Config } from './config/config.ts';
@@ -193,7 +194,14 @@ export function createFlowContext(options: {
     keys: deriveKeys(options.masterKey),
     connectors: createConnectorRegistry({ timeoutMs: options.connectorTimeoutMs, clock, exchange: outbound }),
     outbound,
-    accountHealth: new AccountHealthBook(routingPolicyDefault, { onCircuitChange: incidents.listener }),
+    accountHealth: new AccountHealth({
+      db: () => context.db,
+      clock,
+      policy: routingPolicyDefault,
+      // Unique per process (and per context): the name under which this process holds a half-open probe.
+      holder: `node_${Buffer.from(random.bytes(8)).toString('hex')}`,
+      onCircuitChange: incidents.listener,
+    }),
     publicBaseUrl: options.publicBaseUrl,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
     messaging: options.messaging ?? noMessaging,

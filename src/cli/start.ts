@@ -56,6 +56,8 @@ export async function start(config: Config, options: StartOptions): Promise<Stop
       logLevel: fileLog ? 'info' : config.logLevel,
       logDestination: fileLog ?? undefined,
       rateLimitPerSecond: config.rateLimitPerSecond,
+      // Held by every API process together: several behind a load balancer share one limit per key.
+      sharedRateLimits: true,
       addressRateLimits: config.addressRateLimits,
       trustProxy: config.trustProxy,
       invalidation,

@@ -123,6 +123,14 @@ export const limits = {
   connectorAccountCacheTtlMs: 5 * 60 * 1000,
   /** Merchants (with their mode) whose enabled accounts one API process keeps. */
   connectorAccountCacheScopesMax: 10_000,
+  /**
+   * How long a process trusts the circuit breakers it read (flows/channels/account-health.ts):
+   * while its invalidation listener listens, every change drops them at once and this is a
+   * backstop; without one, it is how stale a breaker may be.
+   */
+  breakerCacheListeningTrustMs: 30_000,
+  breakerCacheTrustMs: 1_000,
+  breakerCacheAccountsMax: 100_000,
   /** How often the invalidation listener proves its connection alive, and how long it waits for the answer. */
   invalidationHeartbeatMs: 5_000,
   invalidationHeartbeatTimeoutMs: 2_000,

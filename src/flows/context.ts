@@ -3,7 +3,7 @@ import type { HttpExchange } from '../connectors/http-exchange.ts';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { Clock, RandomSource } from '../domain/clock.ts';
 import type { IdGenerator } from '../domain/ids.ts';
-import type { AccountHealthBook } from '../domain/payments/routing.ts';
+import type { AccountHealth } from './channels/account-health.ts';
 import type { DerivedKeys } from '../domain/secrets.ts';
 import type { Db } from '../store/database.ts';
 import type { Messaging } from '../messaging/messaging.ts';
@@ -18,8 +18,8 @@ export interface FlowContext {
   connectors: ConnectorRegistry;
   /** The one outbound HTTP exchange (connectors and webhooks), with its address policy and resolver. */
   outbound: HttpExchange;
-  /** Each provider account's recent health and circuit breaker, for routing. */
-  accountHealth: AccountHealthBook;
+  /** Each provider account's recent health and circuit breaker (shared by every process), for routing. */
+  accountHealth: AccountHealth;
   /** Where payers and providers reach this API: checkout links are built on it. */
   publicBaseUrl: string;
   /** Waits between retries; a test can make it instant. */

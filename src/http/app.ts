@@ -13,6 +13,7 @@ import { PaymentError, errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
 import { createRateLimiter } from '../domain/rate-limit.ts';
+import { createSharedRateLimiter } from '../flows/rate-limits/shared-rate-limiter.ts';
 import type { InvalidationListener } from '../store/invalidation.ts';
 import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } from './plugins/address-limits.ts';
 import { createApiKeyCache } from './plugins/api-key-cache.ts';
@@ -69,6 +70,11 @@ export interface AppOptions {
   logDestination?: LogDestination;
   /** Requests per second per API key (bursts of twice that); 0 turns the limit off. */
   rateLimitPerSecond?: number;
+  /**
+   * The per-key limit held by every API process together, in PostgreSQL
+   * (flows/rate-limits/shared-rate-limiter.ts), rather than by each process alone.
+   */
+  sharedRateLimits?: boolean;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
   defaultBaseUrls?: Partial<Record<string, string>>;
   /**
@@ -141,7 +147,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   registerErrorHandling(app, { publicBaseUrl: () => context.publicBaseUrl });
   const ratePerSecond = options.rateLimitPerSecond ?? 0;
-  const rateLimiter = ratePerSecond > 0 ? createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2) : null;
+  const rateLimiter =
+    ratePerSecond <= 0
+      ? null
+      : options.sharedRateLimits
+        ? createSharedRateLimiter({ db: context.db, clock: context.clock, name: 'api_key', ratePerSecond, burst: ratePerSecond * 2 })
+        : createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2);
   // The address limits run before authentication, so a flood of unauthenticated requests costs no lookup.
   const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
   const invalidation = options.invalidation ?? null;
@@ -149,7 +160,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Each merchant's enabled connector accounts, kept while the listener listens (store/connector-accounts.ts).
   if (invalidation) {
     const stopCachingAccounts = cacheConnectorAccounts(context.db, invalidation, context.clock);
-    app.addHook('onClose', async () => stopCachingAccounts());
+    // Circuit breakers are shared by every process: this one hears each change as it commits.
+    const stopFollowingBreakers = context.accountHealth.follow(invalidation);
+    app.addHook('onClose', async () => {
+      stopCachingAccounts();
+      stopFollowingBreakers();
+    });
   }
     registerAuth(app, { cache, rateLimiter, authFailureLimiter: addressLimiters.authFailures, session: consoleSessionAuthenticator(context) });
   registerIdempotency(app, {
@@ -244,11 +260,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metricsText(context.metrics, context.db)),
   );
-  app.get('/ready', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers and every migration is applied' } }, async (_request, reply) => {
-    const database = await sql`select 1`.execute(context.db).then(() => true, () => false);
-    const migrations = database && (await migrationsApplied(context.db));
-    return reply.code(database && migrations ? 200 : 503).send({ status: database && migrations ? 'ready' : 'not_ready', database, migrations });
+  // From the moment shutdown begins the process says it is not ready, so a load balancer stops sending it requests
+  // while those in flight finish (Fastify's close waits for them).
+  let shuttingDown = false;
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
   });
+  app.get(
+    '/ready',
+    { schema: { tags: ['Operations'], summary: 'Readiness: the database answers, every migration is applied, and the process is not shutting down' } },
+    async (_request, reply) => {
+      const database = !shuttingDown && (await sql`select 1`.execute(context.db).then(() => true, () => false));
+      const migrations = database && (await migrationsApplied(context.db));
+      const ready = database && migrations && !shuttingDown;
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, migrations, shutting_down: shuttingDown });
+    },
+  );
   app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(errorCatalogPage()));
   return app;
 }

@@ -34,9 +34,10 @@ const ackTopic = 'ack';
 
 /**
  * What can be announced: `api_key:<key id>` (api-key-cache.ts), `connector_account:<merchant>:<mode>`
- * (store/connector-accounts.ts); later caches add their topic here.
+ * (store/connector-accounts.ts), `connector_breaker:<account id>` (flows/channels/account-health.ts);
+ * later caches add their topic here.
  */
-export const invalidationTopics = ['api_key', 'connector_account'] as const;
+export const invalidationTopics = ['api_key', 'connector_account', 'connector_breaker'] as const;
 export type InvalidationTopic = (typeof invalidationTopics)[number];
 
 export interface InvalidationListener {

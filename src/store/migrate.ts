@@ -26,9 +26,10 @@ import * as m0024 from './migrations/0024_sweep_fairness_and_order_polls.ts';
 import * as m0025 from './migrations/0025_connector_account_invalidation.ts';
 import * as m0026 from './migrations/0026_feedback_by_merchant.ts';
 import * as m0027 from './migrations/0027_console_read_paths.ts';
+import * as m0028 from './migrations/0028_coupons.ts';
 import * as m0029 from './migrations/0029_loyalty_points.ts';
 import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
-import * as m0028 from './migrations/0028_coupons.ts';
+import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -55,10 +56,11 @@ const migrations: Record<string, Migration> = {
   '0024_sweep_fairness_and_order_polls': m0024,
   '0025_connector_account_invalidation': m0025,
   '0026_feedback_by_merchant': m0026,
-  '0028_coupons': m0028,
   '0027_console_read_paths': m0027,
+  '0028_coupons': m0028,
   '0029_loyalty_points': m0029,
   '0030_analytics_note_conditions': m0030,
+  '0032_shared_breakers_and_rate_limits': m0032,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -71,6 +71,18 @@ export interface ConnectorAccountsTable {
   updated_at: Timestamp;
 }
 
+/** A connector account's shared circuit breaker (migration 0032); no row: closed, no failures. */
+export interface ConnectorAccountBreakersTable {
+  account_id: string;
+  merchant_id: string;
+  state: 'closed' | 'open';
+  failures: number;
+  opened_at: Timestamp | null;
+  probe_holder: string | null;
+  probe_leased_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface PaymentsTable {
   id: string;
   merchant_id: string;
@@ -443,6 +455,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   customers: CustomersTable;
   connector_accounts: ConnectorAccountsTable;
+  connector_account_breakers: ConnectorAccountBreakersTable;
   payments: PaymentsTable;
   payment_attempts: PaymentAttemptsTable;
   payment_events: PaymentEventsTable;

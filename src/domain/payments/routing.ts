@@ -1,23 +1,24 @@
 /**
  * Which of a merchant's accounts at one provider gets the next payment.
  *
- * Each process keeps, per account, the technical outcomes of its recent calls
- * (did the provider answer properly, whatever it answered: a decline is a
- * healthy answer) and a circuit breaker:
+ * Each account has a circuit breaker, shared by every API process (kept in
+ * PostgreSQL, see flows/channels/account-health.ts):
  * - closed: calls go through; `failuresToOpen` technical failures in a row open it;
  * - open: no calls for `cooldownMs`, then one probe is let through (half-open);
  * - half-open: the probe's success closes it, its failure opens it again.
+ * The probe is a lease taken by one process at a time, and lapses after
+ * `probeLeaseMs` if that process dies while probing.
  *
- * Accounts are ranked by priority, lowered by how far their rolling success
- * rate falls short, so traffic drifts away from a degrading account before
- * its breaker opens. The state lives in memory: each API process learns on
- * its own, which is what a breaker needs (it must react within seconds,
- * without a database round trip).
+ * Accounts are also ranked by priority, lowered by how far their rolling
+ * success rate falls short, so traffic drifts away from a degrading account
+ * before its breaker opens. That success rate is each process's own (a
+ * success is never written anywhere: it would cost every payment a write);
+ * only the breaker, which decides whether an account is called at all, is
+ * shared.
  *
  * A listener may be told when an account's circuit opens (from closed) and
  * when it closes again, to record the incident; a probe failing in half-open
- * is the same incident going on, not a new one. The listener is called
- * synchronously and must not throw or block: it only starts its own work.
+ * is the same incident going on, not a new one.
  */
 import { assert } from '../assert.ts';
 
@@ -26,6 +27,8 @@ export interface RoutingPolicy {
   outcomesPerAccountMax: number;
   failuresToOpen: number;
   cooldownMs: number;
+  /** How long a process may hold the half-open probe before another may take it. */
+  probeLeaseMs: number;
   /** How many points of priority a 100 % shortfall in success rate costs. */
   successRateWeight: number;
 }
@@ -35,17 +38,40 @@ export const routingPolicyDefault: RoutingPolicy = {
   outcomesPerAccountMax: 1000,
   failuresToOpen: 5,
   cooldownMs: 30_000,
+  // Longer than any one provider call (limits.connectorCallBudgetMs), so a live probe is never taken over.
+  probeLeaseMs: 30_000,
   successRateWeight: 100,
 };
 
+export function assertRoutingPolicy(policy: RoutingPolicy): void {
+  assert(policy.failuresToOpen >= 1 && policy.cooldownMs > 0 && policy.windowMs > 0 && policy.probeLeaseMs > 0, 'routing policy bounds');
+}
+assertRoutingPolicy(routingPolicyDefault);
+
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-interface AccountHealth {
-  outcomes: { atMs: number; ok: boolean }[];
-  consecutiveFailures: number;
-  state: BreakerState;
-  openedAtMs: number;
-  probeInFlight: boolean;
+/** An account's breaker as stored: `open` with the instant it opened, and the probe's lease if one is out. */
+export interface Breaker {
+  state: 'closed' | 'open';
+  /** Technical failures in a row while closed. */
+  failures: number;
+  openedAtMs: number | null;
+  probeHolder: string | null;
+  probeLeasedUntilMs: number | null;
+}
+
+export const closedBreaker: Breaker = Object.freeze({ state: 'closed', failures: 0, openedAtMs: null, probeHolder: null, probeLeasedUntilMs: null });
+
+/** An open breaker is half-open once its cooldown has passed. */
+export function breakerStateAt(breaker: Breaker, nowMs: number, policy: RoutingPolicy): BreakerState {
+  if (breaker.state === 'closed') return 'closed';
+  assert(breaker.openedAtMs !== null, 'an open breaker knows when it opened');
+  return nowMs - breaker.openedAtMs >= policy.cooldownMs ? 'half_open' : 'open';
+}
+
+/** True while some process holds the probe of this (half-open) breaker. */
+export function probeTaken(breaker: Breaker, nowMs: number): boolean {
+  return breaker.probeLeasedUntilMs !== null && breaker.probeLeasedUntilMs > nowMs;
 }
 
 export interface RoutableAccount {
@@ -61,88 +87,53 @@ export interface CircuitChange {
 
 export type CircuitListener = (change: CircuitChange) => void;
 
-export class AccountHealthBook {
-  private readonly accounts = new Map<string, AccountHealth>();
+/** One process's recent technical outcomes per account, for the success rate. */
+export class SuccessRates {
+  private readonly outcomes = new Map<string, { atMs: number; ok: boolean }[]>();
   private readonly policy: RoutingPolicy;
-  private readonly onCircuitChange: CircuitListener | null;
 
-  constructor(policy: RoutingPolicy = routingPolicyDefault, options: { onCircuitChange?: CircuitListener } = {}) {
-    assert(policy.failuresToOpen >= 1 && policy.cooldownMs > 0 && policy.windowMs > 0, 'routing policy bounds');
+  constructor(policy: RoutingPolicy = routingPolicyDefault) {
     this.policy = policy;
-    this.onCircuitChange = options.onCircuitChange ?? null;
   }
 
-  /** Records whether the provider answered properly (`ok`) or failed technically. */
+  /** Records whether the provider answered properly (`ok`, a decline included) or failed technically. */
   record(accountId: string, ok: boolean, nowMs: number): void {
-    const health = this.health(accountId);
-    health.outcomes.push({ atMs: nowMs, ok });
-    if (health.outcomes.length > this.policy.outcomesPerAccountMax) health.outcomes.shift();
-    health.probeInFlight = false;
-    const before = health.state;
-    if (ok) {
-      health.consecutiveFailures = 0;
-      health.state = 'closed';
-      if (before !== 'closed') this.tell({ accountId, change: 'closed', atMs: nowMs });
-      return;
-    }
-    health.consecutiveFailures += 1;
-    if (health.state === 'half_open' || health.consecutiveFailures >= this.policy.failuresToOpen) {
-      health.state = 'open';
-      health.openedAtMs = nowMs;
-      if (before === 'closed') this.tell({ accountId, change: 'opened', atMs: nowMs });
-    }
-  }
-
-  /** A listener's failure is its own: routing goes on whatever happens to the record of it. */
-  private tell(change: CircuitChange): void {
-    if (!this.onCircuitChange) return;
-    try {
-      this.onCircuitChange(change);
-    } catch {
-      // Deliberately ignored: see above.
-    }
-  }
-
-  state(accountId: string, nowMs: number): BreakerState {
-    const health = this.health(accountId);
-    if (health.state === 'open' && nowMs - health.openedAtMs >= this.policy.cooldownMs) health.state = 'half_open';
-    return health.state;
+    const list = this.outcomes.get(accountId) ?? [];
+    this.outcomes.set(accountId, list);
+    list.push({ atMs: nowMs, ok });
+    if (list.length > this.policy.outcomesPerAccountMax) list.shift();
   }
 
   /** Technical success rate over the window; null without outcomes. */
   successRate(accountId: string, nowMs: number): number | null {
-    const recent = this.health(accountId).outcomes.filter((o) => nowMs - o.atMs < this.policy.windowMs);
+    const recent = (this.outcomes.get(accountId) ?? []).filter((o) => nowMs - o.atMs < this.policy.windowMs);
     if (recent.length === 0) return null;
     return recent.filter((o) => o.ok).length / recent.length;
   }
+}
 
-  /**
-   * The accounts that may be called now, best first. A half-open account is
-   * offered only when no probe is already out; taking it marks the probe.
-   */
-  rank(accounts: readonly RoutableAccount[], nowMs: number): RoutableAccount[] {
-    const eligible = accounts.filter((account) => {
-      const state = this.state(account.id, nowMs);
-      return state === 'closed' || (state === 'half_open' && !this.health(account.id).probeInFlight);
-    });
-    const score = (account: RoutableAccount) => {
-      const rate = this.successRate(account.id, nowMs);
-      return account.priority - (rate === null ? 0 : (1 - rate) * this.policy.successRateWeight);
-    };
-    return eligible.sort((a, b) => score(b) - score(a) || b.priority - a.priority || (a.id < b.id ? -1 : 1));
+/**
+ * The accounts that may be called now, best first, each saying whether it is
+ * a half-open account whose probe must first be leased. An open account is
+ * left out, and so is a half-open one whose probe another call holds.
+ */
+export function rankByHealth(
+  accounts: readonly RoutableAccount[],
+  breakerOf: (accountId: string) => Breaker,
+  rates: SuccessRates,
+  policy: RoutingPolicy,
+  nowMs: number,
+): { account: RoutableAccount; probe: boolean }[] {
+  const eligible: { account: RoutableAccount; probe: boolean }[] = [];
+  for (const account of accounts) {
+    const breaker = breakerOf(account.id);
+    const state = breakerStateAt(breaker, nowMs, policy);
+    if (state === 'closed') eligible.push({ account, probe: false });
+    else if (state === 'half_open' && !probeTaken(breaker, nowMs)) eligible.push({ account, probe: true });
   }
-
-  /** Marks that a call is about to go to this account (a half-open account's one probe). */
-  markCalled(accountId: string, nowMs: number): void {
-    if (this.state(accountId, nowMs) === 'half_open') this.health(accountId).probeInFlight = true;
-  }
-
-  private health(accountId: string): AccountHealth {
-    let health = this.accounts.get(accountId);
-    if (!health) {
-      health = { outcomes: [], consecutiveFailures: 0, state: 'closed', openedAtMs: 0, probeInFlight: false };
-      this.accounts.set(accountId, health);
-    }
-    return health;
-  }
+  const score = (account: RoutableAccount) => {
+    const rate = rates.successRate(account.id, nowMs);
+    return account.priority - (rate === null ? 0 : (1 - rate) * policy.successRateWeight);
+  };
+  return eligible.sort((a, b) => score(b.account) - score(a.account) || b.account.priority - a.account.priority || (a.account.id < b.account.id ? -1 : 1));
 }

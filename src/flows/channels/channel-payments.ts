@@ -70,7 +70,6 @@ export async function confirmWithChannel(
       },
     });
     if (!processing) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'confirmed' } });
-    context.accountHealth.markCalled(account.id, context.clock.nowMs());
     // The order number makes creating the order idempotent at the provider: every retry reuses it.
     const call = await callProvider(context, orderNumber, () =>
       connector.createOrder(account, {
@@ -89,7 +88,7 @@ export async function confirmWithChannel(
       }),
       { connector: connector.name, operation: 'create_order' },
     );
-    context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
+    await context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
     if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
       await updateAttempt(
         context.db,

@@ -11,7 +11,8 @@ import type { FlowContext } from '../context.ts';
 
 /**
  * The accounts to try for this payment, best first: enabled ones, ranked by
- * priority and recent health, without those whose circuit breaker is open.
+ * priority and recent health, without those whose circuit breaker is open
+ * (nor half-open with another call's probe out).
  */
 export async function rankAccounts(context: FlowContext, payment: PaymentRecord, connector: ConnectorName): Promise<ConnectorAccount[]> {
   const rows = await findEnabledAccounts(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, connector);
@@ -21,11 +22,11 @@ export async function rankAccounts(context: FlowContext, payment: PaymentRecord,
       details: { payment_method_type: connector, available: payment.payment_method_types.filter((t) => t !== connector).join(', ') || '(none)' },
     });
   }
-  const ranked = context.accountHealth.rank(rows, context.clock.nowMs());
+  // A half-open account comes back only when this payment holds its probe (one probe at a time, every process together).
+  const ranked = await context.accountHealth.rank(rows, context.clock.nowMs());
   // Every account's breaker is open: refuse at once rather than wait on providers known to be failing.
   if (ranked.length === 0) throw new PaymentError('connector_unavailable', { paymentId: payment.id });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ranked.map((account) => openConnectorAccount(byId.get(account.id)!, context.keys.credentials));
+  return ranked.map((row) => openConnectorAccount(row, context.keys.credentials));
 }
 
 export async function loadAccount(context: FlowContext, accountId: string): Promise<ConnectorAccount> {

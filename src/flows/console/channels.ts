@@ -93,10 +93,11 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
   };
 }
 
-/** The accounts with their routing health in this process, and their open circuit incident (shared by every process). */
+/** The accounts with their circuit (shared by every process), their success rate in this process, and their open circuit incident (shared by every process). */
 export async function channelAccounts(context: FlowContext, scope: Scope) {
   const nowMs = context.clock.nowMs();
   const rows = await accountsWithIncidents(context.db, scope);
+  const circuits = await context.accountHealth.states(rows.map((row) => row.id), nowMs);
   return rows.map((row) => {
     const successRate = context.accountHealth.successRate(row.id, nowMs);
     return {
@@ -110,7 +111,7 @@ export async function channelAccounts(context: FlowContext, scope: Scope) {
       created_at: row.created_at.toISOString(),
       updated_at: row.updated_at.toISOString(),
       health: {
-        circuit: context.accountHealth.state(row.id, nowMs),
+        circuit: circuits.get(row.id) ?? 'closed',
         recent_success_rate: successRate === null ? null : Math.round(successRate * 10_000) / 10_000,
       },
       open_incident: row.incident_id ? { id: row.incident_id, started_at: row.incident_started_at?.toISOString() ?? null } : null,

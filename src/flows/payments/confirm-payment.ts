@@ -168,7 +168,6 @@ async function confirmWithCard(
       },
     });
     if (!processing) throw concurrentChange(payment.id, 'confirmed');
-    context.accountHealth.markCalled(account.id, context.clock.nowMs());
     const call = await callProvider(context, attemptId, (idempotencyKey) =>
       context.connectors.card.authorize(account, {
         idempotencyKey,
@@ -181,7 +180,7 @@ async function confirmWithCard(
       { connector: 'card', operation: 'authorize' },
     );
     const healthy = call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable';
-    context.accountHealth.record(account.id, healthy, context.clock.nowMs());
+    await context.accountHealth.record(account.id, healthy, context.clock.nowMs());
     if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
       await updateAttempt(
         context.db,

@@ -39,7 +39,7 @@ declare module 'fastify' {
 
 export function registerAuth(
   app: FastifyInstance,
-  options: { cache: ApiKeyCache; rateLimiter: RateLimiter | null; authFailureLimiter: RateLimiter | null; session?: SessionAuthenticator },
+  options: { cache: ApiKeyCache; rateLimiter: { take(key: string): number | Promise<number> } | null; authFailureLimiter: RateLimiter | null; session?: SessionAuthenticator },
 ): void {
   const { cache, authFailureLimiter } = options;
 
@@ -72,7 +72,7 @@ export function registerAuth(
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');
     // A publishable key is shared by all of a merchant's payers: each payer's address gets its own bucket.
     const bucket = key.kind === 'publishable' ? `${key.keyId}:${request.ip}` : key.keyId;
-    const retryAfterSeconds = options.rateLimiter?.take(bucket) ?? 0;
+    const retryAfterSeconds = (await options.rateLimiter?.take(bucket)) ?? 0;
     if (retryAfterSeconds > 0) throw new PaymentError('rate_limited', { details: { retry_after_seconds: retryAfterSeconds } });
     request.auth = key;
   });
