@@ -5,14 +5,21 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
-import type { FunnelStepType } from '../domain/insight/funnel.ts';
 import type { LedgerAccountKind } from '../domain/wallet/ledger.ts';
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type Json<T> = ColumnType<T, string, string>;
-type BigIntColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>;
+import type { BigIntColumn, Json, Mode, Timestamp } from './tables/columns.ts';
+import type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
+import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, MessagesTable } from './tables/notifications.ts';
+import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
+import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
+import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 
-export type Mode = 'test' | 'live';
+export type { Mode } from './tables/columns.ts';
+export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
+export type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, MessagesTable } from './tables/notifications.ts';
+export type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
+export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, CouponRedemptionsTable } from './tables/coupons.ts';
+export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -274,123 +281,6 @@ export interface WalletPinsTable {
   in_flight_since: Timestamp | null;
 }
 
-export interface WebhookEndpointsTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  url: string;
-  description: string | null;
-  enabled_events: string[];
-  secret_sealed: Buffer;
-  status: 'enabled' | 'disabled';
-  disabled_reason: string | null;
-  failing_since: Timestamp | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  deleted_at: Timestamp | null;
-}
-
-export interface WebhookDeliveriesTable {
-  id: string;
-  endpoint_id: string;
-  event_id: string;
-  merchant_id: string;
-  status: 'pending' | 'succeeded' | 'failed' | 'canceled';
-  attempts: Generated<number>;
-  next_attempt_at: Timestamp | null;
-  lease_until: Timestamp | null;
-  first_attempted_at: Timestamp | null;
-  last_attempted_at: Timestamp | null;
-  last_response_status: number | null;
-  last_error: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface WebhookDeliveryAttemptsTable {
-  id: Generated<bigint>;
-  delivery_id: string;
-  endpoint_id: string;
-  attempt: number;
-  attempted_at: Timestamp;
-  request_url: string;
-  request_signature: string;
-  response_status: number | null;
-  response_body: string | null;
-  /** How many bytes of the answer were read (at most webhookResponseBodyBytesMax). */
-  response_bytes: number | null;
-  duration_ms: number;
-  error: string | null;
-}
-
-export interface MessagesTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  channel: 'email' | 'sms';
-  purpose: string;
-  dedupe_key: string;
-  recipient: string;
-  locale: string;
-  customer_id: string | null;
-  payment_id: string | null;
-  event_id: string | null;
-  subject: string | null;
-  /** Null once sealed (migration 0017): the body is then in `body_sealed`. */
-  body_text: string | null;
-  body_html: string | null;
-  /** The body as `{"text","html"}`, sealed with the messages key; null on rows queued before it existed. */
-  body_sealed: Buffer | null;
-  status: 'pending' | 'sent' | 'failed' | 'skipped';
-  attempts: Generated<number>;
-  next_attempt_at: Timestamp | null;
-  lease_until: Timestamp | null;
-  last_error: string | null;
-  provider_message_id: string | null;
-  sent_at: Timestamp | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface PaymentFeedbackTable {
-  payment_id: string;
-  merchant_id: string;
-  rating: number;
-  comment: string | null;
-  created_at: Timestamp;
-  /** The optional 0–10 "would you recommend" answer (migration 0014). */
-  nps_score: number | null;
-  /** The payment's mode and creation time, copied from it by a trigger on insert (migration 0027): feedback is counted by when its payment was made. */
-  mode: Generated<Mode>;
-  payment_created_at: Generated<Timestamp>;
-}
-
-export interface FulfillmentEventsTable {
-  id: string;
-  payment_id: string;
-  merchant_id: string;
-  type: 'shipped' | 'delivered';
-  carrier: string | null;
-  tracking_number: string | null;
-  note: string | null;
-  created_at: Timestamp;
-}
-
-export interface AfterSalesRequestsTable {
-  id: string;
-  payment_id: string;
-  merchant_id: string;
-  mode: Mode;
-  kind: 'refund' | 'exchange' | 'repair';
-  reason: string;
-  amount: BigIntColumn | null;
-  status: 'pending' | 'approved' | 'rejected';
-  merchant_note: string | null;
-  refund_id: string | null;
-  created_at: Timestamp;
-  decided_at: Timestamp | null;
-}
-
 export interface LatePaymentRefundsTable {
   id: string;
   attempt_id: string;
@@ -406,20 +296,6 @@ export interface LatePaymentRefundsTable {
   next_query_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
-}
-
-export interface FunnelEventsTable {
-  id: Generated<bigint>;
-  payment_id: string;
-  merchant_id: string;
-  mode: Mode;
-  type: FunnelStepType;
-  payment_method_type: string | null;
-  device_class: 'mobile' | 'desktop' | null;
-  locale: string | null;
-  error_code: string | null;
-  reason: string | null;
-  created_at: Timestamp;
 }
 
 export interface Database {
@@ -468,59 +344,6 @@ export interface Database {
   coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
 }
 
-/** A merchant's coupon (migration 0028); its limits never change once created. */
-export interface CouponsTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  code: string;
-  campaign: string | null;
-  name: string | null;
-  discount_type: 'percentage' | 'fixed_amount';
-  percent_off: number | null;
-  amount_off: BigIntColumn | null;
-  currency: string;
-  minimum_amount: BigIntColumn;
-  starts_at: Timestamp | null;
-  ends_at: Timestamp | null;
-  redemptions_max: number | null;
-  redemptions_per_customer_max: number | null;
-  first_payment_only: boolean;
-  payment_method_types: string[] | null;
-  stackable_with_points: boolean;
-  /** Reserved + consumed redemptions: raised and lowered only in the statements that move their payments. */
-  redemptions_held: Generated<number>;
-  metadata: Json<Record<string, string>>;
-  disabled_at: Timestamp | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface CouponCustomerHoldsTable {
-  coupon_id: string;
-  customer_id: string;
-  held: number;
-  held_max: number;
-}
-
-export type CouponRedemptionStatus = 'reserved' | 'released' | 'consumed' | 'restored';
-
-export interface CouponRedemptionsTable {
-  id: string;
-  coupon_id: string;
-  payment_id: string;
-  merchant_id: string;
-  mode: Mode;
-  customer_id: string | null;
-  status: CouponRedemptionStatus;
-  amount_discount: BigIntColumn;
-  currency: string;
-  reserved_at: Timestamp;
-  released_at: Timestamp | null;
-  consumed_at: Timestamp | null;
-  restored_at: Timestamp | null;
-}
-
 export type CouponRow = Selectable<CouponsTable>;
 export type CouponRedemptionRow = Selectable<CouponRedemptionsTable>;
 
@@ -541,126 +364,16 @@ export type AlertRuleRow = Selectable<AlertRulesTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type ConnectorIncidentRow = Selectable<ConnectorIncidentsTable>;
 
-export interface AlertRulesTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  kind: 'failure_rate' | 'cancellation_rate' | 'latency_p95' | 'circuit_opened';
-  payment_method_type: string | null;
-  connector_account_id: string | null;
-  window_seconds: number;
-  threshold: number | null;
-  baseline_k_stddev: number | null;
-  baseline_windows: number;
-  min_sample: number;
-  enabled: boolean;
-  description: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  deleted_at: Timestamp | null;
-}
-
-export interface AlertsTable {
-  id: string;
-  rule_id: string;
-  merchant_id: string;
-  mode: Mode;
-  kind: AlertRulesTable['kind'];
-  payment_method_type: string | null;
-  connector_account_id: string | null;
-  state: 'triggered' | 'resolved';
-  value: number;
-  threshold: number;
-  sample_count: number;
-  onset_at: Timestamp;
-  triggered_at: Timestamp;
-  acknowledged_at: Timestamp | null;
-  resolved_at: Timestamp | null;
-  resolved_value: number | null;
-  resolution: 'recovered' | 'rule_disabled' | 'rule_deleted' | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface ConnectorIncidentsTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  kind: 'circuit_open' | 'success_rate_alert';
-  connector_account_id: string | null;
-  payment_method_type: string | null;
-  alert_id: string | null;
-  started_at: Timestamp;
-  ended_at: Timestamp | null;
-  created_at: Timestamp;
-}
-
-/** One per canceled payment (migration 0011); `customer` is a keyed pseudonym, never the id. */
-export interface CancellationRecordsTable {
-  payment_id: string;
-  merchant_id: string;
-  mode: Mode;
-  amount: BigIntColumn;
-  currency: string;
-  payment_method_type: string | null;
-  connector: string | null;
-  connector_account_id: string | null;
-  stage: string;
-  reason: CancellationReason;
-  comment: string | null;
-  source: Actor;
-  detected_cause: string;
-  customer: string | null;
-  counts_toward_abuse: boolean;
-  payment_created_at: Timestamp;
-  created_at: Timestamp;
-}
-
-export interface CancellationAbuseSettingsTable {
-  merchant_id: string;
-  mode: Mode;
-  max_cancellations_per_hour: number;
-  action: 'none' | 'require_otp' | 'refuse';
-  flag_duration_hours: number;
-  updated_at: Timestamp;
-}
-
-export interface CancellationAbuseFlagsTable {
-  merchant_id: string;
-  mode: Mode;
-  customer_id: string;
-  cancellations: number;
-  max_cancellations_per_hour: number;
-  times_flagged: Generated<number>;
-  first_flagged_at: Timestamp;
-  flagged_at: Timestamp;
-  flagged_until: Timestamp;
-}
-
-export interface CustomerVerificationsTable {
-  id: Generated<bigint>;
-  payment_id: string;
-  merchant_id: string;
-  customer_id: string;
-  code_hash: Buffer;
-  channel: 'sms' | 'email';
-  attempts_remaining: number;
-  status: 'pending' | 'verified' | 'failed' | 'expired';
-  expires_at: Timestamp;
-  verified_at: Timestamp | null;
-  created_at: Timestamp;
-}
-
 import type {
-  ConsoleMembersTable,
-  ConsoleRecoveryCodesTable,
-  ConsoleSessionsTable,
-  ConsoleTokensTable,
-  ConsoleSignInAddressesTable,
-  ConsoleRefundLimitsTable,
-  AuditChainHeadsTable,
-  AuditLogTable,
-  ApiRequestLogTable,
+ConsoleMembersTable,
+ConsoleRecoveryCodesTable,
+ConsoleSessionsTable,
+ConsoleTokensTable,
+ConsoleSignInAddressesTable,
+ConsoleRefundLimitsTable,
+AuditChainHeadsTable,
+AuditLogTable,
+ApiRequestLogTable,
 } from './console/tables.ts';
 export type { AuditLogRow, ConsoleMemberRow, ConsoleRole } from './console/tables.ts';
 
@@ -677,43 +390,3 @@ export interface Database {
   api_request_log: ApiRequestLogTable;
 }
 
-/** A merchant's loyalty programme (migration 0029); `terms` is checked by domain/loyalty/programme.ts. */
-export interface LoyaltyProgrammesTable {
-  merchant_id: string;
-  mode: Mode;
-  enabled: boolean;
-  currency: string;
-  terms: Json<unknown>;
-  version: number;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface PointsLotsTable {
-  id: string;
-  merchant_id: string;
-  mode: Mode;
-  customer_id: string;
-  kind: 'earned' | 'returned';
-  payment_id: string | null;
-  refund_id: string | null;
-  points: bigint;
-  reversed: Generated<bigint>;
-  available_at: Timestamp;
-  expires_at: Timestamp;
-  matured_at: Timestamp | null;
-  expiry_settled: Generated<boolean>;
-  created_at: Timestamp;
-}
-
-export interface PointsPaymentsTable {
-  payment_id: string;
-  merchant_id: string;
-  mode: Mode;
-  customer_id: string;
-  earned: bigint;
-  spent: bigint;
-  amount_basis: bigint;
-  amount_refunded: Generated<bigint>;
-  created_at: Timestamp;
-}
