@@ -16,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { beijingDateTime, notificationSigningString, requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
+import { requestSigningString, signRsa2, verifyRsa2 } from '../../connectors/alipay/signature.ts';
 import type { AlipayMethod, BrowserMethod } from '../../connectors/alipay/wire.ts';
 import { alipayMethods, browserMethods, clientMethods, errorResponseMemberName, productCodes, responseMemberName, subCodes } from '../../connectors/alipay/wire.ts';
 import { assert } from '../../domain/assert.ts';
@@ -25,26 +25,25 @@ import { systemClock } from '../../domain/clock.ts';
 import { formatDecimal } from '../../domain/money.ts';
 import type { AlipayFaults } from './faults.ts';
 import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
-import type { Notifier } from './notifications.ts';
 import { createNotifier } from './notifications.ts';
 import { SimulatorStore, type Codec } from '../persistence/store.ts';
-import type { AlipayStats, Merchant, MethodContext, MethodResult, Refund, SimulatorState, Trade } from './trades.ts';
+import type { AlipayStats, Merchant, MethodContext, MethodResult, Trade } from './trades.ts';
 import {
-  billDownloadUrl,
-  close,
-  createTrade,
-  recordTrade,
-  invalidArguments,
-  newState,
-  payerPageUrl,
-  precreate,
-  query,
-  refund,
-  refundQuery,
-  settle,
-  tradeCreate,
+billDownloadUrl,
+close,
+createTrade, invalidArguments,
+newState,
+payerPageUrl,
+precreate,
+query,
+refund,
+refundQuery,
+settle,
+tradeCreate
 } from './trades.ts';
 import { payInApp, payInMiniProgram, type AppPayResult, type ClientAction, type MiniProgramBuyer, type TradePayResult } from './clients.ts';
+import { type Context } from './context.ts';
+import { notifyRefund, payerActs, returnUrlAfterPaying, type PayerAction } from './payer.ts';
 
 export type { AlipayFaults, FailMode } from './faults.ts';
 export type { AlipayStats } from './trades.ts';
@@ -100,18 +99,6 @@ export interface AlipaySimulator {
 /** Above this many requests waiting at once (latency, late answers), Node warns of a listener leak. */
 const concurrentWaitsMax = 10_000;
 const bodyBytesMax = 64 * 1024;
-
-interface Context {
-  state: SimulatorState;
-  faults: AlipayFaults;
-  readonly store: SimulatorStore;
-  readonly clock: Clock;
-  readonly alipayPrivateKey: KeyObject;
-  readonly alipayPublicKeyPem: string;
-  readonly notifier: Notifier;
-  baseUrl: string;
-  sleep(ms: number): Promise<void>;
-}
 
 export async function startAlipaySimulator(options: AlipaySimulatorOptions = {}): Promise<AlipaySimulator> {
   const closing = new AbortController();
@@ -230,26 +217,7 @@ function registerMerchant(context: Context): AlipayMerchantCredentials {
 }
 
 // ---------------------------------------------------------------------------
-// The payer.
-
-type PayerAction = 'pay' | 'decline' | 'leave';
-
-function payerActs(context: Context, trade: Trade, action: PayerAction): boolean {
-  const nowMs = context.clock.nowMs();
-  trade.opened = true;
-  settle(trade, nowMs);
-  if (trade.status !== 'WAIT_BUYER_PAY' || action === 'leave') return false;
-  if (action === 'pay') {
-    trade.status = 'TRADE_SUCCESS';
-    trade.paidAtMs = nowMs;
-    recordTrade(context.state, trade, 'paid');
-  } else {
-    trade.status = 'TRADE_CLOSED';
-    recordTrade(context.state, trade, 'closed', 'the payer declined');
-  }
-  notifyTrade(context, trade, nowMs);
-  return true;
-}
+// The HTTP side.
 
 /** What the simulated app SDK and mini program need of the simulator. */
 function clientContext(context: Context) {
@@ -262,119 +230,6 @@ function clientContext(context: Context) {
     payerActs: (trade: Trade, action: PayerAction) => payerActs(context, trade, action),
   };
 }
-
-function notifyTrade(context: Context, trade: Trade, nowMs: number): void {
-  const merchant = context.state.merchants.get(trade.appId);
-  if (trade.notifyUrl === null || merchant === undefined) return;
-  const amount = formatDecimal(trade.totalAmount, 'CNY');
-  const fields: Record<string, string> = {
-    notify_time: beijingDateTime(nowMs),
-    notify_type: 'trade_status_sync',
-    notify_id: randomBytes(16).toString('hex'),
-    charset: 'utf-8',
-    version: '1.0',
-    app_id: trade.appId,
-    seller_id: merchant.sellerId,
-    trade_no: trade.tradeNo,
-    out_trade_no: trade.outTradeNo,
-    trade_status: trade.status,
-    total_amount: amount,
-    subject: trade.subject,
-    gmt_create: beijingDateTime(trade.createdAtMs),
-  };
-  if (trade.paidAtMs !== null) {
-    fields.receipt_amount = amount;
-    fields.buyer_pay_amount = amount;
-    fields.gmt_payment = beijingDateTime(trade.paidAtMs);
-  } else {
-    fields.gmt_close = beijingDateTime(nowMs);
-  }
-  context.notifier.notify(trade.notifyUrl, fields);
-  recordTrade(context.state, trade, 'notified', `${trade.status} notify_id ${fields.notify_id}`);
-}
-
-/**
- * Which trade states Alipay notifies by default, by product: 当面付 (and a
- * mini program's trade.create) and 电脑网站支付 only TRADE_SUCCESS; 手机网站支付
- * and APP支付 TRADE_SUCCESS, TRADE_CLOSED and TRADE_FINISHED. So a partial refund (the trade stays TRADE_SUCCESS) is always
- * told, and a full refund (TRADE_CLOSED) only on a wap.pay trade; the
- * merchant asks about the others (alipay.trade.fastpay.refund.query).
- */
-function notifiesOn(trade: Trade): boolean {
-  if (trade.status === 'TRADE_SUCCESS') return true;
-  const notifiesAll = trade.product === 'QUICK_WAP_WAY' || trade.product === 'QUICK_MSECURITY_PAY';
-  return notifiesAll && (trade.status === 'TRADE_CLOSED' || trade.status === 'TRADE_FINISHED');
-}
-
-/**
- * A refund that succeeded is told by the trade's own notification
- * (trade_status_sync) to the notify_url the trade was made with, carrying
- * out_biz_no (the refund's out_request_no), refund_fee (all refunded on the
- * trade so far) and gmt_refund (with milliseconds); a full refund adds
- * gmt_close.
- */
-function notifyRefund(context: Context, trade: Trade, refund: Refund): void {
-  const merchant = context.state.merchants.get(trade.appId);
-  if (trade.notifyUrl === null || merchant === undefined || trade.paidAtMs === null || !notifiesOn(trade)) return;
-  const amount = formatDecimal(trade.totalAmount, 'CNY');
-  const refunded = trade.refunds.reduce((sum, each) => sum + each.amount, 0n);
-  const fields: Record<string, string> = {
-    notify_time: beijingDateTime(refund.atMs),
-    notify_type: 'trade_status_sync',
-    notify_id: randomBytes(16).toString('hex'),
-    charset: 'utf-8',
-    version: '1.0',
-    app_id: trade.appId,
-    auth_app_id: trade.appId,
-    seller_id: merchant.sellerId,
-    trade_no: trade.tradeNo,
-    out_trade_no: trade.outTradeNo,
-    out_biz_no: refund.outRequestNo,
-    trade_status: trade.status,
-    total_amount: amount,
-    receipt_amount: amount,
-    buyer_pay_amount: amount,
-    refund_fee: formatDecimal(refunded, 'CNY'),
-    subject: trade.subject,
-    gmt_create: beijingDateTime(trade.createdAtMs),
-    gmt_payment: beijingDateTime(trade.paidAtMs),
-    gmt_refund: `${beijingDateTime(refund.atMs)}.${String(refund.atMs % 1000).padStart(3, '0')}`,
-  };
-  if (trade.status === 'TRADE_CLOSED') fields.gmt_close = beijingDateTime(refund.atMs);
-  context.notifier.notify(trade.notifyUrl, fields);
-  recordTrade(context.state, trade, 'notified', `refund ${refund.outRequestNo} notify_id ${fields.notify_id}`);
-}
-
-/**
- * Where the cashier sends the payer after paying (page.pay and wap.pay with a
- * return_url): return_url with Alipay's signed synchronous return parameters,
- * which the merchant may check but must not trust for the payment's outcome.
- */
-function returnUrlAfterPaying(context: Context, trade: Trade): string | null {
-  const merchant = context.state.merchants.get(trade.appId);
-  if (trade.returnUrl === undefined || trade.returnUrl === null || merchant === undefined) return null;
-  const method = trade.product === 'QUICK_WAP_WAY' ? 'alipay.trade.wap.pay.return' : 'alipay.trade.page.pay.return';
-  const fields: Record<string, string> = {
-    charset: 'utf-8',
-    out_trade_no: trade.outTradeNo,
-    method,
-    total_amount: formatDecimal(trade.totalAmount, 'CNY'),
-    trade_no: trade.tradeNo,
-    auth_app_id: trade.appId,
-    version: '1.0',
-    app_id: trade.appId,
-    seller_id: merchant.sellerId,
-    timestamp: beijingDateTime(context.clock.nowMs()),
-  };
-  if (!URL.canParse(trade.returnUrl)) return null;
-  const sign = signRsa2(notificationSigningString(fields), context.alipayPrivateKey);
-  const url = new URL(trade.returnUrl);
-  for (const [key, value] of Object.entries({ ...fields, sign, sign_type: 'RSA2' })) url.searchParams.set(key, value);
-  return url.toString();
-}
-
-// ---------------------------------------------------------------------------
-// The HTTP side.
 
 function buildAlipayApp(context: Context): FastifyInstance {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: bodyBytesMax });
