@@ -12,11 +12,7 @@
  * - Alipay keys writes on `out_trade_no` / `out_request_no`, so a retry of the
  *   same order or refund never charges or refunds twice.
  */
-import type {
-ChannelConnector,
-ConnectorAccount, CreateOrderRequest, OrderOutcome,
-OrderState, RefundOutcome
-} from '../connector.ts';
+import type { ChannelConnector, ConnectorAccount, CreateOrderRequest, OrderOutcome, OrderState, RefundOutcome } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
@@ -25,15 +21,9 @@ import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { defaultHttpExchange, type HttpExchange } from '../http-exchange.ts';
 import { fetchStatement } from './statement.ts';
 import type { Params } from './signature.ts';
-import {
-beijingDateTime
-} from './signature.ts';
+import { beijingDateTime } from './signature.ts';
 import type { AlipayMethod } from './wire.ts';
-import {
-productCodes,
-refundStatusSuccess, resultCodes,
-subCodes
-} from './wire.ts';
+import { productCodes, refundStatusSuccess, resultCodes, subCodes } from './wire.ts';
 import { currency, type BizContent, wapPayOrder, appPayOrder, miniProgramTrade, type GatewayAnswer, callGateway, failureOf, orderMismatch, tradeState } from './gateway.ts';
 import { verifyAlipayNotification } from './notifications.ts';
 

@@ -1,28 +1,13 @@
 /** Alipay open platform gateway: credentials, the RSA2-signed request, the order strings signed without a call (wap.pay, app.pay), one verified exchange, and reading a trade state. */
-import type {
-AlipayClient, ConnectorAccount,
-ConnectorFailure,
-CreateOrderRequest, OrderOutcome,
-OrderState
-} from '../connector.ts';
+import type { AlipayClient, ConnectorAccount, ConnectorFailure, CreateOrderRequest, OrderOutcome, OrderState } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import { limits } from '../../domain/limits.ts';
 import { formatDecimal, parseDecimal } from '../../domain/money.ts';
 import { failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
 import type { Params } from './signature.ts';
-import {
-beijingDateTime,
-extractMemberText, parseBeijingDateTime,
-requestSigningString,
-signRsa2,
-verifyRsa2
-} from './signature.ts';
+import { beijingDateTime, extractMemberText, parseBeijingDateTime, requestSigningString, signRsa2, verifyRsa2 } from './signature.ts';
 import type { AlipayMethod } from './wire.ts';
-import {
-errorResponseMemberName,
-productCodes, responseMemberName,
-resultCodes
-} from './wire.ts';
+import { errorResponseMemberName, productCodes, responseMemberName, resultCodes } from './wire.ts';
 
 /** Alipay settles these channels in yuan only. */
 export const currency = 'CNY';

@@ -1,11 +1,7 @@
 /** Alipay notifications: verified by the RSA2 signature over the sorted form, then judged as a payment or a refund verdict. */
-import type {
-ConnectorAccount, NotificationVerdict, ProviderAnswer
-} from '../connector.ts';
+import type { ConnectorAccount, NotificationVerdict, ProviderAnswer } from '../connector.ts';
 import { parseDecimal } from '../../domain/money.ts';
-import {
-notificationSigningString, verifyRsa2
-} from './signature.ts';
+import { notificationSigningString, verifyRsa2 } from './signature.ts';
 import { currency, credentialsOf, tradeState } from './gateway.ts';
 
 // ---------------------------------------------------------------------------

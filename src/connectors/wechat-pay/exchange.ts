@@ -1,24 +1,13 @@
 /** One signed, verified HTTP exchange with WeChat Pay v3 (WECHATPAY2-SHA256-RSA2048), the account credentials it signs with, and the platform keys it verifies answers by. */
 import { createHash } from 'node:crypto';
-import type {
-ConnectorAccount,
-ConnectorFailure
-} from '../connector.ts';
+import type { ConnectorAccount, ConnectorFailure } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock, RandomSource } from '../../domain/clock.ts';
 import { limits } from '../../domain/limits.ts';
 import { failureWithoutAnswer, type HttpExchange } from '../http-exchange.ts';
-import {
-authorizationHeader, requestSigningMessage,
-signMessage,
-verifyWithPlatformKeys,
-type SignatureCheck
-} from './signing.ts';
+import { authorizationHeader, requestSigningMessage, signMessage, verifyWithPlatformKeys, type SignatureCheck } from './signing.ts';
 import { configuredKey, isPublicKeyMode, PlatformCertificateCache, readCertificates, type PlatformKey } from './platform-certificates.ts';
-import {
-errorCodeOf,
-isObject
-} from './wire.ts';
+import { errorCodeOf, isObject } from './wire.ts';
 
 export const wechatPayCredentialNames = ['mchid', 'appid', 'serial_no', 'private_key', 'apiv3_key'] as const;
 /**

@@ -1,18 +1,9 @@
 /** WeChat Pay notifications: verified by the platform key, decrypted (AES-256-GCM), and judged as a payment or a refund verdict. */
-import type {
-NotificationVerdict, ProviderAnswer
-} from '../connector.ts';
-import {
-decryptAeadAesGcm, verifyWithPlatformKeys
-} from './signing.ts';
+import type { NotificationVerdict, ProviderAnswer } from '../connector.ts';
+import { decryptAeadAesGcm, verifyWithPlatformKeys } from './signing.ts';
 import { type PlatformKey } from './platform-certificates.ts';
 import type { WireNotification } from './wire.ts';
-import {
-isObject,
-orderState, parseNotification, parseRefundNotice, parseTransaction,
-refundEventTypes,
-refundOutcome
-} from './wire.ts';
+import { isObject, orderState, parseNotification, parseRefundNotice, parseTransaction, refundEventTypes, refundOutcome } from './wire.ts';
 import { type Credentials } from './exchange.ts';
 
 // ---------------------------------------------------------------------------

@@ -15,10 +15,13 @@
  *   resource opens under our APIv3 key.
  */
 import type {
-ChannelConnector,
-ConnectorAccount, CreateOrderRequest, OrderOutcome,
-OrderState, RefundOutcome,
-StatementOutcome
+  ChannelConnector,
+  ConnectorAccount,
+  CreateOrderRequest,
+  OrderOutcome,
+  OrderState,
+  RefundOutcome,
+  StatementOutcome,
 } from '../connector.ts';
 import { assert } from '../../domain/assert.ts';
 import type { Clock, RandomSource } from '../../domain/clock.ts';
@@ -26,18 +29,19 @@ import { cryptoRandom, systemClock } from '../../domain/clock.ts';
 import { limits } from '../../domain/limits.ts';
 import { amountToJson } from '../../domain/money.ts';
 import { defaultHttpExchange, type HttpExchange } from '../http-exchange.ts';
-import {
-jsapiSigningMessage, signMessage
-} from './signing.ts';
+import { jsapiSigningMessage, signMessage } from './signing.ts';
 import { isPublicKeyMode, PlatformCertificateCache } from './platform-certificates.ts';
 import type { WireOrderRequest, WireRefundRequest } from './wire.ts';
 import {
-beijingRfc3339,
-errorCodeOf,
-isObject,
-orderState,
-parseBillLink, parseRefund, parseTradeBill,
-parseTransaction, refundOutcome
+  beijingRfc3339,
+  errorCodeOf,
+  isObject,
+  orderState,
+  parseBillLink,
+  parseRefund,
+  parseTradeBill,
+  parseTransaction,
+  refundOutcome,
 } from './wire.ts';
 import { type Credentials, credentialsOf, platformKeys, refreshCertificates, type Exchange, type Answer, send, errorMessageOf, isTransient, failureFromStatus } from './exchange.ts';
 import { verifyNotification } from './notifications.ts';

@@ -28,19 +28,8 @@ import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import { createNotifier } from './notifications.ts';
 import { SimulatorStore, type Codec } from '../persistence/store.ts';
 import type { AlipayStats, Merchant, MethodContext, MethodResult, Trade } from './trades.ts';
-import {
-billDownloadUrl,
-close,
-createTrade, invalidArguments,
-newState,
-payerPageUrl,
-precreate,
-query,
-refund,
-refundQuery,
-settle,
-tradeCreate
-} from './trades.ts';
+import { close, createTrade, invalidArguments, newState, payerPageUrl, precreate, query, refund, refundQuery, settle, tradeCreate } from './trades.ts';
+import { billDownloadUrl } from './bills.ts';
 import { payInApp, payInMiniProgram, type AppPayResult, type ClientAction, type MiniProgramBuyer, type TradePayResult } from './clients.ts';
 import { type Context } from './context.ts';
 import { notifyRefund, payerActs, returnUrlAfterPaying, type PayerAction } from './payer.ts';
