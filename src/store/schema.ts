@@ -365,15 +365,15 @@ export type AlertRow = Selectable<AlertsTable>;
 export type ConnectorIncidentRow = Selectable<ConnectorIncidentsTable>;
 
 import type {
-ConsoleMembersTable,
-ConsoleRecoveryCodesTable,
-ConsoleSessionsTable,
-ConsoleTokensTable,
-ConsoleSignInAddressesTable,
-ConsoleRefundLimitsTable,
-AuditChainHeadsTable,
-AuditLogTable,
-ApiRequestLogTable,
+  ConsoleMembersTable,
+  ConsoleRecoveryCodesTable,
+  ConsoleSessionsTable,
+  ConsoleTokensTable,
+  ConsoleSignInAddressesTable,
+  ConsoleRefundLimitsTable,
+  AuditChainHeadsTable,
+  AuditLogTable,
+  ApiRequestLogTable,
 } from './console/tables.ts';
 export type { AuditLogRow, ConsoleMemberRow, ConsoleRole } from './console/tables.ts';
 

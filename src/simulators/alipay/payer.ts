@@ -3,9 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { beijingDateTime, notificationSigningString, signRsa2 } from '../../connectors/alipay/signature.ts';
 import { formatDecimal } from '../../domain/money.ts';
 import type { Refund, Trade } from './trades.ts';
-import {
-recordTrade, settle
-} from './trades.ts';
+import { recordTrade, settle } from './trades.ts';
 import { type Context } from './context.ts';
 
 // ---------------------------------------------------------------------------

@@ -2,11 +2,7 @@
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { signFields } from '../../connectors/unionpay/signature.ts';
-import {
-commonFields,
-currencyCodeCny, formatBeijingTime, respCodes,
-txnTypes
-} from '../../connectors/unionpay/wire.ts';
+import { commonFields, currencyCodeCny, formatBeijingTime, respCodes, txnTypes } from '../../connectors/unionpay/wire.ts';
 import type { UnionpayFaults } from './faults.ts';
 import type { Notifier } from './notifier.ts';
 import type { MerchantRecord, OrderRecord, SimulatorState } from './state.ts';

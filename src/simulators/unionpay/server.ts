@@ -30,9 +30,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assert } from '../../domain/assert.ts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
-import {
-gatewayPaths, parseForm
-} from '../../connectors/unionpay/wire.ts';
+import { gatewayPaths, parseForm } from '../../connectors/unionpay/wire.ts';
 import type { InjectedFailure, UnionpayFaults } from './faults.ts';
 import { faultsDefault, parseFaults, takeFailure } from './faults.ts';
 import { createNotifier } from './notifier.ts';

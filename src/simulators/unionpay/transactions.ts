@@ -2,17 +2,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { signFields, verifyFields } from '../../connectors/unionpay/signature.ts';
 import {
-commonFields,
-currencyCodeCny,
-encodeAnswer,
-encodeFileContent,
-formatBeijingTime, orderIdPattern,
-parseBeijingTime,
-parseFen,
-parseForm,
-respCodes,
-txnTypes,
-zmRecord
+  commonFields,
+  currencyCodeCny,
+  encodeAnswer,
+  encodeFileContent,
+  formatBeijingTime,
+  orderIdPattern,
+  parseBeijingTime,
+  parseFen,
+  parseForm,
+  respCodes,
+  txnTypes,
+  zmRecord,
 } from '../../connectors/unionpay/wire.ts';
 import type { ZmField } from '../../connectors/unionpay/wire.ts';
 import { encodeGbk } from './gbk.ts';
