@@ -7,12 +7,12 @@
  */
 import { Alert, Button, Form, Input, InputNumber, Modal, Popconfirm, Select, Switch } from 'antd';
 import { useState } from 'react';
-import { pick, useConsole, type Localized } from '../../context.ts';
-import { formatDateTime, formatMoney, formatRate } from '../../format.ts';
-import { CardGrid, DataTable, FigureCard, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from '../analytics/parts.tsx';
-import { isoRange } from '../analytics/range.ts';
-import { common, labelOf, methodNames } from '../analytics/texts.ts';
-import { useLoad } from '../analytics/use-load.ts';
+import { pick, useConsole, type Localized } from '../context.ts';
+import { formatDateTime, formatMoney, formatRate } from '../format.ts';
+import { CardGrid, DataTable, FigureCard, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
+import { isoRange } from './analytics/range.ts';
+import { common, labelOf, methodNames } from './analytics/texts.ts';
+import { useLoad } from './analytics/use-load.ts';
 
 const texts = {
   title: { en: 'Coupons', 'zh-CN': '优惠券', 'zh-TW': '優惠券' },
