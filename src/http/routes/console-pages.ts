@@ -41,6 +41,8 @@ function pageModuleOf(path: string): string {
   if (segment === '') return 'overview';
   if (segment === 'audit') return 'audit-log';
   if (id !== undefined && (segment === 'payments' || segment === 'customers')) return `${segment.slice(0, -1)}-detail`;
+  // Pages in a folder of their own (pages/coupons/coupons-page.tsx) are named after their file.
+  if (segment === 'coupons' || segment === 'loyalty') return `${segment}-page`;
   return segment;
 }
 
