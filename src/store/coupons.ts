@@ -162,6 +162,15 @@ export async function customerHasPaid(db: Db, scope: Scope, customerId: string, 
   return row !== undefined;
 }
 
+/**
+ * How many redemptions of the coupon one customer may hold (reserved or
+ * consumed) at a time, or null for no limit: its per-customer limit, and at
+ * most one for a first-payment-only coupon, so two first payments of one
+ * customer confirmed at the same moment cannot both take it (the read in
+ * `checkCoupon` alone would let them).
+ */
+const customerHeldMax = sql<number | null>`case when coupons.first_payment_only then 1 else coupons.redemptions_per_customer_max end`;
+
 /** What the statement moving a payment does to its coupon's redemption. */
 export interface RedemptionChange {
   step: Exclude<RedemptionStep, null>;
@@ -189,14 +198,14 @@ export function redemptionCtes(change: RedemptionChange, scope: Scope, paymentId
         coupon_hold as (
           update coupons set redemptions_held = redemptions_held + 1
            where id = ${change.couponId} and exists (select 1 from ${guardRef})
-          returning id, redemptions_per_customer_max
+          returning id, ${customerHeldMax} as customer_held_max
         ),
         coupon_customer_hold as (
           insert into coupon_customer_holds as h (coupon_id, customer_id, held, held_max)
-          select coupon_hold.id, ${change.customerId}, 1, coupon_hold.redemptions_per_customer_max
+          select coupon_hold.id, ${change.customerId}, 1, coupon_hold.customer_held_max
             from coupon_hold
-           where coupon_hold.redemptions_per_customer_max is not null and ${change.customerId}::text is not null
-          on conflict (coupon_id, customer_id) do update set held = h.held + 1
+           where coupon_hold.customer_held_max is not null and ${change.customerId}::text is not null
+          on conflict (coupon_id, customer_id) do update set held = h.held + 1, held_max = least(h.held_max, excluded.held_max)
           returning 1
         ),
         coupon_redemption as (

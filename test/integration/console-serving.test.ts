@@ -69,6 +69,8 @@ describe('the console page', () => {
     const team = await preloadsOf('/console/team');
     expect([...overview].some((path) => !team.has(path))).toBe(true);
     expect([...team].some((path) => !overview.has(path))).toBe(true);
+    // The pages added last too (pages/loyalty.tsx, pages/coupons.tsx).
+    for (const page of ['/console/loyalty', '/console/coupons']) expect([...(await preloadsOf(page))].some((path) => !team.has(path)), page).toBe(true);
     expect((await fetch(`${stack.url}/console/assets/console.AAAAAAAA.js`)).status).toBe(404);
     expect((await fetch(`${stack.url}/console/assets/..%2Fbuild.ts`)).status).toBe(404);
   }, 120_000);

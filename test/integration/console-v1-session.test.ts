@@ -34,6 +34,16 @@ const afterSales = ['owner', 'admin', 'operator'] as const;
 // Coupons: created and disabled by owners, admins and operators; read by them and by analysts.
 const couponManagers = ['owner', 'admin', 'operator'] as const;
 const couponReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
+// The loyalty programme: changed by owners and admins; read (terms and points analytics) by operators and analysts too.
+const loyaltyReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
+const loyaltyProgramme = {
+  enabled: true,
+  currency: 'CNY',
+  earn: { points_per_unit: 10, by_payment_method: {}, segment_percent: {}, campaigns: [] },
+  spend_delay_hours: 24,
+  expiry_days: 30,
+  redemption: { points: 100, amount: 100, cap_percent: 50 },
+};
 const fakeId = (prefix: string) => `${prefix}_00000000000000000000000000`;
 const range = 'from=2026-12-01&to=2026-12-03';
 
@@ -71,7 +81,7 @@ const calls: Record<string, Call> = {
   'GET /v1/analytics/flagged_customers': { allowed: [...analytics, 'operator', 'support'], request: async () => ({ url: '/v1/analytics/flagged_customers' }) },
   'GET /v1/analytics/customer_segments': { allowed: analytics, request: async () => ({ url: '/v1/analytics/customer_segments' }) },
   'GET /v1/analytics/feedback': { allowed: analytics, request: async () => ({ url: `/v1/analytics/feedback?${range}` }) },
-  'GET /v1/analytics/points': { allowed: analytics, request: async () => ({ url: '/v1/analytics/points' }) },
+  'GET /v1/analytics/points': { allowed: loyaltyReaders, request: async () => ({ url: '/v1/analytics/points' }) },
   'GET /v1/analytics/incidents': { allowed: [...analytics, 'operator'], request: async () => ({ url: `/v1/analytics/incidents?${range}` }) },
   'GET /v1/cancellation_abuse_settings': { allowed: ownerAdmin, request: async () => ({ url: '/v1/cancellation_abuse_settings' }) },
   'POST /v1/cancellation_abuse_settings': { allowed: ownerAdmin, request: async () => ({ url: '/v1/cancellation_abuse_settings', body: { max_cancellations_per_hour: 5 } }) },
@@ -108,6 +118,8 @@ const calls: Record<string, Call> = {
   'POST /v1/coupons': { allowed: couponManagers, request: async () => ({ url: '/v1/coupons', body: { code: `ROLE${(counter += 1)}X${Date.now()}`, currency: 'CNY', percent_off: 5 } }) },
   'POST /v1/coupons/:id/disable': { allowed: couponManagers, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}/disable`, body: {} }) },
   'GET /v1/analytics/coupons': { allowed: couponReaders, request: async () => ({ url: `/v1/analytics/coupons?${range}` }) },
+  'GET /v1/loyalty/programme': { allowed: loyaltyReaders, request: async () => ({ url: '/v1/loyalty/programme' }) },
+  'PUT /v1/loyalty/programme': { allowed: ownerAdmin, request: async () => ({ url: '/v1/loyalty/programme', body: loyaltyProgramme }) },
   'GET /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts' }) },
   'POST /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts', body: {} }) },
   'POST /v1/connector_accounts/:id': { allowed: developers, request: async () => ({ url: `/v1/connector_accounts/${fakeId('ca')}`, body: { priority: 50 } }) },

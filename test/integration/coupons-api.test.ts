@@ -388,6 +388,30 @@ describe('a redemption follows its payment', () => {
 });
 
 describe('the limit under concurrency', () => {
+  it('gives a first-payment-only coupon to exactly one of a new customer\'s payments confirmed at the same moment', async () => {
+    const customer = await newCustomer();
+    const coupon = await createCoupon({ amount_off: 100, first_payment_only: true });
+    const payments: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const created = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', customer, coupon: coupon.code });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      payments.push(created.body.id);
+    }
+    const before = stack.acquirer.stats().authorizations_created;
+    const answers = await Promise.all(payments.map((id) => stack.api('POST', `/v1/payments/${id}/confirm`, { payment_method: card('4242424242424242') })));
+    const succeeded = answers.filter((a) => a.status === 200 && a.body.status === 'succeeded');
+    const refused = answers.filter((a) => a.status === 422 && a.body.error?.code === 'coupon_first_payment_only');
+    expect(succeeded, JSON.stringify(answers.map((a) => a.body.error?.code ?? a.body.status))).toHaveLength(1);
+    expect(succeeded[0]!.body).toMatchObject({ amount_discount: 100, amount_received: 900 });
+    expect(refused).toHaveLength(5);
+    // The refused payments did not move and were never charged.
+    expect(stack.acquirer.stats().authorizations_created - before).toBe(1);
+    for (const answer of refused) expect(answer.body.error.param).toBe('coupon');
+    const rows = await sql<{ status: string; n: number }>`select status, count(*)::int as n from coupon_redemptions where coupon_id = ${coupon.id} group by status`.execute(stack.db.db);
+    expect(rows.rows).toEqual([{ status: 'consumed', n: 1 }]);
+    await expectCountersMatchRows(coupon.id);
+  });
+
   it('gives exactly 50 of 200 payers racing to confirm with a coupon limited to 50', async () => {
     const coupon = await createCoupon({ amount_off: 100, max_redemptions: 50 });
     const payments: string[] = [];

@@ -91,6 +91,7 @@ export function createConsoleApi(settings: ApiSettings): ConsoleApi {
     },
     post: <T>(path: string, body?: unknown) => json<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body?: unknown) => json<T>('PATCH', path, body ?? {}),
+    put: <T>(path: string, body?: unknown) => json<T>('PUT', path, body ?? {}),
     delete: <T>(path: string) => json<T>('DELETE', path),
     downloadUrl: (path: string, query?: Record<string, QueryValue>) => withQuery(path, query),
     /** CSV answers need `Accept: text/csv`, which a plain link cannot send: fetch it and hand the file to the browser. */

@@ -59,6 +59,8 @@ export interface ConsoleApi {
   post<T>(path: string, body?: unknown): Promise<T>;
   /** PATCH JSON with the CSRF token. */
   patch<T>(path: string, body?: unknown): Promise<T>;
+  /** PUT JSON with the CSRF token (a PUT replaces the whole object, so the same body again changes nothing: no Idempotency-Key). */
+  put<T>(path: string, body?: unknown): Promise<T>;
   /** DELETE with the CSRF token. */
   delete<T>(path: string): Promise<T>;
   /** An address to download from (CSV exports), with the query parameters. */

@@ -14,7 +14,7 @@ describe('the console permission table', () => {
     expect(roleAllows('operator', 'payments.refund_unlimited')).toBe(true);
   });
   it('lets analysts read analytics and change nothing', () => {
-    expect(permissionsOf('analyst')).toEqual(['session', 'analytics.read']);
+    expect(permissionsOf('analyst')).toEqual(['session', 'analytics.read', 'loyalty.read']);
   });
   it('gives every role its own session', () => {
     for (const role of consoleRoles) expect(roleAllows(role, 'session')).toBe(true);

@@ -14,6 +14,7 @@
  *   per-currency limit the owner sets (`payments.refund` without `payments.refund_unlimited`).
  * - analyst: analytics, cancellations, segments, feedback; read-only (coupons too, through analytics.read).
  * - coupons: created and disabled by owners, admins and operators; read by them and by analysts.
+ * - loyalty programme: changed by owners and admins; its terms and points analytics read by operators and analysts too.
  */
 import type { ConsoleRole } from './roles.ts';
 
@@ -46,6 +47,9 @@ export const consolePermissions = [
   // Coupons (src/domain/coupons): reading them and their redemptions; creating and disabling them.
   'coupons.read',
   'coupons.manage',
+  // The loyalty points programme (src/domain/loyalty): reading its terms and points analytics; changing its terms.
+  'loyalty.read',
+  'loyalty.manage',
 ] as const;
 
 export type ConsolePermission = (typeof consolePermissions)[number];
@@ -70,9 +74,10 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'alerts.manage',
     'coupons.read',
     'coupons.manage',
+    'loyalty.read',
   ]),
   support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend']),
-  analyst: new Set<ConsolePermission>(['session', 'analytics.read']),
+  analyst: new Set<ConsolePermission>(['session', 'analytics.read', 'loyalty.read']),
 };
 
 export function roleAllows(role: ConsoleRole, permission: ConsolePermission): boolean {

@@ -41,7 +41,7 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/analytics/flagged_customers': route('analytics.read', 'customers.read'),
   'GET /v1/analytics/customer_segments': route('analytics.read'),
   'GET /v1/analytics/feedback': route('analytics.read'),
-  'GET /v1/analytics/points': route('analytics.read'),
+  'GET /v1/analytics/points': route('analytics.read', 'loyalty.read'),
   'GET /v1/analytics/incidents': route('analytics.read', 'alerts.read'),
 
   'GET /v1/cancellation_abuse_settings': route('settings.read'),
@@ -84,6 +84,9 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'POST /v1/coupons': route('coupons.manage'),
   'POST /v1/coupons/:id/disable': route('coupons.manage'),
   'GET /v1/analytics/coupons': route('analytics.read', 'coupons.read'),
+
+  'GET /v1/loyalty/programme': route('loyalty.read'),
+  'PUT /v1/loyalty/programme': route('loyalty.manage'),
 
   'GET /v1/connector_accounts': route('connector_accounts.read'),
   'POST /v1/connector_accounts': route('connector_accounts.manage'),

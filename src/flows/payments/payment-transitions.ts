@@ -11,7 +11,7 @@ import type { Actor, PaymentStatus } from '../../domain/payments/payment-state.t
 import { commitTransition, type AttemptResult, type NewAttempt, type PaymentPatch, type PaymentRecord } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { redemptionStepOf } from '../../domain/coupons/coupon-rules.ts';
-import { couponLimitViolated, type RedemptionChange } from '../../store/coupons.ts';
+import { couponLimitViolated, findCoupon, type RedemptionChange } from '../../store/coupons.ts';
 import { presentPayment, type StoredError } from './present.ts';
 import { cancellationRecordOf } from './cancellation-records.ts';
 import { pointsOfTransition } from '../loyalty/points-transitions.ts';
@@ -76,9 +76,13 @@ export async function transitionPayment(
     points: points.change,
     coupon,
     now: at,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     const limit = couponLimitViolated(error);
     if (!limit) throw error;
+    // A first-payment-only coupon holds one redemption per customer: another payment of the customer has it.
+    if (limit === 'per_customer' && (await isFirstPaymentOnly(context, payment))) {
+      throw new PaymentError('coupon_first_payment_only', { param: 'coupon', paymentId: payment.id, details: { coupon: payment.coupon_code } });
+    }
     throw new PaymentError('coupon_limit_reached', {
       param: 'coupon',
       paymentId: payment.id,
@@ -93,6 +97,12 @@ export async function transitionPayment(
     if (request.attemptResult) context.metrics.paymentAttemptResults.inc({ payment_method_type: method, status: request.attemptResult.status });
   }
   return committed ? next : null;
+}
+
+async function isFirstPaymentOnly(context: FlowContext, payment: PaymentRecord): Promise<boolean> {
+  if (payment.coupon_id === null) return false;
+  const coupon = await findCoupon(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, payment.coupon_id);
+  return coupon?.first_payment_only === true;
 }
 
 /** What the change does to the payment's coupon redemption (see domain/coupons/coupon-rules.ts), if it has a coupon. */
