@@ -79,10 +79,15 @@ try {
   };
 
   console.log(`\nEach page's data request: every call it makes on opening, at once; ${repetitions} repetitions after one unmeasured, ms (target ${dataRequestTargetMs} ms):`);
-  console.log(`${'page'.padEnd(44)} ${'calls'.padStart(5)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)}  target`);
-  for (const page of pageRequests()) {
+  console.log(`(first: that unmeasured opening; for Segments it is made with nothing kept, so it is the cold path: the read and k-means)`);
+  console.log(`${'page'.padEnd(44)} ${'calls'.padStart(5)} ${'first'.padStart(8)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'max'.padStart(8)}  target`);
+  for (const page of pageRequests(merchantId)) {
+    let firstMs: number;
     try {
+      await page.cold?.();
+      const firstStartedMs = performance.now();
       await Promise.all(page.urls.map((url) => get(url)));
+      firstMs = performance.now() - firstStartedMs;
     } catch (error) {
       console.log(`${page.name.padEnd(44)} ${String(page.urls.length).padStart(5)}  not measured: ${error instanceof Error ? error.message.slice(0, 120) : error}`);
       continue;
@@ -102,7 +107,7 @@ try {
     times.sort((a, b) => a - b);
     const at = (p: number) => times[Math.max(0, Math.ceil((p / 100) * times.length) - 1)]!;
     const verdict = at(95) <= dataRequestTargetMs ? 'met' : 'NOT met';
-    console.log(`${page.name.padEnd(44)} ${String(page.urls.length).padStart(5)} ${at(50).toFixed(1).padStart(8)} ${at(95).toFixed(1).padStart(8)} ${times.at(-1)!.toFixed(1).padStart(8)}  ${verdict} (p95)`);
+    console.log(`${page.name.padEnd(44)} ${String(page.urls.length).padStart(5)} ${firstMs.toFixed(1).padStart(8)} ${at(50).toFixed(1).padStart(8)} ${at(95).toFixed(1).padStart(8)} ${times.at(-1)!.toFixed(1).padStart(8)}  ${verdict} (p95)`);
     if (verdict !== 'met') {
       // Which call the page waits for: each call's median time to its answer, with the others in flight.
       const medians = perCall.map((list, index) => ({ url: page.urls[index]!, ms: list.sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)]! }));
@@ -144,7 +149,7 @@ async function loadMerchant(context: ReturnType<typeof createFlowContext>): Prom
 }
 
 /** The calls each page makes when it opens with its default range (web/console/pages/*.tsx), in the merchant's days. */
-function pageRequests(): { name: string; urls: string[] }[] {
+function pageRequests(merchantId: string): { name: string; urls: string[]; cold?: () => Promise<void> }[] {
   const iso = (date: Date) => date.toISOString();
   const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(end);
   const startOfDay = (daysBack: number) => new Date(Date.parse(`${today}T00:00:00+08:00`) - daysBack * dayMs);
@@ -183,7 +188,16 @@ function pageRequests(): { name: string; urls: string[] }[] {
         `/v1/analytics/cancellations?${q(week, '&limit=25')}`,
       ],
     },
-    { name: 'segments, last 90 days', urls: [`/v1/analytics/customer_segments?${q(quarter, '&k=4')}`] },
+    // The page's answer is kept (migration 0034) and answered while fresh: the repetitions measure that warm path, the first
+    // opening (with what an earlier run kept forgotten) the cold one, which a request meets only when nothing is kept for
+    // its question or what is kept is over a day old.
+    {
+      name: 'segments, last 90 days',
+      urls: [`/v1/analytics/customer_segments?${q(quarter, '&k=4')}`],
+      cold: async () => {
+        await sql`delete from customer_segment_results where merchant_id = ${merchantId}`.execute(database.admin.db);
+      },
+    },
     { name: 'alerts (open alerts tab)', urls: ['/v1/alerts?state=triggered&limit=100'] },
     { name: 'alerts: rules, past alerts, incidents 30 days', urls: ['/v1/alert_rules?limit=100', '/v1/alerts?state=resolved&limit=100', `/v1/analytics/incidents?${q(month)}`] },
     { name: 'after-sales (pending)', urls: ['/console/api/after_sales_requests?mode=test&status=pending&limit=25'] },
