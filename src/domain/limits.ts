@@ -104,6 +104,13 @@ export const limits = {
   segmentThreadsMax: 1,
   segmentComputeTimeoutMs: 60_000,
   segmentRangeDefaultMs: 90 * 24 * 60 * 60 * 1000,
+  /**
+   * A kept segmentation (migration 0034) is answered as it is while computed less than this long ago; older, up to
+   * segmentResultStaleMaxMs, it is answered at once and refreshed in the background; older still (or none), it is computed
+   * before answering.
+   */
+  segmentResultFreshMs: 10 * 60 * 1000,
+  segmentResultStaleMaxMs: 24 * 60 * 60 * 1000,
   simulatedPaymentsMax: 200_000,
   simulatedDaysMax: 365,
   archiveBatchRows: 5_000,

@@ -19,6 +19,7 @@ import { sendDueMessages, sendMessage } from '../flows/notifications/send-messag
 import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
+import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -35,6 +36,7 @@ export const jobNames = [
   'evaluate_alerts',
   'fold_analytics',
   'expire_points',
+  'refresh_customer_segments',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -100,6 +102,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (summary.lotsMatured + summary.customersExpired > 0) {
         helpers.logger.info(`points: ${summary.lotsMatured} lots matured, ${summary.pointsExpired} points of ${summary.customersExpired} customers expired`);
       }
+    },
+    // Queued by a request that answered a kept segmentation past its freshness (one per question, by its job key);
+    // safe to repeat: it keeps its result only over an older one.
+    refresh_customer_segments: async (payload) => {
+      await refreshCustomerSegments(context, payload);
     },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);

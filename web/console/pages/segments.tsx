@@ -9,7 +9,7 @@ import { CategoryChart } from '../charts/category-chart.tsx';
 import type { CategoryChartData } from '../charts/shape.ts';
 import { formatValue } from '../charts/shape.ts';
 import { pick, useConsole, type ConsoleLocale, type Localized } from '../context.ts';
-import { formatCount, formatMoney, formatRate } from '../format.ts';
+import { formatCount, formatDateTime, formatMoney, formatRate } from '../format.ts';
 import { DataTable, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
@@ -38,6 +38,7 @@ const texts = {
     'zh-CN': '位客户在范围内至少有 {min} 笔支付；已分群 {segmented} 位。',
     'zh-TW': '位顧客在範圍內至少有 {min} 筆付款；已分群 {segmented} 位。',
   },
+  computedAt: { en: 'Computed at {time}.', 'zh-CN': '计算于 {time}。', 'zh-TW': '計算於 {time}。' },
   none: { en: 'Not enough customers in this range to make segments.', 'zh-CN': '此范围内的客户不足以分群。', 'zh-TW': '此範圍內的顧客不足以分群。' },
 } satisfies Record<string, Localized>;
 
@@ -55,6 +56,7 @@ interface SegmentsAnswer {
   min_payments: number;
   customers_total: number;
   customers_segmented: number;
+  computed_at: string;
   segments: Segment[];
 }
 
@@ -87,7 +89,7 @@ export function segmentCharts(segments: readonly Segment[], names: { size: strin
 }
 
 export default function SegmentsPage() {
-  const { api, locale, mode } = useConsole();
+  const { api, locale, mode, merchant } = useConsole();
   const t = (text: Localized) => pick(locale, text);
   const { days, range, setDays } = useDayRange(90);
   const [k, setK] = useState(4);
@@ -116,7 +118,8 @@ export default function SegmentsPage() {
       {loaded.error && <LoadError error={loaded.error} onRetry={loaded.reload} />}
       {data && (
         <p data-testid="segments-summary">
-          {formatCount(data.customers_total, locale)} {t(texts.summary).replace('{min}', String(data.min_payments)).replace('{segmented}', formatCount(data.customers_segmented, locale))}
+          {formatCount(data.customers_total, locale)} {t(texts.summary).replace('{min}', String(data.min_payments)).replace('{segmented}', formatCount(data.customers_segmented, locale))}{' '}
+          {t(texts.computedAt).replace('{time}', formatDateTime(data.computed_at, merchant.timeZone, locale))}
         </p>
       )}
       {data && data.segments.length === 0 && <p>{t(texts.none)}</p>}

@@ -8,9 +8,9 @@
 import { Type } from 'typebox';
 import { PaymentError } from '../../../../domain/errors.ts';
 import { limits } from '../../../../domain/limits.ts';
-import type { SegmentationResult } from '../../../../domain/insight/customer-segments.ts';
+import type { CustomerFeatures } from '../../../../domain/insight/customer-segments.ts';
 import type { CsvValue } from '../../../../domain/csv.ts';
-import { customerSegments } from '../../../../flows/insight/customer-segments.ts';
+import { keptCustomerSegments } from '../../../../flows/insight/kept-customer-segments.ts';
 import { sendCsv, wantsCsv } from '../../../csv-reply.ts';
 import { CurrencyInput, Nullable, errorResponses } from '../../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
@@ -70,6 +70,10 @@ const CustomerSegments = Type.Object({
   min_payments: Type.Integer(),
   customers_total: Type.Integer({ description: 'Customers with at least min_payments payments in the range.' }),
   customers_segmented: Type.Integer({ description: `At most ${limits.segmentCustomersMax}: the most active customers when there are more.` }),
+  computed_at: Type.String({
+    format: 'date-time',
+    description: `When this segmentation read the data. A kept one is answered while computed less than ${limits.segmentResultFreshMs / 60_000} minutes ago; older (up to ${limits.segmentResultStaleMaxMs / 3_600_000} hours) it is still answered at once while a refresh runs in the background.`,
+  }),
   segments: Type.Array(Segment),
 });
 
@@ -80,7 +84,13 @@ and method mix (share of attempts per payment_method_type). The features are sta
 k-means (k-means++ with fixed seeds and several starts, so the same data always gives the same segments). Each segment is named
 by the feature on which its centre lies furthest from the mean (at least half a standard deviation), e.g. \`frequent_cancelers\`;
 a segment with nothing that distinctive is \`steady_payers\`. Wallet top-ups are not counted. At most
-${limits.segmentCustomersMax} customers are segmented (the most active). With \`Accept: text/csv\`: one row per customer with its segment and features.`;
+${limits.segmentCustomersMax} customers are segmented (the most active). With \`Accept: text/csv\`: one row per customer with its segment and features.
+
+The segmentation of a question (range, currency, k, min_payments, language) is kept once computed and answered from what is kept:
+as it is while computed less than ${limits.segmentResultFreshMs / 60_000} minutes ago (\`computed_at\`); older, up to
+${limits.segmentResultStaleMaxMs / 3_600_000} hours, it is answered at once and recomputed in the background; older still it is recomputed
+before answering. Payments made or changed since \`computed_at\` may therefore not be reflected yet. Without \`to\`, the range ends at
+\`computed_at\` (the answer's \`from\` and \`to\` say which range it is).`;
 
 export function registerAnalyticsSegments(app: App, deps: RouteDeps): void {
   app.get(
@@ -98,28 +108,36 @@ export function registerAnalyticsSegments(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const query = request.query;
-      const to = parseTime(query.to, 'to') ?? new Date(deps.context.clock.nowMs());
-      const from = parseTime(query.from, 'from') ?? new Date(to.getTime() - limits.segmentRangeDefaultMs);
-      if (from.getTime() >= to.getTime()) throw new PaymentError('parameter_invalid', { param: 'from', details: { reason: '`from` must be before `to`' } });
+      const to = parseTime(query.to, 'to') ?? null;
+      const from = parseTime(query.from, 'from') ?? (to === null ? null : new Date(to.getTime() - limits.segmentRangeDefaultMs));
+      const effectiveTo = to ?? new Date(deps.context.clock.nowMs());
+      if (from !== null && from.getTime() >= effectiveTo.getTime()) {
+        throw new PaymentError('parameter_invalid', { param: 'from', details: { reason: '`from` must be before `to`' } });
+      }
       const minPayments = query.min_payments ?? limits.segmentPaymentsPerCustomerMin;
-      const segments = await customerSegments(
+      const csv = wantsCsv(request);
+      const segments = await keptCustomerSegments(
         deps.context,
         scopeOf(request),
         { from, to, currency: query.currency ?? null, paymentsPerCustomerMin: minPayments, k: query.k ?? limits.segmentsDefault },
         request.locale,
+        { withMembers: csv },
       );
-      const result = segments.result;
-      if (wantsCsv(request)) return sendCsv(reply, `customer_segments_${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}`, ...csvOf(result));
+      if (csv) {
+        const name = `customer_segments_${segments.from.toISOString().slice(0, 10)}_${segments.to.toISOString().slice(0, 10)}`;
+        return sendCsv(reply, name, ...csvOf(segments.members ?? []));
+      }
       return {
         object: 'customer_segments' as const,
-        from: from.toISOString(),
-        to: to.toISOString(),
+        from: segments.from.toISOString(),
+        to: segments.to.toISOString(),
         currency: query.currency ?? null,
-        k: result.k,
+        k: segments.k,
         min_payments: minPayments,
         customers_total: segments.customersTotal,
         customers_segmented: segments.customersSegmented,
-        segments: result.segments.map((segment) => ({
+        computed_at: segments.computedAt.toISOString(),
+        segments: segments.segments.map((segment) => ({
           ...segment,
           centroid: { ...segment.centroid, average_amount: numbers(segment.centroid.average_amount) },
         })),
@@ -129,9 +147,9 @@ export function registerAnalyticsSegments(app: App, deps: RouteDeps): void {
 }
 
 /** One row per customer: its segment, then its features, with a column per currency and per method seen. */
-function csvOf(result: SegmentationResult): [string[], Record<string, CsvValue>[]] {
-  const currencies = [...new Set(result.members.flatMap((m) => Object.keys(m.features.averageAmount)))].sort();
-  const methods = [...new Set(result.members.flatMap((m) => Object.keys(m.features.methodMix)))].sort();
+function csvOf(members: { features: CustomerFeatures; segment: string }[]): [string[], Record<string, CsvValue>[]] {
+  const currencies = [...new Set(members.flatMap((m) => Object.keys(m.features.averageAmount)))].sort();
+  const methods = [...new Set(members.flatMap((m) => Object.keys(m.features.methodMix)))].sort();
   const columns = [
     'customer',
     'segment',
@@ -143,7 +161,7 @@ function csvOf(result: SegmentationResult): [string[], Record<string, CsvValue>[
     ...methods.map((m) => `method_mix.${m}`),
   ];
   const round4 = (value: number) => Math.round(value * 10_000) / 10_000;
-  const rows = result.members.map(({ features, segment }) => ({
+  const rows = members.map(({ features, segment }) => ({
     customer: features.customerId,
     segment,
     payments: features.payments,
