@@ -24,17 +24,34 @@ export async function findAbuseSettings(db: Db, scope: Scope): Promise<AbuseSett
   return { maxCancellationsPerHour: row.max_cancellations_per_hour, action: row.action, flagDurationHours: row.flag_duration_hours, updatedAt: row.updated_at };
 }
 
-export async function saveAbuseSettings(db: Db, scope: Scope, settings: AbuseSettings, now: Date): Promise<void> {
-  const values = {
-    max_cancellations_per_hour: settings.maxCancellationsPerHour,
-    action: settings.action,
-    flag_duration_hours: settings.flagDurationHours,
+/**
+ * Changes the fields given and keeps the others, in one statement: a first
+ * change starts from the defaults, and two changes at the same moment each
+ * keep the other's field (a read, merge and write would lose one).
+ */
+export async function changeAbuseSettings(db: Db, scope: Scope, change: Partial<AbuseSettings>, now: Date): Promise<void> {
+  const changed = {
+    ...(change.maxCancellationsPerHour !== undefined ? { max_cancellations_per_hour: change.maxCancellationsPerHour } : {}),
+    ...(change.action !== undefined ? { action: change.action } : {}),
+    ...(change.flagDurationHours !== undefined ? { flag_duration_hours: change.flagDurationHours } : {}),
     updated_at: now,
+  };
+  const first = {
+    maxCancellationsPerHour: change.maxCancellationsPerHour ?? defaultAbuseSettings.maxCancellationsPerHour,
+    action: change.action ?? defaultAbuseSettings.action,
+    flagDurationHours: change.flagDurationHours ?? defaultAbuseSettings.flagDurationHours,
   };
   await db
     .insertInto('cancellation_abuse_settings')
-    .values({ merchant_id: scope.merchantId, mode: scope.mode, ...values })
-    .onConflict((oc) => oc.columns(['merchant_id', 'mode']).doUpdateSet(values))
+    .values({
+      merchant_id: scope.merchantId,
+      mode: scope.mode,
+      max_cancellations_per_hour: first.maxCancellationsPerHour,
+      action: first.action,
+      flag_duration_hours: first.flagDurationHours,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.columns(['merchant_id', 'mode']).doUpdateSet(changed))
     .execute();
 }
 

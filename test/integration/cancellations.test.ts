@@ -302,6 +302,19 @@ describe('abuse of cancellation', () => {
     expect(invalid.status).toBe(400);
   });
 
+  it('keeps both of two partial changes made at the same moment (no change lost to the other)', async () => {
+    const m = await newMerchant();
+    for (let round = 1; round <= 25; round += 1) {
+      const [first, second] = await Promise.all([
+        stack.api('POST', '/v1/cancellation_abuse_settings', { max_cancellations_per_hour: round }, { key: m.secretKey }),
+        stack.api('POST', '/v1/cancellation_abuse_settings', { flag_duration_hours: round }, { key: m.secretKey }),
+      ]);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const settings = await stack.api('GET', '/v1/cancellation_abuse_settings', undefined, { key: m.secretKey });
+      expect(settings.body, `round ${round}`).toMatchObject({ max_cancellations_per_hour: round, flag_duration_hours: round });
+    }
+  });
+
   it('flags a customer after N+1 cancellations within an hour, not after N, and then refuses their payment with customer_restricted', async () => {
     const { m, customer } = await flaggable({ max_cancellations_per_hour: 3, action: 'refuse' });
     await cancelMany(m, customer, 3, 5 * minute);

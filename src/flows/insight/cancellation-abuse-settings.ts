@@ -4,7 +4,7 @@
  * does (flows/payments/cancellation-abuse.ts). Defaults until set.
  */
 import type { AbuseAction } from '../../domain/insight/cancellation-abuse.ts';
-import { findAbuseSettings, saveAbuseSettings } from '../../store/cancellation-abuse.ts';
+import { changeAbuseSettings as changeStoredAbuseSettings, findAbuseSettings } from '../../store/cancellation-abuse.ts';
 import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
 
@@ -20,13 +20,12 @@ export async function abuseSettings(context: FlowContext, scope: Scope) {
 
 /** Fields left out keep their value. */
 export async function changeAbuseSettings(context: FlowContext, scope: Scope, change: AbuseSettingsChange) {
-  const current = await findAbuseSettings(context.db, scope);
-  const next = {
-    maxCancellationsPerHour: change.max_cancellations_per_hour ?? current.maxCancellationsPerHour,
-    action: change.action ?? current.action,
-    flagDurationHours: change.flag_duration_hours ?? current.flagDurationHours,
-  };
-  await saveAbuseSettings(context.db, scope, next, now(context));
+  await changeStoredAbuseSettings(
+    context.db,
+    scope,
+    { maxCancellationsPerHour: change.max_cancellations_per_hour, action: change.action, flagDurationHours: change.flag_duration_hours },
+    now(context),
+  );
   return presentSettings(await findAbuseSettings(context.db, scope));
 }
 
