@@ -7,7 +7,8 @@ import { createMerchant } from '../flows/merchants/create-merchant.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { findMerchant } from '../store/merchants.ts';
 import { formatDecimal } from '../domain/money.ts';
-import { findCustomer, insertCustomer } from '../store/customers.ts';
+import { findCustomer } from '../store/customers.ts';
+import { createCustomer } from '../flows/customers/create-customer.ts';
 import { createTopUp, getWallet, setWalletPin } from '../flows/wallet/wallet.ts';
 import { confirmPayment } from '../flows/payments/confirm-payment.ts';
 import { insertConnectorAccount, listConnectorAccounts, updateConnectorAccount } from '../store/connector-accounts.ts';
@@ -58,19 +59,12 @@ const demoWalletPin = '147258';
 async function ensureDemoCustomer(context: FlowContext, demo: DemoFile): Promise<string> {
   const scope = { merchantId: demo.merchant_id, mode: 'test' as const };
   if (demo.customer_id && (await findCustomer(context.db, scope, demo.customer_id))) return demo.customer_id;
-  const customer = await insertCustomer(context.db, {
-    id: context.ids.newId('cus'),
-    merchant_id: demo.merchant_id,
-    mode: 'test',
+  const customer = await createCustomer(context, scope, {
     email: 'wang.fang@example.com',
     phone: '+86 138 0013 8000',
     name: 'Wang Fang 王芳',
     locale: 'zh-CN',
     time_zone: 'Asia/Shanghai',
-    email_opt_out: false,
-    sms_opt_out: false,
-    metadata: {},
-    created_at: new Date(context.clock.nowMs()),
   });
   await setWalletPin(context, scope, customer.id, demoWalletPin);
   const topUp = await createTopUp(context, scope, customer.id, { amount: 50_000, currency: 'CNY' });
