@@ -23,6 +23,7 @@
  * Uses DATABASE_URL, or an embedded PostgreSQL in a temporary directory.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -71,7 +72,7 @@ try {
   const context = createFlowContext({ db: database.admin.db, masterKey: randomBytes(32), publicBaseUrl: 'http://127.0.0.1' });
   console.log(`console bench: PostgreSQL ${database.serverVersion} (${database.origin}); ${database.planningNote}`);
   const merchantId = flags.merchant ?? (await loadMerchant(context));
-  if (flags.merchant) console.log(`measuring again ${merchantId}, loaded by an earlier run (nothing loaded)`);
+  if (flags.merchant) console.log(`measuring again ${merchantId}, loaded by an earlier run (nothing loaded; ${await foldAndVacuum(context)} changes it left unfolded folded now)`);
 
   const app = await buildApp({ context, logLevel: 'silent', rateLimitPerSecond: 0 });
   const signedIn = await signIn(app, merchantId);
@@ -149,12 +150,27 @@ async function loadMerchant(context: ReturnType<typeof createFlowContext>): Prom
     console.log(`  ${loaded.customers} customers with ${loaded.payments} payments for the Segments page, ${(loaded.tookMs / 1000).toFixed(0)} s`);
   }
   await seedOperations(merchant.merchantId, accounts);
-  await foldAnalytics(context.db, null, { batchSize: 20_000, batchesMax: 1_000_000 });
-  // What autovacuum would have done by the time anyone looks (this machine runs without it): folding leaves every
-  // noted change dead in analytics_changes, and each analytics request's fold read them all (0.1–0.5 s) until vacuumed.
-  await sql`vacuum analyze`.execute(context.db);
+  await foldAndVacuum(context);
   console.log(`loaded and folded in ${((performance.now() - loadStartedMs) / 1000).toFixed(0)} s`);
   return merchant.merchantId;
+}
+
+/**
+ * Folds what is noted (also what an earlier run left unfolded, for `--merchant`), in batches small enough for the
+ * statement timeout on a busy machine, then does what autovacuum would have done by the time anyone looks (this
+ * machine runs without it): folding leaves every noted change dead in analytics_changes, and each analytics
+ * request's fold read them all (0.1–0.5 s) until vacuumed.
+ */
+async function foldAndVacuum(context: ReturnType<typeof createFlowContext>): Promise<number> {
+  const folded = await foldAnalytics(context.db, null, { batchSize: 5_000, batchesMax: 1_000_000 });
+  if (folded === 0) return 0;
+  // A vacuum of a million dead rows outlasts the pool's statement timeout on a busy machine: lifted on its connection only.
+  await context.db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = 0`.execute(connection);
+    await sql`vacuum analyze`.execute(connection);
+    await sql`reset statement_timeout`.execute(connection);
+  });
+  return folded;
 }
 
 /** The calls each page makes when it opens with its default range (web/console/pages/*.tsx), in the merchant's days. */
@@ -366,6 +382,9 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       await context.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict' }]);
       await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('paypilot-console-mode', 'test');`);
       const page = await context.newPage();
+      // Chromium's own counters of the page's main thread: how much of the wait was script, style and layout.
+      const devtools = await context.newCDPSession(page);
+      await devtools.send('Performance.enable');
       const startedMs = performance.now();
       await page.goto(url);
       await page.getByTestId('console-page').waitFor({ timeout: 30_000 });
@@ -374,10 +393,14 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       await page.getByTestId('chart-aov').locator('canvas').waitFor({ timeout: 30_000 });
       const elapsedMs = performance.now() - startedMs;
       const phases = await page.evaluate(phasesInPage);
+      const { metrics } = await devtools.send('Performance.getMetrics');
+      const seconds = (name: string) => (metrics.find((metric) => metric.name === name)?.value ?? 0) * 1000;
+      const mainThread = { script: seconds('ScriptDuration'), style: seconds('RecalcStyleDuration'), layout: seconds('LayoutDuration'), tasks: seconds('TaskDuration') };
       await context.close();
-      return { shellMs, elapsedMs, phases };
+      return { shellMs, elapsedMs, phases, mainThread };
     };
     await visit();
+    if (process.env.PAYPILOT_RENDER_PROFILE) await profileVisit(browser, url, name, value, process.env.PAYPILOT_RENDER_PROFILE);
     // A member's browser keeps the hashed script (cached for good): the same window, opened again.
     const warmContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await warmContext.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict' }]);
@@ -392,7 +415,7 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       if (i > 0) warm.push(performance.now() - startedMs);
     }
     await warmContext.close();
-    const times: { shellMs: number; elapsedMs: number; phases: Phases }[] = [];
+    const times: { shellMs: number; elapsedMs: number; phases: Phases; mainThread: Record<'script' | 'style' | 'layout' | 'tasks', number> }[] = [];
     for (let i = 0; i < renders; i += 1) times.push(await visit());
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
     const total = median(times.map((t) => t.elapsedMs));
@@ -404,9 +427,29 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       `  where the time goes, median ms from navigation: page ${phase('document')}, scripts ${phase('scripts')} (${phase('scriptKib')} KiB over the wire), ` +
         `session asked ${phase('sessionAsked')} answered ${phase('sessionAnswered')}, overview data asked ${phase('dataAsked')} answered ${phase('dataAnswered')}, drawn ${phase('drawn')}`,
     );
+    const busy = (key: 'script' | 'style' | 'layout' | 'tasks') => median(times.map((t) => t.mainThread[key])).toFixed(0);
+    console.log(`  the page's main thread until drawn, median ms (Chromium's counters): busy ${busy('tasks')}, of which script ${busy('script')}, style ${busy('style')}, layout ${busy('layout')}`);
     const warmMedian = median(warm);
     console.log(`  the same, script in the browser's cache (a member's next visit): median ${warmMedian.toFixed(0)}, max ${Math.max(...warm).toFixed(0)}  ${warmMedian <= overviewRenderTargetMs ? 'met' : 'NOT met'} (median)`);
   } finally {
     await browser.close();
   }
+}
+
+/** One more fresh visit under Chromium's sampling profiler; its profile is written where PAYPILOT_RENDER_PROFILE says (open it in DevTools). */
+async function profileVisit(browser: Awaited<ReturnType<typeof launchBrowser>>, url: string, name: string, value: string, file: string): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict' }]);
+  await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('paypilot-console-mode', 'test');`);
+  const page = await context.newPage();
+  const devtools = await context.newCDPSession(page);
+  await devtools.send('Profiler.enable');
+  await devtools.send('Profiler.setSamplingInterval', { interval: 200 });
+  await devtools.send('Profiler.start');
+  await page.goto(url);
+  await page.getByTestId('chart-aov').locator('canvas').waitFor({ timeout: 30_000 });
+  const { profile } = await devtools.send('Profiler.stop');
+  await writeFile(file, JSON.stringify(profile));
+  console.log(`  a profile of one more fresh visit: ${file}`);
+  await context.close();
 }
