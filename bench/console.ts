@@ -319,13 +319,13 @@ async function seedOperations(merchantId: string, accounts: string[]): Promise<v
   }
   await sql`
     insert into after_sales_requests (id, payment_id, merchant_id, mode, kind, reason, amount, status, merchant_note, refund_id, created_at, decided_at)
-    select 'asr_bench' || g, 'pay_bench' || lpad(g::text, 9, '0') || ${merchantId}, ${merchantId}, 'test',
+    select 'asr_bench' || g || '_' || ${merchantId}, 'pay_bench' || lpad(g::text, 9, '0') || ${merchantId}, ${merchantId}, 'test',
            (array['refund', 'exchange', 'repair'])[1 + g % 3], 'bench', null, case when g % 4 = 0 then 'pending' else 'approved' end, null, null,
            now() - g * interval '1 minute', null
       from generate_series(1, 2000) g`.execute(db);
   await sql`
     insert into reconciliation_mismatches (id, connector_account_id, statement_date, kind, order_number, refund_number, our_amount, their_amount, our_status, repaired, note, created_at)
-    select 'rcm_bench' || g, (array[${accounts[0]!}, ${accounts[1]!}, ${accounts[2]!}])[1 + g % 3], (now() - (g % 90) * interval '1 day')::date, 'status_differs', 'ord' || g, '', 100, 100, 'processing', g % 2 = 0, 'bench', now()
+    select 'rcm_bench' || g || '_' || ${merchantId}, (array[${accounts[0]!}, ${accounts[1]!}, ${accounts[2]!}])[1 + g % 3], (now() - (g % 90) * interval '1 day')::date, 'status_differs', 'ord' || g, '', 100, 100, 'processing', g % 2 = 0, 'bench', now()
       from generate_series(1, 5000) g`.execute(db);
 }
 
