@@ -56,7 +56,13 @@ export function ChartFrame({ title, option, table, height = 260, extra, testId }
     if (!element) return;
     const chart = init(element, undefined, { renderer: 'canvas' });
     chartRef.current = chart;
-    const observer = new ResizeObserver(() => chart.resize());
+    // The observer also reports the size the chart was made at, at once: drawing everything again for that is waste
+    // (the overview's seven charts each drew twice), so only a size that changed is redrawn.
+    const observer = new ResizeObserver(([entry]) => {
+      const width = Math.round(entry?.contentRect.width ?? 0);
+      const height = Math.round(entry?.contentRect.height ?? 0);
+      if (width !== chart.getWidth() || height !== chart.getHeight()) chart.resize();
+    });
     observer.observe(element);
     return () => {
       observer.disconnect();
