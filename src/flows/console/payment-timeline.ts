@@ -29,11 +29,11 @@ export async function paymentTimeline(context: FlowContext, scope: Scope, paymen
   const rows = limits.consoleTimelineRowsMax;
   const { history, attempts, funnel, refunds, messages, deliveries } = await onReadDatabase(context, async (db) => {
     const [history, attempts, funnel, refunds, messages] = await Promise.all([
-      paymentHistory(db, payment.id, rows),
-      paymentAttempts(db, payment.id, rows),
-      paymentFunnel(db, payment.id, rows),
-      paymentRefunds(db, payment.id, rows),
-      paymentMessages(db, payment.id, rows),
+      paymentHistory(db, scope, payment.id, rows),
+      paymentAttempts(db, scope, payment.id, rows),
+      paymentFunnel(db, scope, payment.id, rows),
+      paymentRefunds(db, scope, payment.id, rows),
+      paymentMessages(db, scope, payment.id, rows),
     ]);
     const instants = [payment.created_at, ...history.map((h) => h.created_at), ...refunds.flatMap((r) => [r.created_at, r.updated_at])];
     const deliveries = await webhookDeliveriesAround(db, scope, [payment.id, ...refunds.map((r) => r.id)], instants, rows);
