@@ -31,6 +31,8 @@ import { prepareJobQueue } from './jobs/worker.ts';
 
 export interface Database {
   handle: DatabaseHandle;
+  /** The read replica's handle (DATABASE_READ_URL), never migrated or written through; null without one. */
+  read: DatabaseHandle | null;
   embedded: EmbeddedDatabase | null;
   url: string;
   /** Which database this is, for a person: DATABASE_URL's host, or the data directory's embedded PostgreSQL (and whose). */
@@ -56,16 +58,20 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
     await embedded?.stop();
     throw error;
   }
+  // The replica is only opened (lazily, by its pool): it may be down now and come back; reads fall back to the primary meanwhile.
+  const read = config.databaseReadUrl ? openDatabase(config.databaseReadUrl, { poolSize: options.poolSize, applicationName: 'paypilot-read' }) : null;
   const where = new URL(url);
   const description = config.databaseUrl
     ? `DATABASE_URL (${where.hostname}:${where.port || 5432}${where.pathname})`
     : `the embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')} (${running ? `already running, port ${where.port}, served by the process that started it` : `started here, port ${where.port}`})`;
   return {
     handle,
+    read,
     embedded,
     url,
     description,
     async close() {
+      await read?.close();
       await handle.close();
       await embedded?.stop();
     },
@@ -167,6 +173,8 @@ export async function loadMasterKey(config: Config, notice: DevelopmentKeyNotice
 
 export function createFlowContext(options: {
   db: FlowContext['db'];
+  /** The read replica's handle (DATABASE_READ_URL); unset: reads stay on `db`. */
+  readDb?: FlowContext['readDb'];
   masterKey: Buffer;
   publicBaseUrl: string;
   clock?: Clock;
@@ -188,6 +196,7 @@ export function createFlowContext(options: {
   const incidents = circuitIncidentRecorder({ db: () => context.db, ids });
   const context: FlowContext = {
     db: options.db,
+    readDb: options.readDb ?? options.db,
     clock,
     random,
     ids,

@@ -47,7 +47,14 @@ export async function start(config: Config, options: StartOptions): Promise<Stop
     if (simulators) stoppers.push(simulators.close);
     const messaging = simulators && !config.smtp && !config.sms ? simulators.messaging : configuredMessaging(config);
     stoppers.push(async () => messaging.mailer?.close());
-    const context = createFlowContext({ db: database.handle.db, masterKey, publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
+    const context = createFlowContext({
+      db: database.handle.db,
+      readDb: database.read?.db,
+      masterKey,
+      publicBaseUrl: config.publicBaseUrl,
+      messaging,
+      outboundPolicy: outboundPolicyOf(config),
+    });
     // Key revocations and rolls from every process reach this one's key cache (one pooled connection, held).
     const invalidation = await startInvalidationListener(database.handle.pool);
     stoppers.push(() => invalidation.close());

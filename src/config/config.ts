@@ -13,6 +13,8 @@ export interface Config {
   publicBaseUrl: string;
   /** Unset: start the embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
+  /** A streaming read replica of that database: analytics and console reads go there once it has caught up. Unset: every read on the primary. */
+  databaseReadUrl: string | null;
   dataDir: string;
   /** Base64 of 32 bytes; the source of the keys for credentials and card fingerprints. Unset: one is made and kept in dataDir, outside production. */
   masterKey: Buffer | null;
@@ -61,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
   if (!/^https?:\/\//.test(publicBaseUrl)) throw new ConfigError('PUBLIC_BASE_URL must start with http:// or https://');
   const databaseUrl = env.DATABASE_URL?.trim() ? env.DATABASE_URL.trim() : null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  const databaseReadUrl = env.DATABASE_READ_URL?.trim() ? env.DATABASE_READ_URL.trim() : null;
+  if (databaseReadUrl && !/^postgres(ql)?:\/\//.test(databaseReadUrl)) throw new ConfigError('DATABASE_READ_URL must be a postgres:// URL');
+  if (databaseReadUrl && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: a replica follows a primary the embedded PostgreSQL is not');
   const dataDir = path.resolve(env.PAYPILOT_DATA_DIR ?? '.paypilot');
   const masterKey = env.PAYPILOT_MASTER_KEY ? parseMasterKey(env.PAYPILOT_MASTER_KEY) : null;
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
@@ -83,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
     port,
     publicBaseUrl,
     databaseUrl,
+    databaseReadUrl,
     dataDir,
     masterKey,
     production,

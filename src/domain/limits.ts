@@ -64,6 +64,14 @@ export const limits = {
   databasePoolSize: 20,
   databaseStatementTimeoutMs: 15_000,
   databaseConnectTimeoutMs: 5_000,
+  /**
+   * A read sent to the read replica (DATABASE_READ_URL) waits until the replica has replayed all
+   * the primary had written when the read began: checked this many times, this far apart (at most
+   * about 200 ms in all), after which the read goes to the primary. Lag past that is an incident, not
+   * a reason to answer from stale rows.
+   */
+  replicaCatchUpChecksMax: 20,
+  replicaCatchUpPollMs: 10,
   httpRequestTimeoutMs: 30_000,
   otpAttemptsMax: 3,
   pinAttemptsMax: 5,

@@ -11,6 +11,12 @@ import type { Metrics } from '../observability/metrics.ts';
 
 export interface FlowContext {
   db: Db;
+  /**
+   * The read replica (DATABASE_READ_URL), or `db` itself when there is none.
+   * Only read-only use cases reach it, through `onReadDatabase`
+   * (read-database.ts), which sends a read there once the replica has caught up.
+   */
+  readDb: Db;
   clock: Clock;
   random: RandomSource;
   ids: IdGenerator;

@@ -22,6 +22,8 @@ export interface Metrics {
   messagesSent: Counter<'channel' | 'outcome'>;
   /** hit: served from this process's cache; miss: looked up and cached; bypass: looked up, the cache untrusted (no listener). */
   apiKeyCacheLookups: Counter<'result'>;
+  /** Read-only use cases, by the database that answered (replica or primary) and why (caught_up, lagging, replica_failed). */
+  readsByDatabase: Counter<'database' | 'reason'>;
   queueJobs: Gauge<'task' | 'state'>;
   backlog: Gauge<'kind'>;
 }
@@ -74,6 +76,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       name: 'paypilot_api_key_cache_lookups_total',
       help: 'API key checks: hit (from the cache), miss (looked up, then cached), bypass (looked up; the cache is off while the invalidation listener is down).',
       labelNames: ['result'],
+      registers,
+    }),
+    readsByDatabase: new Counter({
+      name: 'paypilot_reads_by_database_total',
+      help: 'Reads that may use the read replica (DATABASE_READ_URL), by the database that answered and why: caught_up (replica), lagging or replica_failed (primary).',
+      labelNames: ['database', 'reason'],
       registers,
     }),
     queueJobs: new Gauge({ name: 'paypilot_queue_jobs', help: 'Jobs in the queue, by task and state (ready, scheduled, running, failing).', labelNames: ['task', 'state'], registers }),

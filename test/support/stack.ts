@@ -66,6 +66,10 @@ export interface StackOptions {
   outboundPolicy?: OutboundAddressPolicy;
   /** Name resolution for outbound calls and URL checks; the system's by default. */
   resolve?: Resolver;
+  /** The primary: the test run's database unless a test brings its own (the read-replica test). */
+  databaseUrl?: string;
+  /** A streaming replica of it, as DATABASE_READ_URL: analytics and console reads go there once it has caught up. */
+  readDatabaseUrl?: string;
   /** The API's log: silent unless a test reads it. */
   log?: { level: string; destination: LogDestination };
 }
@@ -73,9 +77,11 @@ export interface StackOptions {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const clock = options.clock ?? { nowMs: () => Date.now() };
   const acquirer = await startCardAcquirer({ apiKeys: [acquirerApiKey], port: 0, host: '127.0.0.1' });
-  const db = openDatabase(inject('databaseUrl'), { poolSize: 10 });
+  const db = openDatabase(options.databaseUrl ?? inject('databaseUrl'), { poolSize: 10 });
+  const readDb = options.readDatabaseUrl ? openDatabase(options.readDatabaseUrl, { poolSize: 10, applicationName: 'paypilot-read' }) : null;
   const context = createFlowContext({
     db: db.db,
+    readDb: readDb?.db,
     masterKey: testMasterKey,
     publicBaseUrl: 'http://127.0.0.1:0',
     clock,
@@ -134,6 +140,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await context.outbound.close();
     await acquirer.close();
     await invalidation.close();
+    await readDb?.close();
     await db.close();
   };
   return stack;

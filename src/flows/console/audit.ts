@@ -10,6 +10,7 @@ import type { Db } from '../../store/database.ts';
 import { listAudit, recordAudit, verifyAuditChain, type AuditFilter } from '../../store/console/audit.ts';
 import type { AuditLogRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 /** Who did something in the console, and from where. */
 export interface ConsoleActor {
@@ -69,7 +70,7 @@ export function byMember(actor: ConsoleActor, action: string, object: AuditRecor
 }
 
 export async function listAuditLog(context: FlowContext, merchantId: string, filter: AuditFilter): Promise<{ data: AuditLogRow[]; hasMore: boolean }> {
-  const rows = await listAudit(context.db, merchantId, filter);
+  const rows = await onReadDatabase(context, (db) => listAudit(db, merchantId, filter));
   return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
 

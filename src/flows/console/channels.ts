@@ -14,6 +14,7 @@ import { accountsWithIncidents } from '../../store/console/channels.ts';
 import type { Scope } from '../../store/payments.ts';
 import { analyticsSummary } from '../insight/analytics.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 type Figures = Omit<ChannelFigures, 'payment_method_type' | 'connector_account'> & { decline_codes: Record<string, number> };
 
@@ -41,13 +42,15 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
   }
   // The summary's channel figures, bucket by bucket: the same read and the same arithmetic (readChannels, channelFiguresOf),
   // without the summary's totals, which this page does not show (the summary above folded the merchant's changes).
-  const [perBucket, declines, accountRows] = await Promise.all([
-    inBatches(buckets, limits.consoleChannelBucketReadsAtOnce, async (bucket) => ({
-      channels: channelFiguresOf(await readChannels(context.db, scope, { range: { from: bucket.from, to: bucket.to }, currency: whole.currency })),
-    })),
-    readChannelDeclines(context.db, scope, { range: whole.range, currency: whole.currency }, parameters.granularity),
-    accountsWithIncidents(context.db, scope),
-  ]);
+  const [perBucket, declines, accountRows] = await onReadDatabase(context, (db) =>
+    Promise.all([
+      inBatches(buckets, limits.consoleChannelBucketReadsAtOnce, async (bucket) => ({
+        channels: channelFiguresOf(await readChannels(db, scope, { range: { from: bucket.from, to: bucket.to }, currency: whole.currency })),
+      })),
+      readChannelDeclines(db, scope, { range: whole.range, currency: whole.currency }, parameters.granularity),
+      accountsWithIncidents(db, scope),
+    ]),
+  );
   // channel → bucket start (or -1 for the whole range) → code → attempts
   const declineCounts = new Map<string, Map<number, Map<string, number>>>();
   for (const row of declines) {
@@ -96,7 +99,7 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
 /** The accounts with their circuit (shared by every process), their success rate in this process, and their open circuit incident (shared by every process). */
 export async function channelAccounts(context: FlowContext, scope: Scope) {
   const nowMs = context.clock.nowMs();
-  const rows = await accountsWithIncidents(context.db, scope);
+  const rows = await onReadDatabase(context, (db) => accountsWithIncidents(db, scope));
   const circuits = await context.accountHealth.states(rows.map((row) => row.id), nowMs);
   return rows.map((row) => {
     const successRate = context.accountHealth.successRate(row.id, nowMs);

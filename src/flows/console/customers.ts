@@ -14,6 +14,7 @@ import type { Locale } from '../../domain/locale.ts';
 import { searchCustomers, type FoundCustomer } from '../../store/console/customers.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 import { customerSegments } from '../insight/customer-segments.ts';
 import { getWallet } from '../wallet/wallet.ts';
 
@@ -73,19 +74,14 @@ export interface CustomerSearchInput {
 export async function findCustomers(context: FlowContext, scope: Scope, input: CustomerSearchInput, limit: number, locale: Locale) {
   const segments = await segmentsOrNone(context, scope, locale);
   const ids = input.segment === undefined ? undefined : (segments.byName.get(input.segment) ?? []);
-  const rows = await searchCustomers(context.db, scope, {
-    q: input.q,
-    restrictedAt: input.restricted ? new Date(context.clock.nowMs()) : undefined,
-    ids,
-    startingAfter: input.starting_after,
-    limit,
-  });
+  const restrictedAt = input.restricted ? new Date(context.clock.nowMs()) : undefined;
+  const rows = await onReadDatabase(context, (db) => searchCustomers(db, scope, { q: input.q, restrictedAt, ids, startingAfter: input.starting_after, limit }));
   const data = rows.slice(0, limit).map((row) => presentCustomer(context, row, segments));
   return { data, hasMore: rows.length > limit };
 }
 
 export async function consoleCustomer(context: FlowContext, scope: Scope, id: string, locale: Locale) {
-  const [row] = await searchCustomers(context.db, scope, { q: id, limit: 1 });
+  const [row] = await onReadDatabase(context, (db) => searchCustomers(db, scope, { q: id, limit: 1 }));
   if (!row || row.id !== id) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'customer', id } });
   const wallet = await getWallet(context, scope, id, undefined);
   return { ...presentCustomer(context, row, await segmentsOrNone(context, scope, locale)), wallet: wallet.currency === null ? null : wallet };

@@ -8,6 +8,7 @@ import type { PaymentStatus } from '../../domain/payments/payment-state.ts';
 import { searchPayments, type FoundPayment, type PaymentSearch } from '../../store/console/payment-search.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export type { FoundPayment };
 
@@ -71,12 +72,12 @@ export async function findPayments(context: FlowContext, scope: Scope, input: Pa
     startingAfter: input.starting_after,
     limit,
   };
-  const rows = await searchPayments(context.db, scope, search);
+  const rows = await onReadDatabase(context, (db) => searchPayments(db, scope, search));
   return { data: rows.slice(0, limit), hasMore: rows.length > limit };
 }
 
 export async function findPaymentForConsole(context: FlowContext, scope: Scope, id: string): Promise<FoundPayment> {
-  const [found] = await searchPayments(context.db, scope, { id, limit: 1 });
+  const [found] = await onReadDatabase(context, (db) => searchPayments(db, scope, { id, limit: 1 }));
   if (!found) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'payment', id } });
   return found;
 }

@@ -14,6 +14,7 @@ import {
 } from '../../store/console/payment-timeline.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 import { getPayment } from '../payments/create-payment.ts';
 
 /** Messages a payer was sent about their payment (receipts, refund notices): those a member may send again. */
@@ -26,15 +27,18 @@ export type TimelineKind = 'history' | 'attempt' | 'funnel' | 'webhook' | 'messa
 export async function paymentTimeline(context: FlowContext, scope: Scope, paymentId: string) {
   const payment = await getPayment(context, scope, paymentId);
   const rows = limits.consoleTimelineRowsMax;
-  const [history, attempts, funnel, refunds, messages] = await Promise.all([
-    paymentHistory(context.db, payment.id, rows),
-    paymentAttempts(context.db, payment.id, rows),
-    paymentFunnel(context.db, payment.id, rows),
-    paymentRefunds(context.db, payment.id, rows),
-    paymentMessages(context.db, payment.id, rows),
-  ]);
-  const instants = [payment.created_at, ...history.map((h) => h.created_at), ...refunds.flatMap((r) => [r.created_at, r.updated_at])];
-  const deliveries = await webhookDeliveriesAround(context.db, scope, [payment.id, ...refunds.map((r) => r.id)], instants, rows);
+  const { history, attempts, funnel, refunds, messages, deliveries } = await onReadDatabase(context, async (db) => {
+    const [history, attempts, funnel, refunds, messages] = await Promise.all([
+      paymentHistory(db, scope, payment.id, rows),
+      paymentAttempts(db, scope, payment.id, rows),
+      paymentFunnel(db, scope, payment.id, rows),
+      paymentRefunds(db, scope, payment.id, rows),
+      paymentMessages(db, scope, payment.id, rows),
+    ]);
+    const instants = [payment.created_at, ...history.map((h) => h.created_at), ...refunds.flatMap((r) => [r.created_at, r.updated_at])];
+    const deliveries = await webhookDeliveriesAround(db, scope, [payment.id, ...refunds.map((r) => r.id)], instants, rows);
+    return { history, attempts, funnel, refunds, messages, deliveries };
+  });
 
   const timeline = {
     history: history.map((h) => ({

@@ -3,9 +3,10 @@ import { amountToJson } from '../../domain/money.ts';
 import { reconciliationMismatches, reconciliationRuns, type MismatchFilter } from '../../store/console/reconciliation.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export async function listReconciliationRuns(context: FlowContext, scope: Scope, page: { beforeDate?: string; limit: number }) {
-  const rows = await reconciliationRuns(context.db, scope, page);
+  const rows = await onReadDatabase(context, (db) => reconciliationRuns(db, scope, page));
   const data = rows.slice(0, page.limit).map((row) => ({
     object: 'reconciliation_run' as const,
     connector_account: row.connector_account_id,
@@ -20,7 +21,7 @@ export async function listReconciliationRuns(context: FlowContext, scope: Scope,
 }
 
 export async function listReconciliationMismatches(context: FlowContext, scope: Scope, filter: MismatchFilter) {
-  const rows = await reconciliationMismatches(context.db, scope, filter);
+  const rows = await onReadDatabase(context, (db) => reconciliationMismatches(db, scope, filter));
   const data = rows.slice(0, filter.limit).map((row) => ({
     id: row.id,
     object: 'reconciliation_mismatch' as const,

@@ -15,6 +15,7 @@
 import { limits } from '../../domain/limits.ts';
 import { insertRequestLogRows, listRequestLog, pruneRequestLog, type RequestLogFilter, type RequestLogRow } from '../../store/console/request-log.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export type { RequestLogRow };
 
@@ -82,7 +83,7 @@ export function startRequestLog(context: FlowContext, options: { onError?: (erro
 }
 
 export async function recentRequests(context: FlowContext, merchantId: string, filter: RequestLogFilter) {
-  const rows = await listRequestLog(context.db, merchantId, filter);
+  const rows = await onReadDatabase(context, (db) => listRequestLog(db, merchantId, filter));
   const data = rows.slice(0, filter.limit).map((row) => ({
     object: 'api_request' as const,
     id: String(row.seq),

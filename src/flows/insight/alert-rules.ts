@@ -27,6 +27,7 @@ import {
 import type { Scope } from '../../store/payments.ts';
 import type { AlertRuleRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 import { resolve } from './evaluate-alerts.ts';
 import { presentAlert, presentAlertRule, presentIncident } from './present-alerts.ts';
 
@@ -183,7 +184,7 @@ export async function incidentReport(context: FlowContext, scope: Scope, range: 
   const from = parseInstant(range.from, 'from');
   const to = parseInstant(range.to, 'to');
   if (from >= to) throw new PaymentError('parameter_invalid', { param: 'to', details: { reason: 'to must be after from' } });
-  const report = await listIncidents(context.db, scope, { from, to, limit: limits.incidentsPerAnswerMax });
+  const report = await onReadDatabase(context, (db) => listIncidents(db, scope, { from, to, limit: limits.incidentsPerAnswerMax }));
   return {
     object: 'analytics_incidents' as const,
     from: from.toISOString(),

@@ -24,6 +24,7 @@ import { amountToJson, isCurrency } from '../../domain/money.ts';
 import { foldAnalytics, readChannels, readTotals } from '../../store/analytics.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export interface AnalyticsParameters {
   from: string;
@@ -59,7 +60,9 @@ export interface Timeseries {
 /**
  * The rollups are folded in batches by the worker (every few seconds); a
  * reader first folds what is still noted for its merchant, so its figures
- * are exact whatever the lag.
+ * are exact whatever the lag. The fold writes, so it runs on the primary;
+ * the read after it goes to the replica only once the replica has replayed
+ * the fold (onReadDatabase waits for the primary's position taken after it).
  */
 export async function foldMerchantAnalytics(context: FlowContext, scope: Scope): Promise<void> {
   await foldAnalytics(context.db, scope.merchantId, { batchSize: limits.analyticsFoldBatchSize, batchesMax: limits.analyticsFoldOnReadBatchesMax });
@@ -73,7 +76,7 @@ export async function foldAllAnalytics(context: FlowContext): Promise<number> {
 export async function analyticsSummary(context: FlowContext, scope: Scope, parameters: AnalyticsParameters): Promise<Summary> {
   const query = checkParameters(parameters, null);
   await foldMerchantAnalytics(context, scope);
-  const [totals, channels] = await Promise.all([readTotals(context.db, scope, query, null), readChannels(context.db, scope, query)]);
+  const [totals, channels] = await onReadDatabase(context, (db) => Promise.all([readTotals(db, scope, query, null), readChannels(db, scope, query)]));
   const rangeTotals = totals.get(0) ?? emptyTotals;
   return { ...query, figures: figuresOf(rangeTotals, query.currency), channels: channelFiguresOf(channels), totals: rangeTotals };
 }
@@ -85,7 +88,7 @@ export async function analyticsTimeseries(
 ): Promise<Timeseries> {
   const query = checkParameters(parameters, parameters.granularity);
   await foldMerchantAnalytics(context, scope);
-  const totals = await readTotals(context.db, scope, query, parameters.granularity);
+  const totals = await onReadDatabase(context, (db) => readTotals(db, scope, query, parameters.granularity));
   const buckets = bucketsOf(query.range, parameters.granularity).map((bucket) => ({
     from: bucket.from,
     to: bucket.to,

@@ -14,6 +14,7 @@ import { listFlags, type AbuseFlagRow } from '../../store/cancellation-abuse.ts'
 import { countCancellations, listCancellationRecords, type CancellationRecordRow } from '../../store/cancellation-records.ts';
 import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export interface CancellationRangeQuery {
   from: string;
@@ -29,14 +30,14 @@ interface PageQuery {
 /** One page of the cancellation records of payments created in `[from, to)`, newest first. */
 export async function cancellationRecordList(context: FlowContext, scope: Scope, query: CancellationRangeQuery & PageQuery) {
   const range = rangeOf(query);
-  const page = await listCancellationRecords(context.db, scope, { ...range, limit: query.limit ?? limits.pageSizeDefault, startingAfter: query.starting_after });
+  const page = await onReadDatabase(context, (db) => listCancellationRecords(db, scope, { ...range, limit: query.limit ?? limits.pageSizeDefault, startingAfter: query.starting_after }));
   return { object: 'list' as const, data: page.data.map(presentRecord), has_more: page.hasMore };
 }
 
 /** Counts and rates over the payments created in `[from, to)`; `rows` is the same, one figure per row, for CSV. */
 export async function cancellationSummary(context: FlowContext, scope: Scope, query: CancellationRangeQuery) {
   const range = rangeOf(query);
-  const counts = await countCancellations(context.db, scope, range);
+  const counts = await onReadDatabase(context, (db) => countCancellations(db, scope, range));
   const summary = summarizeCancellations(counts.paymentsCreated, counts.groups);
   return {
     summary: {
@@ -53,12 +54,10 @@ export async function cancellationSummary(context: FlowContext, scope: Scope, qu
 /** One page of flagged customers, newest flagging first: those whose flag holds now, or all with `active: false`. */
 export async function flaggedCustomerList(context: FlowContext, scope: Scope, query: PageQuery & { active?: boolean; customer?: string }) {
   const at = now(context);
-  const page = await listFlags(context.db, scope, {
-    activeAt: query.active === false ? null : at,
-    customer: query.customer,
-    startingAfter: query.starting_after,
-    limit: query.limit ?? limits.pageSizeDefault,
-  });
+  const activeAt = query.active === false ? null : at;
+  const page = await onReadDatabase(context, (db) =>
+    listFlags(db, scope, { activeAt, customer: query.customer, startingAfter: query.starting_after, limit: query.limit ?? limits.pageSizeDefault }),
+  );
   return { object: 'list' as const, data: page.data.map((flag) => presentFlag(flag, at)), has_more: page.hasMore };
 }
 

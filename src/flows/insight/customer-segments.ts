@@ -10,6 +10,7 @@ import type { Locale } from '../../domain/locale.ts';
 import { customerActivity } from '../../store/customer-segments.ts';
 import type { Scope } from '../../store/payments.ts';
 import type { FlowContext } from '../context.ts';
+import { onReadDatabase } from '../read-database.ts';
 
 export interface SegmentsQuery {
   from: Date;
@@ -26,13 +27,15 @@ export interface CustomerSegments {
 }
 
 export async function customerSegments(context: FlowContext, scope: Scope, query: SegmentsQuery, locale: Locale): Promise<CustomerSegments> {
-  const activity = await customerActivity(context.db, scope, {
-    from: query.from,
-    to: query.to,
-    currency: query.currency,
-    paymentsPerCustomerMin: query.paymentsPerCustomerMin,
-    customersMax: limits.segmentCustomersMax,
-  });
+  const activity = await onReadDatabase(context, (db) =>
+    customerActivity(db, scope, {
+      from: query.from,
+      to: query.to,
+      currency: query.currency,
+      paymentsPerCustomerMin: query.paymentsPerCustomerMin,
+      customersMax: limits.segmentCustomersMax,
+    }),
+  );
   const result = await inThread(activity.customers, query.k, locale);
   return { customersTotal: activity.customersTotal, customersSegmented: activity.customers.length, result };
 }

@@ -37,8 +37,8 @@ export async function searchCustomers(db: Db, scope: Scope, search: CustomerSear
       'flags.flagged_until',
       'flags.cancellations',
       'flags.max_cancellations_per_hour',
-      sql<number>`(select count(*)::int from payments p where p.customer_id = customers.id)`.as('payments_count'),
-      sql<Date | null>`(select max(p.created_at) from payments p where p.customer_id = customers.id)`.as('last_payment_at'),
+      sql<number>`(select count(*)::int from payments p where p.customer_id = customers.id and p.merchant_id = customers.merchant_id)`.as('payments_count'),
+      sql<Date | null>`(select max(p.created_at) from payments p where p.customer_id = customers.id and p.merchant_id = customers.merchant_id)`.as('last_payment_at'),
     ])
     .where('customers.merchant_id', '=', scope.merchantId)
     .where('customers.mode', '=', scope.mode);

@@ -42,11 +42,11 @@ export async function searchPayments(db: Db, scope: Scope, search: PaymentSearch
     .leftJoin('customers', 'customers.id', 'payments.customer_id')
     .selectAll('payments')
     .select([
-      sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.status = 'succeeded'), 0)::bigint`.as('amount_refunded'),
+      sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.merchant_id = payments.merchant_id and r.status = 'succeeded'), 0)::bigint`.as('amount_refunded'),
       'customers.email as customer_email',
       sql<string | null>`payments.order_details->>'reference'`.as('order_reference'),
       sql<string | null>`payments.payment_method->'card'->>'last4'`.as('card_last4'),
-      sql<string | null>`(select a.connector_account_id from payment_attempts a where a.payment_id = payments.id and a.operation = 'authorize' order by a.id desc limit 1)`.as(
+      sql<string | null>`(select a.connector_account_id from payment_attempts a where a.payment_id = payments.id and a.merchant_id = payments.merchant_id and a.operation = 'authorize' order by a.id desc limit 1)`.as(
         'connector_account',
       ),
     ])

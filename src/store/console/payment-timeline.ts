@@ -11,27 +11,28 @@ import { idFloorAt } from '../../domain/ids.ts';
 import type { Db } from '../database.ts';
 import type { Scope } from '../payments.ts';
 
-export async function paymentHistory(db: Db, paymentId: string, limit: number) {
-  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').limit(limit).execute();
+export async function paymentHistory(db: Db, scope: Scope, paymentId: string, limit: number) {
+  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', scope.merchantId).orderBy('id', 'asc').limit(limit).execute();
 }
 
-export async function paymentAttempts(db: Db, paymentId: string, limit: number) {
-  return db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').limit(limit).execute();
+export async function paymentAttempts(db: Db, scope: Scope, paymentId: string, limit: number) {
+  return db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', scope.merchantId).orderBy('id', 'asc').limit(limit).execute();
 }
 
-export async function paymentFunnel(db: Db, paymentId: string, limit: number) {
-  return db.selectFrom('funnel_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').limit(limit).execute();
+export async function paymentFunnel(db: Db, scope: Scope, paymentId: string, limit: number) {
+  return db.selectFrom('funnel_events').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', scope.merchantId).orderBy('id', 'asc').limit(limit).execute();
 }
 
-export async function paymentRefunds(db: Db, paymentId: string, limit: number) {
-  return db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').limit(limit).execute();
+export async function paymentRefunds(db: Db, scope: Scope, paymentId: string, limit: number) {
+  return db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', scope.merchantId).orderBy('id', 'asc').limit(limit).execute();
 }
 
-export async function paymentMessages(db: Db, paymentId: string, limit: number) {
+export async function paymentMessages(db: Db, scope: Scope, paymentId: string, limit: number) {
   return db
     .selectFrom('messages')
     .select(['id', 'channel', 'purpose', 'recipient', 'locale', 'subject', 'status', 'attempts', 'last_error', 'sent_at', 'created_at', 'event_id'])
     .where('payment_id', '=', paymentId)
+    .where('merchant_id', '=', scope.merchantId)
     .orderBy('id', 'asc')
     .limit(limit)
     .execute();
