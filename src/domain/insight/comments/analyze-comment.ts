@@ -41,6 +41,13 @@ const negationReachWords = 3;
 const intensifierFactor = 1.5;
 const negatedFactor = 0.75;
 const beforeContrastFactor = 0.5;
+/**
+ * A comment that raises a complaint (it was slow, declined, confusing,
+ * broken) is negative even when it has no negative word ("the QR code took
+ * ten minutes to appear"): each such topic adds this valence.
+ */
+const complaintTopicValence = -2;
+const complaintTopics: ReadonlySet<CommentTopic> = new Set(['slow', 'declined', 'confusing', 'bug']);
 assert(polarityThreshold > 0 && polarityThreshold < 1, 'the neutral band lies inside −1…1');
 
 interface Lexicon {
@@ -62,9 +69,11 @@ export function analyzeComment(text: string): CommentAnalysis {
   const chineseText = language === 'zh-CN' || language === 'zh-TW';
   const lexicon = chineseText ? chinese : english;
   const words = chineseText ? chineseWords(cut) : englishWords(cut);
-  const score = squash(valenceSum(words, lexicon));
+  const topics = topicsOf(cut, words, chineseText);
+  const complaints = topics.filter((topic) => complaintTopics.has(topic)).length;
+  const score = squash(valenceSum(words, lexicon) + complaints * complaintTopicValence);
   const sentiment: Sentiment = score >= polarityThreshold ? 'positive' : score <= -polarityThreshold ? 'negative' : 'neutral';
-  return { language, sentiment, score, topics: topicsOf(cut, words, chineseText) };
+  return { language, sentiment, score, topics };
 }
 
 /** Lowercased words; English apostrophes are made straight so "didn’t" is "didn't". */
@@ -83,15 +92,43 @@ const clausePunctuation = /[,.;:!?，。；：！？、]/;
 const clauseBreak = '|';
 
 /**
- * ICU keeps a negator or a degree adverb together with what follows ("太慢",
- * "不方便"): a word unknown to the lexicon is split after its longest known
- * prefix when the rest is known or can be split again.
+ * ICU's dictionary does not know every word payers use: it cuts 靠谱 or 报错
+ * into single characters, and keeps a negator or a degree adverb together
+ * with what follows (太慢, 不方便). So the segments of each clause are joined
+ * again where several make a lexicon word (longest first), and a word still
+ * unknown is split after its longest known prefix (贵了 is 贵 + 了).
  */
 function chineseWords(text: string): string[] {
   const words: string[] = [];
+  let clause: string[] = [];
+  const flush = () => {
+    words.push(...joinKnown(clause).flatMap((word) => splitUnknown(word, 0)));
+    clause = [];
+  };
   for (const segment of chineseSegmenter.segment(text.toLowerCase())) {
-    if (segment.isWordLike) words.push(...splitUnknown(segment.segment, 0));
-    else if (clausePunctuation.test(segment.segment)) words.push(clauseBreak);
+    if (segment.isWordLike) clause.push(segment.segment);
+    else if (clausePunctuation.test(segment.segment)) {
+      flush();
+      words.push(clauseBreak);
+    }
+  }
+  flush();
+  return words;
+}
+
+const joinedSegmentsMax = 4;
+function joinKnown(segments: readonly string[]): string[] {
+  const words: string[] = [];
+  for (let start = 0; start < segments.length; ) {
+    let taken = 1;
+    for (let count = Math.min(joinedSegmentsMax, segments.length - start); count >= 2; count -= 1) {
+      if (isKnown(segments.slice(start, start + count).join(''))) {
+        taken = count;
+        break;
+      }
+    }
+    words.push(segments.slice(start, start + taken).join(''));
+    start += taken;
   }
   return words;
 }
@@ -102,9 +139,7 @@ function splitUnknown(word: string, depth: number): string[] {
   for (let length = Math.min(3, word.length - 1); length >= 1; length -= 1) {
     const head = word.slice(0, length);
     const rest = word.slice(length);
-    if (!isKnown(head)) continue;
-    const restWords = splitUnknown(rest, depth + 1);
-    if (restWords.some(isKnown)) return [head, ...restWords];
+    if (isKnown(head)) return [head, ...splitUnknown(rest, depth + 1)];
   }
   return [word];
 }

@@ -7,6 +7,8 @@
  * script most payers use. Anything else with Latin letters is English;
  * text with neither (emoji, digits) is `und` (undetermined).
  */
+import { traditionalOf } from './lexicon-zh.ts';
+
 export const commentLanguages = ['en', 'zh-CN', 'zh-TW', 'und'] as const;
 export type CommentLanguage = (typeof commentLanguages)[number];
 
@@ -14,12 +16,18 @@ const hanPattern = /\p{Script=Han}/u;
 const latinPattern = /\p{Script=Latin}/u;
 
 /**
- * Pairs of characters that differ between the scripts, frequent in payment
- * comments: each simplified character above its traditional counterpart.
+ * Characters that differ between the scripts: the table of lexicon-zh.ts,
+ * frequent characters of payment comments.
  */
-const simplifiedOnly = new Set([...'们这个来说时为过还没钱价贵话电账单户银卡码页网络关开买卖费应该让给错误问题无实际复杂简点击确认验证显示体现订务后处理经历务难虽样头对谢满觉种现发动']);
-const traditionalOnly = new Set([...'們這個來說時為過還沒錢價貴話電賬單戶銀卡碼頁網絡關開買賣費應該讓給錯誤問題無實際複雜簡點擊確認驗證顯示體現訂務後處理經歷務難雖樣頭對謝滿覺種現發動']);
-// Characters written alike in both scripts would tell nothing: each set keeps only its own.
+
+const simplifiedOnly = new Set<string>();
+const traditionalOnly = new Set<string>();
+for (const [simplified, traditional] of Object.entries(traditionalOf)) {
+  if (simplified === traditional) continue;
+  simplifiedOnly.add(simplified);
+  traditionalOnly.add(traditional);
+}
+// A character written alike in both scripts tells nothing: each set keeps only its own.
 for (const character of [...simplifiedOnly]) {
   if (traditionalOnly.has(character)) {
     simplifiedOnly.delete(character);

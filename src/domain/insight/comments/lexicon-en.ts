@@ -22,7 +22,7 @@ export const englishValence: Readonly<Record<string, number>> = {
   confusing: -2, confused: -2, unclear: -2, complicated: -2, difficult: -2, hard: -1, annoying: -2, annoyed: -2, frustrating: -3,
   frustrated: -3, useless: -3, expensive: -2, overpriced: -2, pricey: -2, costly: -2, scam: -3, fraud: -3, fraudulent: -3,
   suspicious: -2, sketchy: -2, shady: -2, dodgy: -2, unsafe: -2, insecure: -2, worried: -2, worry: -2, scared: -2, unhappy: -2,
-  disappointed: -2, disappointing: -2, hate: -3, hated: -3, problem: -1, problems: -1, issue: -1, issues: -1, trouble: -2,
+  disappointed: -2, disappointing: -2, hate: -3, hated: -3, problem: -1.5, problems: -1.5, issue: -1.5, issues: -1.5, nightmare: -3, unfair: -2, phishing: -2, pleasant: 2, high: -1, sure: 1, trouble: -2,
   wrong: -2, charged: -1, twice: -1, double: -1, hidden: -2, timeout: -2, timed: -1, lost: -2, missing: -1, nothing: -1,
   ridiculous: -3, unacceptable: -3, waste: -2, wasted: -2, painful: -2, clunky: -2, mess: -2, messy: -2, unreliable: -2,
   cumbersome: -2, tedious: -2, weird: -1, strange: -1, unable: -2, cannot: -1, impossible: -2, never: -1, rude: -2,
