@@ -45,4 +45,4 @@ export const chineseTopicKeywords: Readonly<Record<CommentTopic, readonly string
     topic,
     [...Object.keys(withTraditional(Object.fromEntries(chineseTopicKeywordsSimplified[topic].map((w) => [w, 1])))), ...(traditionalOnlyTopicKeywords[topic] ?? [])],
   ]),
-) as Record<CommentTopic, readonly string[]>;
+) as unknown as Record<CommentTopic, readonly string[]>;
