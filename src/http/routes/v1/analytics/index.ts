@@ -11,6 +11,7 @@ import { registerCancellationsSummary } from './cancellations-summary.ts';
 import { registerAnalyticsSegments } from './customer-segments.ts';
 import { registerAnalyticsFeedback } from './feedback.ts';
 import { registerAnalyticsFeedbackThemes } from './feedback-themes.ts';
+import { registerAnalyticsExperience } from './experience.ts';
 import { registerFlaggedCustomersList } from './flagged-customers.ts';
 import { registerAnalyticsIncidents } from './incidents.ts';
 import { registerAnalyticsSummary } from './summary.ts';
@@ -28,4 +29,5 @@ export function registerAnalytics(app: App, deps: RouteDeps): void {
   registerAnalyticsSegments(app, deps);
   registerAnalyticsFeedback(app, deps);
   registerAnalyticsFeedbackThemes(app, deps);
+  registerAnalyticsExperience(app, deps);
 }
