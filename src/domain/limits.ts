@@ -119,6 +119,11 @@ export const limits = {
    */
   segmentResultFreshMs: 10 * 60 * 1000,
   segmentResultStaleMaxMs: 24 * 60 * 60 * 1000,
+  /** Comments the worker analyzes per transaction (migration 0042), and batches per run (the next minute's run takes the rest). */
+  commentAnalysisBatchSize: 200,
+  commentAnalysisBatchesPerRunMax: 50,
+  /** Example comments shown per topic by GET /v1/analytics/feedback_themes. */
+  themeExamplesPerTopic: 3,
   simulatedPaymentsMax: 200_000,
   simulatedDaysMax: 365,
   archiveBatchRows: 5_000,

@@ -20,6 +20,7 @@ import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
+import { analyzeQueuedComments } from '../flows/insight/analyze-comments.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -37,6 +38,7 @@ export const jobNames = [
   'fold_analytics',
   'expire_points',
   'refresh_customer_segments',
+  'analyze_comments',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -108,6 +110,12 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     refresh_customer_segments: async (payload) => {
       await refreshCustomerSegments(context, payload);
     },
+    // Every minute: the comments queued by the statements that wrote them (migration 0042), batch by batch.
+    // Safe to repeat and to run on several workers: a batch leaves the queue only with its analyses.
+    analyze_comments: async (_payload, helpers) => {
+      const analyzed = await analyzeQueuedComments(context);
+      if (analyzed > 0) helpers.logger.info(`analyzed ${analyzed} comments`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -122,6 +130,7 @@ const crontab = [
   '* * * * * sweep_deliveries ?max=1',
   '* * * * * evaluate_alerts ?max=1',
   '* * * * * fold_analytics ?max=1',
+  '* * * * * analyze_comments ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
   '7 3 * * * expire_points ?max=1',
 ].join('\n');

@@ -13,6 +13,7 @@ import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+import type { CommentAnalysesTable, CommentAnalysisQueueTable } from './tables/comments.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -20,6 +21,7 @@ export type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 export type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, CouponRedemptionsTable } from './tables/coupons.ts';
 export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+export type { CommentAnalysesTable, CommentAnalysisQueueTable, CommentSource } from './tables/comments.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -299,6 +301,8 @@ export interface LatePaymentRefundsTable {
 }
 
 export interface Database {
+  comment_analysis_queue: CommentAnalysisQueueTable;
+  comment_analyses: CommentAnalysesTable;
   loyalty_programmes: LoyaltyProgrammesTable;
   points_lots: PointsLotsTable;
   points_payments: PointsPaymentsTable;

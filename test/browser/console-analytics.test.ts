@@ -18,6 +18,7 @@ import { browserAvailable, launchBrowser } from '../support/browser.ts';
 import { addMember, ConsoleClient, emailRun, enrol, memberPassword } from '../support/console.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
 import { raiseAlert } from '../../src/store/alerts.ts';
+import { analyzeQueuedComments } from '../../src/flows/insight/analyze-comments.ts';
 import { totp } from '../../src/domain/console/totp.ts';
 import {
   checkNoPageProblems,
@@ -134,6 +135,21 @@ describe.skipIf(!browserAvailable)('console analytics and operations pages in a 
     await page.context().close();
   }, 60_000);
 
+  it('shows the themes and sentiment of the comments on the feedback page', async () => {
+    const page = await consoleWindow('desktop', 'en');
+    await page.goto(`${stack.url}/console/feedback`);
+    const analyzed = page.getByTestId('figure-analyzed-comments');
+    await analyzed.waitFor();
+    await expect.poll(async () => analyzed.innerText()).toMatch(/\b2\b/);
+    const topics = page.getByTestId('themes-topics');
+    await expect.poll(async () => topics.innerText()).toContain('Slow');
+    // The slow comment is the example of its topic; the other one raised no topic.
+    expect(await topics.innerText()).toContain('付款页面太慢了');
+    expect(await topics.locator('tbody tr').count()).toBe(1);
+    await consoleScreenshot(page, 'feedback-themes', 'desktop', 'en');
+    await page.context().close();
+  }, 60_000);
+
   it('shows an after-sales request’s amount with its payment’s currency', async () => {
     const page = await consoleWindow('desktop', 'zh-TW');
     await page.goto(`${stack.url}/console/after-sales`);
@@ -212,6 +228,8 @@ async function seed(): Promise<void> {
       { payment_id: paid[1]!, merchant_id: stack.merchant.merchantId, rating: 2, comment: '付款页面太慢了', nps_score: 4, created_at: now },
     ])
     .execute();
+  // What the worker does within a minute: the comments' themes and sentiment for the feedback page.
+  await analyzeQueuedComments(stack.context);
   await db
     .insertInto('after_sales_requests')
     .values({ id: stack.context.ids.newId('asr'), payment_id: paid[2]!, merchant_id: stack.merchant.merchantId, mode: 'test', kind: 'refund', reason: 'Arrived broken', amount: 500n, status: 'pending', merchant_note: null, refund_id: null, created_at: now, decided_at: null })

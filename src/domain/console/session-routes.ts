@@ -41,6 +41,8 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/analytics/flagged_customers': route('analytics.read', 'customers.read'),
   'GET /v1/analytics/customer_segments': route('analytics.read'),
   'GET /v1/analytics/feedback': route('analytics.read'),
+  'GET /v1/analytics/feedback_themes': route('analytics.read'),
+  'GET /v1/analytics/experience': route('analytics.read'),
   'GET /v1/analytics/points': route('analytics.read', 'loyalty.read'),
   'GET /v1/analytics/incidents': route('analytics.read', 'alerts.read'),
 

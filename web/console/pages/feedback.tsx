@@ -3,7 +3,8 @@
  * of 1–5) and NPS (promoters − detractors of the optional 0–10 question)
  * for the range against the period before and over time
  * (GET /v1/analytics/feedback, once per bucket), how ratings spread, and
- * the comments (GET /console/api/feedback/comments).
+ * the comments (GET /console/api/feedback/comments), with their themes and
+ * sentiment (analytics/feedback-themes-panel.tsx).
  */
 import { Button, List, Spin, Tag } from 'antd';
 import { useMemo, useState } from 'react';
@@ -13,6 +14,7 @@ import { TimeChart } from '../charts/time-chart.tsx';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime } from '../format.ts';
 import { npsGroups, ratingDistribution, satisfactionOverTime, type FeedbackFigures } from './analytics/feedback-data.ts';
+import { FeedbackThemesPanel } from './analytics/feedback-themes-panel.tsx';
 import { compare } from './analytics/figures.ts';
 import { CardGrid, FigureCard, LoadError, PageHeading, RangeChooser, useDayRange } from './analytics/parts.tsx';
 import { bucketsOf, isoRange, previousRange, type Range } from './analytics/range.ts';
@@ -103,6 +105,7 @@ export default function FeedbackPage() {
           </div>
         </>
       )}
+      <FeedbackThemesPanel range={range} />
       <Comments range={range} />
     </div>
   );

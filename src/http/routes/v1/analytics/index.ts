@@ -10,6 +10,8 @@ import { registerCancellationsList } from './cancellations-list.ts';
 import { registerCancellationsSummary } from './cancellations-summary.ts';
 import { registerAnalyticsSegments } from './customer-segments.ts';
 import { registerAnalyticsFeedback } from './feedback.ts';
+import { registerAnalyticsFeedbackThemes } from './feedback-themes.ts';
+import { registerAnalyticsExperience } from './experience.ts';
 import { registerFlaggedCustomersList } from './flagged-customers.ts';
 import { registerAnalyticsIncidents } from './incidents.ts';
 import { registerAnalyticsSummary } from './summary.ts';
@@ -26,4 +28,6 @@ export function registerAnalytics(app: App, deps: RouteDeps): void {
   registerAnalyticsIncidents(app, deps);
   registerAnalyticsSegments(app, deps);
   registerAnalyticsFeedback(app, deps);
+  registerAnalyticsFeedbackThemes(app, deps);
+  registerAnalyticsExperience(app, deps);
 }
