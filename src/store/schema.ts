@@ -13,6 +13,7 @@ import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+import type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -20,6 +21,7 @@ export type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 export type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, CouponRedemptionsTable } from './tables/coupons.ts';
 export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+export type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -205,7 +207,7 @@ export interface IdempotencyKeysTable {
   locked_at: Timestamp;
   created_at: Timestamp;
   /** The object the request changed first, written in the statement that changed it. */
-  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | null>;
+  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment' | null>;
   effect_object_id: Generated<string | null>;
 }
 
@@ -299,6 +301,9 @@ export interface LatePaymentRefundsTable {
 }
 
 export interface Database {
+  experiments: ExperimentsTable;
+  experiment_exposures: ExperimentExposuresTable;
+  checkout_settings: CheckoutSettingsTable;
   loyalty_programmes: LoyaltyProgrammesTable;
   points_lots: PointsLotsTable;
   points_payments: PointsPaymentsTable;
@@ -345,6 +350,7 @@ export interface Database {
 }
 
 export type CouponRow = Selectable<CouponsTable>;
+export type ExperimentRow = Selectable<ExperimentsTable>;
 export type CouponRedemptionRow = Selectable<CouponRedemptionsTable>;
 
 export type PaymentRow = Selectable<PaymentsTable>;
