@@ -76,7 +76,7 @@ export function variantResult(plan: VariantPlan, counts: VariantCounts) {
         payments: value.payments,
         amount: mean,
         // The interval is a statistic about amounts, not an amount: whole minor units, rounded outwards.
-        interval: interval && { low: BigInt(Math.floor(interval.low)), high: BigInt(Math.ceil(interval.high)) },
+        interval: interval && { low: BigInt(Math.max(0, Math.floor(interval.low))), high: BigInt(Math.ceil(interval.high)) },
       };
     }),
   };
