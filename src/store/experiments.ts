@@ -26,7 +26,8 @@ export interface NewExperiment {
 }
 
 export async function insertExperiment(db: Db, experiment: NewExperiment): Promise<ExperimentRow> {
-  const effect = effectCte('experiment', sql`created.id`, 'created');
+  // Through a CTE of the id alone: the key's update reads `status`, which experiments have too.
+  const effect = effectCte('experiment', sql`created_id.id`, 'created_id');
   const rows = await sql<ExperimentRow>`
     with created as (
       insert into experiments (id, merchant_id, mode, name, status, variants, control_variant, minimum_sample_per_variant,
@@ -35,7 +36,8 @@ export async function insertExperiment(db: Db, experiment: NewExperiment): Promi
               ${experiment.control_variant}, ${experiment.minimum_sample_per_variant}, ${experiment.starts_at}, ${experiment.ends_at},
               ${JSON.stringify(experiment.metadata)}, ${experiment.created_at}, ${experiment.created_at})
       returning *
-    )
+    ),
+    created_id as (select id from created)
     ${effect ? sql`, ${effect}` : sql``}
     select * from created
   `.execute(db);
@@ -72,14 +74,15 @@ export async function startExperiment(
   id: string,
   now: Date,
 ): Promise<{ kind: 'started'; experiment: ExperimentRow } | { kind: 'not_draft' } | { kind: 'another_running' }> {
-  const effect = effectCte('experiment', sql`changed.id`, 'changed');
+  const effect = effectCte('experiment', sql`changed_id.id`, 'changed_id');
   try {
     const rows = await sql<ExperimentRow>`
       with changed as (
         update experiments set status = 'running', started_at = ${now}::timestamptz, updated_at = ${now}::timestamptz
          where id = ${id} and merchant_id = ${scope.merchantId} and mode = ${scope.mode} and status = 'draft'
         returning *
-      )
+      ),
+      changed_id as (select id from changed)
       ${effect ? sql`, ${effect}` : sql``}
       select * from changed
     `.execute(db);
@@ -103,7 +106,7 @@ export async function stopExperiment(
   id: string,
   stop: { now: Date; promoted: { variantKey: string; presentation: string } | null },
 ): Promise<ExperimentRow | undefined> {
-  const effect = effectCte('experiment', sql`changed.id`, 'changed');
+  const effect = effectCte('experiment', sql`changed_id.id`, 'changed_id');
   const promoted = stop.promoted;
   const rows = await sql<ExperimentRow>`
     with changed as (
@@ -111,7 +114,8 @@ export async function stopExperiment(
          set status = 'stopped', stopped_at = ${stop.now}::timestamptz, updated_at = ${stop.now}::timestamptz, promoted_variant = ${promoted?.variantKey ?? null}
        where id = ${id} and merchant_id = ${scope.merchantId} and mode = ${scope.mode} and status = 'running'
       returning *
-    )
+    ),
+    changed_id as (select id from changed)
     ${
       promoted
         ? sql`, promoted_setting as (
