@@ -35,7 +35,7 @@ async function openCheckout(payerId: string): Promise<{ page: Page; id: string }
   const created = await stack.api('POST', '/v1/payments', { amount: 20_00, currency: 'CNY', order: { reference: 'TEA-3003' } });
   expect(created.status, JSON.stringify(created.body)).toBe(200);
   const context = await browser.newContext({ viewport: { width: desktop.width, height: desktop.height }, userAgent: desktop.userAgent, locale: desktop.locale });
-  await context.addInitScript((id) => window.localStorage.setItem('paypilot.payer_id', id), payerId);
+  await context.addInitScript({ content: `window.localStorage.setItem('paypilot.payer_id', ${JSON.stringify(payerId)});` });
   const page = await context.newPage();
   page.on('request', (request) => {
     const url = new URL(request.url());
