@@ -5,12 +5,13 @@
  * the catalog of texts every payer sees.
  */
 import type { PayButtonLabel } from '../../../src/domain/experiments/checkout-presentation.ts';
-import type { Lang } from '../i18n.ts';
+import { t, type Lang } from '../i18n.ts';
 
-const payButton: Record<Lang, Record<PayButtonLabel, string>> = {
-  en: { pay: 'Pay {amount}', pay_now: 'Pay now · {amount}', pay_securely: 'Pay securely · {amount}', complete_purchase: 'Complete purchase · {amount}' },
-  'zh-CN': { pay: '支付 {amount}', pay_now: '立即支付 · {amount}', pay_securely: '安全支付 · {amount}', complete_purchase: '完成购买 · {amount}' },
-  'zh-TW': { pay: '付款 {amount}', pay_now: '立即付款 · {amount}', pay_securely: '安全付款 · {amount}', complete_purchase: '完成購買 · {amount}' },
+/** The wordings other than the default `pay`, which is the catalog's own `pay.button`. */
+const payButton: Record<Lang, Record<Exclude<PayButtonLabel, 'pay'>, string>> = {
+  en: { pay_now: 'Pay now · {amount}', pay_securely: 'Pay securely · {amount}', complete_purchase: 'Complete purchase · {amount}' },
+  'zh-CN': { pay_now: '立即支付 · {amount}', pay_securely: '安全支付 · {amount}', complete_purchase: '完成购买 · {amount}' },
+  'zh-TW': { pay_now: '立即付款 · {amount}', pay_securely: '安全付款 · {amount}', complete_purchase: '完成購買 · {amount}' },
 };
 
 const cardContinue: Record<Lang, string> = {
@@ -20,6 +21,7 @@ const cardContinue: Record<Lang, string> = {
 };
 
 export function payButtonText(lang: Lang, label: PayButtonLabel, amount: string): string {
+  if (label === 'pay') return t(lang, 'pay.button', { amount });
   return payButton[lang][label].replace('{amount}', amount);
 }
 
