@@ -656,6 +656,24 @@ export const errorCatalog = {
       'zh-TW': { message: '優惠碼 {coupon} 已存在。', suggestion: '請換一個優惠碼，或使用現有的優惠券。' },
     },
   },
+  experiment_already_running: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'Another checkout experiment is running; {experiment} cannot start while it runs.', suggestion: 'Stop the running experiment first (GET /v1/experiments lists it), then start this one.' },
+      'zh-CN': { message: '已有另一个收银台实验正在运行，{experiment} 无法同时开始。', suggestion: '请先停止正在运行的实验（可通过 GET /v1/experiments 查看），再开始此实验。' },
+      'zh-TW': { message: '已有另一個收銀台實驗正在執行，{experiment} 無法同時開始。', suggestion: '請先停止正在執行的實驗（可透過 GET /v1/experiments 查看），再開始此實驗。' },
+    },
+  },
+  experiment_unexpected_state: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The experiment {experiment} is {status}, so it cannot be {action}.', suggestion: 'A draft can be started, a running experiment stopped; create a new experiment to test again.' },
+      'zh-CN': { message: '实验 {experiment} 当前状态为 {status}，无法执行该操作（{action}）。', suggestion: '草稿可以开始，运行中的实验可以停止；如需再次测试，请新建实验。' },
+      'zh-TW': { message: '實驗 {experiment} 目前狀態為 {status}，無法執行該操作（{action}）。', suggestion: '草稿可以開始，執行中的實驗可以停止；如需再次測試，請建立新實驗。' },
+    },
+  },
   connector_unavailable: {
     status: 503,
     type: 'connector_error',

@@ -38,6 +38,7 @@ export const idPrefixes = {
   pointsLot: 'plt',
   coupon: 'cpn',
   couponRedemption: 'cpr',
+  experiment: 'exp',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -77,6 +77,11 @@ export const limits = {
   pinAttemptsMax: 5,
   /** Coupon codes a payer may try on one payment (the checkout's field): enough for typos, too few to guess codes. */
   couponTriesPerPaymentMax: 10,
+  /** Variants one checkout experiment compares, the control included. */
+  experimentVariantsMax: 5,
+  /** Exposed payers every variant needs before results compare them, unless the merchant sets another. */
+  experimentMinimumSamplePerVariantDefault: 200,
+  experimentMinimumSamplePerVariantMax: 1_000_000,
   pinLockMs: 15 * 60 * 1000,
   /** A PIN try reserved this long ago belongs to a request that died (a check takes milliseconds). */
   pinTryReservationTtlMs: 60 * 1000,

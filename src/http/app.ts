@@ -42,6 +42,8 @@ import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
 import { registerOrders } from './routes/v1/orders/index.ts';
 import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
+import { registerExperimentRoutes } from './routes/v1/experiments/index.ts';
+import { getExperiment } from '../flows/experiments/experiments.ts';
 import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics/index.ts';
@@ -185,6 +187,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
         }
         case 'coupon':
           return getCoupon(context, scope, effect.objectId);
+        case 'experiment':
+          return getExperiment(context, scope, effect.objectId);
       }
     },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,
@@ -241,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerPointsCustomer(app, deps);
   registerPointsAnalytics(app, deps);
   registerCouponRoutes(app, deps);
+  registerExperimentRoutes(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

@@ -23,7 +23,7 @@ export interface IdempotencyKeyRef {
   key: string;
 }
 
-export type EffectObjectType = 'payment' | 'refund' | 'api_key' | 'coupon';
+export type EffectObjectType = 'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment';
 
 /**
  * The key of the request being handled, if it has one. `pending` holds the

@@ -14,6 +14,7 @@ import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/o
 import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 import type { CommentAnalysesTable, CommentAnalysisQueueTable } from './tables/comments.ts';
+import type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -22,6 +23,7 @@ export type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/o
 export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, CouponRedemptionsTable } from './tables/coupons.ts';
 export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 export type { CommentAnalysesTable, CommentAnalysisQueueTable, CommentSource } from './tables/comments.ts';
+export type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -207,7 +209,7 @@ export interface IdempotencyKeysTable {
   locked_at: Timestamp;
   created_at: Timestamp;
   /** The object the request changed first, written in the statement that changed it. */
-  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | null>;
+  effect_object_type: Generated<'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment' | null>;
   effect_object_id: Generated<string | null>;
 }
 
@@ -303,6 +305,9 @@ export interface LatePaymentRefundsTable {
 export interface Database {
   comment_analysis_queue: CommentAnalysisQueueTable;
   comment_analyses: CommentAnalysesTable;
+  experiments: ExperimentsTable;
+  experiment_exposures: ExperimentExposuresTable;
+  checkout_settings: CheckoutSettingsTable;
   loyalty_programmes: LoyaltyProgrammesTable;
   points_lots: PointsLotsTable;
   points_payments: PointsPaymentsTable;
@@ -349,6 +354,7 @@ export interface Database {
 }
 
 export type CouponRow = Selectable<CouponsTable>;
+export type ExperimentRow = Selectable<ExperimentsTable>;
 export type CouponRedemptionRow = Selectable<CouponRedemptionsTable>;
 
 export type PaymentRow = Selectable<PaymentsTable>;

@@ -108,6 +108,32 @@ describe('a crash between the effect and the key completing', () => {
     expect(answer.body).toMatchObject({ id: ids[0], code, percent_off: 10 });
   });
 
+  it('experiment create: one experiment, the retry answers it', async () => {
+    const key = `crash-experiment-${randomUUID()}`;
+    const name = `Crash ${randomUUID()}`;
+    const body = { name, variants: [{ key: 'control', share: 0.5 }, { key: 'treatment', share: 0.5, presentation: { coupon_field: 'open' } }] };
+    await postThenCrash('/v1/experiments', body, key);
+    const made = () => stack.db.db.selectFrom('experiments').select('id').where('merchant_id', '=', stack.merchant.merchantId).where('name', '=', name).execute();
+    expect(await made()).toHaveLength(1);
+    const answer = await retryAcrossStaleWindow('/v1/experiments', body, key);
+    const ids = (await made()).map((row) => row.id);
+    expect(ids).toHaveLength(1);
+    expect(answer.body).toMatchObject({ id: ids[0], name, status: 'draft' });
+  });
+
+  it('experiment stop with a promotion: stopped and promoted once, the retry answers the stopped experiment', async () => {
+    clock.setMs(Date.now());
+    const created = await stack.api('POST', '/v1/experiments', { name: `Crash stop ${randomUUID()}`, variants: [{ key: 'control', share: 0.5 }, { key: 'treatment', share: 0.5, presentation: { pay_button_label: 'pay_securely' } }] });
+    expect((await stack.api('POST', `/v1/experiments/${created.body.id}/start`, {})).status).toBe(200);
+    const key = `crash-experiment-stop-${randomUUID()}`;
+    const body = { promote: 'treatment' };
+    await postThenCrash(`/v1/experiments/${created.body.id}/stop`, body, key);
+    const setting = await stack.api('GET', '/v1/checkout_setting');
+    expect(setting.body).toMatchObject({ source_experiment: created.body.id, presentation: { pay_button_label: 'pay_securely' } });
+    const answer = await retryAcrossStaleWindow(`/v1/experiments/${created.body.id}/stop`, body, key);
+    expect(answer.body).toMatchObject({ id: created.body.id, status: 'stopped', promoted_variant: 'treatment' });
+  });
+
   it('create: one payment, the retry answers it', async () => {
     const key = `crash-create-${randomUUID()}`;
     const marker = randomUUID();

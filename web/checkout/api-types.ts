@@ -4,6 +4,7 @@
  * anything else the API sends is ignored.
  */
 import type { CancellationReason, PaymentStatus } from '../../src/domain/payments/payment-state.ts';
+import type { PresentationOverrides } from '../../src/domain/experiments/checkout-presentation.ts';
 import type { Lang } from './i18n.ts';
 
 export const methodTypes = ['card', 'alipay', 'wechat_pay', 'unionpay', 'wallet'] as const;
@@ -112,6 +113,10 @@ export interface CheckoutSession {
   cancellation_reasons: string[];
   order_url: string | null;
   feedback: Feedback | null;
+  /** How the checkout presents itself: the merchant's setting, with the payer's experiment variant over it (absent from older servers: the defaults). */
+  presentation?: PresentationOverrides;
+  /** The running experiment and this payer's variant, reported back with checkout_viewed (the exposure). */
+  experiment?: { id: string; variant: string } | null;
 }
 
 export type TimelineType = 'paid' | 'shipped' | 'delivered' | 'refunded' | 'refund_failed' | 'canceled';

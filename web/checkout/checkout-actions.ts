@@ -150,6 +150,13 @@ export class CheckoutActions {
     );
   }
 
+  openCardDetails(): void {
+    const state = this.host.ready();
+    if (this.host.busy || !state) return;
+    this.host.state = S.cardDetailsOpened(state);
+    this.host.render({ focusId: 'card-number' });
+  }
+
   openCoupon(): void {
     const state = this.host.ready();
     if (this.host.busy || !state) return;

@@ -21,13 +21,14 @@ import { replaceChildren } from './dom.ts';
 import { isPolledView, pollAttemptsMax, pollIntervalMs, safeRedirectUrl } from './flow.ts';
 import { t, type Lang, type MessageKey } from './i18n.ts';
 import { listedMethods, orderMethods } from './method-order.ts';
+import { presentationOf, presentedMethods } from '../../src/domain/experiments/checkout-presentation.ts';
 import { payerFacingError } from './page-errors.ts';
 import { shownError } from './present.ts';
 import * as S from './state.ts';
 import { fatalStep, loadingStep, summary } from './steps/frame-steps.ts';
 import { renderStep } from './steps/render.ts';
 import { clockText, secondsLeft, type Drafts, type StepContext } from './steps/step-kit.ts';
-import { languageStorageKey, lastMethodStorageKey, readLocal, readSession, returnUrlStorageKey, writeLocal, writeSession } from './storage.ts';
+import { languageStorageKey, lastMethodStorageKey, payerId, readLocal, readSession, returnUrlStorageKey, writeLocal, writeSession } from './storage.ts';
 import { applyLanguage, buildFrame, type Frame } from './views.ts';
 
 export interface CheckoutOptions {
@@ -115,7 +116,10 @@ class CheckoutPage implements CheckoutHost {
 
   /** Tells the API about a funnel step only the browser sees; best effort, never in the payer's way. */
   reportStep(type: 'checkout_viewed' | 'method_chosen', method: MethodType | null): void {
-    const body = { client_secret: this.clientSecret, type, locale: this.lang, ...(method ? { payment_method_type: method } : {}) };
+    // Seeing the checkout in an experiment's variant is the payer's exposure to it: the server records it with this step.
+    const experiment = type === 'checkout_viewed' ? this.ready()?.session.experiment : null;
+    const exposure = experiment ? { payer_id: payerId(), experiment: experiment.id, variant: experiment.variant } : {};
+    const body = { client_secret: this.clientSecret, type, locale: this.lang, ...(method ? { payment_method_type: method } : {}), ...exposure };
     this.api.post(`${this.paymentPath}/funnel_events`, body, newIdempotencyKey()).catch(() => undefined);
   }
 
@@ -123,8 +127,9 @@ class CheckoutPage implements CheckoutHost {
 
   private async load(): Promise<void> {
     try {
-      const session = await this.api.get<CheckoutSession>(`${this.paymentPath}/checkout?client_secret=${encodeURIComponent(this.clientSecret)}`);
-      this.state = S.loaded(session, this.methodsFor(session));
+      const session = await this.api.get<CheckoutSession>(this.sessionPath());
+      const shown = this.methodsFor(session);
+      this.state = S.loaded(session, shown.methods, shown.preselected);
       if (!this.langChosen && session.customer_locale && session.customer_locale !== this.lang) this.setLanguage(session.customer_locale);
       this.applyPayment(session.payment, 'load');
       if (!this.viewReported) {
@@ -138,12 +143,23 @@ class CheckoutPage implements CheckoutHost {
     }
   }
 
-  private methodsFor(session: CheckoutSession): MethodType[] {
+  /** The session, with this browser's id so a payer without a customer keeps their experiment variant. */
+  private sessionPath(): string {
+    return `${this.paymentPath}/checkout?client_secret=${encodeURIComponent(this.clientSecret)}&payer_id=${encodeURIComponent(payerId())}`;
+  }
+
+  /** The methods in the automatic order, then as the presentation (the merchant's setting or the payer's variant) rearranges them. */
+  private methodsFor(session: CheckoutSession): { methods: MethodType[]; preselected: MethodType | null } {
     const remembered = readLocal(lastMethodStorageKey);
     const lastUsed = isMethodType(session.preselected_method) ? session.preselected_method : isMethodType(remembered) ? remembered : null;
     const phone = window.matchMedia('(pointer: coarse)').matches || /Mobi|Android|iPhone/.test(navigator.userAgent);
     const offered = session.methods.filter(isMethodType);
-    return listedMethods(orderMethods({ offered, lastUsed, currency: session.payment.currency, phone, walletCovers: session.wallet?.covers === true }));
+    const automatic = orderMethods({ offered, lastUsed, currency: session.payment.currency, phone, walletCovers: session.wallet?.covers === true });
+    const presented = presentedMethods(automatic, presentationOf(session.presentation));
+    const methods = listedMethods(presented.methods);
+    // UnionPay is listed as the card when both are offered.
+    const preselected = presented.preselected === 'unionpay' && !methods.includes('unionpay') ? 'card' : presented.preselected;
+    return { methods, preselected: preselected && methods.includes(preselected) ? preselected : (methods[0] ?? null) };
   }
 
   /** Takes a newer copy of the payment and shows what it calls for. */
@@ -183,7 +199,7 @@ class CheckoutPage implements CheckoutHost {
   /** After success the session gains order_url; fetched again quietly. */
   private async refreshSession(): Promise<void> {
     try {
-      const session = await this.api.get<CheckoutSession>(`${this.paymentPath}/checkout?client_secret=${encodeURIComponent(this.clientSecret)}`);
+      const session = await this.api.get<CheckoutSession>(this.sessionPath());
       const state = this.ready();
       if (state) this.state = S.sessionRefreshed(state, session);
       this.render();
@@ -332,6 +348,7 @@ class CheckoutPage implements CheckoutHost {
         submitRating: () => this.actions.submitFeedback('rating'),
         submitNps: () => this.actions.submitFeedback('nps'),
         openCoupon: () => this.actions.openCoupon(),
+        openCardDetails: () => this.actions.openCardDetails(),
         applyCoupon: (code) => this.actions.applyCoupon(code),
       },
     };

@@ -5,6 +5,7 @@
  * (requests, timers, navigation) stay in the page. No DOM here, so every
  * transition is unit-tested in Node (state.test.ts).
  */
+import { presentationOf } from '../../src/domain/experiments/checkout-presentation.ts';
 import type { ApiErrorBody, CheckoutSession, Feedback, MethodType, Payment } from './api-types.ts';
 import { isMethodType } from './api-types.ts';
 import { customerVerificationOf, isNewer, viewForPayment, type PaymentView, type SubmittedMethod } from './flow.ts';
@@ -38,8 +39,10 @@ export interface Ready {
   pollGaveUp: boolean;
   feedback: Feedback | null;
   rating: Rating;
-  /** The coupon field: folded until the payer opens it, and the last coupon error. */
+  /** The coupon field: folded until the payer opens it (or open from the start, as the presentation says), and the last coupon error. */
   coupon: CouponField;
+  /** The card fields are shown (a two-step card form shows a Continue button first). */
+  cardDetailsOpen: boolean;
 }
 
 export interface CouponField {
@@ -65,14 +68,19 @@ export function failed(error: ShownError, retry: boolean): CheckoutState {
   return { phase: 'fatal', error, retry };
 }
 
-/** The session arrived: the first method in the shown order is preselected (it is the one the payer most likely uses). */
-export function loaded(session: CheckoutSession, methods: MethodType[]): Ready {
+/**
+ * The session arrived: the first method in the shown order is preselected
+ * (it is the one the payer most likely uses), unless the presentation names
+ * another; the presentation also opens the coupon field and folds the card form.
+ */
+export function loaded(session: CheckoutSession, methods: MethodType[], preselected: MethodType | null = methods[0] ?? null): Ready {
+  const presentation = presentationOf(session.presentation);
   return {
     phase: 'ready',
     session,
     payment: session.payment,
     methods,
-    method: methods[0] ?? null,
+    method: preselected,
     error: null,
     submitted: null,
     codeAttemptsRemaining: null,
@@ -86,8 +94,13 @@ export function loaded(session: CheckoutSession, methods: MethodType[]): Ready {
     pollGaveUp: false,
     feedback: session.feedback,
     rating: { score: null, comment: '', error: null, nps: null, npsError: null },
-    coupon: { open: false, error: null },
+    coupon: { open: presentation.coupon_field === 'open', error: null },
+    cardDetailsOpen: presentation.card_form !== 'two_step',
   };
+}
+
+export function cardDetailsOpened(state: Ready): Ready {
+  return { ...state, cardDetailsOpen: true };
 }
 
 export function couponChanged(state: Ready, patch: Partial<CouponField>): Ready {

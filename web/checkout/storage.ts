@@ -42,6 +42,21 @@ export function writeLocal(key: string, value: string): void {
   }
 }
 
+/**
+ * This browser's own id for the checkout (a random UUID, first-party, kept in
+ * localStorage): it keeps a payer without a customer record in the same
+ * variant of a checkout experiment from one payment to the next.
+ */
+export const payerIdStorageKey = 'paypilot.payer_id';
+
+export function payerId(): string {
+  const kept = readLocal(payerIdStorageKey);
+  if (kept && /^[A-Za-z0-9_-]{8,64}$/.test(kept)) return kept;
+  const fresh = window.crypto.randomUUID();
+  writeLocal(payerIdStorageKey, fresh);
+  return fresh;
+}
+
 /** The method this browser last paid with (a payer without a customer record has only this). */
 export const lastMethodStorageKey = 'paypilot.last_method';
 

@@ -39,6 +39,7 @@ export const texts = {
   navAfterSales: l('After-sales', '售后', '售後'),
   navFeedback: l('Feedback', '反馈', '回饋'),
   navCoupons: l('Coupons', '优惠券', '優惠券'),
+  navExperiments: l('Experiments', '实验', '實驗'),
   navLoyalty: l('Loyalty', '积分', '點數'),
   navReconciliation: l('Reconciliation', '对账', '對帳'),
   navDevelopers: l('Developers', '开发者', '開發者'),

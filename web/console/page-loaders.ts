@@ -59,6 +59,7 @@ export const pageModules: Record<string, { list: LazyPage<NoProps>; detail?: Laz
   cancellations: { list: lazyPage(async () => (await import('./pages/cancellations.tsx')).default) },
   channels: { list: lazyPage(async () => (await import('./pages/channels.tsx')).default) },
   coupons: { list: lazyPage(async () => (await import('./pages/coupons.tsx')).default) },
+  experiments: { list: lazyPage(async () => (await import('./pages/experiments.tsx')).default) },
   loyalty: { list: lazyPage(async () => (await import('./pages/loyalty.tsx')).default) },
   segments: { list: lazyPage(async () => (await import('./pages/segments.tsx')).default) },
   alerts: { list: lazyPage(async () => (await import('./pages/alerts.tsx')).default) },

@@ -35,6 +35,7 @@ export interface AuditedWrite {
 
 const abuseFields = ['max_cancellations_per_hour', 'action', 'flag_duration_hours'] as const;
 const couponFields = ['code', 'discount_type', 'percent_off', 'amount_off', 'currency', 'max_redemptions', 'max_redemptions_per_customer', 'disabled_at'] as const;
+const experimentFields = ['name', 'status', 'variants', 'control_variant', 'starts_at', 'ends_at', 'promoted_variant'] as const;
 const paymentFields = ['status', 'amount', 'currency', 'amount_capturable', 'amount_received', 'amount_refunded', 'cancellation_reason'] as const;
 
 export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
@@ -76,6 +77,11 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
 
   'POST /v1/coupons': { action: 'coupon.created', objectType: 'coupon', objectId: { from: 'answer' }, afterFields: couponFields },
   'POST /v1/coupons/:id/disable': { action: 'coupon.disabled', objectType: 'coupon', objectId: { from: 'param' }, afterFields: couponFields },
+
+  // A stop that promotes a variant changes the merchant's checkout setting: `promoted_variant` after it says to what.
+  'POST /v1/experiments': { action: 'experiment.created', objectType: 'experiment', objectId: { from: 'answer' }, afterFields: experimentFields },
+  'POST /v1/experiments/:id/start': { action: 'experiment.started', objectType: 'experiment', objectId: { from: 'param' }, afterFields: experimentFields },
+  'POST /v1/experiments/:id/stop': { action: 'experiment.stopped', objectType: 'experiment', objectId: { from: 'param' }, afterFields: experimentFields },
 };
 
 export function auditedWriteOf(method: string, url: string): AuditedWrite | null {

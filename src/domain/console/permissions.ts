@@ -15,6 +15,7 @@
  * - analyst: analytics, cancellations, segments, feedback; read-only (coupons too, through analytics.read).
  * - coupons: created and disabled by owners, admins and operators; read by them and by analysts.
  * - loyalty programme: changed by owners and admins; its terms and points analytics read by operators and analysts too.
+ * - checkout experiments: created, started and stopped (which may change the checkout setting) by owners and admins; read by operators and analysts too (analysts through analytics.read).
  */
 import type { ConsoleRole } from './roles.ts';
 
@@ -50,6 +51,9 @@ export const consolePermissions = [
   // The loyalty points programme (src/domain/loyalty): reading its terms and points analytics; changing its terms.
   'loyalty.read',
   'loyalty.manage',
+  // Checkout experiments (src/domain/experiments): reading them and their results; creating, starting and stopping them.
+  'experiments.read',
+  'experiments.manage',
 ] as const;
 
 export type ConsolePermission = (typeof consolePermissions)[number];
@@ -75,6 +79,7 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'coupons.read',
     'coupons.manage',
     'loyalty.read',
+    'experiments.read',
   ]),
   support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend']),
   analyst: new Set<ConsolePermission>(['session', 'analytics.read', 'loyalty.read']),

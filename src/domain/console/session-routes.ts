@@ -87,6 +87,14 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'POST /v1/coupons/:id/disable': route('coupons.manage'),
   'GET /v1/analytics/coupons': route('analytics.read', 'coupons.read'),
 
+  'GET /v1/experiments': route('experiments.read', 'analytics.read'),
+  'GET /v1/experiments/:id': route('experiments.read', 'analytics.read'),
+  'GET /v1/experiments/:id/results': route('experiments.read', 'analytics.read'),
+  'GET /v1/checkout_setting': route('experiments.read', 'analytics.read'),
+  'POST /v1/experiments': route('experiments.manage'),
+  'POST /v1/experiments/:id/start': route('experiments.manage'),
+  'POST /v1/experiments/:id/stop': route('experiments.manage'),
+
   'GET /v1/loyalty/programme': route('loyalty.read'),
   'PUT /v1/loyalty/programme': route('loyalty.manage'),
 

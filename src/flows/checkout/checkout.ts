@@ -16,6 +16,7 @@ import { insertClientFunnelStep, listFunnelSteps } from '../../store/funnel.ts';
 import { orderPageUrl } from '../notifications/notify-payer.ts';
 import { walletInquiry } from '../wallet/wallet.ts';
 import { pointsInquiry } from '../loyalty/points-inquiry.ts';
+import { checkoutAssignment, checkoutPresentation } from '../experiments/checkout-variant.ts';
 
 /** What a payer may give as a reason; `abandoned` and `fraudulent` are the system's and the merchant's to say. */
 export const payerCancellationReasons = [
@@ -29,7 +30,8 @@ export const payerCancellationReasons = [
   'other',
 ] as const satisfies readonly CancellationReason[];
 
-export async function checkoutSession(context: FlowContext, payment: PaymentRecord) {
+/** `payerId`: the first-party id the checkout keeps in the browser, which assigns a payer without a customer to an experiment's variant. */
+export async function checkoutSession(context: FlowContext, payment: PaymentRecord, payerId?: string) {
   const merchant = await findMerchant(context.db, payment.merchant_id);
   const customer = payment.customer_id
     ? await context.db.selectFrom('customers').select(['id', 'locale']).where('id', '=', payment.customer_id).executeTakeFirst()
@@ -40,6 +42,7 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
   const wallet = methods.includes('wallet') ? await walletInquiry(context, payment) : null;
   const feedback = await findFeedback(context.db, payment.id);
   const points = await pointsInquiry(context, payment);
+  const shown = await checkoutPresentation(context, payment, payerId);
   return {
     object: 'checkout' as const,
     merchant: { name: merchant?.name ?? '' },
@@ -51,6 +54,8 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
     cancellation_reasons: [...payerCancellationReasons],
     order_url: payment.status === 'succeeded' ? orderPageUrl(context, payment.id) : null,
     feedback: feedback ? { rating: feedback.rating, comment: feedback.comment, nps_score: feedback.nps_score } : null,
+    presentation: shown.presentation,
+    experiment: shown.experiment,
   };
 }
 
@@ -73,11 +78,16 @@ export async function rateCheckout(context: FlowContext, payment: PaymentRecord,
 /**
  * A step only the payer's browser sees (viewing the checkout, choosing a
  * method). Bounded per payment, so a looping page cannot fill the table.
+ *
+ * `checkout_viewed` with the experiment and variant the page drew is the
+ * payer's exposure: recorded with the step when the server assigns this
+ * payer that same variant of the experiment running now (what the page
+ * says it drew is never trusted alone).
  */
 export async function recordCheckoutStep(
   context: FlowContext,
   payment: PaymentRecord,
-  step: { type: ClientFunnelStep; payment_method_type?: string; locale?: string },
+  step: { type: ClientFunnelStep; payment_method_type?: string; locale?: string; payer_id?: string; experiment?: string; variant?: string },
   userAgent: string | undefined,
 ): Promise<{ object: 'funnel_event'; type: ClientFunnelStep; recorded: boolean }> {
   const count = await context.db
@@ -87,13 +97,20 @@ export async function recordCheckoutStep(
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= limits.funnelStepsPerPaymentMax) return { object: 'funnel_event', type: step.type, recorded: false };
   const method = step.payment_method_type && payment.payment_method_types.includes(step.payment_method_type) ? step.payment_method_type : null;
-  await insertClientFunnelStep(context.db, payment, {
-    type: step.type,
-    paymentMethodType: method,
-    deviceClass: deviceClassOf(userAgent),
-    locale: step.locale && isLocale(step.locale) ? step.locale : null,
-    now: now(context),
-  });
+  const assignment = step.type === 'checkout_viewed' && step.experiment ? await checkoutAssignment(context, payment, step.payer_id) : null;
+  const exposed = assignment !== null && assignment.experimentId === step.experiment && assignment.variantKey === step.variant;
+  await insertClientFunnelStep(
+    context.db,
+    payment,
+    {
+      type: step.type,
+      paymentMethodType: method,
+      deviceClass: deviceClassOf(userAgent),
+      locale: step.locale && isLocale(step.locale) ? step.locale : null,
+      now: now(context),
+    },
+    exposed ? { experimentId: assignment.experimentId, variantKey: assignment.variantKey, payerKey: assignment.payerKey } : null,
+  );
   return { object: 'funnel_event', type: step.type, recorded: true };
 }
 

@@ -16,6 +16,8 @@ import { walletForm } from '../wallet-form.ts';
 import { formatAmount } from '../format.ts';
 import { amountDueText, button, cancelButton, countdown, tr, type StepContext } from './step-kit.ts';
 import { couponField } from '../coupons/coupon-field.ts';
+import { presentationOf } from '../../../src/domain/experiments/checkout-presentation.ts';
+import { cardContinueText, payButtonText } from '../experiments/presentation-texts.ts';
 
 export const qrMethods: readonly MethodType[] = ['alipay', 'wechat_pay'];
 /** Wrong PINs in a row before the wallet locks (API.md); fewer remaining means some were already used. */
@@ -69,6 +71,11 @@ function unionPayOption(context: StepContext, cardFields: HTMLElement): HTMLElem
 function details(context: StepContext): { details: Child; canPay: boolean; submitId: string } {
   const { state, lang, actions } = context;
   const method = state.method;
+  if (method === 'card' && !state.cardDetailsOpen) {
+    // The two-step card form: the payer says they go on with the card before seeing its fields.
+    actions.cardFormShown(null);
+    return { details: button('card-continue', cardContinueText(lang), () => actions.openCardDetails()), canPay: false, submitId: 'pay-button' };
+  }
   if (method === 'card') {
     const form = cardForm(context.drafts.card, lang, () => context.nowMs);
     actions.cardFormShown(form);
@@ -129,7 +136,7 @@ export function payStep(context: StepContext): HTMLElement {
     ? h(
         'div',
         { class: 'pay-bar' },
-        h('button', { type: 'submit', class: 'button pay', id: submitId, 'data-testid': submitId, 'data-action': '', 'data-busy-label': tr(context, 'pay.busy') }, tr(context, 'pay.button', { amount: amountDueText(context) })),
+        h('button', { type: 'submit', class: 'button pay', id: submitId, 'data-testid': submitId, 'data-action': '', 'data-busy-label': tr(context, 'pay.busy') }, payButtonText(context.lang, presentationOf(context.state.session.presentation).pay_button_label, amountDueText(context))),
       )
     : null;
   const form = h(

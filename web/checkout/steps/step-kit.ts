@@ -42,6 +42,8 @@ export interface Actions {
   submitRating(): void;
   submitNps(): void;
   openCoupon(): void;
+  /** The two-step card form's Continue: shows the card fields. */
+  openCardDetails(): void;
   /** Applies the code typed, or with '' removes the payment's coupon. */
   applyCoupon(code: string): void;
 }

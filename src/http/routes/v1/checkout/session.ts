@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import { checkoutSession } from '../../../../flows/checkout/checkout.ts';
 import { getPayment } from '../../../../flows/payments/create-payment.ts';
 import { ClientSecret, IdParams, Nullable, Payment, WalletInquiry, errorResponses } from '../../../schemas.ts';
+import { PayerId } from './schemas.ts';
+import { Presentation } from '../experiments/schemas.ts';
 import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
 const Checkout = Type.Object({
@@ -29,6 +31,13 @@ const Checkout = Type.Object({
   cancellation_reasons: Type.Array(Type.String()),
   order_url: Nullable(Type.String({ description: "The payer's order page, once paid." })),
   feedback: Nullable(Type.Object({ rating: Type.Integer(), comment: Nullable(Type.String()), nps_score: Nullable(Type.Integer()) })),
+  presentation: Presentation,
+  experiment: Nullable(
+    Type.Object(
+      { id: Type.String(), variant: Type.String() },
+      { description: 'The running experiment and the variant this payer is assigned to; the checkout reports it with `checkout_viewed`, which records the exposure.' },
+    ),
+  ),
 });
 
 export function registerCheckoutSession(app: App, deps: RouteDeps): void {
@@ -39,17 +48,17 @@ export function registerCheckoutSession(app: App, deps: RouteDeps): void {
       schema: {
         tags: ['Checkout'],
         summary: 'Everything the hosted checkout shows',
-        description: 'Publishable key with `client_secret` (or a secret key): the payment as the payer sees it, the merchant, the methods to offer and the one to preselect, the wallet inquiry, and any rating.',
+        description: 'Publishable key with `client_secret` (or a secret key): the payment as the payer sees it, the merchant, the methods to offer and the one to preselect, the wallet inquiry, any rating, and the presentation (the merchant\'s checkout setting, with the variant of a running experiment over it for this payer: the customer, else `payer_id`).',
         security: bearerAuth,
         params: IdParams,
-        querystring: Type.Object({ client_secret: Type.Optional(ClientSecret) }, { additionalProperties: false }),
+        querystring: Type.Object({ client_secret: Type.Optional(ClientSecret), payer_id: Type.Optional(PayerId) }, { additionalProperties: false }),
         response: { 200: Checkout, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
       const payerView = await checkPayerAccess(deps.context, request, request.params.id, request.query.client_secret);
       const payment = payerView ?? (await getPayment(deps.context, scopeOf(request), request.params.id));
-      return { ...(await checkoutSession(deps.context, payment)), payment: paymentView(deps, request, payment) };
+      return { ...(await checkoutSession(deps.context, payment, request.query.payer_id)), payment: paymentView(deps, request, payment) };
     },
   );
 }
