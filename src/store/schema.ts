@@ -152,6 +152,12 @@ export interface PaymentAttemptsTable {
   next_query_at: Timestamp | null;
 }
 
+/** Payments the expiry sweep may have to cancel (migration 0047): written with the payment, deleted by the sweep once final. */
+export interface PaymentExpiryWatchTable {
+  payment_id: string;
+  expires_at: Timestamp;
+}
+
 export interface PaymentEventsTable {
   id: string;
   payment_id: string;
@@ -299,6 +305,7 @@ export interface LatePaymentRefundsTable {
 }
 
 export interface Database {
+  payment_expiry_watch: PaymentExpiryWatchTable;
   loyalty_programmes: LoyaltyProgrammesTable;
   points_lots: PointsLotsTable;
   points_payments: PointsPaymentsTable;
