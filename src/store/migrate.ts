@@ -32,6 +32,7 @@ import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
 import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
+import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '0032_shared_breakers_and_rate_limits': m0032,
   '0034_customer_segment_results': m0034,
   '0047_payment_expiry_watch': m0047,
+  '0048_idempotency_keys_fillfactor': m0048,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

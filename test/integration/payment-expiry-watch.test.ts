@@ -5,6 +5,8 @@
  * written with the payment: it still cancels every open payment past its
  * time, forgets the payments that reached a final status, and keeps a
  * payment that may open again (one in `processing` whose attempt is declined).
+ * New pages of `payments` and `idempotency_keys` keep room for those updates
+ * (migrations 0047, 0048).
  *
  * The clock is set in 2005, before every other test file's but the sweep
  * fairness file's (2003, closed after it runs), so the global sweep here sees
@@ -74,6 +76,14 @@ describe('payment transitions', () => {
         from pg_index where indrelid = 'payments'::regclass`.execute(stack.db.db);
     expect(indexed.rows.length).toBeGreaterThan(0);
     for (const row of indexed.rows) expect(row.definition, row.index).not.toMatch(/\b(status|version|updated_at|amount_received|amount_capturable)\b/);
+  });
+
+  it('leaves room on each new page for the next versions of a payment and of an idempotency key (fillfactor)', async () => {
+    const options = await sql<{ table: string; options: string[] | null }>`
+      select relname as table, reloptions as options from pg_class where relname in ('payments', 'idempotency_keys') and relkind = 'r'`.execute(stack.db.db);
+    const byTable = Object.fromEntries(options.rows.map((row) => [row.table, row.options ?? []]));
+    expect(byTable.payments).toContain('fillfactor=80');
+    expect(byTable.idempotency_keys).toContain('fillfactor=50');
   });
 });
 
