@@ -14,6 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import { sql, type Kysely } from 'kysely';
+import { readProcessMs } from './cpu.ts';
 import { openBenchDatabase } from './database.ts';
 
 interface Variant {
@@ -37,6 +38,8 @@ const variants: Variant[] = [
 ];
 
 interface Figures {
+  /** CPU of the backend running both transitions of every payment (null: its /proc entry is not visible here). */
+  backendCpuMs: number | null;
   createWalBytes: number;
   walBytes: number;
   updated: number;
@@ -55,22 +58,25 @@ try {
   const merchant = `mer_transition_writes_${Date.now()}`;
   await sql`insert into merchants (id, name, created_at) values (${merchant}, 'Transition writes bench', now())`.execute(db);
   // Pages written with each variant's fillfactor: the payments are inserted after its schema is in place.
-  const rounds = [...variants, ...variants];
+  const rounds = [...variants, ...variants, ...variants];
   const results: { variant: Variant; figures: Figures }[] = [];
   for (const [round, variant] of rounds.entries()) {
     await sql.raw(variant.schema).execute(db);
-    results.push({ variant, figures: await measure(db, merchant, `r${round}`, payments, variant.watch) });
+    // One connection for the whole variant, so its backend's CPU is the statements' own.
+    const figures = await db.connection().execute((connection) => measure(connection, merchant, `r${round}`, payments, variant.watch));
+    results.push({ variant, figures });
   }
   console.log(`\nWrites of a payment's two status changes (${payments} payments per row, ${database.serverVersion}, ${database.origin}), per payment:`);
-  console.log('  variant                                                      create WAL bytes  transitions: WAL bytes  heap-only  UPDATE buffers hit  dirtied  WAL records');
+  console.log('  variant                                                      create WAL bytes  transitions: WAL bytes  heap-only  UPDATE buffers hit  dirtied  WAL records  backend CPU µs');
   for (const { variant, figures } of results) {
     const per = (value: number) => (value / payments).toFixed(2).padStart(8);
     console.log(
-      `  ${variant.name.padEnd(60)} ${(figures.createWalBytes / payments).toFixed(0).padStart(16)}  ${(figures.walBytes / payments).toFixed(0).padStart(22)}  ${`${figures.hot}/${figures.updated}`.padStart(9)}  ${per(figures.sharedHit).padStart(18)} ${per(figures.sharedDirtied)} ${per(figures.walRecords).padStart(12)}`,
+      `  ${variant.name.padEnd(60)} ${(figures.createWalBytes / payments).toFixed(0).padStart(16)}  ${(figures.walBytes / payments).toFixed(0).padStart(22)}  ${`${figures.hot}/${figures.updated}`.padStart(9)}  ${per(figures.sharedHit).padStart(18)} ${per(figures.sharedDirtied)} ${per(figures.walRecords).padStart(12)}  ${figures.backendCpuMs === null ? '-'.padStart(14) : ((figures.backendCpuMs * 1000) / payments).toFixed(0).padStart(14)}`,
     );
   }
   console.log('  (WAL bytes from pg_current_wal_lsn, triggers included: the creates (one statement for all, with the watch rows now), then both');
-  console.log('   transitions one statement each; buffers and WAL records: the UPDATE nodes only)');
+  console.log('   transitions one statement each; buffers and WAL records: the UPDATE nodes only; backend CPU: both transitions with their EXPLAIN,');
+  console.log('   from /proc, which other work on the machine inflates: compare the rows of one run)');
   await sql.raw(variants[1]!.schema).execute(db);
 } finally {
   await database.close();
@@ -96,9 +102,11 @@ async function measure(db: Kysely<unknown>, merchant: string, prefix: string, co
   await sql`select pg_stat_force_next_flush()`.execute(db);
   const counters = async () =>
     (await sql<{ updated: string; hot: string }>`select n_tup_upd as updated, n_tup_hot_upd as hot from pg_stat_user_tables where relname = 'payments'`.execute(db)).rows[0]!;
+  const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid;
   const before = await counters();
+  const cpuBefore = await readProcessMs(pid, 'postgres');
   const lsnBefore = await lsn();
-  const figures: Figures = { createWalBytes, walBytes: 0, updated: 0, hot: 0, sharedHit: 0, sharedDirtied: 0, walRecords: 0 };
+  const figures: Figures = { backendCpuMs: null, createWalBytes, walBytes: 0, updated: 0, hot: 0, sharedHit: 0, sharedDirtied: 0, walRecords: 0 };
   const add = (plan: { Plan: Record<string, number> }) => {
     figures.sharedHit += plan.Plan['Shared Hit Blocks'] ?? 0;
     figures.sharedDirtied += plan.Plan['Shared Dirtied Blocks'] ?? 0;
@@ -106,18 +114,20 @@ async function measure(db: Kysely<unknown>, merchant: string, prefix: string, co
   };
   for (const id of ids) {
     const toProcessing = await sql<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>`
-      explain (analyze, buffers, wal, format json)
+      explain (analyze, buffers, wal, timing off, format json)
       update payments set status = 'processing', version = version + 1, updated_at = now(),
                           payment_method = '{"type":"card","card":{"brand":"visa","last4":"4242"}}'::jsonb
        where id = ${id} and version = 0`.execute(db);
     add(toProcessing.rows[0]!['QUERY PLAN'][0]!);
     const toSucceeded = await sql<{ 'QUERY PLAN': { Plan: Record<string, number> }[] }>`
-      explain (analyze, buffers, wal, format json)
+      explain (analyze, buffers, wal, timing off, format json)
       update payments set status = 'succeeded', version = version + 1, updated_at = now(), amount_received = amount
        where id = ${id} and version = 1`.execute(db);
     add(toSucceeded.rows[0]!['QUERY PLAN'][0]!);
   }
   figures.walBytes = await walSince(lsnBefore);
+  const cpuAfter = await readProcessMs(pid, 'postgres');
+  figures.backendCpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   await sql`select pg_stat_force_next_flush()`.execute(db);
   const after = await counters();
   figures.updated = Number(after.updated) - Number(before.updated);
