@@ -126,3 +126,28 @@ export async function backendPids(admin: DatabaseHandle, applicationNames: strin
   `.execute(admin.db);
   return rows.rows.map((row) => row.pid);
 }
+
+/** Rows updated, and how many of them heap-only (HOT: no index entry written), per table, as PostgreSQL counted them. */
+export type TableUpdates = Record<string, { updated: number; hot: number }>;
+
+/** The hot path's tables whose updates the bench reports. */
+export const updatedTables = ['payments', 'payment_attempts', 'idempotency_keys'] as const;
+
+/**
+ * The counters of `pg_stat_user_tables` for the hot path's tables. A backend hands its counts over when it goes idle
+ * (at most once a second) or disconnects, so read these after the API server has stopped.
+ */
+export async function tableUpdates(admin: DatabaseHandle): Promise<TableUpdates> {
+  const result = await sql<{ table: string; updated: string; hot: string }>`
+    select relname as table, n_tup_upd as updated, n_tup_hot_upd as hot
+      from pg_stat_user_tables where schemaname = current_schema() and relname = any(${[...updatedTables]}::text[])
+  `.execute(admin.db);
+  return Object.fromEntries(result.rows.map((row) => [row.table, { updated: Number(row.updated), hot: Number(row.hot) }]));
+}
+
+/** What changed between two readings. */
+export function tableUpdatesBetween(before: TableUpdates, after: TableUpdates): TableUpdates {
+  return Object.fromEntries(
+    Object.entries(after).map(([table, counts]) => [table, { updated: counts.updated - (before[table]?.updated ?? 0), hot: counts.hot - (before[table]?.hot ?? 0) }]),
+  );
+}

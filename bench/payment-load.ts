@@ -51,6 +51,11 @@ export async function loadPaymentBatch(db: Db, batch: PaymentBatch): Promise<voi
              created_at + interval '30 minutes', created_at, created_at
         from shaped
     ),
+    -- As the payment's creation does (migration 0047): the expiry sweep finds an open payment through its watch row.
+    watched as (
+      insert into payment_expiry_watch (payment_id, expires_at)
+      select id, created_at + interval '30 minutes' from shaped where status not in ('succeeded', 'canceled')
+    ),
     attempts as (
       insert into payment_attempts (id, payment_id, merchant_id, operation, connector, connector_account_id, payment_method_type, status, amount,
                                     provider_idempotency_key, error_code, decline_code, tries, latency_ms, started_at, completed_at)

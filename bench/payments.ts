@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { limits } from '../src/domain/limits.ts';
 import { createFlowContext } from '../src/runtime.ts';
 import { addCpuUse, cpuBetween, machineBusyShare, readProcessMs, sampleCpu, type CpuSample } from './cpu.ts';
-import { backendPids, createBenchMerchant, openBenchDatabase, planningNote } from './database.ts';
+import { backendPids, createBenchMerchant, openBenchDatabase, planningNote, tableUpdates, tableUpdatesBetween } from './database.ts';
 import { createHttpPayer, timedGet, type PaymentRequests } from './http-payer.ts';
 import { combineLoops, runClosedLoop, runOpenLoop } from './load.ts';
 import { summarizeProfile } from './profile-summary.ts';
@@ -220,6 +220,7 @@ async function main(): Promise<number> {
       segmentsLoad = await loadSegmentCustomers(database.admin, segmentsMerchant.merchantId, opts.segmentCustomers);
     }
 
+    const updatesAtStart = await tableUpdates(database.admin);
     const payer = createHttpPayer({ apiUrl: server.url, secretKey: httpMerchant.secretKey, withIdempotencyKeys: opts.withIdempotencyKeys, requests });
     const first = await payer();
     if (!first.ok) throw new Error(`bench: a first payment through the API failed: ${first.error ?? ''}`);
@@ -346,6 +347,8 @@ async function main(): Promise<number> {
 
     await server.stop();
     const profileSummary = profileDir ? await readProfileSummary(profileDir) : null;
+    // Read once the API server has stopped: its backends handed their counts over when they disconnected.
+    const updates = tableUpdatesBetween(updatesAtStart, await tableUpdates(database.admin));
 
     report({
       options: opts,
@@ -358,6 +361,7 @@ async function main(): Promise<number> {
       offered,
       segments,
       profileSummary,
+      updates,
     });
     return brokenReason(saturation, referenceMeasured, offered) ? 1 : 0;
   } catch (error) {

@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import type { CpuUse } from './cpu.ts';
-import type { BenchDatabase } from './database.ts';
+import type { BenchDatabase, TableUpdates } from './database.ts';
 import { percentile } from './load.ts';
 import type { Options } from './options.ts';
 import type { SegmentsLoad } from './segments.ts';
@@ -58,6 +58,8 @@ export interface ReportInput {
   offered: Measured[];
   segments: SegmentsRun | null;
   profileSummary: string | null;
+  /** Row updates of the hot path's tables over the whole run (every phase, the worker's too). */
+  updates: TableUpdates;
 }
 
 /** Issue 14, item 2. */
@@ -143,6 +145,16 @@ export function report(input: ReportInput): void {
   statementRows.push(['total', String(expected.length), per(total(measured))]);
   out(formatTable(['statement', 'expected', 'measured'], statementRows));
   out('  (each one round trip; a statement the list does not know shows as "other: …". The reference sends 8: begin, 6 statements, commit)');
+
+  out();
+  out('Row updates over the whole run (pg_stat_user_tables; heap-only: no index entry written, the row stays on its page):');
+  const updateRows = Object.entries(input.updates).map(([table, counts]) => [
+    table,
+    String(counts.updated),
+    String(counts.hot),
+    counts.updated > 0 ? `${((100 * counts.hot) / counts.updated).toFixed(0)}%` : '-',
+  ]);
+  out(formatTable(['table', 'updated', 'heap-only', 'share'], updateRows));
 
   out();
   out('CPU per payment in each window, ms (load generator: this process ("bench") or pgbench; "other": the rest of the machine:');

@@ -73,6 +73,11 @@ async function loadBatch(admin: DatabaseHandle, merchantId: string, first: numbe
         from shaped
       returning id
     ),
+    -- As the payment's creation does (migration 0047): the expiry sweep finds an open payment through its watch row.
+    watched as (
+      insert into payment_expiry_watch (payment_id, expires_at)
+      select id, created_at + interval '30 minutes' from shaped where status not in ('succeeded', 'canceled')
+    ),
     attempts as (
       insert into payment_attempts (id, payment_id, merchant_id, operation, connector, connector_account_id, payment_method_type, status, amount,
                                     provider_idempotency_key, error_code, decline_code, tries, latency_ms, started_at, completed_at)

@@ -2,7 +2,7 @@
  * Time and randomness are injected so that a test can move time forward and
  * replay a failure from its seed.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 export interface Clock {
   nowMs(): number;
@@ -31,7 +31,29 @@ export interface RandomSource {
   bytes(count: number): Buffer;
 }
 
-export const cryptoRandom: RandomSource = { bytes: (count) => randomBytes(count) };
+/** Bytes served from one pooled draw of the system's generator (as Node's `randomUUID` does): larger requests draw alone. */
+const randomPoolBytes = 4096;
+const randomPooledCountMax = 64;
+const randomPool = Buffer.alloc(randomPoolBytes);
+let randomPoolOffset = randomPoolBytes;
+
+/**
+ * The system's cryptographic generator. An id takes ten bytes and a request makes several; a draw of its own costs
+ * about 3 µs of CPU, a copy from the pool a tenth of that. Each byte is handed out once: the pool is drawn again
+ * before any is reused, and the caller gets a copy, never a view of the pool.
+ */
+export const cryptoRandom: RandomSource = {
+  bytes: (count) => {
+    if (count > randomPooledCountMax) return randomBytes(count);
+    if (randomPoolOffset + count > randomPoolBytes) {
+      randomFillSync(randomPool);
+      randomPoolOffset = 0;
+    }
+    const bytes = Buffer.from(randomPool.subarray(randomPoolOffset, randomPoolOffset + count));
+    randomPoolOffset += count;
+    return bytes;
+  },
+};
 
 /**
  * A deterministic source (xorshift128+) for simulations and tests that must

@@ -58,6 +58,12 @@ export const limits = {
   /** An expired payment whose order could not be closed at its provider is tried again after 1, 2, 4 … minutes, at most this long. */
   expiryRetryDelayMinMs: 60 * 1000,
   expiryRetryDelayMaxMs: 15 * 60 * 1000,
+  /**
+   * The expiry sweep deletes the watch rows of final payments past their expiry (migration 0047) this many per statement,
+   * at most this many statements per run (a run a minute keeps up with 2 000 000 payments a minute).
+   */
+  expiryWatchPruneBatchSize: 20_000,
+  expiryWatchPruneStatementsMax: 100,
   /** A payer waiting at a provider (QR code shown): its order is asked about after 5 s, then 10, 20 and 30 s more, then every minute. */
   waitingOrderPollDelaysMs: [5_000, 10_000, 20_000, 30_000],
   waitingOrderPollIntervalMs: 60 * 1000,

@@ -33,6 +33,8 @@ import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
 import * as m0038 from './migrations/0038_checkout_experiments.ts';
 import * as m0042 from './migrations/0042_comment_analyses.ts';
+import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
+import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -67,6 +69,8 @@ const migrations: Record<string, Migration> = {
   '0034_customer_segment_results': m0034,
   '0038_checkout_experiments': m0038,
   '0042_comment_analyses': m0042,
+  '0047_payment_expiry_watch': m0047,
+  '0048_idempotency_keys_fillfactor': m0048,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -279,7 +279,8 @@ export async function insertPayment(
   history: HistoryEntry,
   events: MerchantEvent[],
 ): Promise<void> {
-  // Three inserts in one statement (four with the request's idempotency claim riding on it): atomic, and one round trip.
+  // Four inserts in one statement (five with the request's idempotency claim riding on it): atomic, and one round trip.
+  // The expiry watch's row (migration 0047) is written here, so no open payment is ever missing from the expiry sweep.
   const statement = () => sql`
     with created as (
       insert into payments (id, merchant_id, mode, status, amount, currency, amount_capturable, amount_received, capture_method,
@@ -299,6 +300,9 @@ export async function insertPayment(
       select ${history.id}, created.id, created.merchant_id, null, ${payment.status}, ${history.actor}, ${history.reason}, null, null, null,
              ${payment.created_at}::timestamptz
         from created
+    ),
+    watch as (
+      insert into payment_expiry_watch (payment_id, expires_at) select created.id, ${payment.expires_at}::timestamptz from created
     )
     ${optionalCte(claimRidesWith('payment', sql`created.id`, 'created'))}
     insert into events (id, merchant_id, mode, type, object_id, data, created_at)
@@ -321,16 +325,6 @@ export async function latestAttempt(db: Db, paymentId: string, operation?: Attem
 
 export async function listHistory(db: Db, paymentId: string) {
   return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
-}
-
-/** Open payments whose time ran out, oldest first. */
-export async function findExpiredOpenPayments(db: Db, now: Date, limit: number): Promise<PaymentRecord[]> {
-  return selectPayments(db)
-    .where('payments.status', 'in', ['requires_payment_method', 'requires_confirmation', 'requires_action'])
-    .where('payments.expires_at', '<=', now)
-    .orderBy('payments.expires_at', 'asc')
-    .limit(limit)
-    .execute();
 }
 
 /** Attempts whose outcome we do not know yet and that are due for a status query. */

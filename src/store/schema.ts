@@ -156,6 +156,12 @@ export interface PaymentAttemptsTable {
   next_query_at: Timestamp | null;
 }
 
+/** Payments the expiry sweep may have to cancel (migration 0047): written with the payment, deleted by the sweep once final. */
+export interface PaymentExpiryWatchTable {
+  payment_id: string;
+  expires_at: Timestamp;
+}
+
 export interface PaymentEventsTable {
   id: string;
   payment_id: string;
@@ -308,6 +314,7 @@ export interface Database {
   experiments: ExperimentsTable;
   experiment_exposures: ExperimentExposuresTable;
   checkout_settings: CheckoutSettingsTable;
+  payment_expiry_watch: PaymentExpiryWatchTable;
   loyalty_programmes: LoyaltyProgrammesTable;
   points_lots: PointsLotsTable;
   points_payments: PointsPaymentsTable;

@@ -7,7 +7,7 @@
  */
 import { limits } from '../../domain/limits.ts';
 import { findPaymentById, type PaymentRecord } from '../../store/payments.ts';
-import { findDueExpiredPaymentIds, postponeExpiry } from '../../store/expiry-retries.ts';
+import { findDueExpiredPaymentIds, postponeExpiry, pruneExpiryWatch } from '../../store/expiry-retries.ts';
 import { abandonableStatuses } from '../../domain/payments/payment-state.ts';
 import { cancellation } from './cancel-payment.ts';
 import { closeWaitingOrder } from '../channels/channel-payments.ts';
@@ -21,6 +21,7 @@ export function expiryRetryDelayMs(tries: number): number {
 
 export async function expireAbandonedPayments(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
   const at = now(context);
+  await pruneFinalFromWatch(context, at);
   let canceled = 0;
   for (const id of await findDueExpiredPaymentIds(context.db, at, batchSize)) {
     const payment = await findPaymentById(context.db, id);
@@ -34,6 +35,13 @@ export async function expireAbandonedPayments(context: FlowContext, batchSize: n
     if (await cancelAsAbandoned(context, payment, at)) canceled += 1;
   }
   return canceled;
+}
+
+/** Forgets the payments that reached a final status, so the watch holds only what may still need the sweep: bounded per run. */
+async function pruneFinalFromWatch(context: FlowContext, at: Date): Promise<void> {
+  for (let statements = 0; statements < limits.expiryWatchPruneStatementsMax; statements += 1) {
+    if ((await pruneExpiryWatch(context.db, at, limits.expiryWatchPruneBatchSize)) < limits.expiryWatchPruneBatchSize) return;
+  }
 }
 
 /**
