@@ -27,6 +27,7 @@ const globalTables: Record<string, string> = {
   merchants: 'the tenants themselves: `id` is the merchant id (under Citus, distributed by it, or a reference table)',
   rate_limit_buckets: 'rate-limit buckets shared by every API node, keyed by a bucket name (a key or an address), read before a merchant is known',
   console_sign_in_addresses: 'failed sign-ins per client address, counted before the member (and so the merchant) is known',
+  comment_analysis_queue: 'comments waiting for the worker, by source and id only (a rating, a cancellation record or a support request: parents in three tables); the analysis it leads to carries merchant_id',
 };
 
 /** Tables without `merchant_id` whose rows belong to one row of a tenant table, through the named column. */
@@ -35,9 +36,11 @@ const childTables: Record<string, { parent: string; through: string }> = {
   console_tokens: { parent: 'console_members', through: 'member_id' },
   coupon_code_tries: { parent: 'payments', through: 'payment_id' },
   coupon_customer_holds: { parent: 'coupons', through: 'coupon_id' },
+  experiment_exposures: { parent: 'experiments', through: 'experiment_id' },
   idempotency_keys: { parent: 'api_keys', through: 'api_key_id' },
   ledger_entries: { parent: 'ledger_transactions', through: 'transaction_id' },
   payment_expiry_retries: { parent: 'payments', through: 'payment_id' },
+  payment_expiry_watch: { parent: 'payments', through: 'payment_id' },
   provider_notifications: { parent: 'connector_accounts', through: 'connector_account_id' },
   reconciliation_mismatches: { parent: 'connector_accounts', through: 'connector_account_id' },
   wallet_pins: { parent: 'customers', through: 'customer_id' },
@@ -57,9 +60,9 @@ const childTables: Record<string, { parent: string; through: string }> = {
 const keyedByGlobalId = [
   'after_sales_requests', 'alert_rules', 'alerts', 'analytics_changes', 'analytics_payment_facts', 'api_keys',
   'api_request_log', 'archived_cancellation_records', 'archived_funnel_events', 'archived_payment_events',
-  'cancellation_records', 'connector_account_breakers', 'connector_accounts', 'connector_incidents',
+  'cancellation_records', 'comment_analyses', 'connector_account_breakers', 'connector_accounts', 'connector_incidents',
   'console_members', 'console_sessions', 'coupon_redemptions', 'coupons', 'customer_verifications', 'customers',
-  'events', 'fulfillment_events', 'funnel_events', 'late_payment_refunds', 'ledger_accounts', 'ledger_transactions',
+  'events', 'experiments', 'fulfillment_events', 'funnel_events', 'late_payment_refunds', 'ledger_accounts', 'ledger_transactions',
   'messages', 'payment_attempts', 'payment_events', 'payment_feedback', 'payments', 'points_lots', 'points_payments',
   'refunds', 'webhook_deliveries', 'webhook_endpoints',
 ];
@@ -75,6 +78,7 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'analytics.ts analyticsFoldBacklog analytics_changes:select': 1,
     'console/request-log.ts pruneRequestLog api_request_log:delete': 1,
     'expiry-retries.ts findDueExpiredPaymentIds payments:select': 1,
+    'expiry-retries.ts pruneExpiryWatch payments:select': 1,
     'ledger.ts verifyLedger ledger_accounts:select': 3,
     'ledger.ts verifyLedger ledger_transactions:select': 2,
     'messages.ts findDueMessages messages:select': 1,
@@ -130,6 +134,9 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'coupons.ts restoreCtes payments:select': 1,
     'coupons.ts restoreCtes refunds:select': 1,
     'coupons.ts unholdCtes coupons:update': 1,
+    'experiments.ts variantOrderValues payments:select': 1,
+    'experiments.ts variantOutcomeCounts funnel_events:select': 1,
+    'experiments.ts variantOutcomeCounts payments:select': 1,
     'funnel.ts listFunnelSteps funnel_events:select': 1,
     'ledger.ts findLedgerTransaction ledger_transactions:select': 1,
     'ledger.ts heldForPayment ledger_accounts:select': 1,
