@@ -38,6 +38,11 @@ export const idPrefixes = {
   pointsLot: 'plt',
   coupon: 'cpn',
   couponRedemption: 'cpr',
+  supportRequest: 'sr',
+  supportMessage: 'smg',
+  supportRequestEvent: 'sre',
+  faqEntry: 'faq',
+  npsSurvey: 'nps',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

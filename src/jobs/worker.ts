@@ -21,6 +21,7 @@ import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
 import { redactLogLine } from '../observability/logging.ts';
+import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -37,6 +38,7 @@ export const jobNames = [
   'fold_analytics',
   'expire_points',
   'refresh_customer_segments',
+  'send_nps_surveys',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -108,6 +110,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     refresh_customer_segments: async (payload) => {
       await refreshCustomerSegments(context, payload);
     },
+    // Hourly: surveys due are queued with their emails (one per customer and period, whatever runs at once).
+    send_nps_surveys: async (_payload, helpers) => {
+      const queued = await sendDueSurveys(context);
+      if (queued > 0) helpers.logger.info(`queued ${queued} NPS surveys`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -124,6 +131,7 @@ const crontab = [
   '* * * * * fold_analytics ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
   '7 3 * * * expire_points ?max=1',
+  '23 * * * * send_nps_surveys ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

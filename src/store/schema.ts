@@ -13,6 +13,7 @@ import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+import type { FaqEntriesTable, FaqSearchesTable, NpsSurveySettingsTable, NpsSurveysTable, NpsUnsubscribesTable, SupportMessagesTable, SupportRequestEventsTable, SupportRequestsTable } from './tables/support.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -20,6 +21,7 @@ export type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 export type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, CouponRedemptionsTable } from './tables/coupons.ts';
 export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+export type { SupportRequestStatus, SupportAuthor } from './tables/support.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -342,7 +344,19 @@ export interface Database {
   coupon_customer_holds: CouponCustomerHoldsTable;
   coupon_redemptions: CouponRedemptionsTable;
   coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
+  support_requests: SupportRequestsTable;
+  support_messages: SupportMessagesTable;
+  support_request_events: SupportRequestEventsTable;
+  faq_entries: FaqEntriesTable;
+  faq_searches: FaqSearchesTable;
+  nps_survey_settings: NpsSurveySettingsTable;
+  nps_surveys: NpsSurveysTable;
+  nps_unsubscribes: NpsUnsubscribesTable;
 }
+
+export type SupportRequestRow = Selectable<SupportRequestsTable>;
+export type SupportMessageRow = Selectable<SupportMessagesTable>;
+export type FaqEntryRow = Selectable<FaqEntriesTable>;
 
 export type CouponRow = Selectable<CouponsTable>;
 export type CouponRedemptionRow = Selectable<CouponRedemptionsTable>;
