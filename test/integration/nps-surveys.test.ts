@@ -134,6 +134,11 @@ describe('NPS surveys', () => {
     expect(feedback).toMatchObject({ rating: null, nps_score: 9 });
     const figures = await stack.api('GET', `/v1/analytics/feedback?from=${new Date(startMs - dayMs).toISOString()}&to=${new Date(startMs + dayMs).toISOString()}`, undefined, { key });
     expect(figures.body).toMatchObject({ responses: 0, nps_responses: 1, promoters: 1, nps: 100 });
+    // The checkout rating may still come afterwards: it fills the rating and keeps the survey's NPS answer.
+    const rated = await stack.api('POST', `/v1/payments/${payment}/feedback`, { rating: 4, nps_score: 2 }, { key });
+    expect(rated.body).toMatchObject({ rating: 4, nps_score: 9 });
+    const after = await stack.api('GET', `/v1/analytics/feedback?from=${new Date(startMs - dayMs).toISOString()}&to=${new Date(startMs + dayMs).toISOString()}`, undefined, { key });
+    expect(after.body).toMatchObject({ responses: 1, csat: 1, nps_responses: 1, nps: 100 });
   });
 
   it('sends no survey after the customer unsubscribed by the link, and skips one queued but not yet sent', async () => {
