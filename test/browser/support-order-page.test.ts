@@ -62,6 +62,17 @@ describe.skipIf(!browserAvailable)('help on the order page, in a browser', () =>
     await page.context().close();
   });
 
+  it("leads from the checkout's result page to help on the order page", async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 8_00, currency: 'CNY' });
+    await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
+    const page = await newPage(browser, 'phone', 'zh-TW');
+    await page.goto(created.body.checkout_url);
+    await page.getByTestId('help-link').click();
+    await page.getByTestId('support-submit').waitFor();
+    expect(page.url()).toContain(`/orders/${created.body.id}?token=`);
+    await page.context().close();
+  });
+
   it('answers an emailed NPS survey from its link with one click (opening the link answers nothing)', async () => {
     const customer = await stack.api('POST', '/v1/customers', { email: `nps-${Date.now()}@example.com`, locale: 'zh-CN' });
     const created = await stack.api('POST', '/v1/payments', { amount: 12_00, currency: 'CNY', customer: customer.body.id });

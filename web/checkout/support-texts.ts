@@ -3,6 +3,7 @@ import type { Lang } from './i18n.ts';
 
 const en = {
   title: 'Need help?',
+  helpLink: 'Need help with this payment?',
   faqTitle: 'Frequently asked questions',
   faqSearch: 'Search the questions',
   faqSearchButton: 'Search',
@@ -41,6 +42,7 @@ type SupportTexts = typeof en;
 
 const zhCN: SupportTexts = {
   title: '需要帮助？',
+  helpLink: '这笔付款需要帮助？',
   faqTitle: '常见问题',
   faqSearch: '搜索问题',
   faqSearchButton: '搜索',
@@ -77,6 +79,7 @@ const zhCN: SupportTexts = {
 
 const zhTW: SupportTexts = {
   title: '需要協助？',
+  helpLink: '這筆付款需要協助？',
   faqTitle: '常見問題',
   faqSearch: '搜尋問題',
   faqSearchButton: '搜尋',
