@@ -162,7 +162,7 @@ function ThreadDialog({ id, onClose }: { id: string; onClose(changed: boolean): 
               <Input.TextArea
                 aria-label={t(texts.reply)}
                 maxLength={2000}
-                autoSize={{ minRows: 3 }}
+                rows={3}
                 placeholder={t(texts.replyPlaceholder)}
                 value={answer}
                 onChange={(event) => setAnswer(event.target.value)}
