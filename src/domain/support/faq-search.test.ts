@@ -21,7 +21,7 @@ describe('FAQ search', () => {
     expect(terms.get('refund')).toBe(2);
   });
 
-  it('finds English entries by word, the question before the answer', () => {
+  it("finds English entries by word ('refund' finds 'refunds'), the question before the answer", () => {
     expect(rankFaqEntries('refund', entries).map((e) => e.id)).toEqual(['faq_1']);
     expect(rankFaqEntries('ship order', entries).map((e) => e.id)[0]).toBe('faq_2');
   });
@@ -29,6 +29,11 @@ describe('FAQ search', () => {
   it('finds simplified and traditional Chinese entries without spaces', () => {
     expect(rankFaqEntries('退款', entries).map((e) => e.id).sort()).toEqual(['faq_3', 'faq_5']);
     expect(rankFaqEntries('发货', entries).map((e) => e.id)).toEqual(['faq_4']);
+  });
+
+  it('reads the whole of a long answer, not only its start', () => {
+    const long = [{ id: 'faq_9', position: 0, question: 'Shipping', answer: `${'Lorem ipsum dolor sit amet. '.repeat(20)}We ship to Macau too.` }];
+    expect(rankFaqEntries('macau', long).map((e) => e.id)).toEqual(['faq_9']);
   });
 
   it('answers nothing for a query sharing no term, or a single stray character', () => {

@@ -3,19 +3,26 @@
  * engine: a merchant has at most a few hundred entries per language, so a
  * search scores them all in memory.
  *
- * A query and an entry are cut into terms: Latin words and digits (lowercase,
- * NFKC, so full-width letters match too) and, for Chinese, which has no
- * spaces, every single character and every pair of adjacent characters. An
- * entry's score is the number of distinct query terms found in its question
- * (counted twice) or its answer; pairs weigh twice a character, so "退款"
- * ranks an entry with the word above one with 退 and 款 apart. An entry with
- * no term in common is not an answer.
+ * A query is cut into terms: Latin words and digits (lowercase, NFKC, so
+ * full-width letters match too) and, for Chinese, which has no spaces, every
+ * single character and every pair of adjacent characters. An entry's text is
+ * normalized the same way and a term is found in it as a substring (so
+ * "refund" finds "refunds"). An entry scores, per distinct query term, twice
+ * the term's weight when its question holds it, else the weight when its
+ * answer does; pairs and words weigh twice a character, so "退款" ranks an
+ * entry with the word above one with 退 and 款 apart. An entry with no term
+ * in common is not an answer.
  */
 import { limits } from '../limits.ts';
 
-/** What is kept of a query for counting: NFKC, lowercase, spaces collapsed, bounded. */
+/** NFKC, lowercase, spaces collapsed: how queries and entries are compared. */
+function normalizeText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+/** What is kept of a query for counting: normalized and bounded. */
 export function normalizeQuery(query: string): string {
-  return query.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim().slice(0, limits.faqQueryLengthMax);
+  return normalizeText(query.slice(0, limits.faqQueryLengthMax * 2)).slice(0, limits.faqQueryLengthMax);
 }
 
 const han = /\p{Script=Han}/u;
@@ -23,7 +30,7 @@ const han = /\p{Script=Han}/u;
 /** Terms and their weights: a word or a pair of Chinese characters weighs 2, a lone character 1. */
 export function searchTerms(text: string): Map<string, number> {
   const terms = new Map<string, number>();
-  const normalized = normalizeQuery(text.slice(0, 5000));
+  const normalized = normalizeQuery(text);
   for (const word of normalized.match(/[\p{L}\p{N}]+/gu) ?? []) {
     const chars = [...word];
     if (!chars.some((char) => han.test(char))) {
@@ -55,12 +62,12 @@ export function rankFaqEntries<T extends FaqCandidate>(query: string, entries: r
   if (queryTerms.size === 0) return [];
   const scored: { entry: T; score: number }[] = [];
   for (const entry of entries) {
-    const question = searchTerms(entry.question);
-    const answer = searchTerms(entry.answer);
+    const question = normalizeText(entry.question);
+    const answer = normalizeText(entry.answer);
     let score = 0;
     for (const [term, weight] of queryTerms) {
-      if (question.has(term)) score += 2 * weight;
-      else if (answer.has(term)) score += weight;
+      if (question.includes(term)) score += 2 * weight;
+      else if (answer.includes(term)) score += weight;
     }
     // One stray character in common is not an answer to a Chinese question of several.
     if (score >= Math.min(2, [...queryTerms.values()].reduce((a, b) => a + b, 0))) scored.push({ entry, score });
