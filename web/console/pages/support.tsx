@@ -7,11 +7,12 @@
  * Buttons are busy while a write is sent, so a double click sends one; the
  * API client gives /v1 writes an Idempotency-Key.
  */
-import { Alert, Button, Checkbox, Input, Modal, Segmented, Space } from 'antd';
+import { Alert, Button, Card, Checkbox, Input, Modal, Segmented, Space, Statistic } from 'antd';
 import { useState } from 'react';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime } from '../format.ts';
-import { DataTable, LoadError, PageHeading, StatusTag } from './analytics/parts.tsx';
+import { CardGrid, DataTable, LoadError, PageHeading, StatusTag, useDayRange } from './analytics/parts.tsx';
+import { isoRange } from './analytics/range.ts';
 import { common } from './analytics/texts.ts';
 import { useLoad } from './analytics/use-load.ts';
 
@@ -39,6 +40,12 @@ const texts = {
   resolve: { en: 'Resolve', 'zh-CN': '标记为已解决', 'zh-TW': '標記為已解決' },
   reopen: { en: 'Reopen', 'zh-CN': '重新打开', 'zh-TW': '重新開啟' },
   close: { en: 'Close', 'zh-CN': '关闭', 'zh-TW': '關閉' },
+  firstResponse: { en: 'First response (median, 30 days)', 'zh-CN': '首次回复（中位数，30 天）', 'zh-TW': '首次回覆（中位數，30 天）' },
+  resolution: { en: 'Resolution (median, 30 days)', 'zh-CN': '解决用时（中位数，30 天）', 'zh-TW': '解決用時（中位數，30 天）' },
+  reopenRate: { en: 'Reopened', 'zh-CN': '重新打开率', 'zh-TW': '重新開啟率' },
+  firstContact: { en: 'Resolved at first contact', 'zh-CN': '首次联络解决率', 'zh-TW': '首次聯絡解決率' },
+  minutes: { en: 'min', 'zh-CN': '分钟', 'zh-TW': '分鐘' },
+  hours: { en: 'h', 'zh-CN': '小时', 'zh-TW': '小時' },
 } satisfies Record<string, Localized>;
 
 type Status = 'open' | 'answered' | 'resolved';
@@ -78,6 +85,7 @@ export default function SupportPage() {
           options={(['open', 'answered', 'resolved'] as const).map((value) => ({ value, label: t(texts[value]) }))}
         />
       </PageHeading>
+      <SupportFigures />
       {loaded.error && <LoadError error={loaded.error} onRetry={loaded.reload} />}
       <DataTable<SupportRequest>
         label={t(texts.title)}
@@ -111,6 +119,37 @@ export default function SupportPage() {
         />
       )}
     </div>
+  );
+}
+
+interface SupportSummary {
+  first_response_time: { median_seconds: number | null };
+  resolution_time: { median_seconds: number | null };
+  reopen_rate: number | null;
+  first_contact_resolution_rate: number | null;
+}
+
+/** The last 30 days' figures (GET /v1/analytics/support); shown to those who may read them. */
+function SupportFigures() {
+  const { api, locale, mode, can } = useConsole();
+  const t = (text: Localized) => pick(locale, text);
+  const { range } = useDayRange(30);
+  const figures = useLoad(() => api.get<SupportSummary>('/v1/analytics/support', isoRange(range)), [mode, range.from.getTime(), range.to.getTime()]);
+  if (!can('analytics.read') && !can('support_requests.manage')) return null;
+  const duration = (seconds: number | null | undefined) => {
+    if (seconds === null || seconds === undefined) return '–';
+    const minutes = Math.round(seconds / 60);
+    return minutes < 120 ? `${minutes} ${t(texts.minutes)}` : `${Math.round(minutes / 6) / 10} ${t(texts.hours)}`;
+  };
+  const share = (rate: number | null | undefined) => (rate === null || rate === undefined ? '–' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(rate));
+  const data = figures.data;
+  return (
+    <CardGrid>
+      <Card size="small" data-testid="support-figure-first-response"><Statistic title={t(texts.firstResponse)} value={duration(data?.first_response_time.median_seconds)} /></Card>
+      <Card size="small" data-testid="support-figure-resolution"><Statistic title={t(texts.resolution)} value={duration(data?.resolution_time.median_seconds)} /></Card>
+      <Card size="small" data-testid="support-figure-reopen"><Statistic title={t(texts.reopenRate)} value={share(data?.reopen_rate)} /></Card>
+      <Card size="small" data-testid="support-figure-first-contact"><Statistic title={t(texts.firstContact)} value={share(data?.first_contact_resolution_rate)} /></Card>
+    </CardGrid>
   );
 }
 
