@@ -672,6 +672,22 @@ export const errorCatalog = {
       en: { message: 'The experiment {experiment} is {status}, so it cannot be {action}.', suggestion: 'A draft can be started, a running experiment stopped; create a new experiment to test again.' },
       'zh-CN': { message: '实验 {experiment} 当前状态为 {status}，无法执行该操作（{action}）。', suggestion: '草稿可以开始，运行中的实验可以停止；如需再次测试，请新建实验。' },
       'zh-TW': { message: '實驗 {experiment} 目前狀態為 {status}，無法執行該操作（{action}）。', suggestion: '草稿可以開始，執行中的實驗可以停止；如需再次測試，請建立新實驗。' },
+  support_request_unexpected_state: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The support request is {status}; it cannot be {action}.', suggestion: 'Retrieve the request to see its status: only a resolved request can be reopened, and a resolved one cannot be answered or resolved again.' },
+      'zh-CN': { message: '该客服请求当前为 {status}，无法执行 {action}。', suggestion: '请先查询该请求的状态：只有已解决的请求可以重新打开，已解决的请求不能再回复或再次解决。' },
+      'zh-TW': { message: '該客服請求目前為 {status}，無法執行 {action}。', suggestion: '請先查詢該請求的狀態：只有已解決的請求可以重新開啟，已解決的請求不能再回覆或再次解決。' },
+    },
+  },
+  support_request_limit_reached: {
+    status: 409,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'This payment already has {limit} open support requests, or the thread has reached {limit} messages.', suggestion: 'Wait for the merchant to answer the requests already sent, or contact the merchant directly.' },
+      'zh-CN': { message: '该笔付款已有 {limit} 个未解决的客服请求，或对话已达 {limit} 条消息。', suggestion: '请等待商家回复已提交的请求，或直接联系商家。' },
+      'zh-TW': { message: '該筆付款已有 {limit} 個未解決的客服請求，或對話已達 {limit} 則訊息。', suggestion: '請等候商家回覆已送出的請求，或直接聯絡商家。' },
     },
   },
   connector_unavailable: {

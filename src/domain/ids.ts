@@ -39,6 +39,11 @@ export const idPrefixes = {
   coupon: 'cpn',
   couponRedemption: 'cpr',
   experiment: 'exp',
+  supportRequest: 'sr',
+  supportMessage: 'smg',
+  supportRequestEvent: 'sre',
+  faqEntry: 'faq',
+  npsSurvey: 'nps',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

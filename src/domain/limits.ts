@@ -219,6 +219,20 @@ export const limits = {
   /** Buckets of the console's channel series (each is one summary read), and how many are read at once. */
   consoleChannelBucketsMax: 62,
   consoleChannelBucketReadsAtOnce: 4,
+  /** Payer support: one message's length, open requests one payment may have at once, messages in one thread. */
+  supportMessageLengthMax: 2000,
+  supportOpenRequestsPerPaymentMax: 3,
+  supportMessagesPerRequestMax: 50,
+  /** FAQ entries per merchant, mode and language (a payer search reads them all), a query's length, entries a search answers. */
+  faqEntriesPerLocaleMax: 200,
+  faqQueryLengthMax: 100,
+  faqSearchResultsMax: 10,
+  /** Queries listed in the support analytics (top and unanswered). */
+  faqTopQueriesMax: 10,
+  /** NPS surveys: payments older than their due day by more than this are never surveyed (a newly enabled setting does not survey the past). */
+  npsSurveyLookbackDays: 7,
+  /** Surveys queued by one run of the survey job. */
+  npsSurveyBatchMax: 200,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');

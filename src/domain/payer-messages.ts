@@ -123,7 +123,7 @@ export function paymentMethodLabel(method: PayerPaymentMethod, locale: Locale): 
 }
 
 /** Escapes the five characters that matter in HTML text and in quoted attribute values. */
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

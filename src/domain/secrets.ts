@@ -45,6 +45,8 @@ export interface DerivedKeys {
   customerVerification: Buffer;
   /** Seals the bodies of queued emails and SMS, which carry one-time codes and order-page links. */
   messages: Buffer;
+  /** Signs the answer and unsubscribe links of emailed NPS surveys. */
+  surveys: Buffer;
 }
 
 export function deriveKeys(masterKey: Buffer): DerivedKeys {
@@ -58,6 +60,7 @@ export function deriveKeys(masterKey: Buffer): DerivedKeys {
     customerPseudonym: derive('paypilot/customer-pseudonym/v1'),
     customerVerification: derive('paypilot/customer-verification/v1'),
     messages: derive('paypilot/messages/v1'),
+    surveys: derive('paypilot/surveys/v1'),
   };
 }
 

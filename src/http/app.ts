@@ -41,6 +41,7 @@ import { registerWallet } from './routes/v1/wallet/index.ts';
 import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
 import { registerOrders } from './routes/v1/orders/index.ts';
+import { registerSupport } from './routes/v1/support/index.ts';
 import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
 import { registerExperimentRoutes } from './routes/v1/experiments/index.ts';
 import { getExperiment } from '../flows/experiments/experiments.ts';
@@ -238,6 +239,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerWebhooks(app, deps);
   registerCheckout(app, deps);
   registerOrders(app, deps);
+  registerSupport(app, deps);
   registerAnalytics(app, deps);
   registerAlerts(app, deps);
   registerApiKeys(app, { ...deps, invalidation });

@@ -22,6 +22,7 @@ import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
 import { analyzeQueuedComments } from '../flows/insight/analyze-comments.ts';
 import { redactLogLine } from '../observability/logging.ts';
+import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -39,6 +40,8 @@ export const jobNames = [
   'expire_points',
   'refresh_customer_segments',
   'analyze_comments',
+    },
+  'send_nps_surveys',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -116,6 +119,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const analyzed = await analyzeQueuedComments(context);
       if (analyzed > 0) helpers.logger.info(`analyzed ${analyzed} comments`);
     },
+    // Hourly: surveys due are queued with their emails (one per customer and period, whatever runs at once).
+    send_nps_surveys: async (_payload, helpers) => {
+      const queued = await sendDueSurveys(context);
+      if (queued > 0) helpers.logger.info(`queued ${queued} NPS surveys`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -133,6 +141,7 @@ const crontab = [
   '* * * * * analyze_comments ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
   '7 3 * * * expire_points ?max=1',
+  '23 * * * * send_nps_surveys ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

@@ -30,6 +30,8 @@ export async function listFeedbackComments(
      where f.merchant_id = ${scope.merchantId} and f.mode = ${scope.mode}
        and f.payment_created_at >= ${query.from} and f.payment_created_at < ${query.to}
        and f.comment is not null and f.comment <> ''
+       -- The console's page lists comments with their rating; a comment left with an emailed survey's answer alone has none.
+       and f.rating is not null
        ${after}
      order by f.created_at desc, f.payment_id desc
      limit ${query.limit + 1}

@@ -83,15 +83,21 @@ export function openMessageBody(row: Pick<MessageRow, 'id' | 'body_text' | 'body
   return JSON.parse(unseal(row.body_sealed, messagesKey, row.id)) as MessageBody;
 }
 
-/** Takes a due message for one try; one caller at a time, until the lease runs out. */
-export async function claimMessage(db: Db, id: string, now: Date, leaseMs: number): Promise<MessageRow | null> {
-  const result = await sql<MessageRow>`
-    update messages
-       set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now},
+/**
+ * Takes a due message for one try; one caller at a time, until the lease runs
+ * out. Answers with the lease the message had before (`previous_lease_until`):
+ * set only when an earlier try was claimed and never recorded, i.e. its
+ * worker died with the outcome unknown.
+ */
+export async function claimMessage(db: Db, id: string, now: Date, leaseMs: number): Promise<(MessageRow & { previous_lease_until: Date | null }) | null> {
+  const result = await sql<MessageRow & { previous_lease_until: Date | null }>`
+    update messages m
+       set attempts = m.attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now},
            -- As for webhook deliveries: a send that dies mid-try is due again behind the others, not first in every sweep.
            next_attempt_at = ${new Date(now.getTime() + leaseMs)}
-     where id = ${id} and status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until <= ${now})
-    returning *
+      from messages previous
+     where previous.id = m.id and m.id = ${id} and m.status = 'pending' and m.next_attempt_at <= ${now} and (m.lease_until is null or m.lease_until <= ${now})
+    returning m.*, previous.lease_until as previous_lease_until
   `.execute(db);
   return result.rows[0] ?? null;
 }

@@ -32,6 +32,8 @@ import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
 import * as m0038 from './migrations/0038_checkout_experiments.ts';
+import * as m0040 from './migrations/0040_support_requests_and_faq.ts';
+import * as m0041 from './migrations/0041_nps_surveys.ts';
 import * as m0042 from './migrations/0042_comment_analyses.ts';
 import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
 import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
@@ -68,6 +70,8 @@ const migrations: Record<string, Migration> = {
   '0032_shared_breakers_and_rate_limits': m0032,
   '0034_customer_segment_results': m0034,
   '0038_checkout_experiments': m0038,
+  '0040_support_requests_and_faq': m0040,
+  '0041_nps_surveys': m0041,
   '0042_comment_analyses': m0042,
   '0047_payment_expiry_watch': m0047,
   '0048_idempotency_keys_fillfactor': m0048,

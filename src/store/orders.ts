@@ -23,10 +23,13 @@ export async function saveFeedback(db: Db, feedback: { paymentId: string; mercha
       nps_score: feedback.npsScore,
       created_at: feedback.now,
     })
+    // A row made by an emailed survey's answer has no rating yet: the rating (and its comment) then fill it.
     .onConflict((conflict) =>
-      feedback.npsScore === null
-        ? conflict.column('payment_id').doNothing()
-        : conflict.column('payment_id').doUpdateSet({ nps_score: sql<number>`coalesce(payment_feedback.nps_score, excluded.nps_score)` }),
+      conflict.column('payment_id').doUpdateSet({
+        rating: sql<number>`coalesce(payment_feedback.rating, excluded.rating)`,
+        comment: sql<string>`case when payment_feedback.rating is null then coalesce(excluded.comment, payment_feedback.comment) else payment_feedback.comment end`,
+        nps_score: sql<number>`coalesce(payment_feedback.nps_score, excluded.nps_score)`,
+      }),
     )
     .execute();
   return findFeedback(db, feedback.paymentId);

@@ -15,6 +15,7 @@ import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } f
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 import type { CommentAnalysesTable, CommentAnalysisQueueTable } from './tables/comments.ts';
 import type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
+import type { FaqEntriesTable, FaqSearchesTable, NpsSurveySettingsTable, NpsSurveysTable, NpsUnsubscribesTable, SupportMessagesTable, SupportRequestEventsTable, SupportRequestsTable } from './tables/support.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -24,6 +25,7 @@ export type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionStatus, Co
 export type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
 export type { CommentAnalysesTable, CommentAnalysisQueueTable, CommentSource } from './tables/comments.ts';
 export type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
+export type { SupportRequestStatus, SupportAuthor } from './tables/support.ts';
 
 export interface MerchantsTable {
   id: string;
@@ -358,7 +360,19 @@ export interface Database {
   coupon_customer_holds: CouponCustomerHoldsTable;
   coupon_redemptions: CouponRedemptionsTable;
   coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
+  support_requests: SupportRequestsTable;
+  support_messages: SupportMessagesTable;
+  support_request_events: SupportRequestEventsTable;
+  faq_entries: FaqEntriesTable;
+  faq_searches: FaqSearchesTable;
+  nps_survey_settings: NpsSurveySettingsTable;
+  nps_surveys: NpsSurveysTable;
+  nps_unsubscribes: NpsUnsubscribesTable;
 }
+
+export type SupportRequestRow = Selectable<SupportRequestsTable>;
+export type SupportMessageRow = Selectable<SupportMessagesTable>;
+export type FaqEntryRow = Selectable<FaqEntriesTable>;
 
 export type CouponRow = Selectable<CouponsTable>;
 export type ExperimentRow = Selectable<ExperimentsTable>;

@@ -31,6 +31,9 @@ const alerts = ['owner', 'admin', 'operator'] as const;
 const ownerAdmin = ['owner', 'admin'] as const;
 const developers = ['owner', 'admin', 'developer'] as const;
 const afterSales = ['owner', 'admin', 'operator'] as const;
+// Payers' support requests: answered by owners, admins, operators and the support role; their figures read by analysts too.
+const supportAgents = ['owner', 'admin', 'operator', 'support'] as const;
+const supportFigures = ['owner', 'admin', 'operator', 'support', 'analyst'] as const;
 // Coupons: created and disabled by owners, admins and operators; read by them and by analysts.
 const couponManagers = ['owner', 'admin', 'operator'] as const;
 const couponReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
@@ -114,6 +117,12 @@ const calls: Record<string, Call> = {
   'GET /v1/events': { allowed: developers, request: async () => ({ url: '/v1/events' }) },
   'GET /v1/events/:id': { allowed: developers, request: async () => ({ url: `/v1/events/${fakeId('evt')}` }) },
   'POST /v1/events/:id/redeliver': { allowed: developers, request: async () => ({ url: `/v1/events/${fakeId('evt')}/redeliver`, body: {} }) },
+  'GET /v1/support_requests': { allowed: supportAgents, request: async () => ({ url: '/v1/support_requests' }) },
+  'GET /v1/support_requests/:id': { allowed: supportAgents, request: async () => ({ url: `/v1/support_requests/${fakeId('sr')}` }) },
+  'POST /v1/support_requests/:id/replies': { allowed: supportAgents, request: async () => ({ url: `/v1/support_requests/${fakeId('sr')}/replies`, body: { message: 'hello' } }) },
+  'POST /v1/support_requests/:id/resolve': { allowed: supportAgents, request: async () => ({ url: `/v1/support_requests/${fakeId('sr')}/resolve`, body: {} }) },
+  'POST /v1/support_requests/:id/reopen': { allowed: supportAgents, request: async () => ({ url: `/v1/support_requests/${fakeId('sr')}/reopen`, body: {} }) },
+  'GET /v1/analytics/support': { allowed: supportFigures, request: async () => ({ url: `/v1/analytics/support?from=2026-12-01T00:00:00Z&to=2026-12-03T00:00:00Z` }) },
   'GET /v1/coupons': { allowed: couponReaders, request: async () => ({ url: '/v1/coupons' }) },
   'GET /v1/coupons/:id': { allowed: couponReaders, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}` }) },
   'GET /v1/coupons/:id/redemptions': { allowed: couponReaders, request: async () => ({ url: `/v1/coupons/${fakeId('cpn')}/redemptions` }) },

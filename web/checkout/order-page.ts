@@ -2,7 +2,9 @@
 /**
  * The payer's order page (/orders/:id?token=…): what was bought and paid,
  * the order's progress, the payer's after-sales requests and, while the
- * order allows it, a form to ask for a refund, an exchange or a repair. No
+ * order allows it, a form to ask for a refund, an exchange or a repair; then
+ * help (the merchant's FAQ, questions to the merchant and their threads) and,
+ * from a survey email's link, the NPS question. No
  * Authorization header: the token in the page's own URL opens this order alone.
  */
 import { ApiError, IdempotencyKeys, apiClient, type ApiClient } from './api.ts';
@@ -14,6 +16,8 @@ import { afterSalesReasonLengthMax, parseAmountInput } from './input-rules.ts';
 import { payerFacingError } from './page-errors.ts';
 import { afterSalesBadgeKey, describeMethod, orderStatusKey, shownError, type ShownError } from './present.ts';
 import { languageStorageKey, writeSession } from './storage.ts';
+import { SupportPanel } from './support-panel.ts';
+import { SurveyPanel, surveyLinkOf } from './survey-panel.ts';
 import { applyLanguage, buildFrame, detailsList, errorAlert, itemsList, type Frame } from './views.ts';
 import { currencyExponent, formatDecimal, isCurrency } from '../../src/domain/money.ts';
 
@@ -48,6 +52,8 @@ class OrderPage {
   private busy = false;
   private error: ShownError | null = null;
   private sent = false;
+  private readonly support: SupportPanel;
+  private readonly survey: SurveyPanel | null;
 
   constructor(options: OrderOptions) {
     this.options = options;
@@ -55,6 +61,9 @@ class OrderPage {
     this.langChosen = options.langChosen;
     this.frame = buildFrame(options.body, this.lang, (lang) => this.changeLanguage(lang));
     this.api = apiClient({ authorization: null, lang: () => this.lang });
+    this.support = new SupportPanel(this.api, (suffix, query) => `${this.path(suffix)}${query ? `&${new URLSearchParams(query).toString()}` : ''}`, this.lang);
+    const link = surveyLinkOf(window.location.search);
+    this.survey = link ? new SurveyPanel(this.api, link, this.lang) : null;
   }
 
   start(): void {
@@ -84,6 +93,8 @@ class OrderPage {
         this.lang = this.order.customer_locale;
         this.frame.showLanguage(this.lang);
       }
+      this.support.setLanguage(this.lang, false);
+      await Promise.all([this.support.load(), this.survey?.load()]);
     } catch (error) {
       this.fatal = { error: payerFacingError(error, this.lang, 'order') ?? shownError(error, this.lang), retry: !(error instanceof ApiError && error.status < 500 && error.status !== 429) };
     }
@@ -94,6 +105,8 @@ class OrderPage {
     this.lang = lang;
     this.langChosen = true;
     writeSession(languageStorageKey, lang);
+    this.support.setLanguage(lang);
+    this.survey?.setLanguage(lang);
     this.render();
   }
 
@@ -178,7 +191,15 @@ class OrderPage {
     } else if (!order) {
       replaceChildren(this.frame.content, h('p', { class: 'loading', 'aria-busy': 'true' }, this.tr('loading')));
     } else {
-      replaceChildren(this.frame.content, this.header(order), this.timeline(order), this.requests(order), this.form(order));
+      replaceChildren(
+        this.frame.content,
+        this.header(order),
+        this.survey ? this.survey.render(order.merchant.name, () => this.render()) : null,
+        this.timeline(order),
+        this.requests(order),
+        this.form(order),
+        this.support.element,
+      );
     }
     const target = document.getElementById(focusId ?? active);
     target?.focus();

@@ -37,6 +37,7 @@ export const texts = {
   navSegments: l('Segments', '客户分群', '客戶分群'),
   navAlerts: l('Alerts', '告警', '警示'),
   navAfterSales: l('After-sales', '售后', '售後'),
+  navSupport: l('Support', '客服', '客服'),
   navFeedback: l('Feedback', '反馈', '回饋'),
   navCoupons: l('Coupons', '优惠券', '優惠券'),
   navExperiments: l('Experiments', '实验', '實驗'),

@@ -64,6 +64,7 @@ export const pageModules: Record<string, { list: LazyPage<NoProps>; detail?: Laz
   segments: { list: lazyPage(async () => (await import('./pages/segments.tsx')).default) },
   alerts: { list: lazyPage(async () => (await import('./pages/alerts.tsx')).default) },
   'after-sales': { list: lazyPage(async () => (await import('./pages/after-sales.tsx')).default) },
+  support: { list: lazyPage(async () => (await import('./pages/support.tsx')).default) },
   feedback: { list: lazyPage(async () => (await import('./pages/feedback.tsx')).default) },
   reconciliation: { list: lazyPage(async () => (await import('./pages/reconciliation.tsx')).default) },
   developers: { list: lazyPage(async () => (await import('./pages/developers.tsx')).DevelopersPage) },

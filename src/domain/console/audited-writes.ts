@@ -75,6 +75,11 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
   'POST /v1/after_sales_requests/:id/approve': { action: 'after_sales.approved', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
   'POST /v1/after_sales_requests/:id/reject': { action: 'after_sales.rejected', objectType: 'after_sales_request', objectId: { from: 'param' }, before: 'after_sales_request' },
 
+  // A reply's text and the payer's contact stay out of the trail: the request's status is what changed.
+  'POST /v1/support_requests/:id/replies': { action: 'support_request.replied', objectType: 'support_request', objectId: { from: 'param' }, afterFields: ['status', 'reopen_count'] },
+  'POST /v1/support_requests/:id/resolve': { action: 'support_request.resolved', objectType: 'support_request', objectId: { from: 'param' }, afterFields: ['status', 'reopen_count'] },
+  'POST /v1/support_requests/:id/reopen': { action: 'support_request.reopened', objectType: 'support_request', objectId: { from: 'param' }, afterFields: ['status', 'reopen_count'] },
+
   'POST /v1/coupons': { action: 'coupon.created', objectType: 'coupon', objectId: { from: 'answer' }, afterFields: couponFields },
   'POST /v1/coupons/:id/disable': { action: 'coupon.disabled', objectType: 'coupon', objectId: { from: 'param' }, afterFields: couponFields },
 

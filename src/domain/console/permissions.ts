@@ -9,9 +9,10 @@
  * - developer: API keys, webhooks, connector accounts, request logs; payments
  *   read-only (to debug an integration), never a refund.
  * - operator: payments (read, refund, capture, cancel), customers read,
- *   after-sales, alerts, coupons (read, create, disable).
+ *   after-sales, alerts, coupons (read, create, disable), payers' support requests.
  * - support: payments and customers read, resend emails, refunds up to the
- *   per-currency limit the owner sets (`payments.refund` without `payments.refund_unlimited`).
+ *   per-currency limit the owner sets (`payments.refund` without `payments.refund_unlimited`),
+ *   payers' support requests (answer, resolve, reopen).
  * - analyst: analytics, cancellations, segments, feedback; read-only (coupons too, through analytics.read).
  * - coupons: created and disabled by owners, admins and operators; read by them and by analysts.
  * - loyalty programme: changed by owners and admins; its terms and points analytics read by operators and analysts too.
@@ -37,6 +38,8 @@ export const consolePermissions = [
   'customers.read',
   'messages.resend',
   'after_sales.manage',
+  // Payers' support requests (src/domain/support): the queue, answering, resolving and reopening.
+  'support_requests.manage',
   'alerts.read',
   'alerts.manage',
   'analytics.read',
@@ -74,6 +77,7 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'payments.cancel',
     'customers.read',
     'after_sales.manage',
+    'support_requests.manage',
     'alerts.read',
     'alerts.manage',
     'coupons.read',
@@ -81,7 +85,7 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'loyalty.read',
     'experiments.read',
   ]),
-  support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend']),
+  support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend', 'support_requests.manage']),
   analyst: new Set<ConsolePermission>(['session', 'analytics.read', 'loyalty.read']),
 };
 

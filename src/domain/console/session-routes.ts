@@ -65,6 +65,13 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'POST /v1/after_sales_requests/:id/approve': route('after_sales.manage'),
   'POST /v1/after_sales_requests/:id/reject': route('after_sales.manage'),
 
+  'GET /v1/support_requests': route('support_requests.manage'),
+  'GET /v1/support_requests/:id': route('support_requests.manage'),
+  'POST /v1/support_requests/:id/replies': route('support_requests.manage'),
+  'POST /v1/support_requests/:id/resolve': route('support_requests.manage'),
+  'POST /v1/support_requests/:id/reopen': route('support_requests.manage'),
+  'GET /v1/analytics/support': route('analytics.read', 'support_requests.manage'),
+
   'GET /v1/api_keys': route('keys.manage'),
   'POST /v1/api_keys': route('keys.manage'),
   'POST /v1/api_keys/:id/roll': route('keys.manage'),

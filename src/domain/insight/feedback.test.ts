@@ -27,6 +27,15 @@ describe('feedback figures', () => {
     });
   });
 
+  it('counts an NPS answer without a rating (an emailed survey) in NPS only, not in CSAT', () => {
+    const figures = feedbackFigures([
+      { rating: null, npsScore: 10, count: 2 },
+      { rating: null, npsScore: 3, count: 1 },
+      { rating: 5, npsScore: null, count: 1 },
+    ]);
+    expect(figures).toMatchObject({ responses: 1, csat: 1, average_rating: 5, nps_responses: 3, promoters: 2, detractors: 1, nps: 33.33 });
+  });
+
   it('rounds on integers, goes negative for NPS, and answers null without responses', () => {
     const figures = feedbackFigures([
       { rating: 3, npsScore: 0, count: 2 },

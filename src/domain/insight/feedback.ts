@@ -27,7 +27,8 @@ export function npsGroupOf(score: number): NpsGroup {
 
 /** One group of feedback rows: how many gave this rating and this NPS score (or none). */
 export interface FeedbackCount {
-  rating: number;
+  /** Null: an NPS answer from an emailed survey, without a checkout rating (counts in NPS only). */
+  rating: number | null;
   npsScore: number | null;
   count: number;
 }
@@ -50,12 +51,13 @@ export function feedbackFigures(counts: readonly FeedbackCount[]): FeedbackFigur
   let responses = 0;
   let ratingSum = 0;
   for (const { rating, npsScore, count } of counts) {
-    assert(ratingValues.includes(rating as 1), 'a rating is 1 to 5');
     assert(Number.isSafeInteger(count) && count >= 0, 'counts are non-negative integers');
+    if (npsScore !== null) groups[npsGroupOf(npsScore)] += count;
+    if (rating === null) continue;
+    assert(ratingValues.includes(rating as 1), 'a rating is 1 to 5');
     ratingCounts[String(rating) as keyof typeof ratingCounts] += count;
     responses += count;
     ratingSum += rating * count;
-    if (npsScore !== null) groups[npsGroupOf(npsScore)] += count;
   }
   const npsResponses = groups.promoter + groups.passive + groups.detractor;
   return {

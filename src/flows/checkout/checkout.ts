@@ -53,7 +53,8 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
     points,
     cancellation_reasons: [...payerCancellationReasons],
     order_url: payment.status === 'succeeded' ? orderPageUrl(context, payment.id) : null,
-    feedback: feedback ? { rating: feedback.rating, comment: feedback.comment, nps_score: feedback.nps_score } : null,
+    // An NPS answer from an emailed survey alone is not a rating: the payer may still rate the checkout.
+    feedback: feedback && feedback.rating !== null ? { rating: feedback.rating, comment: feedback.comment, nps_score: feedback.nps_score } : null,
     presentation: shown.presentation,
     experiment: shown.experiment,
   };

@@ -13,6 +13,14 @@ import { now, type FlowContext } from '../context.ts';
 
 export type SendResult = 'sent' | 'retrying' | 'failed' | 'skipped' | 'not_due';
 
+/**
+ * Messages sent at most once: after a try that died with its outcome unknown
+ * (the server may have accepted the email), they are not tried again. A
+ * survey sent twice annoys more than one that is lost; a payment notice or a
+ * code is worth the rare duplicate.
+ */
+const atMostOncePurposes: ReadonlySet<string> = new Set(['nps_survey']);
+
 export async function sendMessage(context: FlowContext, messageId: string): Promise<SendResult> {
   const at = now(context);
   const message = await claimMessage(context.db, messageId, at, limits.deliveryLeaseMs);
@@ -26,6 +34,11 @@ export async function sendMessage(context: FlowContext, messageId: string): Prom
       error: details.error ?? null,
       nextAttemptAt: details.next ?? null,
     });
+  if (atMostOncePurposes.has(message.purpose) && message.previous_lease_until !== null) {
+    await record('failed', { error: 'an earlier try ended with its outcome unknown; this message is sent at most once' });
+    context.metrics.messagesSent.inc({ channel: message.channel, outcome: 'failed' });
+    return 'failed';
+  }
   try {
     const providerMessageId = await send(context, message);
     if (providerMessageId === null) {

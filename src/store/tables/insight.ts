@@ -131,7 +131,8 @@ export interface FunnelEventsTable {
 export interface PaymentFeedbackTable {
   payment_id: string;
   merchant_id: string;
-  rating: number;
+  /** Null for an answer to an emailed NPS survey without a checkout rating (migration 0041). */
+  rating: number | null;
   comment: string | null;
   created_at: Timestamp;
   /** The optional 0–10 "would you recommend" answer (migration 0014). */

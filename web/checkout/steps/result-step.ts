@@ -12,6 +12,7 @@ import { label } from '../i18n.ts';
 import { describeMethod } from '../present.ts';
 import { cancellationSpeaker } from '../state.ts';
 import { detailsList, errorAlert } from '../views.ts';
+import { supportText } from '../support-texts.ts';
 import { ratingForm } from './rating-form.ts';
 import { amountText, backToMerchant, section, statusHeading, tr, type StepContext } from './step-kit.ts';
 
@@ -32,6 +33,8 @@ export function resultStep(context: StepContext, authorizedOnly: boolean): HTMLE
     pointsEarned(context),
     backToMerchant(context),
     orderUrl ? h('p', null, h('a', { href: orderUrl, class: 'button secondary', id: 'order-link', 'data-testid': 'order-link' }, tr(context, 'result.orderLink'))) : null,
+    // Help (the FAQ and questions to the merchant) lives on the order page, which the payer keeps a link to.
+    orderUrl ? h('p', null, h('a', { href: `${orderUrl}#support`, 'data-testid': 'help-link' }, supportText(context.lang, 'helpLink'))) : null,
     payment.status === 'succeeded' ? ratingForm(context) : null,
   );
 }
