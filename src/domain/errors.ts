@@ -672,6 +672,8 @@ export const errorCatalog = {
       en: { message: 'The experiment {experiment} is {status}, so it cannot be {action}.', suggestion: 'A draft can be started, a running experiment stopped; create a new experiment to test again.' },
       'zh-CN': { message: '实验 {experiment} 当前状态为 {status}，无法执行该操作（{action}）。', suggestion: '草稿可以开始，运行中的实验可以停止；如需再次测试，请新建实验。' },
       'zh-TW': { message: '實驗 {experiment} 目前狀態為 {status}，無法執行該操作（{action}）。', suggestion: '草稿可以開始，執行中的實驗可以停止；如需再次測試，請建立新實驗。' },
+    },
+  },
   support_request_unexpected_state: {
     status: 409,
     type: 'invalid_request_error',

@@ -40,7 +40,6 @@ export const jobNames = [
   'expire_points',
   'refresh_customer_segments',
   'analyze_comments',
-    },
   'send_nps_surveys',
 ] as const;
 export type JobName = (typeof jobNames)[number];
