@@ -167,6 +167,12 @@ export const limits = {
    * from one address is held to 10 a second.
    */
   providerNotificationsPerMinuteMax: 600,
+  /**
+   * A shared rate-limit bucket untouched this long is deleted by the worker:
+   * every limit refills its whole burst well within it, so a forgotten bucket
+   * is a full one.
+   */
+  rateLimitBucketIdleMs: 60 * 60 * 1000,
   /** Console sessions end after this long without a request, and in any case this long after sign-in. */
   consoleSessionIdleMs: 30 * 60 * 1000,
   consoleSessionAbsoluteMs: 12 * 60 * 60 * 1000,

@@ -20,6 +20,7 @@ import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
+import { forgetIdleRateLimitBuckets } from '../flows/rate-limits/forget-idle-buckets.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -37,6 +38,7 @@ export const jobNames = [
   'fold_analytics',
   'expire_points',
   'refresh_customer_segments',
+  'forget_rate_limit_buckets',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -108,6 +110,10 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     refresh_customer_segments: async (payload) => {
       await refreshCustomerSegments(context, payload);
     },
+    forget_rate_limit_buckets: async (_payload, helpers) => {
+      const forgotten = await forgetIdleRateLimitBuckets(context);
+      if (forgotten > 0) helpers.logger.debug(`forgot ${forgotten} idle rate-limit buckets`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -123,6 +129,7 @@ const crontab = [
   '* * * * * evaluate_alerts ?max=1',
   '* * * * * fold_analytics ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
+  '27 * * * * forget_rate_limit_buckets ?max=1',
   '7 3 * * * expire_points ?max=1',
 ].join('\n');
 
