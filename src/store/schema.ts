@@ -13,6 +13,7 @@ import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAtte
 import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
 import type { CouponsTable, CouponCustomerHoldsTable, CouponRedemptionsTable } from './tables/coupons.ts';
 import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } from './tables/loyalty.ts';
+import type { EventStreamOutboxTable, EventStreamPublishersTable } from './tables/event-stream.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -342,6 +343,8 @@ export interface Database {
   coupon_customer_holds: CouponCustomerHoldsTable;
   coupon_redemptions: CouponRedemptionsTable;
   coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
+  event_stream_publishers: EventStreamPublishersTable;
+  event_stream_outbox: EventStreamOutboxTable;
 }
 
 export type CouponRow = Selectable<CouponsTable>;
