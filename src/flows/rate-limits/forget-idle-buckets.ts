@@ -7,7 +7,7 @@ import { limits } from '../../domain/limits.ts';
 import { forgetIdleBuckets } from '../../store/rate-limits.ts';
 import type { FlowContext } from '../context.ts';
 
-export async function forgetIdleRateLimitBuckets(context: FlowContext): Promise<number> {
+export async function forgetIdleRateLimitBuckets(context: Pick<FlowContext, 'db' | 'clock'>): Promise<number> {
   const idleSince = new Date(context.clock.nowMs() - limits.rateLimitBucketIdleMs);
   let forgotten = 0;
   for (let round = 0; round < 10; round += 1) {
