@@ -8,9 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishOwedEvents } from '../../src/flows/event-stream/publish-events.ts';
-import { eventStreamPublisherName } from '../../src/flows/event-stream/run-publisher.ts';
+import { eventStreamPublisherName, turnEventStreamOff } from '../../src/flows/event-stream/run-publisher.ts';
 import type { EventStreamSink, StreamMessage } from '../../src/messaging/event-stream-nats.ts';
-import { countOwedPublications, leasePublisher, registerPublisher, unregisterPublisher } from '../../src/store/event-stream.ts';
+import { countOwedPublications, leasePublisher, registerPublisher } from '../../src/store/event-stream.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   await registerPublisher(stack.db.db, eventStreamPublisherName, new Date());
 });
 afterAll(async () => {
-  if (stack) await unregisterPublisher(stack.db.db, eventStreamPublisherName);
+  if (stack) await turnEventStreamOff(stack.context);
   await stack?.close();
 });
 
@@ -79,5 +79,16 @@ describe('the event stream publisher', () => {
     // Each event once, across both rounds.
     const ids = [...first.published, ...second.published].map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('turned off (`paypilot event-stream off`), forgets what was owed and queues nothing more', async () => {
+    const merchant = await stack.newMerchant({ name: 'Off' });
+    const pay = () => stack.api('POST', '/v1/payments', { amount: 500, currency: 'CNY', payment_method_types: ['card'] }, { key: merchant.secretKey });
+    expect((await pay()).status).toBe(200);
+    const owed = await countOwedPublications(stack.db.db);
+    expect(owed).toBeGreaterThan(0);
+    expect(await turnEventStreamOff(stack.context)).toEqual({ forgotten: owed });
+    expect((await pay()).status).toBe(200);
+    expect(await countOwedPublications(stack.db.db)).toBe(0);
   });
 });

@@ -13,7 +13,7 @@
  */
 import { limits } from '../../domain/limits.ts';
 import type { EventStreamSink } from '../../messaging/event-stream-nats.ts';
-import { leasePublisher, registerPublisher, releasePublisher } from '../../store/event-stream.ts';
+import { leasePublisher, registerPublisher, releasePublisher, unregisterPublisher } from '../../store/event-stream.ts';
 import { now, type FlowContext } from '../context.ts';
 import { publishOwedEvents, type PublishRound } from './publish-events.ts';
 
@@ -78,4 +78,13 @@ export async function startEventStreamPublisher(context: FlowContext, sink: Even
       await releasePublisher(context.db, eventStreamPublisherName, options.holder).catch(() => {});
     },
   };
+}
+
+/**
+ * `paypilot event-stream off`: no event is queued for the stream any more,
+ * and what was owed is forgotten. A worker still started with
+ * PAYPILOT_NATS_URL turns it on again: take the setting away first.
+ */
+export async function turnEventStreamOff(context: Pick<FlowContext, 'db'>): Promise<{ forgotten: number }> {
+  return unregisterPublisher(context.db, eventStreamPublisherName);
 }
