@@ -25,7 +25,7 @@ import { openConfiguredDatabase } from './runtime.ts';
 import { archiveCommand, backupCommand, restoreCommand } from './ops/data-commands.ts';
 import { simulateTrafficCommand } from './simulators/traffic/traffic.ts';
 import { simulatorsCommand } from './simulators/bundle.ts';
-import { auditVerifyCommand, keysCreate, keysRevoke, keysRoll, ledgerVerify, merchantCreate, reconcileCommand } from './cli/admin-commands.ts';
+import { auditVerifyCommand, eventStreamOff, keysCreate, keysRevoke, keysRoll, ledgerVerify, merchantCreate, reconcileCommand } from './cli/admin-commands.ts';
 import { runUntilSignal, start, startWorkerOnly } from './cli/start.ts';
 
 
@@ -96,6 +96,11 @@ const commands: Command[] = [
     ].join('\n'),
     run: archiveCommand,
   },
+  {
+    words: 'event-stream off',
+    usage: 'event-stream off           stop queuing events for NATS JetStream and forget what is owed (unset PAYPILOT_NATS_URL first)',
+    run: eventStreamOff,
+  },
   { words: 'backup', usage: 'backup --out FILE          the whole database in one consistent snapshot (gzip; not the job queue)', run: backupCommand },
   { words: 'restore', usage: 'restore --in FILE [--force]   load a backup into an empty database (--force replaces the rows of one that is not)', run: restoreCommand },
   {
@@ -124,6 +129,7 @@ const environment = `Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, P
   RATE_LIMIT_PER_SECOND (100 per API key, bursts of twice that; 0 = off),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE (30), RATE_LIMIT_PAYER_PER_MINUTE (120), RATE_LIMIT_NOTIFY_PER_MINUTE (600) per client address (0 = off),
   TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client),
+  PAYPILOT_NATS_URL (the worker also publishes events to NATS JetStream), PAYPILOT_NATS_STREAM (PAYPILOT_EVENTS), PAYPILOT_NATS_SUBJECT_PREFIX (paypilot.events),
   PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST (true lets test-mode webhooks and connector accounts reach private addresses; on for start)`;
 
 /** The whole usage, or that of the commands starting with `words` (`keys`: its three). */

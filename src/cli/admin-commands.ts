@@ -14,6 +14,7 @@ import { findMerchant } from '../store/merchants.ts';
 import { verifyLedger } from '../store/ledger.ts';
 import { createConsoleOwner } from '../flows/console/owner.ts';
 import { verifyAudit } from '../flows/console/audit.ts';
+import { turnEventStreamOff } from '../flows/event-stream/run-publisher.ts';
 
 
 async function withContext<T>(config: Config, work: (context: FlowContext) => Promise<T>): Promise<T> {
@@ -139,3 +140,9 @@ export async function ledgerVerify(config: Config, args: string[]): Promise<void
 }
 
 type LedgerProblemKind = Awaited<ReturnType<typeof verifyLedger>>['problems'][number]['kind'];
+
+export async function eventStreamOff(config: Config, args: string[]): Promise<void> {
+  parseArgs({ args, options: {} });
+  const { forgotten } = await withContext(config, (context) => turnEventStreamOff(context));
+  console.log(`event stream off: new events are no longer queued for it; ${forgotten} owed publications forgotten`);
+}

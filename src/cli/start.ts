@@ -1,5 +1,6 @@
 /** `start`, `serve` and `worker`: the API, the worker and (for `start`) the simulators and an embedded PostgreSQL, until a signal. */
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { ConfigError, type Config } from '../config/config.ts';
 import { startInvalidationListener } from '../store/invalidation.ts';
@@ -15,6 +16,9 @@ import { createServer, type Server } from 'node:http';
 import { metricsText } from '../observability/metrics.ts';
 import { fileLogDestination } from '../observability/logging.ts';
 import { startSimulatorBundle, type SimulatorBundle } from '../simulators/bundle.ts';
+import { natsEventStream } from '../messaging/event-stream-nats.ts';
+import { startEventStreamPublisher } from '../flows/event-stream/run-publisher.ts';
+import { limits } from '../domain/limits.ts';
 
 import { announceDemo, type Simulators } from './demo.ts';
 
@@ -75,6 +79,8 @@ export async function start(config: Config, options: StartOptions): Promise<Stop
     if (options.withWorker) {
       const runner = await startWorker(context, database.handle.pool, fileLog ? { logLevel: 'info', logWriter: fileLog.writeWorkerLine } : { logLevel: config.logLevel });
       stoppers.push(() => runner.stop());
+      const eventStream = await startConfiguredEventStream(config, context);
+      if (eventStream) stoppers.push(eventStream);
     }
     if (options.withDemo && simulators) await announceDemo(config, context, simulators, { developmentKeyFile, logFile });
     return stopAll;
@@ -125,13 +131,40 @@ export async function startWorkerOnly(config: Config): Promise<Stopper> {
   const messaging = configuredMessaging(config);
   const context = createFlowContext({ db: database.handle.db, masterKey, publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
   const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
+  const eventStream = await startConfiguredEventStream(config, context);
   const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
   console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);
   return async () => {
     await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    await eventStream?.();
     await runner.stop();
     messaging.mailer?.close();
     await database.close();
+  };
+}
+
+/** With PAYPILOT_NATS_URL: publishes the event outbox to NATS JetStream (flows/event-stream/); answers how to stop it. */
+async function startConfiguredEventStream(config: Config, context: FlowContext): Promise<Stopper | null> {
+  if (!config.eventStream) return null;
+  const sink = natsEventStream({
+    url: config.eventStream.natsUrl,
+    stream: config.eventStream.stream,
+    subjectPrefix: config.eventStream.subjectPrefix,
+    duplicateWindowMs: limits.eventStreamDuplicateWindowMs,
+    publishTimeoutMs: limits.eventStreamPublishTimeoutMs,
+  });
+  const publisher = await startEventStreamPublisher(context, sink, {
+    holder: `${hostname()}:${process.pid}:${Buffer.from(context.random.bytes(6)).toString('hex')}`,
+    // The URL is not logged: it may carry credentials.
+    onError: (error) => console.error(`event stream: ${error instanceof Error ? error.message : String(error)}`),
+    onRound: (round) => {
+      if (round.failed > 0) console.error(`event stream: ${round.failed} payments not published this round (${round.firstError ?? 'no reason'}); retrying`);
+    },
+  });
+  console.log(`event stream: publishing events to NATS JetStream stream ${config.eventStream.stream}`);
+  return async () => {
+    await publisher.stop();
+    await sink.close();
   };
 }
 

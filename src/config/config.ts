@@ -36,6 +36,11 @@ export interface Config {
   mailFrom: string;
   /** Unset (no SMS_URL): SMS are not sent, except by `npm start`, which runs a local SMS sink. */
   sms: { url: string; apiKey: string | null } | null;
+  /**
+   * The event stream for other systems (NATS JetStream): unset (no
+   * PAYPILOT_NATS_URL), events are not streamed, only sent to webhooks.
+   */
+  eventStream: { natsUrl: string; stream: string; subjectPrefix: string } | null;
   /** Where `paypilot worker` serves its own /metrics (webhooks, messages); unset: nowhere. */
   workerMetricsPort: number | null;
   /**
@@ -98,8 +103,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
     trustProxy,
     workerMetricsPort,
     allowPrivateUrlsInTest,
+    eventStream: eventStreamConfig(env),
     ...messagingConfig(env),
   };
+}
+
+function eventStreamConfig(env: NodeJS.ProcessEnv): Config['eventStream'] {
+  const natsUrl = env.PAYPILOT_NATS_URL?.trim();
+  if (!natsUrl) return null;
+  if (!natsUrl.split(',').every((server) => /^(nats|tls):\/\/[^\s]+$/.test(server.trim()))) {
+    throw new ConfigError('PAYPILOT_NATS_URL must be nats:// (or tls://) URLs separated by commas');
+  }
+  const stream = env.PAYPILOT_NATS_STREAM?.trim() || 'PAYPILOT_EVENTS';
+  if (!/^[A-Za-z0-9_-]+$/.test(stream)) throw new ConfigError('PAYPILOT_NATS_STREAM must be letters, digits, _ or -');
+  const subjectPrefix = env.PAYPILOT_NATS_SUBJECT_PREFIX?.trim() || 'paypilot.events';
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(subjectPrefix)) throw new ConfigError('PAYPILOT_NATS_SUBJECT_PREFIX must be dot-separated tokens without wildcards');
+  return { natsUrl, stream, subjectPrefix };
 }
 
 function parsePerMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

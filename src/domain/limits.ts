@@ -191,6 +191,28 @@ export const limits = {
    * from one address is held to 10 a second.
    */
   providerNotificationsPerMinuteMax: 600,
+  /**
+   * A shared rate-limit bucket untouched this long is deleted by the worker:
+   * every limit refills its whole burst well within it, so a forgotten bucket
+   * is a full one.
+   */
+  rateLimitBucketIdleMs: 60 * 60 * 1000,
+  /**
+   * The event stream (flows/event-stream/): publications read per round, and
+   * payments published side by side (each payment's events one at a time).
+   */
+  eventStreamBatchSize: 500,
+  eventStreamPublishesAtOnceMax: 32,
+  /** How long a stream acknowledgement is awaited; the publisher's lease, renewed every round, outlasts a round by far. */
+  eventStreamPublishTimeoutMs: 5_000,
+  eventStreamLeaseMs: 60_000,
+  /** How long a round may keep starting publications; then it records what it has and renews its lease. */
+  eventStreamRoundBudgetMs: 15_000,
+  /** Pause when nothing is owed, and after a failed round (doubling up to the maximum). */
+  eventStreamIdlePollMs: 250,
+  eventStreamRetryDelayMaxMs: 10_000,
+  /** How long JetStream remembers message ids to drop a repeated publication. */
+  eventStreamDuplicateWindowMs: 10 * 60 * 1000,
   /** Console sessions end after this long without a request, and in any case this long after sign-in. */
   consoleSessionIdleMs: 30 * 60 * 1000,
   consoleSessionAbsoluteMs: 12 * 60 * 60 * 1000,
@@ -257,6 +279,11 @@ assert(limits.waitingOrderPollDelaysMs.every((delay) => delay > 0 && delay <= li
 assert(limits.invalidationHeartbeatTimeoutMs < limits.invalidationHeartbeatMs, 'a heartbeat is answered or given up before the next one');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.apiKeyCacheTtlMs, 'a dead listener is noticed well within the cache backstop');
 assert(limits.invalidationHeartbeatMs + limits.invalidationHeartbeatTimeoutMs < limits.connectorAccountCacheTtlMs, 'a dead listener is noticed well within the accounts cache backstop');
+assert(
+  limits.eventStreamRoundBudgetMs + limits.eventStreamPublishTimeoutMs * 2 < limits.eventStreamLeaseMs,
+  'a publishing round (its last publication included) ends well within the lease it renewed',
+);
+assert(limits.eventStreamRetryDelayMaxMs < limits.eventStreamDuplicateWindowMs, 'a retried publication is still within the duplicate window');
 assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
 assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
 assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

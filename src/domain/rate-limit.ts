@@ -1,8 +1,9 @@
 /**
  * A token bucket per key (an API key, or a client's address): `ratePerSecond`
- * sustained, bursts up to `burst`. In memory and per process, which is what a
- * first line of defence needs; a shared limit across API servers would live
- * in the database.
+ * sustained, bursts up to `burst`. In memory and per process: what a single
+ * process and the tests use. `paypilot serve` uses the same limits held by
+ * every API process together, in PostgreSQL
+ * (flows/rate-limits/shared-rate-limiter.ts).
  */
 import { assert } from './assert.ts';
 import type { Clock } from './clock.ts';

@@ -74,8 +74,9 @@ export interface AppOptions {
   /** Requests per second per API key (bursts of twice that); 0 turns the limit off. */
   rateLimitPerSecond?: number;
   /**
-   * The per-key limit held by every API process together, in PostgreSQL
-   * (flows/rate-limits/shared-rate-limiter.ts), rather than by each process alone.
+   * The per-key and per-address limits held by every API process together, in
+   * PostgreSQL (flows/rate-limits/shared-rate-limiter.ts), rather than by each
+   * process alone.
    */
   sharedRateLimits?: boolean;
   /** Where each connector's bundled simulator listens: the default `base_url` of a new account. */
@@ -157,7 +158,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
         ? createSharedRateLimiter({ db: context.db, clock: context.clock, name: 'api_key', ratePerSecond, burst: ratePerSecond * 2 })
         : createRateLimiter(context.clock, ratePerSecond, ratePerSecond * 2);
   // The address limits run before authentication, so a flood of unauthenticated requests costs no lookup.
-  const addressLimiters = registerAddressLimits(app, { clock: context.clock, limits: options.addressRateLimits ?? addressRateLimitsOff });
+  const addressLimiters = registerAddressLimits(app, {
+    clock: context.clock,
+    limits: options.addressRateLimits ?? addressRateLimitsOff,
+    ...(options.sharedRateLimits ? { shared: context.db } : {}),
+  });
   const invalidation = options.invalidation ?? null;
   const cache = createApiKeyCache({ db: context.db, clock: context.clock, metrics: context.metrics, invalidation });
   // Each merchant's enabled connector accounts, kept while the listener listens (store/connector-accounts.ts).

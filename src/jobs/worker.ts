@@ -21,6 +21,7 @@ import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
 import { analyzeQueuedComments } from '../flows/insight/analyze-comments.ts';
+import { forgetIdleRateLimitBuckets } from '../flows/rate-limits/forget-idle-buckets.ts';
 import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 
@@ -41,6 +42,7 @@ export const jobNames = [
   'refresh_customer_segments',
   'analyze_comments',
   'send_nps_surveys',
+  'forget_rate_limit_buckets',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -123,6 +125,10 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const queued = await sendDueSurveys(context);
       if (queued > 0) helpers.logger.info(`queued ${queued} NPS surveys`);
     },
+    forget_rate_limit_buckets: async (_payload, helpers) => {
+      const forgotten = await forgetIdleRateLimitBuckets(context);
+      if (forgotten > 0) helpers.logger.debug(`forgot ${forgotten} idle rate-limit buckets`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -139,6 +145,7 @@ const crontab = [
   '* * * * * fold_analytics ?max=1',
   '* * * * * analyze_comments ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
+  '27 * * * * forget_rate_limit_buckets ?max=1',
   '7 3 * * * expire_points ?max=1',
   '23 * * * * send_nps_surveys ?max=1',
 ].join('\n');

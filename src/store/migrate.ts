@@ -35,6 +35,7 @@ import * as m0038 from './migrations/0038_checkout_experiments.ts';
 import * as m0040 from './migrations/0040_support_requests_and_faq.ts';
 import * as m0041 from './migrations/0041_nps_surveys.ts';
 import * as m0042 from './migrations/0042_comment_analyses.ts';
+import * as m0046 from './migrations/0046_event_stream_outbox.ts';
 import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
 import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
 
@@ -73,6 +74,7 @@ const migrations: Record<string, Migration> = {
   '0040_support_requests_and_faq': m0040,
   '0041_nps_surveys': m0041,
   '0042_comment_analyses': m0042,
+  '0046_event_stream_outbox': m0046,
   '0047_payment_expiry_watch': m0047,
   '0048_idempotency_keys_fillfactor': m0048,
 };

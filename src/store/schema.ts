@@ -16,6 +16,7 @@ import type { LoyaltyProgrammesTable, PointsLotsTable, PointsPaymentsTable } fro
 import type { CommentAnalysesTable, CommentAnalysisQueueTable } from './tables/comments.ts';
 import type { CheckoutSettingsTable, ExperimentExposuresTable, ExperimentsTable } from './tables/experiments.ts';
 import type { FaqEntriesTable, FaqSearchesTable, NpsSurveySettingsTable, NpsSurveysTable, NpsUnsubscribesTable, SupportMessagesTable, SupportRequestEventsTable, SupportRequestsTable } from './tables/support.ts';
+import type { EventStreamOutboxTable, EventStreamPublishersTable } from './tables/event-stream.ts';
 
 export type { Mode } from './tables/columns.ts';
 export type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
@@ -368,6 +369,8 @@ export interface Database {
   nps_survey_settings: NpsSurveySettingsTable;
   nps_surveys: NpsSurveysTable;
   nps_unsubscribes: NpsUnsubscribesTable;
+  event_stream_publishers: EventStreamPublishersTable;
+  event_stream_outbox: EventStreamOutboxTable;
 }
 
 export type SupportRequestRow = Selectable<SupportRequestsTable>;

@@ -7,6 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.ts';
+import { sql } from 'kysely';
+import { limits } from '../../src/domain/limits.ts';
+import { forgetIdleRateLimitBuckets } from '../../src/flows/rate-limits/forget-idle-buckets.ts';
 import { createSharedRateLimiter } from '../../src/flows/rate-limits/shared-rate-limiter.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { App } from '../../src/http/routes/route-kit.ts';
@@ -65,5 +68,22 @@ describe('a rate limit shared by two API processes', () => {
     expect(allowed).toBeLessThanOrEqual(20);
     // Takers arriving together share one draw per round, so a simultaneous burst gets less than the bucket holds, never more.
     expect(allowed).toBeGreaterThanOrEqual(2 * 3);
+  });
+
+  it('forgets buckets idle for longer than any refill takes, and keeps those in use', async () => {
+    const db = processes[0]!.db.db;
+    const idle = createSharedRateLimiter({ db, clock, name: 'idle', ratePerSecond: 1, burst: 2, batch: 1 });
+    expect(await idle.take('key_idle')).toBe(0);
+    clock.advanceMs(limits.rateLimitBucketIdleMs + 1_000);
+    const busy = createSharedRateLimiter({ db, clock, name: 'busy', ratePerSecond: 1, burst: 2, batch: 1 });
+    expect(await busy.take('key_busy')).toBe(0);
+    const buckets = async () => (await sql<{ bucket: string }>`select bucket from rate_limit_buckets where bucket in ('idle:key_idle', 'busy:key_busy')`.execute(db)).rows.map((r) => r.bucket);
+    expect((await buckets()).sort()).toEqual(['busy:key_busy', 'idle:key_idle']);
+    expect(await forgetIdleRateLimitBuckets({ db, clock })).toBeGreaterThanOrEqual(1);
+    expect(await buckets()).toEqual(['busy:key_busy']);
+    // Forgotten means full: the whole burst again, as the bucket itself would have held by now.
+    const fresh = createSharedRateLimiter({ db, clock, name: 'idle', ratePerSecond: 1, burst: 2, batch: 1 });
+    expect([await fresh.take('key_idle'), await fresh.take('key_idle')]).toEqual([0, 0]);
+    expect(await fresh.take('key_idle')).toBeGreaterThan(0);
   });
 });

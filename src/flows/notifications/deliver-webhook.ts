@@ -6,6 +6,7 @@
  * with exponential backoff and jitter for more than 3 days. An endpoint that
  * has failed for 3 days is disabled and the merchant is emailed.
  */
+import { presentEvent } from '../../domain/notifications/present-event.ts';
 import { nextAttemptAt, webhookRetryRule } from '../../domain/notifications/delivery-schedule.ts';
 import { limits } from '../../domain/limits.ts';
 import { redactUrl } from '../../domain/redaction.ts';
@@ -63,14 +64,7 @@ export async function deliverWebhook(context: FlowContext, deliveryId: string): 
 
 /** The event as the merchant receives it; the same bytes on every try, so a receiver can dedupe on its id. */
 function eventBody({ event }: ClaimedDelivery): string {
-  return JSON.stringify({
-    id: event.id,
-    object: 'event',
-    type: event.type,
-    livemode: event.mode === 'live',
-    created_at: event.created_at.toISOString(),
-    data: event.data,
-  });
+  return JSON.stringify(presentEvent(event));
 }
 
 interface PostResult {

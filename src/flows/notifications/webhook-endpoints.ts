@@ -159,6 +159,4 @@ function presentDelivery(delivery: DeliveryWithAttempts) {
   };
 }
 
-export function presentEvent(event: { id: string; type: string; mode: string; data: unknown; created_at: Date }) {
-  return { id: event.id, object: 'event' as const, type: event.type, livemode: event.mode === 'live', created_at: event.created_at.toISOString(), data: event.data as object };
-}
+export { presentEvent } from '../../domain/notifications/present-event.ts';

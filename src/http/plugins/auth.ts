@@ -19,8 +19,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PaymentError } from '../../domain/errors.ts';
 import { hashApiKey, parseApiKey } from '../../domain/secrets.ts';
-import type { RateLimiter } from '../../domain/rate-limit.ts';
 import type { AuthenticatedKey } from '../../store/merchants.ts';
+import type { AddressLimiter } from './address-limits.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 
 export type RouteAuth = 'secret' | 'client' | 'none';
@@ -39,12 +39,12 @@ declare module 'fastify' {
 
 export function registerAuth(
   app: FastifyInstance,
-  options: { cache: ApiKeyCache; rateLimiter: { take(key: string): number | Promise<number> } | null; authFailureLimiter: RateLimiter | null; session?: SessionAuthenticator },
+  options: { cache: ApiKeyCache; rateLimiter: { take(key: string): number | Promise<number> } | null; authFailureLimiter: AddressLimiter | null; session?: SessionAuthenticator },
 ): void {
   const { cache, authFailureLimiter } = options;
 
-  const refuseIfOverFailures = (address: string) => {
-    const retryAfterSeconds = authFailureLimiter?.peek(address) ?? 0;
+  const refuseIfOverFailures = async (address: string) => {
+    const retryAfterSeconds = (await authFailureLimiter?.peek(address)) ?? 0;
     if (retryAfterSeconds > 0) throw new PaymentError('rate_limited', { details: { retry_after_seconds: retryAfterSeconds } });
   };
 
@@ -52,7 +52,7 @@ export function registerAuth(
     const hash = token && parseApiKey(token) ? hashApiKey(token) : null;
     const cached = hash ? cache.cached(hash) : null;
     if (cached) return cached;
-    refuseIfOverFailures(address);
+    await refuseIfOverFailures(address);
     return hash ? cache.load(hash) : null;
   }
 
@@ -66,7 +66,7 @@ export function registerAuth(
     const sessionKey = header === undefined && options.session ? await options.session(request) : null;
     const key = sessionKey ?? (await authenticate(token, request.ip));
     if (!key) {
-      authFailureLimiter?.take(request.ip);
+      await authFailureLimiter?.take(request.ip);
       throw new PaymentError('api_key_invalid');
     }
     if (required === 'secret' && key.kind !== 'secret') throw new PaymentError('permission_denied');
