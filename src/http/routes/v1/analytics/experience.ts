@@ -9,6 +9,7 @@ import { experienceKpis } from '../../../../flows/insight/experience.ts';
 import { Nullable, errorResponses } from '../../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 import { Rate } from './schemas.ts';
+import { supportFigureProperties } from '../support/analytics-support.ts';
 
 const Query = Type.Object(
   {
@@ -67,12 +68,9 @@ const Experience = Type.Object({
       { description: 'Reserved for the fraud reviews: null until payments can be marked fraudulent.' },
     ),
   ),
-  support: Nullable(
-    Type.Object(
-      { requests: Type.Integer(), first_response_ms_average: Nullable(Type.Integer()), resolution_ms_average: Nullable(Type.Integer()) },
-      { description: "Reserved for payers' support requests: null until they exist." },
-    ),
-  ),
+  support: Type.Object(supportFigureProperties, {
+    description: 'The figures of GET /v1/analytics/support for the support requests created in the period (definitions: docs/api-support.md).',
+  }),
 });
 
 export function registerAnalyticsExperience(app: App, deps: RouteDeps): void {
@@ -84,7 +82,7 @@ export function registerAnalyticsExperience(app: App, deps: RouteDeps): void {
         tags: ['Analytics'],
         summary: 'Experience KPIs: churn, repeat purchases, revenue per customer, lifetime value, time to pay, CSAT, NPS',
         description:
-          'Every figure counts the period `[from, to)` on payments’ created_at, churn against the period of the same length before it. A purchase is a succeeded payment with a customer, wallet top-ups excepted. Exact definitions: docs/api-experience.md. `fraud` and `support` are null until those capabilities report.',
+          'Every figure counts the period `[from, to)` on payments’ created_at, churn against the period of the same length before it. A purchase is a succeeded payment with a customer, wallet top-ups excepted. Exact definitions: docs/api-experience.md. `support` repeats the figures of GET /v1/analytics/support for the period; `fraud` is null until payments can be marked fraudulent.',
         security: bearerAuth,
         querystring: Query,
         response: { 200: Experience, ...errorResponses(400, 401) },
@@ -107,7 +105,6 @@ export function registerAnalyticsExperience(app: App, deps: RouteDeps): void {
           customer_lifetime_value: r.customer_lifetime_value === null ? null : Number(r.customer_lifetime_value),
         })),
         fraud: null,
-        support: null,
       };
     },
   );

@@ -18,10 +18,8 @@ const Duration = (what: string) =>
   });
 const QueryCounts = Type.Array(Type.Object({ query: Type.String(), count: Type.Integer() }));
 
-const SupportSummary = Type.Object({
-  object: Type.Literal('support_summary'),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
+/** The support figures of a range: also the experience KPIs' `support` (analytics/experience.ts). */
+export const supportFigureProperties = {
   requests: Type.Integer({ description: 'Support requests created in the range.' }),
   first_response_time: Duration('a merchant reply: first reply − creation'),
   resolution_time: Duration('a resolution: first resolution − creation'),
@@ -30,6 +28,13 @@ const SupportSummary = Type.Object({
   reopen_rate: Rate('reopened / resolved.'),
   first_contact_resolutions: Type.Integer({ description: 'Resolved requests with exactly one merchant reply before their first resolution, never reopened.' }),
   first_contact_resolution_rate: Rate('first_contact_resolutions / resolved.'),
+};
+
+const SupportSummary = Type.Object({
+  object: Type.Literal('support_summary'),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  ...supportFigureProperties,
   faq: Type.Object({
     searches: Type.Integer({ description: 'Payer searches of the FAQ in the range (a search is a non-empty query).' }),
     searches_unanswered: Type.Integer({ description: 'Of those, searches no entry answered.' }),
