@@ -38,6 +38,9 @@ export const idPrefixes = {
   pointsLot: 'plt',
   coupon: 'cpn',
   couponRedemption: 'cpr',
+  riskRule: 'rsk',
+  riskDecision: 'rdc',
+  blocklistEntry: 'blk',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

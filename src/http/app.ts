@@ -42,6 +42,7 @@ import { registerWebhooks } from './routes/v1/webhooks/index.ts';
 import { registerCheckout } from './routes/v1/checkout/index.ts';
 import { registerOrders } from './routes/v1/orders/index.ts';
 import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
+import { registerRiskRoutes } from './routes/v1/risk/index.ts';
 import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics/index.ts';
@@ -241,6 +242,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerPointsCustomer(app, deps);
   registerPointsAnalytics(app, deps);
   registerCouponRoutes(app, deps);
+  registerRiskRoutes(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

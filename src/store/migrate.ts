@@ -31,6 +31,7 @@ import * as m0029 from './migrations/0029_loyalty_points.ts';
 import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
+import * as m0035 from './migrations/0035_risk.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '0030_analytics_note_conditions': m0030,
   '0032_shared_breakers_and_rate_limits': m0032,
   '0034_customer_segment_results': m0034,
+  '0035_risk': m0035,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
