@@ -44,6 +44,8 @@ const arithmetic = new Set(['+', '-', '*', '/', '%']);
 // after-token hook, are skipped at the start so the stack stays paired).
 type Positioned = jsep.Expression & { start?: number };
 const tokenStarts: number[] = [];
+// The expression being compiled: a numeric literal's position is found in it (compilation is synchronous).
+let compiling = '';
 jsep.hooks.add('gobble-token', function recordStart() {
   const code = this.code;
   const digitOrDot = (code >= 48 && code <= 57) || code === 46;
@@ -59,6 +61,7 @@ export function compileRule(source: string): RuleNode {
   if (source.trim().length === 0) throw new RuleExpressionError('the expression is empty', 0);
   if (source.length > limits.riskExpressionCharsMax) throw new RuleExpressionError(`longer than ${limits.riskExpressionCharsMax} characters`, limits.riskExpressionCharsMax);
   tokenStarts.length = 0;
+  compiling = source;
   let tree: jsep.Expression;
   try {
     tree = jsep(source);
@@ -76,6 +79,7 @@ function startOf(node: jsep.Expression | undefined): number {
   if (!node) return 0;
   const own = (node as Positioned).start;
   if (typeof own === 'number') return own;
+  if (node.type === 'Literal' && typeof node.raw === 'string') return Math.max(0, compiling.indexOf(node.raw));
   if (node.type === 'BinaryExpression') return Math.min(startOf(node.left as jsep.Expression), startOf(node.right as jsep.Expression));
   return 0;
 }
@@ -121,7 +125,11 @@ function checkBinary(node: jsep.BinaryExpression, depth: number): RuleNode {
   const operator = node.operator;
   const left = check(node.left, depth + 1);
   const right = check(node.right, depth + 1);
-  const at = startOf(node.right);
+  // A numeric literal keeps no position: it is looked for after the left operand.
+  const leftStart = startOf(node.left);
+  const rightOwn = (node.right as Positioned).start;
+  const rightRaw = node.right.type === 'Literal' ? String(node.right.raw) : null;
+  const at = typeof rightOwn === 'number' || rightRaw === null ? startOf(node.right) : Math.max(0, compiling.indexOf(rightRaw, leftStart + 1));
   const need = (type: SignalType) => {
     if (left.type !== type) throw new RuleExpressionError(`"${operator}" needs a ${type} on its left, not a ${left.type}`, startOf(node.left));
     if (right.type !== type) throw new RuleExpressionError(`"${operator}" needs a ${type} on its right, not a ${right.type}`, at);
