@@ -20,6 +20,7 @@ import { evaluateAlerts } from '../flows/insight/evaluate-alerts.ts';
 import { foldAllAnalytics } from '../flows/insight/analytics.ts';
 import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
+import { trainRiskModels } from '../flows/risk/train-models.ts';
 import { redactLogLine } from '../observability/logging.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -37,6 +38,7 @@ export const jobNames = [
   'fold_analytics',
   'expire_points',
   'refresh_customer_segments',
+  'train_risk_models',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -108,6 +110,12 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
     refresh_customer_segments: async (payload) => {
       await refreshCustomerSegments(context, payload);
     },
+    // Each merchant's fraud model, from its labelled payments (flows/risk/train-models.ts); safe to repeat.
+    train_risk_models: async (_payload, helpers) => {
+      for (const report of await trainRiskModels(context)) {
+        helpers.logger.info(`risk model for ${report.merchantId} (${report.mode}): ${report.samples} labelled, ${report.frauds} fraudulent, AUC ${report.auc?.toFixed(3) ?? 'n/a'} on ${report.heldOut} held out`);
+      }
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -124,6 +132,7 @@ const crontab = [
   '* * * * * fold_analytics ?max=1',
   '17 * * * * purge_idempotency_keys ?max=1',
   '7 3 * * * expire_points ?max=1',
+  '37 4 * * * train_risk_models ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

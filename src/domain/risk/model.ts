@@ -4,8 +4,9 @@
  * (fraudulent or not), trained by the worker. Features are standardized with
  * the training set's means and spreads, kept with the weights, so scoring at
  * confirm is a dot product with no library call. Its quality is the AUC on a
- * held-out fifth of the labelled payments (every fifth by payment id).
+ * held-out fifth of each class of labelled payments (chosen by a hash of the payment id).
  */
+import { createHash } from 'node:crypto';
 import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
 import { assert } from '../assert.ts';
@@ -39,6 +40,24 @@ export interface TrainingResult {
   heldOut: number;
 }
 
+/**
+ * A fifth of each class (fraudulent or not) held out, chosen by a hash of the
+ * payment id: the same split at every training, unrelated to time or order,
+ * and never without both classes while each has two payments.
+ */
+function splitHeldOut(labelled: readonly LabelledPayment[]): { training: LabelledPayment[]; heldOut: LabelledPayment[] } {
+  const hash = (id: string) => createHash('sha256').update(id).digest('hex');
+  const training: LabelledPayment[] = [];
+  const heldOut: LabelledPayment[] = [];
+  for (const fraudulent of [true, false]) {
+    const members = labelled.filter((l) => l.fraudulent === fraudulent).map((l) => ({ l, key: hash(l.paymentId) }));
+    members.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const held = members.length >= 2 ? Math.max(1, Math.round(members.length / 5)) : 0;
+    members.forEach((member, index) => (index < held ? heldOut : training).push(member.l));
+  }
+  return { training, heldOut };
+}
+
 function featureValue(signals: Partial<Signals>, name: string): number {
   const value = signals[name as SignalName];
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -48,9 +67,7 @@ function featureValue(signals: Partial<Signals>, name: string): number {
 }
 
 export function trainRiskModel(labelled: readonly LabelledPayment[], options: { steps: number }): TrainingResult {
-  const sorted = [...labelled].sort((a, b) => (a.paymentId < b.paymentId ? -1 : a.paymentId > b.paymentId ? 1 : 0));
-  const training = sorted.filter((_, index) => index % 5 !== 4);
-  const heldOut = sorted.filter((_, index) => index % 5 === 4);
+  const { training, heldOut } = splitHeldOut(labelled);
   assert(training.some((l) => l.fraudulent) && training.some((l) => !l.fraudulent), 'a model is trained on both classes');
   const features = [...modelFeatures];
   const raw = training.map((l) => features.map((name) => featureValue(l.signals, name)));
