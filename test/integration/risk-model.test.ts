@@ -15,6 +15,13 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
+/** The worker's job, called as graphile-worker calls it. */
+function trainJob() {
+  const job = taskList(stack.context).train_risk_models;
+  if (!job) throw new Error('the worker has no train_risk_models job');
+  return job;
+}
+
 const cards = ['4242424242424242', '4000000000000077', '5555555555554444', '4000000760000002', '4000001240000000'];
 
 describe('the fraud model', () => {
@@ -23,7 +30,7 @@ describe('the fraud model', () => {
     await stack.api('POST', '/v1/risk_rules', { name: 'keeps decisions on', expression: 'amount < 0', action: 'allow' }, { key: m.secretKey });
     const logs: string[] = [];
     const helpers = { logger: { info: (line: string) => logs.push(line) } } as never;
-    const tasks = taskList(stack.context);
+    const train = trainJob();
     // Fraud pays large amounts from an address abroad on a busy device; good payers small ones at home.
     for (let i = 0; i < 60; i += 1) {
       const fraud = i % 5 === 0;
@@ -37,7 +44,7 @@ describe('the fraud model', () => {
       if (fraud) await stack.api('POST', `/v1/payments/${created.body.id}/fraud`, { block: [] }, { key: m.secretKey });
       clock.advanceMs(60_000);
     }
-    await tasks.train_risk_models({}, helpers);
+    await train({}, helpers);
     const model = await stack.db.db.selectFrom('risk_models').selectAll().where('merchant_id', '=', m.merchant.merchantId).executeTakeFirstOrThrow();
     console.log(logs.join('\n'));
     expect(model).toMatchObject({ samples: 60, frauds: 12 });
@@ -63,7 +70,7 @@ describe('the fraud model', () => {
     const created = await stack.api('POST', '/v1/payments', { amount: 1_000, currency: 'CNY' }, { key: m.secretKey });
     await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') }, { key: m.secretKey });
     await stack.api('POST', `/v1/payments/${created.body.id}/fraud`, { block: [] }, { key: m.secretKey });
-    await taskList(stack.context).train_risk_models({}, { logger: { info: () => undefined } } as never);
+    await trainJob()({}, { logger: { info: () => undefined } } as never);
     expect(await stack.db.db.selectFrom('risk_models').selectAll().where('merchant_id', '=', m.merchant.merchantId).executeTakeFirst()).toBeUndefined();
   });
 });
