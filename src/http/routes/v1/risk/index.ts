@@ -1,5 +1,6 @@
 /** Registers the risk routes: rules (with back-tests and the signal catalog), reviews, the blocklist, and each payment's risk and fraud mark. */
 import type { App, RouteDeps } from '../../route-kit.ts';
+import { registerRiskAnalytics } from './analytics.ts';
 import { registerBlocklists } from './blocklists.ts';
 import { registerPaymentRisk } from './payments.ts';
 import { registerReviewsDecide } from './reviews-decide.ts';
@@ -26,4 +27,5 @@ export function registerRiskRoutes(app: App, deps: RouteDeps): void {
   registerReviewsDecide(app, deps);
   registerBlocklists(app, deps);
   registerPaymentRisk(app, deps);
+  registerRiskAnalytics(app, deps);
 }
