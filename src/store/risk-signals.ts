@@ -76,11 +76,24 @@ export async function readRiskContext(db: Db, scope: Scope, keys: RiskKeys, at: 
     coalesce(sum(amount) filter (where ${sql.ref(column)} = ${key} and created_at > ${since1h} and currency = ${cur}), 0) as ${sql.raw(`${prefix}_amount_1h`)},
     count(*) filter (where ${sql.ref(column)} = ${key}) as ${sql.raw(`${prefix}_24h`)},
     coalesce(sum(amount) filter (where ${sql.ref(column)} = ${key} and currency = ${cur}), 0) as ${sql.raw(`${prefix}_amount_24h`)}`;
+  // Nothing past \`setup\` is read for a merchant with no rules, blocklist, model or review: every
+  // heavier part is behind \`active\` (PostgreSQL runs a CASE branch's subquery only when it is taken).
   const result = await sql<Row>`
-    with recent as (
+    with setup as (
+      select
+        (select json_agg(json_build_object('id', id, 'name', name, 'expression', expression, 'action', action) order by position, id)
+          from risk_rules where merchant_id = ${scope.merchantId} and mode = ${scope.mode} and enabled) as rules,
+        exists (select 1 from risk_blocklist_entries where merchant_id = ${scope.merchantId} and mode = ${scope.mode}) as has_blocklist,
+        (select model from risk_models where merchant_id = ${scope.merchantId} and mode = ${scope.mode}) as model,
+        (select status from risk_reviews where payment_id = ${keys.paymentId}) as review_status
+    ),
+    active as (
+      select (rules is not null or has_blocklist or model is not null or review_status is not null) as is_on from setup
+    ),
+    recent as (
       select distinct on (payment_id) payment_id, customer_id, card_fingerprint, device_id, address_key, amount, currency, created_at
       from risk_decisions
-      where merchant_id = ${scope.merchantId} and mode = ${scope.mode} and created_at > ${since24h} and payment_id <> ${keys.paymentId}
+      where (select is_on from active) and merchant_id = ${scope.merchantId} and mode = ${scope.mode} and created_at > ${since24h} and payment_id <> ${keys.paymentId}
         and (customer_id = ${c} or card_fingerprint = ${f} or device_id = ${d} or address_key = ${a})
       order by payment_id, created_at desc
     ),
@@ -101,29 +114,24 @@ export async function readRiskContext(db: Db, scope: Scope, keys: RiskKeys, at: 
     customer as (
       select created_at, email, phone from customers where id = ${c} and merchant_id = ${scope.merchantId} and mode = ${scope.mode}
     )
-    select velocity.*,
-      (select count(*) from attempts
+    select velocity.*, setup.rules, setup.has_blocklist, setup.model, setup.review_status,
+      case when active.is_on then (select count(*) from attempts
         where status = 'failed' and decline_code is not null
-          and started_at > coalesce((select max(started_at) from attempts where status = 'succeeded'), '-infinity')) as declines_in_row,
-      (select created_at from customer) as customer_created_at,
-      (select count(*) from (select 1 from payments where customer_id = ${c} and status = 'succeeded' limit 1000) p) as customer_succeeded,
-      (select avg(amount) from (select amount from payments where customer_id = ${c} and status = 'succeeded' and currency = ${cur}
-                                order by id desc limit 50) p) as customer_usual,
-      (select avg(amount) from (select amount from payments where merchant_id = ${scope.merchantId} and mode = ${scope.mode}
-                                and status = 'succeeded' and currency = ${cur} order by id desc limit 200) p) as merchant_usual,
-      (select array_agg(distinct kind) from risk_blocklist_entries
+          and started_at > coalesce((select max(started_at) from attempts where status = 'succeeded'), '-infinity')) end as declines_in_row,
+      case when active.is_on then (select created_at from customer) end as customer_created_at,
+      case when active.is_on then (select count(*) from (select 1 from payments where customer_id = ${c} and status = 'succeeded' limit 1000) p) end as customer_succeeded,
+      case when active.is_on then (select avg(amount) from (select amount from payments where customer_id = ${c} and status = 'succeeded' and currency = ${cur}
+                                order by id desc limit 50) p) end as customer_usual,
+      case when active.is_on then (select avg(amount) from (select amount from payments where merchant_id = ${scope.merchantId} and mode = ${scope.mode}
+                                and status = 'succeeded' and currency = ${cur} order by id desc limit 200) p) end as merchant_usual,
+      case when setup.has_blocklist then (select array_agg(distinct kind) from risk_blocklist_entries
         where merchant_id = ${scope.merchantId} and mode = ${scope.mode} and (
           (kind = 'card_fingerprint' and value = ${f}) or (kind = 'device' and value = ${d}) or (kind = 'address' and value = ${a})
           or (kind = 'customer' and value = ${c})
           or (kind = 'email' and value in (lower(${text(keys.email)}), (select lower(email) from customer)))
-          or (kind = 'phone' and value in (${text(keys.phone)}, (select regexp_replace(phone, '[^0-9+]', '', 'g') from customer))))) as blocklisted,
-      exists (select 1 from risk_blocklist_entries where merchant_id = ${scope.merchantId} and mode = ${scope.mode}) as has_blocklist,
-      (select time_zone from merchants where id = ${scope.merchantId}) as time_zone,
-      (select json_agg(json_build_object('id', id, 'name', name, 'expression', expression, 'action', action) order by position, id)
-        from risk_rules where merchant_id = ${scope.merchantId} and mode = ${scope.mode} and enabled) as rules,
-      (select model from risk_models where merchant_id = ${scope.merchantId} and mode = ${scope.mode}) as model,
-      (select status from risk_reviews where payment_id = ${keys.paymentId}) as review_status
-    from velocity
+          or (kind = 'phone' and value in (${text(keys.phone)}, (select regexp_replace(phone, '[^0-9+]', '', 'g') from customer))))) end as blocklisted,
+      case when active.is_on then (select time_zone from merchants where id = ${scope.merchantId}) end as time_zone
+    from velocity, setup, active
   `.execute(db);
   const row = result.rows[0];
   if (!row) throw new Error('the risk reading answers one row');
