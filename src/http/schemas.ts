@@ -137,6 +137,16 @@ export const Payment = Type.Object(
     expires_at: Timestamp,
     created_at: Timestamp,
     updated_at: Timestamp,
+    risk: Type.Optional(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            "GET /v1/payments/:id with a secret key only: the payment's risk from its newest decision — `decision`, `score`, `rules_fired`, `signals`, `challenge_passed`, `fraudulent`, `decided_at` (docs/api-risk.md, GET /v1/payments/:id/risk).",
+        },
+      ),
+    ),
   },
 );
 

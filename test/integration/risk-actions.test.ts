@@ -65,6 +65,12 @@ describe('saving a rule', () => {
     expect(paid.body.status).toBe('succeeded');
     const risk = await stack.api('GET', `/v1/payments/${paid.body.id}/risk`, undefined, { key: m.secretKey });
     expect(risk.body).toMatchObject({ decision: 'allow', rules_fired: [allow.id, block.id] });
+    // The merchant reads it on the payment too; the payer never does.
+    const asMerchant = await stack.api('GET', `/v1/payments/${paid.body.id}`, undefined, { key: m.secretKey });
+    expect(asMerchant.body.risk).toMatchObject({ object: 'payment_risk', decision: 'allow', rules_fired: [allow.id, block.id], signals: { amount: 1_000 } });
+    const asPayer = await stack.api('GET', `/v1/payments/${paid.body.id}?client_secret=${paid.body.client_secret}`, undefined, { key: m.publishableKey });
+    expect(asPayer.status).toBe(200);
+    expect(asPayer.body.risk).toBeUndefined();
     const incomplete = await stack.api('POST', '/v1/risk_rules/order', { rules: [allow.id] }, { key: m.secretKey });
     expect(incomplete.status).toBe(400);
   });

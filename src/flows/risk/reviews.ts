@@ -34,8 +34,13 @@ export function presentRisk(decision: RiskDecisionRow | undefined, fraudulent: b
 /** A payment's `risk`: its newest decision, with signals and rules fired, and whether it was marked fraudulent. */
 export async function paymentRisk(context: FlowContext, scope: Scope, paymentId: string) {
   await getPayment(context, scope, paymentId);
+  return { payment: paymentId, ...(await riskOfPayment(context, paymentId)) };
+}
+
+/** The `risk` of a payment already read in the caller's scope. */
+export async function riskOfPayment(context: FlowContext, paymentId: string) {
   const [decision, mark] = await Promise.all([latestRiskDecision(context.db, paymentId), findFraudMark(context.db, paymentId)]);
-  return { payment: paymentId, ...presentRisk(decision, mark !== undefined) };
+  return presentRisk(decision, mark !== undefined);
 }
 
 async function presentReview(context: FlowContext, review: RiskReviewRow) {
