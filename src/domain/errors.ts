@@ -529,6 +529,15 @@ export const errorCatalog = {
       'zh-TW': { message: '此付款未通過風險檢查。', suggestion: '請改用其他支付方式；如認為有誤，請聯絡商家。' },
     },
   },
+  risk_rule_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    text: {
+      en: { message: 'The rule expression is not valid: {reason} (at character {position}).', suggestion: 'Correct the expression at that position; GET /v1/risk_rules/signals lists the signals and their types.' },
+      'zh-CN': { message: '规则表达式无效：{reason}（第 {position} 个字符处）。', suggestion: '请修改该位置的表达式；可用的信号及其类型见 GET /v1/risk_rules/signals。' },
+      'zh-TW': { message: '規則運算式無效：{reason}（第 {position} 個字元處）。', suggestion: '請修改該位置的運算式；可用的訊號及其類型見 GET /v1/risk_rules/signals。' },
+    },
+  },
   payment_not_completed: {
     status: 402,
     type: 'payment_error',
@@ -897,6 +906,9 @@ const detailWords: Record<string, Record<Locale, string>> = {
   'team member': { en: 'team member', 'zh-CN': '团队成员', 'zh-TW': '團隊成員' },
   'loyalty programme': { en: 'loyalty programme', 'zh-CN': '积分计划', 'zh-TW': '點數方案' },
   coupon: { en: 'coupon', 'zh-CN': '优惠券', 'zh-TW': '優惠券' },
+  'risk rule': { en: 'risk rule', 'zh-CN': '风控规则', 'zh-TW': '風控規則' },
+  'blocklist entry': { en: 'blocklist entry', 'zh-CN': '黑名单条目', 'zh-TW': '黑名單項目' },
+  review: { en: 'review', 'zh-CN': '人工审核', 'zh-TW': '人工審核' },
 };
 const translatedDetails = new Set(['action', 'resource', 'status']);
 

@@ -44,6 +44,9 @@ export const idPrefixes = {
   supportRequestEvent: 'sre',
   faqEntry: 'faq',
   npsSurvey: 'nps',
+  riskRule: 'rsk',
+  riskDecision: 'rdc',
+  blocklistEntry: 'blk',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

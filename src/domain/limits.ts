@@ -88,6 +88,16 @@ export const limits = {
   /** Exposed payers every variant needs before results compare them, unless the merchant sets another. */
   experimentMinimumSamplePerVariantDefault: 200,
   experimentMinimumSamplePerVariantMax: 1_000_000,
+  /** Risk rules (issue 18): per merchant and mode, the expression's length and depth, and the back-test's window. */
+  riskRulesPerMerchantMax: 100,
+  riskExpressionCharsMax: 1000,
+  riskExpressionDepthMax: 24,
+  riskBacktestDays: 30,
+  riskBacktestPaymentsMax: 100_000,
+  /** Labelled payments a merchant needs (and frauds among them) before a model is trained, and the most read. */
+  riskModelSamplesMin: 40,
+  riskModelFraudsMin: 5,
+  riskModelSamplesMax: 20_000,
   pinLockMs: 15 * 60 * 1000,
   /** A PIN try reserved this long ago belongs to a request that died (a check takes milliseconds). */
   pinTryReservationTtlMs: 60 * 1000,

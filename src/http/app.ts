@@ -45,6 +45,7 @@ import { registerSupport } from './routes/v1/support/index.ts';
 import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
 import { registerExperimentRoutes } from './routes/v1/experiments/index.ts';
 import { getExperiment } from '../flows/experiments/experiments.ts';
+import { registerRiskRoutes } from './routes/v1/risk/index.ts';
 import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics/index.ts';
@@ -253,6 +254,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerPointsAnalytics(app, deps);
   registerCouponRoutes(app, deps);
   registerExperimentRoutes(app, deps);
+  registerRiskRoutes(app, deps);
   await registerPages(app, deps);
   registerConnectorAccounts(app, { ...deps, defaultBaseUrls: options.defaultBaseUrls ?? {} });
   await registerNotify(app, deps);

@@ -137,6 +137,16 @@ export const Payment = Type.Object(
     expires_at: Timestamp,
     created_at: Timestamp,
     updated_at: Timestamp,
+    risk: Type.Optional(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description:
+            "GET /v1/payments/:id with a secret key only: the payment's risk from its newest decision — `decision`, `score`, `rules_fired`, `signals`, `challenge_passed`, `fraudulent`, `decided_at` (docs/api-risk.md, GET /v1/payments/:id/risk).",
+        },
+      ),
+    ),
   },
 );
 
@@ -283,6 +293,7 @@ export const ErrorResponse = Type.Object(
       attempts_remaining: Type.Optional(Type.Integer({ description: 'incorrect_pin, pin_locked, authentication_failed: tries left before the lock.' })),
       unlocks_at: Type.Optional(Type.String({ format: 'date-time', description: 'pin_locked: when wallet payments unlock.' })),
       available: Type.Optional(Type.Integer({ description: 'insufficient_funds (wallet): the balance still available, in minor units.' })),
+      position: Type.Optional(Type.Integer({ description: 'risk_rule_invalid: the 0-based character of the expression where the error was found.' })),
     }, { additionalProperties: true }),
   },
 );

@@ -22,6 +22,7 @@ import { runPointsExpiry } from '../flows/loyalty/expire-points.ts';
 import { refreshCustomerSegments } from '../flows/insight/kept-customer-segments.ts';
 import { analyzeQueuedComments } from '../flows/insight/analyze-comments.ts';
 import { forgetIdleRateLimitBuckets } from '../flows/rate-limits/forget-idle-buckets.ts';
+import { trainRiskModels } from '../flows/risk/train-models.ts';
 import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 
@@ -43,6 +44,7 @@ export const jobNames = [
   'analyze_comments',
   'send_nps_surveys',
   'forget_rate_limit_buckets',
+  'train_risk_models',
 ] as const;
 export type JobName = (typeof jobNames)[number];
 
@@ -129,6 +131,12 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const forgotten = await forgetIdleRateLimitBuckets(context);
       if (forgotten > 0) helpers.logger.debug(`forgot ${forgotten} idle rate-limit buckets`);
     },
+    // Each merchant's fraud model, from its labelled payments (flows/risk/train-models.ts); safe to repeat.
+    train_risk_models: async (_payload, helpers) => {
+      for (const report of await trainRiskModels(context)) {
+        helpers.logger.info(`risk model for ${report.merchantId} (${report.mode}): ${report.samples} labelled, ${report.frauds} fraudulent, AUC ${report.auc?.toFixed(3) ?? 'n/a'} on ${report.heldOut} held out`);
+      }
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -148,6 +156,7 @@ const crontab = [
   '27 * * * * forget_rate_limit_buckets ?max=1',
   '7 3 * * * expire_points ?max=1',
   '23 * * * * send_nps_surveys ?max=1',
+  '37 4 * * * train_risk_models ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

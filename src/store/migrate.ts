@@ -31,6 +31,7 @@ import * as m0029 from './migrations/0029_loyalty_points.ts';
 import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
+import * as m0035 from './migrations/0035_risk.ts';
 import * as m0038 from './migrations/0038_checkout_experiments.ts';
 import * as m0040 from './migrations/0040_support_requests_and_faq.ts';
 import * as m0041 from './migrations/0041_nps_surveys.ts';
@@ -70,6 +71,7 @@ const migrations: Record<string, Migration> = {
   '0030_analytics_note_conditions': m0030,
   '0032_shared_breakers_and_rate_limits': m0032,
   '0034_customer_segment_results': m0034,
+  '0035_risk': m0035,
   '0038_checkout_experiments': m0038,
   '0040_support_requests_and_faq': m0040,
   '0041_nps_surveys': m0041,

@@ -424,3 +424,16 @@ export interface Database {
   api_request_log: ApiRequestLogTable;
 }
 
+
+import type { RiskRulesTable, RiskDecisionsTable, RiskReviewsTable, RiskBlocklistEntriesTable, PaymentFraudMarksTable, RiskModelsTable } from './tables/risk.ts';
+export type { RiskAction, BlocklistKind, FraudSource } from './tables/risk.ts';
+
+/** Fraud and risk (migration 0035). */
+export interface Database {
+  risk_rules: RiskRulesTable;
+  risk_decisions: RiskDecisionsTable;
+  risk_reviews: RiskReviewsTable;
+  risk_blocklist_entries: RiskBlocklistEntriesTable;
+  payment_fraud_marks: PaymentFraudMarksTable;
+  risk_models: RiskModelsTable;
+}

@@ -36,6 +36,7 @@ export interface AuditedWrite {
 const abuseFields = ['max_cancellations_per_hour', 'action', 'flag_duration_hours'] as const;
 const couponFields = ['code', 'discount_type', 'percent_off', 'amount_off', 'currency', 'max_redemptions', 'max_redemptions_per_customer', 'disabled_at'] as const;
 const experimentFields = ['name', 'status', 'variants', 'control_variant', 'starts_at', 'ends_at', 'promoted_variant'] as const;
+const riskRuleFields = ['name', 'expression', 'action', 'position', 'enabled'] as const;
 const paymentFields = ['status', 'amount', 'currency', 'amount_capturable', 'amount_received', 'amount_refunded', 'cancellation_reason'] as const;
 
 export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
@@ -87,6 +88,16 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
   'POST /v1/experiments': { action: 'experiment.created', objectType: 'experiment', objectId: { from: 'answer' }, afterFields: experimentFields },
   'POST /v1/experiments/:id/start': { action: 'experiment.started', objectType: 'experiment', objectId: { from: 'param' }, afterFields: experimentFields },
   'POST /v1/experiments/:id/stop': { action: 'experiment.stopped', objectType: 'experiment', objectId: { from: 'param' }, afterFields: experimentFields },
+  // Fraud and risk (issue 18): rules, their order, reviews, the blocklist and fraud marks.
+  'POST /v1/risk_rules': { action: 'risk_rule.created', objectType: 'risk_rule', objectId: { from: 'answer' }, afterFields: riskRuleFields },
+  'POST /v1/risk_rules/:id': { action: 'risk_rule.updated', objectType: 'risk_rule', objectId: { from: 'param' }, afterFields: riskRuleFields },
+  'DELETE /v1/risk_rules/:id': { action: 'risk_rule.deleted', objectType: 'risk_rule', objectId: { from: 'param' } },
+  'POST /v1/risk_rules/order': { action: 'settings.risk_rules_ordered', objectType: 'merchant', objectId: { from: 'merchant' } },
+  'POST /v1/reviews/:id/approve': { action: 'review.approved', objectType: 'payment', objectId: { from: 'param' }, before: 'payment', beforeFields: paymentFields, afterFields: ['status', 'decided_at'] },
+  'POST /v1/reviews/:id/reject': { action: 'review.rejected', objectType: 'payment', objectId: { from: 'param' }, before: 'payment', beforeFields: paymentFields, afterFields: ['status', 'decided_at'] },
+  'POST /v1/blocklists': { action: 'blocklist_entry.added', objectType: 'blocklist_entry', objectId: { from: 'answer' } },
+  'DELETE /v1/blocklists/:id': { action: 'blocklist_entry.removed', objectType: 'blocklist_entry', objectId: { from: 'param' } },
+  'POST /v1/payments/:id/fraud': { action: 'payment.marked_fraudulent', objectType: 'payment', objectId: { from: 'param' }, afterFields: ['source', 'note', 'blocklisted'] },
 };
 
 export function auditedWriteOf(method: string, url: string): AuditedWrite | null {

@@ -82,18 +82,28 @@ export async function challengeRestrictedCustomer(context: FlowContext, actor: A
   const settings = await findAbuseSettings(context.db, scope);
   if (settings.action === 'none') return null;
   if (settings.action === 'refuse') throw restricted(payment, flag);
-  const verifications = await listVerifications(context.db, payment.id);
-  if (verifications.some((v) => v.status === 'verified')) return null;
-  if (verifications.length >= abuseRules.codesPerPaymentMax) throw restricted(payment, flag);
-  return sendCode(context, actor, payment, flag);
+  return challengeCustomer(context, actor, payment, () => restricted(payment, flag));
 }
 
-async function sendCode(context: FlowContext, actor: Actor, payment: PaymentRecord, flag: AbuseFlagRow): Promise<PaymentRecord> {
+/**
+ * Asks the payment's customer for a one-time code before the provider is
+ * called (also used by a risk rule's `challenge`): null once a code for this
+ * payment was verified; `refusal` when the customer cannot be reached or has
+ * had every code a payment may send.
+ */
+export async function challengeCustomer(context: FlowContext, actor: Actor, payment: PaymentRecord, refusal: () => PaymentError): Promise<PaymentRecord | null> {
+  const verifications = await listVerifications(context.db, payment.id);
+  if (verifications.some((v) => v.status === 'verified')) return null;
+  if (verifications.length >= abuseRules.codesPerPaymentMax) throw refusal();
+  return sendCode(context, actor, payment, refusal);
+}
+
+async function sendCode(context: FlowContext, actor: Actor, payment: PaymentRecord, refusal: () => PaymentError): Promise<PaymentRecord> {
   const scope = { merchantId: payment.merchant_id, mode: payment.mode };
-  const customer = await findCustomer(context.db, scope, payment.customer_id ?? '');
+  const customer = payment.customer_id ? await findCustomer(context.db, scope, payment.customer_id) : undefined;
   const channel = customer?.phone ? 'sms' : customer?.email ? 'email' : null;
   // A customer we cannot reach cannot prove who they are: refused, as the merchant would otherwise have it.
-  if (!customer || !channel) throw restricted(payment, flag);
+  if (!customer || !channel) throw refusal();
   const recipient = (channel === 'sms' ? customer.phone : customer.email) ?? '';
   const at = now(context);
   const expiresAt = new Date(at.getTime() + abuseRules.codeLifetimeMs);

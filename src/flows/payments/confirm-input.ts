@@ -23,6 +23,16 @@ export interface ConfirmInput {
   payment_method_options?: { wechat_pay?: { openid: string }; alipay?: AlipayOptionsInput };
   /** Loyalty points to redeem: their value comes off the amount due (flows/loyalty/redeem-points.ts). */
   points?: number;
+  /** What the checkout knows of the payer for the merchant's risk rules (flows/risk/assess-risk.ts); all optional. */
+  risk?: RiskInput;
+}
+
+export interface RiskInput {
+  /** The checkout's own id for the payer's device (a cookie or app install id), opaque to Paypilot. */
+  device_id?: string;
+  email?: string;
+  phone?: string;
+  billing_address?: { line1?: string; line2?: string; city?: string; postal_code?: string; country?: string };
 }
 
 export interface AlipayOptionsInput {

@@ -31,6 +31,7 @@ import { redeemPointsAtConfirm } from '../loyalty/redeem-points.ts';
 import { concurrentChange, settleAuthorization } from './settle-authorization.ts';
 import { challengeRestrictedCustomer, continueCustomerVerification } from './cancellation-abuse.ts';
 import { checkCouponAtConfirm } from '../coupons/apply-coupon.ts';
+import { assessRisk } from '../risk/assess-risk.ts';
 
 export type { ConfirmInput, PaymentMethodInput } from './confirm-input.ts';
 
@@ -88,13 +89,17 @@ export async function confirmPayment(
   const priced = await redeemPointsAtConfirm(context, payment, input.points);
   const challenged = await challengeRestrictedCustomer(context, actor, priced);
   if (challenged) return challenged;
+  // The merchant's risk rules: allow, challenge (answered here), review (held: manual capture) or block (thrown).
+  const risk = await assessRisk(context, actor, priced, input);
+  if ('answer' in risk) return risk.answer;
+  const checked = risk.payment;
   if (isChannel(method.type)) {
     const payerOpenid = method.type === 'wechat_pay' ? (input.payment_method_options?.wechat_pay?.openid ?? null) : null;
-    return confirmWithChannel(context, actor, priced, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid, alipayClient });
+    return confirmWithChannel(context, actor, checked, method.type, { returnUrl: input.return_url ?? null, ...client, payerOpenid, alipayClient });
   }
-  if (method.type === 'wallet') return confirmWithWallet(context, actor, priced, method.wallet.pin);
+  if (method.type === 'wallet') return confirmWithWallet(context, actor, checked, method.wallet.pin);
   if (method.type !== 'card') throw new Error(`payment method ${method.type} has no confirm flow`);
-  return confirmWithCard(context, actor, priced, method.card, input.return_url ?? null);
+  return confirmWithCard(context, actor, checked, method.card, input.return_url ?? null);
 }
 
 /**

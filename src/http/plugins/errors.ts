@@ -66,6 +66,7 @@ export function errorBody(
       ...(typeof attemptsRemaining === 'number' ? { attempts_remaining: attemptsRemaining } : {}),
       ...(error.details.unlocks_at ? { unlocks_at: error.details.unlocks_at } : {}),
       ...(typeof error.details.available_amount === 'number' ? { available: error.details.available_amount } : {}),
+      ...(error.code === 'risk_rule_invalid' && typeof error.details.position === 'number' ? { position: error.details.position } : {}),
     },
   };
 }

@@ -63,6 +63,25 @@ const Body = requestObject({
     }),
   ),
   client_secret: Type.Optional(ClientSecret),
+  risk: Type.Optional(
+    requestObject(
+      {
+        device_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The checkout's own id for the payer's device; velocity is counted per device." })),
+        email: Type.Optional(Type.String({ maxLength: 320, format: 'email' })),
+        phone: Type.Optional(Type.String({ maxLength: 32, pattern: '^\\+?[0-9 ()-]{4,32}$' })),
+        billing_address: Type.Optional(
+          requestObject({
+            line1: Type.Optional(Type.String({ maxLength: 200 })),
+            line2: Type.Optional(Type.String({ maxLength: 200 })),
+            city: Type.Optional(Type.String({ maxLength: 100 })),
+            postal_code: Type.Optional(Type.String({ maxLength: 20 })),
+            country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2.' })),
+          }),
+        ),
+      },
+      { description: "What the checkout knows of the payer, for the merchant's risk rules (docs/api-risk.md): velocity per device and address, the card's country against the address's, blocklist matches. Kept only as the risk decision's keys (an address as a keyed hash)." },
+    ),
+  ),
 });
 
 export function registerPaymentsConfirm(app: App, deps: RouteDeps): void {

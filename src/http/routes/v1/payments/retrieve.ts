@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { getPayment } from '../../../../flows/payments/create-payment.ts';
+import { riskOfPayment } from '../../../../flows/risk/reviews.ts';
 import { ClientSecret, IdParams, Payment, errorResponses } from '../../../schemas.ts';
 import { bearerAuth, checkPayerAccess, paymentView, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
 
@@ -20,8 +21,10 @@ export function registerPaymentsRetrieve(app: App, deps: RouteDeps): void {
     },
     async (request) => {
       const payerView = await checkPayerAccess(deps.context, request, request.params.id, request.query.client_secret);
-      const payment = payerView ?? (await getPayment(deps.context, scopeOf(request), request.params.id));
-      return paymentView(deps, request, payment);
+      if (payerView) return paymentView(deps, request, payerView);
+      const payment = await getPayment(deps.context, scopeOf(request), request.params.id);
+      // The merchant also reads the payment's risk (the payer never does).
+      return { ...paymentView(deps, request, payment), risk: await riskOfPayment(deps.context, payment.id) };
     },
   );
 }

@@ -1,0 +1,61 @@
+/** The merchant's blocklist and its payments marked fraudulent. */
+import type { Selectable } from 'kysely';
+import type { Db } from './database.ts';
+import type { BlocklistKind, FraudSource } from './schema.ts';
+import type { Scope } from './scope.ts';
+import type { PaymentFraudMarksTable, RiskBlocklistEntriesTable } from './tables/risk.ts';
+
+export type BlocklistEntryRow = Selectable<RiskBlocklistEntriesTable>;
+export type FraudMarkRow = Selectable<PaymentFraudMarksTable>;
+
+export interface NewBlocklistEntry {
+  id: string;
+  kind: BlocklistKind;
+  value: string;
+  reason: string | null;
+  source_payment_id: string | null;
+}
+
+/** Adds entries; one already listed is kept as it was. Answers every entry named, as stored. */
+export async function addBlocklistEntries(db: Db, scope: Scope, entries: readonly NewBlocklistEntry[], at: Date): Promise<BlocklistEntryRow[]> {
+  if (entries.length === 0) return [];
+  await db
+    .insertInto('risk_blocklist_entries')
+    .values(entries.map((e) => ({ ...e, merchant_id: scope.merchantId, mode: scope.mode, created_at: at })))
+    .onConflict((oc) => oc.columns(['merchant_id', 'mode', 'kind', 'value']).doNothing())
+    .execute();
+  const stored = await db
+    .selectFrom('risk_blocklist_entries')
+    .selectAll()
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
+    .where((eb) => eb.or(entries.map((e) => eb.and([eb('kind', '=', e.kind), eb('value', '=', e.value)]))))
+    .execute();
+  return stored;
+}
+
+export async function listBlocklistEntries(db: Db, scope: Scope, filter: { kind?: BlocklistKind; startingAfter?: string; limit: number }) {
+  let query = db.selectFrom('risk_blocklist_entries').selectAll().where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (filter.startingAfter) query = query.where('id', '<', filter.startingAfter);
+  const rows = await query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+}
+
+export async function deleteBlocklistEntry(db: Db, scope: Scope, id: string): Promise<BlocklistEntryRow | undefined> {
+  return db.deleteFrom('risk_blocklist_entries').where('id', '=', id).where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode).returningAll().executeTakeFirst();
+}
+
+/** Marks a payment fraudulent; a payment already marked keeps its first mark (answered as stored). */
+export async function markFraudulent(db: Db, scope: Scope, mark: { paymentId: string; source: FraudSource; note: string | null }, at: Date): Promise<FraudMarkRow> {
+  await db
+    .insertInto('payment_fraud_marks')
+    .values({ payment_id: mark.paymentId, merchant_id: scope.merchantId, mode: scope.mode, source: mark.source, note: mark.note, created_at: at })
+    .onConflict((oc) => oc.column('payment_id').doNothing())
+    .execute();
+  return db.selectFrom('payment_fraud_marks').selectAll().where('payment_id', '=', mark.paymentId).executeTakeFirstOrThrow();
+}
+
+export async function findFraudMark(db: Db, paymentId: string): Promise<FraudMarkRow | undefined> {
+  return db.selectFrom('payment_fraud_marks').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+}
