@@ -67,7 +67,7 @@ const keyedByGlobalId = [
   'console_members', 'console_sessions', 'coupon_redemptions', 'coupons', 'customer_verifications', 'customers',
   'event_stream_outbox', 'events', 'experiments', 'faq_entries', 'faq_searches', 'fulfillment_events', 'funnel_events', 'late_payment_refunds', 'ledger_accounts', 'ledger_transactions',
   'messages', 'nps_surveys', 'payment_attempts', 'payment_events', 'payment_feedback', 'payments', 'points_lots', 'points_payments',
-  'refunds', 'support_requests', 'webhook_deliveries', 'webhook_endpoints',
+  'payment_fraud_marks', 'refunds', 'risk_blocklist_entries', 'risk_decisions', 'risk_reviews', 'risk_rules', 'support_requests', 'webhook_deliveries', 'webhook_endpoints',
 ];
 
 /**
@@ -172,6 +172,12 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'payments.ts updateAttemptSql payment_attempts:update': 1,
     'refunds.ts settleRefund payments:select': 1,
     'refunds.ts settleRefund refunds:select': 1,
+    'risk-blocklist.ts findFraudMark payment_fraud_marks:select': 1,
+    'risk-blocklist.ts markFraudulent payment_fraud_marks:select': 1,
+    'risk-decisions.ts closeReview risk_reviews:update': 1,
+    'risk-decisions.ts latestRiskDecision risk_decisions:select': 1,
+    'risk-decisions.ts markChallengePassed risk_decisions:select': 1,
+    'risk-decisions.ts markChallengePassed risk_decisions:update': 1,
     'support/requests.ts countOpenSupportRequests support_requests:select': 1,
     'support/requests.ts listSupportRequestsOfPayment support_requests:select': 1,
     'support/requests.ts updateSupportRequest support_requests:update': 1,
