@@ -31,6 +31,7 @@ import * as m0029 from './migrations/0029_loyalty_points.ts';
 import * as m0030 from './migrations/0030_analytics_note_conditions.ts';
 import * as m0032 from './migrations/0032_shared_breakers_and_rate_limits.ts';
 import * as m0034 from './migrations/0034_customer_segment_results.ts';
+import * as m0044 from './migrations/0044_worker_heartbeats.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '0030_analytics_note_conditions': m0030,
   '0032_shared_breakers_and_rate_limits': m0032,
   '0034_customer_segment_results': m0034,
+  '0044_worker_heartbeats': m0044,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -83,13 +85,23 @@ export async function migrateUpTo(db: Db, name: string): Promise<void> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
-/** True when every known migration has been applied: what `/ready` reports. */
-export async function migrationsApplied(db: Db): Promise<boolean> {
+/**
+ * Which known migrations the database lacks, and which it has that this code does not know (a newer version
+ * migrated it: this one may not understand its schema). Null when the migrations table cannot be read.
+ */
+export async function migrationStatus(db: Db): Promise<{ pending: string[]; unknown: string[] } | null> {
   try {
     const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
     const applied = new Set(rows.rows.map((r) => r.name));
-    return migrationNames.every((name) => applied.has(name));
+    const known = new Set(migrationNames);
+    return { pending: migrationNames.filter((name) => !applied.has(name)), unknown: [...applied].filter((name) => !known.has(name)).sort() };
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** True when every known migration has been applied and no unknown one has. */
+export async function migrationsApplied(db: Db): Promise<boolean> {
+  const status = await migrationStatus(db);
+  return status !== null && status.pending.length === 0 && status.unknown.length === 0;
 }

@@ -390,3 +390,10 @@ export interface Database {
   api_request_log: ApiRequestLogTable;
 }
 
+
+import type { WorkerHeartbeatsTable } from './tables/operations.ts';
+
+/** The running deployment (migration 0044): one heartbeat row per worker process. */
+export interface Database {
+  worker_heartbeats: WorkerHeartbeatsTable;
+}
