@@ -214,7 +214,7 @@ async function runOnce(run: Options, topology: Topology): Promise<RunFigures> {
     log(`merchant ${keys.merchant_id}; work directory ${work}`);
 
     // The chaos: faults at the providers, and crashes of the API and the worker.
-    const chaos = startChaos(run, urls, [...nodes.apis, ...nodes.workers]);
+    const chaos = startChaos(run, urls, [...nodes.apis, ...nodes.workers], topology.cluster);
     const scripts = planScripts(run.payments, run.seed);
     const createdPaymentIds: string[] = [];
     const refundKeysByPayment = new Map<string, string[]>();
@@ -404,7 +404,7 @@ const failModes: Record<string, string[]> = {
 };
 
 /** Every two seconds, new faults at each provider; at seeded random times, a SIGKILL of the API or the worker and a restart. */
-function startChaos(run: Options, urls: Record<string, string>, victims: Managed[]): { stop(): Promise<{ kills: number; faultSettings: number }> } {
+function startChaos(run: Options, urls: Record<string, string>, victims: Managed[], cluster: boolean): { stop(): Promise<{ kills: number; faultSettings: number }> } {
   const random = seededFloats(run.seed ^ 0x5eed);
   let stopped = false;
   let kills = 0;
@@ -432,15 +432,39 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
   })();
   // A restart that fails ends the chaos (the run then fails, after stopping everything): it never goes unhandled.
   let failure: unknown = null;
+  // One node: killed and started again before the next kill. A cluster: a killed node starts again in the
+  // background while the others serve, and the next kill may come meanwhile (any node that is up), as in a
+  // fleet where crashes do not wait for each other.
+  const restarting = new Set<Managed>();
+  const restarts: Promise<void>[] = [];
   const killLoop = (async () => {
     while (!stopped) {
       await new Promise((resolve) => setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000));
       if (stopped) break;
-      const victim = victims[Math.floor(random() * victims.length)] as Managed;
+      const up = victims.filter((victim) => !restarting.has(victim));
+      if (up.length === 0) continue;
+      const victim = up[Math.floor(random() * up.length)] as Managed;
       await victim.kill();
       kills += 1;
-      await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1_000));
-      await victim.start();
+      const pauseMs = 200 + random() * 1_000;
+      const restart = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        await victim.start();
+      })();
+      if (!cluster) {
+        await restart;
+        continue;
+      }
+      restarting.add(victim);
+      restarts.push(
+        restart.then(
+          () => void restarting.delete(victim),
+          (error: unknown) => {
+            failure = error;
+            stopped = true;
+          },
+        ),
+      );
     }
   })().catch((error: unknown) => {
     failure = error;
@@ -450,6 +474,7 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
     async stop() {
       stopped = true;
       await killLoop;
+      await Promise.all(restarts);
       await faultLoop;
       await setFaults(true);
       if (failure !== null) throw failure;
