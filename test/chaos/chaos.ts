@@ -129,6 +129,7 @@ interface RunFigures {
   retries: number;
   networkErrors: number;
   serverErrors: number;
+  gatewayErrors: number;
   gaveUp: number;
   badGateway: number | null;
 }
@@ -144,7 +145,8 @@ function printComparison(runs: RunFigures[]): void {
     ['requests', (f) => String(f.requests)],
     ['retries (same key)', (f) => String(f.retries)],
     ['network errors', (f) => String(f.networkErrors)],
-    ['5xx (proxy 502 included)', (f) => String(f.serverErrors)],
+    ['502/503 retried', (f) => String(f.gatewayErrors)],
+    ['other 5xx', (f) => String(f.serverErrors)],
     ['proxy 502', (f) => String(f.badGateway ?? '-')],
     ['keys given up', (f) => String(f.gaveUp)],
     ['invariants failed', (f) => String(f.failed)],
@@ -255,7 +257,7 @@ async function runOnce(run: Options, topology: Topology): Promise<RunFigures> {
     const restarts = [...nodes.apis, ...nodes.workers].map((node) => `${node.name} ${node.starts - 1}`).join(', ');
     console.log(`  nodes: ${topology.api} API, ${topology.workers} worker${topology.cluster ? `, behind the round-robin proxy (${nodes.proxyFigures()?.requests ?? 0} requests, ${nodes.proxyFigures()?.badGateway ?? 0} answered 502)` : ''}`);
     console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (restarts: ${restarts}); fault settings ${chaosFigures.faultSettings}`);
-    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
+    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.gatewayErrors} × 502/503 from the proxy or a closing node, ${figures.serverErrors} other 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
     for (const sample of figures.gaveUpSamples) console.log(`    gave up: ${sample}`);
     for (const sample of figures.internalErrorSamples) console.log(`    500: ${sample}`);
     for (const [name, each] of Object.entries(records)) {
@@ -275,7 +277,7 @@ async function runOnce(run: Options, topology: Topology): Promise<RunFigures> {
     console.log(failed === 0 ? 'All invariants hold.' : `${failed} INVARIANTS FAILED (logs in ${run.keep ? work : 'the work directory; rerun with --keep'})`);
     return {
       topology, failed, played: done, drivingSeconds, settleSeconds, kills: chaosFigures.kills,
-      requests: figures.requests, retries: figures.retries, networkErrors: figures.networkErrors, serverErrors: figures.serverErrors, gaveUp: figures.gaveUp,
+      requests: figures.requests, retries: figures.retries, networkErrors: figures.networkErrors, serverErrors: figures.serverErrors, gatewayErrors: figures.gatewayErrors, gaveUp: figures.gaveUp,
       badGateway: nodes.proxyFigures()?.badGateway ?? null,
     };
   } finally {
