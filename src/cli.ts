@@ -18,6 +18,7 @@
  *   backup --out FILE / restore --in FILE [--force]   a logical dump of the whole database, and back
  *   simulate-traffic --payments N --days D [--seed S] [--merchant mer_…]   seeded history through the API and simulators
  *   simulators [--port P] [--data-dir DIR]   the bundled simulators as a process of their own, their state kept in DIR
+ *   cluster --api N --workers M   N API and M worker processes on one PostgreSQL behind a round-robin proxy on PORT
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config/config.ts';
@@ -27,6 +28,7 @@ import { simulateTrafficCommand } from './simulators/traffic/traffic.ts';
 import { simulatorsCommand } from './simulators/bundle.ts';
 import { auditVerifyCommand, eventStreamOff, keysCreate, keysRevoke, keysRoll, ledgerVerify, merchantCreate, reconcileCommand } from './cli/admin-commands.ts';
 import { runUntilSignal, start, startWorkerOnly } from './cli/start.ts';
+import { clusterCommand } from './ops/cluster/cluster-command.ts';
 
 
 /** One command of the CLI: its words (`keys roll`), its usage line(s), and what runs it. */
@@ -119,6 +121,14 @@ const commands: Command[] = [
     ].join('\n'),
     run: async (config, args) => runUntilSignal(await simulatorsCommand(config, args)),
   },
+  {
+    words: 'cluster',
+    usage: [
+      'cluster [--api N] [--workers M]   N (3) `serve` and M (2) `worker` processes on one PostgreSQL (embedded without',
+      '                           DATABASE_URL) behind a round-robin proxy on 127.0.0.1:PORT; API nodes on PORT+1…PORT+N',
+    ].join('\n'),
+    run: async (config, args) => runUntilSignal(await clusterCommand(config, args)),
+  },
   { words: 'help', usage: 'help [COMMAND]             this text, or one command\'s (so does COMMAND --help or -h)', run: async () => undefined },
 ];
 
@@ -130,7 +140,9 @@ const environment = `Environment: PORT (4000), HOST (127.0.0.1), DATABASE_URL, P
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE (30), RATE_LIMIT_PAYER_PER_MINUTE (120), RATE_LIMIT_NOTIFY_PER_MINUTE (600) per client address (0 = off),
   TRUST_PROXY (true, a hop count, or proxy addresses/CIDRs: whose X-Forwarded-For names the client),
   PAYPILOT_NATS_URL (the worker also publishes events to NATS JetStream), PAYPILOT_NATS_STREAM (PAYPILOT_EVENTS), PAYPILOT_NATS_SUBJECT_PREFIX (paypilot.events),
-  PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST (true lets test-mode webhooks and connector accounts reach private addresses; on for start)`;
+  PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST (true lets test-mode webhooks and connector accounts reach private addresses; on for start),
+  SHUTDOWN_GRACE_SECONDS (10: requests and jobs in flight at a stop), WORKER_HEARTBEAT_MAX_AGE_SECONDS (30; 0 = /ready ignores the worker),
+  READY_ALLOWS_NEWER_MIGRATIONS (false: /ready is 503 on migrations this version does not know)`;
 
 /** The whole usage, or that of the commands starting with `words` (`keys`: its three). */
 function usageText(words = ''): string {

@@ -6,6 +6,7 @@ import { ConfigError, type Config } from '../config/config.ts';
 import { startInvalidationListener } from '../store/invalidation.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { buildApp } from '../http/app.ts';
+import { closeWithin } from '../http/plugins/readiness.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { configuredMessaging, createFlowContext, loadMasterKey, openConfiguredDatabase, outboundPolicyOf } from '../runtime.ts';
 import { smtpMailer } from '../messaging/mailer.ts';
@@ -72,12 +73,17 @@ export async function start(config: Config, options: StartOptions): Promise<Stop
       addressRateLimits: config.addressRateLimits,
       trustProxy: config.trustProxy,
       invalidation,
+      readiness: { workerHeartbeatMaxAgeMs: config.workerHeartbeatMaxAgeMs, allowNewerMigrations: config.readyAllowsNewerMigrations },
       defaultBaseUrls: simulators ? Object.fromEntries(Object.entries(simulators.accounts).map(([name, a]) => [name, a.baseUrl])) : {},
     });
-    stoppers.push(() => app.close());
+    // A signal: /ready turns 503 and new requests are refused, those in flight get the grace period, then their connections close.
+    stoppers.push(async () => {
+      if (!(await closeWithin(app, config.shutdownGraceMs))) console.error(`requests still in flight after ${config.shutdownGraceMs} ms: their connections were closed`);
+    });
     await app.listen({ host: config.host, port: config.port });
     if (options.withWorker) {
-      const runner = await startWorker(context, database.handle.pool, fileLog ? { logLevel: 'info', logWriter: fileLog.writeWorkerLine } : { logLevel: config.logLevel });
+      const logging = fileLog ? { logLevel: 'info', logWriter: fileLog.writeWorkerLine } : { logLevel: config.logLevel };
+      const runner = await startWorker(context, database.handle.pool, { ...logging, shutdownGraceMs: config.shutdownGraceMs });
       stoppers.push(() => runner.stop());
       const eventStream = await startConfiguredEventStream(config, context);
       if (eventStream) stoppers.push(eventStream);
@@ -130,7 +136,7 @@ export async function startWorkerOnly(config: Config): Promise<Stopper> {
   const database = await openConfiguredDatabase(config);
   const messaging = configuredMessaging(config);
   const context = createFlowContext({ db: database.handle.db, masterKey, publicBaseUrl: config.publicBaseUrl, messaging, outboundPolicy: outboundPolicyOf(config) });
-  const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel });
+  const runner = await startWorker(context, database.handle.pool, { logLevel: config.logLevel, shutdownGraceMs: config.shutdownGraceMs });
   const eventStream = await startConfiguredEventStream(config, context);
   const metricsServer = config.workerMetricsPort === null ? null : await serveWorkerMetrics(context, config.host, config.workerMetricsPort);
   console.log(`worker running${metricsServer ? `; metrics at http://${config.host}:${config.workerMetricsPort}/metrics` : ''}`);

@@ -50,6 +50,12 @@ export interface Config {
    * whose simulators listen on 127.0.0.1.
    */
   allowPrivateUrlsInTest: boolean;
+  /** Shutdown: requests and worker jobs in flight get this long to finish (SHUTDOWN_GRACE_SECONDS, default 10). */
+  shutdownGraceMs: number;
+  /** `serve`'s /ready: the newest worker heartbeat may be this old (WORKER_HEARTBEAT_MAX_AGE_SECONDS, default 30; 0: not checked). */
+  workerHeartbeatMaxAgeMs: number | null;
+  /** `/ready` stays ready on migrations applied by a newer version (READY_ALLOWS_NEWER_MIGRATIONS; off by default). */
+  readyAllowsNewerMigrations: boolean;
 }
 
 export class ConfigError extends Error {
@@ -88,7 +94,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaults: Confi
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   const production = env.NODE_ENV === 'production';
   const allowPrivateUrlsInTest = parseFlag(env.PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST, 'PAYPILOT_ALLOW_PRIVATE_URLS_IN_TEST') ?? defaults.allowPrivateUrlsInTest ?? false;
+  const shutdownGraceSeconds = Number(env.SHUTDOWN_GRACE_SECONDS ?? String(limits.shutdownGraceMsDefault / 1000));
+  if (!Number.isFinite(shutdownGraceSeconds) || shutdownGraceSeconds < 0 || shutdownGraceSeconds * 1000 > limits.shutdownGraceMsMax) {
+    throw new ConfigError(`SHUTDOWN_GRACE_SECONDS must be a number from 0 to ${limits.shutdownGraceMsMax / 1000}`);
+  }
+  const heartbeatMaxAgeSeconds = Number(env.WORKER_HEARTBEAT_MAX_AGE_SECONDS ?? String(limits.workerHeartbeatMaxAgeMsDefault / 1000));
+  if (!Number.isFinite(heartbeatMaxAgeSeconds) || (heartbeatMaxAgeSeconds !== 0 && heartbeatMaxAgeSeconds * 1000 < 2 * limits.workerHeartbeatIntervalMs)) {
+    throw new ConfigError(`WORKER_HEARTBEAT_MAX_AGE_SECONDS must be 0 (not checked) or at least ${(2 * limits.workerHeartbeatIntervalMs) / 1000} (two heartbeats)`);
+  }
   return {
+    shutdownGraceMs: Math.round(shutdownGraceSeconds * 1000),
+    workerHeartbeatMaxAgeMs: heartbeatMaxAgeSeconds === 0 ? null : Math.round(heartbeatMaxAgeSeconds * 1000),
+    readyAllowsNewerMigrations: parseFlag(env.READY_ALLOWS_NEWER_MIGRATIONS, 'READY_ALLOWS_NEWER_MIGRATIONS') ?? false,
     host,
     port,
     publicBaseUrl,

@@ -265,6 +265,15 @@ export const limits = {
   npsSurveyLookbackDays: 7,
   /** Surveys queued by one run of the survey job. */
   npsSurveyBatchMax: 200,
+  /** How often a worker moves its heartbeat row forward (migration 0044). */
+  workerHeartbeatIntervalMs: 5_000,
+  /** `/ready` on an API process: the newest worker heartbeat may be this old (WORKER_HEARTBEAT_MAX_AGE_SECONDS; 0 = not checked). */
+  workerHeartbeatMaxAgeMsDefault: 30_000,
+  /** Heartbeat rows of workers that stopped are deleted once this old. */
+  workerHeartbeatRetentionMs: 24 * 60 * 60 * 1000,
+  /** Shutdown: requests (and worker jobs) in flight get this long to finish before their connections are closed (SHUTDOWN_GRACE_SECONDS). */
+  shutdownGraceMsDefault: 10_000,
+  shutdownGraceMsMax: 5 * 60 * 1000,
 } as const;
 
 assert(limits.amountMinorUnitsMax < BigInt(Number.MAX_SAFE_INTEGER), 'amounts must fit JSON numbers exactly');
@@ -296,4 +305,6 @@ assert(
 assert(limits.eventStreamRetryDelayMaxMs < limits.eventStreamDuplicateWindowMs, 'a retried publication is still within the duplicate window');
 assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
 assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
+assert(limits.workerHeartbeatMaxAgeMsDefault >= 3 * limits.workerHeartbeatIntervalMs, 'one late or lost heartbeat does not make the deployment unready');
+assert(limits.shutdownGraceMsDefault <= limits.shutdownGraceMsMax, 'the default shutdown grace is within its bound');
 assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

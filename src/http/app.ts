@@ -8,7 +8,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import addFormats from 'ajv-formats';
-import { sql } from 'kysely';
 import { PaymentError, errorCatalog } from '../domain/errors.ts';
 import { limits } from '../domain/limits.ts';
 import { negotiateLocale, type Locale } from '../domain/locale.ts';
@@ -21,7 +20,8 @@ import { cacheConnectorAccounts } from '../store/connector-accounts.ts';
 import { getApiKey } from '../flows/api-keys/list-api-keys.ts';
 import { registerApiKeys } from './routes/v1/api-keys/index.ts';
 import type { FlowContext } from '../flows/context.ts';
-import { migrationsApplied } from '../store/migrate.ts';
+import { registerHealthAndReadiness } from './plugins/readiness.ts';
+import type { ReadinessOptions } from '../flows/operations/readiness.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling, sendError } from './plugins/errors.ts';
 import { screenText } from './plugins/text-screen.ts';
@@ -93,6 +93,8 @@ export interface AppOptions {
   trustProxy?: boolean | number | string[];
   /** Fault injection for crash tests: runs after a keyed request's handler, before its key is completed. */
   beforeIdempotencyKeyCompletes?: () => void;
+  /** What `/ready` checks beyond the database and its migrations; absent: no worker heartbeat, no newer migration allowed. */
+  readiness?: Partial<ReadinessOptions>;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -262,7 +264,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerConsolePages(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  registerHealthAndReadiness(app, context.db, {
+    workerHeartbeatMaxAgeMs: options.readiness?.workerHeartbeatMaxAgeMs ?? null,
+    allowNewerMigrations: options.readiness?.allowNewerMigrations ?? false,
+  });
   app.get(
     '/metrics',
     {
@@ -273,22 +278,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
     },
     async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await metricsText(context.metrics, context.db)),
-  );
-  // From the moment shutdown begins the process says it is not ready, so a load balancer stops sending it requests
-  // while those in flight finish (Fastify's close waits for them).
-  let shuttingDown = false;
-  app.addHook('preClose', async () => {
-    shuttingDown = true;
-  });
-  app.get(
-    '/ready',
-    { schema: { tags: ['Operations'], summary: 'Readiness: the database answers, every migration is applied, and the process is not shutting down' } },
-    async (_request, reply) => {
-      const database = !shuttingDown && (await sql`select 1`.execute(context.db).then(() => true, () => false));
-      const migrations = database && (await migrationsApplied(context.db));
-      const ready = database && migrations && !shuttingDown;
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, migrations, shutting_down: shuttingDown });
-    },
   );
   app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(errorCatalogPage()));
   return app;

@@ -25,6 +25,7 @@ import { forgetIdleRateLimitBuckets } from '../flows/rate-limits/forget-idle-buc
 import { trainRiskModels } from '../flows/risk/train-models.ts';
 import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
+import { startWorkerHeartbeat } from '../flows/operations/worker-heartbeat.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -189,18 +190,37 @@ function workerLogger(logLevel: string, write: WorkerLogWriter = consoleWriter):
   });
 }
 
-export async function startWorker(
-  context: FlowContext,
-  pgPool: pg.Pool,
-  options: { concurrency?: number; logLevel?: string; logWriter?: WorkerLogWriter } = {},
-): Promise<Runner> {
-  return run({
+export interface WorkerOptions {
+  concurrency?: number;
+  logLevel?: string;
+  logWriter?: WorkerLogWriter;
+  /** On stop, jobs in flight get this long to finish before they are aborted and released for another worker. */
+  shutdownGraceMs?: number;
+}
+
+/**
+ * Runs the worker and its heartbeat (read by `/ready`). `stop()` is graphile-worker's graceful shutdown: it takes
+ * no new job, lets those running finish within the grace period, and releases what it holds so another worker
+ * takes it; the heartbeat stops with it.
+ */
+export async function startWorker(context: FlowContext, pgPool: pg.Pool, options: WorkerOptions = {}): Promise<Runner> {
+  const logger = workerLogger(options.logLevel ?? 'info', options.logWriter);
+  const runner = await run({
     pgPool,
-    logger: workerLogger(options.logLevel ?? 'info', options.logWriter),
+    logger,
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
     pollInterval: 1000,
     taskList: taskList(context),
     crontab,
+    preset: { worker: { gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? limits.shutdownGraceMsDefault } },
   });
+  const heartbeat = await startWorkerHeartbeat(context.db, (error) => logger.scope({ label: 'heartbeat' }).error(`heartbeat not written: ${String(error)}`)).catch(
+    async (error: unknown) => {
+      await runner.stop();
+      throw error;
+    },
+  );
+  runner.promise.finally(() => heartbeat.stop()).catch(() => undefined);
+  return runner;
 }

@@ -36,6 +36,7 @@ import * as m0038 from './migrations/0038_checkout_experiments.ts';
 import * as m0040 from './migrations/0040_support_requests_and_faq.ts';
 import * as m0041 from './migrations/0041_nps_surveys.ts';
 import * as m0042 from './migrations/0042_comment_analyses.ts';
+import * as m0044 from './migrations/0044_worker_heartbeats.ts';
 import * as m0046 from './migrations/0046_event_stream_outbox.ts';
 import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
 import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
@@ -76,6 +77,7 @@ const migrations: Record<string, Migration> = {
   '0040_support_requests_and_faq': m0040,
   '0041_nps_surveys': m0041,
   '0042_comment_analyses': m0042,
+  '0044_worker_heartbeats': m0044,
   '0046_event_stream_outbox': m0046,
   '0047_payment_expiry_watch': m0047,
   '0048_idempotency_keys_fillfactor': m0048,
@@ -99,13 +101,23 @@ export async function migrateUpTo(db: Db, name: string): Promise<void> {
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
-/** True when every known migration has been applied: what `/ready` reports. */
-export async function migrationsApplied(db: Db): Promise<boolean> {
+/**
+ * Which known migrations the database lacks, and which it has that this code does not know (a newer version
+ * migrated it: this one may not understand its schema). Null when the migrations table cannot be read.
+ */
+export async function migrationStatus(db: Db): Promise<{ pending: string[]; unknown: string[] } | null> {
   try {
     const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
     const applied = new Set(rows.rows.map((r) => r.name));
-    return migrationNames.every((name) => applied.has(name));
+    const known = new Set(migrationNames);
+    return { pending: migrationNames.filter((name) => !applied.has(name)), unknown: [...applied].filter((name) => !known.has(name)).sort() };
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** True when every known migration has been applied and no unknown one has. */
+export async function migrationsApplied(db: Db): Promise<boolean> {
+  const status = await migrationStatus(db);
+  return status !== null && status.pending.length === 0 && status.unknown.length === 0;
 }

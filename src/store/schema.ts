@@ -437,3 +437,10 @@ export interface Database {
   payment_fraud_marks: PaymentFraudMarksTable;
   risk_models: RiskModelsTable;
 }
+
+import type { WorkerHeartbeatsTable } from './tables/operations.ts';
+
+/** The running deployment (migration 0044): one heartbeat row per worker process. */
+export interface Database {
+  worker_heartbeats: WorkerHeartbeatsTable;
+}

@@ -28,10 +28,11 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/store/embedded-postgres.ts';
 import { checkInvariants, type SimulatorRecords } from './checks.ts';
 import { ApiClient } from './client.ts';
-import { freePortRun, listening, managed, runCommand, type Managed } from './processes.ts';
+import { freePortRun, managed, runCommand, type Managed } from './processes.ts';
+import { planApiAddress, startNodes, type Topology } from './topology.ts';
 import { planScripts, play, seededFloats, type World } from './scenario.ts';
 
-const limitsOfRun = { paymentsMax: 20_000, concurrencyMax: 64, paymentsInPlayMax: 2_000, settleSecondsMax: 1_800, keyRetrySecondsMax: 900 } as const;
+const limitsOfRun = { paymentsMax: 20_000, concurrencyMax: 64, paymentsInPlayMax: 2_000, settleSecondsMax: 1_800, keyRetrySecondsMax: 900, nodesMax: 8 } as const;
 
 interface Options {
   payments: number;
@@ -47,6 +48,10 @@ interface Options {
   /** The driving stops taking new payments past this; what was not played is reported. */
   driveSecondsMax: number;
   keep: boolean;
+  /** `--api N --workers M`: a cluster behind the proxy; absent: one API and one worker, addressed directly. */
+  topology: Topology;
+  /** `--compare`: the same seeded run on one API and one worker, then on the cluster, both behind the proxy; figures side by side. */
+  compare: boolean;
 }
 
 function options(): Options {
@@ -62,6 +67,9 @@ function options(): Options {
       'fault-percent': { type: 'string' },
       'drive-seconds-max': { type: 'string' },
       keep: { type: 'boolean' },
+      api: { type: 'string' },
+      workers: { type: 'string' },
+      compare: { type: 'boolean' },
     },
   });
   const integer = (text: string | undefined, name: string, fallback: number, min: number, max: number) => {
@@ -80,6 +88,12 @@ function options(): Options {
     faultPercent: integer(values['fault-percent'], 'fault-percent', 20, 0, 100),
     driveSecondsMax: integer(values['drive-seconds-max'], 'drive-seconds-max', 3_600, 10, 24 * 3_600),
     keep: values.keep ?? false,
+    topology: {
+      api: integer(values.api, 'api', 1, 1, limitsOfRun.nodesMax),
+      workers: integer(values.workers, 'workers', 1, 1, limitsOfRun.nodesMax),
+      cluster: values.api !== undefined || values.workers !== undefined,
+    },
+    compare: values.compare ?? false,
   };
 }
 
@@ -94,9 +108,58 @@ async function cleanUp(): Promise<void> {
 
 async function main(): Promise<number> {
   const run = options();
-  const work = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-'));
   takeSignals();
+  if (!run.compare) return (await runOnce(run, run.topology)).failed === 0 ? 0 : 1;
+  const cluster = run.topology.cluster ? run.topology : { api: 3, workers: 2, cluster: true };
+  const single = await runOnce(run, { api: 1, workers: 1, cluster: true });
+  const several = await runOnce(run, cluster);
+  printComparison([single, several]);
+  return single.failed + several.failed === 0 ? 0 : 1;
+}
+
+interface RunFigures {
+  topology: Topology;
+  failed: number;
+  played: number;
+  /** From the first payment to the last (start-up and the merchant's set-up left out). */
+  drivingSeconds: number;
+  settleSeconds: number;
+  kills: number;
+  requests: number;
+  retries: number;
+  networkErrors: number;
+  serverErrors: number;
+  gatewayErrors: number;
+  gaveUp: number;
+  badGateway: number | null;
+}
+
+function printComparison(runs: RunFigures[]): void {
+  const label = (figures: RunFigures) => `${figures.topology.api} api + ${figures.topology.workers} worker${figures.topology.workers > 1 ? 's' : ''}`;
+  const rows: [string, (figures: RunFigures) => string][] = [
+    ['payments played', (f) => String(f.played)],
+    ['payments driven in (s)', (f) => f.drivingSeconds.toFixed(0)],
+    ['payments/s driven', (f) => (f.played / Math.max(f.drivingSeconds, 1)).toFixed(2)],
+    ['settled in (s)', (f) => f.settleSeconds.toFixed(0)],
+    ['SIGKILLs', (f) => String(f.kills)],
+    ['requests', (f) => String(f.requests)],
+    ['retries (same key)', (f) => String(f.retries)],
+    ['network errors', (f) => String(f.networkErrors)],
+    ['502/503 retried', (f) => String(f.gatewayErrors)],
+    ['other 5xx', (f) => String(f.serverErrors)],
+    ['proxy 502', (f) => String(f.badGateway ?? '-')],
+    ['keys given up', (f) => String(f.gaveUp)],
+    ['invariants failed', (f) => String(f.failed)],
+  ];
+  console.log(`\nOne node against several (same seed, same payments, same chaos):`);
+  console.log(`  ${''.padEnd(26)}${runs.map((figures) => label(figures).padStart(22)).join('')}`);
+  for (const [name, figure] of rows) console.log(`  ${name.padEnd(26)}${runs.map((figures) => figure(figures).padStart(22)).join('')}`);
+}
+
+async function runOnce(run: Options, topology: Topology): Promise<RunFigures> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'paypilot-chaos-'));
   const startedMs = Date.now();
+  const cleanupsBefore = cleanups.length;
   try {
     let databaseUrl = process.env.DATABASE_URL;
     let embedded: EmbeddedDatabase | null = null;
@@ -109,7 +172,8 @@ async function main(): Promise<number> {
       takeSignals();
       databaseUrl = embedded.url;
     }
-    const apiPort = await freePortRun(1);
+    const plan = await planApiAddress(topology);
+    const apiPort = plan.apiPort;
     const simulatorPort = await freePortRun(6);
     const env: NodeJS.ProcessEnv = {
       DATABASE_URL: databaseUrl,
@@ -138,10 +202,10 @@ async function main(): Promise<number> {
       args: ['simulators', '--port', String(simulatorPort), '--data-dir', path.join(work, 'simulators'), '--notify-delay-scale', '0.02'],
       ready: (output) => output.includes('{"simulators"'),
     });
-    const api = managed({ name: 'api', env, logDir: work, args: ['serve'], ready: () => ready(apiPort) });
-    const worker = managed({ name: 'worker', env, logDir: work, args: ['worker'], ready: (output) => output.includes('worker running') });
-    cleanups.push(() => simulators.stop(), () => api.stop(), () => worker.stop());
-    await Promise.all([simulators.start(), api.start(), worker.start()]);
+    cleanups.push(() => simulators.stop());
+    const [nodes] = await Promise.all([startNodes(topology, plan, env, work), simulators.start()]);
+    cleanups.push(() => nodes.close());
+    log(topology.cluster ? `cluster: ${topology.api} API and ${topology.workers} worker processes behind ${nodes.apiUrl}` : `one API process at ${nodes.apiUrl} and one worker`);
     const sim = (offset: number) => `http://127.0.0.1:${simulatorPort + offset}`;
     const urls = { card: sim(0), alipay: sim(1), wechat_pay: sim(2), unionpay: sim(3) };
 
@@ -152,12 +216,13 @@ async function main(): Promise<number> {
     log(`merchant ${keys.merchant_id}; work directory ${work}`);
 
     // The chaos: faults at the providers, and crashes of the API and the worker.
-    const chaos = startChaos(run, urls, [api, worker]);
+    const chaos = startChaos(run, urls, [...nodes.apis, ...nodes.workers], topology.cluster);
     const scripts = planScripts(run.payments, run.seed);
     const createdPaymentIds: string[] = [];
     const refundKeysByPayment = new Map<string, string[]>();
     let done = 0;
     const driveDeadlineMs = Date.now() + run.driveSecondsMax * 1000;
+    const drivingStartedMs = Date.now();
     await inPool(scripts, run.paymentsInPlay, driveDeadlineMs, async (script) => {
       const played = await play(world, script);
       if (played.paymentId !== null) {
@@ -168,6 +233,7 @@ async function main(): Promise<number> {
       if (done % Math.max(10, Math.round(scripts.length / 10)) === 0) log(`${done}/${scripts.length} payments played`);
     });
     const driveSeconds = (Date.now() - startedMs) / 1000;
+    const drivingSeconds = (Date.now() - drivingStartedMs) / 1000;
     const chaosFigures = await chaos.stop();
     log(`driven in ${driveSeconds.toFixed(0)} s; ${chaosFigures.kills} kills; settling (at most ${run.settleSeconds} s)`);
 
@@ -179,13 +245,19 @@ async function main(): Promise<number> {
       databaseUrl, merchantId: keys.merchant_id, client, createdPaymentIds, refundKeysByPayment, records,
       receivedEventIds: receiver.eventIds, badSignatures: receiver.badSignatures, ledger,
     });
+    findings.push({
+      name: 'each delivery job run by one worker at a time (deliveries of one event overlapping at the receiver)',
+      figure: receiver.overlaps, ok: receiver.overlaps === 0, samples: receiver.overlapSamples,
+    });
 
     const figures = client.figures;
     if (done < scripts.length) console.log(`TIME LIMIT: ${done} of ${scripts.length} payments played within --drive-seconds-max ${run.driveSecondsMax}`);
     console.log(`Chaos run: ${run.payments} payments, seed ${run.seed}, ${run.concurrency} requests in flight, ${run.paymentsInPlay} payments in play, ${run.faultPercent} % provider faults`);
     console.log(`  driven in ${driveSeconds.toFixed(0)} s, settled in ${settleSeconds.toFixed(0)} s (window ${run.settleSeconds} s); total ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
-    console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (api ${api.starts - 1} restarts, worker ${worker.starts - 1} restarts); fault settings ${chaosFigures.faultSettings}`);
-    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.serverErrors} 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
+    const restarts = [...nodes.apis, ...nodes.workers].map((node) => `${node.name} ${node.starts - 1}`).join(', ');
+    console.log(`  nodes: ${topology.api} API, ${topology.workers} worker${topology.cluster ? `, behind the round-robin proxy (${nodes.proxyFigures()?.requests ?? 0} requests, ${nodes.proxyFigures()?.badGateway ?? 0} answered 502)` : ''}`);
+    console.log(`  crashes: ${chaosFigures.kills} SIGKILLs (restarts: ${restarts}); fault settings ${chaosFigures.faultSettings}`);
+    console.log(`  client: ${figures.requests} requests, ${figures.retries} retries with the same key, ${figures.networkErrors} network errors, ${figures.gatewayErrors} × 502/503 from the proxy or a closing node, ${figures.serverErrors} other 5xx, ${figures.inUseAnswers} × 409 idempotency_key_in_use (${figures.answeredAfterInUse} requests answered after one, the longest after ${figures.longestInUseWaitSeconds} s), ${figures.replayed} replays, gave up on ${figures.gaveUp} keys after ${run.keyRetrySeconds} s`);
     for (const sample of figures.gaveUpSamples) console.log(`    gave up: ${sample}`);
     for (const sample of figures.internalErrorSamples) console.log(`    500: ${sample}`);
     for (const [name, each] of Object.entries(records)) {
@@ -203,17 +275,16 @@ async function main(): Promise<number> {
       if (!finding.ok) failed += 1;
     }
     console.log(failed === 0 ? 'All invariants hold.' : `${failed} INVARIANTS FAILED (logs in ${run.keep ? work : 'the work directory; rerun with --keep'})`);
-    return failed === 0 ? 0 : 1;
+    return {
+      topology, failed, played: done, drivingSeconds, settleSeconds, kills: chaosFigures.kills,
+      requests: figures.requests, retries: figures.retries, networkErrors: figures.networkErrors, serverErrors: figures.serverErrors, gatewayErrors: figures.gatewayErrors, gaveUp: figures.gaveUp,
+      badGateway: nodes.proxyFigures()?.badGateway ?? null,
+    };
   } finally {
-    await cleanUp();
+    // What this run started, newest first (a comparison runs twice in one process).
+    for (const cleanup of cleanups.splice(cleanupsBefore).reverse()) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
     if (!run.keep) await rm(work, { recursive: true, force: true });
   }
-}
-
-async function ready(port: number): Promise<boolean> {
-  if (!(await listening(port))) return false;
-  const answer = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
-  return answer?.status === 200;
 }
 
 interface Receiver {
@@ -222,15 +293,50 @@ interface Receiver {
   eventIds: Set<string>;
   badSignatures: number;
   secret: string;
+  /**
+   * Deliveries of one event that overlapped: a second arrived while the first was still being answered. Each
+   * delivery is one job's work; two at once would be one job run by two workers at a time.
+   */
+  overlaps: number;
+  overlapSamples: string[];
 }
 
 /** The merchant's webhook endpoint: checks each delivery's signature and keeps the event ids. */
 async function startReceiver(): Promise<Receiver> {
-  const receiver: Receiver = { server: createServer(), url: '', eventIds: new Set(), badSignatures: 0, secret: '' };
+  const receiver: Receiver = { server: createServer(), url: '', eventIds: new Set(), badSignatures: 0, secret: '', overlaps: 0, overlapSamples: [] };
+  const inFlight = new Map<string, number>();
   receiver.server.on('request', (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      // Answered after a short hold, so that a second delivery of the same event at the same time would be seen.
+      let eventId = '';
+      try {
+        eventId = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown }).id ?? '');
+      } catch {
+        // counted as a bad signature when answered
+      }
+      const now = (inFlight.get(eventId) ?? 0) + 1;
+      inFlight.set(eventId, now);
+      if (now > 1) {
+        receiver.overlaps += 1;
+        if (receiver.overlapSamples.length < 5) receiver.overlapSamples.push(`${eventId}: ${now} deliveries at once`);
+      }
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (inFlight.get(eventId) ?? 1) - 1;
+        if (left === 0) inFlight.delete(eventId);
+        else inFlight.set(eventId, left);
+      };
+      response.once('close', release);
+      setTimeout(() => {
+        release();
+        if (!response.destroyed) answer();
+      }, 25);
+    });
+    const answer = () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const header = String(request.headers['paypilot-signature'] ?? '');
       const t = /t=(\d+)/.exec(header)?.[1];
@@ -243,7 +349,7 @@ async function startReceiver(): Promise<Receiver> {
         receiver.badSignatures += 1;
       }
       response.writeHead(200).end('ok');
-    });
+    };
   });
   await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
   receiver.url = `http://127.0.0.1:${(receiver.server.address() as AddressInfo).port}/webhooks`;
@@ -300,7 +406,7 @@ const failModes: Record<string, string[]> = {
 };
 
 /** Every two seconds, new faults at each provider; at seeded random times, a SIGKILL of the API or the worker and a restart. */
-function startChaos(run: Options, urls: Record<string, string>, victims: Managed[]): { stop(): Promise<{ kills: number; faultSettings: number }> } {
+function startChaos(run: Options, urls: Record<string, string>, victims: Managed[], cluster: boolean): { stop(): Promise<{ kills: number; faultSettings: number }> } {
   const random = seededFloats(run.seed ^ 0x5eed);
   let stopped = false;
   let kills = 0;
@@ -328,15 +434,39 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
   })();
   // A restart that fails ends the chaos (the run then fails, after stopping everything): it never goes unhandled.
   let failure: unknown = null;
+  // One node: killed and started again before the next kill. A cluster: a killed node starts again in the
+  // background while the others serve, and the next kill may come meanwhile (any node that is up), as in a
+  // fleet where crashes do not wait for each other.
+  const restarting = new Set<Managed>();
+  const restarts: Promise<void>[] = [];
   const killLoop = (async () => {
     while (!stopped) {
       await new Promise((resolve) => setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000));
       if (stopped) break;
-      const victim = victims[Math.floor(random() * victims.length)] as Managed;
+      const up = victims.filter((victim) => !restarting.has(victim));
+      if (up.length === 0) continue;
+      const victim = up[Math.floor(random() * up.length)] as Managed;
       await victim.kill();
       kills += 1;
-      await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1_000));
-      await victim.start();
+      const pauseMs = 200 + random() * 1_000;
+      const restart = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        await victim.start();
+      })();
+      if (!cluster) {
+        await restart;
+        continue;
+      }
+      restarting.add(victim);
+      restarts.push(
+        restart.then(
+          () => void restarting.delete(victim),
+          (error: unknown) => {
+            failure = error;
+            stopped = true;
+          },
+        ),
+      );
     }
   })().catch((error: unknown) => {
     failure = error;
@@ -346,6 +476,7 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
     async stop() {
       stopped = true;
       await killLoop;
+      await Promise.all(restarts);
       await faultLoop;
       await setFaults(true);
       if (failure !== null) throw failure;

@@ -21,6 +21,8 @@ export interface ClientFigures {
   requests: number;
   retries: number;
   networkErrors: number;
+  /** 502s of the proxy and bare 503s of a node shutting down: retried like network errors. */
+  gatewayErrors: number;
   inUseAnswers: number;
   serverErrors: number;
   replayed: number;
@@ -42,7 +44,7 @@ const serverErrorRetriesMax = 3;
 
 export class ApiClient {
   readonly figures: ClientFigures = {
-    requests: 0, retries: 0, networkErrors: 0, inUseAnswers: 0, serverErrors: 0, replayed: 0,
+    requests: 0, retries: 0, networkErrors: 0, gatewayErrors: 0, inUseAnswers: 0, serverErrors: 0, replayed: 0,
     answeredAfterInUse: 0, longestInUseWaitSeconds: 0, gaveUp: 0, gaveUpSamples: [], internalErrorSamples: [],
   };
   /** Idempotency-Key → the ids of the objects its answers named. */
@@ -77,14 +79,18 @@ export class ApiClient {
           this.figures.inUseAnswers += 1;
           firstInUseMs ??= Date.now();
         }
-        if (answer.status >= 500) {
+        // A load balancer's 502 (no node reached, or the node died mid-request) or a closing node's bare 503 is
+        // what a refused connection is without one: retried with the same key for as long, never counted as an error of Paypilot's.
+        const unreached = answer.status === 502 || (answer.status === 503 && typeof answer.body?.error?.code !== 'string');
+        if (unreached) this.figures.gatewayErrors += 1;
+        if (answer.status >= 500 && !unreached) {
           this.figures.serverErrors += 1;
           serverErrors += 1;
           if (answer.status === 500 && this.figures.internalErrorSamples.length < 5) {
             this.figures.internalErrorSamples.push(`${method} ${pathname}: ${JSON.stringify(answer.body).slice(0, 200)}`);
           }
         }
-        const retriable = inUse || answer.status === 429 || (answer.status >= 500 && serverErrors <= serverErrorRetriesMax);
+        const retriable = inUse || unreached || answer.status === 429 || (answer.status >= 500 && serverErrors <= serverErrorRetriesMax);
         if (!retriable) {
           if (firstInUseMs !== null) {
             this.figures.answeredAfterInUse += 1;

@@ -42,7 +42,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = newcomerEnv()): Promise<{ 
 }
 
 describe('help and errors', () => {
-  const commands = ['start', 'serve', 'worker', 'migrate', 'merchant create', 'keys create', 'keys roll', 'keys revoke', 'reconcile', 'ledger verify', 'audit verify', 'archive', 'event-stream off', 'backup', 'restore', 'simulate-traffic', 'simulators'];
+  const commands = ['start', 'serve', 'worker', 'migrate', 'merchant create', 'keys create', 'keys roll', 'keys revoke', 'reconcile', 'ledger verify', 'audit verify', 'archive', 'event-stream off', 'backup', 'restore', 'simulate-traffic', 'simulators', 'cluster'];
 
   it('answers --help, -h and help <command> for every command with its usage and exit 0, touching no database', async () => {
     // A DATABASE_URL nobody listens on: help must not need one.

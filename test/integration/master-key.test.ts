@@ -89,7 +89,8 @@ describe('the master key', () => {
   it('serve --production with PAYPILOT_MASTER_KEY starts, without a warning and without a key file', async () => {
     const dataDir = await newDataDir();
     const port = await freePort();
-    const serve = run(['serve', '--production'], hostEnv(dataDir, { PAYPILOT_MASTER_KEY: randomBytes(32).toString('base64'), PORT: String(port) }));
+    // No worker runs beside it: /ready is asked about the key and the database, not the worker's heartbeat.
+    const serve = run(['serve', '--production'], hostEnv(dataDir, { PAYPILOT_MASTER_KEY: randomBytes(32).toString('base64'), PORT: String(port), WORKER_HEARTBEAT_MAX_AGE_SECONDS: '0' }));
     const deadline = Date.now() + 60_000;
     let ready = 0;
     while (ready !== 200 && Date.now() < deadline && serve.child.exitCode === null) {
