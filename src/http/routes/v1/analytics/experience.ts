@@ -62,11 +62,9 @@ const Experience = Type.Object({
     nps_responses: Type.Integer(),
     nps: Nullable(Type.Number({ description: '% promoters (9–10) − % detractors (0–6), −100…100, 2 decimals; null without answers.' })),
   }),
-  fraud: Nullable(
-    Type.Object(
-      { payments_succeeded: Type.Integer(), payments_marked_fraudulent: Type.Integer(), fraud_rate: Rate('payments_marked_fraudulent / payments_succeeded.') },
-      { description: 'Reserved for the fraud reviews: null until payments can be marked fraudulent.' },
-    ),
+  fraud: Type.Object(
+    { payments_succeeded: Type.Integer(), payments_marked_fraudulent: Type.Integer(), fraud_rate: Rate('payments_marked_fraudulent / payments_succeeded.') },
+    { description: 'Payments of the period later marked fraudulent (POST /v1/payments/:id/fraud) over those that succeeded: the fraud rate of GET /v1/analytics/risk.' },
   ),
   support: Type.Object(supportFigureProperties, {
     description: 'The figures of GET /v1/analytics/support for the support requests created in the period (definitions: docs/api-support.md).',
@@ -82,7 +80,7 @@ export function registerAnalyticsExperience(app: App, deps: RouteDeps): void {
         tags: ['Analytics'],
         summary: 'Experience KPIs: churn, repeat purchases, revenue per customer, lifetime value, time to pay, CSAT, NPS',
         description:
-          'Every figure counts the period `[from, to)` on payments’ created_at, churn against the period of the same length before it. A purchase is a succeeded payment with a customer, wallet top-ups excepted. Exact definitions: docs/api-experience.md. `support` repeats the figures of GET /v1/analytics/support for the period; `fraud` is null until payments can be marked fraudulent.',
+          'Every figure counts the period `[from, to)` on payments’ created_at, churn against the period of the same length before it. A purchase is a succeeded payment with a customer, wallet top-ups excepted. Exact definitions: docs/api-experience.md. `support` repeats the figures of GET /v1/analytics/support for the period; `fraud` is the fraud rate of GET /v1/analytics/risk.',
         security: bearerAuth,
         querystring: Query,
         response: { 200: Experience, ...errorResponses(400, 401) },
@@ -104,7 +102,6 @@ export function registerAnalyticsExperience(app: App, deps: RouteDeps): void {
           revenue_per_customer: r.revenue_per_customer === null ? null : Number(r.revenue_per_customer),
           customer_lifetime_value: r.customer_lifetime_value === null ? null : Number(r.customer_lifetime_value),
         })),
-        fraud: null,
       };
     },
   );
