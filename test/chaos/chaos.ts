@@ -409,6 +409,10 @@ const failModes: Record<string, string[]> = {
 function startChaos(run: Options, urls: Record<string, string>, victims: Managed[], cluster: boolean): { stop(): Promise<{ kills: number; faultSettings: number }> } {
   const random = seededFloats(run.seed ^ 0x5eed);
   let stopped = false;
+  // Ends the kill loop's wait at once on stop: with a long interval (`--kill-every-seconds 3600`, a run without
+  // crashes) the run would otherwise wait out the interval after the last payment.
+  let wake: () => void = () => undefined;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
   let kills = 0;
   let faultSettings = 0;
   const setFaults = async (off: boolean) => {
@@ -441,7 +445,9 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
   const restarts: Promise<void>[] = [];
   const killLoop = (async () => {
     while (!stopped) {
-      await new Promise((resolve) => setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([woken, new Promise((resolve) => (timer = setTimeout(resolve, (0.5 + random()) * run.killEverySeconds * 1000)))]);
+      clearTimeout(timer);
       if (stopped) break;
       const up = victims.filter((victim) => !restarting.has(victim));
       if (up.length === 0) continue;
@@ -475,6 +481,7 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
   return {
     async stop() {
       stopped = true;
+      wake();
       await killLoop;
       await Promise.all(restarts);
       await faultLoop;
