@@ -26,6 +26,7 @@ import {
   consoleLanguages,
   consoleViewportNames,
   newConsoleContext,
+  pageProblems,
   signInWithTotp,
   type ConsoleLanguage,
   type ConsoleViewport,
@@ -158,6 +159,25 @@ describe.skipIf(!browserAvailable)('console analytics and operations pages in a 
     // 500 minor units of the payment's CNY, as Intl writes them in the member's language: never the bare 500.
     const expected = new Intl.NumberFormat('zh-TW', { style: 'currency', currency: 'CNY', minimumFractionDigits: 2 }).format(5);
     await expect.poll(async () => (await table.locator('tbody').innerText()).includes(expected)).toBe(true);
+    await page.context().close();
+  }, 60_000);
+
+  it('opens the decision dialog of an after-sales request and the alert rule form within the page’s policy', async () => {
+    // The note fields must not set inline styles the console's policy refuses (an autosizing text area does).
+    const before = pageProblems.length;
+    const page = await consoleWindow('desktop', 'en');
+    await page.goto(`${stack.url}/console/after-sales`);
+    await page.locator('[data-testid^="after-sales-reject-"]').first().click();
+    const note = page.getByTestId('after-sales-note');
+    await note.fill('The parcel was returned.\nA second line.\nAnd a third.');
+    expect(await note.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.goto(`${stack.url}/console/alerts`);
+    await page.getByTestId('rule-new').click();
+    await page.locator('textarea').first().fill('A rule to watch the card channel.');
+    // Nothing the browser refused, and no stray measuring text area left in the page.
+    expect(pageProblems.slice(before)).toEqual([]);
+    expect(await page.locator('body > textarea').count()).toBe(0);
     await page.context().close();
   }, 60_000);
 

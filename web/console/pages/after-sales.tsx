@@ -169,7 +169,7 @@ function DecisionDialog({ request, decision, onClose }: { request: AfterSalesReq
       {decision === 'approve' && request.kind === 'refund' && <p>{t(texts.refundAmount)}</p>}
       <label style={{ display: 'block' }}>
         {t(common.note)}
-        <Input.TextArea maxLength={500} autoSize={{ minRows: 2 }} placeholder={t(texts.notePlaceholder)} value={note} onChange={(event) => setNote(event.target.value)} data-testid="after-sales-note" />
+        <Input.TextArea maxLength={500} rows={3} placeholder={t(texts.notePlaceholder)} value={note} onChange={(event) => setNote(event.target.value)} data-testid="after-sales-note" />
       </label>
     </Modal>
   );

@@ -374,7 +374,7 @@ function RuleDialog({ rule, onClose }: { rule: RuleRow | null; onClose(saved: bo
           <Switch />
         </Form.Item>
         <Form.Item name="description" label={t(texts.description)}>
-          <Input.TextArea maxLength={500} autoSize={{ minRows: 2 }} />
+          <Input.TextArea maxLength={500} rows={3} />
         </Form.Item>
       </Form>
     </Modal>
