@@ -119,7 +119,7 @@ function MarkFraudDialog({ paymentId, onClose }: { paymentId: string; onClose(ma
           <Checkbox.Group options={blockable.map((value) => ({ value, label: r(`block_${value}`) }))} />
         </Form.Item>
         <Form.Item name="note" label={r('note')}>
-          <Input.TextArea maxLength={500} autoSize={{ minRows: 2, maxRows: 4 }} data-testid="payment-mark-fraud-note" />
+          <Input.TextArea maxLength={500} rows={3} data-testid="payment-mark-fraud-note" />
         </Form.Item>
       </Form>
     </Modal>

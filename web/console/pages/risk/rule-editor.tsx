@@ -126,7 +126,7 @@ export function RuleEditor({ rule, onClose }: { rule: RiskRule | null; onClose(s
             ref={(element) => {
               expressionField.current = element?.resizableTextArea?.textArea ?? null;
             }}
-            autoSize={{ minRows: 2, maxRows: 6 }}
+            rows={3}
             maxLength={1000}
             spellCheck={false}
             className="console-mono"
