@@ -130,7 +130,6 @@ export function ReviewsPanel() {
           },
           { title: r('score'), render: (_, row) => <ScoreText score={row.risk.score} /> },
           { title: r('rulesFired'), render: (_, row) => <RulesFired ids={row.risk.rules_fired} names={names} /> },
-          { title: r('signals'), render: (_, row) => <Signals signals={row.risk.signals} /> },
           { title: r('heldSince'), render: (_, row) => f.time(row.created_at) },
           { title: r('waiting'), render: (_, row) => formatDuration(Math.max(0, nowMs - Date.parse(row.created_at)), locale) },
           ...(manage
@@ -150,6 +149,8 @@ export function ReviewsPanel() {
                 },
               ]
             : []),
+          // The widest column last: the decision's buttons stay in view on a desk.
+          { title: r('signals'), render: (_, row) => <Signals signals={row.risk.signals} /> },
         ]}
       />
     </div>
