@@ -46,7 +46,7 @@ describe('buildConsoleAssets', () => {
     visit(assets.entry.js);
     expect(new Set(assets.entryImports)).toEqual(new Set([...closure].filter((name) => name !== assets.entry.js)));
     expect(assets.pages.map((page) => page.page)).toEqual(
-      ['account', 'after-sales', 'alerts', 'audit-log', 'cancellations', 'channels', 'coupons', 'customer-detail', 'customers', 'developers', 'experiments', 'feedback', 'loyalty', 'overview', 'payment-detail', 'payments', 'reconciliation', 'segments', 'settings', 'support', 'team'],
+      ['account', 'after-sales', 'alerts', 'audit-log', 'cancellations', 'channels', 'coupons', 'customer-detail', 'customers', 'developers', 'experiments', 'feedback', 'loyalty', 'overview', 'payment-detail', 'payments', 'reconciliation', 'risk', 'segments', 'settings', 'support', 'team'],
     );
     for (const page of assets.pages) {
       expect(page.files.length, page.page).toBeGreaterThan(0);

@@ -10,7 +10,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { totp, totpStepSeconds } from '../../src/domain/console/totp.ts';
 import { foreignRequests } from '../support/browser.ts';
-import { base32Decode } from '../support/console.ts';
+import { addMember, base32Decode, ConsoleClient, enrol, memberPassword } from '../support/console.ts';
+import type { Stack } from '../support/stack.ts';
+import { requiresSecondFactor, type ConsoleRole } from '../../src/domain/console/roles.ts';
 
 export const consoleViewports = {
   desktop: { width: 1280, height: 800, isMobile: false, hasTouch: false },
@@ -158,4 +160,38 @@ export async function paidPayment(stack: { api: (method: string, path: string, b
 export async function chooseLanguage(page: Page, name: string): Promise<void> {
   await page.getByTestId('language-select').click();
   await page.locator('.ant-select-item-option').filter({ hasText: name }).click();
+}
+
+/**
+ * A member of `role` added to the stack's merchant and signed in through the
+ * page (an owner or admin enrolled through the API first, then signed in with
+ * a code of a later step), kept as a storage state to open windows with.
+ */
+export async function signedInState(browser: Browser, stack: Stack, role: ConsoleRole, email: string): Promise<Awaited<ReturnType<BrowserContext['storageState']>>> {
+  await addMember(stack, stack.merchant.merchantId, role, email);
+  const context = await newConsoleContext(browser, 'desktop');
+  const page = await context.newPage();
+  if (requiresSecondFactor(role)) {
+    const client = new ConsoleClient(stack);
+    expect((await client.signIn({ email, password: memberPassword })).status).toBe(200);
+    const { secret } = await enrol(client, (key) => totp(key, Date.now()));
+    markTotpStepUsed(email);
+    await signInWithTotp(page, `${stack.url}/console`, email, memberPassword, secret);
+  } else {
+    await page.goto(`${stack.url}/console`);
+    await fillPassword(page, email, memberPassword);
+    await page.getByTestId('console-page').waitFor({ timeout: 30_000 });
+  }
+  const state = await context.storageState();
+  await context.close();
+  return state;
+}
+
+/** A window of a signed-in member at `viewport`, in `language` (saved as the member's), showing test data. */
+export async function memberWindow(browser: Browser, stack: Stack, state: Awaited<ReturnType<BrowserContext['storageState']>>, viewport: ConsoleViewport, language: ConsoleLanguage): Promise<Page> {
+  const context = await newConsoleContext(browser, viewport, language, state);
+  await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('paypilot-console-mode', 'test');`);
+  const { csrf_token: csrf } = (await (await context.request.get(`${stack.url}/console/api/session`)).json()) as { csrf_token: string };
+  expect((await context.request.post(`${stack.url}/console/api/session/preferences`, { data: { locale: language }, headers: { 'x-csrf-token': csrf } })).status()).toBe(200);
+  return context.newPage();
 }

@@ -39,6 +39,12 @@ const couponManagers = ['owner', 'admin', 'operator'] as const;
 const couponReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
 // The loyalty programme: changed by owners and admins; read (terms and points analytics) by operators and analysts too.
 const loyaltyReaders = ['owner', 'admin', 'operator', 'analyst'] as const;
+// Risk: rules written by owners, admins and developers; fraud (reviews, fraud marks, the blocklist) handled by owners,
+// admins and operators; rules, reviews and figures read by all of those and by analysts; the blocklist (emails, phones) not by analysts.
+const riskRuleWriters = ['owner', 'admin', 'developer'] as const;
+const fraudHandlers = ['owner', 'admin', 'operator'] as const;
+const riskReaders = ['owner', 'admin', 'developer', 'operator', 'analyst'] as const;
+const blocklistReaders = ['owner', 'admin', 'developer', 'operator'] as const;
 const loyaltyProgramme = {
   enabled: true,
   currency: 'CNY',
@@ -138,6 +144,25 @@ const calls: Record<string, Call> = {
   'POST /v1/experiments/:id/stop': { allowed: ownerAdmin, request: async () => ({ url: `/v1/experiments/${fakeId('exp')}/stop`, body: {} }) },
   'GET /v1/loyalty/programme': { allowed: loyaltyReaders, request: async () => ({ url: '/v1/loyalty/programme' }) },
   'PUT /v1/loyalty/programme': { allowed: ownerAdmin, request: async () => ({ url: '/v1/loyalty/programme', body: loyaltyProgramme }) },
+  'GET /v1/risk_rules': { allowed: riskReaders, request: async () => ({ url: '/v1/risk_rules' }) },
+  'GET /v1/risk_rules/signals': { allowed: riskReaders, request: async () => ({ url: '/v1/risk_rules/signals' }) },
+  'GET /v1/risk_rules/:id': { allowed: riskReaders, request: async () => ({ url: `/v1/risk_rules/${fakeId('rsk')}` }) },
+  // Bodies the schema refuses: the gate is what is checked, and no rule or entry is left to check later payments.
+  'POST /v1/risk_rules': { allowed: riskRuleWriters, request: async () => ({ url: '/v1/risk_rules', body: {} }) },
+  'POST /v1/risk_rules/:id': { allowed: riskRuleWriters, request: async () => ({ url: `/v1/risk_rules/${fakeId('rsk')}`, body: { enabled: false } }) },
+  'DELETE /v1/risk_rules/:id': { allowed: riskRuleWriters, request: async () => ({ url: `/v1/risk_rules/${fakeId('rsk')}` }) },
+  'POST /v1/risk_rules/order': { allowed: riskRuleWriters, request: async () => ({ url: '/v1/risk_rules/order', body: { rules: [] } }) },
+  'POST /v1/risk_rules/backtest': { allowed: riskRuleWriters, request: async () => ({ url: '/v1/risk_rules/backtest', body: { expression: 'amount > 100', action: 'block' } }) },
+  'POST /v1/risk_rules/:id/backtest': { allowed: riskRuleWriters, request: async () => ({ url: `/v1/risk_rules/${fakeId('rsk')}/backtest`, body: {} }) },
+  'GET /v1/reviews': { allowed: riskReaders, request: async () => ({ url: '/v1/reviews' }) },
+  'POST /v1/reviews/:id/approve': { allowed: fraudHandlers, request: async () => ({ url: `/v1/reviews/${fakeId('pay')}/approve`, body: {} }) },
+  'POST /v1/reviews/:id/reject': { allowed: fraudHandlers, request: async () => ({ url: `/v1/reviews/${fakeId('pay')}/reject`, body: {} }) },
+  'GET /v1/blocklists': { allowed: blocklistReaders, request: async () => ({ url: '/v1/blocklists' }) },
+  'POST /v1/blocklists': { allowed: fraudHandlers, request: async () => ({ url: '/v1/blocklists', body: {} }) },
+  'DELETE /v1/blocklists/:id': { allowed: fraudHandlers, request: async () => ({ url: `/v1/blocklists/${fakeId('blk')}` }) },
+  'GET /v1/payments/:id/risk': { allowed: payments, request: async () => ({ url: `/v1/payments/${fakeId('pay')}/risk` }) },
+  'POST /v1/payments/:id/fraud': { allowed: fraudHandlers, request: async () => ({ url: `/v1/payments/${fakeId('pay')}/fraud`, body: {} }) },
+  'GET /v1/analytics/risk': { allowed: riskReaders, request: async () => ({ url: `/v1/analytics/risk?${range}` }) },
   'GET /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts' }) },
   'POST /v1/connector_accounts': { allowed: developers, request: async () => ({ url: '/v1/connector_accounts', body: {} }) },
   'POST /v1/connector_accounts/:id': { allowed: developers, request: async () => ({ url: `/v1/connector_accounts/${fakeId('ca')}`, body: { priority: 50 } }) },

@@ -43,10 +43,10 @@ function newIdempotencyKey(): string {
 }
 
 async function errorOf(response: Response): Promise<ConsoleApiError> {
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; suggestion?: string } } | null;
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; suggestion?: string } & Record<string, unknown> } | null;
   const error = body?.error;
   const message = [error?.message, error?.suggestion].filter(Boolean).join(' ') || `${response.status} ${response.statusText}`;
-  return new ConsoleApiError(response.status, error?.code ?? 'unknown', message);
+  return new ConsoleApiError(response.status, error?.code ?? 'unknown', message, error ?? {});
 }
 
 export function createConsoleApi(settings: ApiSettings): ConsoleApi {

@@ -37,10 +37,13 @@ export interface ConsoleMerchant {
 export class ConsoleApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The envelope's error object as it came (`param`, `position` of a rule expression's error, `details`). */
+  readonly envelope: Readonly<Record<string, unknown>>;
+  constructor(status: number, code: string, message: string, envelope: Readonly<Record<string, unknown>> = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.envelope = envelope;
   }
 }
 

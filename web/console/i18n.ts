@@ -32,6 +32,7 @@ export const texts = {
   navOverview: l('Overview', '概览', '概覽'),
   navPayments: l('Payments', '支付', '支付'),
   navCustomers: l('Customers', '客户', '客戶'),
+  navRisk: l('Risk', '风控', '風控'),
   navCancellations: l('Cancellations', '取消分析', '取消分析'),
   navChannels: l('Channels', '渠道', '通道'),
   navSegments: l('Segments', '客户分群', '客戶分群'),

@@ -56,6 +56,7 @@ export const pageModules: Record<string, { list: LazyPage<NoProps>; detail?: Laz
     list: lazyPage(async () => (await import('./pages/customers.tsx')).CustomersPage),
     detail: lazyPage(async () => (await import('./pages/customer-detail.tsx')).CustomerDetailPage),
   },
+  risk: { list: lazyPage(async () => (await import('./pages/risk.tsx')).default) },
   cancellations: { list: lazyPage(async () => (await import('./pages/cancellations.tsx')).default) },
   channels: { list: lazyPage(async () => (await import('./pages/channels.tsx')).default) },
   coupons: { list: lazyPage(async () => (await import('./pages/coupons.tsx')).default) },

@@ -17,6 +17,10 @@
  * - coupons: created and disabled by owners, admins and operators; read by them and by analysts.
  * - loyalty programme: changed by owners and admins; its terms and points analytics read by operators and analysts too.
  * - checkout experiments: created, started and stopped (which may change the checkout setting) by owners and admins; read by operators and analysts too (analysts through analytics.read).
+ * - risk (src/domain/risk): rules written, ordered, switched and back-tested by owners, admins and developers
+ *   (`risk_rules.manage`); fraud handled — the review queue (approve captures, reject cancels), fraud marks and the
+ *   blocklist — by owners, admins and operators (`fraud.manage`); rules, reviews, the blocklist and the risk figures read
+ *   by all of them (`risk.read`), and by analysts through analytics.read (never the blocklist, which holds emails and phones).
  */
 import type { ConsoleRole } from './roles.ts';
 
@@ -57,6 +61,10 @@ export const consolePermissions = [
   // Checkout experiments (src/domain/experiments): reading them and their results; creating, starting and stopping them.
   'experiments.read',
   'experiments.manage',
+  // Risk (src/domain/risk): reading rules, reviews, the blocklist and risk figures; writing rules; handling fraud (reviews, fraud marks, the blocklist).
+  'risk.read',
+  'risk_rules.manage',
+  'fraud.manage',
 ] as const;
 
 export type ConsolePermission = (typeof consolePermissions)[number];
@@ -67,7 +75,7 @@ const allButOwnership = new Set<ConsolePermission>(consolePermissions.filter((p)
 const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
   owner: everything,
   admin: allButOwnership,
-  developer: new Set<ConsolePermission>(['session', 'payments.read', 'keys.manage', 'webhooks.manage', 'connector_accounts.read', 'connector_accounts.manage', 'logs.read']),
+  developer: new Set<ConsolePermission>(['session', 'payments.read', 'keys.manage', 'webhooks.manage', 'connector_accounts.read', 'connector_accounts.manage', 'logs.read', 'risk.read', 'risk_rules.manage']),
   operator: new Set<ConsolePermission>([
     'session',
     'payments.read',
@@ -84,6 +92,8 @@ const grants: Record<ConsoleRole, ReadonlySet<ConsolePermission>> = {
     'coupons.manage',
     'loyalty.read',
     'experiments.read',
+    'risk.read',
+    'fraud.manage',
   ]),
   support: new Set<ConsolePermission>(['session', 'payments.read', 'payments.refund', 'customers.read', 'messages.resend', 'support_requests.manage']),
   analyst: new Set<ConsolePermission>(['session', 'analytics.read', 'loyalty.read']),

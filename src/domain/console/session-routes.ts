@@ -105,6 +105,27 @@ export const sessionRoutes: Readonly<Record<string, SessionRoute>> = {
   'GET /v1/loyalty/programme': route('loyalty.read'),
   'PUT /v1/loyalty/programme': route('loyalty.manage'),
 
+  // Risk (the Risk page and a payment's page). Approving a review captures and rejecting cancels: the same money
+  // moves as /console/api/payments' capture and cancel, which the same roles (owners, admins, operators) may make.
+  'GET /v1/risk_rules': route('risk.read', 'analytics.read'),
+  'GET /v1/risk_rules/signals': route('risk.read', 'analytics.read'),
+  'GET /v1/risk_rules/:id': route('risk.read', 'analytics.read'),
+  'POST /v1/risk_rules': route('risk_rules.manage'),
+  'POST /v1/risk_rules/:id': route('risk_rules.manage'),
+  'DELETE /v1/risk_rules/:id': route('risk_rules.manage'),
+  'POST /v1/risk_rules/order': route('risk_rules.manage'),
+  'POST /v1/risk_rules/backtest': route('risk_rules.manage'),
+  'POST /v1/risk_rules/:id/backtest': route('risk_rules.manage'),
+  'GET /v1/reviews': route('risk.read', 'analytics.read'),
+  'POST /v1/reviews/:id/approve': route('fraud.manage'),
+  'POST /v1/reviews/:id/reject': route('fraud.manage'),
+  'GET /v1/blocklists': route('risk.read'),
+  'POST /v1/blocklists': route('fraud.manage'),
+  'DELETE /v1/blocklists/:id': route('fraud.manage'),
+  'GET /v1/payments/:id/risk': route('payments.read'),
+  'POST /v1/payments/:id/fraud': route('fraud.manage'),
+  'GET /v1/analytics/risk': route('analytics.read', 'risk.read'),
+
   'GET /v1/connector_accounts': route('connector_accounts.read'),
   'POST /v1/connector_accounts': route('connector_accounts.manage'),
   'POST /v1/connector_accounts/:id': route('connector_accounts.manage'),

@@ -13,6 +13,7 @@ import { l, useT, useTexts } from '../i18n.ts';
 import { ConsoleLink, LoadError, PageTitle, StatusTag, methodLabel, minorPerMajor, parseMajor, useFormats, useLoad, Sections, ConsoleTable } from '../page-kit.tsx';
 import { formatDuration } from '../format.ts';
 import type { ConsolePayment } from './payments.tsx';
+import { PaymentRiskCard } from './risk/payment-risk.tsx';
 
 interface Timeline {
   payment: ConsolePayment;
@@ -231,6 +232,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
           {payment.last_error && <Descriptions.Item label={p('lastError')}>{`${payment.last_error.code}: ${payment.last_error.message}`}</Descriptions.Item>}
         </Descriptions>
       )}
+      {payment && <PaymentRiskCard paymentId={payment.id} key={`${payment.id}-${payment.status}`} />}
       {timeline.data && <TimelineTabs timeline={timeline.data} onResent={timeline.reload} />}
       {payment && refunding && (
         <RefundDialog
