@@ -151,8 +151,10 @@ interface Facts {
   failureMessage: string | null;
   pointsEarned: string | null;
   pointsUsed: string | null;
-  /** The coupon line: its code, the original price and what it took off, formatted. */
-  coupon: { code: string; original: string; discount: string } | null;
+  /** The coupon line: its code and what it took off, formatted. */
+  coupon: { code: string; discount: string } | null;
+  /** The price before the coupon and the points took their part off (null when neither did). */
+  originalAmount: string | null;
 }
 
 function collectFacts(input: PayerMessageInput): Facts {
@@ -166,6 +168,9 @@ function collectFacts(input: PayerMessageInput): Facts {
   const order = oneLine(input.orderNumber);
   assert(merchant !== '' && order !== '', 'a payer message names the merchant and the order');
   const paymentId = oneLine(input.paymentId);
+  const discount = input.coupon ? input.coupon.discount : 0n;
+  const points = input.kind === 'payment_succeeded' ? input.points : undefined;
+  const pointsValue = points && points.redeemed > 0n ? points.value : 0n;
   return {
     merchant,
     order,
@@ -181,14 +186,9 @@ function collectFacts(input: PayerMessageInput): Facts {
     cancellationReason: input.kind === 'payment_canceled' ? input.cancellationReason : null,
     failureMessage: input.kind === 'payment_failed' && input.failureMessage !== null ? oneLine(input.failureMessage) || null : null,
     ...pointsFacts(input),
-    coupon:
-      input.coupon && input.coupon.discount > 0n
-        ? {
-            code: oneLine(input.coupon.code),
-            original: formatAmountForPayer(input.amount + input.coupon.discount, input.currency, locale),
-            discount: `−${formatAmountForPayer(input.coupon.discount, input.currency, locale)}`,
-          }
-        : null,
+    coupon: discount > 0n && input.coupon ? { code: oneLine(input.coupon.code), discount: `−${formatAmountForPayer(discount, input.currency, locale)}` } : null,
+    // The payment's amount_original: what is charged, plus the coupon's discount and the value of the points used.
+    originalAmount: discount + pointsValue > 0n ? formatAmountForPayer(input.amount + discount + pointsValue, input.currency, locale) : null,
   };
 }
 
@@ -603,20 +603,21 @@ function detailRows(kind: PayerMessageKind, facts: Facts, copy: Copy): Body['det
           { label: labels.paymentAmount, value: facts.amount },
         ]
       : [{ label: labels.amount, value: facts.amount }];
-  // The discount is shown where the payment's amount is: what it was before the coupon, and what the coupon took off.
-  const coupon =
-    facts.coupon === null || kind === 'refund_succeeded'
+  // What was taken off is shown above the amount charged, as a sum that reads down: the original price, the
+  // coupon's discount, the points used, then the amount.
+  const deductions =
+    kind === 'refund_succeeded'
       ? []
       : [
-          { label: labels.originalAmount, value: facts.coupon.original },
-          { label: labels.couponDiscount(facts.coupon.code), value: facts.coupon.discount },
+          ...(facts.originalAmount === null ? [] : [{ label: labels.originalAmount, value: facts.originalAmount }]),
+          ...(facts.coupon === null ? [] : [{ label: labels.couponDiscount(facts.coupon.code), value: facts.coupon.discount }]),
+          ...(facts.pointsUsed === null ? [] : [{ label: labels.pointsUsed, value: facts.pointsUsed }]),
         ];
   return [
     { label: labels.merchant, value: facts.merchant },
     { label: labels.order, value: facts.order },
-    ...coupon,
+    ...deductions,
     ...amounts,
-    ...(facts.pointsUsed === null ? [] : [{ label: labels.pointsUsed, value: facts.pointsUsed }]),
     ...(facts.pointsEarned === null ? [] : [{ label: labels.pointsEarned, value: facts.pointsEarned }]),
     ...(facts.method === null ? [] : [{ label: labels.method, value: facts.method }]),
     { label: copy.timeLabel[kind], value: facts.time },

@@ -1,14 +1,17 @@
 /**
  * The checkout's coupon field in a real browser (Debian's Chromium through
  * playwright-core), on a 390×844 phone in Chinese and a 1280×800 desktop in
- * English: every coupon error the payer can meet is shown in the page's
- * language, and a good code shows the new total before paying, is charged,
+ * English: every coupon error the payer can meet (unknown, disabled,
+ * expired, not yet valid, minimum not met, limit reached, not for the
+ * method, another currency, a customer required, first payment only, too
+ * many codes tried) is shown in the page's language, and a good code shows the new total before paying, is charged,
  * and is on the result page. axe finds nothing serious at each stage.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, browserAvailable, foreignRequests, launchBrowser, screenshot } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { localizeError } from '../../src/domain/errors.ts';
 
 let stack: Stack;
 let browser: Browser;
@@ -77,6 +80,8 @@ describe.skipIf(!browserAvailable)('the coupon field of the checkout', () => {
         [used, 'coupon_limit_reached'],
         [await coupon({ percent_off: 10, payment_method_types: ['alipay'] }), 'coupon_not_for_method'],
         [disabled, 'coupon_disabled'],
+        [await coupon({ percent_off: 10, currency: 'USD' }), 'coupon_currency_mismatch'],
+        [await coupon({ percent_off: 10, max_redemptions_per_customer: 1 }), 'coupon_customer_required'],
       ];
       const { page, id } = await openCheckout(size, { payment_method_types: ['card'] });
       await page.getByTestId('coupon-open').click();
@@ -96,12 +101,33 @@ describe.skipIf(!browserAvailable)('the coupon field of the checkout', () => {
           expect(await accessibilityViolations(page)).toEqual([]);
         }
       }
+      // The payer's tenth code, then an eleventh: no more codes on this payment.
+      await applyCode(page, 'NOSUCHCODE2');
+      await applyCode(page, 'NOSUCHCODE3');
+      const exhausted = localizeError('coupon_tries_exhausted', size.locale === 'zh-CN' ? 'zh-CN' : 'en');
+      await expect.poll(async () => (await page.locator('#coupon-error').getByTestId('error-message').textContent().catch(() => '')) ?? '', { timeout: 10_000 }).toBe(exhausted.message);
+      expect(await page.locator('#coupon-error').getByTestId('error-suggestion').textContent()).toBe(exhausted.suggestion);
       // Nothing changed on the payment: the full price is still what the Pay button asks.
       const payment = (await stack.api('GET', `/v1/payments/${id}`)).body;
       expect(payment).toMatchObject({ amount: 20_00, amount_discount: 0, coupon: null });
       expect(await page.getByTestId('pay-button').textContent()).toContain('20.00');
       await page.context().close();
-    });
+
+      // A first-payment-only coupon on the checkout of a customer who has paid before (the page speaks the customer's language).
+      const customer = (await stack.api('POST', '/v1/customers', { email: `payer-${size.name}@example.com`, locale: size.locale === 'zh-CN' ? 'zh-CN' : 'en' })).body.id as string;
+      const earlier = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', customer });
+      expect((await stack.api('POST', `/v1/payments/${earlier.body.id}/confirm`, { payment_method: { type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } } })).body.status).toBe('succeeded');
+      const firstOnly = await coupon({ percent_off: 10, first_payment_only: true });
+      const returning = await openCheckout(size, { customer });
+      const expected = (await stack.api('POST', `/v1/payments/${returning.id}`, { coupon: firstOnly }, { headers: { 'accept-language': size.locale } })).body.error;
+      expect(expected.code).toBe('coupon_first_payment_only');
+      await applyCode(returning.page, firstOnly);
+      await expect.poll(async () => (await returning.page.locator('#coupon-error').getByTestId('error-message').textContent().catch(() => '')) ?? '', { timeout: 10_000 }).toBe(expected.message);
+      expect(await returning.page.locator('#coupon-error').getByTestId('error-suggestion').textContent()).toBe(expected.suggestion);
+      expect(await accessibilityViolations(returning.page)).toEqual([]);
+      expect((await stack.api('GET', `/v1/payments/${returning.id}`)).body).toMatchObject({ amount: 20_00, coupon: null });
+      await returning.page.context().close();
+    }, 90_000);
 
     it(`applies a coupon, shows the new total before paying and the discount after on a ${size.width}×${size.height} ${size.name}`, async () => {
       const code = await coupon({ percent_off: 15 });

@@ -26,6 +26,9 @@ let stack: Stack;
 let browser: Browser;
 let session: Awaited<ReturnType<BrowserContext['storageState']>>;
 const seeded = `SEED${Date.now().toString(36).toUpperCase()}`;
+const sibling = `SIB${Date.now().toString(36).toUpperCase()}`;
+const paidWithSeeded: string[] = [];
+let declinedWithSeeded = '';
 
 describe.skipIf(!browserAvailable)('the console Coupons page in a browser', () => {
   beforeAll(async () => {
@@ -35,7 +38,16 @@ describe.skipIf(!browserAvailable)('the console Coupons page in a browser', () =
     for (const amount of [10_000, 20_000]) {
       const created = await stack.api('POST', '/v1/payments', { amount, currency: 'CNY', coupon: seeded });
       expect((await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') })).body.status).toBe('succeeded');
+      paidWithSeeded.push(created.body.id);
     }
+    // A second coupon of the campaign, and a declined payment: its redemption is released.
+    expect((await stack.api('POST', '/v1/coupons', { code: sibling, currency: 'CNY', amount_off: 500, campaign: 'winter' })).status).toBe(200);
+    const withSibling = await stack.api('POST', '/v1/payments', { amount: 5_000, currency: 'CNY', coupon: sibling });
+    expect((await stack.api('POST', `/v1/payments/${withSibling.body.id}/confirm`, { payment_method: card('4242424242424242') })).body.status).toBe('succeeded');
+    const declined = await stack.api('POST', '/v1/payments', { amount: 3_000, currency: 'CNY', coupon: seeded });
+    await stack.api('POST', `/v1/payments/${declined.body.id}/confirm`, { payment_method: card('4000000000000002') });
+    expect((await stack.api('GET', `/v1/payments/${declined.body.id}`)).body.status).toBe('requires_payment_method');
+    declinedWithSeeded = declined.body.id;
     browser = await launchBrowser();
     const email = `coupons-owner@${emailRun}.example.com`;
     await addMember(stack, stack.merchant.merchantId, 'owner', email);
@@ -78,6 +90,22 @@ describe.skipIf(!browserAvailable)('the console Coupons page in a browser', () =
         // 10 % of 100.00 and of 200.00: 30.00 given; 300.00 of payments brought.
         expect(await row.textContent()).toMatch(/30\.00/);
         expect(await row.textContent()).toMatch(/300\.00/);
+        // The campaign: both its coupons summed (30.00 + 5.00 given; 3 payments, 270.00 + 45.00 received).
+        const campaign = page.getByTestId('campaigns-table').locator('tr', { has: page.getByTestId('campaign-winter') });
+        await expect.poll(async () => (await campaign.textContent()) ?? '', { timeout: 15_000 }).toMatch(/35\.00/);
+        expect(await campaign.textContent()).toMatch(/315\.00/);
+        // The coupon's redemptions, one per payment, each linking to its payment.
+        await page.getByTestId(`coupon-redemptions-${seeded}`).click();
+        const redemptions = page.getByTestId('coupon-redemptions-table');
+        for (const id of [...paidWithSeeded, declinedWithSeeded]) await redemptions.getByTestId(`redemption-payment-${id}`).waitFor({ timeout: 15_000 });
+        expect(await redemptions.locator('tbody tr').count()).toBe(3);
+        expect(await redemptions.locator('tr', { has: page.getByTestId(`redemption-payment-${paidWithSeeded[1]}`) }).textContent()).toMatch(/20\.00/);
+        expect(await consoleAccessibilityViolations(page), `${viewport} ${language} redemptions`).toEqual([]);
+        if (language === 'en') {
+          expect(await redemptions.locator('tr', { has: page.getByTestId(`redemption-payment-${declinedWithSeeded}`) }).textContent()).toContain('released');
+          await redemptions.getByTestId(`redemption-payment-${paidWithSeeded[0]}`).click();
+          await page.waitForURL(`**/console/payments/${paidWithSeeded[0]}`);
+        }
         expect(await page.locator('.ant-alert-error').count(), `${language}: an error is shown`).toBe(0);
         expect(await consoleAccessibilityViolations(page), `${viewport} ${language}`).toEqual([]);
         expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1'), `${viewport} ${language} scrolls sideways`).toBe(true);

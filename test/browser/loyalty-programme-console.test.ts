@@ -34,7 +34,8 @@ let issued = 0;
 const programme = {
   enabled: true,
   currency: 'CNY',
-  earn: { points_per_unit: 10, by_payment_method: { wallet: 20 }, segment_percent: { gold: 150 }, campaigns: [] },
+  // A campaign long over: shown on the page, it multiplies none of the payments below.
+  earn: { points_per_unit: 10, by_payment_method: { wallet: 20 }, segment_percent: { gold: 150 }, campaigns: [{ name: 'spring', starts_at: '2020-03-01T00:00:00.000Z', ends_at: '2020-04-01T00:00:00.000Z', percent: 200 }] },
   spend_delay_hours: 24,
   expiry_days: 30,
   redemption: { points: 100, amount: 100, cap_percent: 50 },
@@ -105,6 +106,10 @@ describe.skipIf(!browserAvailable)('the console Loyalty page in a browser', () =
         // 3 500 points at 100 points per 1.00 CNY: a liability of 35.00.
         expect(await page.getByTestId('points-table').textContent()).toMatch(/35\.00/);
         expect(await page.getByTestId('loyalty-points-per-unit').textContent()).toBe('10');
+        // The earn rules the page does not edit are shown: the method's rate, the segment's multiplier, the campaign's window.
+        expect(await page.getByTestId('loyalty-by-method').textContent()).toBe('wallet: 20');
+        expect(await page.getByTestId('loyalty-segments').textContent()).toBe('gold: 150%');
+        expect(await page.getByTestId('loyalty-campaigns').textContent()).toMatch(/^spring: 200% \(.*2020.*–.*2020.*\)$/);
         expect(await page.getByTestId('loyalty-edit').count()).toBe(1);
         expect(await page.locator('.ant-alert-error').count(), `${language}: an error is shown`).toBe(0);
         expect(await consoleAccessibilityViolations(page), `${viewport} ${language}`).toEqual([]);
@@ -123,7 +128,7 @@ describe.skipIf(!browserAvailable)('the console Loyalty page in a browser', () =
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('loyalty-points-per-unit').filter({ hasText: '12' }).waitFor({ timeout: 15_000 });
     const read = await stack.api('GET', '/v1/loyalty/programme');
-    expect(read.body).toMatchObject({ enabled: true, currency: 'CNY', earn: { points_per_unit: 12, by_payment_method: { wallet: 20 }, segment_percent: { gold: 150 } }, expiry_days: 30 });
+    expect(read.body).toMatchObject({ enabled: true, currency: 'CNY', earn: { points_per_unit: 12, by_payment_method: { wallet: 20 }, segment_percent: { gold: 150 }, campaigns: [{ name: 'spring', percent: 200 }] }, expiry_days: 30 });
     await page.context().close();
   }, 60_000);
 

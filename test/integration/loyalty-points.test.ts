@@ -13,7 +13,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expireAbandonedPayments } from '../../src/flows/payments/expire-payments.ts';
 import { runPointsExpiry } from '../../src/flows/loyalty/expire-points.ts';
-import { expireCustomerPoints, findCustomersWithExpiringLots, setPaymentPoints } from '../../src/store/loyalty.ts';
+import { expireCustomerPoints, findCustomersWithExpiringLots, findLotsToMature, matureLot, setPaymentPoints } from '../../src/store/loyalty.ts';
+import { findPaymentById } from '../../src/store/payments.ts';
+import { transitionPayment } from '../../src/flows/payments/payment-transitions.ts';
 import { verifyLedger } from '../../src/store/ledger.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
 
@@ -295,6 +297,53 @@ describe('crashes between steps', () => {
     await expireAbandonedPayments(stack.context);
     // 200 given back, and the 70 points the first payment earned (on 7.00 CNY) are spendable by now.
     expect(await points(customer)).toMatchObject({ balance: 270, reserved: 0 });
+    await expectLedgerBalanced();
+  });
+
+  it('a success recorded twice at once from the same state (a retry after a crash racing the status pull) spends and earns once', async () => {
+    const customer = await customerWithPoints(300);
+    const created = await stack.api('POST', '/v1/payments', { amount: 1_000, currency: 'CNY', customer });
+    const scope = { merchantId: stack.merchant.merchantId, mode: 'test' as const };
+    expect((await setPaymentPoints(stack.db.db, scope, { paymentId: created.body.id, customerId: customer, version: 0, points: 300n, value: 300n, newId: () => stack.context.ids.newId('ltx'), now: new Date(clock.nowMs()) })).kind).toBe('reserved');
+    const reserved = (await findPaymentById(stack.db.db, created.body.id))!;
+    // What confirm commits before it calls the acquirer; then the process dies.
+    const attemptId = stack.context.ids.newId('att');
+    const processing = await transitionPayment(stack.context, reserved, {
+      to: 'processing',
+      actor: 'payer',
+      patch: { payment_method: { type: 'card' } },
+      newAttempt: { id: attemptId, operation: 'authorize', connector: 'card', connector_account_id: stack.cardAccountId, payment_method_type: 'card', amount: reserved.amount, provider_idempotency_key: attemptId },
+    });
+    expect(processing).not.toBeNull();
+    expect(await points(customer)).toMatchObject({ balance: 0, reserved: 300 });
+    // Two writers learn of the success at once from the same state (a retried settlement and the sweeper): one commits.
+    const succeed = () => transitionPayment(stack.context, processing!, { to: 'succeeded', actor: 'system', patch: { amount_received: 700n, amount_capturable: 0n } });
+    const outcomes = await Promise.allSettled([succeed(), succeed(), succeed()]);
+    const committed = outcomes.filter((o) => o.status === 'fulfilled' && o.value !== null);
+    expect(committed).toHaveLength(1);
+    // And again later, from the stale state, as a retry after a crash would: nothing more moves.
+    expect(await succeed()).toBeNull();
+    const paid = (await stack.api('GET', `/v1/payments/${created.body.id}`)).body;
+    expect(paid).toMatchObject({ status: 'succeeded', amount_received: 700, points: { redeemed: 300, earned: 70 } });
+    expect(await points(customer)).toMatchObject({ balance: 0, reserved: 0, pending: 70 });
+    const postings = await sql<{ kind: string; n: number }>`
+      select kind, count(*)::int as n from ledger_transactions where payment_id = ${created.body.id} and currency = 'PTS' group by kind order by kind
+    `.execute(stack.db.db);
+    expect(postings.rows).toEqual([{ kind: 'points_earn', n: 1 }, { kind: 'points_redeem', n: 1 }, { kind: 'points_reserve', n: 1 }]);
+    const lots = await stack.db.db.selectFrom('points_lots').select(['points']).where('payment_id', '=', created.body.id).execute();
+    expect(lots).toEqual([{ points: 70n }]);
+    await expectLedgerBalanced();
+  });
+
+  it('a lot matured twice at once (the worker and a read racing, or a retry after a crash) moves its points once', async () => {
+    const customer = await newCustomer();
+    await pay(customer, 4_000);
+    clock.advanceMs(25 * hourMs);
+    const [lot] = await findLotsToMature(stack.db.db, new Date(clock.nowMs()), 10, customer);
+    expect(lot).toBeDefined();
+    const moved = await Promise.all([1, 2, 3].map(() => matureLot(stack.db.db, lot!, stack.context.ids.newId('ltx'), new Date(clock.nowMs()))));
+    expect(moved.sort()).toEqual([0n, 0n, 400n]);
+    expect(await points(customer)).toMatchObject({ balance: 400, pending: 0 });
     await expectLedgerBalanced();
   });
 

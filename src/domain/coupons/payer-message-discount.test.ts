@@ -43,3 +43,19 @@ describe('the discount in the payer email', () => {
     expect(refund.text).not.toContain('SPRING12');
   });
 });
+
+describe('the original price with points used', () => {
+  it('counts the value of the points in the original price, and reads down: original, coupon, points, amount', () => {
+    const message = renderPayerMessage({ ...base, amount: 700n, coupon: { code: 'SPRING12', discount: 200n }, points: { earned: 70n, redeemed: 100n, value: 100n } });
+    const order = ['Original price: CN¥10.00', 'Coupon SPRING12: −CN¥2.00', 'Points used: 100 (−CN¥1.00)', 'Amount: CN¥7.00', 'Points earned: 70'];
+    const positions = order.map((line) => message.text.indexOf(line));
+    expect(positions.every((position) => position >= 0), message.text).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('shows the original price when points alone took part of it off', () => {
+    const message = renderPayerMessage({ ...base, amount: 900n, points: { earned: 0n, redeemed: 100n, value: 100n } });
+    expect(message.text).toContain('Original price: CN¥10.00');
+    expect(message.text).not.toContain('Coupon');
+  });
+});

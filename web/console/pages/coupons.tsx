@@ -2,13 +2,17 @@
  * Coupons: each coupon with its terms, its redemptions by status, the
  * discount it cost and the payments it brought (GET /v1/coupons, counted
  * from the redemption rows), and the range's conversion with and without a
- * coupon (GET /v1/analytics/coupons). Owners, admins and operators create
+ * coupon (GET /v1/analytics/coupons), the range's campaigns (each
+ * campaign's coupons summed from the analytics' per-coupon rows), and a
+ * coupon's redemptions one by one with the payment each belongs to
+ * (GET /v1/coupons/:id/redemptions). Owners, admins and operators create
  * and disable coupons (the server checks: coupons.manage); analysts read.
  */
 import { Alert, Button, Form, Input, InputNumber, Modal, Popconfirm, Select, Switch } from 'antd';
 import { useState } from 'react';
 import { pick, useConsole, type Localized } from '../context.ts';
 import { formatDateTime, formatMoney, formatRate } from '../format.ts';
+import { ConsoleLink } from '../page-kit.tsx';
 import { CardGrid, DataTable, FigureCard, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';
 import { common, labelOf, methodNames } from './analytics/texts.ts';
@@ -50,6 +54,21 @@ const texts = {
   withCoupon: { en: 'Conversion with a coupon', 'zh-CN': '使用优惠券的转化率', 'zh-TW': '使用優惠券的轉換率' },
   withoutCoupon: { en: 'Conversion without', 'zh-CN': '未使用优惠券的转化率', 'zh-TW': '未使用優惠券的轉換率' },
   redemptionsInRange: { en: 'Redemptions', 'zh-CN': '核销次数', 'zh-TW': '核銷次數' },
+  campaigns: { en: 'Campaigns in this range', 'zh-CN': '本时间范围内的活动', 'zh-TW': '本時間範圍內的活動' },
+  noCampaign: { en: 'No campaign', 'zh-CN': '无活动', 'zh-TW': '無活動' },
+  coupons: { en: 'Coupons', 'zh-CN': '优惠券数', 'zh-TW': '優惠券數' },
+  paymentsSucceeded: { en: 'Payments succeeded', 'zh-CN': '成功付款', 'zh-TW': '成功付款' },
+  amountReceived: { en: 'Amount received', 'zh-CN': '实收金额', 'zh-TW': '實收金額' },
+  redemptions: { en: 'Redemptions', 'zh-CN': '核销记录', 'zh-TW': '核銷紀錄' },
+  show: { en: 'Show', 'zh-CN': '查看', 'zh-TW': '檢視' },
+  redemptionsOf: { en: 'Redemptions of {code}', 'zh-CN': '{code} 的核销记录', 'zh-TW': '{code} 的核銷紀錄' },
+  customer: { en: 'Customer', 'zh-CN': '客户', 'zh-TW': '客戶' },
+  reservedAt: { en: 'Reserved at', 'zh-CN': '预留时间', 'zh-TW': '預留時間' },
+  redemptionStatus: {
+    en: 'reserved|consumed|released|restored',
+    'zh-CN': '已预留|已核销|已释放|退款返还',
+    'zh-TW': '已預留|已核銷|已釋放|退款返還',
+  },
 } satisfies Record<string, Localized>;
 
 /** The figures are for the range alone: no period to compare with. */
@@ -78,6 +97,44 @@ interface CouponFigures {
   redemptions: { consumed: number };
   with_coupon: { conversion_rate: number | null };
   without_coupon: { conversion_rate: number | null };
+  by_coupon: { coupon: string; campaign: string | null; currency: string; redemptions_consumed: number; discount_given: number; payments_succeeded: number; amount_received: number }[];
+}
+
+interface RedemptionRow {
+  id: string;
+  payment: string;
+  customer: string | null;
+  status: 'reserved' | 'consumed' | 'released' | 'restored';
+  amount_discount: number;
+  currency: string;
+  reserved_at: string;
+}
+
+interface CampaignRow {
+  key: string;
+  campaign: string | null;
+  currency: string;
+  coupons: number;
+  redemptions: number;
+  discount: number;
+  payments: number;
+  received: number;
+}
+
+/** The range's per-coupon figures summed by campaign and currency (amounts in two currencies are never added). */
+function campaignsOf(figures: CouponFigures | null): CampaignRow[] {
+  const rows = new Map<string, CampaignRow>();
+  for (const row of figures?.by_coupon ?? []) {
+    const key = `${row.campaign ?? ''}\u0000${row.currency}`;
+    const sum = rows.get(key) ?? { key, campaign: row.campaign, currency: row.currency, coupons: 0, redemptions: 0, discount: 0, payments: 0, received: 0 };
+    sum.coupons += 1;
+    sum.redemptions += row.redemptions_consumed;
+    sum.discount += row.discount_given;
+    sum.payments += row.payments_succeeded;
+    sum.received += row.amount_received;
+    rows.set(key, sum);
+  }
+  return [...rows.values()].sort((a, b) => b.discount - a.discount || a.key.localeCompare(b.key));
 }
 
 export default function CouponsPage() {
@@ -88,6 +145,7 @@ export default function CouponsPage() {
   const figures = useLoad(() => api.get<CouponFigures>('/v1/analytics/coupons', isoRange(range)), [mode, range.from.getTime(), range.to.getTime()]);
   const [creating, setCreating] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [showing, setShowing] = useState<CouponRow | null>(null);
   const manage = can('coupons.manage');
 
   async function disable(id: string) {
@@ -144,6 +202,14 @@ export default function CouponsPage() {
           { title: t(texts.cost), render: (_, row) => formatMoney(row.discount_given, row.currency, locale) },
           { title: t(texts.brought), render: (_, row) => formatMoney(row.amount_original_redeemed, row.currency, locale) },
           {
+            title: t(texts.redemptions),
+            render: (_, row) => (
+              <Button size="small" onClick={() => setShowing(row)} data-testid={`coupon-redemptions-${row.code}`}>
+                {t(texts.show)}
+              </Button>
+            ),
+          },
+          {
             title: t(texts.status),
             render: (_, row) => (
               <StatusTag tone={row.active ? 'good' : 'neutral'}>{row.disabled_at ? t(texts.disabled) : row.active ? t(texts.active) : t(texts.inactive)}</StatusTag>
@@ -166,6 +232,23 @@ export default function CouponsPage() {
             : []),
         ]}
       />
+      <h2 style={{ fontSize: 16, margin: '16px 0 8px' }}>{t(texts.campaigns)}</h2>
+      <DataTable<CampaignRow>
+        label={t(texts.campaigns)}
+        data-testid="campaigns-table"
+        rowKey="key"
+        loading={figures.loading}
+        dataSource={campaignsOf(figures.data)}
+        columns={[
+          { title: t(texts.campaign), render: (_, row) => <span data-testid={`campaign-${row.campaign ?? ''}`}>{row.campaign ?? t(texts.noCampaign)}</span> },
+          { title: t(texts.coupons), render: (_, row) => row.coupons },
+          { title: t(texts.redeemed), render: (_, row) => row.redemptions },
+          { title: t(texts.cost), render: (_, row) => formatMoney(row.discount, row.currency, locale) },
+          { title: t(texts.paymentsSucceeded), render: (_, row) => row.payments },
+          { title: t(texts.amountReceived), render: (_, row) => formatMoney(row.received, row.currency, locale) },
+        ]}
+      />
+      {showing && <RedemptionsDialog coupon={showing} onClose={() => setShowing(null)} />}
       {creating && (
         <CouponDialog
           currency={merchant.currency}
@@ -176,6 +259,41 @@ export default function CouponsPage() {
         />
       )}
     </>
+  );
+}
+
+/** A coupon's redemptions, newest first (the first 100), each with the payment it belongs to. */
+function RedemptionsDialog({ coupon, onClose }: { coupon: CouponRow; onClose(): void }) {
+  const { api, locale, mode, merchant } = useConsole();
+  const t = (text: Localized) => pick(locale, text);
+  const redemptions = useLoad(() => api.get<{ data: RedemptionRow[] }>(`/v1/coupons/${encodeURIComponent(coupon.id)}/redemptions`, { limit: 100 }), [coupon.id, mode]);
+  const statusNames = t(texts.redemptionStatus).split('|');
+  const statusName = (status: RedemptionRow['status']) => statusNames[['reserved', 'consumed', 'released', 'restored'].indexOf(status)] ?? status;
+  return (
+    <Modal open title={t(texts.redemptionsOf).replace('{code}', coupon.code)} footer={null} onCancel={onClose} width={860} destroyOnHidden>
+      {redemptions.error && <LoadError error={redemptions.error} onRetry={redemptions.reload} />}
+      <DataTable<RedemptionRow>
+        label={t(texts.redemptionsOf).replace('{code}', coupon.code)}
+        data-testid="coupon-redemptions-table"
+        rowKey="id"
+        loading={redemptions.loading}
+        dataSource={redemptions.data?.data ?? []}
+        columns={[
+          {
+            title: t(common.payment),
+            render: (_, row) => (
+              <ConsoleLink page="payments" id={row.payment} testId={`redemption-payment-${row.payment}`}>
+                <code>{row.payment}</code>
+              </ConsoleLink>
+            ),
+          },
+          { title: t(texts.customer), render: (_, row) => (row.customer ? <ConsoleLink page="customers" id={row.customer}>{row.customer}</ConsoleLink> : '–') },
+          { title: t(texts.status), render: (_, row) => <StatusTag tone={row.status === 'consumed' ? 'good' : 'neutral'}>{statusName(row.status)}</StatusTag> },
+          { title: t(texts.discount), render: (_, row) => formatMoney(row.amount_discount, row.currency, locale) },
+          { title: t(texts.reservedAt), render: (_, row) => formatDateTime(row.reserved_at, merchant.timeZone, locale) },
+        ]}
+      />
+    </Modal>
   );
 }
 

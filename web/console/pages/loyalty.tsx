@@ -5,12 +5,12 @@
  * change the programme's terms (the server checks: loyalty.manage);
  * operators and analysts read. A PUT replaces the whole programme, so the
  * terms this page does not edit (rates per method, segment multipliers,
- * campaigns) are sent back as they were.
+ * campaigns) are shown, and sent back as they were.
  */
 import { Alert, Button, Descriptions, Form, Input, InputNumber, Modal, Switch } from 'antd';
 import { useState } from 'react';
 import { ConsoleApiError, pick, useConsole, type Localized } from '../context.ts';
-import { formatMoney } from '../format.ts';
+import { formatDateTime, formatMoney } from '../format.ts';
 import { CardGrid, DataTable, FigureCard, LoadError, PageHeading, RangeChooser, StatusTag, useDayRange } from './analytics/parts.tsx';
 import { isoRange } from './analytics/range.ts';
 import { common } from './analytics/texts.ts';
@@ -43,6 +43,11 @@ const texts = {
   expired: { en: 'Expired', 'zh-CN': '已过期', 'zh-TW': '已過期' },
   outstanding: { en: 'Outstanding (liability)', 'zh-CN': '未兑换余额（负债）', 'zh-TW': '未兌換餘額（負債）' },
   analytics: { en: 'Points in the range', 'zh-CN': '区间内积分', 'zh-TW': '區間內點數' },
+  byMethod: { en: 'Points per unit by method', 'zh-CN': '按支付方式的每单位积分', 'zh-TW': '按付款方式的每單位點數' },
+  segments: { en: 'Customer segment multipliers', 'zh-CN': '客户分群倍数', 'zh-TW': '客戶分群倍數' },
+  campaigns: { en: 'Earning campaigns', 'zh-CN': '积分活动', 'zh-TW': '點數活動' },
+  rounding: { en: 'Rounding', 'zh-CN': '取整', 'zh-TW': '取整' },
+  roundingDown: { en: 'Down to a whole point, once, after every multiplier', 'zh-CN': '所有倍数相乘后向下取整为整数积分', 'zh-TW': '所有倍數相乘後無條件捨去為整數點數' },
 } satisfies Record<string, Localized>;
 
 /** The figures are for the range alone: no period to compare with. */
@@ -51,7 +56,7 @@ const noComparison = { current: null, previous: null, change: null, mode: 'relat
 interface Programme {
   enabled: boolean;
   currency: string;
-  earn: { points_per_unit: number; by_payment_method: Record<string, number>; segment_percent: Record<string, number>; campaigns: unknown[] };
+  earn: { points_per_unit: number; by_payment_method: Record<string, number>; segment_percent: Record<string, number>; campaigns: { name: string; starts_at: string; ends_at: string; percent: number }[] };
   spend_delay_hours: number;
   expiry_days: number;
   redemption: { points: number; amount: number; cap_percent: number };
@@ -148,6 +153,18 @@ export default function LoyaltyPage() {
           <Descriptions.Item label={t(texts.pointsPerUnit)}>
             <span data-testid="loyalty-points-per-unit">{current.earn.points_per_unit}</span>
           </Descriptions.Item>
+          <Descriptions.Item label={t(texts.byMethod)}>
+            <span data-testid="loyalty-by-method">{Object.entries(current.earn.by_payment_method).map(([method, rate]) => `${method}: ${rate}`).join(' · ') || '–'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t(texts.segments)}>
+            <span data-testid="loyalty-segments">{Object.entries(current.earn.segment_percent).map(([segment, percent]) => `${segment}: ${percent}%`).join(' · ') || '–'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t(texts.campaigns)}>
+            <span data-testid="loyalty-campaigns">
+              {current.earn.campaigns.map((campaign) => `${campaign.name}: ${campaign.percent}% (${formatDateTime(campaign.starts_at, merchant.timeZone, locale)} – ${formatDateTime(campaign.ends_at, merchant.timeZone, locale)})`).join(' · ') || '–'}
+            </span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t(texts.rounding)}>{t(texts.roundingDown)}</Descriptions.Item>
           <Descriptions.Item label={t(texts.rate)}>
             {current.redemption.points} → {formatMoney(current.redemption.amount, current.currency, locale)}
           </Descriptions.Item>
