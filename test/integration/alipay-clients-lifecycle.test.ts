@@ -253,6 +253,24 @@ describe('a mini-program payment (alipay.trade.create, JSAPI_PAY)', () => {
     expect(await eventsAbout('refund.succeeded', partial.id)).toHaveLength(1);
   });
 
+  it('a buyer Alipay refuses to make the trade for (the seller’s own account) fails the attempt at once with a catalogued error; nothing is left waiting', async () => {
+    const id = await newPayment(1_300);
+    const refused = await stack.api(
+      'POST',
+      `/v1/payments/${id}/confirm`,
+      { payment_method: { type: 'alipay' }, payment_method_options: { alipay: { client: 'mini_program', buyer_id: credentials.seller_id } } },
+      { key: secretKey, headers: { 'accept-language': 'zh-CN' } },
+    );
+    expect(refused.status, JSON.stringify(refused.body)).toBe(402);
+    expect(refused.body.error).toMatchObject({ type: 'payment_error', code: 'alipay_buyer_refused', payment: id });
+    expect(refused.body.error.message).toContain('支付宝');
+    expect(await paymentOf(id)()).toMatchObject({ status: 'requires_payment_method', last_error: { code: 'alipay_buyer_refused' } });
+    const attempts = await stack.api('GET', `/v1/payments/${id}/attempts`, undefined, { key: secretKey });
+    expect(attempts.body.data.map((attempt: { status: string }) => attempt.status)).toEqual(['failed']);
+    // The payer can still pay another way.
+    expect((await confirm(id, null)).next_action.type).toBe('display_qr_code');
+  });
+
   it('a status query finds it paid when Alipay’s notifications do not arrive', async () => {
     const { id, tradeNo } = await miniProgramOrder(1_000);
     await withoutNotifications(async () => {
