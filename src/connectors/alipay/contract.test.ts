@@ -181,7 +181,8 @@ describe('alipay.trade.app.pay', () => {
     expect(sent).toHaveLength(0);
     if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'alipay_app') throw new Error('no order string');
     const orderString = outcome.nextAction.alipay_app.order_string;
-    // As the SDKs' sdkExecute writes it: keys in ASCII order, sign last, values form-encoded (a space is +).
+    // As the Java SDK's sdkExecute writes it: keys in ASCII order, sign last, values form-encoded (a space is +). The Node SDK keeps
+    // insertion order and writes %20; Alipay reads both alike (sdk-order-string.test.ts).
     const keys = [...new URLSearchParams(orderString).keys()];
     expect(keys).toEqual(['app_id', 'biz_content', 'charset', 'format', 'method', 'notify_url', 'sign_type', 'timestamp', 'version', 'sign']);
     expect(orderString).toContain('&timestamp=2014-07-24+03%3A07%3A50&');
