@@ -16,6 +16,7 @@ import { expireAbandonedPayments } from '../../src/flows/payments/expire-payment
 import { resolveUnknownOutcomes } from '../../src/flows/channels/resolve-outcomes.ts';
 import { orderNumberOf } from '../../src/flows/channels/channel-payments.ts';
 import { startAlipaySimulator, type AlipaySimulator, type AlipayMerchantCredentials } from '../../src/simulators/alipay/server.ts';
+import type { AppPayResult, TradePayResult } from '../../src/simulators/alipay/clients.ts';
 import { ManualClock, startStack, type Stack } from '../support/stack.ts';
 
 const clock = new ManualClock(Date.now());
@@ -112,24 +113,24 @@ async function refund(id: string, amount: number): Promise<Record<string, any>> 
 // ---------------------------------------------------------------------------
 // The payer's side: Alipay's clients, over HTTP.
 
-async function appPay(orderString: string, action = 'pay'): Promise<{ resultStatus: string; memo: string; result: string }> {
+async function appPay(orderString: string, action = 'pay'): Promise<AppPayResult> {
   const answer = await fetch(`${alipay.url}/client/app_pay`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ order_string: orderString, action }).toString(),
   });
   expect(answer.status).toBe(200);
-  return (await answer.json()) as never;
+  return (await answer.json()) as AppPayResult;
 }
 
-async function tradePay(tradeNo: string, buyer: string, action = 'pay'): Promise<{ resultCode: string; memo: string }> {
+async function tradePay(tradeNo: string, buyer: string, action = 'pay'): Promise<TradePayResult> {
   const answer = await fetch(`${alipay.url}/client/trade_pay`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ trade_no: tradeNo, mini_program_app_id: credentials.app_id, buyer_id: buyer, action }),
   });
   expect(answer.status).toBe(200);
-  return (await answer.json()) as never;
+  return (await answer.json()) as TradePayResult;
 }
 
 /** Alipay's notifications do not reach Paypilot while `run` runs (every resend dropped). */
