@@ -33,7 +33,9 @@ export type DeclineErrorCode =
   | 'incorrect_number'
   | 'risk_blocked'
   | 'authentication_failed'
-  | 'insufficient_funds';
+  | 'insufficient_funds'
+  /** Alipay refused to make a mini program's trade for the buyer it names (trade.create). */
+  | 'alipay_buyer_refused';
 
 /**
  * Failures, by what they mean for money:

@@ -556,6 +556,25 @@ export const errorCatalog = {
       'zh-TW': { message: '支付機構未能完成此筆扣款。', suggestion: '請在應用程式中檢查餘額或銀行卡，或選擇其他支付方式。' },
     },
   },
+  // Alipay in a mini program (trade.create for a named buyer): Alipay refused to make the trade for that buyer.
+  alipay_buyer_refused: {
+    status: 402,
+    type: 'payment_error',
+    text: {
+      en: {
+        message: 'Alipay will not take this payment from the Alipay account it names (buyer_id or buyer_open_id): the account is the seller’s own, restricted, or over its payment limit.',
+        suggestion: 'Pay with another Alipay account or another payment method; a merchant should check that buyer_id or buyer_open_id is the payer’s.',
+      },
+      'zh-CN': {
+        message: '支付宝不接受该支付宝账户（buyer_id 或 buyer_open_id）付款：该账户是卖家本人、受限，或已超出付款限额。',
+        suggestion: '请换一个支付宝账户或其他支付方式付款；商户请确认 buyer_id 或 buyer_open_id 为付款人本人。',
+      },
+      'zh-TW': {
+        message: '支付寶不接受該支付寶帳戶（buyer_id 或 buyer_open_id）付款：該帳戶是賣家本人、受限，或已超出付款限額。',
+        suggestion: '請換一個支付寶帳戶或其他支付方式付款；商戶請確認 buyer_id 或 buyer_open_id 為付款人本人。',
+      },
+    },
+  },
   // Coupons (src/domain/coupons): what a payer or a merchant is told when a code does not apply.
   coupon_unknown: {
     status: 422,

@@ -23,7 +23,7 @@ import { fetchStatement } from './statement.ts';
 import type { Params } from './signature.ts';
 import { beijingDateTime } from './signature.ts';
 import type { AlipayMethod } from './wire.ts';
-import { productCodes, refundStatusSuccess, resultCodes, subCodes } from './wire.ts';
+import { buyerRefusalSubCodes, productCodes, refundStatusSuccess, resultCodes, subCodes } from './wire.ts';
 import { currency, type BizContent, wapPayOrder, appPayOrder, miniProgramTrade, type GatewayAnswer, callGateway, failureOf, orderMismatch, tradeState } from './gateway.ts';
 import { verifyAlipayNotification } from './notifications.ts';
 
@@ -157,11 +157,16 @@ function precreateOutcome(answer: GatewayAnswer, request: CreateOrderRequest): O
  * trade.create made the trade (WAIT_BUYER_PAY) and answers its trade_no, which
  * the mini program hands to my.tradePay. Nothing is charged before the payer
  * confirms in Alipay, so a 20000 is retriable, as for a QR code: the same
- * out_trade_no finds the same trade again.
+ * out_trade_no finds the same trade again. A verified refusal of the buyer
+ * (buyerRefusalSubCodes) made no trade: it is declined, so the payer can pay
+ * another way at once instead of waiting on a trade that will never exist.
  */
 function tradeCreateOutcome(answer: GatewayAnswer, request: CreateOrderRequest): OrderOutcome {
   if (answer.kind !== 'answer') return answer;
   if (answer.code === resultCodes.serviceUnavailable) return { kind: 'retriable', code: 'connector_unavailable', detail: 'alipay answered 20000' };
+  if (answer.code === resultCodes.businessFailure && (buyerRefusalSubCodes as readonly (string | null)[]).includes(answer.subCode)) {
+    return { kind: 'declined', code: 'alipay_buyer_refused', declineCode: null, reference: null, attemptsRemaining: null };
+  }
   if (answer.code !== resultCodes.success) return failureOf(answer);
   const mismatch = orderMismatch(answer.body, request.orderNumber);
   if (mismatch !== null) return mismatch;

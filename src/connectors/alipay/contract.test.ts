@@ -181,7 +181,8 @@ describe('alipay.trade.app.pay', () => {
     expect(sent).toHaveLength(0);
     if (outcome.kind !== 'requires_action' || outcome.nextAction.type !== 'alipay_app') throw new Error('no order string');
     const orderString = outcome.nextAction.alipay_app.order_string;
-    // As the SDKs' sdkExecute writes it: keys in ASCII order, sign last, values form-encoded (a space is +).
+    // As the Java SDK's sdkExecute writes it: keys in ASCII order, sign last, values form-encoded (a space is +). The Node SDK keeps
+    // insertion order and writes %20; Alipay reads both alike (sdk-order-string.test.ts).
     const keys = [...new URLSearchParams(orderString).keys()];
     expect(keys).toEqual(['app_id', 'biz_content', 'charset', 'format', 'method', 'notify_url', 'sign_type', 'timestamp', 'version', 'sign']);
     expect(orderString).toContain('&timestamp=2014-07-24+03%3A07%3A50&');
@@ -261,6 +262,17 @@ describe('alipay.trade.create (a mini program, JSAPI_PAY)', () => {
     expect(await create(withoutTradeNo)).toMatchObject({ kind: 'unknown' });
     expect(await create({ ...answer, out_trade_no: '20150320010101002' })).toMatchObject({ kind: 'unknown' });
     expect(await create({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' })).toMatchObject({ kind: 'retriable' });
+  });
+
+  it('a verified refusal of the buyer is declined (no trade was made); a trade already paid or any other refusal stays unknown', async () => {
+    const client = { kind: 'mini_program' as const, buyerId: '2088102146225135', buyerOpenId: null, opAppId: null };
+    const create = (fields: Record<string, string>) =>
+      createAlipayConnector({ exchange: answeringExchange('alipay_trade_create_response', fields).exchange, clock }).createOrder(account, { ...order, alipayClient: client });
+    const refusal = (subCode: string, subMsg: string) => ({ code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg });
+    expect(await create(refusal('ACQ.BUYER_SELLER_EQUAL', '买卖家不能相同'))).toEqual({ kind: 'declined', code: 'alipay_buyer_refused', declineCode: null, reference: null, attemptsRemaining: null });
+    expect(await create(refusal('ACQ.BUYER_ENABLE_STATUS_FORBID', '买家状态非法'))).toMatchObject({ kind: 'declined', code: 'alipay_buyer_refused' });
+    expect(await create(refusal('ACQ.TRADE_HAS_SUCCESS', '交易已被支付'))).toMatchObject({ kind: 'unknown' });
+    expect(await create(refusal('ACQ.SYSTEM_ERROR', '系统错误'))).toMatchObject({ kind: 'unknown' });
   });
 });
 

@@ -86,8 +86,9 @@ export function wapPayOrder(account: ConnectorAccount, request: CreateOrderReque
  * A payer in the merchant's app pays through Alipay's app SDK (APP支付,
  * app.pay): the server signs the order and makes no call, and the app hands
  * the order string to the SDK, which opens Alipay. The string is what the
- * official SDKs' sdkExecute answers: every parameter, sign last, as a URL
- * query (values form-encoded).
+ * official Java SDK's sdkExecute answers: every parameter, sorted, sign last,
+ * as a URL query (values form-encoded); the Node SDK's carries the same
+ * parameters and the same sign in another order (sdk-order-string.test.ts).
  */
 export function appPayOrder(account: ConnectorAccount, request: CreateOrderRequest, nowMs: number): OrderOutcome {
   const params = signedParams(credentialsOf(account), 'alipay.trade.app.pay', {

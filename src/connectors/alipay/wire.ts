@@ -54,6 +54,19 @@ export const subCodes = {
   billNotExist: 'isp.bill_not_exist',
 } as const;
 
+/**
+ * trade.create's answers (40004) that refuse the buyer it names: the seller's
+ * own account, a buyer Alipay does not let pay, or one over a payment limit.
+ * No trade was made, so nothing can be paid: a refusal, not a doubt.
+ */
+export const buyerRefusalSubCodes = [
+  'ACQ.BUYER_SELLER_EQUAL',
+  'ACQ.BUYER_ENABLE_STATUS_FORBID',
+  'ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR',
+  'ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR',
+  'ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT',
+] as const;
+
 export const refundStatusSuccess = 'REFUND_SUCCESS';
 
 /**

@@ -73,6 +73,12 @@ export interface AlipaySimulator {
   url: string;
   close(): Promise<void>;
   registerMerchant(): AlipayMerchantCredentials;
+  /**
+   * An app whose key pair the merchant made, as at Alipay's open platform,
+   * where the merchant uploads its app public key (SPKI PEM) and keeps the
+   * private key: requests it signs are verified with that key.
+   */
+  registerApp(app: { appId: string; appPublicKey: string }): Omit<AlipayMerchantCredentials, 'private_key'>;
   /** Acts for the payer of an order the merchant created; asserts that it exists. */
   payer(orderNumber: string): SimulatedPayer;
   /** Acts as Alipay's app SDK given an app.pay order string: the payer pays (or cancels, or fails) in Alipay, and the SDK's result comes back. */
@@ -136,6 +142,12 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
       store.close();
     },
     registerMerchant: () => registerMerchant(context),
+    registerApp(app) {
+      assert(/^\d{16}$/.test(app.appId), 'an Alipay app_id is 16 digits');
+      const merchant: Merchant = { appId: app.appId, sellerId: `2088${app.appId.slice(-12)}`, appPublicKey: createPublicKey(app.appPublicKey) };
+      context.state.merchants.set(merchant.appId, merchant);
+      return { app_id: merchant.appId, alipay_public_key: context.alipayPublicKeyPem, seller_id: merchant.sellerId };
+    },
     payer(orderNumber) {
       const trade = () => {
         const found = context.state.trades.get(orderNumber);
