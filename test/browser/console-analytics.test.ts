@@ -173,6 +173,7 @@ describe.skipIf(!browserAvailable)('console analytics and operations pages in a 
     expect(await note.isVisible()).toBe(true);
     await page.keyboard.press('Escape');
     await page.goto(`${stack.url}/console/alerts`);
+    await page.getByRole('tab', { name: 'Rules' }).click();
     await page.getByTestId('rule-new').click();
     await page.locator('textarea').first().fill('A rule to watch the card channel.');
     // Nothing the browser refused, and no stray measuring text area left in the page.
