@@ -106,3 +106,6 @@ export const AddressInput = requestObject({
 });
 
 export const Deleted = (object: 'risk_rule' | 'blocklist_entry') => Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
+
+export const backtestDescription =
+  "Replays the rule on the newest risk decision of each payment decided in the last 30 days (their stored signals), after the merchant's enabled rules placed before it: how many payments it would have decided (e.g. blocked), and how many of those were later refunded, marked fraudulent, or succeeded. Nothing is changed.";
