@@ -8,7 +8,7 @@ import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { addressKey, normalizeEmail, normalizePhone, type PayerAddress } from '../../domain/risk/payer-keys.ts';
 import type { BlocklistKind, FraudSource } from '../../store/schema.ts';
-import { addBlocklistEntries, deleteBlocklistEntry, listBlocklistEntries, markFraudulent, type BlocklistEntryRow, type NewBlocklistEntry } from '../../store/risk-blocklist.ts';
+import { addBlocklistEntries, addBlocklistEntry, deleteBlocklistEntry, findBlocklistEntry, listBlocklistEntries, markFraudulent, type BlocklistEntryRow, type NewBlocklistEntry } from '../../store/risk-blocklist.ts';
 import { latestRiskDecision } from '../../store/risk-decisions.ts';
 import { findCustomer } from '../../store/customers.ts';
 import type { Scope } from '../../store/scope.ts';
@@ -49,8 +49,13 @@ function storedValue(context: FlowContext, input: BlocklistInput): string | null
 export async function addToBlocklist(context: FlowContext, scope: Scope, input: BlocklistInput) {
   const value = storedValue(context, input);
   if (!value) throw new PaymentError('parameter_missing', { param: input.kind === 'address' ? 'address.line1' : 'value' });
-  const [entry] = await addBlocklistEntries(context.db, scope, [{ id: context.ids.newId('blk'), kind: input.kind, value, reason: input.reason ?? null, source_payment_id: null }], now(context));
-  if (!entry) throw new Error('a blocklist entry added is read back');
+  const entry = await addBlocklistEntry(context.db, scope, { id: context.ids.newId('blk'), kind: input.kind, value, reason: input.reason ?? null, source_payment_id: null }, now(context));
+  return presentBlocklistEntry(entry);
+}
+
+export async function getBlocklistEntry(context: FlowContext, scope: Scope, id: string) {
+  const entry = await findBlocklistEntry(context.db, scope, id);
+  if (!entry) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'blocklist entry', id } });
   return presentBlocklistEntry(entry);
 }
 
