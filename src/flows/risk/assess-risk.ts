@@ -23,10 +23,12 @@ import { cardFingerprint } from '../../domain/payments/stored-card.ts';
 import { decide, stricter, type RiskAction } from '../../domain/risk/decide.ts';
 import { isRiskModel, riskScore } from '../../domain/risk/model.ts';
 import { addressCountry, addressKey, normalizeEmail, normalizePhone } from '../../domain/risk/payer-keys.ts';
+import { readsSignal } from '../../domain/risk/expression.ts';
 import { computeSignals } from '../../domain/risk/signals.ts';
 import { claimDeferredKey } from '../../store/idempotency.ts';
 import type { PaymentRecord } from '../../store/payments.ts';
 import { insertReviewDecision, insertRiskDecision, markChallengePassed, type NewRiskDecision } from '../../store/risk-decisions.ts';
+import { customerSegmentOf } from '../../store/risk-customer-segment.ts';
 import { readRiskContext, type RiskKeys } from '../../store/risk-signals.ts';
 import { now, type FlowContext } from '../context.ts';
 import { challengeCustomer } from '../payments/cancellation-abuse.ts';
@@ -66,9 +68,13 @@ export async function assessRisk(context: FlowContext, actor: Actor, payment: Pa
     riskScore: -1,
     nowMs: at.getTime(),
   };
-  const unscored = computeSignals(reading.history, request);
+  const rules = compileStoredRules(reading.rules);
+  // The segment is read only for a merchant whose rules read it: it parses kept segmentations.
+  const segmentRead = payment.customer_id !== null && rules.some((rule) => readsSignal(rule.node, 'customer_segment'));
+  const customerSegment = segmentRead && payment.customer_id ? await customerSegmentOf(context.db, scope, payment.customer_id) : '';
+  const unscored = computeSignals(reading.history, { ...request, customerSegment });
   const signals = { ...unscored, risk_score: riskScore(model, unscored) };
-  const decision = decide(compileStoredRules(reading.rules), signals);
+  const decision = decide(rules, signals);
   // A payment held for review once stays held: a retry after a decline cannot slip past the queue.
   const action: RiskAction = reading.reviewStatus === 'pending' ? stricter(decision.action, 'review') : decision.action;
   const record: NewRiskDecision = {
