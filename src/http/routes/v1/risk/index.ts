@@ -17,6 +17,8 @@ import { registerRiskRulesList } from './rules-list.ts';
 import { registerRiskRulesOrder } from './rules-order.ts';
 import { registerRiskRulesRetrieve } from './rules-retrieve.ts';
 import { registerRiskRulesUpdate } from './rules-update.ts';
+import { registerRiskSettingsRetrieve } from './settings-retrieve.ts';
+import { registerRiskSettingsUpdate } from './settings-update.ts';
 import { registerRiskSignals } from './signals.ts';
 
 export function registerRiskRoutes(app: App, deps: RouteDeps): void {
@@ -37,5 +39,7 @@ export function registerRiskRoutes(app: App, deps: RouteDeps): void {
   registerBlocklistsDelete(app, deps);
   registerPaymentRisk(app, deps);
   registerPaymentFraud(app, deps);
+  registerRiskSettingsRetrieve(app, deps);
+  registerRiskSettingsUpdate(app, deps);
   registerRiskAnalytics(app, deps);
 }

@@ -109,3 +109,12 @@ export const Deleted = (object: 'risk_rule' | 'blocklist_entry') => Type.Object(
 
 export const backtestDescription =
   "Replays the rule on the newest risk decision of each payment decided in the last 30 days (their stored signals), after the merchant's enabled rules placed before it: how many payments it would have decided (e.g. blocked), and how many of those were later refunded, marked fraudulent, or succeeded. Nothing is changed.";
+
+export const FraudBlockChoiceSchema = stringEnum(['card', 'email', 'phone', 'device', 'address', 'customer'] as const);
+
+export const RiskSettings = Type.Object({
+  object: Type.Literal('risk_settings'),
+  provider_mark_blocks: Type.Array(FraudBlockChoiceSchema, {
+    description: 'What of a payment the acquirer reports (early fraud warning, chargeback) is added to the blocklist; default `["card"]`.',
+  }),
+});
