@@ -79,11 +79,12 @@ export async function listDisputes(db: Db, scope: Scope, paymentId: string) {
  * No index holds provider_reference yet: a rare read (a notification), to be
  * given one built concurrently outside the migrator's transaction.
  */
-export async function paymentOfAuthorization(db: Db, connectorAccountId: string, authorization: string): Promise<string | undefined> {
+export async function paymentOfAuthorization(db: Db, account: { id: string; merchantId: string }, authorization: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('payment_attempts')
     .select('payment_id')
-    .where('connector_account_id', '=', connectorAccountId)
+    .where('merchant_id', '=', account.merchantId)
+    .where('connector_account_id', '=', account.id)
     .where('provider_reference', '=', authorization)
     .executeTakeFirst();
   return row?.payment_id;

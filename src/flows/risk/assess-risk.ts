@@ -8,8 +8,9 @@
  *   of cancellation-abuse.ts) and the payment waits for it; once verified, the
  *   next confirm goes on. No reachable customer: blocked;
  * - `review`: the payment is switched to manual capture and queued for review
- *   (flows/risk/reviews.ts), then authorized as usual. Only a card or the
- *   wallet can be held; any other method is blocked;
+ *   (flows/risk/reviews.ts), then authorized as usual. A card or the wallet
+ *   is held; Alipay, WeChat Pay and UnionPay capture at once, so their
+ *   payment goes on and is reviewed once paid (rejecting refunds it);
  * - `block`: `risk_blocked`, the same generic error a provider's risk decline
  *   gives, so the payer learns nothing of the rule.
  *
@@ -27,7 +28,7 @@ import { readsSignal } from '../../domain/risk/expression.ts';
 import { computeSignals } from '../../domain/risk/signals.ts';
 import { claimDeferredKey } from '../../store/idempotency.ts';
 import type { PaymentRecord } from '../../store/payments.ts';
-import { insertReviewDecision, insertRiskDecision, markChallengePassed, type NewRiskDecision } from '../../store/risk-decisions.ts';
+import { insertPaidReviewDecision, insertReviewDecision, insertRiskDecision, markChallengePassed, type NewRiskDecision } from '../../store/risk-decisions.ts';
 import { customerSegmentOf } from '../../store/risk-customer-segment.ts';
 import { readRiskContext, type RiskKeys } from '../../store/risk-signals.ts';
 import { now, type FlowContext } from '../context.ts';
@@ -106,7 +107,13 @@ export async function assessRisk(context: FlowContext, actor: Actor, payment: Pa
 async function act(context: FlowContext, actor: Actor, payment: PaymentRecord, methodType: string, record: NewRiskDecision, latency: () => number): Promise<RiskStep> {
   const blocked = () => new PaymentError('risk_blocked', { paymentId: payment.id });
   const holdable = methodType === 'card' || methodType === 'wallet';
-  const action = record.action === 'review' && !holdable ? 'block' : record.action;
+  const paidAtOnce = methodType === 'alipay' || methodType === 'wechat_pay' || methodType === 'unionpay';
+  const action = record.action === 'review' && !holdable && !paidAtOnce ? 'block' : record.action;
+  if (action === 'review' && paidAtOnce) {
+    // Nothing to hold: the payer pays at the provider, then the paid payment waits in the queue.
+    await insertPaidReviewDecision(context.db, { ...record, latency_us: latency() }, payment, now(context));
+    return { payment };
+  }
   if (action === 'review') {
     const held = await insertReviewDecision(context.db, { ...record, latency_us: latency() }, payment, now(context));
     if (!held) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'confirmed' } });

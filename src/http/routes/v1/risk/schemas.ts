@@ -79,6 +79,7 @@ export const Review = Type.Object({
   payment: Type.String(),
   status: stringEnum(['pending', 'approved', 'rejected'] as const),
   capture_on_approve: Type.Boolean({ description: 'True when the merchant chose automatic capture: approving captures.' }),
+  refund_on_reject: Type.Boolean({ description: 'True for a payment by Alipay, WeChat Pay or UnionPay, reviewed once paid: rejecting refunds it in full.' }),
   created_at: Timestamp,
   decided_at: Nullable(Timestamp),
   risk: PaymentRisk,
