@@ -47,6 +47,7 @@ export const idPrefixes = {
   riskRule: 'rsk',
   riskDecision: 'rdc',
   blocklistEntry: 'blk',
+  dispute: 'dsp',
 } as const;
 
 export type IdPrefix = (typeof idPrefixes)[keyof typeof idPrefixes];

@@ -46,6 +46,8 @@ import { registerCouponRoutes } from './routes/v1/coupons/index.ts';
 import { registerExperimentRoutes } from './routes/v1/experiments/index.ts';
 import { getExperiment } from '../flows/experiments/experiments.ts';
 import { registerRiskRoutes } from './routes/v1/risk/index.ts';
+import { getRiskRule } from '../flows/risk/rules.ts';
+import { getBlocklistEntry } from '../flows/risk/blocklists.ts';
 import { getCoupon } from '../flows/coupons/coupons.ts';
 import { registerPages } from './routes/pages.ts';
 import { registerAnalytics } from './routes/v1/analytics/index.ts';
@@ -198,6 +200,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
           return getCoupon(context, scope, effect.objectId);
         case 'experiment':
           return getExperiment(context, scope, effect.objectId);
+        case 'risk_rule':
+          return getRiskRule(context, scope, effect.objectId);
+        case 'blocklist_entry':
+          return getBlocklistEntry(context, scope, effect.objectId);
       }
     },
     beforeKeyCompletes: options.beforeIdempotencyKeyCompletes,

@@ -23,7 +23,7 @@ export interface IdempotencyKeyRef {
   key: string;
 }
 
-export type EffectObjectType = 'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment';
+export type EffectObjectType = 'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment' | 'risk_rule' | 'blocklist_entry';
 
 /**
  * The key of the request being handled, if it has one. `pending` holds the

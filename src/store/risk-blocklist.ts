@@ -1,6 +1,7 @@
 /** The merchant's blocklist and its payments marked fraudulent. */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import { effectCte } from './idempotency.ts';
 import type { BlocklistKind, FraudSource } from './schema.ts';
 import type { Scope } from './scope.ts';
 import type { PaymentFraudMarksTable, RiskBlocklistEntriesTable } from './tables/risk.ts';
@@ -32,6 +33,40 @@ export async function addBlocklistEntries(db: Db, scope: Scope, entries: readonl
     .where((eb) => eb.or(entries.map((e) => eb.and([eb('kind', '=', e.kind), eb('value', '=', e.value)]))))
     .execute();
   return stored;
+}
+
+/**
+ * Adds one entry (or answers the one already listed) and, under an
+ * Idempotency-Key, marks the key with it in the same statement. An entry
+ * listed by a concurrent request after this statement's snapshot is read
+ * by a second try.
+ */
+export async function addBlocklistEntry(db: Db, scope: Scope, entry: NewBlocklistEntry, at: Date): Promise<BlocklistEntryRow> {
+  for (let round = 0; round < 2; round += 1) {
+    const effect = effectCte('blocklist_entry', sql`listed.id`, 'listed');
+    const result = await sql<BlocklistEntryRow>`
+      with inserted as (
+        insert into risk_blocklist_entries (id, merchant_id, mode, kind, value, reason, source_payment_id, created_at)
+        values (${entry.id}, ${scope.merchantId}, ${scope.mode}, ${entry.kind}, ${entry.value}, ${entry.reason}, ${entry.source_payment_id}, ${at})
+        on conflict (merchant_id, mode, kind, value) do nothing
+        returning *
+      ), listed as (
+        select * from inserted
+        union all
+        select * from risk_blocklist_entries
+         where merchant_id = ${scope.merchantId} and mode = ${scope.mode} and kind = ${entry.kind} and value = ${entry.value}
+           and not exists (select 1 from inserted)
+      )${effect ? sql`, ${effect}` : sql``}
+      select * from listed
+    `.execute(db);
+    const row = result.rows[0];
+    if (row) return row;
+  }
+  throw new Error('a blocklist entry added is read back');
+}
+
+export async function findBlocklistEntry(db: Db, scope: Scope, id: string): Promise<BlocklistEntryRow | undefined> {
+  return db.selectFrom('risk_blocklist_entries').selectAll().where('id', '=', id).where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode).executeTakeFirst();
 }
 
 export async function listBlocklistEntries(db: Db, scope: Scope, filter: { kind?: BlocklistKind; startingAfter?: string; limit: number }) {

@@ -55,6 +55,32 @@ export async function insertReviewDecision(db: Db, decision: NewRiskDecision, pa
   });
 }
 
+/**
+ * The decision to review a payment that captures at once (Alipay, WeChat Pay,
+ * UnionPay) and its review, together: the payment goes on unchanged, and the
+ * review waits in the queue once it has succeeded; rejecting refunds it.
+ */
+export async function insertPaidReviewDecision(db: Db, decision: NewRiskDecision, payment: PaymentRecord, at: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('risk_decisions').values(decisionValues(decision)).execute();
+    await trx
+      .insertInto('risk_reviews')
+      .values({
+        payment_id: payment.id,
+        merchant_id: payment.merchant_id,
+        mode: payment.mode,
+        decision_id: decision.id,
+        status: 'pending',
+        capture_on_approve: false,
+        refund_on_reject: true,
+        created_at: at,
+        decided_at: null,
+      })
+      .onConflict((oc) => oc.column('payment_id').doUpdateSet({ decision_id: decision.id }))
+      .execute();
+  });
+}
+
 /** Marks a decision's challenge passed (the payer gave the right code and the confirm went on). */
 export async function markChallengePassed(db: Db, paymentId: string): Promise<void> {
   await sql`
@@ -71,7 +97,7 @@ export async function findReview(db: Db, scope: Scope, paymentId: string): Promi
   return db.selectFrom('risk_reviews').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode).executeTakeFirst();
 }
 
-/** Pending reviews whose payment is authorized and waiting, oldest first. */
+/** Pending reviews whose payment is authorized and waiting (or, captured at once by its channel, has succeeded), oldest first. */
 export async function listPendingReviews(db: Db, scope: Scope, limit: number): Promise<RiskReviewRow[]> {
   return db
     .selectFrom('risk_reviews as r')
@@ -80,11 +106,16 @@ export async function listPendingReviews(db: Db, scope: Scope, limit: number): P
     .where('r.merchant_id', '=', scope.merchantId)
     .where('r.mode', '=', scope.mode)
     .where('r.status', '=', 'pending')
-    .where('p.status', '=', 'requires_capture')
+    .where((eb) => eb.or([eb('p.status', '=', 'requires_capture'), eb.and([eb('r.refund_on_reject', '=', true), eb('p.status', '=', 'succeeded')])]))
     .orderBy('r.created_at')
     .orderBy('r.payment_id')
     .limit(limit)
     .execute();
+}
+
+/** A refund for fraud of the payment that did not fail (pending or succeeded), if any: a rejected review's refund. */
+export async function fraudRefundOf(db: Db, scope: Scope, paymentId: string): Promise<{ id: string } | undefined> {
+  return db.selectFrom('refunds').select('id').where('merchant_id', '=', scope.merchantId).where('payment_id', '=', paymentId).where('reason', '=', 'fraudulent').where('status', '!=', 'failed').executeTakeFirst();
 }
 
 /** Closes a pending review; false if it was no longer pending. */

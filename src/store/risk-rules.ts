@@ -1,6 +1,7 @@
 /** A merchant's risk rules, kept in their order (`position`, then id). */
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.ts';
+import { effectCte } from './idempotency.ts';
 import type { RiskAction } from './schema.ts';
 import type { RiskRulesTable } from './tables/risk.ts';
 import type { Scope } from './scope.ts';
@@ -26,19 +27,26 @@ export async function findRiskRule(db: Db, scope: Scope, id: string): Promise<Ri
  * Inserts a rule at the end (its position one past the last), unless the
  * merchant already has `rulesMax`: both in one statement, so two creations at
  * once cannot pass the limit by much (the count is read in the statement).
+ * Under an Idempotency-Key, the same statement marks the key with the rule.
  */
 export async function insertRiskRule(
   db: Db,
   rule: { id: string; merchant_id: string; mode: Scope['mode']; name: string; expression: string; action: RiskAction; enabled: boolean; at: Date },
   rulesMax: number,
 ): Promise<RiskRuleRow | null> {
+  // Under an Idempotency-Key the key is marked with the rule in this statement: a retry after a crash
+  // between here and the key's completion is answered with this rule, never a second one.
+  const effect = effectCte('risk_rule', sql`created.id`, 'created');
   const result = await sql<RiskRuleRow>`
-    insert into risk_rules (id, merchant_id, mode, name, expression, action, position, enabled, created_at, updated_at)
-    select ${rule.id}, ${rule.merchant_id}, ${rule.mode}, ${rule.name}, ${rule.expression}, ${rule.action},
-           coalesce(max(position) + 1, 0), ${rule.enabled}, ${rule.at}, ${rule.at}
-    from risk_rules where merchant_id = ${rule.merchant_id} and mode = ${rule.mode}
-    having count(*) < ${rulesMax}
-    returning *
+    with created as (
+      insert into risk_rules (id, merchant_id, mode, name, expression, action, position, enabled, created_at, updated_at)
+      select ${rule.id}, ${rule.merchant_id}, ${rule.mode}, ${rule.name}, ${rule.expression}, ${rule.action},
+             coalesce(max(position) + 1, 0), ${rule.enabled}, ${rule.at}, ${rule.at}
+      from risk_rules where merchant_id = ${rule.merchant_id} and mode = ${rule.mode}
+      having count(*) < ${rulesMax}
+      returning *
+    )${effect ? sql`, ${effect}` : sql``}
+    select * from created
   `.execute(db);
   return result.rows[0] ?? null;
 }

@@ -425,7 +425,7 @@ export interface Database {
 }
 
 
-import type { RiskRulesTable, RiskDecisionsTable, RiskReviewsTable, RiskBlocklistEntriesTable, PaymentFraudMarksTable, RiskModelsTable } from './tables/risk.ts';
+import type { RiskRulesTable, RiskDecisionsTable, RiskReviewsTable, RiskBlocklistEntriesTable, PaymentFraudMarksTable, RiskModelsTable, PaymentDisputesTable, RiskSettingsTable } from './tables/risk.ts';
 export type { RiskAction, BlocklistKind, FraudSource } from './tables/risk.ts';
 
 /** Fraud and risk (migration 0035). */
@@ -436,6 +436,9 @@ export interface Database {
   risk_blocklist_entries: RiskBlocklistEntriesTable;
   payment_fraud_marks: PaymentFraudMarksTable;
   risk_models: RiskModelsTable;
+  /** Migration 0054. */
+  payment_disputes: PaymentDisputesTable;
+  risk_settings: RiskSettingsTable;
 }
 
 import type { WorkerHeartbeatsTable } from './tables/operations.ts';

@@ -134,6 +134,34 @@ describe('a crash between the effect and the key completing', () => {
     expect(answer.body).toMatchObject({ id: created.body.id, status: 'stopped', promoted_variant: 'treatment' });
   });
 
+  it('risk rule create: one rule, the retry answers it', async () => {
+    const key = `crash-risk-rule-${randomUUID()}`;
+    const name = `Crash rule ${randomUUID()}`;
+    const body = { name, expression: 'amount > 900000', action: 'review' };
+    await postThenCrash('/v1/risk_rules', body, key);
+    const made = () => stack.db.db.selectFrom('risk_rules').select('id').where('merchant_id', '=', stack.merchant.merchantId).where('name', '=', name).execute();
+    expect(await made()).toHaveLength(1);
+    const answer = await retryAcrossStaleWindow('/v1/risk_rules', body, key);
+    const ids = (await made()).map((row) => row.id);
+    expect(ids).toHaveLength(1);
+    expect(answer.body).toMatchObject({ id: ids[0], object: 'risk_rule', name, action: 'review' });
+    await stack.api('DELETE', `/v1/risk_rules/${ids[0]}`);
+  });
+
+  it('blocklist entry add: the retry answers the entry from what committed, not by adding again', async () => {
+    const key = `crash-blocklist-${randomUUID()}`;
+    const value = `crash-${randomUUID()}@example.com`;
+    const body = { kind: 'email', value };
+    await postThenCrash('/v1/blocklists', body, key);
+    const made = () => stack.db.db.selectFrom('risk_blocklist_entries').select('id').where('merchant_id', '=', stack.merchant.merchantId).where('value', '=', value).execute();
+    expect(await made()).toHaveLength(1);
+    const answer = await retryAcrossStaleWindow('/v1/blocklists', body, key);
+    const ids = (await made()).map((row) => row.id);
+    expect(ids).toHaveLength(1);
+    expect(answer.body).toMatchObject({ id: ids[0], object: 'blocklist_entry', kind: 'email', value });
+    await stack.api('DELETE', `/v1/blocklists/${ids[0]}`);
+  });
+
   it('create: one payment, the retry answers it', async () => {
     const key = `crash-create-${randomUUID()}`;
     const marker = randomUUID();

@@ -113,6 +113,8 @@ describe('the signals of a confirm', () => {
       blocklisted_customer: false,
       blocklisted_device: false,
       risk_score: -1,
+      // No rule of this merchant reads the segment: it is not looked up.
+      customer_segment: '',
     });
   });
 });

@@ -68,7 +68,7 @@ const keyedByGlobalId = [
   'console_members', 'console_sessions', 'coupon_redemptions', 'coupons', 'customer_verifications', 'customers',
   'event_stream_outbox', 'events', 'experiments', 'faq_entries', 'faq_searches', 'fulfillment_events', 'funnel_events', 'late_payment_refunds', 'ledger_accounts', 'ledger_transactions',
   'messages', 'nps_surveys', 'payment_attempts', 'payment_events', 'payment_feedback', 'payments', 'points_lots', 'points_payments',
-  'payment_fraud_marks', 'refunds', 'risk_blocklist_entries', 'risk_decisions', 'risk_reviews', 'risk_rules', 'support_requests', 'webhook_deliveries', 'webhook_endpoints',
+  'payment_disputes', 'payment_fraud_marks', 'refunds', 'risk_blocklist_entries', 'risk_decisions', 'risk_reviews', 'risk_rules', 'support_requests', 'webhook_deliveries', 'webhook_endpoints',
 ];
 
 /**

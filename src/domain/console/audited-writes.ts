@@ -98,6 +98,7 @@ export const auditedWrites: Readonly<Record<string, AuditedWrite>> = {
   'POST /v1/blocklists': { action: 'blocklist_entry.added', objectType: 'blocklist_entry', objectId: { from: 'answer' } },
   'DELETE /v1/blocklists/:id': { action: 'blocklist_entry.removed', objectType: 'blocklist_entry', objectId: { from: 'param' } },
   'POST /v1/payments/:id/fraud': { action: 'payment.marked_fraudulent', objectType: 'payment', objectId: { from: 'param' }, afterFields: ['source', 'note', 'blocklisted'] },
+  'POST /v1/risk_settings': { action: 'settings.risk_changed', objectType: 'merchant', objectId: { from: 'merchant' }, afterFields: ['provider_mark_blocks'] },
 };
 
 export function auditedWriteOf(method: string, url: string): AuditedWrite | null {

@@ -18,5 +18,7 @@ export const eventTypes = [
   'after_sales_request.rejected',
   'alert.triggered',
   'alert.resolved',
+  'payment.fraud_warning',
+  'payment.disputed',
 ] as const;
 export type EventType = (typeof eventTypes)[number];

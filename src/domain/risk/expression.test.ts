@@ -56,3 +56,23 @@ describe('the rule language', () => {
     expect(errorOf('a'.repeat(1001)).reason).toContain('longer than');
   });
 });
+
+describe('the customer segment signal', () => {
+  const segmented = { ...signals, customer_segment: 'frequent_cancelers' } as unknown as Signals;
+
+  it('reads customer.segment as customer_segment, compared with a segment k-means can name', () => {
+    expect(evaluateRule(compileRule('customer.segment == "frequent_cancelers"'), segmented)).toBe(true);
+    expect(evaluateRule(compileRule('customer_segment != "big_spenders_2" && amount > 1000'), segmented)).toBe(true);
+    expect(evaluateRule(compileRule('customer.segment == ""'), segmented)).toBe(false);
+  });
+
+  it('refuses a segment compared with a number, an unknown segment, and other dotted names', () => {
+    expect(errorOf('customer.segment == 3').reason).toBe('"==" compares a string with a number');
+    expect(errorOf('amount > 1 && customer.segment == "bigspenders"')).toEqual({
+      reason: expect.stringContaining('unknown customer segment "bigspenders"'),
+      position: 34,
+    });
+    expect(errorOf('customer.segmnt == "abandoners"').reason).toBe('reading a property is not allowed; use signals, values and operators');
+    expect(errorOf('a.b.c == 1').reason).toBe('reading a property is not allowed; use signals, values and operators');
+  });
+});

@@ -14,6 +14,7 @@
  * the position (0-based character offset) it was found at.
  */
 import jsep from 'jsep';
+import { segmentNames } from '../insight/customer-segments.ts';
 import { limits } from '../limits.ts';
 import { isSignalName, signalTypes, type SignalType, type Signals } from './signals.ts';
 
@@ -99,12 +100,52 @@ function check(node: jsep.Expression, depth: number): RuleNode {
       if (typeof value === 'string') return { kind: 'literal', value, type: 'string' };
       throw new RuleExpressionError(`the value ${String(node.raw)} is not a number, a string or true/false`, startOf(node));
     }
+    case 'MemberExpression':
+      return checkDottedSignal(node as jsep.MemberExpression);
     case 'UnaryExpression':
       return checkUnary(node as jsep.UnaryExpression, depth);
     case 'BinaryExpression':
       return checkBinary(node as jsep.BinaryExpression, depth);
     default:
       throw new RuleExpressionError(`${describe(node.type)} is not allowed; use signals, values and operators`, startOf(node));
+  }
+}
+
+/** `customer.segment` is another spelling of `customer_segment`: a dotted name reads the signal named with an underscore. */
+function checkDottedSignal(node: jsep.MemberExpression): RuleNode {
+  const { object, property } = node;
+  if (!node.computed && object.type === 'Identifier' && property.type === 'Identifier') {
+    const name = `${String(object.name)}_${String(property.name)}`;
+    if (isSignalName(name)) return { kind: 'signal', name, type: signalTypes[name] };
+  }
+  throw new RuleExpressionError(`${describe(node.type)} is not allowed; use signals, values and operators`, startOf(node));
+}
+
+/** A segment compared with `customer_segment` must be one k-means can name ('' is "no segment"). */
+function checkSegmentLiteral(left: RuleNode, right: RuleNode, at: number): void {
+  const [signal, literal] = left.kind === 'signal' ? [left, right] : [right, left];
+  if (signal.kind !== 'signal' || signal.name !== 'customer_segment' || literal.kind !== 'literal' || typeof literal.value !== 'string') return;
+  if (literal.value !== '' && !isSegmentName(literal.value)) {
+    throw new RuleExpressionError(`unknown customer segment "${literal.value}" (one of ${segmentNames.join(', ')}, or '' for none)`, at);
+  }
+}
+
+function isSegmentName(value: string): boolean {
+  const match = /^([a-z_]+?)(?:_(\d+))?$/.exec(value);
+  return match !== null && (segmentNames as readonly string[]).includes(match[1] ?? '');
+}
+
+/** True when the checked rule reads the signal (so a costly signal is read only for merchants whose rules use it). */
+export function readsSignal(node: RuleNode, name: keyof Signals): boolean {
+  switch (node.kind) {
+    case 'signal':
+      return node.name === name;
+    case 'literal':
+      return false;
+    case 'unary':
+      return readsSignal(node.argument, name);
+    case 'binary':
+      return readsSignal(node.left, name) || readsSignal(node.right, name);
   }
 }
 
@@ -144,6 +185,7 @@ function checkBinary(node: jsep.BinaryExpression, depth: number): RuleNode {
   }
   if (equality.has(operator)) {
     if (left.type !== right.type) throw new RuleExpressionError(`"${operator}" compares a ${left.type} with a ${right.type}`, at);
+    checkSegmentLiteral(left, right, left.kind === 'literal' ? leftStart : at);
     return { kind: 'binary', operator: operator as BinaryOperator, left, right, type: 'boolean' };
   }
   if (arithmetic.has(operator)) {

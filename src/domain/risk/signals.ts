@@ -54,6 +54,7 @@ export const signalTypes = {
   blocklisted_customer: 'boolean',
   blocklisted_device: 'boolean',
   risk_score: 'number',
+  customer_segment: 'string',
 } as const satisfies Record<string, SignalType>;
 
 export type SignalName = keyof typeof signalTypes;
@@ -99,6 +100,8 @@ export interface RiskRequest {
   /** 0–100 from the merchant's model, or -1 while it has none. */
   riskScore: number;
   nowMs: number;
+  /** The customer's k-means segment in the newest kept segmentation that holds them ('' none, or not read: no rule reads it). */
+  customerSegment?: string;
 }
 
 const dayMs = 86_400_000;
@@ -148,6 +151,7 @@ export function computeSignals(history: RiskHistory, request: RiskRequest): Sign
     blocklisted_customer: blocked.has('customer'),
     blocklisted_device: blocked.has('device'),
     risk_score: request.riskScore,
+    customer_segment: request.customerSegment ?? '',
   };
 }
 

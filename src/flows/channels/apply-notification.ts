@@ -21,6 +21,7 @@ import { findUnappliedNotification, markNotificationApplied, requestStatusQuery,
 import { applyOrderState, attemptIdOf, findChannelAttempt } from './channel-payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { refundIdOf, settleWithResult } from '../payments/refund-payment.ts';
+import { applyCardRiskNotification, cardRiskNotificationOf, receiveCardRiskNotification } from '../risk/provider-marks.ts';
 
 const notFound: ProviderAnswer = { status: 404, contentType: 'text/plain; charset=utf-8', body: 'unknown notify_url' };
 
@@ -30,6 +31,8 @@ export async function receiveNotification(
   request: { headers: Readonly<Record<string, string | undefined>>; rawBody: Buffer },
 ): Promise<ProviderAnswer> {
   const row = await findConnectorAccountById(context.db, accountId);
+  // The card acquirer sends only its risk notifications (early fraud warnings, chargebacks).
+  if (row?.connector === 'card') return receiveCardRiskNotification(context, row, request);
   if (!row || !isChannel(row.connector)) return notFound;
   const account = openConnectorAccount(row, context.keys.credentials);
   const verdict = context.connectors.channels[row.connector].verifyNotification(account, { ...request, nowMs: context.clock.nowMs() });
@@ -59,6 +62,8 @@ export async function applyNotification(context: FlowContext, notificationId: st
 }
 
 async function decide(context: FlowContext, notification: NonNullable<Awaited<ReturnType<typeof findUnappliedNotification>>>): Promise<string> {
+  const cardRisk = cardRiskNotificationOf(notification.verdict);
+  if (cardRisk) return applyCardRiskNotification(context, notification.connector_account_id, cardRisk);
   const attempt = await findChannelAttempt(context, notification.order_number);
   if (!attempt || attempt.connector_account_id !== notification.connector_account_id) return 'unknown_order';
   const verdict = notification.verdict as StoredVerdict;

@@ -8,8 +8,9 @@
  *   of cancellation-abuse.ts) and the payment waits for it; once verified, the
  *   next confirm goes on. No reachable customer: blocked;
  * - `review`: the payment is switched to manual capture and queued for review
- *   (flows/risk/reviews.ts), then authorized as usual. Only a card or the
- *   wallet can be held; any other method is blocked;
+ *   (flows/risk/reviews.ts), then authorized as usual. A card or the wallet
+ *   is held; Alipay, WeChat Pay and UnionPay capture at once, so their
+ *   payment goes on and is reviewed once paid (rejecting refunds it);
  * - `block`: `risk_blocked`, the same generic error a provider's risk decline
  *   gives, so the payer learns nothing of the rule.
  *
@@ -23,10 +24,12 @@ import { cardFingerprint } from '../../domain/payments/stored-card.ts';
 import { decide, stricter, type RiskAction } from '../../domain/risk/decide.ts';
 import { isRiskModel, riskScore } from '../../domain/risk/model.ts';
 import { addressCountry, addressKey, normalizeEmail, normalizePhone } from '../../domain/risk/payer-keys.ts';
+import { readsSignal } from '../../domain/risk/expression.ts';
 import { computeSignals } from '../../domain/risk/signals.ts';
 import { claimDeferredKey } from '../../store/idempotency.ts';
 import type { PaymentRecord } from '../../store/payments.ts';
-import { insertReviewDecision, insertRiskDecision, markChallengePassed, type NewRiskDecision } from '../../store/risk-decisions.ts';
+import { insertPaidReviewDecision, insertReviewDecision, insertRiskDecision, markChallengePassed, type NewRiskDecision } from '../../store/risk-decisions.ts';
+import { customerSegmentOf } from '../../store/risk-customer-segment.ts';
 import { readRiskContext, type RiskKeys } from '../../store/risk-signals.ts';
 import { now, type FlowContext } from '../context.ts';
 import { challengeCustomer } from '../payments/cancellation-abuse.ts';
@@ -66,9 +69,13 @@ export async function assessRisk(context: FlowContext, actor: Actor, payment: Pa
     riskScore: -1,
     nowMs: at.getTime(),
   };
-  const unscored = computeSignals(reading.history, request);
+  const rules = compileStoredRules(reading.rules);
+  // The segment is read only for a merchant whose rules read it: it parses kept segmentations.
+  const segmentRead = payment.customer_id !== null && rules.some((rule) => readsSignal(rule.node, 'customer_segment'));
+  const customerSegment = segmentRead && payment.customer_id ? await customerSegmentOf(context.db, scope, payment.customer_id) : '';
+  const unscored = computeSignals(reading.history, { ...request, customerSegment });
   const signals = { ...unscored, risk_score: riskScore(model, unscored) };
-  const decision = decide(compileStoredRules(reading.rules), signals);
+  const decision = decide(rules, signals);
   // A payment held for review once stays held: a retry after a decline cannot slip past the queue.
   const action: RiskAction = reading.reviewStatus === 'pending' ? stricter(decision.action, 'review') : decision.action;
   const record: NewRiskDecision = {
@@ -100,7 +107,13 @@ export async function assessRisk(context: FlowContext, actor: Actor, payment: Pa
 async function act(context: FlowContext, actor: Actor, payment: PaymentRecord, methodType: string, record: NewRiskDecision, latency: () => number): Promise<RiskStep> {
   const blocked = () => new PaymentError('risk_blocked', { paymentId: payment.id });
   const holdable = methodType === 'card' || methodType === 'wallet';
-  const action = record.action === 'review' && !holdable ? 'block' : record.action;
+  const paidAtOnce = methodType === 'alipay' || methodType === 'wechat_pay' || methodType === 'unionpay';
+  const action = record.action === 'review' && !holdable && !paidAtOnce ? 'block' : record.action;
+  if (action === 'review' && paidAtOnce) {
+    // Nothing to hold: the payer pays at the provider, then the paid payment waits in the queue.
+    await insertPaidReviewDecision(context.db, { ...record, latency_us: latency() }, payment, now(context));
+    return { payment };
+  }
   if (action === 'review') {
     const held = await insertReviewDecision(context.db, { ...record, latency_us: latency() }, payment, now(context));
     if (!held) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'confirmed' } });

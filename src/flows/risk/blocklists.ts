@@ -8,9 +8,10 @@ import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { addressKey, normalizeEmail, normalizePhone, type PayerAddress } from '../../domain/risk/payer-keys.ts';
 import type { BlocklistKind, FraudSource } from '../../store/schema.ts';
-import { addBlocklistEntries, deleteBlocklistEntry, listBlocklistEntries, markFraudulent, type BlocklistEntryRow, type NewBlocklistEntry } from '../../store/risk-blocklist.ts';
+import { addBlocklistEntries, addBlocklistEntry, deleteBlocklistEntry, findBlocklistEntry, listBlocklistEntries, markFraudulent, type BlocklistEntryRow, type NewBlocklistEntry } from '../../store/risk-blocklist.ts';
 import { latestRiskDecision } from '../../store/risk-decisions.ts';
 import { findCustomer } from '../../store/customers.ts';
+import type { PaymentRecord } from '../../store/payments.ts';
 import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
 import { getPayment } from '../payments/create-payment.ts';
@@ -49,8 +50,13 @@ function storedValue(context: FlowContext, input: BlocklistInput): string | null
 export async function addToBlocklist(context: FlowContext, scope: Scope, input: BlocklistInput) {
   const value = storedValue(context, input);
   if (!value) throw new PaymentError('parameter_missing', { param: input.kind === 'address' ? 'address.line1' : 'value' });
-  const [entry] = await addBlocklistEntries(context.db, scope, [{ id: context.ids.newId('blk'), kind: input.kind, value, reason: input.reason ?? null, source_payment_id: null }], now(context));
-  if (!entry) throw new Error('a blocklist entry added is read back');
+  const entry = await addBlocklistEntry(context.db, scope, { id: context.ids.newId('blk'), kind: input.kind, value, reason: input.reason ?? null, source_payment_id: null }, now(context));
+  return presentBlocklistEntry(entry);
+}
+
+export async function getBlocklistEntry(context: FlowContext, scope: Scope, id: string) {
+  const entry = await findBlocklistEntry(context.db, scope, id);
+  if (!entry) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'blocklist entry', id } });
   return presentBlocklistEntry(entry);
 }
 
@@ -75,23 +81,7 @@ export async function markPaymentFraudulent(
 ) {
   const payment = await getPayment(context, scope, paymentId);
   const at = now(context);
-  const decision = await latestRiskDecision(context.db, paymentId);
-  const customer = payment.customer_id ? await findCustomer(context.db, scope, payment.customer_id) : undefined;
-  const storedCard = (payment.payment_method as { card?: { fingerprint?: string } } | null)?.card?.fingerprint ?? null;
-  const values: Record<FraudBlockChoice, [BlocklistKind, string | null]> = {
-    card: ['card_fingerprint', decision?.card_fingerprint ?? storedCard],
-    email: ['email', decision?.email ?? normalizeEmail(customer?.email)],
-    phone: ['phone', decision?.phone ?? normalizePhone(customer?.phone)],
-    device: ['device', decision?.device_id ?? null],
-    address: ['address', decision?.address_key ?? null],
-    customer: ['customer', payment.customer_id],
-  };
-  const chosen = input.block ?? ['card', 'email', 'device'];
-  const entries: NewBlocklistEntry[] = [];
-  for (const choice of new Set(chosen)) {
-    const [kind, value] = values[choice];
-    if (value) entries.push({ id: context.ids.newId('blk'), kind, value, reason: 'fraudulent payment', source_payment_id: paymentId });
-  }
+  const entries = await fraudBlockEntries(context, scope, payment, input.block ?? ['card', 'email', 'device'], 'fraudulent payment');
   // The mark first: it is what the fraud rate and the model count, and adding it again changes nothing.
   const mark = await markFraudulent(context.db, scope, { paymentId, source: input.source ?? 'merchant', note: input.note ?? null }, at);
   const blocked = await addBlocklistEntries(context.db, scope, entries, at);
@@ -103,4 +93,36 @@ export async function markPaymentFraudulent(
     created_at: mark.created_at.toISOString(),
     blocklisted: blocked.map(presentBlocklistEntry),
   };
+}
+
+/**
+ * The blocklist entries a fraud mark adds for the chosen parts of a payment:
+ * the values its risk decision recorded, else the payment's card and customer.
+ * One code for a merchant's mark and a provider's.
+ */
+export async function fraudBlockEntries(
+  context: FlowContext,
+  scope: Scope,
+  payment: PaymentRecord,
+  chosen: readonly FraudBlockChoice[],
+  reason: string,
+): Promise<NewBlocklistEntry[]> {
+  if (chosen.length === 0) return [];
+  const decision = await latestRiskDecision(context.db, payment.id);
+  const customer = payment.customer_id ? await findCustomer(context.db, scope, payment.customer_id) : undefined;
+  const storedCard = (payment.payment_method as { card?: { fingerprint?: string } } | null)?.card?.fingerprint ?? null;
+  const values: Record<FraudBlockChoice, [BlocklistKind, string | null]> = {
+    card: ['card_fingerprint', decision?.card_fingerprint ?? storedCard],
+    email: ['email', decision?.email ?? normalizeEmail(customer?.email)],
+    phone: ['phone', decision?.phone ?? normalizePhone(customer?.phone)],
+    device: ['device', decision?.device_id ?? null],
+    address: ['address', decision?.address_key ?? null],
+    customer: ['customer', payment.customer_id],
+  };
+  const entries: NewBlocklistEntry[] = [];
+  for (const choice of new Set(chosen)) {
+    const [kind, value] = values[choice];
+    if (value) entries.push({ id: context.ids.newId('blk'), kind, value, reason, source_payment_id: payment.id });
+  }
+  return entries;
 }

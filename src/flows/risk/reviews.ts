@@ -9,13 +9,14 @@
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import type { PaymentRecord } from '../../store/payments.ts';
-import { closeReview, findReview, latestRiskDecision, listPendingReviews, type RiskDecisionRow, type RiskReviewRow } from '../../store/risk-decisions.ts';
+import { closeReview, findReview, fraudRefundOf, latestRiskDecision, listPendingReviews, type RiskDecisionRow, type RiskReviewRow } from '../../store/risk-decisions.ts';
 import { findFraudMark } from '../../store/risk-blocklist.ts';
 import type { Scope } from '../../store/scope.ts';
 import { now, type FlowContext } from '../context.ts';
 import { capturePayment } from '../payments/capture-payment.ts';
 import { cancelPayment } from '../payments/cancel-payment.ts';
 import { getPayment } from '../payments/create-payment.ts';
+import { refundPayment } from '../payments/refund-payment.ts';
 
 export function presentRisk(decision: RiskDecisionRow | undefined, fraudulent: boolean) {
   if (!decision) return { object: 'payment_risk' as const, decision: null, score: null, rules_fired: [], signals: null, challenge_passed: false, fraudulent, decided_at: null };
@@ -51,6 +52,7 @@ async function presentReview(context: FlowContext, review: RiskReviewRow) {
     payment: review.payment_id,
     status: review.status,
     capture_on_approve: review.capture_on_approve,
+    refund_on_reject: review.refund_on_reject,
     created_at: review.created_at.toISOString(),
     decided_at: review.decided_at?.toISOString() ?? null,
     risk: presentRisk(decision, false),
@@ -65,17 +67,34 @@ export async function listReviews(context: FlowContext, scope: Scope, limit: num
 export async function approveReview(context: FlowContext, scope: Scope, paymentId: string) {
   const review = await pendingReview(context, scope, paymentId);
   const payment = await getPayment(context, scope, paymentId);
+  if (review.refund_on_reject) {
+    if (payment.status !== 'succeeded') throw unexpected(payment, 'approved');
+    return close(context, scope, paymentId, 'approved');
+  }
   if (payment.status === 'requires_capture' && review.capture_on_approve) await capturePayment(context, scope, paymentId, {});
   else if (!settledAs(payment, ['requires_capture', 'succeeded', 'processing'])) throw unexpected(payment, 'approved');
   return close(context, scope, paymentId, 'approved');
 }
 
 export async function rejectReview(context: FlowContext, scope: Scope, paymentId: string) {
-  await pendingReview(context, scope, paymentId);
+  const review = await pendingReview(context, scope, paymentId);
   const payment = await getPayment(context, scope, paymentId);
+  if (review.refund_on_reject) return rejectPaid(context, scope, payment);
   if (payment.status === 'requires_capture') await cancelPayment(context, scope, 'merchant', paymentId, { cancellation_reason: 'fraudulent' });
   else if (!settledAs(payment, ['canceled'])) throw unexpected(payment, 'rejected');
   return close(context, scope, paymentId, 'rejected');
+}
+
+/**
+ * A paid payment rejected in review is refunded in full through the refund
+ * flow, then its review is closed. A refund for fraud already recorded (a
+ * crash before the close, or a reject sent twice) is not made again.
+ */
+async function rejectPaid(context: FlowContext, scope: Scope, payment: PaymentRecord) {
+  if (payment.status !== 'succeeded') throw unexpected(payment, 'rejected');
+  const earlier = await fraudRefundOf(context.db, scope, payment.id);
+  if (!earlier) await refundPayment(context, scope, { payment: payment.id, reason: 'fraudulent' });
+  return close(context, scope, payment.id, 'rejected');
 }
 
 async function pendingReview(context: FlowContext, scope: Scope, paymentId: string): Promise<RiskReviewRow> {

@@ -26,6 +26,7 @@ import { errorResponse, okResponse } from './responses.ts';
 import type { CardAcquirerStats } from './state.ts';
 import { newState } from './state.ts';
 import { SimulatorStore } from '../persistence/store.ts';
+import { notificationControlRoutes } from './notifications.ts';
 
 export type { CardAcquirerFaults, FailMode } from './faults.ts';
 export type { CardAcquirerStats } from './state.ts';
@@ -180,6 +181,7 @@ function controlRoutes(control: FastifyInstance, context: AcquirerContext): void
   });
   control.get('/stats', async (_request, reply) => send(reply, okResponse({ ...context.state.stats })));
   control.get('/records', async (_request, reply) => reply.send(context.state.records.report()));
+  notificationControlRoutes(control, context);
 }
 
 /** Fastify's own errors (schema validation, unreadable JSON) in the acquirer's error format. */

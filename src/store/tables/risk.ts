@@ -50,6 +50,8 @@ export interface RiskReviewsTable {
   decision_id: string;
   status: 'pending' | 'approved' | 'rejected';
   capture_on_approve: boolean;
+  /** A payment reviewed after it was paid (QR and redirect channels): rejecting refunds it in full (migration 0054). */
+  refund_on_reject: Generated<boolean>;
   created_at: Timestamp;
   decided_at: Timestamp | null;
 }
@@ -82,4 +84,25 @@ export interface RiskModelsTable {
   frauds: number;
   auc: number | null;
   model: Json<unknown>;
+}
+
+/** A chargeback the card acquirer reported, with the amount disputed (migration 0054). */
+export interface PaymentDisputesTable {
+  id: string;
+  payment_id: string;
+  merchant_id: string;
+  mode: Mode;
+  provider_dispute_id: string;
+  amount: BigIntColumn;
+  currency: string;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+/** A merchant's risk settings (migration 0054): what a provider's fraud mark adds to the blocklist. */
+export interface RiskSettingsTable {
+  merchant_id: string;
+  mode: Mode;
+  provider_mark_blocks: Json<string[]>;
+  updated_at: Timestamp;
 }

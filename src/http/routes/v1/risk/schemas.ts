@@ -79,6 +79,7 @@ export const Review = Type.Object({
   payment: Type.String(),
   status: stringEnum(['pending', 'approved', 'rejected'] as const),
   capture_on_approve: Type.Boolean({ description: 'True when the merchant chose automatic capture: approving captures.' }),
+  refund_on_reject: Type.Boolean({ description: 'True for a payment by Alipay, WeChat Pay or UnionPay, reviewed once paid: rejecting refunds it in full.' }),
   created_at: Timestamp,
   decided_at: Nullable(Timestamp),
   risk: PaymentRisk,
@@ -106,3 +107,15 @@ export const AddressInput = requestObject({
 });
 
 export const Deleted = (object: 'risk_rule' | 'blocklist_entry') => Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
+
+export const backtestDescription =
+  "Replays the rule on the newest risk decision of each payment decided in the last 30 days (their stored signals), after the merchant's enabled rules placed before it: how many payments it would have decided (e.g. blocked), and how many of those were later refunded, marked fraudulent, or succeeded. Nothing is changed.";
+
+export const FraudBlockChoiceSchema = stringEnum(['card', 'email', 'phone', 'device', 'address', 'customer'] as const);
+
+export const RiskSettings = Type.Object({
+  object: Type.Literal('risk_settings'),
+  provider_mark_blocks: Type.Array(FraudBlockChoiceSchema, {
+    description: 'What of a payment the acquirer reports (early fraud warning, chargeback) is added to the blocklist; default `["card"]`.',
+  }),
+});

@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import { markPaymentFraudulent } from '../../../../flows/risk/blocklists.ts';
-import { paymentRisk } from '../../../../flows/risk/reviews.ts';
 import { IdParams, errorResponses, requestObject, stringEnum } from '../../../schemas.ts';
 import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
-import { BlocklistEntry, PaymentRisk, tags } from './schemas.ts';
+import { BlocklistEntry, tags } from './schemas.ts';
 
 const FraudBody = requestObject({
   block: Type.Optional(
@@ -16,21 +15,7 @@ const FraudBody = requestObject({
   source: Type.Optional(stringEnum(['merchant', 'early_fraud_warning', 'chargeback'] as const)),
 });
 
-export function registerPaymentRisk(app: App, deps: RouteDeps): void {
-  app.get(
-    '/v1/payments/:id/risk',
-    {
-      config: { auth: 'secret' },
-      schema: {
-        tags,
-        summary: "A payment's risk: decision, score, rules fired and signals",
-        security: bearerAuth,
-        params: IdParams,
-        response: { 200: Type.Intersect([Type.Object({ payment: Type.String() }), PaymentRisk]), ...errorResponses(401, 403, 404) },
-      },
-    },
-    async (request) => paymentRisk(deps.context, scopeOf(request), request.params.id),
-  );
+export function registerPaymentFraud(app: App, deps: RouteDeps): void {
   app.post(
     '/v1/payments/:id/fraud',
     {
