@@ -33,16 +33,7 @@ export interface ConsoleMerchant {
   currency: string;
 }
 
-/** An error the server answered in the catalog's envelope. */
-export class ConsoleApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
+export { ConsoleApiError } from './api-error.ts';
 
 export type QueryValue = string | number | boolean | null | undefined;
 

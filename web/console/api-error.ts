@@ -1,0 +1,14 @@
+/**
+ * An error the server answered in the catalog's envelope. In a file of its
+ * own (context.ts re-exports it) so that the console's first script
+ * (boot.ts) reaches the server without bringing React.
+ */
+export class ConsoleApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
