@@ -61,12 +61,25 @@ describe('the console page', () => {
       expect(body.length).toBeGreaterThan(path.endsWith('.css') ? 100 : 10);
       for (const match of body.matchAll(/["'](?:\.\/)?((?:console|shared|[a-z-]+)\.[A-Z0-9]{8}\.js)["']/g)) toFetch.push(`/console/assets/${match[1]}`);
     }
+    // The first script (boot), loaded beside the entry and before it: its chunks are the entry's too, so all were preloaded.
+    const boot = /<script type="module" async src="(\/console\/assets\/boot\.[A-Z0-9]{8}\.js)"/.exec(html)?.[1];
+    expect(boot).toBeTruthy();
+    expect(html.indexOf(boot!)).toBeLessThan(html.indexOf(script!));
+    expect((await fetch(`${stack.url}${boot}`)).status).toBe(200);
     // The entry, its chunks, the shell and every page (18 pages) at least.
     expect(seen.size).toBeGreaterThan(20);
-    // The page an address names is preloaded with the entry: the overview's charts at /console, not at /console/team.
-    const preloadsOf = async (path: string) => new Set([...(await (await fetch(`${stack.url}${path}`)).text()).matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((match) => match[1]!));
+    // With a session cookie, the page an address names is preloaded with the entry: the overview's charts at /console, not at /console/team.
+    // (The cookie is only looked at; a made-up one is enough for the page, whose session read then answers 401.)
+    const cookie = { cookie: `paypilot_console=${'a'.repeat(32)}` };
+    const preloadsOf = async (path: string, headers: Record<string, string> = cookie) =>
+      new Set([...(await (await fetch(`${stack.url}${path}`, { headers })).text()).matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((match) => match[1]!));
     const overview = await preloadsOf('/console');
     const team = await preloadsOf('/console/team');
+    // Without one, the sign-in pages' chunks instead: none of the overview's own.
+    const signIn = await preloadsOf('/console', {});
+    expect([...signIn].some((path) => !overview.has(path))).toBe(true);
+    expect([...overview].some((path) => !signIn.has(path))).toBe(true);
+    expect(await preloadsOf('/console/set-password')).toEqual(signIn);
     expect([...overview].some((path) => !team.has(path))).toBe(true);
     expect([...team].some((path) => !overview.has(path))).toBe(true);
     // The pages added last too (pages/loyalty.tsx, pages/coupons.tsx).

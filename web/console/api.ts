@@ -6,7 +6,8 @@
  * session is gone (signed out elsewhere, expired, member removed), and the
  * shell returns to sign-in.
  */
-import { ConsoleApiError, type ConsoleApi, type ConsoleLocale, type QueryValue } from './context.ts';
+import { ConsoleApiError } from './api-error.ts';
+import type { ConsoleApi, ConsoleLocale, QueryValue } from './context.ts';
 
 export interface ApiSettings {
   /** The session's CSRF token (null before sign-in). */
@@ -15,7 +16,12 @@ export interface ApiSettings {
   /** Live or test data: the Paypilot-Mode header on /v1, the `mode` query on the console's payment-like routes. */
   mode(): 'live' | 'test';
   onSessionEnded(): void;
+  /** Where answers asked for ahead are kept; shared with the console's first script (boot.ts), which asks before this client exists. */
+  prefetched?: PrefetchedAnswers;
 }
+
+/** Answers asked for ahead (`prefetch`), by mode and address: a page's `get` of the same address takes one once, while fresh. */
+export type PrefetchedAnswers = Map<string, { startedMs: number; answer: Promise<unknown> }>;
 
 export function withQuery(path: string, query?: Record<string, QueryValue>): string {
   const search = new URLSearchParams();
@@ -71,7 +77,7 @@ export function createConsoleApi(settings: ApiSettings): ConsoleApi {
     return (response.status === 204 ? null : await response.json()) as T;
   }
   // Answers started by prefetch(), by address and mode; a page's get takes one once, and only while it is fresh.
-  const prefetched = new Map<string, { startedMs: number; answer: Promise<unknown> }>();
+  const prefetched: PrefetchedAnswers = settings.prefetched ?? new Map();
   const prefetchKey = (url: string) => `${settings.mode()} ${url}`;
   function get<T>(path: string, query?: Record<string, QueryValue>): Promise<T> {
     const url = withQuery(path, query);

@@ -33,19 +33,7 @@ export interface ConsoleMerchant {
   currency: string;
 }
 
-/** An error the server answered in the catalog's envelope. */
-export class ConsoleApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  /** The envelope's error object as it came (`param`, `position` of a rule expression's error, `details`). */
-  readonly envelope: Readonly<Record<string, unknown>>;
-  constructor(status: number, code: string, message: string, envelope: Readonly<Record<string, unknown>> = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.envelope = envelope;
-  }
-}
+export { ConsoleApiError } from './api-error.ts';
 
 export type QueryValue = string | number | boolean | null | undefined;
 

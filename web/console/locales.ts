@@ -42,19 +42,4 @@ export function applyTimeZone(timeZone: string): void {
   dayjs.tz.setDefault(timeZone);
 }
 
-/** The language the browser prefers, before any member is known. */
-export function browserLocale(): ConsoleLocale {
-  const stored = localStorage.getItem('paypilot-console-locale');
-  if (stored === 'en' || stored === 'zh-CN' || stored === 'zh-TW') return stored;
-  for (const language of navigator.languages) {
-    const lower = language.toLowerCase();
-    if (lower === 'zh-tw' || lower === 'zh-hk' || lower.startsWith('zh-hant')) return 'zh-TW';
-    if (lower.startsWith('zh')) return 'zh-CN';
-    if (lower.startsWith('en')) return 'en';
-  }
-  return 'en';
-}
-
-export function rememberLocaleInBrowser(locale: ConsoleLocale): void {
-  localStorage.setItem('paypilot-console-locale', locale);
-}
+export { browserLocale, rememberLocaleInBrowser } from './browser-locale.ts';

@@ -14,7 +14,8 @@ import { antLocales, applyLocale, browserLocale, rememberLocaleInBrowser } from 
 import { translate } from './i18n.ts';
 import { isConsoleLocale, memberOf, merchantOf, type SessionAnswer } from './session.ts';
 import { prefetchOverview } from './pages/analytics/overview-requests.ts';
-import { isPasswordLinkPage, SignInPages } from './sign-in.tsx';
+import { earlyAnswers, storedMode, takeEarlySession } from './boot.ts';
+import { isPasswordLinkPage } from './route.ts';
 import { lazyPage, preloadPage } from './page-loaders.ts';
 import { PageLoadBoundary } from './page-load-boundary.tsx';
 import { parseRoute, useRoute } from './router.ts';
@@ -27,7 +28,13 @@ const consoleTheme = {
     colorPrimary: '#1f5fbf', colorLink: '#1f5fbf', colorLinkHover: '#174a94', colorPrimaryHover: '#174a94', colorInfo: '#1f5fbf', colorError: '#c4302b', colorErrorHover: '#a32824', colorSuccess: '#1a7f37', colorWarning: '#8a5a00', colorTextSecondary: 'rgba(0, 0, 0, 0.66)', colorTextTertiary: 'rgba(0, 0, 0, 0.62)', colorTextDescription: 'rgba(0, 0, 0, 0.62)', colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)', borderRadius: 6 },
 };
 
-/** The signed-in shell and the enrolment page are chunks of their own too: the sign-in pages load neither. */
+/**
+ * The sign-in pages, the signed-in shell and the enrolment page are chunks of their own: a signed-in visit (the usual one)
+ * loads no form of the sign-in, and the sign-in loads neither the shell nor any page. The server names the sign-in's chunks
+ * in the page when the browser has no session cookie, so they load with the entry then (console-pages.ts).
+ */
+const signInModule = lazyPage(async () => (await import('./sign-in.tsx')).SignInPages);
+const SignInPages = signInModule.Component;
 const shellModule = lazyPage(async () => (await import('./shell.tsx')).Shell);
 const enrolmentModule = lazyPage(async () => (await import('./enrolment.tsx')).EnrolmentPage);
 const Shell = shellModule.Component;
@@ -42,7 +49,7 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
   const csrf = useRef<string | null>(null);
   const localeRef = useRef(locale);
   localeRef.current = locale;
-  const [mode, setModeState] = useState<'live' | 'test'>(() => (sessionStorage.getItem('paypilot-console-mode') === 'test' ? 'test' : 'live'));
+  const [mode, setModeState] = useState<'live' | 'test'>(storedMode);
   const modeRef = useRef(mode);
   modeRef.current = mode;
   const setMode = useCallback((next: 'live' | 'test') => {
@@ -62,6 +69,7 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
           csrf.current = null;
           setState({ kind: 'signed_out' });
         },
+        prefetched: earlyAnswers,
       }),
     [],
   );
@@ -75,10 +83,12 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
 
   const loadSession = useCallback(async () => {
     try {
-      const session = await api.get<SessionAnswer>('/console/api/session');
+      // The page's first script asked for the session (and the overview's figures) before this one ran: taken once.
+      const early = takeEarlySession();
+      const session = await (early ?? api.get<SessionAnswer>('/console/api/session'));
       csrf.current = session.csrf_token;
       // The overview is the page most visits open: its figures are asked for now, while the shell and the page are drawn.
-      if (parseRoute(window.location).page === '' && memberOf(session).permissions.includes('analytics.read')) prefetchOverview(api, merchantOf(session));
+      if (!early && parseRoute(window.location).page === '' && memberOf(session).permissions.includes('analytics.read')) prefetchOverview(api, merchantOf(session));
       if (isConsoleLocale(session.member.locale)) setLocale(session.member.locale);
       setState({ kind: 'signed_in', session });
     } catch (error) {
@@ -89,7 +99,8 @@ export function ConsoleRoot({ styleNonce }: { styleNonce: string | undefined }) 
 
   useEffect(() => {
     applyLocale(localeRef.current);
-    if (!isPasswordLinkPage(route.page)) {
+    if (isPasswordLinkPage(route.page)) signInModule.preload().catch(() => {});
+    else {
       // While the session is read, the shell and the page the address names are imported (they are what a signed-in member sees next).
       shellModule.preload().catch(() => {});
       preloadPage(route);

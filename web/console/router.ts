@@ -4,22 +4,9 @@
  * library is installed; this is all the console needs.
  */
 import { useEffect, useState } from 'react';
+import { consoleBasePath, parseRoute, type Route } from './route.ts';
 
-export const consoleBasePath = '/console';
-
-export interface Route {
-  /** The first segment after /console ('' for the overview). */
-  page: string;
-  /** The second segment, e.g. a payment's id. */
-  id: string | null;
-  search: URLSearchParams;
-}
-
-export function parseRoute(location: { pathname: string; search: string; hash: string }): Route {
-  const rest = location.pathname.startsWith(consoleBasePath) ? location.pathname.slice(consoleBasePath.length) : location.pathname;
-  const [page = '', id = null] = rest.split('/').filter(Boolean).map((part) => decodeURIComponent(part));
-  return { page, id, search: new URLSearchParams(location.search) };
-}
+export { consoleBasePath, parseRoute, type Route } from './route.ts';
 
 const listeners = new Set<() => void>();
 

@@ -36,7 +36,7 @@ import { useT, type TextKey } from './i18n.ts';
 import { applyTimeZone } from './locales.ts';
 import { consolePath, navigate, useRoute } from './router.ts';
 import { memberOf, merchantOf, type SessionAnswer } from './session.ts';
-import { LanguageSelect } from './sign-in.tsx';
+import { LanguageSelect } from './language-select.tsx';
 import { ShellContext } from './shell-context.ts';
 import { Notice } from './notice.tsx';
 import { pageModules, preloadPage } from './page-loaders.ts';

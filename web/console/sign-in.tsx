@@ -6,10 +6,11 @@
  * lockout and which factor is needed come back as the catalog's errors.
  */
 import { useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Form, Input, Select, Typography } from 'antd';
-import { ConsoleApiError, consoleLocales, type ConsoleApi, type ConsoleLocale } from './context.ts';
+import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { ConsoleApiError, type ConsoleApi, type ConsoleLocale } from './context.ts';
 import { useT } from './i18n.ts';
-import { languageNames } from './locales.ts';
+import { LanguageSelect } from './language-select.tsx';
+import { isPasswordLinkPage } from './route.ts';
 import { consolePath, navigate, useRoute } from './router.ts';
 
 type Api = ConsoleApi;
@@ -45,20 +46,6 @@ export function SignInPages(props: SignInProps) {
       </div>
       {page}
     </main>
-  );
-}
-
-export function LanguageSelect({ locale, setLocale }: { locale: ConsoleLocale; setLocale(locale: ConsoleLocale): void }) {
-  const t = useT();
-  return (
-    <Select
-      aria-label={t('language')}
-      data-testid="language-select"
-      value={locale}
-      onChange={setLocale}
-      style={{ width: 120 }}
-      options={consoleLocales.map((value) => ({ value, label: <span lang={value}>{languageNames[value]}</span> }))}
-    />
   );
 }
 
@@ -190,10 +177,7 @@ function ForgotPasswordForm({ api }: { api: Api }) {
   );
 }
 
-/** The emailed link's page: /console/set-password#token=… (or /console/password?token=…). */
-export function isPasswordLinkPage(page: string): boolean {
-  return page === 'set-password' || page === 'password';
-}
+export { isPasswordLinkPage };
 
 /** The token is in the link's fragment, so it never reaches a server log or a Referer header; a query works too. */
 function tokenFromFragment(): string | null {

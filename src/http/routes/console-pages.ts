@@ -2,9 +2,11 @@
  * The merchant console's page: `/` and every address under `/console` (the
  * console routes in the browser) answer one small HTML shell around the
  * console's entry script and stylesheet, built from web/console on the first
- * visit (in memory, once per process). The entry's chunks are named in the
- * page (modulepreload) so they load with it, not after it; the shell's and
- * each page's chunks are imported by the console when needed. Every file is
+ * visit (in memory, once per process). A first script of a few KiB (boot)
+ * asks for the session and the overview's figures while the entry loads.
+ * The entry's chunks, and those the visitor needs next, are named in the
+ * page (modulepreload) so they load with it, not after it; the others are
+ * imported by the console when needed. Every file is
  * served by its hashed name under /console/assets, cached for good. `/console/api/…` stays the API's: an unknown path there
  * answers the catalog's JSON error, never the page.
  *
@@ -15,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { sessionTokenFrom } from '../../domain/console/session-cookie.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { buildConsoleAssets, consoleAssetNamePattern, type ConsoleAssets } from '../../../web/console-build.ts';
 import { escapeHtml } from '../../../web/shell.ts';
@@ -45,16 +48,21 @@ function pageModuleOf(path: string): string {
 }
 
 /**
- * Besides the entry's chunks, the shell's and those of the page the address
- * names: a signed-in member (the usual visitor) needs them next, and asked
- * for here they load while the entry runs instead of after it.
+ * Besides the entry's chunks, what the visitor needs next, asked for here so
+ * that it loads while the entry runs instead of after it: with a session
+ * cookie (the usual visitor, signed in), the shell's chunks and those of the
+ * page the address names; without one, or on the page an emailed link opens,
+ * the sign-in pages'. The cookie is only looked at, not checked: a wrong
+ * guess costs a chunk loaded later, nothing else.
  */
-function preloadsOf(assets: ConsoleAssets, path: string): string[] {
-  const page = assets.pages.find((candidate) => candidate.page === pageModuleOf(path));
+function preloadsOf(assets: ConsoleAssets, path: string, sessionCookie: boolean): string[] {
+  const module = pageModuleOf(path);
+  if (!sessionCookie || module === 'set-password' || module === 'password') return [...new Set([...assets.entryImports, ...assets.signIn.files])];
+  const page = assets.pages.find((candidate) => candidate.page === module);
   return [...new Set([...assets.entryImports, ...assets.shell.files, ...(page?.files ?? [])])];
 }
 
-export function consolePage(assets: ConsoleAssets, nonce: string, path: string): string {
+export function consolePage(assets: ConsoleAssets, nonce: string, path: string, sessionCookie = true): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -64,8 +72,9 @@ export function consolePage(assets: ConsoleAssets, nonce: string, path: string):
 <title>Paypilot console</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
+<script type="module" async src="/console/assets/${escapeHtml(assets.boot)}"></script>
 <script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
-${preloadsOf(assets, path).map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
+${preloadsOf(assets, path, sessionCookie).map((name) => `<link rel="modulepreload" href="/console/assets/${escapeHtml(name)}">`).join('\n')}
 </head>
 <body>
 <div id="root" data-style-nonce="${escapeHtml(nonce)}"></div>
@@ -85,7 +94,7 @@ async function sendPage(request: FastifyRequest, reply: FastifyReply): Promise<F
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console'));
+    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console', sessionTokenFrom(request.headers.cookie) !== null));
 }
 
 export function registerConsolePages(app: App, _deps: RouteDeps): void {

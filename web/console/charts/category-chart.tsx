@@ -1,12 +1,11 @@
 /** Figures per category (a reason, a channel, a decline code) as bars. */
-import { BarChart } from 'echarts/charts';
-import { use } from 'echarts/core';
 import { useMemo, type ReactNode } from 'react';
 import { useConsole } from '../context.ts';
 import { ChartFrame } from './chart-frame.tsx';
 import { categoryOption, categoryTable, type CategoryChartData } from './shape.ts';
 
-use([BarChart]);
+/** Bars: imported when the first category chart is on the screen (chart-frame.tsx), then kept by the browser. */
+const loadEngine = () => import('./echarts-category.ts');
 
 export interface CategoryChartProps {
   title: string;
@@ -25,5 +24,5 @@ export function CategoryChart({ title, categoryHeading, data, currency, height, 
   const option = useMemo(() => categoryOption(data, format), [data, format]);
   const table = useMemo(() => categoryTable(data, format, categoryHeading), [data, format, categoryHeading]);
   const rows = data.horizontal ? data.categories.length : 0;
-  return <ChartFrame title={title} option={option} table={table} height={height ?? Math.max(220, rows * 28 + 60)} extra={extra} testId={testId} />;
+  return <ChartFrame engine={loadEngine} title={title} option={option} table={table} height={height ?? Math.max(220, rows * 28 + 60)} extra={extra} testId={testId} />;
 }

@@ -2,22 +2,26 @@
  * The one React wrapper over ECharts: a titled card holding the canvas and,
  * always in the page, a table of the same figures. The canvas is hidden from
  * screen readers (it says nothing to them); the table is what they read, and
- * a switch shows it to everyone. ECharts is imported by module: this file
- * brings only the core, the canvas renderer and the grid, tooltip and legend;
- * each kind of chart (time-chart.tsx, category-chart.tsx) registers its own
- * series types, so a page loads only what it draws.
+ * a switch shows it to everyone. ECharts is imported by module and later:
+ * each kind of chart (time-chart.tsx, category-chart.tsx) hands this frame
+ * the `import()` of its own ECharts module (the core, the canvas renderer,
+ * the grid, tooltip and legend, and its series types), which the frame
+ * starts once it is on the screen. So a page loads only what it draws, and
+ * draws its figures, the frames and the tables before ECharts arrives. If
+ * ECharts cannot be loaded (the network), the table is shown instead.
  */
 import { Card, Switch } from 'antd';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import { init, use, type EChartsType } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { EChartsType, init } from 'echarts/core';
 import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { pick, useConsole } from '../context.ts';
 import type { ChartOption, TableView } from './shape.ts';
 import { ChartTable } from './chart-table.tsx';
 import { chartTexts } from './texts.ts';
 
-use([CanvasRenderer, GridComponent, TooltipComponent, LegendComponent]);
+/** A module of ECharts with the series types a kind of chart draws registered (charts/echarts-*.ts). */
+export interface ChartEngine {
+  init: typeof init;
+}
 
 /** Seen by screen readers, not by eyes (the usual "visually hidden" rules). */
 const visuallyHidden: CSSProperties = {
@@ -33,6 +37,8 @@ const visuallyHidden: CSSProperties = {
 };
 
 export interface ChartFrameProps {
+  /** Imports the ECharts this chart draws with (a module's `import()`: the browser loads it once). */
+  engine(): Promise<ChartEngine>;
   title: string;
   option: ChartOption;
   table: TableView;
@@ -43,32 +49,51 @@ export interface ChartFrameProps {
   testId?: string;
 }
 
-export function ChartFrame({ title, option, table, height = 260, extra, testId }: ChartFrameProps) {
+export function ChartFrame({ engine, title, option, table, height = 260, extra, testId }: ChartFrameProps) {
   const { locale } = useConsole();
   const [showTable, setShowTable] = useState(false);
   const canvasRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<EChartsType | null>(null);
+  // The option to draw once ECharts has arrived (it may arrive after the option changed).
+  const optionRef = useRef(option);
+  optionRef.current = option;
   const titleId = useId();
   const switchId = useId();
 
   useEffect(() => {
     const element = canvasRef.current;
     if (!element) return;
-    const chart = init(element, undefined, { renderer: 'canvas' });
-    chartRef.current = chart;
-    // The observer also reports the size the chart was made at, at once: drawing everything again for that is waste
-    // (the overview's seven charts each drew twice), so only a size that changed is redrawn.
-    const observer = new ResizeObserver(([entry]) => {
-      const width = Math.round(entry?.contentRect.width ?? 0);
-      const height = Math.round(entry?.contentRect.height ?? 0);
-      if (width !== chart.getWidth() || height !== chart.getHeight()) chart.resize();
-    });
-    observer.observe(element);
+    let unmounted = false;
+    let chart: EChartsType | null = null;
+    let observer: ResizeObserver | null = null;
+    engine().then(
+      (echarts) => {
+        if (unmounted) return;
+        const made = echarts.init(element, undefined, { renderer: 'canvas' });
+        chart = made;
+        chartRef.current = made;
+        made.setOption(optionRef.current, { notMerge: true });
+        // The observer also reports the size the chart was made at, at once: drawing everything again for that is waste
+        // (the overview's seven charts each drew twice), so only a size that changed is redrawn.
+        observer = new ResizeObserver(([entry]) => {
+          const width = Math.round(entry?.contentRect.width ?? 0);
+          const height = Math.round(entry?.contentRect.height ?? 0);
+          if (width !== made.getWidth() || height !== made.getHeight()) made.resize();
+        });
+        observer.observe(element);
+      },
+      () => {
+        // No chart without ECharts: the same figures as a table.
+        if (!unmounted) setShowTable(true);
+      },
+    );
     return () => {
-      observer.disconnect();
-      chart.dispose();
+      unmounted = true;
+      observer?.disconnect();
+      chart?.dispose();
       chartRef.current = null;
     };
+    // One chart per frame; the kind of chart (its engine) does not change.
   }, []);
 
   useEffect(() => {

@@ -90,17 +90,17 @@ export function formatAxisValue(value: number, kind: ValueKind, format: ChartFor
   }
 }
 
+/** One formatter per time zone, made once: every bucket of every chart and table is formatted with it, and making one costs far more than using it. */
+const bucketFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** A bucket's start in the merchant's zone: "12-06 14:00" for hours, "2026-12-06" for days. */
 export function formatBucket(iso: string, granularity: 'hour' | 'day', format: ChartFormat): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: format.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
+  let formatter = bucketFormats.get(format.timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: format.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    bucketFormats.set(format.timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(new Date(iso));
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   if (granularity === 'day') return `${part('year')}-${part('month')}-${part('day')}`;
   return `${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;

@@ -1,13 +1,12 @@
 /** Figures over time (lines, or bars when a series asks): the merchant's time zone on the axis. */
-import { BarChart, LineChart } from 'echarts/charts';
-import { use } from 'echarts/core';
 import { useMemo, type ReactNode } from 'react';
 import { pick, useConsole } from '../context.ts';
 import { ChartFrame } from './chart-frame.tsx';
 import { timeSeriesOption, timeTable, type TimeChartData } from './shape.ts';
 import { chartTexts } from './texts.ts';
 
-use([LineChart, BarChart]);
+/** Lines and bars: imported when the first time chart is on the screen (chart-frame.tsx), then kept by the browser. */
+const loadEngine = () => import('./echarts-time.ts');
 
 export interface TimeChartProps {
   title: string;
@@ -24,5 +23,5 @@ export function TimeChart({ title, data, currency, height, extra, testId }: Time
   const format = useMemo(() => ({ locale, timeZone: merchant.timeZone, currency: currency ?? merchant.currency }), [locale, merchant.timeZone, merchant.currency, currency]);
   const option = useMemo(() => timeSeriesOption(data, format), [data, format]);
   const table = useMemo(() => timeTable(data, format, pick(locale, chartTexts.time)), [data, format, locale]);
-  return <ChartFrame title={title} option={option} table={table} height={height} extra={extra} testId={testId} />;
+  return <ChartFrame engine={loadEngine} title={title} option={option} table={table} height={height} extra={extra} testId={testId} />;
 }
