@@ -1,9 +1,7 @@
-/** PUT and GET /v1/loyalty/programme: the merchant's points programme. */
+/** The schemas of /v1/loyalty/programme: the merchant's points programme, as set (PUT) and as answered. */
 import { Type } from 'typebox';
 import { programmeLimits } from '../../../../domain/loyalty/programme.ts';
-import { getProgramme, setProgramme } from '../../../../flows/loyalty/programme.ts';
-import { CurrencyInput, errorResponses, requestObject } from '../../../schemas.ts';
-import { bearerAuth, scopeOf, type App, type RouteDeps } from '../../route-kit.ts';
+import { CurrencyInput, requestObject } from '../../../schemas.ts';
 
 const PointsPerUnit = Type.Integer({ minimum: 0, maximum: programmeLimits.pointsPerUnitMax });
 const Percent = Type.Integer({ minimum: 0, maximum: programmeLimits.percentMax, description: 'A multiplier in percent: 150 is ×1.5.' });
@@ -35,7 +33,7 @@ const Redemption = requestObject({
   cap_percent: Type.Integer({ minimum: 0, maximum: programmeLimits.capPercentMax, description: 'Points pay at most this share of the amount (and always leave one minor unit to pay).' }),
 });
 
-const ProgrammeBody = requestObject({
+export const ProgrammeBody = requestObject({
   enabled: Type.Boolean(),
   currency: CurrencyInput,
   earn: Earn,
@@ -44,7 +42,7 @@ const ProgrammeBody = requestObject({
   redemption: Redemption,
 });
 
-const Programme = Type.Object({
+export const Programme = Type.Object({
   object: Type.Literal('loyalty_programme'),
   enabled: Type.Boolean(),
   currency: Type.String(),
@@ -60,36 +58,3 @@ const Programme = Type.Object({
   rounding: Type.Literal('down', { description: 'Points earned and the value of points redeemed are rounded down, once, after every multiplier.' }),
   version: Type.Integer({ description: 'Rises only when the terms change: the same PUT again leaves it.' }),
 });
-
-export function registerLoyaltyProgramme(app: App, deps: RouteDeps): void {
-  app.put(
-    '/v1/loyalty/programme',
-    {
-      config: { auth: 'secret' },
-      schema: {
-        tags: ['Loyalty'],
-        summary: 'Set the loyalty points programme',
-        description:
-          'Idempotent: the whole programme is replaced, and the same body again changes nothing. Payments earn points when they succeed (for a known customer, in the programme currency); changes apply to payments that succeed afterwards.',
-        security: bearerAuth,
-        body: ProgrammeBody,
-        response: { 200: Programme, ...errorResponses(400, 401) },
-      },
-    },
-    async (request) => setProgramme(deps.context, scopeOf(request), request.body),
-  );
-
-  app.get(
-    '/v1/loyalty/programme',
-    {
-      config: { auth: 'secret' },
-      schema: {
-        tags: ['Loyalty'],
-        summary: 'The loyalty points programme',
-        security: bearerAuth,
-        response: { 200: Programme, ...errorResponses(401, 404) },
-      },
-    },
-    async (request) => getProgramme(deps.context, scopeOf(request)),
-  );
-}
