@@ -23,7 +23,7 @@ export const statementKinds: readonly StatementKind[] = [
     pattern: /^update "?idempotency_keys"?/,
     summary: 'update idempotency_keys set status, response_status, response_body (keys completing together share one: fewer under load)',
   },
-  { name: 'read payment', pattern: /^select "payments"\.\*/, summary: 'select payments.* + sum(refunds) subquery' },
+  { name: 'read payment', pattern: /^select "payments"\.\*/, summary: 'select payments.* + sum(refunds) subquery (+ whether the risk check has anything to read)' },
   {
     name: 'transition + new attempt',
     pattern: /^with updated as .*insert into payment_attempts/,
@@ -40,6 +40,11 @@ export const statementKinds: readonly StatementKind[] = [
   { name: 'idempotency read', pattern: /^select .* from "idempotency_keys"/, summary: 'existing key (replay, mismatch or in progress)' },
   { name: 'idempotency release', pattern: /^delete from "idempotency_keys"/, summary: 'release a key after a parameter error' },
   { name: 'api key lookup', pattern: /from "api_keys"/, summary: 'authentication cache miss' },
+  {
+    name: 'risk reading',
+    pattern: /^with setup as/,
+    summary: "the risk check's history, rules and model: only for a merchant with a rule, a blocklist or a model (store/risk-signals.ts)",
+  },
   { name: 'attempt update', pattern: /^update "payment_attempts"/, summary: 'unknown provider outcome' },
   {
     name: 'request log',
@@ -63,7 +68,7 @@ export function expectedStatements(withIdempotencyKeys: boolean): ExpectedStatem
     // enabled accounts come from the API process's cache (store/connector-accounts.ts), read once per merchant.
     { request: 'create', kind: 'insert payment', source: 'insertPayment (+ the idempotency claim)' },
     ...keyed('create', 'idempotency complete', 'completeIdempotencyKey (onSend)'),
-    { request: 'confirm', kind: 'read payment', source: 'findPayment (getPayment)' },
+    { request: 'confirm', kind: 'read payment', source: 'findPaymentToConfirm (+ whether the merchant has risk rules, a blocklist or a model)' },
     { request: 'confirm', kind: 'transition + new attempt', source: 'commitTransition → processing (+ the idempotency claim)' },
     { request: 'confirm', kind: 'transition + attempt result', source: 'commitTransition → succeeded' },
     ...keyed('confirm', 'idempotency complete', 'completeIdempotencyKey (onSend)'),

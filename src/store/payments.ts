@@ -39,6 +39,28 @@ export async function findPayment(db: Db, scope: Scope, id: string): Promise<Pay
   return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
 }
 
+/**
+ * A confirm's read of the payment, which also says whether the risk check has
+ * anything to read (store/risk-signals.ts): the merchant has an enabled rule,
+ * a blocklist entry or a model, or this payment was ever held for review. A
+ * merchant with none of them is not checked, and so sends no risk statement.
+ * Each part is one probe of an index led by the merchant (or the payment).
+ */
+export async function findPaymentToConfirm(db: Db, scope: Scope, id: string): Promise<(PaymentRecord & { risk_configured: boolean }) | undefined> {
+  const payment = await withReusablePlan(
+    selectPayments(db)
+      .select(riskConfigured.as('risk_configured'))
+      .where('payments.id', '=', id),
+  ).executeTakeFirst();
+  return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
+}
+
+const riskConfigured = sql<boolean>`(
+  exists (select 1 from risk_rules r where r.merchant_id = payments.merchant_id and r.mode = payments.mode and r.enabled)
+  or exists (select 1 from risk_blocklist_entries b where b.merchant_id = payments.merchant_id and b.mode = payments.mode)
+  or exists (select 1 from risk_models m where m.merchant_id = payments.merchant_id and m.mode = payments.mode)
+  or exists (select 1 from risk_reviews v where v.payment_id = payments.id))`;
+
 /** For the worker: a payment by id alone. */
 export async function findPaymentById(db: Db, id: string): Promise<PaymentRecord | undefined> {
   return withReusablePlan(selectPayments(db).where('payments.id', '=', id)).executeTakeFirst();

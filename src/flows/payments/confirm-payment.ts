@@ -19,11 +19,11 @@ import { isConfirmable } from '../../domain/payments/payment-state.ts';
 import { limits } from '../../domain/limits.ts';
 import type { Currency } from '../../domain/money.ts';
 import { claimDeferredKey } from '../../store/idempotency.ts';
-import { findPaymentById, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../../store/payments.ts';
+import { findPaymentById, findPaymentToConfirm, latestAttempt, updateAttempt, type PaymentRecord, type Scope } from '../../store/payments.ts';
 import type { AttemptRow } from '../../store/schema.ts';
 import { callProvider } from '../channels/connector-calls.ts';
 import { now, type FlowContext } from '../context.ts';
-import { getPayment, takesCurrency } from './create-payment.ts';
+import { takesCurrency } from './create-payment.ts';
 import { transitionPayment } from './payment-transitions.ts';
 import { alipayClientOf, type ConfirmInput } from './confirm-input.ts';
 import { loadAccount, rankAccounts } from '../channels/connector-accounts.ts';
@@ -51,7 +51,9 @@ export async function confirmPayment(
 ): Promise<PaymentRecord> {
   // Checked before anything is done: a payer waiting at a provider keeps their order when the options are wrong.
   const alipayClient = alipayClientOf(request, paymentId);
-  const current = await getPayment(context, scope, paymentId);
+  const read = await findPaymentToConfirm(context.db, scope, paymentId);
+  if (!read) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'payment', id: paymentId } });
+  const { risk_configured: riskConfigured, ...current } = read;
   // Only a card confirm of a payment waiting for its method, with no customer to check, leaves its
   // idempotency key to be claimed by its first write (the transition to processing); every other
   // path may write or call a provider before that, so its key is claimed now (see store/idempotency.ts).
@@ -90,7 +92,7 @@ export async function confirmPayment(
   const challenged = await challengeRestrictedCustomer(context, actor, priced);
   if (challenged) return challenged;
   // The merchant's risk rules: allow, challenge (answered here), review (held: manual capture) or block (thrown).
-  const risk = await assessRisk(context, actor, priced, input);
+  const risk = riskConfigured ? await assessRisk(context, actor, priced, input) : { payment: priced };
   if ('answer' in risk) return risk.answer;
   const checked = risk.payment;
   if (isChannel(method.type)) {

@@ -15,7 +15,8 @@
  *   gives, so the payer learns nothing of the rule.
  *
  * A merchant with no rules, no blocklist and no model is not checked at all:
- * nothing is read past the one statement and nothing is written.
+ * the confirm's read of the payment says so (`findPaymentToConfirm`), so no
+ * risk statement is sent and nothing is written.
  */
 import { performance } from 'node:perf_hooks';
 import { PaymentError } from '../../domain/errors.ts';
