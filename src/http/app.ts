@@ -18,6 +18,7 @@ import { addressRateLimitsOff, registerAddressLimits, type AddressRateLimits } f
 import { createApiKeyCache } from './plugins/api-key-cache.ts';
 import { cacheConnectorAccounts } from '../store/connector-accounts.ts';
 import { getApiKey } from '../flows/api-keys/list-api-keys.ts';
+import { cachedSerializerFactory, cachedValidatorCompiler } from './compiled-schemas.ts';
 import { registerApiKeys } from './routes/v1/api-keys/index.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { registerHealthAndReadiness } from './plugins/readiness.ts';
@@ -116,6 +117,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       void sendError(request, reply, new PaymentError('parameter_invalid', { param: 'path', details: { reason: error.message } }), context.publicBaseUrl);
     },
     requestIdHeader: false,
+    // One serializer per distinct response schema, not per route (compiled-schemas.ts).
+    schemaController: { compilersFactory: { buildSerializer: cachedSerializerFactory() } },
     // Fastify takes a hop count too, though its types do not say so.
     trustProxy: (options.trustProxy ?? false) as boolean | string[],
     // A missing Host is refused below, in the catalog's words, rather than by Node with an empty 400.
@@ -126,11 +129,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerServerEdges(app.server, serverEdgeOptions);
 
   // Bodies are taken as sent (no type coercion: "100" is not an amount); query strings and paths are text, so they are coerced.
-  const bodyAjv = createAjv({ coerceTypes: false });
-  const queryAjv = createAjv({ coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body' ? bodyAjv.compile(schema as object) : queryAjv.compile(schema as object),
-  );
+  const bodyValidator = cachedValidatorCompiler(createAjv({ coerceTypes: false }));
+  const queryValidator = cachedValidatorCompiler(createAjv({ coerceTypes: 'array' }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyValidator(schema as object) : queryValidator(schema as object)));
 
   app.decorateRequest('locale', 'en');
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
