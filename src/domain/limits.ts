@@ -259,6 +259,12 @@ export const limits = {
   faqEntriesPerLocaleMax: 200,
   faqQueryLengthMax: 100,
   faqSearchResultsMax: 10,
+  /**
+   * Payers' FAQ searches are kept this long (their words may hold personal data), then deleted by the
+   * worker, at most `faqSearchPurgeBatchSize` per statement: longer than the longest analytics range.
+   */
+  faqSearchRetentionDays: 400,
+  faqSearchPurgeBatchSize: 10_000,
   /** Queries listed in the support analytics (top and unanswered). */
   faqTopQueriesMax: 10,
   /** NPS surveys: payments older than their due day by more than this are never surveyed (a newly enabled setting does not survey the past). */

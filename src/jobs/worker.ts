@@ -25,6 +25,7 @@ import { forgetIdleRateLimitBuckets } from '../flows/rate-limits/forget-idle-buc
 import { trainRiskModels } from '../flows/risk/train-models.ts';
 import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
+import { purgeOldFaqSearches } from '../flows/support/faq.ts';
 import { startWorkerHeartbeat } from '../flows/operations/worker-heartbeat.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
@@ -33,6 +34,7 @@ export const jobNames = [
   'resolve_outcomes',
   'poll_order',
   'purge_idempotency_keys',
+  'purge_faq_searches',
   'apply_notification',
   'deliver_webhook',
   'notify_payer',
@@ -138,6 +140,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
         helpers.logger.info(`risk model for ${report.merchantId} (${report.mode}): ${report.samples} labelled, ${report.frauds} fraudulent, AUC ${report.auc?.toFixed(3) ?? 'n/a'} on ${report.heldOut} held out`);
       }
     },
+    // Daily: payers' FAQ searches past their retention (their words may hold personal data).
+    purge_faq_searches: async (_payload, helpers) => {
+      const purged = await purgeOldFaqSearches(context);
+      if (purged > 0) helpers.logger.info(`purged ${purged} FAQ searches`);
+    },
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -158,6 +165,7 @@ const crontab = [
   '7 3 * * * expire_points ?max=1',
   '23 * * * * send_nps_surveys ?max=1',
   '37 4 * * * train_risk_models ?max=1',
+  '47 3 * * * purge_faq_searches ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

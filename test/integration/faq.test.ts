@@ -95,3 +95,28 @@ describe('FAQ', () => {
     expect((await stack.api('GET', `/v1/analytics/support?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`, undefined, { key: otherKey })).body.faq.searches).toBe(0);
   });
 });
+
+describe("payers' searches past their retention", () => {
+  it('are deleted by the daily purge, oldest first in bounded batches; newer ones and other merchants\' recent ones stay', async () => {
+    const { purgeOldFaqSearches } = await import('../../src/flows/support/faq.ts');
+    const { limits } = await import('../../src/domain/limits.ts');
+    const { sql } = await import('kysely');
+    const day = 24 * 60 * 60 * 1000;
+    const nowMs = stack.context.clock.nowMs();
+    const at = (daysAgo: number) => new Date(nowMs - daysAgo * day);
+    const insert = (daysAgo: number, query: string) =>
+      sql`insert into faq_searches (merchant_id, mode, locale, query, results, created_at)
+          values ('mch_retention_test', 'test', 'en', ${query}, 0, ${at(daysAgo)})`.execute(stack.db.db);
+    await insert(limits.faqSearchRetentionDays + 30, 'my email is someone@example.com');
+    await insert(limits.faqSearchRetentionDays + 1, 'old question');
+    await insert(limits.faqSearchRetentionDays - 1, 'recent question');
+    await insert(1, 'yesterday');
+    const left = async () =>
+      (await sql<{ query: string }>`select query from faq_searches where merchant_id = 'mch_retention_test' order by id`.execute(stack.db.db)).rows.map((row) => row.query);
+    expect(await purgeOldFaqSearches(stack.context)).toBeGreaterThanOrEqual(2);
+    expect(await left()).toEqual(['recent question', 'yesterday']);
+    // Again: nothing more goes.
+    expect(await purgeOldFaqSearches(stack.context)).toBe(0);
+    expect(await left()).toEqual(['recent question', 'yesterday']);
+  });
+});

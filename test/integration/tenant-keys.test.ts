@@ -91,6 +91,8 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'messages.ts findDueMessages messages:select': 1,
     'payments.ts findUnresolvedAttempts payment_attempts:select': 1,
     'refunds.ts findUnresolvedRefunds refunds:select': 1,
+    'support/faq.ts deleteFaqSearchesBefore faq_searches:delete': 1,
+    'support/faq.ts deleteFaqSearchesBefore faq_searches:select': 1,
     'webhooks.ts findDueDeliveries webhook_deliveries:select': 1,
   },
   /** A connector account's shared circuit breaker, by the account id the router chose (found for its merchant). */

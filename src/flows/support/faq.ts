@@ -9,7 +9,7 @@ import type { Locale } from '../../domain/locale.ts';
 import { normalizeQuery, rankFaqEntries } from '../../domain/support/faq-search.ts';
 import type { PaymentRecord, Scope } from '../../store/payments.ts';
 import type { FaqEntryRow } from '../../store/schema.ts';
-import { countFaqEntries, deleteFaqEntry, findFaqEntry, insertFaqEntry, listFaqEntries, lockFaqLocale, recordFaqSearch, updateFaqEntry } from '../../store/support/faq.ts';
+import { countFaqEntries, deleteFaqEntry, deleteFaqSearchesBefore, findFaqEntry, insertFaqEntry, listFaqEntries, lockFaqLocale, recordFaqSearch, updateFaqEntry } from '../../store/support/faq.ts';
 import { now, type FlowContext } from '../context.ts';
 
 export function presentFaqEntry(entry: FaqEntryRow) {
@@ -88,4 +88,23 @@ export async function searchFaqForPayment(context: FlowContext, payment: Payment
   const found = rankFaqEntries(query, entries);
   await recordFaqSearch(context.db, { merchantId: payment.merchant_id, mode: payment.mode, locale: input.locale, query, results: found.length, at: now(context) });
   return { object: 'list' as const, query, data: found.map(presentFaqEntry), has_more: false };
+}
+
+/** Batches one purge deletes at most before it yields to the next run: a day's run is bounded whatever piled up. */
+const purgeBatchesPerRunMax = 100;
+
+/**
+ * The worker's daily purge: payers' searches older than the retention
+ * (`limits.faqSearchRetentionDays`) are deleted, batch by batch. Safe to run
+ * twice or on two workers at once: a row deleted is simply not found again.
+ */
+export async function purgeOldFaqSearches(context: FlowContext): Promise<number> {
+  const before = new Date(context.clock.nowMs() - limits.faqSearchRetentionDays * 24 * 60 * 60 * 1000);
+  let purged = 0;
+  for (let batch = 0; batch < purgeBatchesPerRunMax; batch += 1) {
+    const deleted = await deleteFaqSearchesBefore(context.db, before, limits.faqSearchPurgeBatchSize);
+    purged += deleted;
+    if (deleted < limits.faqSearchPurgeBatchSize) break;
+  }
+  return purged;
 }

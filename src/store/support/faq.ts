@@ -51,6 +51,19 @@ export async function recordFaqSearch(db: Db, search: { merchantId: string; mode
     .execute();
 }
 
+/**
+ * Deletes up to `limit` searches made before `before`, oldest first. Ids grow
+ * with time, so the oldest rows come first by the primary key and the scan
+ * stops at the limit; returns how many went (the caller repeats while full).
+ */
+export async function deleteFaqSearchesBefore(db: Db, before: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from faq_searches where id in (
+      select id from faq_searches where created_at < ${before} order by id limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
 export interface QueryCount {
   query: string;
   count: number;
