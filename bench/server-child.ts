@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../src/config/node-flags.ts';
 import type { ParentMessage, ServerMessage, ServerRole } from './server.ts';
 
 const serverReadyTimeoutMs = 60_000;
@@ -25,7 +26,8 @@ export interface ServerChild {
 export async function startServerChild(role: ServerRole, env: Record<string, string>, profileDir: string | null): Promise<ServerChild> {
   const child: ChildProcess = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [role], {
     env: { ...process.env, ...env },
-    execArgv: [...process.execArgv, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    // Run as production runs it (src/config/node-flags.ts): the figures include its memory settings.
+    execArgv: [...process.execArgv, ...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');

@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { nodeFlags } from '../../config/node-flags.ts';
 import { ConfigError, type Config } from '../../config/config.ts';
 import { loadMasterKey, openConfiguredDatabase } from '../../runtime.ts';
 import { startRoundRobinProxy } from './proxy.ts';
@@ -103,7 +104,7 @@ function supervise(node: ClusterNode): Supervised {
     for (const line of chunk.toString().split('\n')) if (line.length > 0) stream.write(`[${node.name}] ${line}\n`);
   };
   const launch = () => {
-    const started = spawn(process.execPath, [cli, ...node.args], { env: { ...process.env, ...node.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, [...nodeFlags, cli, ...node.args], { env: { ...process.env, ...node.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout.on('data', prefix(process.stdout));
     started.stderr.on('data', prefix(process.stderr));
