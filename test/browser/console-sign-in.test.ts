@@ -22,24 +22,25 @@ let browser: Browser;
  * the theme's CSS variables, no rule of a component's.
  */
 async function expectStylesBuiltAhead(page: Page, primaryButton: string | null): Promise<void> {
+  // The tests' TypeScript has no DOM: what runs in the page is a string.
   if (primaryButton) {
-    const primary = page.getByTestId(primaryButton);
-    expect(await primary.evaluate((element) => getComputedStyle(element).backgroundColor)).toBe('rgb(31, 95, 191)');
-    expect(await primary.evaluate((element) => getComputedStyle(element).borderRadius)).toBe('6px');
+    const style = `getComputedStyle(document.querySelector('[data-testid="${primaryButton}"]'))`;
+    expect(await page.evaluate(`${style}.backgroundColor`)).toBe('rgb(31, 95, 191)');
+    expect(await page.evaluate(`${style}.borderRadius`)).toBe('6px');
   }
-  const runtime = await page.evaluate(() => {
-    const found: string[] = [];
+  const runtime = (await page.evaluate(`(() => {
+    const found = [];
     let styleElements = 0;
     for (const element of document.querySelectorAll('style')) {
       styleElements += 1;
-      for (const rule of element.sheet?.cssRules ?? []) {
+      for (const rule of element.sheet ? element.sheet.cssRules : []) {
         const declared = rule instanceof CSSStyleRule ? [...rule.style].filter((property) => !property.startsWith('--')) : ['(not a style rule)'];
-        if (declared.length > 0) found.push(`${rule.cssText.slice(0, 80)}`);
+        if (declared.length > 0) found.push(rule.cssText.slice(0, 80));
       }
     }
-    const linked = [...document.styleSheets].filter((sheet) => sheet.href?.includes('/console/assets/')).reduce((sum, sheet) => sum + sheet.cssRules.length, 0);
+    const linked = [...document.styleSheets].filter((sheet) => sheet.href && sheet.href.includes('/console/assets/')).reduce((sum, sheet) => sum + sheet.cssRules.length, 0);
     return { found, styleElements, linked };
-  });
+  })()`)) as { found: string[]; styleElements: number; linked: number };
   expect(runtime.styleElements).toBeGreaterThan(0);
   expect(runtime.found).toEqual([]);
   expect(runtime.linked).toBeGreaterThan(1000);
