@@ -8,9 +8,12 @@
  * server may cache them for good. Sizes are printed so the weight is seen:
  * `node web/console-build.ts`.
  *
- * Ant Design styles itself at run time (CSS-in-JS); the page's
- * Content-Security-Policy allows those style elements by a nonce, never
- * inline scripts, and scripts (chunks included) from this origin only.
+ * Ant Design's component styles come built (antd/dist/antd.css, imported
+ * by console.css, in the entry's stylesheet: its zero-runtime mode), so no
+ * component's style is computed in the browser; only the theme's CSS
+ * variables are written at run time, as style elements the page's
+ * Content-Security-Policy allows by a nonce. Never inline scripts, and
+ * scripts (chunks included) from this origin only.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

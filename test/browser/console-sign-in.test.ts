@@ -4,7 +4,7 @@
  * the secret, ten recovery codes shown once), then password and TOTP, then a
  * recovery code, each checked by axe-core and saved as screenshots.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserAvailable, launchBrowser } from '../support/browser.ts';
 import { addMember, emailRun, memberPassword } from '../support/console.ts';
@@ -15,6 +15,36 @@ import { consoleScreenshot } from './console-screens.ts';
 
 let stack: Stack;
 let browser: Browser;
+
+/**
+ * Ant Design's styles come with the console's stylesheet (its zero-runtime mode): the components are styled, in the
+ * console's theme (its primary colour on the primary button), and the style elements written at run time declare only
+ * the theme's CSS variables, no rule of a component's.
+ */
+async function expectStylesBuiltAhead(page: Page, primaryButton: string | null): Promise<void> {
+  // The tests' TypeScript has no DOM: what runs in the page is a string.
+  if (primaryButton) {
+    const style = `getComputedStyle(document.querySelector('[data-testid="${primaryButton}"]'))`;
+    expect(await page.evaluate(`${style}.backgroundColor`)).toBe('rgb(31, 95, 191)');
+    expect(await page.evaluate(`${style}.borderRadius`)).toBe('6px');
+  }
+  const runtime = (await page.evaluate(`(() => {
+    const found = [];
+    let styleElements = 0;
+    for (const element of document.querySelectorAll('style')) {
+      styleElements += 1;
+      for (const rule of element.sheet ? element.sheet.cssRules : []) {
+        const declared = rule instanceof CSSStyleRule ? [...rule.style].filter((property) => !property.startsWith('--')) : ['(not a style rule)'];
+        if (declared.length > 0) found.push(rule.cssText.slice(0, 80));
+      }
+    }
+    const linked = [...document.styleSheets].filter((sheet) => sheet.href && sheet.href.includes('/console/assets/')).reduce((sum, sheet) => sum + sheet.cssRules.length, 0);
+    return { found, styleElements, linked };
+  })()`)) as { found: string[]; styleElements: number; linked: number };
+  expect(runtime.styleElements).toBeGreaterThan(0);
+  expect(runtime.found).toEqual([]);
+  expect(runtime.linked).toBeGreaterThan(1000);
+}
 
 describe.skipIf(!browserAvailable)('console sign-in in a browser', () => {
   beforeAll(async () => {
@@ -74,6 +104,7 @@ describe.skipIf(!browserAvailable)('console sign-in in a browser', () => {
       await page.getByTestId('sign-in-email').waitFor({ timeout: 60_000 });
       expect(await consoleAccessibilityViolations(page)).toEqual([]);
       await consoleScreenshot(page, 'sign-in', viewport, 'en');
+      await expectStylesBuiltAhead(page, 'sign-in-submit');
       await fillPassword(page, email, memberPassword);
 
       // An owner's first session reaches enrolment only.
@@ -86,6 +117,7 @@ describe.skipIf(!browserAvailable)('console sign-in in a browser', () => {
       expect(await consoleAccessibilityViolations(page)).toEqual([]);
       await page.getByTestId('recovery-done').click();
       await page.getByTestId('console-page').waitFor();
+      await expectStylesBuiltAhead(page, null);
 
       await page.getByTestId('sign-out').click();
       await page.getByTestId('sign-in-email').waitFor();

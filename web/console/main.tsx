@@ -1,7 +1,8 @@
 /**
  * The console's entry: renders into #root. The page's Content-Security-Policy
  * allows style elements that carry the nonce the server put on #root (Ant
- * Design writes its styles at run time); scripts only from this origin.
+ * Design writes its theme's CSS variables at run time; its component styles
+ * come with the console's stylesheet); scripts only from this origin.
  */
 import { createRoot } from 'react-dom/client';
 import { ConsoleRoot } from './root.tsx';
