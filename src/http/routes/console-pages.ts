@@ -10,9 +10,11 @@
  * served by its hashed name under /console/assets, cached for good. `/console/api/…` stays the API's: an unknown path there
  * answers the catalog's JSON error, never the page.
  *
- * Content-Security-Policy: scripts from this origin only; Ant Design writes
- * its styles at run time, so style elements are allowed by a nonce made for
- * each answer (the page hands it to Ant Design), never by 'unsafe-inline'.
+ * Content-Security-Policy: scripts from this origin only; Ant Design's
+ * component styles come built in the console's stylesheet, and only its
+ * theme's CSS variables are written at run time, as style elements allowed
+ * by a nonce made for each answer (the page hands it to Ant Design), never
+ * by 'unsafe-inline'.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
