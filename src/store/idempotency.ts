@@ -318,19 +318,19 @@ export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
         const [only] = batch;
         if (batch.length === 1 && only) only.resolve(await completeIdempotencyKey(db, only.ref, only.response));
         else {
-          // Fenced as one key alone is: the keys it returns are those still held, hence stored.
-          const stored = await sql<{ api_key_id: string; key: string }>`
+          // Fenced as one key alone is: the rows it returns (by their place in the batch) are the keys still held.
+          const stored = await sql<{ place: string }>`
           update idempotency_keys k
              set status = 'complete', response_status = v.status, response_body = v.body
             from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
                         ${batch.map((w) => w.ref.lockedAt.toISOString())}::timestamptz[], ${batch.map((w) => w.ref.lockedBy)}::text[],
                         ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
-                 as v(api_key_id, key, locked_at, locked_by, status, body)
+                 with ordinality as v(api_key_id, key, locked_at, locked_by, status, body, place)
            where k.api_key_id = v.api_key_id and k.key = v.key and k.locked_at = v.locked_at and k.locked_by = v.locked_by
-          returning k.api_key_id, k.key
+          returning v.place
           ${reusablePlan}`.execute(db);
-          const storedKeys = new Set(stored.rows.map((row) => `${row.api_key_id}\n${row.key}`));
-          for (const waiting of batch) waiting.resolve(storedKeys.has(`${waiting.ref.apiKeyId}\n${waiting.ref.key}`));
+          const storedPlaces = new Set(stored.rows.map((row) => Number(row.place)));
+          for (const [index, waiting] of batch.entries()) waiting.resolve(storedPlaces.has(index + 1));
         }
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
