@@ -26,6 +26,11 @@ export const limits = {
   /** How often an API process moves its heartbeat row forward (migration 0056), off the request path. */
   apiNodeHeartbeatIntervalMs: 2_000,
   /**
+   * A heartbeat statement (on the heartbeat's own connection, never the request pool) that takes longer fails:
+   * the next beat tries again, on a new connection if this one broke.
+   */
+  apiNodeHeartbeatStatementTimeoutMs: 2_000,
+  /**
    * An API process whose heartbeat is older than this (by the database's clock) is taken for dead: a retry of
    * the same request takes its in-progress idempotency keys over at once, rather than after the stale window.
    */
@@ -315,6 +320,7 @@ assert(limits.eventStreamRetryDelayMaxMs < limits.eventStreamDuplicateWindowMs, 
 assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
 assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
 assert(limits.apiNodeDeadAfterMs >= 4 * limits.apiNodeHeartbeatIntervalMs, 'a live API process misses several heartbeats before its keys are taken over');
+assert(limits.apiNodeHeartbeatStatementTimeoutMs < limits.apiNodeDeadAfterMs, 'one stuck heartbeat statement does not outlast the dead-after bound');
 assert(limits.apiNodeDeadAfterMs < limits.idempotencyInProgressStaleMs, 'a dead holder is noticed before the stale window ends');
 assert(limits.apiNodeRetentionMs > limits.apiNodeDeadAfterMs, 'a heartbeat row is kept while it still tells a live process from a dead one');
 assert(limits.workerHeartbeatMaxAgeMsDefault >= 3 * limits.workerHeartbeatIntervalMs, 'one late or lost heartbeat does not make the deployment unready');

@@ -9,9 +9,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { limits } from '../../src/domain/limits.ts';
+import { createApiNodeHeartbeat } from '../../src/flows/operations/api-node-heartbeat.ts';
 import { requestHash } from '../../src/http/plugins/idempotency.ts';
+import { openDatabase } from '../../src/store/database.ts';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -258,6 +261,8 @@ describe('fencing a holder that was only stalled', () => {
     const retry = await stack.api('POST', path, body, { headers: { 'idempotency-key': key } });
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.body).toEqual({ by: 'successor' });
+    // This process is alive: its heartbeat back to now, as its next beat would make it, for the tests after.
+    await sql`update api_nodes set heartbeat_at = now() where node_id = ${held!.locked_by}`.execute(stack.db.db);
   });
 });
 
@@ -272,5 +277,35 @@ describe('API process heartbeat', () => {
       select (extract(epoch from now() - heartbeat_at) * 1000)::int as age_ms from api_nodes where node_id = ${lockedBy}`.execute(stack.db.db);
     expect(row.rows).toHaveLength(1);
     expect(row.rows[0]!.age_ms).toBeLessThan(limits.apiNodeDeadAfterMs);
+  });
+
+  it('keeps beating while the request pool is exhausted: the heartbeat has a connection of its own', async () => {
+    // A process of its own, with a pool of two, both held longer than the (test's) dead-after bound.
+    const handle = openDatabase(inject('databaseUrl'), { poolSize: 2 });
+    const errors: unknown[] = [];
+    const beatMs = 100;
+    const deadAfterMs = 4 * beatMs;
+    const heartbeat = createApiNodeHeartbeat(handle.db, (error) => errors.push(error), beatMs);
+    const held: pg.PoolClient[] = [];
+    try {
+      await heartbeat.start();
+      held.push(await handle.pool.connect(), await handle.pool.connect());
+      // Every request of this process now waits for a connection.
+      expect(handle.pool.totalCount).toBe(2);
+      for (let checks = 0; checks < 6; checks++) {
+        await new Promise((resolve) => setTimeout(resolve, deadAfterMs));
+        const row = await sql<{ age_ms: number }>`
+          select (extract(epoch from now() - heartbeat_at) * 1000)::int as age_ms from api_nodes where node_id = ${heartbeat.nodeId}`.execute(stack.db.db);
+        expect(row.rows[0]?.age_ms).toBeLessThan(deadAfterMs);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      for (const client of held) client.release();
+      await heartbeat.stop();
+      await handle.close();
+    }
+    // Stopped: its row is gone, and its own connection closed.
+    const gone = await sql`select 1 from api_nodes where node_id = ${heartbeat.nodeId}`.execute(stack.db.db);
+    expect(gone.rows).toHaveLength(0);
   });
 });
