@@ -22,6 +22,20 @@
  * request to its key is fenced: it applies only while `locked_at` and
  * `locked_by` still say what its own claim wrote (`HeldIdempotencyKey`). A
  * holder that wakes after a takeover changes nothing of the key, and learns it.
+ *
+ * The effect write itself is fenced too (migration 0057): the statement that
+ * first changes the request's object (every statement built with `effectCte`,
+ * `markIdempotencyEffect` in a transaction) calls `idempotency_key_fence`,
+ * which locks the key's row and fails the whole statement (SQLSTATE PPI01,
+ * `isIdempotencyFenceLost`) unless the key still carries this request's
+ * claim. A takeover needs the same row lock, so the two are ordered: the
+ * fence first, and the takeover waits and then finds the key marked with the
+ * object (it answers `recover`, never runs the request again); the takeover
+ * first, and the stalled request's write never happens (it answers 409).
+ * Once a fenced statement has changed the object, the key is marked with it
+ * and later statements of the request are not fenced: a takeover would only
+ * answer from that object. The card fast path needs no fence: its claim
+ * rides in its first write (`claimRidesWith`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type RawBuilder } from 'kysely';
@@ -108,15 +122,27 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
   if (ref.pending) throw new AssertionError('a keyed write was reached before its deferred idempotency claim');
   // Only the first object is kept: once it is, the update below would change nothing.
   if (ref.effectMarked) return null;
+  // The fence is an uncorrelated sub-select: PostgreSQL evaluates it once, as a one-time filter above the
+  // update's scan, whatever the rows of `fromCte`, and so on every execution of this (always executed) CTE.
   return sql`
     idempotency_effect as (
       update idempotency_keys
          set effect_object_type = ${objectType}, effect_object_id = ${objectId}
         ${fromCte ? sql`from ${sql.table(fromCte)}` : sql``}
-       where api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
+       where (select idempotency_key_fence(${ref.apiKeyId}::text, ${ref.key}::text, ${ref.lockedAt.toISOString()}::timestamptz, ${ref.lockedBy}::text))
+         and api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
          and ${fenced(ref)}
       returning 1
     )`;
+}
+
+/**
+ * The failure of a statement fenced by `effectCte` whose key another request
+ * took over (migration 0057): nothing of the statement was written, and the
+ * request must stop and answer 409 idempotency_key_in_use.
+ */
+export function isIdempotencyFenceLost(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'PPI01';
 }
 
 /**
@@ -151,7 +177,13 @@ export function claimRidesWith(objectType: EffectObjectType, objectId: RawBuilde
  */
 export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, changed: (rows: T[]) => boolean): Promise<T[]> {
   const keyed = requestKey.getStore();
-  if (!keyed?.pending) return (await build().execute(db)).rows;
+  if (!keyed) return (await build().execute(db)).rows;
+  if (!keyed.pending) {
+    // Fenced by `effectCte`: once it has changed something, the key is marked with it, and later statements need no fence.
+    const rows = (await build().execute(db)).rows;
+    if (changed(rows)) keyed.effectMarked = true;
+    return rows;
+  }
   try {
     const rows = (await build().execute(db)).rows;
     if (changed(rows)) {
@@ -169,7 +201,10 @@ export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, cha
 /**
  * Marks the current request's key with the object it changed, as `effectCte`
  * does, as a statement of its own: for a change made in a transaction, which
- * commits the mark with the change. Nothing outside a keyed request.
+ * commits the mark with the change. Nothing outside a keyed request. Fenced as
+ * `effectCte` is: it fails (`isIdempotencyFenceLost`), taking the transaction's
+ * change back, when the key was taken over; otherwise the key's row stays
+ * locked until the transaction ends, so a takeover waits and then finds the mark.
  */
 export async function markIdempotencyEffect(db: Db, objectType: EffectObjectType, objectId: string): Promise<void> {
   const effect = effectCte(objectType, sql`${objectId}`, null);

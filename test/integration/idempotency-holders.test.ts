@@ -189,7 +189,10 @@ describe('fencing a holder that was only stalled', () => {
 
   it("does not let a stalled holder complete, mark or release a key taken over and still running", async () => {
     const { stalledClaim, successorClaim } = await takenOver();
-    await runUnderIdempotencyKey(heldBy(stalledClaim), () => markIdempotencyEffect(stack.db.db, 'payment', 'pay_stalled'));
+    // The mark fails (migration 0057's fence), so that a transaction making the change it marks is taken back.
+    await expect(runUnderIdempotencyKey(heldBy(stalledClaim), () => markIdempotencyEffect(stack.db.db, 'payment', 'pay_stalled'))).rejects.toMatchObject({
+      code: 'PPI01',
+    });
     await releaseIdempotencyKey(stack.db.db, heldBy(stalledClaim));
     expect(await completeIdempotencyKey(stack.db.db, heldBy(stalledClaim), { status: 500, body: '{"by":"stalled"}' })).toBe(false);
     expect(await storedKey(stalledClaim.key)).toMatchObject({
@@ -263,6 +266,82 @@ describe('fencing a holder that was only stalled', () => {
     expect(retry.body).toEqual({ by: 'successor' });
     // This process is alive: its heartbeat back to now, as its next beat would make it, for the tests after.
     await sql`update api_nodes set heartbeat_at = now() where node_id = ${held!.locked_by}`.execute(stack.db.db);
+  });
+});
+
+describe('fencing the effect write of a stalled holder', () => {
+  /** A paid payment, refundable. */
+  async function paidPayment(): Promise<string> {
+    const created = await stack.api('POST', '/v1/payments', { amount: 3000, currency: 'CNY' });
+    const confirmed = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
+    expect(confirmed.status).toBe(200);
+    return created.body.id as string;
+  }
+
+  /**
+   * Sends `path` under a new key while the test holds the payment's row lock, so that the request claims its key
+   * and then stalls before its first write; meanwhile its process is taken for dead and another (`successor`)
+   * takes the key over. The lock released, the stalled request writes nothing and answers 409. Then the
+   * successor dies too, and an HTTP retry takes the key over and does the work: the one effect there is.
+   */
+  async function stallTakeOverAndRetry(paymentId: string, path: string, body: Record<string, unknown>): Promise<{ stalled: ApiResponse; retry: ApiResponse }> {
+    const key = newKey();
+    const lock = await stack.db.pool.connect();
+    try {
+      await lock.query('begin');
+      await lock.query('select 1 from payments where id = $1 for update', [paymentId]);
+      const running = stack.api('POST', path, body, { headers: { 'idempotency-key': key } });
+      let held = await stack.db.db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
+      for (let tries = 0; !held && tries < 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        held = await stack.db.db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
+      }
+      expect(held).toMatchObject({ status: 'in_progress', effect_object_id: null });
+      // Give the request time to reach the payment's lock, past its claim.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const successorNode = await nodeBeaten(0);
+      const successor: IdempotencyClaim = { ...claimAs(successorNode, key, held!.api_key_id), path, requestHash: held!.request_hash };
+      await sql`update api_nodes set heartbeat_at = now() - interval '1 minute' where node_id = ${held!.locked_by}`.execute(stack.db.db);
+      try {
+        expect(await claimIdempotencyKey(stack.db.db, successor)).toEqual({ kind: 'claimed' });
+      } finally {
+        await sql`update api_nodes set heartbeat_at = now() where node_id = ${held!.locked_by}`.execute(stack.db.db);
+      }
+      await lock.query('commit');
+      const stalled = await running;
+      // The successor dies before its work: a retry takes the key over from it and runs the request.
+      await sql`update api_nodes set heartbeat_at = now() - interval '1 minute' where node_id = ${successorNode}`.execute(stack.db.db);
+      const retry = await stack.api('POST', path, body, { headers: { 'idempotency-key': key } });
+      return { stalled, retry };
+    } finally {
+      await lock.query('rollback').catch(() => {});
+      lock.release();
+    }
+  }
+
+  it('writes no refund for a holder whose key was taken over while it stalled before its write: one refund, the retry\'s', async () => {
+    const paymentId = await paidPayment();
+    const { stalled, retry } = await stallTakeOverAndRetry(paymentId, '/v1/refunds', { payment: paymentId, amount: 1000 });
+    expect(stalled.status, JSON.stringify(stalled.body)).toBe(409);
+    expect(stalled.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    const refunds = await sql<{ count: number }>`select count(*)::int as count from refunds where payment_id = ${paymentId}`.execute(stack.db.db);
+    expect(refunds.rows[0]!.count).toBe(1);
+  });
+
+  it('does not cancel a payment for a holder whose key was taken over while it stalled before its write: one cancellation, the retry\'s', async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 3000, currency: 'CNY' });
+    const paymentId = created.body.id as string;
+    const { stalled, retry } = await stallTakeOverAndRetry(paymentId, `/v1/payments/${paymentId}/cancel`, { cancellation_reason: 'requested_by_customer' });
+    expect(stalled.status, JSON.stringify(stalled.body)).toBe(409);
+    expect(stalled.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+    expect(retry.body).toMatchObject({ id: paymentId, status: 'canceled' });
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    const canceled = await sql<{ count: number }>`
+      select count(*)::int as count from payment_events where payment_id = ${paymentId} and to_status = 'canceled'`.execute(stack.db.db);
+    expect(canceled.rows[0]!.count).toBe(1);
   });
 });
 

@@ -38,6 +38,7 @@ import {
   completeIdempotencyKey,
   createKeyCompleter,
   heldBy,
+  isIdempotencyFenceLost,
   releaseIdempotencyKey,
   runUnderIdempotencyKey,
   runWithDeferredClaim,
@@ -86,8 +87,10 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     route.handler = function keyedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       const keyed = request.idempotencyKey;
       if (!keyed) return handler.call(this, request, reply);
-      if (!keyed.pending) return runUnderIdempotencyKey(keyed, () => handler.call(this, request, reply));
-      return runWithDeferredClaim(keyed, () => runClaimingLate(request, reply, keyed, () => handler.call(this, request, reply)));
+      if (!keyed.pending) return runUnderIdempotencyKey(keyed, () => fencedOff(request, keyed, () => handler.call(this, request, reply)));
+      return runWithDeferredClaim(keyed, () =>
+        runClaimingLate(request, reply, keyed, () => fencedOff(request, keyed, () => handler.call(this, request, reply))),
+      );
     };
   });
 
@@ -207,6 +210,21 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
 function takenOver(request: FastifyRequest, held: HeldIdempotencyKey): PaymentError {
   request.log.warn({ lockedBy: held.lockedBy, lockedAt: held.lockedAt.toISOString() }, 'idempotency key taken over while its request ran: its answer is not stored');
   return new PaymentError('idempotency_key_in_use');
+}
+
+/**
+ * Runs a keyed handler; a write of it refused by its key's fence (store/idempotency.ts: the key was taken over
+ * before the write, which did not happen) ends the request as a completion refused by the fence does.
+ */
+async function fencedOff(request: FastifyRequest, held: HeldIdempotencyKey, run: () => unknown): Promise<unknown> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isIdempotencyFenceLost(error)) throw error;
+    // The key is another request's now: this one's answer is not stored (onSend leaves a key it no longer has).
+    request.idempotencyKey = null;
+    throw takenOver(request, held);
+  }
 }
 
 function redacted(body: string, fields: readonly string[]): string {
