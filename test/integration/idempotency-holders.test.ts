@@ -180,6 +180,24 @@ describe('fencing a holder that was only stalled', () => {
     return { stalledClaim, successorClaim };
   }
 
+  it('makes a takeover wait for a fenced effect write on its way, and then answer from its object: never a second run', async () => {
+    const key = newKey();
+    const holder = await nodeBeaten(0);
+    const holderClaim = claimAs(holder, key);
+    expect((await claimIdempotencyKey(stack.db.db, holderClaim)).kind).toBe('claimed');
+    await sql`update api_nodes set heartbeat_at = now() - interval '1 minute' where node_id = ${holder}`.execute(stack.db.db);
+    const successorClaim = claimAs(await nodeBeaten(0), key);
+    let takeover: ReturnType<typeof claimIdempotencyKey> | null = null;
+    await stack.db.db.transaction().execute(async (trx) => {
+      // The holder's fenced write (its mark, in the transaction of its change) locks the key first.
+      await runUnderIdempotencyKey(heldBy(holderClaim), () => markIdempotencyEffect(trx, 'refund', 're_fenced_first'));
+      takeover = claimIdempotencyKey(stack.db.db, successorClaim);
+      const early = await Promise.race([takeover.then(() => 'answered'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 300))]);
+      expect(early).toBe('waiting');
+    });
+    expect(await takeover!).toEqual({ kind: 'recover', objectType: 'refund', objectId: 're_fenced_first' });
+  });
+
   it("does not let a stalled holder's completion overwrite the answer of the request that took its key over", async () => {
     const { stalledClaim, successorClaim } = await takenOver();
     expect(await completeIdempotencyKey(stack.db.db, heldBy(successorClaim), { status: 200, body: '{"by":"successor"}' })).toBe(true);
