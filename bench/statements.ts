@@ -47,6 +47,11 @@ export const statementKinds: readonly StatementKind[] = [
   },
   { name: 'attempt update', pattern: /^update "payment_attempts"/, summary: 'unknown provider outcome' },
   {
+    name: 'api node heartbeat',
+    pattern: /^with beat as \( insert into api_nodes/,
+    summary: 'the API process\'s heartbeat (store/api-nodes.ts): a timer every 2 s, off the request path',
+  },
+  {
     name: 'request log',
     pattern: /^insert into api_request_log/,
     summary: "the merchant's recent-requests log: each API process appends its requests in batches, so well under one per payment",

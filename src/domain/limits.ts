@@ -23,6 +23,20 @@ export const limits = {
   idempotencyKeyLengthMax: 255,
   idempotencyKeyRetentionMs: 24 * 60 * 60 * 1000,
   idempotencyInProgressStaleMs: 5 * 60 * 1000,
+  /** How often an API process moves its heartbeat row forward (migration 0056), off the request path. */
+  apiNodeHeartbeatIntervalMs: 2_000,
+  /**
+   * A heartbeat statement (on the heartbeat's own connection, never the request pool) that takes longer fails:
+   * the next beat tries again, on a new connection if this one broke.
+   */
+  apiNodeHeartbeatStatementTimeoutMs: 2_000,
+  /**
+   * An API process whose heartbeat is older than this (by the database's clock) is taken for dead: a retry of
+   * the same request takes its in-progress idempotency keys over at once, rather than after the stale window.
+   */
+  apiNodeDeadAfterMs: 10_000,
+  /** Heartbeat rows of API processes that stopped are deleted once this old. */
+  apiNodeRetentionMs: 60 * 60 * 1000,
   /** Keys completed together in one statement when answers are ready at the same time (group commit). */
   idempotencyCompletionsPerStatementMax: 64,
   pageSizeDefault: 10,
@@ -311,6 +325,10 @@ assert(
 assert(limits.eventStreamRetryDelayMaxMs < limits.eventStreamDuplicateWindowMs, 'a retried publication is still within the duplicate window');
 assert(limits.consoleSessionIdleMs < limits.consoleSessionAbsoluteMs, 'a console session idles out before it ends outright');
 assert(limits.consoleSignInFailuresMax < limits.consoleAddressFailuresMax, 'one address may fail more often than one account before it waits');
+assert(limits.apiNodeDeadAfterMs >= 4 * limits.apiNodeHeartbeatIntervalMs, 'a live API process misses several heartbeats before its keys are taken over');
+assert(limits.apiNodeHeartbeatStatementTimeoutMs < limits.apiNodeDeadAfterMs, 'one stuck heartbeat statement does not outlast the dead-after bound');
+assert(limits.apiNodeDeadAfterMs < limits.idempotencyInProgressStaleMs, 'a dead holder is noticed before the stale window ends');
+assert(limits.apiNodeRetentionMs > limits.apiNodeDeadAfterMs, 'a heartbeat row is kept while it still tells a live process from a dead one');
 assert(limits.workerHeartbeatMaxAgeMsDefault >= 3 * limits.workerHeartbeatIntervalMs, 'one late or lost heartbeat does not make the deployment unready');
 assert(limits.shutdownGraceMsDefault <= limits.shutdownGraceMsMax, 'the default shutdown grace is within its bound');
 assert(limits.consolePasswordResetExpiresMs <= limits.consoleInvitationExpiresMs, 'a reset link lives no longer than an invitation');

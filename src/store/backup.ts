@@ -13,6 +13,12 @@ import { assert } from '../domain/assert.ts';
 
 /** Tables the migrations own: restore recreates them by migrating, so they are not dumped. */
 const migrationTables = ['kysely_migration', 'kysely_migration_lock'];
+/**
+ * The running API processes' heartbeats (migration 0056): rewritten every few seconds while the API runs, and
+ * meaningless in another database, so not dumped. Keys restored in progress then name no live process, and a
+ * retry takes them over at once, as it would have once the process that held them was gone.
+ */
+const processTables = ['api_nodes'];
 
 /** `COPY table (columns) TO STDOUT` into `sink`; answers the row count. */
 export async function copyTableOut(client: pg.PoolClient, table: BackupTable, sink: Writable, onChunk: (chunk: Buffer) => void): Promise<number> {
@@ -39,7 +45,7 @@ export interface BackupTable {
   columns: string[];
 }
 
-/** Every ordinary table of the public schema but the migrations' own, by name. */
+/** Every ordinary table of the public schema but the migrations' own and the processes' heartbeats, by name. */
 export async function listBackupTables(client: pg.PoolClient): Promise<BackupTable[]> {
   const result = await client.query<BackupTable>(
     `select c.relname::text as name, array_agg(a.attname::text order by a.attnum) as columns
@@ -49,7 +55,7 @@ export async function listBackupTables(client: pg.PoolClient): Promise<BackupTab
       where n.nspname = 'public' and c.relkind = 'r' and c.relname <> all ($1::text[])
       group by c.relname
       order by c.relname`,
-    [migrationTables],
+    [[...migrationTables, ...processTables]],
   );
   return result.rows;
 }

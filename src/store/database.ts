@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type Expression, type PostgresPool, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { limits } from '../domain/limits.ts';
+import { AssertionError } from '../domain/assert.ts';
 import type { Database } from './schema.ts';
 
 // int8 (bigint) columns carry money: the application reads them as bigint, never as float or string.
@@ -26,13 +27,23 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(connectionString: string, options: { poolSize?: number; applicationName?: string } = {}): DatabaseHandle {
+export interface DatabaseOptions {
+  poolSize?: number;
+  applicationName?: string;
+  /** The pool's `statement_timeout`; `limits.databaseStatementTimeoutMs` unless given. */
+  statementTimeoutMs?: number;
+}
+
+/** Where each handle's database is, so that a side connection to the same one can be opened (`openSideDatabase`). */
+const connectionStrings = new WeakMap<Db, string>();
+
+export function openDatabase(connectionString: string, options: DatabaseOptions = {}): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? limits.databasePoolSize,
     connectionTimeoutMillis: limits.databaseConnectTimeoutMs,
     idleTimeoutMillis: 30_000,
-    statement_timeout: limits.databaseStatementTimeoutMs,
+    statement_timeout: options.statementTimeoutMs ?? limits.databaseStatementTimeoutMs,
     application_name: options.applicationName ?? 'paypilot',
     // PostgreSQL's default, said explicitly: a named prepared statement (only those marked with
     // `reusablePlan`, below) is planned with its values five times, then once for all values if that plan
@@ -45,6 +56,7 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  connectionStrings.set(db, connectionString);
   let closed = false;
   return {
     db,
@@ -55,6 +67,17 @@ export function openDatabase(connectionString: string, options: { poolSize?: num
       await db.destroy();
     },
   };
+}
+
+/**
+ * A handle of its own (a pool of one connection) to the database of `db`:
+ * for work that must go on while the request pool is exhausted (the API
+ * process's heartbeat). The pool replaces its connection when it breaks.
+ */
+export function openSideDatabase(db: Db, options: { applicationName: string; statementTimeoutMs: number }): DatabaseHandle {
+  const connectionString = connectionStrings.get(db);
+  if (connectionString === undefined) throw new AssertionError('a side connection is opened only beside a handle made by openDatabase');
+  return openDatabase(connectionString, { poolSize: 1, ...options });
 }
 
 const preparedStatementsMax = 2_000;

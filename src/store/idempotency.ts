@@ -12,6 +12,30 @@
  * claims first (`claimDeferredKey`). A key already there makes the riding
  * statement fail on the key's primary key, and then the key is claimed the
  * usual way (`claimIdempotencyKey`), which answers what is there.
+ *
+ * Many API processes (issue 19): a claim records the process that holds it
+ * (`locked_by`, see store/api-nodes.ts). A retry of the same request takes
+ * an in-progress key over at once when its holder has stopped beating, and
+ * after `staleBefore` whatever the holder (keys claimed before migration 0056
+ * have no holder). A takeover cannot tell a dead holder from one only stalled
+ * (a long pause, a partition from the database), so every later write of the
+ * request to its key is fenced: it applies only while `locked_at` and
+ * `locked_by` still say what its own claim wrote (`HeldIdempotencyKey`). A
+ * holder that wakes after a takeover changes nothing of the key, and learns it.
+ *
+ * The effect write itself is fenced too (migration 0057): the statement that
+ * first changes the request's object (every statement built with `effectCte`,
+ * `markIdempotencyEffect` in a transaction) calls `idempotency_key_fence`,
+ * which locks the key's row and fails the whole statement (SQLSTATE PPI01,
+ * `isIdempotencyFenceLost`) unless the key still carries this request's
+ * claim. A takeover needs the same row lock, so the two are ordered: the
+ * fence first, and the takeover waits and then finds the key marked with the
+ * object (it answers `recover`, never runs the request again); the takeover
+ * first, and the stalled request's write never happens (it answers 409).
+ * Once a fenced statement has changed the object, the key is marked with it
+ * and later statements of the request are not fenced: a takeover would only
+ * answer from that object. The card fast path needs no fence: its claim
+ * rides in its first write (`claimRidesWith`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type RawBuilder } from 'kysely';
@@ -23,13 +47,20 @@ export interface IdempotencyKeyRef {
   key: string;
 }
 
+/** A key as this request's claim wrote it: the request writes to it only while the key still says so. */
+export interface HeldIdempotencyKey extends IdempotencyKeyRef {
+  /** The claim's `locked_at` (its `now`) and `locked_by` (its process): a takeover changes one of them. */
+  lockedAt: Date;
+  lockedBy: string;
+}
+
 export type EffectObjectType = 'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment' | 'risk_rule' | 'blocklist_entry';
 
 /**
  * The key of the request being handled, if it has one. `pending` holds the
  * claim while it is deferred to the flow's first write; null once claimed.
  */
-export interface KeyedRequest extends IdempotencyKeyRef {
+export interface KeyedRequest extends HeldIdempotencyKey {
   pending: IdempotencyClaim | null;
   /**
    * True once a statement of this request has committed the key's claim already marked with its
@@ -44,8 +75,8 @@ export interface KeyedRequest extends IdempotencyKeyRef {
  */
 const requestKey = new AsyncLocalStorage<KeyedRequest>();
 
-export function runUnderIdempotencyKey<T>(ref: IdempotencyKeyRef, work: () => T): T {
-  return requestKey.run({ apiKeyId: ref.apiKeyId, key: ref.key, pending: null }, work);
+export function runUnderIdempotencyKey<T>(ref: HeldIdempotencyKey, work: () => T): T {
+  return requestKey.run({ apiKeyId: ref.apiKeyId, key: ref.key, lockedAt: ref.lockedAt, lockedBy: ref.lockedBy, pending: null }, work);
 }
 
 /** Runs a handler whose key is not claimed yet: its flow's first write claims it (see the file's comment). */
@@ -83,6 +114,7 @@ export async function claimDeferredKey(db: Db): Promise<void> {
  * first object is kept: a refund that also moves its payment stays a refund.
  * `objectId` is SQL naming the object (a column of an earlier CTE, or a value).
  * Not for a request whose claim is deferred: those statements use `claimRidesWith`.
+ * Fenced: a key taken over by another request is left as it is.
  */
 export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unknown>, fromCte: string | null): RawBuilder<unknown> | null {
   const ref = requestKey.getStore();
@@ -90,14 +122,27 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
   if (ref.pending) throw new AssertionError('a keyed write was reached before its deferred idempotency claim');
   // Only the first object is kept: once it is, the update below would change nothing.
   if (ref.effectMarked) return null;
+  // The fence is an uncorrelated sub-select: PostgreSQL evaluates it once, as a one-time filter above the
+  // update's scan, whatever the rows of `fromCte`, and so on every execution of this (always executed) CTE.
   return sql`
     idempotency_effect as (
       update idempotency_keys
          set effect_object_type = ${objectType}, effect_object_id = ${objectId}
         ${fromCte ? sql`from ${sql.table(fromCte)}` : sql``}
-       where api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
+       where (select idempotency_key_fence(${ref.apiKeyId}::text, ${ref.key}::text, ${ref.lockedAt.toISOString()}::timestamptz, ${ref.lockedBy}::text))
+         and api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
+         and ${fenced(ref)}
       returning 1
     )`;
+}
+
+/**
+ * The failure of a statement fenced by `effectCte` whose key another request
+ * took over (migration 0057): nothing of the statement was written, and the
+ * request must stop and answer 409 idempotency_key_in_use.
+ */
+export function isIdempotencyFenceLost(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'PPI01';
 }
 
 /**
@@ -113,10 +158,10 @@ export function claimRidesWith(objectType: EffectObjectType, objectId: RawBuilde
   if (!claim) return effectCte(objectType, objectId, fromCte);
   return sql`
     idempotency_effect as (
-      insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, created_at,
-                                    effect_object_type, effect_object_id)
+      insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, locked_by,
+                                    created_at, effect_object_type, effect_object_id)
       select ${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress',
-             ${claim.now}::timestamptz, ${claim.now}::timestamptz, ${objectType}, ${objectId}
+             ${claim.now}::timestamptz, ${claim.nodeId}::text, ${claim.now}::timestamptz, ${objectType}, ${objectId}
         from ${sql.table(fromCte)}
       returning 1
     )`;
@@ -132,7 +177,13 @@ export function claimRidesWith(objectType: EffectObjectType, objectId: RawBuilde
  */
 export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, changed: (rows: T[]) => boolean): Promise<T[]> {
   const keyed = requestKey.getStore();
-  if (!keyed?.pending) return (await build().execute(db)).rows;
+  if (!keyed) return (await build().execute(db)).rows;
+  if (!keyed.pending) {
+    // Fenced by `effectCte`: once it has changed something, the key is marked with it, and later statements need no fence.
+    const rows = (await build().execute(db)).rows;
+    if (changed(rows)) keyed.effectMarked = true;
+    return rows;
+  }
   try {
     const rows = (await build().execute(db)).rows;
     if (changed(rows)) {
@@ -150,11 +201,19 @@ export async function executeClaiming<T>(db: Db, build: () => RawBuilder<T>, cha
 /**
  * Marks the current request's key with the object it changed, as `effectCte`
  * does, as a statement of its own: for a change made in a transaction, which
- * commits the mark with the change. Nothing outside a keyed request.
+ * commits the mark with the change. Nothing outside a keyed request. Fenced as
+ * `effectCte` is: it fails (`isIdempotencyFenceLost`), taking the transaction's
+ * change back, when the key was taken over; otherwise the key's row stays
+ * locked until the transaction ends, so a takeover waits and then finds the mark.
  */
 export async function markIdempotencyEffect(db: Db, objectType: EffectObjectType, objectId: string): Promise<void> {
   const effect = effectCte(objectType, sql`${objectId}`, null);
   if (effect) await sql`with ${effect} select 1`.execute(db);
+}
+
+/** The condition that the key is still held by the claim `held` describes (its table named `idempotency_keys`). */
+function fenced(held: HeldIdempotencyKey): RawBuilder<unknown> {
+  return sql`idempotency_keys.locked_at = ${held.lockedAt.toISOString()}::timestamptz and idempotency_keys.locked_by = ${held.lockedBy}::text`;
 }
 
 function isClaimConflict(error: unknown): boolean {
@@ -169,8 +228,17 @@ export interface IdempotencyClaim {
   path: string;
   requestHash: Buffer;
   now: Date;
+  /** The claiming process (`api_nodes.node_id`), written as `locked_by`. */
+  nodeId: string;
   /** An in-progress claim older than this is taken over: its request died without an answer. */
   staleBefore: Date;
+  /** An in-progress claim whose process has not beaten for this long (by the database's clock) is taken over at once. */
+  holderDeadAfterMs: number;
+}
+
+/** The key as the claim `claim` writes it, once claimed. */
+export function heldBy(claim: IdempotencyClaim): HeldIdempotencyKey {
+  return { apiKeyId: claim.apiKeyId, key: claim.key, lockedAt: claim.now, lockedBy: claim.nodeId };
 }
 
 export type ClaimResult =
@@ -182,15 +250,25 @@ export type ClaimResult =
   | { kind: 'in_progress' };
 
 export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round = 0): Promise<ClaimResult> {
-  // Insert, or take over a stale in-progress claim for the very same request; otherwise read what is there.
-  // A takeover answers the object the dead request changed, if it changed one.
+  // Insert, or take over an in-progress claim for the very same request whose process is dead (its heartbeat
+  // too old, or its row gone) or that is older than the stale window; otherwise read what is there. A process
+  // never takes over its own claim by the heartbeat rule: it is alive, as it is asking. A takeover answers the
+  // object the dead request changed, if it changed one.
+  // Two retries at once cannot both take over: `on conflict do update` locks the row and, under READ COMMITTED,
+  // evaluates the `where` on its latest version; the second finds the first one's process (alive) and `now`.
   const claimed = await sql<{ effect_object_type: EffectObjectType | null; effect_object_id: string | null }>`
-    insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, created_at)
-    values (${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress', ${claim.now}, ${claim.now})
-    on conflict (api_key_id, key) do update set locked_at = excluded.locked_at
-     where idempotency_keys.status = 'in_progress' and idempotency_keys.locked_at < ${claim.staleBefore}
+    insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, locked_by, created_at)
+    values (${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress', ${claim.now},
+            ${claim.nodeId}, ${claim.now})
+    on conflict (api_key_id, key) do update set locked_at = excluded.locked_at, locked_by = excluded.locked_by
+     where idempotency_keys.status = 'in_progress'
        and idempotency_keys.request_hash = excluded.request_hash
        and idempotency_keys.request_path = excluded.request_path
+       and (idempotency_keys.locked_at < ${claim.staleBefore}
+            or (idempotency_keys.locked_by <> excluded.locked_by
+                and not exists (select from api_nodes
+                                 where api_nodes.node_id = idempotency_keys.locked_by
+                                   and api_nodes.heartbeat_at >= now() - make_interval(secs => ${claim.holderDeadAfterMs / 1000}))))
     returning effect_object_type, effect_object_id
     ${reusablePlan}
   `.execute(db);
@@ -219,18 +297,26 @@ export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round
   return { kind: 'replay', status: existing.response_status, body: existing.response_body };
 }
 
+/**
+ * Stores the answer of the request that holds `held`. False when the key was
+ * taken over meanwhile (this request's process was taken for dead): nothing
+ * is written, and the answer stored is the other request's.
+ */
 export async function completeIdempotencyKey(
   db: Db,
-  ref: IdempotencyKeyRef,
+  held: HeldIdempotencyKey,
   response: { status: number; body: string },
-): Promise<void> {
-  await withReusablePlan(
+): Promise<boolean> {
+  const result = await withReusablePlan(
     db
       .updateTable('idempotency_keys')
       .set({ status: 'complete', response_status: response.status, response_body: response.body })
-      .where('api_key_id', '=', ref.apiKeyId)
-      .where('key', '=', ref.key),
-  ).execute();
+      .where('api_key_id', '=', held.apiKeyId)
+      .where('key', '=', held.key)
+      .where('locked_at', '=', held.lockedAt)
+      .where('locked_by', '=', held.lockedBy),
+  ).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /**
@@ -241,14 +327,15 @@ export async function completeIdempotencyKey(
  * key is stored; under load one statement completes many keys.
  */
 export interface KeyCompleter {
-  complete(ref: IdempotencyKeyRef, response: { status: number; body: string }): Promise<void>;
+  /** False when the key was taken over meanwhile, as `completeIdempotencyKey`. */
+  complete(held: HeldIdempotencyKey, response: { status: number; body: string }): Promise<boolean>;
 }
 
 export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
   interface Waiting {
-    ref: IdempotencyKeyRef;
+    ref: HeldIdempotencyKey;
     response: { status: number; body: string };
-    resolve: () => void;
+    resolve: (stored: boolean) => void;
     reject: (error: unknown) => void;
   }
   const queue: Waiting[] = [];
@@ -264,17 +351,22 @@ export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
         // One key alone goes by its primary key, a statement PostgreSQL plans once per connection; a group's
         // array of keys is planned at each execution (a generic plan cannot know the array's length).
         const [only] = batch;
-        if (batch.length === 1 && only) await completeIdempotencyKey(db, only.ref, only.response);
-        else
-          await sql`
+        if (batch.length === 1 && only) only.resolve(await completeIdempotencyKey(db, only.ref, only.response));
+        else {
+          // Fenced as one key alone is: the rows it returns (by their place in the batch) are the keys still held.
+          const stored = await sql<{ place: string }>`
           update idempotency_keys k
              set status = 'complete', response_status = v.status, response_body = v.body
             from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
+                        ${batch.map((w) => w.ref.lockedAt.toISOString())}::timestamptz[], ${batch.map((w) => w.ref.lockedBy)}::text[],
                         ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
-                 as v(api_key_id, key, status, body)
-           where k.api_key_id = v.api_key_id and k.key = v.key
+                 with ordinality as v(api_key_id, key, locked_at, locked_by, status, body, place)
+           where k.api_key_id = v.api_key_id and k.key = v.key and k.locked_at = v.locked_at and k.locked_by = v.locked_by
+          returning v.place
           ${reusablePlan}`.execute(db);
-        for (const waiting of batch) waiting.resolve();
+          const storedPlaces = new Set(stored.rows.map((row) => Number(row.place)));
+          for (const [index, waiting] of batch.entries()) waiting.resolve(storedPlaces.has(index + 1));
+        }
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
       }
@@ -284,7 +376,7 @@ export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
 
   return {
     complete(ref, response) {
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<boolean>((resolve, reject) => {
         queue.push({ ref, response, resolve, reject });
         if (!sending) void send();
       });
@@ -296,13 +388,15 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Lets a request that was refused before it began (validation) leave its key unused. */
-export async function releaseIdempotencyKey(db: Db, ref: IdempotencyKeyRef): Promise<void> {
+/** Lets a request that was refused before it began (validation) leave its key unused; a key taken over meanwhile is left. */
+export async function releaseIdempotencyKey(db: Db, held: HeldIdempotencyKey): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
-    .where('api_key_id', '=', ref.apiKeyId)
-    .where('key', '=', ref.key)
+    .where('api_key_id', '=', held.apiKeyId)
+    .where('key', '=', held.key)
     .where('status', '=', 'in_progress')
+    .where('locked_at', '=', held.lockedAt)
+    .where('locked_by', '=', held.lockedBy)
     // A request that changed something keeps its key, whatever it answered.
     .where('effect_object_id', 'is', null)
     .execute();

@@ -41,6 +41,8 @@ import * as m0046 from './migrations/0046_event_stream_outbox.ts';
 import * as m0047 from './migrations/0047_payment_expiry_watch.ts';
 import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
 import * as m0054 from './migrations/0054_risk_provider_marks.ts';
+import * as m0056 from './migrations/0056_api_nodes_and_key_holders.ts';
+import * as m0057 from './migrations/0057_idempotency_key_fence.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -83,6 +85,8 @@ const migrations: Record<string, Migration> = {
   '0047_payment_expiry_watch': m0047,
   '0048_idempotency_keys_fillfactor': m0048,
   '0054_risk_provider_marks': m0054,
+  '0056_api_nodes_and_key_holders': m0056,
+  '0057_idempotency_key_fence': m0057,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -216,6 +216,8 @@ export interface IdempotencyKeysTable {
   response_status: number | null;
   response_body: string | null;
   locked_at: Timestamp;
+  /** The API process (`api_nodes`) whose request claimed the key; null for keys claimed before migration 0056. */
+  locked_by: Generated<string | null>;
   created_at: Timestamp;
   /** The object the request changed first, written in the statement that changed it. */
   effect_object_type: Generated<'payment' | 'refund' | 'api_key' | 'coupon' | 'experiment' | null>;
@@ -441,9 +443,10 @@ export interface Database {
   risk_settings: RiskSettingsTable;
 }
 
-import type { WorkerHeartbeatsTable } from './tables/operations.ts';
+import type { ApiNodesTable, WorkerHeartbeatsTable } from './tables/operations.ts';
 
-/** The running deployment (migration 0044): one heartbeat row per worker process. */
+/** The running deployment: one heartbeat row per worker process (migration 0044) and per API process (0056). */
 export interface Database {
   worker_heartbeats: WorkerHeartbeatsTable;
+  api_nodes: ApiNodesTable;
 }

@@ -6,8 +6,8 @@
  * object each key answered, so the run can check one key → one object.
  *
  * At most `requestsInFlightMax` requests are on the wire at once; a payment
- * waiting out a backoff (a key left in progress by a killed API stays so for
- * minutes) holds no slot, so the others keep the API busy meanwhile.
+ * waiting out a backoff (a key left in progress by a killed API stays so until
+ * the API has missed its heartbeats for `limits.apiNodeDeadAfterMs`) holds no slot, so the others keep the API busy meanwhile.
  */
 
 export interface Answer {
@@ -26,7 +26,7 @@ export interface ClientFigures {
   inUseAnswers: number;
   serverErrors: number;
   replayed: number;
-  /** Requests answered (not 409) after at least one 409 idempotency_key_in_use: the key was freed, or taken over once stale. */
+  /** Requests answered (not 409) after at least one 409 idempotency_key_in_use: the key was freed, or taken over once its holder was dead or the key stale. */
   answeredAfterInUse: number;
   /** The longest wait, in seconds, from the first 409 to that answer. */
   longestInUseWaitSeconds: number;

@@ -224,6 +224,32 @@ describe('a crash between the effect and the key completing', () => {
     expect(topUps.map((row) => row.id)).toEqual([answer.body.id]);
   });
 
+  it('confirm: once the dead process has missed its heartbeats, the retry is answered at once, not after the stale window', async () => {
+    clock.setMs(Date.now());
+    const created = await stack.api('POST', '/v1/payments', { amount: 2_100, currency: 'CNY' });
+    const before = stack.acquirer.stats().authorizations_created;
+    const key = `crash-heartbeat-${randomUUID()}`;
+    const path = `/v1/payments/${created.body.id}/confirm`;
+    const body = { payment_method: card('4242424242424242') };
+    await postThenCrash(path, body, key);
+    // Its last heartbeat is fresh: the key is still refused.
+    const early = await retry(path, body, key);
+    expect(early.status, JSON.stringify(early.body)).toBe(409);
+    // As if `apiNodeDeadAfterMs` had passed without a beat (the database's clock; the stale window is far away).
+    const { locked_by: holder } = await stack.db.db.selectFrom('idempotency_keys').select('locked_by').where('key', '=', key).executeTakeFirstOrThrow();
+    expect(holder).toMatch(/^node_/);
+    await stack.db.db
+      .updateTable('api_nodes')
+      .set({ heartbeat_at: new Date(Date.now() - limits.apiNodeDeadAfterMs - 1_000) })
+      .where('node_id', '=', holder)
+      .execute();
+    const answer = await retry(path, body, key);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(answer.headers.get('idempotent-replayed')).toBe('true');
+    expect(answer.body).toMatchObject({ id: created.body.id, status: 'succeeded' });
+    expect(stack.acquirer.stats().authorizations_created).toBe(before + 1);
+  });
+
   it('a request that changed nothing before the crash runs again after the stale window', async () => {
     clock.setMs(Date.now());
     const key = `crash-nothing-${randomUUID()}`;

@@ -28,6 +28,7 @@ const globalTables: Record<string, string> = {
   rate_limit_buckets: 'rate-limit buckets shared by every API node, keyed by a bucket name (a key or an address), read before a merchant is known',
   console_sign_in_addresses: 'failed sign-ins per client address, counted before the member (and so the merchant) is known',
   worker_heartbeats: 'one row per running worker process (readiness): processes, not merchants',
+  api_nodes: 'one row per running API process (the holders of in-progress idempotency keys): processes, not merchants',
   event_stream_publishers: 'the worker processes registered to publish the event stream (a lease): processes, not merchants',
   comment_analysis_queue: 'comments waiting for the worker, by source and id only (a rating, a cancellation record or a support request: parents in three tables); the analysis it leads to carries merchant_id',
 };

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { limits } from '../../domain/limits.ts';
 import type { Db } from '../../store/database.ts';
 import { beatWorkerHeartbeat, type WorkerIdentity } from '../../store/worker-heartbeats.ts';
+import { beatEvery } from './heartbeat.ts';
 
 export interface Heartbeat {
   workerId: string;
@@ -19,14 +20,8 @@ export async function startWorkerHeartbeat(db: Db, onError: (error: unknown) => 
   const worker: WorkerIdentity = { workerId: `wkr_${randomUUID()}`, host: os.hostname(), pid: process.pid };
   const beat = () => beatWorkerHeartbeat(db, worker, limits.workerHeartbeatRetentionMs);
   await beat();
-  let beating = false;
-  const timer = setInterval(() => {
-    if (beating) return; // one beat at a time: a slow database is not piled on
-    beating = true;
-    beat().catch(onError).finally(() => (beating = false));
-  }, intervalMs);
-  timer.unref();
+  const timer = beatEvery(beat, intervalMs, onError);
   // Its row is left on a clean stop: during a rolling deploy the API stays ready while the next worker starts;
   // the row ages out of /ready's window like that of a crashed worker.
-  return { workerId: worker.workerId, stop: () => clearInterval(timer) };
+  return { workerId: worker.workerId, stop: () => void timer.stop() };
 }

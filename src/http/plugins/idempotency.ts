@@ -17,24 +17,34 @@
  * failed before claiming claims the key then, and is answered from it if the
  * key was there already (a replay, another request, one still running);
  * otherwise its error stands and is stored as usual.
+ *
+ * Each API process beats a heartbeat (flows/operations/api-node-heartbeat.ts)
+ * and names itself in the keys it claims: a key held by a process that
+ * stopped beating is taken over by a retry at once, not after the stale
+ * window. A request whose key was taken over while it ran (its process was
+ * only stalled) stores nothing and answers 409 idempotency_key_in_use: the
+ * key now holds the other request's answer, which a retry gets.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
+import { createApiNodeHeartbeat } from '../../flows/operations/api-node-heartbeat.ts';
 import type { Db } from '../../store/database.ts';
 import {
   IdempotencyKeyTaken,
   claimIdempotencyKey,
   completeIdempotencyKey,
   createKeyCompleter,
+  heldBy,
+  isIdempotencyFenceLost,
   releaseIdempotencyKey,
   runUnderIdempotencyKey,
   runWithDeferredClaim,
   type ClaimResult,
   type EffectObjectType,
-  type IdempotencyKeyRef,
+  type HeldIdempotencyKey,
   type KeyedRequest,
 } from '../../store/idempotency.ts';
 
@@ -64,6 +74,10 @@ export interface IdempotencyOptions {
 
 export function registerIdempotency(app: FastifyInstance, options: IdempotencyOptions): void {
   app.decorateRequest('idempotencyKey', null);
+  // This process's name in the keys it claims, alive while it beats: the first beat before the first request.
+  const node = createApiNodeHeartbeat(options.db, (error) => app.log.warn(`API node heartbeat not written: ${String(error)}`));
+  app.addHook('onReady', () => node.start());
+  app.addHook('onClose', () => node.stop());
   // Answers wait for their key to be complete; keys completing at the same time share one statement.
   const completer = createKeyCompleter(options.db, limits.idempotencyCompletionsPerStatementMax);
 
@@ -73,8 +87,10 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     route.handler = function keyedHandler(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
       const keyed = request.idempotencyKey;
       if (!keyed) return handler.call(this, request, reply);
-      if (!keyed.pending) return runUnderIdempotencyKey(keyed, () => handler.call(this, request, reply));
-      return runWithDeferredClaim(keyed, () => runClaimingLate(request, reply, keyed, () => handler.call(this, request, reply)));
+      if (!keyed.pending) return runUnderIdempotencyKey(keyed, () => fencedOff(request, keyed, () => handler.call(this, request, reply)));
+      return runWithDeferredClaim(keyed, () =>
+        runClaimingLate(request, reply, keyed, () => fencedOff(request, keyed, () => handler.call(this, request, reply))),
+      );
     };
   });
 
@@ -82,13 +98,13 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
   async function answerTaken(
     request: FastifyRequest,
     reply: FastifyReply,
-    ref: IdempotencyKeyRef,
+    ref: HeldIdempotencyKey,
     claim: Exclude<ClaimResult, { kind: 'claimed' }>,
   ): Promise<FastifyReply> {
     switch (claim.kind) {
       case 'recover': {
         const body = JSON.stringify(await options.recover(request, claim));
-        await completeIdempotencyKey(options.db, ref, { status: 200, body });
+        if (!(await completeIdempotencyKey(options.db, ref, { status: 200, body }))) throw takenOver(request, ref);
         return reply.code(200).header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8').send(body);
       }
       case 'mismatch':
@@ -152,19 +168,21 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       path,
       requestHash: requestHash(request.method, path, request.body),
       now: new Date(nowMs),
+      nodeId: node.nodeId,
       staleBefore: new Date(nowMs - limits.idempotencyInProgressStaleMs),
+      holderDeadAfterMs: limits.apiNodeDeadAfterMs,
     };
     if (request.routeOptions.config?.idempotencyClaim === 'with_first_write') {
-      request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: claim };
+      request.idempotencyKey = { ...heldBy(claim), pending: claim };
       return;
     }
     const result = await claimIdempotencyKey(options.db, claim);
     if (result.kind === 'claimed') {
-      request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: null };
+      request.idempotencyKey = { ...heldBy(claim), pending: null };
       return;
     }
     // Answered from the key: never claimed by this request, so never completed by it either.
-    request.idempotencyKey = { apiKeyId: request.auth.keyId, key, pending: claim };
+    request.idempotencyKey = { ...heldBy(claim), pending: claim };
     return answerTaken(request, reply, request.idempotencyKey, result);
   });
 
@@ -179,10 +197,34 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
       await releaseIdempotencyKey(options.db, ref);
     } else {
       const redact = request.routeOptions.config?.idempotencyRedact ?? [];
-      await completer.complete(ref, { status: reply.statusCode, body: redacted(body, redact) });
+      if (!(await completer.complete(ref, { status: reply.statusCode, body: redacted(body, redact) }))) throw takenOver(request, ref);
     }
     return payload;
   });
+}
+
+/**
+ * The answer of a request whose key another request took over while it ran (its process was taken for dead):
+ * its own answer is not stored and not sent, since the key now answers with the other request's; a retry gets that.
+ */
+function takenOver(request: FastifyRequest, held: HeldIdempotencyKey): PaymentError {
+  request.log.warn({ lockedBy: held.lockedBy, lockedAt: held.lockedAt.toISOString() }, 'idempotency key taken over while its request ran: its answer is not stored');
+  return new PaymentError('idempotency_key_in_use');
+}
+
+/**
+ * Runs a keyed handler; a write of it refused by its key's fence (store/idempotency.ts: the key was taken over
+ * before the write, which did not happen) ends the request as a completion refused by the fence does.
+ */
+async function fencedOff(request: FastifyRequest, held: HeldIdempotencyKey, run: () => unknown): Promise<unknown> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!isIdempotencyFenceLost(error)) throw error;
+    // The key is another request's now: this one's answer is not stored (onSend leaves a key it no longer has).
+    request.idempotencyKey = null;
+    throw takenOver(request, held);
+  }
 }
 
 function redacted(body: string, fields: readonly string[]): string {

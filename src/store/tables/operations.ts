@@ -9,3 +9,12 @@ export interface WorkerHeartbeatsTable {
   started_at: Timestamp;
   beat_at: Timestamp;
 }
+
+/** One row per running API process (migration 0056): the holders of in-progress idempotency keys. */
+export interface ApiNodesTable {
+  node_id: string;
+  host: string;
+  pid: number;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+}
