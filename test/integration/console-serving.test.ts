@@ -6,6 +6,7 @@
  * the reference at /docs, the payer's pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailRun, signedInMember } from '../support/console.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -105,3 +106,32 @@ describe('the console page', () => {
     expect(posted.status).toBe(404);
   });
 });
+
+describe("a signed-in visitor's page", () => {
+  const carried = (html: string): unknown => {
+    const content = /<meta name="paypilot-session" content="([^"]*)">/.exec(html)?.[1];
+    if (content === undefined) return null;
+    const text = content.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    return JSON.parse(text);
+  };
+  const page = async (cookie: string | null) =>
+    stack.app.inject({ method: 'GET', url: '/console', headers: cookie ? { cookie } : {} });
+
+  it('carries the live session\'s answer, the same GET /console/api/session gives, so the first script need not ask; no other page does', async () => {
+    const member = await signedInMember(stack, stack.merchant.merchantId, 'analyst', `analyst@${emailRun}.serving.example.com`, { address: '10.9.0.1', totpAt: () => '' });
+    const asked = await member.request('GET', '/console/api/session');
+    expect(asked.status).toBe(200);
+    const signedIn = await page(member.cookie);
+    expect(signedIn.headers['cache-control']).toBe('no-store');
+    expect(carried(signedIn.body)).toEqual(asked.body);
+    // Still no inline script: the answer is an attribute's data.
+    expect(signedIn.body).not.toMatch(/<script(?![^>]*\bsrc=)/);
+
+    expect(carried((await page(null)).body)).toBeNull();
+    expect(carried((await page('paypilot_console=not-a-session')).body)).toBeNull();
+    const out = await member.request('POST', '/console/api/sign_out', {});
+    expect(out.status).toBeLessThan(300);
+    expect(carried((await page(member.cookie)).body)).toBeNull();
+  });
+});
+

@@ -23,6 +23,9 @@ import { sessionTokenFrom } from '../../domain/console/session-cookie.ts';
 import { PaymentError } from '../../domain/errors.ts';
 import { buildConsoleAssets, consoleAssetNamePattern, type ConsoleAssets } from '../../../web/console-build.ts';
 import { escapeHtml } from '../../../web/shell.ts';
+import type { FlowContext } from '../../flows/context.ts';
+import { checkSessionAccess, findLiveSession } from '../../flows/console/sessions.ts';
+import { sessionAnswer } from './console/auth/session.ts';
 import type { App, RouteDeps } from './route-kit.ts';
 
 let built: Promise<ConsoleAssets> | null = null;
@@ -64,7 +67,16 @@ function preloadsOf(assets: ConsoleAssets, path: string, sessionCookie: boolean)
   return [...new Set([...assets.entryImports, ...assets.shell.files, ...(page?.files ?? [])])];
 }
 
-export function consolePage(assets: ConsoleAssets, nonce: string, path: string, sessionCookie = true): string {
+/**
+ * The page of a visitor whose session cookie names a live session carries
+ * that session's answer (what GET /console/api/session would give, read with
+ * the same check) in a meta element the first script reads: the overview's
+ * figures are then asked for as soon as that script runs, without waiting a
+ * round trip for the session. The page is `no-store`, sent only to a
+ * request with the cookie (SameSite=Strict), and the policy allows no inline
+ * script: the answer is data in an attribute, HTML-escaped.
+ */
+export function consolePage(assets: ConsoleAssets, nonce: string, path: string, sessionCookie = true, session: unknown = null): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -72,7 +84,7 @@ export function consolePage(assets: ConsoleAssets, nonce: string, path: string, 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Paypilot console</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="data:,">${session === null ? '' : `\n<meta name="paypilot-session" content="${escapeHtml(JSON.stringify(session))}">`}
 <link rel="stylesheet" href="/console/assets/${escapeHtml(assets.entry.css)}">
 <script type="module" async src="/console/assets/${escapeHtml(assets.boot)}"></script>
 <script type="module" src="/console/assets/${escapeHtml(assets.entry.js)}"></script>
@@ -86,8 +98,21 @@ ${preloadsOf(assets, path, sessionCookie).map((name) => `<link rel="modulepreloa
 `;
 }
 
-async function sendPage(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const assets = await consoleAssets();
+/** The session answer for the page, when the cookie names a live session that may read it; null otherwise (the page then asks). */
+async function liveSessionAnswer(context: FlowContext, request: FastifyRequest): Promise<unknown> {
+  const token = sessionTokenFrom(request.headers.cookie);
+  const session = token ? await findLiveSession(context, token) : null;
+  if (!session) return null;
+  try {
+    checkSessionAccess(session, 'session', { required: false, given: null });
+  } catch {
+    return null;
+  }
+  return sessionAnswer(context, session);
+}
+
+async function sendPage(context: FlowContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const [assets, session] = await Promise.all([consoleAssets(), liveSessionAnswer(context, request)]);
   const nonce = randomBytes(16).toString('base64');
   return reply
     .header('content-security-policy', consoleContentSecurityPolicy(nonce))
@@ -96,18 +121,18 @@ async function sendPage(request: FastifyRequest, reply: FastifyReply): Promise<F
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console', sessionTokenFrom(request.headers.cookie) !== null));
+    .send(consolePage(assets, nonce, request.url.split('?')[0] ?? '/console', sessionTokenFrom(request.headers.cookie) !== null, session));
 }
 
-export function registerConsolePages(app: App, _deps: RouteDeps): void {
-  app.get('/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
-  app.get('/console', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
+export function registerConsolePages(app: App, deps: RouteDeps): void {
+  app.get('/', { schema: { hide: true } }, async (request, reply) => sendPage(deps.context, request, reply));
+  app.get('/console', { schema: { hide: true } }, async (request, reply) => sendPage(deps.context, request, reply));
   // Its own route: under `/console/*` the wildcard would be empty, which the app refuses as a path without its parameter.
-  app.get('/console/', { schema: { hide: true } }, async (request, reply) => sendPage(request, reply));
+  app.get('/console/', { schema: { hide: true } }, async (request, reply) => sendPage(deps.context, request, reply));
   app.get('/console/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (path.startsWith('/console/api/')) throw new PaymentError('route_unknown', { details: { method: request.method, path } });
-    return sendPage(request, reply);
+    return sendPage(deps.context, request, reply);
   });
   app.get('/console/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String({ maxLength: 100 }) }) } }, async (request, reply) => {
     const assets = await consoleAssets();
