@@ -450,9 +450,7 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       await page.getByTestId('chart-aov').locator('canvas').waitFor({ timeout: 30_000 });
       const elapsedMs = performance.now() - startedMs;
       const phases = await page.evaluate(phasesInPage);
-      const { metrics } = await devtools.send('Performance.getMetrics');
-      const seconds = (name: string) => (metrics.find((metric) => metric.name === name)?.value ?? 0) * 1000;
-      const mainThread = { script: seconds('ScriptDuration'), style: seconds('RecalcStyleDuration'), layout: seconds('LayoutDuration'), tasks: seconds('TaskDuration') };
+      const mainThread = await mainThreadCounters(devtools);
       await context.close();
       return { shellMs, figuresMs, elapsedMs, phases, mainThread };
     };
@@ -471,11 +469,7 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
       await page.getByTestId('sign-in-password').fill(owner.password);
       await page.getByTestId('sign-in-submit').click();
       await page.getByTestId('totp-code').fill(totp(owner.secret, Date.now() + 30_000));
-      const counters = async () => {
-        const { metrics } = await devtools.send('Performance.getMetrics');
-        const ms = (name: string) => (metrics.find((metric) => metric.name === name)?.value ?? 0) * 1000;
-        return { script: ms('ScriptDuration'), style: ms('RecalcStyleDuration'), layout: ms('LayoutDuration'), tasks: ms('TaskDuration') };
-      };
+      const counters = () => mainThreadCounters(devtools);
       const before = await counters();
       const submittedInPage = await page.evaluate(() => performance.now());
       const startedMs = performance.now();
@@ -548,6 +542,15 @@ async function renderOverview(app: Awaited<ReturnType<typeof buildApp>>, cookie:
 }
 
 /** One more fresh visit under Chromium's sampling profiler; its profile is written where PAYPILOT_RENDER_PROFILE says (open it in DevTools). */
+type DevtoolsSession = Awaited<ReturnType<Awaited<ReturnType<Awaited<ReturnType<typeof launchBrowser>>['newContext']>>['newCDPSession']>>;
+
+/** Chromium's own counters of the page's main thread so far, ms: how much was script, style, layout and all tasks. */
+async function mainThreadCounters(devtools: DevtoolsSession): Promise<{ script: number; style: number; layout: number; tasks: number }> {
+  const { metrics } = await devtools.send('Performance.getMetrics');
+  const ms = (name: string) => (metrics.find((metric) => metric.name === name)?.value ?? 0) * 1000;
+  return { script: ms('ScriptDuration'), style: ms('RecalcStyleDuration'), layout: ms('LayoutDuration'), tasks: ms('TaskDuration') };
+}
+
 async function profileVisit(browser: Awaited<ReturnType<typeof launchBrowser>>, url: string, name: string, value: string, file: string): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict' }]);
