@@ -5,7 +5,10 @@
  * what was there before keeps working: the API's JSON under /console/api,
  * the reference at /docs, the payer's pages.
  */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/schema.ts';
 import { emailRun, signedInMember } from '../support/console.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -129,6 +132,18 @@ describe("a signed-in visitor's page", () => {
 
     expect(carried((await page(null)).body)).toBeNull();
     expect(carried((await page('paypilot_console=not-a-session')).body)).toBeNull();
+    // A session that cannot be read (the database not answering) leaves the page without it, never without the page.
+    const working = stack.context.db;
+    const unreachable = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }) }) });
+    stack.context.db = unreachable;
+    try {
+      const withoutDatabase = await page(member.cookie);
+      expect(withoutDatabase.statusCode).toBe(200);
+      expect(carried(withoutDatabase.body)).toBeNull();
+    } finally {
+      stack.context.db = working;
+      await unreachable.destroy();
+    }
     const out = await member.request('POST', '/console/api/sign_out', {});
     expect(out.status).toBeLessThan(300);
     expect(carried((await page(member.cookie)).body)).toBeNull();

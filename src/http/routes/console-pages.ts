@@ -112,7 +112,13 @@ async function liveSessionAnswer(context: FlowContext, request: FastifyRequest):
 }
 
 async function sendPage(context: FlowContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const [assets, session] = await Promise.all([consoleAssets(), liveSessionAnswer(context, request)]);
+  // The page never fails for the session it carries: without it (the database not answering, say), the first
+  // script asks for the session itself, and that answer's catalogued error is what the member sees.
+  const carried = liveSessionAnswer(context, request).catch((error: unknown) => {
+    request.log.warn({ err: error }, 'console page sent without its session: the session could not be read');
+    return null;
+  });
+  const [assets, session] = await Promise.all([consoleAssets(), carried]);
   const nonce = randomBytes(16).toString('base64');
   return reply
     .header('content-security-policy', consoleContentSecurityPolicy(nonce))
