@@ -11,6 +11,7 @@
 # DATABASE_URL names a server the containers reach over the host's network (default: the machine's PostgreSQL);
 # a database named paypilot_image_check is created on it and dropped afterwards.
 set -euo pipefail
+export PGOPTIONS='-c client_min_messages=warning'
 cd "$(dirname "$0")/../.."
 
 ADMIN_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
