@@ -82,7 +82,7 @@ function options(): Options {
     seed: integer(values.seed, 'seed', 1, 0, 2 ** 31 - 1),
     concurrency: integer(values.concurrency, 'concurrency', 24, 1, limitsOfRun.concurrencyMax),
     paymentsInPlay: integer(values['payments-in-play'], 'payments-in-play', 24, 1, limitsOfRun.paymentsInPlayMax),
-    settleSeconds: integer(values['settle-seconds'], 'settle-seconds', 150, 0, limitsOfRun.settleSecondsMax),
+    settleSeconds: integer(values['settle-seconds'], 'settle-seconds', 360, 0, limitsOfRun.settleSecondsMax),
     keyRetrySeconds: integer(values['key-retry-seconds'], 'key-retry-seconds', 90, 1, limitsOfRun.keyRetrySecondsMax),
     killEverySeconds: integer(values['kill-every-seconds'], 'kill-every-seconds', 8, 1, 3_600),
     faultPercent: integer(values['fault-percent'], 'fault-percent', 20, 0, 100),
