@@ -211,8 +211,8 @@ export async function listEnabledRules(db: Db, afterId: string | null, limit: nu
 
 // ---------------------------------------------------------------- alerts
 
-export async function findOpenAlert(db: Db, ruleId: string): Promise<AlertRow | undefined> {
-  return db.selectFrom('alerts').selectAll().where('rule_id', '=', ruleId).where('state', '=', 'triggered').executeTakeFirst();
+export async function findOpenAlert(db: Db, rule: { merchantId: string; id: string }): Promise<AlertRow | undefined> {
+  return db.selectFrom('alerts').selectAll().where('merchant_id', '=', rule.merchantId).where('rule_id', '=', rule.id).where('state', '=', 'triggered').executeTakeFirst();
 }
 
 export async function findAlert(db: Db, scope: Scope, id: string): Promise<AlertRow | undefined> {

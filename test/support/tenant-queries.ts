@@ -47,7 +47,7 @@ export function tenantQueries(root: string, tenantTables: ReadonlySet<string>): 
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const relative = path.relative(root, file);
     const helpers = sqlHelpers(source);
-    const scoped = (node: ts.Node) => scopingHelpers.test(expanded(node.getText(), helpers));
+    const scoped = (node: ts.Node) => scopingHelpers.test(expanded(withoutSelectedColumns(node), helpers));
     const visit = (node: ts.Node) => {
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const kind = chainStarts[node.expression.name.text];
@@ -96,6 +96,26 @@ function expanded(text: string, helpers: Map<string, string>): string {
     if (helper !== undefined && helper !== text) parts.push(helper);
   }
   return parts.join('\n');
+}
+
+/**
+ * A query's text without the columns it selects or returns: `merchant_id`
+ * read from a row (a sweep's `.select(['id', 'merchant_id'])`) filters nothing.
+ */
+function withoutSelectedColumns(node: ts.Node): string {
+  const text = node.getText();
+  const start = node.getStart();
+  const cuts: [number, number][] = [];
+  const visit = (at: ts.Node) => {
+    if (ts.isCallExpression(at) && ts.isPropertyAccessExpression(at.expression) && ['select', 'returning'].includes(at.expression.name.text) && at.arguments.length > 0) {
+      cuts.push([at.arguments[0]!.getStart() - start, at.arguments[at.arguments.length - 1]!.getEnd() - start]);
+    }
+    ts.forEachChild(at, visit);
+  };
+  visit(node);
+  let kept = text;
+  for (const [from, to] of cuts.sort(([a], [b]) => b - a)) kept = kept.slice(0, from) + kept.slice(to);
+  return kept;
 }
 
 /** The whole fluent chain a call starts: up through property accesses and calls, to the statement. */
