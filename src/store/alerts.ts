@@ -277,14 +277,14 @@ export async function raiseAlert(
  */
 export async function resolveAlert(
   db: Db,
-  resolution: { alertId: string; at: Date; value: number | null; resolution: 'recovered' | 'rule_disabled' | 'rule_deleted' },
+  resolution: { merchantId: string; alertId: string; at: Date; value: number | null; resolution: 'recovered' | 'rule_disabled' | 'rule_deleted' },
   event: { id: string; data: unknown },
 ): Promise<AlertRow | null> {
   const result = await sql<AlertRow>`
     with resolved as (
       update alerts set state = 'resolved', resolved_at = greatest(triggered_at, ${resolution.at}::timestamptz),
                         resolved_value = ${resolution.value}, resolution = ${resolution.resolution}, updated_at = ${resolution.at}::timestamptz
-       where id = ${resolution.alertId} and state = 'triggered'
+       where merchant_id = ${resolution.merchantId} and id = ${resolution.alertId} and state = 'triggered'
       returning *
     ),
     event as (
@@ -293,7 +293,7 @@ export async function resolveAlert(
     ),
     incident as (
       update connector_incidents set ended_at = greatest(started_at, ${resolution.at}::timestamptz)
-       where alert_id in (select id from resolved) and ended_at is null
+       where merchant_id = ${resolution.merchantId} and alert_id in (select id from resolved) and ended_at is null
     )
     select * from resolved
   `.execute(db);

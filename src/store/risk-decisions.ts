@@ -32,6 +32,7 @@ export async function insertReviewDecision(db: Db, decision: NewRiskDecision, pa
     const moved = await trx
       .updateTable('payments')
       .set({ capture_method: 'manual', version: payment.version + 1, updated_at: at })
+      .where('merchant_id', '=', payment.merchant_id)
       .where('id', '=', payment.id)
       .where('version', '=', payment.version)
       .executeTakeFirst();

@@ -4,7 +4,8 @@
  * chain that starts at `selectFrom`, `updateTable` or `deleteFrom` on a
  * table, and each raw `sql` template that reads, updates or deletes one,
  * with whether it mentions `merchant_id` (directly, or through a helper that
- * adds it: `scoped`, `scopeFilter`, …, listed below).
+ * adds it: `scoped`, `scopeFilter`, …, listed below) outside the columns it
+ * selects or returns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -109,6 +110,8 @@ function withoutSelectedColumns(node: ts.Node): string {
   const visit = (at: ts.Node) => {
     if (ts.isCallExpression(at) && ts.isPropertyAccessExpression(at.expression) && ['select', 'returning'].includes(at.expression.name.text) && at.arguments.length > 0) {
       cuts.push([at.arguments[0]!.getStart() - start, at.arguments[at.arguments.length - 1]!.getEnd() - start]);
+      visit(at.expression); // the chain before it; its own arguments go whole, so no cut lies inside another
+      return;
     }
     ts.forEachChild(at, visit);
   };

@@ -177,7 +177,7 @@ export async function resolve(
   return context.db.transaction().execute(async (tx) => {
     const resolved = await resolveAlert(
       tx,
-      { alertId: open.id, at, value: options.value, resolution: options.resolution },
+      { merchantId: open.merchant_id, alertId: open.id, at, value: options.value, resolution: options.resolution },
       { id: context.ids.newId('evt'), data: { object: presentAlert(draft) } },
     );
     if (resolved && options.email) await emailMerchant(context, tx, resolved, 'resolved', null);
