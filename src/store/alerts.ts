@@ -211,8 +211,8 @@ export async function listEnabledRules(db: Db, afterId: string | null, limit: nu
 
 // ---------------------------------------------------------------- alerts
 
-export async function findOpenAlert(db: Db, ruleId: string): Promise<AlertRow | undefined> {
-  return db.selectFrom('alerts').selectAll().where('rule_id', '=', ruleId).where('state', '=', 'triggered').executeTakeFirst();
+export async function findOpenAlert(db: Db, rule: { merchantId: string; id: string }): Promise<AlertRow | undefined> {
+  return db.selectFrom('alerts').selectAll().where('merchant_id', '=', rule.merchantId).where('rule_id', '=', rule.id).where('state', '=', 'triggered').executeTakeFirst();
 }
 
 export async function findAlert(db: Db, scope: Scope, id: string): Promise<AlertRow | undefined> {
@@ -277,14 +277,14 @@ export async function raiseAlert(
  */
 export async function resolveAlert(
   db: Db,
-  resolution: { alertId: string; at: Date; value: number | null; resolution: 'recovered' | 'rule_disabled' | 'rule_deleted' },
+  resolution: { merchantId: string; alertId: string; at: Date; value: number | null; resolution: 'recovered' | 'rule_disabled' | 'rule_deleted' },
   event: { id: string; data: unknown },
 ): Promise<AlertRow | null> {
   const result = await sql<AlertRow>`
     with resolved as (
       update alerts set state = 'resolved', resolved_at = greatest(triggered_at, ${resolution.at}::timestamptz),
                         resolved_value = ${resolution.value}, resolution = ${resolution.resolution}, updated_at = ${resolution.at}::timestamptz
-       where id = ${resolution.alertId} and state = 'triggered'
+       where merchant_id = ${resolution.merchantId} and id = ${resolution.alertId} and state = 'triggered'
       returning *
     ),
     event as (
@@ -293,7 +293,7 @@ export async function resolveAlert(
     ),
     incident as (
       update connector_incidents set ended_at = greatest(started_at, ${resolution.at}::timestamptz)
-       where alert_id in (select id from resolved) and ended_at is null
+       where merchant_id = ${resolution.merchantId} and alert_id in (select id from resolved) and ended_at is null
     )
     select * from resolved
   `.execute(db);

@@ -87,8 +87,9 @@ export async function listFlags(
   return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
 
-export async function listVerifications(db: Db, paymentId: string): Promise<VerificationRow[]> {
-  return db.selectFrom('customer_verifications').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+/** A payment's codes, by the payment's merchant and id. */
+export async function listVerifications(db: Db, payment: { merchantId: string; id: string }): Promise<VerificationRow[]> {
+  return db.selectFrom('customer_verifications').selectAll().where('merchant_id', '=', payment.merchantId).where('payment_id', '=', payment.id).orderBy('id', 'asc').execute();
 }
 
 export async function insertVerification(
@@ -104,22 +105,23 @@ export async function insertVerification(
 }
 
 /** Uses one try of a pending code; answers the tries left, or null when the code was no longer pending. */
-export async function useVerificationAttempt(db: Db, id: bigint): Promise<number | null> {
+export async function useVerificationAttempt(db: Db, merchantId: string, id: bigint): Promise<number | null> {
   const result = await sql<{ attempts_remaining: number }>`
     update customer_verifications
        set attempts_remaining = attempts_remaining - 1,
            status = case when attempts_remaining - 1 = 0 then 'failed' else status end
-     where id = ${id} and status = 'pending' and attempts_remaining > 0
+     where merchant_id = ${merchantId} and id = ${id} and status = 'pending' and attempts_remaining > 0
     returning attempts_remaining
   `.execute(db);
   return result.rows[0]?.attempts_remaining ?? null;
 }
 
 /** Closes a pending code; false when it was no longer pending (another request closed it first). */
-export async function closeVerification(db: Db, id: bigint, status: 'verified' | 'failed' | 'expired', now: Date): Promise<boolean> {
+export async function closeVerification(db: Db, merchantId: string, id: bigint, status: 'verified' | 'failed' | 'expired', now: Date): Promise<boolean> {
   const result = await db
     .updateTable('customer_verifications')
     .set({ status, verified_at: status === 'verified' ? now : null })
+    .where('merchant_id', '=', merchantId)
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .executeTakeFirst();

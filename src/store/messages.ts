@@ -61,9 +61,9 @@ export async function queueMessages(db: Db, messages: NewMessage[], now: Date, m
                                                       recipient text, locale text, customer_id text, payment_id text, event_id text,
                                                       subject text, body_sealed_hex text)
       on conflict (dedupe_key) do nothing
-      returning id
+      returning id, merchant_id
     )
-    select id, graphile_worker.add_job('send_message', json_build_object('id', id), max_attempts => 5) is not null as job from queued
+    select id, graphile_worker.add_job('send_message', json_build_object('id', id, 'merchant', merchant_id), max_attempts => 5) is not null as job from queued
   `.execute(db);
   return result.rows.map((row) => row.id);
 }
@@ -83,26 +83,34 @@ export function openMessageBody(row: Pick<MessageRow, 'id' | 'body_text' | 'body
   return JSON.parse(unseal(row.body_sealed, messagesKey, row.id)) as MessageBody;
 }
 
+/** A message as its job or the sweep names it: its id and its merchant. */
+export interface MessageRef {
+  id: string;
+  merchantId: string;
+}
+
 /**
  * Takes a due message for one try; one caller at a time, until the lease runs
  * out. Answers with the lease the message had before (`previous_lease_until`):
  * set only when an earlier try was claimed and never recorded, i.e. its
  * worker died with the outcome unknown.
  */
-export async function claimMessage(db: Db, id: string, now: Date, leaseMs: number): Promise<(MessageRow & { previous_lease_until: Date | null }) | null> {
+export async function claimMessage(db: Db, ref: MessageRef, now: Date, leaseMs: number): Promise<(MessageRow & { previous_lease_until: Date | null }) | null> {
   const result = await sql<MessageRow & { previous_lease_until: Date | null }>`
     update messages m
        set attempts = m.attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now},
            -- As for webhook deliveries: a send that dies mid-try is due again behind the others, not first in every sweep.
            next_attempt_at = ${new Date(now.getTime() + leaseMs)}
       from messages previous
-     where previous.id = m.id and m.id = ${id} and m.status = 'pending' and m.next_attempt_at <= ${now} and (m.lease_until is null or m.lease_until <= ${now})
+     where previous.merchant_id = m.merchant_id and previous.id = m.id and m.merchant_id = ${ref.merchantId} and m.id = ${ref.id}
+       and m.status = 'pending' and m.next_attempt_at <= ${now} and (m.lease_until is null or m.lease_until <= ${now})
     returning m.*, previous.lease_until as previous_lease_until
   `.execute(db);
   return result.rows[0] ?? null;
 }
 
 export interface MessageTry {
+  merchantId: string;
   id: string;
   at: Date;
   outcome: 'sent' | 'failed' | 'skipped' | 'retry';
@@ -121,27 +129,23 @@ export async function recordMessageTry(db: Db, t: MessageTry): Promise<void> {
          set status = ${status}, provider_message_id = coalesce(${t.providerMessageId}, provider_message_id), last_error = ${t.error},
              next_attempt_at = ${next}::timestamptz, lease_until = null, sent_at = ${t.outcome === 'sent' ? t.at : null}::timestamptz,
              updated_at = ${t.at}
-       where id = ${t.id}
-      returning id
+       where merchant_id = ${t.merchantId} and id = ${t.id}
+      returning id, merchant_id
     )
-    select graphile_worker.add_job('send_message', json_build_object('id', updated.id), run_at => ${next}::timestamptz, max_attempts => 5)
+    select graphile_worker.add_job('send_message', json_build_object('id', updated.id, 'merchant', updated.merchant_id), run_at => ${next}::timestamptz, max_attempts => 5)
       from updated where ${next}::timestamptz is not null
   `.execute(db);
 }
 
-export async function findDueMessages(db: Db, now: Date, limit: number): Promise<string[]> {
-  const rows = await db
+/** Messages due whose lease, if any, has run out, each with its merchant: the sweep's share after a crash or a lost job. */
+export async function findDueMessages(db: Db, now: Date, limit: number): Promise<MessageRef[]> {
+  return db
     .selectFrom('messages')
-    .select('id')
+    .select(['id', 'merchant_id as merchantId'])
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .orderBy('next_attempt_at', 'asc')
     .limit(limit)
     .execute();
-  return rows.map((row) => row.id);
-}
-
-export async function listMessagesForPayment(db: Db, paymentId: string): Promise<MessageRow[]> {
-  return db.selectFrom('messages').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
 }

@@ -88,9 +88,9 @@ export async function markFraudulent(db: Db, scope: Scope, mark: { paymentId: st
     .values({ payment_id: mark.paymentId, merchant_id: scope.merchantId, mode: scope.mode, source: mark.source, note: mark.note, created_at: at })
     .onConflict((oc) => oc.column('payment_id').doNothing())
     .execute();
-  return db.selectFrom('payment_fraud_marks').selectAll().where('payment_id', '=', mark.paymentId).executeTakeFirstOrThrow();
+  return db.selectFrom('payment_fraud_marks').selectAll().where('merchant_id', '=', scope.merchantId).where('payment_id', '=', mark.paymentId).executeTakeFirstOrThrow();
 }
 
-export async function findFraudMark(db: Db, paymentId: string): Promise<FraudMarkRow | undefined> {
-  return db.selectFrom('payment_fraud_marks').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+export async function findFraudMark(db: Db, payment: { merchantId: string; id: string }): Promise<FraudMarkRow | undefined> {
+  return db.selectFrom('payment_fraud_marks').selectAll().where('merchant_id', '=', payment.merchantId).where('payment_id', '=', payment.id).executeTakeFirst();
 }

@@ -32,6 +32,7 @@ export async function insertReviewDecision(db: Db, decision: NewRiskDecision, pa
     const moved = await trx
       .updateTable('payments')
       .set({ capture_method: 'manual', version: payment.version + 1, updated_at: at })
+      .where('merchant_id', '=', payment.merchant_id)
       .where('id', '=', payment.id)
       .where('version', '=', payment.version)
       .executeTakeFirst();
@@ -82,15 +83,25 @@ export async function insertPaidReviewDecision(db: Db, decision: NewRiskDecision
 }
 
 /** Marks a decision's challenge passed (the payer gave the right code and the confirm went on). */
-export async function markChallengePassed(db: Db, paymentId: string): Promise<void> {
+export async function markChallengePassed(db: Db, payment: { merchantId: string; id: string }): Promise<void> {
   await sql`
     update risk_decisions set challenge_passed = true
-    where id = (select id from risk_decisions where payment_id = ${paymentId} and action = 'challenge' order by created_at desc, id desc limit 1)
+    where merchant_id = ${payment.merchantId}
+      and id = (select id from risk_decisions where merchant_id = ${payment.merchantId} and payment_id = ${payment.id} and action = 'challenge'
+                 order by created_at desc, id desc limit 1)
   `.execute(db);
 }
 
-export async function latestRiskDecision(db: Db, paymentId: string): Promise<RiskDecisionRow | undefined> {
-  return db.selectFrom('risk_decisions').selectAll().where('payment_id', '=', paymentId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+export async function latestRiskDecision(db: Db, payment: { merchantId: string; id: string }): Promise<RiskDecisionRow | undefined> {
+  return db
+    .selectFrom('risk_decisions')
+    .selectAll()
+    .where('merchant_id', '=', payment.merchantId)
+    .where('payment_id', '=', payment.id)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function findReview(db: Db, scope: Scope, paymentId: string): Promise<RiskReviewRow | undefined> {
@@ -119,10 +130,12 @@ export async function fraudRefundOf(db: Db, scope: Scope, paymentId: string): Pr
 }
 
 /** Closes a pending review; false if it was no longer pending. */
-export async function closeReview(db: Db, paymentId: string, status: 'approved' | 'rejected', at: Date): Promise<boolean> {
+export async function closeReview(db: Db, scope: Scope, paymentId: string, status: 'approved' | 'rejected', at: Date): Promise<boolean> {
   const result = await db
     .updateTable('risk_reviews')
     .set({ status, decided_at: at })
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
     .where('payment_id', '=', paymentId)
     .where('status', '=', 'pending')
     .executeTakeFirst();

@@ -112,7 +112,7 @@ export async function deleteEndpoint(db: Db, scope: Scope, id: string, now: Date
     ),
     canceled as (
       update webhook_deliveries set status = 'canceled', next_attempt_at = null, updated_at = ${now}
-       where endpoint_id in (select id from deleted) and status = 'pending'
+       where merchant_id = ${scope.merchantId} and endpoint_id in (select id from deleted) and status = 'pending'
     )
     select * from deleted
   `.execute(db);
@@ -126,29 +126,76 @@ export interface ClaimedDelivery {
 }
 
 /**
+ * A delivery as a job or the sweep names it: its id and its merchant. Jobs
+ * carry the merchant since it was added to the payload (a failed try's next
+ * job, a redelivery); the sweep reads it from the row.
+ */
+export interface DeliveryRef {
+  id: string;
+  merchantId: string;
+}
+
+/**
  * Takes a due delivery for one try: only one caller gets it, until its lease
  * runs out (a worker killed mid-delivery leaves its lease to expire).
  */
-export async function claimDelivery(db: Db, id: string, now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
+export async function claimDelivery(db: Db, ref: DeliveryRef, now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
   const result = await sql<WebhookDeliveryRow>`
-    update webhook_deliveries
+    update webhook_deliveries ${claimChange(now, leaseMs)}
+     where merchant_id = ${ref.merchantId} and id = ${ref.id} and ${claimable(now)}
+    returning *
+  `.execute(db);
+  return withEndpointAndEvent(db, result.rows[0]);
+}
+
+/**
+ * The same, by the delivery's id alone: for a job whose payload holds no
+ * merchant. The events trigger (`events_outbox`, migration 0006) queues each
+ * delivery's first try so, and only a migration replacing it can add the
+ * merchant; a job queued by the previous version (any try) is the same shape.
+ */
+export async function claimDeliveryById(db: Db, id: string, now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
+  const result = await sql<WebhookDeliveryRow>`
+    update webhook_deliveries ${claimChange(now, leaseMs)}
+     where id = ${id} and ${claimable(now)}
+    returning *
+  `.execute(db);
+  return withEndpointAndEvent(db, result.rows[0]);
+}
+
+function claimChange(now: Date, leaseMs: number) {
+  return sql`
        set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)},
            -- Until the try is recorded, due again only when the lease ends: a worker that dies (or throws) mid-try leaves it
            -- behind the deliveries due before then, never first in every sweep (the try's record sets the real next time).
            next_attempt_at = ${new Date(now.getTime() + leaseMs)},
-           first_attempted_at = coalesce(first_attempted_at, ${now}), last_attempted_at = ${now}, updated_at = ${now}
-     where id = ${id} and status = 'pending' and next_attempt_at <= ${now}
-       and (lease_until is null or lease_until <= ${now})
-    returning *
-  `.execute(db);
-  const delivery = result.rows[0];
+           first_attempted_at = coalesce(first_attempted_at, ${now}), last_attempted_at = ${now}, updated_at = ${now}`;
+}
+
+function claimable(now: Date) {
+  return sql`status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until <= ${now})`;
+}
+
+/** A claimed delivery's endpoint and event, read through the delivery's merchant. */
+async function withEndpointAndEvent(db: Db, delivery: WebhookDeliveryRow | undefined): Promise<ClaimedDelivery | null> {
   if (!delivery) return null;
-  const endpoint = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', delivery.endpoint_id).executeTakeFirstOrThrow();
-  const event = await db.selectFrom('events').select(['id', 'type', 'mode', 'data', 'created_at']).where('id', '=', delivery.event_id).executeTakeFirstOrThrow();
+  const endpoint = await db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('merchant_id', '=', delivery.merchant_id)
+    .where('id', '=', delivery.endpoint_id)
+    .executeTakeFirstOrThrow();
+  const event = await db
+    .selectFrom('events')
+    .select(['id', 'type', 'mode', 'data', 'created_at'])
+    .where('merchant_id', '=', delivery.merchant_id)
+    .where('id', '=', delivery.event_id)
+    .executeTakeFirstOrThrow();
   return { delivery, endpoint, event: event as ClaimedDelivery['event'] };
 }
 
 export interface DeliveryTry {
+  merchantId: string;
   deliveryId: string;
   endpointId: string;
   attempt: number;
@@ -186,7 +233,7 @@ export async function recordDeliveryTry(db: Db, t: DeliveryTry): Promise<{ disab
       update webhook_deliveries
          set status = ${status}, next_attempt_at = ${t.nextAttemptAt}::timestamptz, lease_until = null,
              last_response_status = ${t.responseStatus}, last_error = ${t.error}, updated_at = ${t.at}
-       where id = ${t.deliveryId}
+       where merchant_id = ${t.merchantId} and id = ${t.deliveryId}
       returning id
     ),
     endpoint as (
@@ -196,12 +243,14 @@ export async function recordDeliveryTry(db: Db, t: DeliveryTry): Promise<{ disab
              disabled_reason = case when not ${t.succeeded} and coalesce(failing_since, ${t.at}) <= ${t.disableIfFailingSince}
                                     then 'failing_for_3_days' else disabled_reason end,
              updated_at = ${t.at}
-       where id = ${t.endpointId}
-      returning status, failing_since, (select status from webhook_endpoints where id = ${t.endpointId}) as status_before
+       where merchant_id = ${t.merchantId} and id = ${t.endpointId}
+      returning status, failing_since,
+                (select status from webhook_endpoints where merchant_id = ${t.merchantId} and id = ${t.endpointId}) as status_before
     ),
     next_job as (
-      select graphile_worker.add_job('deliver_webhook', json_build_object('id', ${t.deliveryId}::text), run_at => ${t.nextAttemptAt}::timestamptz, max_attempts => 5)
-       where ${t.nextAttemptAt}::timestamptz is not null
+      select graphile_worker.add_job('deliver_webhook', json_build_object('id', ${t.deliveryId}::text, 'merchant', ${t.merchantId}::text),
+                                     run_at => ${t.nextAttemptAt}::timestamptz, max_attempts => 5)
+       where ${t.nextAttemptAt}::timestamptz is not null and exists (select 1 from delivery)
     )
     select (endpoint.status = 'disabled' and endpoint.status_before = 'enabled') as disabled, endpoint.failing_since,
            (select count(*) from next_job) as queued
@@ -212,26 +261,26 @@ export async function recordDeliveryTry(db: Db, t: DeliveryTry): Promise<{ disab
 }
 
 /** A delivery whose endpoint is gone or off: it stops. */
-export async function cancelDelivery(db: Db, id: string, reason: string, now: Date): Promise<void> {
+export async function cancelDelivery(db: Db, ref: DeliveryRef, reason: string, now: Date): Promise<void> {
   await db
     .updateTable('webhook_deliveries')
     .set({ status: 'canceled', next_attempt_at: null, lease_until: null, last_error: reason, updated_at: now })
-    .where('id', '=', id)
+    .where('merchant_id', '=', ref.merchantId)
+    .where('id', '=', ref.id)
     .execute();
 }
 
-/** Deliveries due whose lease, if any, has run out: the sweep's share after a crash or a lost job. */
-export async function findDueDeliveries(db: Db, now: Date, limit: number): Promise<string[]> {
-  const rows = await db
+/** Deliveries due whose lease, if any, has run out: the sweep's share after a crash or a lost job. Each with its merchant, to claim it by. */
+export async function findDueDeliveries(db: Db, now: Date, limit: number): Promise<DeliveryRef[]> {
+  return db
     .selectFrom('webhook_deliveries')
-    .select('id')
+    .select(['id', 'merchant_id as merchantId'])
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
     .orderBy('next_attempt_at', 'asc')
     .limit(limit)
     .execute();
-  return rows.map((row) => row.id);
 }
 
 export interface DeliveryWithAttempts extends WebhookDeliveryRow {
@@ -242,14 +291,16 @@ export interface DeliveryWithAttempts extends WebhookDeliveryRow {
 /** An endpoint's deliveries, newest first, each with its tries (the last `triesMax`). */
 export async function listDeliveries(
   db: Db,
+  scope: Scope,
   endpointId: string,
   page: { startingAfter?: string; limit: number; triesMax: number },
 ): Promise<{ data: DeliveryWithAttempts[]; hasMore: boolean }> {
   let query = db
     .selectFrom('webhook_deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .innerJoin('events as e', (join) => join.onRef('e.merchant_id', '=', 'd.merchant_id').onRef('e.id', '=', 'd.event_id'))
     .selectAll('d')
     .select('e.type as event_type')
+    .where('d.merchant_id', '=', scope.merchantId)
     .where('d.endpoint_id', '=', endpointId);
   if (page.startingAfter) query = query.where('d.id', '<', page.startingAfter);
   const rows = await query.orderBy('d.id', 'desc').limit(page.limit + 1).execute();
@@ -294,9 +345,10 @@ export async function redeliverEvent(db: Db, scope: Scope, eventId: string, now:
         from targets, event
       on conflict (endpoint_id, event_id) do update
          set status = 'pending', next_attempt_at = ${now}, lease_until = null, first_attempted_at = null, updated_at = ${now}
-      returning id
+      returning id, merchant_id
     )
-    select count(graphile_worker.add_job('deliver_webhook', json_build_object('id', upserted.id), max_attempts => 5))::int as queued from upserted
+    select count(graphile_worker.add_job('deliver_webhook', json_build_object('id', upserted.id, 'merchant', upserted.merchant_id), max_attempts => 5))::int as queued
+      from upserted
   `.execute(db);
   return result.rows[0]?.queued ?? 0;
 }

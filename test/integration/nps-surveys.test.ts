@@ -189,7 +189,7 @@ describe('NPS surveys', () => {
     await sendDueSurveys(stack.context);
     const [survey] = await surveysOf(customer.id);
     // The worker claims the message and the server takes the email; the worker dies before recording it.
-    const claimed = await claimMessage(stack.db.db, survey!.message_id, new Date(clock.nowMs()), limits.deliveryLeaseMs);
+    const claimed = await claimMessage(stack.db.db, { id: survey!.message_id, merchantId }, new Date(clock.nowMs()), limits.deliveryLeaseMs);
     expect(claimed?.previous_lease_until).toBeNull();
     await stack.context.messaging.mailer!.send({ from: 'Survey <nps@shop.example>', to: customer.email, subject: 'survey', text: 'the first try', html: null });
     await catcher.waitForEmail((e) => e.to.includes(customer.email), 10_000);
@@ -197,7 +197,7 @@ describe('NPS surveys', () => {
     // After the lease, the sweep and the message's own job find it due again: neither sends it.
     clock.advanceMs(limits.deliveryLeaseMs + 1000);
     await sendQueued();
-    expect(await sendMessage(stack.context, survey!.message_id)).toBe('not_due');
+    expect(await sendMessage(stack.context, { id: survey!.message_id, merchantId })).toBe('not_due');
     const message = await stack.db.db.selectFrom('messages').selectAll().where('id', '=', survey!.message_id).executeTakeFirstOrThrow();
     expect(message.status).toBe('failed');
     expect(message.last_error).toContain('at most once');
@@ -212,9 +212,9 @@ describe('NPS surveys', () => {
       new Date(clock.nowMs()),
       stack.context.keys.messages,
     );
-    await claimMessage(stack.db.db, id!, new Date(clock.nowMs()), limits.deliveryLeaseMs);
+    await claimMessage(stack.db.db, { id: id!, merchantId }, new Date(clock.nowMs()), limits.deliveryLeaseMs);
     clock.advanceMs(limits.deliveryLeaseMs + 1000);
-    expect(await sendMessage(stack.context, id!)).toBe('sent');
+    expect(await sendMessage(stack.context, { id: id!, merchantId })).toBe('sent');
     await catcher.waitForEmail((e) => e.to.includes(customer.email), 10_000);
   });
 });

@@ -135,9 +135,9 @@ describe('when a URL is saved', () => {
 
 /** The one delivery of the endpoint's payment.created, tried once now. */
 async function deliverOnce(endpointId: string) {
-  const row = await sql<{ id: string }>`select id from webhook_deliveries where endpoint_id = ${endpointId}`.execute(stack.db.db);
+  const row = await sql<{ id: string; merchant_id: string }>`select id, merchant_id from webhook_deliveries where endpoint_id = ${endpointId}`.execute(stack.db.db);
   expect(row.rows).toHaveLength(1);
-  return deliverWebhook(stack.context, row.rows[0]!.id);
+  return deliverWebhook(stack.context, { id: row.rows[0]!.id, merchantId: row.rows[0]!.merchant_id });
 }
 
 async function deliveryLog(endpointId: string, key: string) {

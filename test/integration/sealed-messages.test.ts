@@ -69,7 +69,7 @@ describe('the messages outbox', () => {
 
     const [codeMessage] = (await messageRows(m.merchant.merchantId)).filter((row) => row.text.includes('customer_verification'));
     expect(codeMessage).toBeDefined();
-    expect(await sendMessage(stack.context, codeMessage!.id)).toBe('sent');
+    expect(await sendMessage(stack.context, { id: codeMessage!.id, merchantId: m.merchant.merchantId })).toBe('sent');
     const sms = texts.find((t) => t.to === '+86 138 0013 8000' && t.text.includes('Tea House'));
     const code = /\b(\d{6})\b/.exec(sms?.text ?? '')?.[1];
     expect(code, sms?.text).toMatch(/^\d{6}$/);
@@ -89,7 +89,7 @@ describe('the messages outbox', () => {
     }
 
     // Delivered as rendered: the order email and SMS carry the link with its token.
-    for (const row of rows.filter((r) => r.text.includes('payer_payment_succeeded'))) expect(await sendMessage(stack.context, row.id)).toBe('sent');
+    for (const row of rows.filter((r) => r.text.includes('payer_payment_succeeded'))) expect(await sendMessage(stack.context, { id: row.id, merchantId: m.merchant.merchantId })).toBe('sent');
     const email = emails.find((e) => e.to === 'li.wei@example.com' && e.subject.includes('T-4321'));
     expect(email?.text).toContain(`/orders/${payment.id}?token=${token}`);
     expect(email?.html).toContain(`/orders/${payment.id}?token=${token}`);
@@ -105,7 +105,7 @@ describe('the messages outbox', () => {
       values (${id}, ${m.merchant.merchantId}, 'test', 'email', 'payer_payment_succeeded', ${`legacy:${id}`}, 'old@example.com', 'en',
               'Your order', 'Paid. See /orders/pay_x?token=legacy', '<p>Paid</p>', 'pending', ${at}, ${at}, ${at})
     `.execute(stack.db.db);
-    expect(await sendMessage(stack.context, id)).toBe('sent');
+    expect(await sendMessage(stack.context, { id, merchantId: m.merchant.merchantId })).toBe('sent');
     expect(emails.find((e) => e.to === 'old@example.com')).toMatchObject({ subject: 'Your order', text: 'Paid. See /orders/pay_x?token=legacy', html: '<p>Paid</p>' });
   });
 
@@ -120,7 +120,7 @@ describe('the messages outbox', () => {
     const other = (await sql<{ id: string }>`select id from messages where body_sealed is not null and id <> ${row!.id} limit 1`.execute(stack.db.db)).rows[0]!;
     await sql`update messages set body_sealed = (select body_sealed from messages where id = ${other.id}) where id = ${row!.id}`.execute(stack.db.db);
     const before = emails.length;
-    expect(await sendMessage(stack.context, row!.id)).toBe('retrying');
+    expect(await sendMessage(stack.context, { id: row!.id, merchantId: m.merchant.merchantId })).toBe('retrying');
     expect(emails.length).toBe(before);
   });
 });

@@ -127,19 +127,19 @@ describe('the webhook delivery sweep', () => {
   it('reaches a delivery behind deliveries whose worker died after claiming them', async () => {
     const endpoint = await stack.api('POST', '/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hooks', enabled_events: ['payment.canceled'] }, { key: fineKey });
     expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(200);
-    const deliveries: string[] = [];
+    const deliveries: { id: string; merchantId: string }[] = [];
     for (let i = 0; i < 3; i += 1) {
       const created = await stack.api('POST', '/v1/payments', { amount: 100, currency: 'CNY' }, { key: fineKey });
       await stack.api('POST', `/v1/payments/${created.body.id}/cancel`, {}, { key: fineKey });
       clock.advanceMs(1_000);
-      const row = await stack.db.db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpoint.body.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
-      deliveries.push(row.id);
+      const row = await stack.db.db.selectFrom('webhook_deliveries').select(['id', 'merchant_id']).where('endpoint_id', '=', endpoint.body.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      deliveries.push({ id: row.id, merchantId: row.merchant_id });
     }
     // The two oldest are claimed by a worker that dies (or throws) before recording the try.
-    for (const id of deliveries.slice(0, 2)) expect(await claimDelivery(stack.db.db, id, new Date(clock.nowMs()), limits.deliveryLeaseMs)).not.toBeNull();
+    for (const ref of deliveries.slice(0, 2)) expect(await claimDelivery(stack.db.db, ref, new Date(clock.nowMs()), limits.deliveryLeaseMs)).not.toBeNull();
     clock.advanceMs(limits.deliveryLeaseMs);
     // A sweep of two: the delivery nobody tried comes before the two that were, not after them for ever.
     const due = await findDueDeliveries(stack.db.db, new Date(clock.nowMs()), 2);
-    expect(due[0]).toBe(deliveries[2]);
+    expect(due[0]).toEqual(deliveries[2]);
   });
 });

@@ -81,6 +81,9 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
   sweep: {
     'alerts.ts listEnabledRules alert_rules:select': 1,
     'analytics.ts analyticsFoldBacklog analytics_changes:select': 1,
+    // The comments the analysis worker took from the queue of every merchant (comment_analysis_queue holds source and id only).
+    'comment-analyses.ts loadQueuedComments cancellation_records:select': 1,
+    'comment-analyses.ts loadQueuedComments payment_feedback:select': 1,
     'console/request-log.ts pruneRequestLog api_request_log:delete': 1,
     'event-stream.ts completePublications event_stream_outbox:delete': 1,
     'event-stream.ts countOwedPublications event_stream_outbox:select': 1,
@@ -98,6 +101,8 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
   },
   /** A connector account's shared circuit breaker, by the account id the router chose (found for its merchant). */
   account: {
+    // The circuit's close, told by the breaker with the account id alone (domain/payments/routing.ts CircuitChange).
+    'alerts.ts recordCircuitClosed connector_incidents:update': 1,
     'connector-breakers.ts leaseBreakerProbe connector_account_breakers:update': 1,
     'connector-breakers.ts loadBreakers connector_account_breakers:select': 1,
     'connector-breakers.ts recordBreakerFailure connector_account_breakers:select': 1,
@@ -125,18 +130,12 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
   },
   /** By the globally unique id of a row the use case already found through a merchant-scoped read (a payment, refund, attempt, message, delivery …). */
   byId: {
-    'alerts.ts findOpenAlert alerts:select': 1,
-    'alerts.ts recordCircuitClosed connector_incidents:update': 1,
     'api-keys.ts markApiKeyRevoked api_keys:update': 1,
     'api-keys.ts markApiKeyRolled api_keys:update': 1,
-    'cancellation-abuse.ts closeVerification customer_verifications:update': 1,
-    'cancellation-abuse.ts listVerifications customer_verifications:select': 1,
-    'cancellation-abuse.ts useVerificationAttempt customer_verifications:update': 1,
     'cancellation-records.ts loadCancellationEvidence funnel_events:select': 1,
     'cancellation-records.ts loadCancellationEvidence payment_attempts:select': 1,
     'cancellation-records.ts loadCancellationEvidence payment_events:select': 1,
     'connector-accounts.ts findConnectorAccountById connector_accounts:select': 1,
-    'console/payment-timeline.ts findMessageByDedupeKey messages:select': 1,
     'coupons.ts redemptionCounts coupon_redemptions:select': 1,
     'coupons.ts redemptionCounts payments:select': 1,
     'coupons.ts redemptionCtes coupon_redemptions:update': 2,
@@ -155,10 +154,6 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'ledger.ts walletCurrencies ledger_accounts:select': 1,
     'loyalty.ts findPointsPayment points_payments:select': 1,
     'merchants.ts revokeApiKey api_keys:update': 1,
-    'messages.ts claimMessage messages:select': 1,
-    'messages.ts claimMessage messages:update': 1,
-    'messages.ts listMessagesForPayment messages:select': 1,
-    'messages.ts recordMessageTry messages:update': 1,
     'notifications.ts requestStatusQuery payment_attempts:update': 1,
     'orders.ts findFeedback payment_feedback:select': 1,
     'orders.ts lastMethodOfCustomer payments:select': 1,
@@ -176,26 +171,11 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'payments.ts updateAttemptSql payment_attempts:update': 1,
     'refunds.ts settleRefund payments:select': 1,
     'refunds.ts settleRefund refunds:select': 1,
-    'risk-blocklist.ts findFraudMark payment_fraud_marks:select': 1,
-    'risk-blocklist.ts markFraudulent payment_fraud_marks:select': 1,
-    'risk-decisions.ts closeReview risk_reviews:update': 1,
-    'risk-decisions.ts latestRiskDecision risk_decisions:select': 1,
-    'risk-decisions.ts markChallengePassed risk_decisions:select': 1,
-    'risk-decisions.ts markChallengePassed risk_decisions:update': 1,
-    'support/requests.ts countOpenSupportRequests support_requests:select': 1,
-    'support/requests.ts listSupportRequestsOfPayment support_requests:select': 1,
-    'support/requests.ts updateSupportRequest support_requests:update': 1,
-    'support/surveys.ts answerSurvey nps_surveys:select': 1,
-    'support/surveys.ts answerSurvey nps_surveys:update': 1,
+    // The payer's emailed link names the survey and its token, not the merchant; the answer is then written through the survey's merchant.
     'support/surveys.ts findSurvey nps_surveys:select': 1,
-    'webhooks.ts cancelDelivery webhook_deliveries:update': 1,
-    'webhooks.ts claimDelivery events:select': 1,
-    'webhooks.ts claimDelivery webhook_deliveries:update': 1,
-    'webhooks.ts claimDelivery webhook_endpoints:select': 1,
-    'webhooks.ts listDeliveries webhook_deliveries:select': 1,
-    'webhooks.ts recordDeliveryTry webhook_deliveries:update': 1,
-    'webhooks.ts recordDeliveryTry webhook_endpoints:select': 1,
-    'webhooks.ts recordDeliveryTry webhook_endpoints:update': 1,
+    // A delivery's first try, queued by the events trigger (migration 0006) with the delivery's id alone (and any job of the previous version):
+    // until a migration puts the merchant in the trigger's job, as the worker's own jobs carry it.
+    'webhooks.ts claimDeliveryById webhook_deliveries:update': 1,
   },
 };
 
@@ -295,5 +275,8 @@ describe('tenant keys: the way to distributing by merchant', () => {
     const queries = tenantQueries(root, new Set(['payments', 'payment_attempts']));
     expect(queries.find((q) => q.file === 'src/store/payments.ts' && q.owner === 'findUnresolvedAttempts')?.scoped).toBe(false);
     expect(queries.some((q) => q.file === 'src/store/payments.ts' && q.table === 'payments' && q.scoped)).toBe(true);
+    // A sweep that reads each row's merchant_id (to act in its merchant) but filters by none is not scoped.
+    const sweeps = tenantQueries(root, new Set(['webhook_deliveries']));
+    expect(sweeps.find((q) => q.file === 'src/store/webhooks.ts' && q.owner === 'findDueDeliveries')?.scoped).toBe(false);
   });
 });

@@ -4,7 +4,8 @@
  * chain that starts at `selectFrom`, `updateTable` or `deleteFrom` on a
  * table, and each raw `sql` template that reads, updates or deletes one,
  * with whether it mentions `merchant_id` (directly, or through a helper that
- * adds it: `scoped`, `scopeFilter`, …, listed below).
+ * adds it: `scoped`, `scopeFilter`, …, listed below) outside the columns it
+ * selects or returns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,7 @@ export function tenantQueries(root: string, tenantTables: ReadonlySet<string>): 
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const relative = path.relative(root, file);
     const helpers = sqlHelpers(source);
-    const scoped = (node: ts.Node) => scopingHelpers.test(expanded(node.getText(), helpers));
+    const scoped = (node: ts.Node) => scopingHelpers.test(expanded(withoutSelectedColumns(node), helpers));
     const visit = (node: ts.Node) => {
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
         const kind = chainStarts[node.expression.name.text];
@@ -96,6 +97,28 @@ function expanded(text: string, helpers: Map<string, string>): string {
     if (helper !== undefined && helper !== text) parts.push(helper);
   }
   return parts.join('\n');
+}
+
+/**
+ * A query's text without the columns it selects or returns: `merchant_id`
+ * read from a row (a sweep's `.select(['id', 'merchant_id'])`) filters nothing.
+ */
+function withoutSelectedColumns(node: ts.Node): string {
+  const text = node.getText();
+  const start = node.getStart();
+  const cuts: [number, number][] = [];
+  const visit = (at: ts.Node) => {
+    if (ts.isCallExpression(at) && ts.isPropertyAccessExpression(at.expression) && ['select', 'returning'].includes(at.expression.name.text) && at.arguments.length > 0) {
+      cuts.push([at.arguments[0]!.getStart() - start, at.arguments[at.arguments.length - 1]!.getEnd() - start]);
+      visit(at.expression); // the chain before it; its own arguments go whole, so no cut lies inside another
+      return;
+    }
+    ts.forEachChild(at, visit);
+  };
+  visit(node);
+  let kept = text;
+  for (const [from, to] of cuts.sort(([a], [b]) => b - a)) kept = kept.slice(0, from) + kept.slice(to);
+  return kept;
 }
 
 /** The whole fluent chain a call starts: up through property accesses and calls, to the statement. */

@@ -55,7 +55,7 @@ export async function resendMessage(context: FlowContext, actor: ConsoleActor, s
         byMember(actor, 'message.resent', { type: 'message', id: original.id }, { after: { message: id, channel: original.channel, purpose: original.purpose, payment: original.payment_id } }),
       );
     }
-    return findMessageByDedupeKey(trx, dedupeKey);
+    return findMessageByDedupeKey(trx, scope, dedupeKey);
   });
   return presentMessage(resent);
 }

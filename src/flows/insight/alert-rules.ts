@@ -132,19 +132,19 @@ export async function changeAlertRule(context: FlowContext, scope: Scope, id: st
   check(settingsOf({ ...rule, ...change }));
   const updated = await updateRule(context.db, scope, id, change, now(context));
   if (!updated) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'alert rule', id } });
-  if (!updated.enabled) await resolveOpenAlert(context, updated.id, 'rule_disabled');
+  if (!updated.enabled) await resolveOpenAlert(context, scope, updated.id, 'rule_disabled');
   return presentAlertRule(updated);
 }
 
 export async function removeAlertRule(context: FlowContext, scope: Scope, id: string) {
   const deleted = await deleteRule(context.db, scope, id, now(context));
   if (!deleted) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'alert rule', id } });
-  await resolveOpenAlert(context, deleted.id, 'rule_deleted');
+  await resolveOpenAlert(context, scope, deleted.id, 'rule_deleted');
   return { id: deleted.id, object: 'alert_rule' as const, deleted: true as const };
 }
 
-async function resolveOpenAlert(context: FlowContext, ruleId: string, resolution: 'rule_disabled' | 'rule_deleted'): Promise<void> {
-  const open = await findOpenAlert(context.db, ruleId);
+async function resolveOpenAlert(context: FlowContext, scope: Scope, ruleId: string, resolution: 'rule_disabled' | 'rule_deleted'): Promise<void> {
+  const open = await findOpenAlert(context.db, { merchantId: scope.merchantId, id: ruleId });
   // The merchant did this themselves: the event tells their systems, no email tells them what they just did.
   if (open) await resolve(context, open, { value: null, resolution, email: false });
 }

@@ -70,7 +70,7 @@ export async function evaluateAlerts(context: FlowContext): Promise<EvaluationSu
 
 export async function evaluateRule(context: FlowContext, rule: AlertRuleRow): Promise<RuleOutcome> {
   const at = now(context);
-  const open = await findOpenAlert(context.db, rule.id);
+  const open = await findOpenAlert(context.db, { merchantId: rule.merchant_id, id: rule.id });
   const measured = await measure(context.db, rule, at);
   const decision = decideAlert(specOf(rule), measured.statistics, open ? { threshold: open.threshold } : null);
   if (decision.action === 'trigger') return (await raise(context, rule, decision, measured, at)) ? 'triggered' : 'unchanged';
@@ -177,7 +177,7 @@ export async function resolve(
   return context.db.transaction().execute(async (tx) => {
     const resolved = await resolveAlert(
       tx,
-      { alertId: open.id, at, value: options.value, resolution: options.resolution },
+      { merchantId: open.merchant_id, alertId: open.id, at, value: options.value, resolution: options.resolution },
       { id: context.ids.newId('evt'), data: { object: presentAlert(draft) } },
     );
     if (resolved && options.email) await emailMerchant(context, tx, resolved, 'resolved', null);

@@ -14,20 +14,28 @@ import { unseal } from '../../domain/secrets.ts';
 import { webhookSignature, webhookSignatureHeader } from '../../domain/notifications/webhook-signature.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import { queueMessages } from '../../store/messages.ts';
-import { cancelDelivery, claimDelivery, findDueDeliveries, recordDeliveryTry, type ClaimedDelivery } from '../../store/webhooks.ts';
+import { cancelDelivery, claimDelivery, claimDeliveryById, findDueDeliveries, recordDeliveryTry, type ClaimedDelivery } from '../../store/webhooks.ts';
 import { now, type FlowContext } from '../context.ts';
 
 const sweepParallelism = 8;
 
 export type DeliveryResult = 'succeeded' | 'retrying' | 'failed' | 'canceled' | 'not_due';
 
-export async function deliverWebhook(context: FlowContext, deliveryId: string): Promise<DeliveryResult> {
+/**
+ * `merchantId` is null for a job whose payload names the delivery alone: a
+ * first try queued by the events trigger (migration 0006), or any job queued
+ * by the previous version; that one claim is by id, the rest by the merchant.
+ */
+export async function deliverWebhook(context: FlowContext, ref: { id: string; merchantId: string | null }): Promise<DeliveryResult> {
   const at = now(context);
-  const claimed = await claimDelivery(context.db, deliveryId, at, limits.deliveryLeaseMs);
+  const claimed =
+    ref.merchantId === null
+      ? await claimDeliveryById(context.db, ref.id, at, limits.deliveryLeaseMs)
+      : await claimDelivery(context.db, { id: ref.id, merchantId: ref.merchantId }, at, limits.deliveryLeaseMs);
   if (!claimed) return 'not_due';
   const { delivery, endpoint } = claimed;
   if (endpoint.deleted_at || endpoint.status !== 'enabled') {
-    await cancelDelivery(context.db, delivery.id, `endpoint ${endpoint.deleted_at ? 'deleted' : 'disabled'}`, at);
+    await cancelDelivery(context.db, { id: delivery.id, merchantId: delivery.merchant_id }, `endpoint ${endpoint.deleted_at ? 'deleted' : 'disabled'}`, at);
     return 'canceled';
   }
   const body = eventBody(claimed);
@@ -41,6 +49,7 @@ export async function deliverWebhook(context: FlowContext, deliveryId: string): 
   const disables = !succeeded && (endpoint.failing_since ?? at) <= disableIfFailingSince;
   const next = succeeded || disables ? null : nextAttemptAt(webhookRetryRule, delivery.attempts, firstAttemptMs, at.getTime(), context.random);
   const recorded = await recordDeliveryTry(context.db, {
+    merchantId: delivery.merchant_id,
     deliveryId: delivery.id,
     endpointId: endpoint.id,
     attempt: delivery.attempts,
@@ -149,7 +158,7 @@ export async function deliverDueWebhooks(context: FlowContext, batchSize: number
   let delivered = 0;
   // A few at a time: one slow receiver must not hold up the rest for its whole timeout each.
   for (let start = 0; start < due.length; start += sweepParallelism) {
-    const results = await Promise.all(due.slice(start, start + sweepParallelism).map((id) => deliverWebhook(context, id).catch(() => 'not_due' as const)));
+    const results = await Promise.all(due.slice(start, start + sweepParallelism).map((ref) => deliverWebhook(context, ref).catch(() => 'not_due' as const)));
     delivered += results.filter((result) => result === 'succeeded').length;
   }
   return delivered;

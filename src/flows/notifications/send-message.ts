@@ -7,7 +7,7 @@
 import { messageRetryRule, nextAttemptAt } from '../../domain/notifications/delivery-schedule.ts';
 import { limits } from '../../domain/limits.ts';
 import { PermanentSendError } from '../../messaging/messaging.ts';
-import { claimMessage, findDueMessages, openMessageBody, recordMessageTry } from '../../store/messages.ts';
+import { claimMessage, findDueMessages, openMessageBody, recordMessageTry, type MessageRef } from '../../store/messages.ts';
 import type { MessageRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
 
@@ -21,12 +21,13 @@ export type SendResult = 'sent' | 'retrying' | 'failed' | 'skipped' | 'not_due';
  */
 const atMostOncePurposes: ReadonlySet<string> = new Set(['nps_survey']);
 
-export async function sendMessage(context: FlowContext, messageId: string): Promise<SendResult> {
+export async function sendMessage(context: FlowContext, ref: MessageRef): Promise<SendResult> {
   const at = now(context);
-  const message = await claimMessage(context.db, messageId, at, limits.deliveryLeaseMs);
+  const message = await claimMessage(context.db, ref, at, limits.deliveryLeaseMs);
   if (!message) return 'not_due';
   const record = (outcome: 'sent' | 'failed' | 'skipped' | 'retry', details: { providerMessageId?: string; error?: string; next?: Date | null }) =>
     recordMessageTry(context.db, {
+      merchantId: message.merchant_id,
       id: message.id,
       at: now(context),
       outcome,
@@ -75,8 +76,8 @@ async function send(context: FlowContext, message: MessageRow): Promise<string |
 /** The sweep: messages due whose job was lost or whose worker died mid-send. */
 export async function sendDueMessages(context: FlowContext, batchSize: number = limits.sweepBatchSize): Promise<number> {
   let sent = 0;
-  for (const id of await findDueMessages(context.db, now(context), batchSize)) {
-    if ((await sendMessage(context, id).catch(() => 'not_due' as const)) === 'sent') sent += 1;
+  for (const ref of await findDueMessages(context.db, now(context), batchSize)) {
+    if ((await sendMessage(context, ref).catch(() => 'not_due' as const)) === 'sent') sent += 1;
   }
   return sent;
 }

@@ -105,7 +105,7 @@ export async function endpointList(context: FlowContext, scope: Scope) {
 
 export async function endpointDeliveries(context: FlowContext, scope: Scope, id: string, page: { limit?: number; starting_after?: string }) {
   const endpoint = await getEndpoint(context, scope, id);
-  const result = await listDeliveries(context.db, endpoint.id, { limit: page.limit ?? limits.pageSizeDefault, startingAfter: page.starting_after, triesMax: 20 });
+  const result = await listDeliveries(context.db, scope, endpoint.id, { limit: page.limit ?? limits.pageSizeDefault, startingAfter: page.starting_after, triesMax: 20 });
   return { object: 'list' as const, data: result.data.map(presentDelivery), has_more: result.hasMore };
 }
 

@@ -45,24 +45,24 @@ export type VerificationStep = { answer: PaymentRecord } | { payment: PaymentRec
  */
 export async function continueCustomerVerification(context: FlowContext, actor: Actor, payment: PaymentRecord, input: ConfirmInput): Promise<VerificationStep> {
   if (payment.status !== 'requires_action') return { payment, input };
-  const pending = (await listVerifications(context.db, payment.id)).filter((v) => v.status === 'pending').at(-1);
+  const pending = (await listVerifications(context.db, { merchantId: payment.merchant_id, id: payment.id })).filter((v) => v.status === 'pending').at(-1);
   if (!pending) return { payment, input };
   if (input.otp === undefined) throw new PaymentError('parameter_missing', { param: 'otp', paymentId: payment.id });
   const at = now(context);
   if (at.getTime() >= pending.expires_at.getTime()) {
-    await closeVerification(context.db, pending.id, 'expired', at);
+    await closeVerification(context.db, payment.merchant_id, pending.id, 'expired', at);
     await reopen(context, actor, payment, 'customer_verification_expired');
     throw new PaymentError('verification_code_expired', { param: 'otp', paymentId: payment.id });
   }
   if (!verificationCodeMatches(input.otp, payment.id, context.keys.customerVerification, pending.code_hash)) {
-    const remaining = await useVerificationAttempt(context.db, pending.id);
+    const remaining = await useVerificationAttempt(context.db, payment.merchant_id, pending.id);
     if (remaining !== null && remaining > 0) {
       throw new PaymentError('verification_code_incorrect', { param: 'otp', paymentId: payment.id, details: { attempts_remaining: remaining } });
     }
     await reopen(context, actor, payment, 'customer_verification_failed');
     throw new PaymentError('verification_code_expired', { param: 'otp', paymentId: payment.id });
   }
-  if (!(await closeVerification(context.db, pending.id, 'verified', at))) throw changing(payment.id);
+  if (!(await closeVerification(context.db, payment.merchant_id, pending.id, 'verified', at))) throw changing(payment.id);
   const reopened = await reopen(context, actor, payment, 'customer_verified');
   const { otp: _otp, ...rest } = input;
   return rest.payment_method ? { payment: reopened, input: rest } : { answer: reopened };
@@ -92,7 +92,7 @@ export async function challengeRestrictedCustomer(context: FlowContext, actor: A
  * had every code a payment may send.
  */
 export async function challengeCustomer(context: FlowContext, actor: Actor, payment: PaymentRecord, refusal: () => PaymentError): Promise<PaymentRecord | null> {
-  const verifications = await listVerifications(context.db, payment.id);
+  const verifications = await listVerifications(context.db, { merchantId: payment.merchant_id, id: payment.id });
   if (verifications.some((v) => v.status === 'verified')) return null;
   if (verifications.length >= abuseRules.codesPerPaymentMax) throw refusal();
   return sendCode(context, actor, payment, refusal);
@@ -159,7 +159,7 @@ async function sendCode(context: FlowContext, actor: Actor, payment: PaymentReco
     eventTypes: ['payment.requires_action'],
   });
   if (!waiting) {
-    await closeVerification(context.db, verificationId, 'failed', at);
+    await closeVerification(context.db, payment.merchant_id, verificationId, 'failed', at);
     throw changing(payment.id);
   }
   return waiting;

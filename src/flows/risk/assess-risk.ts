@@ -125,6 +125,6 @@ async function act(context: FlowContext, actor: Actor, payment: PaymentRecord, m
   if (action === 'allow') return { payment };
   const waiting = await challengeCustomer(context, actor, payment, blocked);
   if (waiting) return { answer: waiting };
-  await markChallengePassed(context.db, payment.id);
+  await markChallengePassed(context.db, { merchantId: payment.merchant_id, id: payment.id });
   return { payment };
 }

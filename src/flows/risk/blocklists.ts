@@ -108,7 +108,7 @@ export async function fraudBlockEntries(
   reason: string,
 ): Promise<NewBlocklistEntry[]> {
   if (chosen.length === 0) return [];
-  const decision = await latestRiskDecision(context.db, payment.id);
+  const decision = await latestRiskDecision(context.db, { merchantId: payment.merchant_id, id: payment.id });
   const customer = payment.customer_id ? await findCustomer(context.db, scope, payment.customer_id) : undefined;
   const storedCard = (payment.payment_method as { card?: { fingerprint?: string } } | null)?.card?.fingerprint ?? null;
   const values: Record<FraudBlockChoice, [BlocklistKind, string | null]> = {

@@ -35,17 +35,17 @@ export function presentRisk(decision: RiskDecisionRow | undefined, fraudulent: b
 /** A payment's `risk`: its newest decision, with signals and rules fired, and whether it was marked fraudulent. */
 export async function paymentRisk(context: FlowContext, scope: Scope, paymentId: string) {
   await getPayment(context, scope, paymentId);
-  return { payment: paymentId, ...(await riskOfPayment(context, paymentId)) };
+  return { payment: paymentId, ...(await riskOfPayment(context, { merchantId: scope.merchantId, id: paymentId })) };
 }
 
 /** The `risk` of a payment already read in the caller's scope. */
-export async function riskOfPayment(context: FlowContext, paymentId: string) {
-  const [decision, mark] = await Promise.all([latestRiskDecision(context.db, paymentId), findFraudMark(context.db, paymentId)]);
+export async function riskOfPayment(context: FlowContext, payment: { merchantId: string; id: string }) {
+  const [decision, mark] = await Promise.all([latestRiskDecision(context.db, payment), findFraudMark(context.db, payment)]);
   return presentRisk(decision, mark !== undefined);
 }
 
 async function presentReview(context: FlowContext, review: RiskReviewRow) {
-  const decision = await latestRiskDecision(context.db, review.payment_id);
+  const decision = await latestRiskDecision(context.db, { merchantId: review.merchant_id, id: review.payment_id });
   return {
     id: review.payment_id,
     object: 'review' as const,
@@ -105,7 +105,7 @@ async function pendingReview(context: FlowContext, scope: Scope, paymentId: stri
 }
 
 async function close(context: FlowContext, scope: Scope, paymentId: string, status: 'approved' | 'rejected') {
-  await closeReview(context.db, paymentId, status, now(context));
+  await closeReview(context.db, scope, paymentId, status, now(context));
   const review = await findReview(context.db, scope, paymentId);
   if (!review) throw new Error('a closed review is still there');
   return presentReview(context, review);

@@ -67,7 +67,7 @@ export async function replyToSupportRequest(context: FlowContext, scope: Scope, 
     }
     const messageId = context.ids.newId('smg');
     await insertSupportMessage(trx, { id: messageId, request_id: request.id, author: 'merchant', body: input.message, created_at: at });
-    await updateSupportRequest(trx, request.id, {
+    await updateSupportRequest(trx, request, {
       status: 'answered',
       updated_at: at,
       first_response_at: request.first_response_at ?? at,
@@ -84,13 +84,13 @@ export async function resolveSupportRequest(context: FlowContext, scope: Scope, 
 
 async function resolveLocked(context: FlowContext, trx: Db, request: SupportRequestRow, at: Date): Promise<void> {
   await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'resolved', actor: 'merchant', created_at: at });
-  await updateSupportRequest(trx, request.id, { status: 'resolved', updated_at: at, resolved_at: at, first_resolved_at: request.first_resolved_at ?? at });
+  await updateSupportRequest(trx, request, { status: 'resolved', updated_at: at, resolved_at: at, first_resolved_at: request.first_resolved_at ?? at });
 }
 
 export async function reopenSupportRequest(context: FlowContext, scope: Scope, id: string) {
   return changeRequest(context, scope, id, 'reopen', async (trx, request, at) => {
     await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'reopened', actor: 'merchant', created_at: at });
-    await updateSupportRequest(trx, request.id, { status: 'open', updated_at: at, resolved_at: null, reopen_count: request.reopen_count + 1 });
+    await updateSupportRequest(trx, request, { status: 'open', updated_at: at, resolved_at: null, reopen_count: request.reopen_count + 1 });
   });
 }
 

@@ -171,7 +171,8 @@ export async function answerSurveyForPayer(context: FlowContext, id: string, inp
   const survey = await surveyOfLink(context, id, 'answer', input.token);
   const at = now(context);
   const answered = await context.db.transaction().execute(async (trx) => {
-    const row = await answerSurvey(trx, survey.id, input.score, at);
+    const row = await answerSurvey(trx, survey, input.score, at);
+    if (!row) throw new Error('a survey found is still there');
     await saveSurveyNps(trx, { paymentId: row.payment_id, merchantId: row.merchant_id, npsScore: row.nps_score ?? input.score, comment: input.comment ?? null, at });
     return row;
   });

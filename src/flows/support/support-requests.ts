@@ -74,7 +74,7 @@ export async function createSupportRequest(context: FlowContext, payment: Paymen
   await context.db.transaction().execute(async (trx) => {
     // Serialized per payment, so parallel requests cannot pass the bound together.
     await lockPaymentForSupport(trx, payment.id);
-    if ((await countOpenSupportRequests(trx, payment.id)) >= limits.supportOpenRequestsPerPaymentMax) {
+    if ((await countOpenSupportRequests(trx, { merchantId: payment.merchant_id, id: payment.id })) >= limits.supportOpenRequestsPerPaymentMax) {
       throw new PaymentError('support_request_limit_reached', { details: { limit: limits.supportOpenRequestsPerPaymentMax } });
     }
     await insertSupportRequest(trx, {
@@ -104,7 +104,7 @@ export async function createSupportRequest(context: FlowContext, payment: Paymen
 export async function addPayerMessage(context: FlowContext, payment: PaymentRecord, requestId: string, body: string) {
   const at = now(context);
   await context.db.transaction().execute(async (trx) => {
-    const request = await lockSupportRequest(trx, requestId, { paymentId: payment.id });
+    const request = await lockSupportRequest(trx, requestId, { payment: { merchantId: payment.merchant_id, id: payment.id } });
     if (!request) throw new PaymentError('resource_missing', { param: 'request', details: { resource: 'support_request', id: requestId } });
     if ((await countSupportMessages(trx, request.id)) >= limits.supportMessagesPerRequestMax) {
       throw new PaymentError('support_request_limit_reached', { details: { limit: limits.supportMessagesPerRequestMax } });
@@ -114,7 +114,7 @@ export async function addPayerMessage(context: FlowContext, payment: PaymentReco
     await insertSupportMessage(trx, { id: context.ids.newId('smg'), request_id: request.id, author: 'payer', body, created_at: at });
     const reopened = request.status === 'resolved';
     if (reopened) await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'reopened', actor: 'payer', created_at: at });
-    await updateSupportRequest(trx, request.id, {
+    await updateSupportRequest(trx, request, {
       status: next,
       updated_at: at,
       ...(reopened ? { resolved_at: null, reopen_count: request.reopen_count + 1 } : {}),
@@ -125,7 +125,7 @@ export async function addPayerMessage(context: FlowContext, payment: PaymentReco
 
 /** Every request on the payment with its thread, oldest first: what the order page shows. */
 export async function supportThreadsOfPayment(context: FlowContext, payment: PaymentRecord) {
-  const requests = await listSupportRequestsOfPayment(context.db, payment.id);
+  const requests = await listSupportRequestsOfPayment(context.db, { merchantId: payment.merchant_id, id: payment.id });
   const messages = await listSupportMessages(context.db, requests.map((request) => request.id));
   return requests.map((request) => presentSupportRequest(request, messages, 'payer'));
 }

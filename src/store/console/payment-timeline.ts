@@ -51,8 +51,8 @@ export async function webhookDeliveriesAround(db: Db, scope: Scope, objectIds: r
   const windows = instants.map((at) => [idFloorAt('evt', at.getTime() - eventWindowBeforeMs), idFloorAt('evt', at.getTime() + eventWindowAfterMs)] as const);
   return db
     .selectFrom('events')
-    .innerJoin('webhook_deliveries', 'webhook_deliveries.event_id', 'events.id')
-    .innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
+    .innerJoin('webhook_deliveries', (join) => join.onRef('webhook_deliveries.merchant_id', '=', 'events.merchant_id').onRef('webhook_deliveries.event_id', '=', 'events.id'))
+    .innerJoin('webhook_endpoints', (join) => join.onRef('webhook_endpoints.merchant_id', '=', 'webhook_deliveries.merchant_id').onRef('webhook_endpoints.id', '=', 'webhook_deliveries.endpoint_id'))
     .select([
       'webhook_deliveries.id',
       'events.id as event_id',
@@ -79,6 +79,6 @@ export async function findMessage(db: Db, scope: Scope, id: string) {
   return db.selectFrom('messages').selectAll().where('id', '=', id).where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode).executeTakeFirst();
 }
 
-export async function findMessageByDedupeKey(db: Db, dedupeKey: string) {
-  return db.selectFrom('messages').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirstOrThrow();
+export async function findMessageByDedupeKey(db: Db, scope: Scope, dedupeKey: string) {
+  return db.selectFrom('messages').selectAll().where('merchant_id', '=', scope.merchantId).where('dedupe_key', '=', dedupeKey).executeTakeFirstOrThrow();
 }

@@ -18,11 +18,12 @@ export async function lockPaymentForSupport(db: Db, paymentId: string): Promise<
   await sql`select pg_advisory_xact_lock(hashtextextended(${`support:${paymentId}`}, 0))`.execute(db);
 }
 
-export async function countOpenSupportRequests(db: Db, paymentId: string): Promise<number> {
+export async function countOpenSupportRequests(db: Db, payment: { merchantId: string; id: string }): Promise<number> {
   const row = await db
     .selectFrom('support_requests')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('payment_id', '=', paymentId)
+    .where('merchant_id', '=', payment.merchantId)
+    .where('payment_id', '=', payment.id)
     .where('status', '!=', 'resolved')
     .executeTakeFirstOrThrow();
   return Number(row.count);
@@ -41,14 +42,18 @@ export async function insertSupportEvent(db: Db, event: { id: string; request_id
 }
 
 /** The request, locked for the rest of the transaction; within the merchant's scope, or of one payment (the payer's side). */
-export async function lockSupportRequest(db: Db, id: string, owner: { scope: Scope } | { paymentId: string }): Promise<SupportRequestRow | undefined> {
+export async function lockSupportRequest(db: Db, id: string, owner: { scope: Scope } | { payment: { merchantId: string; id: string } }): Promise<SupportRequestRow | undefined> {
   let query = db.selectFrom('support_requests').selectAll().where('id', '=', id);
-  query = 'scope' in owner ? query.where('merchant_id', '=', owner.scope.merchantId).where('mode', '=', owner.scope.mode) : query.where('payment_id', '=', owner.paymentId);
+  query =
+    'scope' in owner
+      ? query.where('merchant_id', '=', owner.scope.merchantId).where('mode', '=', owner.scope.mode)
+      : query.where('merchant_id', '=', owner.payment.merchantId).where('payment_id', '=', owner.payment.id);
   return query.forUpdate().executeTakeFirst();
 }
 
-export async function updateSupportRequest(db: Db, id: string, patch: Updateable<SupportRequestsTable>): Promise<SupportRequestRow> {
-  return db.updateTable('support_requests').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+/** Changes a request the caller has locked, by its merchant and id. */
+export async function updateSupportRequest(db: Db, request: Pick<SupportRequestRow, 'merchant_id' | 'id'>, patch: Updateable<SupportRequestsTable>): Promise<SupportRequestRow> {
+  return db.updateTable('support_requests').set(patch).where('merchant_id', '=', request.merchant_id).where('id', '=', request.id).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function countSupportMessages(db: Db, requestId: string): Promise<number> {
@@ -60,8 +65,8 @@ export async function findSupportRequest(db: Db, scope: Scope, id: string): Prom
   return db.selectFrom('support_requests').selectAll().where('id', '=', id).where('merchant_id', '=', scope.merchantId).where('mode', '=', scope.mode).executeTakeFirst();
 }
 
-export async function listSupportRequestsOfPayment(db: Db, paymentId: string): Promise<SupportRequestRow[]> {
-  return db.selectFrom('support_requests').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+export async function listSupportRequestsOfPayment(db: Db, payment: { merchantId: string; id: string }): Promise<SupportRequestRow[]> {
+  return db.selectFrom('support_requests').selectAll().where('merchant_id', '=', payment.merchantId).where('payment_id', '=', payment.id).orderBy('id', 'asc').execute();
 }
 
 export async function listSupportMessages(db: Db, requestIds: readonly string[]): Promise<SupportMessageRow[]> {

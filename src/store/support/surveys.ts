@@ -106,14 +106,25 @@ export async function insertSurvey(db: Db, survey: Omit<NpsSurveyRow, 'status' |
   return result.rows.length === 1;
 }
 
+/**
+ * By the survey's id alone: the payer's link (emailed, so its shape is
+ * fixed for the links already sent) names the survey and its token, not
+ * the merchant; what follows is done through the survey's merchant.
+ */
 export async function findSurvey(db: Db, id: string): Promise<NpsSurveyRow | undefined> {
   return db.selectFrom('nps_surveys').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The first answer stands: answers the survey as it is after the call. */
-export async function answerSurvey(db: Db, id: string, score: number, at: Date): Promise<NpsSurveyRow> {
-  await db.updateTable('nps_surveys').set({ status: 'answered', nps_score: score, answered_at: at }).where('id', '=', id).where('status', '=', 'sent').execute();
-  return db.selectFrom('nps_surveys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+export async function answerSurvey(db: Db, survey: Pick<NpsSurveyRow, 'merchant_id' | 'id'>, score: number, at: Date): Promise<NpsSurveyRow | undefined> {
+  await db
+    .updateTable('nps_surveys')
+    .set({ status: 'answered', nps_score: score, answered_at: at })
+    .where('merchant_id', '=', survey.merchant_id)
+    .where('id', '=', survey.id)
+    .where('status', '=', 'sent')
+    .execute();
+  return db.selectFrom('nps_surveys').selectAll().where('merchant_id', '=', survey.merchant_id).where('id', '=', survey.id).executeTakeFirst();
 }
 
 /**

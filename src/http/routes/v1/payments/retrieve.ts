@@ -24,7 +24,7 @@ export function registerPaymentsRetrieve(app: App, deps: RouteDeps): void {
       if (payerView) return paymentView(deps, request, payerView);
       const payment = await getPayment(deps.context, scopeOf(request), request.params.id);
       // The merchant also reads the payment's risk (the payer never does).
-      return { ...paymentView(deps, request, payment), risk: await riskOfPayment(deps.context, payment.id) };
+      return { ...paymentView(deps, request, payment), risk: await riskOfPayment(deps.context, { merchantId: payment.merchant_id, id: payment.id }) };
     },
   );
 }
