@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { StatementLine } from '../connectors/connector.ts';
 import { isChannel } from '../connectors/registry.ts';
 import { PaymentError } from '../domain/errors.ts';
-import { findConnectorAccountById, openConnectorAccount } from '../store/connector-accounts.ts';
+import { findConnectorAccountOfAnyMerchant, openConnectorAccount } from '../store/connector-accounts.ts';
 import { findPaymentById } from '../store/payments.ts';
 import type { AttemptRow, RefundRow } from '../store/schema.ts';
 import { applyOrderState, attemptIdOf } from '../flows/channels/channel-payments.ts';
@@ -42,7 +42,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 export async function reconcile(context: FlowContext, accountId: string, date: string): Promise<ReconciliationReport> {
   if (!/^\d{4}-\d\d-\d\d$/.test(date)) throw new PaymentError('parameter_invalid', { param: 'date', details: { reason: 'YYYY-MM-DD' } });
-  const row = await findConnectorAccountById(context.db, accountId);
+  const row = await findConnectorAccountOfAnyMerchant(context.db, accountId);
   if (!row || !isChannel(row.connector)) throw new PaymentError('resource_missing', { param: 'account', details: { resource: 'connector account', id: accountId } });
   const statement = await context.connectors.channels[row.connector].downloadStatement(openConnectorAccount(row, context.keys.credentials), { date });
   if (statement.kind !== 'statement') throw new PaymentError('connector_unavailable', { details: { reason: statement.kind } });
@@ -101,7 +101,7 @@ async function comparePayment(context: FlowContext, line: StatementLine, attempt
 
 /** The payment the statement shows paid succeeds, if its status can still lead there. */
 async function markPaid(context: FlowContext, attempt: AttemptRow, line: StatementLine): Promise<boolean> {
-  let payment = await findPaymentById(context.db, attempt.payment_id);
+  let payment = await findPaymentById(context.db, attempt.merchant_id, attempt.payment_id);
   if (payment?.status === 'requires_payment_method') {
     // We thought the attempt failed: reopen it, saying why, before it succeeds.
     payment = (await transitionPayment(context, payment, { to: 'processing', actor: 'system', reason: 'reconciliation' })) ?? undefined;

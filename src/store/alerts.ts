@@ -324,10 +324,10 @@ export async function recordCircuitOpened(db: Db, incidentId: string, connectorA
   `.execute(db);
 }
 
-export async function recordCircuitClosed(db: Db, connectorAccountId: string, at: Date): Promise<void> {
+export async function recordCircuitClosed(db: Db, account: { id: string; merchantId: string }, at: Date): Promise<void> {
   await sql`
     update connector_incidents set ended_at = greatest(started_at, ${at}::timestamptz)
-     where connector_account_id = ${connectorAccountId} and kind = 'circuit_open' and ended_at is null
+     where connector_account_id = ${account.id} and merchant_id = ${account.merchantId} and kind = 'circuit_open' and ended_at is null
   `.execute(db);
 }
 

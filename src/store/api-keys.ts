@@ -76,15 +76,16 @@ export async function countWorkingApiKeys(db: Db, scope: Scope, now: Date): Prom
   return Number(row.count);
 }
 
-export async function markApiKeyRolled(db: Db, id: string, change: { expiresAt: Date; replacedBy: string }): Promise<ApiKeyRow> {
+export async function markApiKeyRolled(db: Db, merchantId: string, id: string, change: { expiresAt: Date; replacedBy: string }): Promise<ApiKeyRow> {
   return db
     .updateTable('api_keys')
     .set({ expires_at: change.expiresAt, replaced_by: change.replacedBy })
     .where('id', '=', id)
+    .where('merchant_id', '=', merchantId)
     .returning(columns)
     .executeTakeFirstOrThrow();
 }
 
-export async function markApiKeyRevoked(db: Db, id: string, at: Date): Promise<ApiKeyRow> {
-  return db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+export async function markApiKeyRevoked(db: Db, merchantId: string, id: string, at: Date): Promise<ApiKeyRow> {
+  return db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('merchant_id', '=', merchantId).returning(columns).executeTakeFirstOrThrow();
 }

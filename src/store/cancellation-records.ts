@@ -94,14 +94,16 @@ export async function loadCancellationEvidence(db: Db, payment: { id: string; me
       .selectFrom('payment_attempts')
       .select(['status', 'error_code', 'started_at', 'completed_at', 'connector', 'connector_account_id', 'payment_method_type'])
       .where('payment_id', '=', payment.id)
+      .where('merchant_id', '=', payment.merchant_id)
       .where('operation', '=', 'authorize')
       .orderBy('id', 'asc')
       .execute(),
-    db.selectFrom('funnel_events').select(['type', 'created_at']).where('payment_id', '=', payment.id).orderBy('id', 'asc').limit(stepsRead).execute(),
+    db.selectFrom('funnel_events').select(['type', 'created_at']).where('payment_id', '=', payment.id).where('merchant_id', '=', payment.merchant_id).orderBy('id', 'asc').limit(stepsRead).execute(),
     db
       .selectFrom('payment_events')
       .select((eb) => eb.fn.max('created_at').as('at'))
       .where('payment_id', '=', payment.id)
+      .where('merchant_id', '=', payment.merchant_id)
       .where('reason', '=', 'amount_changed')
       .executeTakeFirst(),
   ]);

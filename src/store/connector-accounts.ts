@@ -166,7 +166,17 @@ export async function findEnabledAccounts(db: Db, scope: Scope, connector: Conne
   return (await enabledAccounts(db, scope)).filter((row) => row.connector === connector);
 }
 
-export async function findConnectorAccountById(db: Db, id: string): Promise<ConnectorAccountRow | undefined> {
+export async function findConnectorAccountById(db: Db, merchantId: string, id: string): Promise<ConnectorAccountRow | undefined> {
+  return db.selectFrom('connector_accounts').selectAll().where('id', '=', id).where('merchant_id', '=', merchantId).executeTakeFirst();
+}
+
+/**
+ * By id alone, for the two callers that know nothing but the account: a
+ * provider's notification (the account id in its URL, /v1/notify/:account,
+ * and in the stored notification) and the operator's reconcile command. The
+ * account then tells the merchant; everything else names it (above).
+ */
+export async function findConnectorAccountOfAnyMerchant(db: Db, id: string): Promise<ConnectorAccountRow | undefined> {
   return db.selectFrom('connector_accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

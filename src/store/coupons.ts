@@ -107,14 +107,14 @@ export interface RedemptionCounts {
 const noRedemptions = (): RedemptionCounts => ({ reserved: 0, consumed: 0, released: 0, restored: 0, discountConsumed: 0n, amountOriginalConsumed: 0n });
 
 /** Counts by status for each coupon, recounted from the redemption rows. */
-export async function redemptionCounts(db: Db, couponIds: readonly string[]): Promise<Map<string, RedemptionCounts>> {
+export async function redemptionCounts(db: Db, scope: Scope, couponIds: readonly string[]): Promise<Map<string, RedemptionCounts>> {
   const counts = new Map<string, RedemptionCounts>(couponIds.map((id) => [id, noRedemptions()]));
   if (couponIds.length === 0) return counts;
   const rows = await sql<{ coupon_id: string; status: CouponRedemptionRow['status']; n: number; discount: bigint; original: bigint }>`
     select r.coupon_id, r.status, count(*)::int as n, coalesce(sum(r.amount_discount), 0)::bigint as discount,
            coalesce(sum(p.amount + p.amount_discount), 0)::bigint as original
-      from coupon_redemptions r join payments p on p.id = r.payment_id
-     where r.coupon_id = any(${[...couponIds]}::text[])
+      from coupon_redemptions r join payments p on p.id = r.payment_id and p.merchant_id = r.merchant_id
+     where r.coupon_id = any(${[...couponIds]}::text[]) and r.merchant_id = ${scope.merchantId}
      group by r.coupon_id, r.status
   `.execute(db);
   for (const row of rows.rows) {
@@ -197,7 +197,7 @@ export function redemptionCtes(change: RedemptionChange, scope: Scope, paymentId
       return sql`
         coupon_hold as (
           update coupons set redemptions_held = redemptions_held + 1
-           where id = ${change.couponId} and exists (select 1 from ${guardRef})
+           where id = ${change.couponId} and merchant_id = ${scope.merchantId} and exists (select 1 from ${guardRef})
           returning id, ${customerHeldMax} as customer_held_max
         ),
         coupon_customer_hold as (
@@ -222,26 +222,26 @@ export function redemptionCtes(change: RedemptionChange, scope: Scope, paymentId
       return sql`
         coupon_redemption as (
           update coupon_redemptions set status = 'consumed', consumed_at = ${at}::timestamptz
-           where payment_id = ${paymentId} and status = 'reserved' and exists (select 1 from ${guardRef})
+           where payment_id = ${paymentId} and merchant_id = ${scope.merchantId} and status = 'reserved' and exists (select 1 from ${guardRef})
           returning id
         )`;
     case 'release':
       return sql`
         coupon_redemption as (
           update coupon_redemptions set status = 'released', released_at = ${at}::timestamptz
-           where payment_id = ${paymentId} and status = 'reserved' and exists (select 1 from ${guardRef})
-          returning coupon_id, customer_id
+           where payment_id = ${paymentId} and merchant_id = ${scope.merchantId} and status = 'reserved' and exists (select 1 from ${guardRef})
+          returning coupon_id, customer_id, merchant_id
         ),
         ${unholdCtes('coupon_redemption')}`;
   }
 }
 
-/** Lowers the counters for each redemption `from` returned (coupon_id, customer_id). */
+/** Lowers the counters for each redemption `from` returned (coupon_id, customer_id, merchant_id). */
 function unholdCtes(from: string): RawBuilder<unknown> {
   const fromRef = sql.table(from);
   return sql`
     coupon_unhold as (
-      update coupons c set redemptions_held = c.redemptions_held - 1 from ${fromRef} r where c.id = r.coupon_id
+      update coupons c set redemptions_held = c.redemptions_held - 1 from ${fromRef} r where c.id = r.coupon_id and c.merchant_id = r.merchant_id
       returning c.id
     ),
     coupon_customer_unhold as (
@@ -262,11 +262,11 @@ export function restoreCtes(at: Date, guard: string): RawBuilder<unknown> {
   return sql`
     coupon_restored as (
       update coupon_redemptions cr set status = 'restored', restored_at = ${at}::timestamptz
-        from ${guardRef} s join payments p on p.id = s.payment_id
-       where cr.payment_id = s.payment_id and cr.status = 'consumed' and s.status = 'succeeded'
-         and s.amount + coalesce((select sum(o.amount) from refunds o where o.payment_id = s.payment_id and o.status = 'succeeded' and o.id <> s.id), 0)
+        from ${guardRef} s join payments p on p.id = s.payment_id and p.merchant_id = s.merchant_id
+       where cr.payment_id = s.payment_id and cr.merchant_id = s.merchant_id and cr.status = 'consumed' and s.status = 'succeeded'
+         and s.amount + coalesce((select sum(o.amount) from refunds o where o.payment_id = s.payment_id and o.merchant_id = s.merchant_id and o.status = 'succeeded' and o.id <> s.id), 0)
              >= p.amount_received
-      returning cr.coupon_id, cr.customer_id
+      returning cr.coupon_id, cr.customer_id, cr.merchant_id
     ),
     ${unholdCtes('coupon_restored')}`;
 }

@@ -169,7 +169,7 @@ export interface VariantOrderValues {
  * to expire), otherwise abandoned when one expired unpaid. Time to pay runs
  * from the first exposure on the payment to its `succeeded` step.
  */
-export async function variantOutcomeCounts(db: Db, experimentId: string): Promise<VariantOutcomeCounts[]> {
+export async function variantOutcomeCounts(db: Db, merchantId: string, experimentId: string): Promise<VariantOutcomeCounts[]> {
   const rows = await sql<{
     variant_key: string;
     payers: string;
@@ -182,8 +182,8 @@ export async function variantOutcomeCounts(db: Db, experimentId: string): Promis
   }>`
     with exposed as (
       select e.variant_key, e.payer_key, e.payment_id, e.first_exposed_at, p.status, p.cancellation_reason,
-             (select min(f.created_at) from funnel_events f where f.payment_id = e.payment_id and f.type = 'succeeded') as succeeded_at
-        from experiment_exposures e join payments p on p.id = e.payment_id
+             (select min(f.created_at) from funnel_events f where f.payment_id = e.payment_id and f.merchant_id = p.merchant_id and f.type = 'succeeded') as succeeded_at
+        from experiment_exposures e join payments p on p.id = e.payment_id and p.merchant_id = ${merchantId}
        where e.experiment_id = ${experimentId}
     ),
     payers as (
@@ -219,11 +219,11 @@ export async function variantOutcomeCounts(db: Db, experimentId: string): Promis
 }
 
 /** The succeeded payments seen in each variant, per currency: their count, total (minor units) and spread. */
-export async function variantOrderValues(db: Db, experimentId: string): Promise<VariantOrderValues[]> {
+export async function variantOrderValues(db: Db, merchantId: string, experimentId: string): Promise<VariantOrderValues[]> {
   const rows = await sql<{ variant_key: string; currency: string; payments: string; amount_sum: string; amount_stddev: number | null }>`
     with paid as (
       select distinct on (e.payment_id) e.variant_key, p.currency, p.amount
-        from experiment_exposures e join payments p on p.id = e.payment_id
+        from experiment_exposures e join payments p on p.id = e.payment_id and p.merchant_id = ${merchantId}
        where e.experiment_id = ${experimentId} and p.status = 'succeeded'
        order by e.payment_id, e.first_exposed_at
     )

@@ -38,11 +38,12 @@ function funnelRow(payment: PaymentRecord, step: { type: FunnelStepType; payment
   };
 }
 
-export async function listFunnelSteps(db: Db, paymentId: string, limit: number) {
+export async function listFunnelSteps(db: Db, merchantId: string, paymentId: string, limit: number) {
   return db
     .selectFrom('funnel_events')
     .select(['type', 'payment_method_type', 'device_class', 'locale', 'error_code', 'reason', 'created_at'])
     .where('payment_id', '=', paymentId)
+    .where('merchant_id', '=', merchantId)
     .orderBy('id', 'asc')
     .limit(limit)
     .execute();

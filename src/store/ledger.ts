@@ -107,15 +107,15 @@ export function computedPostingCtes(
 export async function post(db: Db, posting: Posting, scope: Scope, transactionId: string, at: Date): Promise<boolean> {
   const result = await sql<{ posted: number }>`
     with always as (select 1 as one
-       where not exists (select 1 from ledger_transactions where idempotency_key = ${posting.idempotencyKey})),
+       where not exists (select 1 from ledger_transactions where idempotency_key = ${posting.idempotencyKey} and merchant_id = ${scope.merchantId})),
     ${postingCtes(posting, scope, transactionId, at, 'always')}
     select count(*)::int as posted from ledger_transaction
   `.execute(db);
   return result.rows[0]?.posted === 1;
 }
 
-export async function findLedgerTransaction(db: Db, idempotencyKey: string) {
-  return db.selectFrom('ledger_transactions').selectAll().where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+export async function findLedgerTransaction(db: Db, merchantId: string, idempotencyKey: string) {
+  return db.selectFrom('ledger_transactions').selectAll().where('idempotency_key', '=', idempotencyKey).where('merchant_id', '=', merchantId).executeTakeFirst();
 }
 
 /** True for the database's refusal to take a payer's balance below zero. */
@@ -144,10 +144,12 @@ export async function walletBalances(db: Db, scope: Scope, customerId: string, c
 }
 
 /** The currencies a customer has a wallet in, oldest first. */
-export async function walletCurrencies(db: Db, customerId: string): Promise<string[]> {
+export async function walletCurrencies(db: Db, scope: Scope, customerId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('ledger_accounts')
     .select('currency')
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
     .where('customer_id', '=', customerId)
     .where('kind', '=', 'customer_wallet')
     .orderBy('created_at', 'asc')
@@ -201,13 +203,13 @@ export async function listWalletTransactions(
 }
 
 /** The sum of the wallet's movements for one payment: what a capture or a release has to work with. */
-export async function heldForPayment(db: Db, paymentId: string): Promise<bigint> {
+export async function heldForPayment(db: Db, merchantId: string, paymentId: string): Promise<bigint> {
   const result = await sql<{ held: bigint }>`
     select coalesce(sum(e.amount), 0)::bigint as held
       from ledger_transactions t
       join ledger_entries e on e.transaction_id = t.id
-      join ledger_accounts a on a.id = e.account_id and a.kind = 'customer_hold'
-     where t.payment_id = ${paymentId}
+      join ledger_accounts a on a.id = e.account_id and a.merchant_id = t.merchant_id and a.kind = 'customer_hold'
+     where t.payment_id = ${paymentId} and t.merchant_id = ${merchantId}
   `.execute(db);
   return result.rows[0]?.held ?? 0n;
 }

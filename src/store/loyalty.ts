@@ -190,8 +190,8 @@ export function pointsRefundCtes(refund: PointsRefund, at: Date, guard: string):
 }
 
 /** What a refund of this payment may touch in points: none when it neither earned nor spent any. */
-export async function findPointsPayment(db: Db, paymentId: string) {
-  return db.selectFrom('points_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+export async function findPointsPayment(db: Db, merchantId: string, paymentId: string) {
+  return db.selectFrom('points_payments').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId).executeTakeFirst();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -56,6 +56,6 @@ export async function findActiveApiKey(db: Db, keyHash: Buffer, now: Date): Prom
   return row && { keyId: row.id, merchantId: row.merchant_id, kind: row.kind, mode: row.mode, expiresAtMs: row.expires_at ? row.expires_at.getTime() : null };
 }
 
-export async function revokeApiKey(db: Db, keyId: string, at: Date): Promise<void> {
-  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', keyId).execute();
+export async function revokeApiKey(db: Db, merchantId: string, keyId: string, at: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', keyId).where('merchant_id', '=', merchantId).execute();
 }

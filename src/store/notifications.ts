@@ -39,11 +39,12 @@ export async function markNotificationApplied(db: Db, id: string, outcome: strin
 }
 
 /** When the provider is to be asked about an attempt next: at once (after a notification we could not trust), or later. */
-export async function requestStatusQuery(db: Db, attemptId: string, at: Date): Promise<void> {
+export async function requestStatusQuery(db: Db, merchantId: string, attemptId: string, at: Date): Promise<void> {
   await db
     .updateTable('payment_attempts')
     .set({ next_query_at: at })
     .where('id', '=', attemptId)
+    .where('merchant_id', '=', merchantId)
     .where('status', 'in', ['pending', 'unknown', 'requires_action'])
     .execute();
 }

@@ -4,8 +4,13 @@ import type { Db } from './database.ts';
 import type { MerchantEvent, Scope } from './payments.ts';
 import type { AfterSalesRequestRow, FulfillmentEventRow } from './schema.ts';
 
-export async function findFeedback(db: Db, paymentId: string) {
-  return db.selectFrom('payment_feedback').select(['rating', 'comment', 'nps_score', 'created_at']).where('payment_id', '=', paymentId).executeTakeFirst();
+export async function findFeedback(db: Db, merchantId: string, paymentId: string) {
+  return db
+    .selectFrom('payment_feedback')
+    .select(['rating', 'comment', 'nps_score', 'created_at'])
+    .where('payment_id', '=', paymentId)
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
 }
 
 /**
@@ -32,14 +37,16 @@ export async function saveFeedback(db: Db, feedback: { paymentId: string; mercha
       }),
     )
     .execute();
-  return findFeedback(db, feedback.paymentId);
+  return findFeedback(db, feedback.merchantId, feedback.paymentId);
 }
 
 /** The method type of the customer's latest succeeded payment, for the checkout to preselect. */
-export async function lastMethodOfCustomer(db: Db, customerId: string): Promise<string | null> {
+export async function lastMethodOfCustomer(db: Db, scope: Scope, customerId: string): Promise<string | null> {
   const row = await db
     .selectFrom('payments')
     .select(sql<string>`payment_method ->> 'type'`.as('type'))
+    .where('merchant_id', '=', scope.merchantId)
+    .where('mode', '=', scope.mode)
     .where('customer_id', '=', customerId)
     .where('status', '=', 'succeeded')
     .where('purpose', '=', 'payment')
@@ -62,8 +69,8 @@ export async function insertFulfillmentEvent(db: Db, event: Omit<FulfillmentEven
   `.execute(db);
 }
 
-export async function listFulfillmentEvents(db: Db, paymentId: string): Promise<FulfillmentEventRow[]> {
-  return db.selectFrom('fulfillment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+export async function listFulfillmentEvents(db: Db, merchantId: string, paymentId: string): Promise<FulfillmentEventRow[]> {
+  return db.selectFrom('fulfillment_events').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId).orderBy('id', 'asc').execute();
 }
 
 export async function insertAfterSalesRequest(db: Db, request: AfterSalesRequestRow, notice: MerchantEvent): Promise<void> {
@@ -80,8 +87,8 @@ export async function insertAfterSalesRequest(db: Db, request: AfterSalesRequest
   `.execute(db);
 }
 
-export async function listAfterSalesRequestsOfPayment(db: Db, paymentId: string): Promise<AfterSalesRequestRow[]> {
-  return db.selectFrom('after_sales_requests').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+export async function listAfterSalesRequestsOfPayment(db: Db, merchantId: string, paymentId: string): Promise<AfterSalesRequestRow[]> {
+  return db.selectFrom('after_sales_requests').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId).orderBy('id', 'asc').execute();
 }
 
 export async function findAfterSalesRequest(db: Db, scope: Scope, id: string): Promise<AfterSalesRequestRow | undefined> {
@@ -124,10 +131,16 @@ export async function decideAfterSalesRequest(
 }
 
 /** An approval whose refund could not be made goes back to pending, for the merchant to decide again. */
-export async function reopenAfterSalesRequest(db: Db, id: string): Promise<void> {
-  await db.updateTable('after_sales_requests').set({ status: 'pending', decided_at: null, merchant_note: null }).where('id', '=', id).where('refund_id', 'is', null).execute();
+export async function reopenAfterSalesRequest(db: Db, merchantId: string, id: string): Promise<void> {
+  await db
+    .updateTable('after_sales_requests')
+    .set({ status: 'pending', decided_at: null, merchant_note: null })
+    .where('id', '=', id)
+    .where('merchant_id', '=', merchantId)
+    .where('refund_id', 'is', null)
+    .execute();
 }
 
-export async function linkAfterSalesRefund(db: Db, id: string, refundId: string): Promise<AfterSalesRequestRow | undefined> {
-  return db.updateTable('after_sales_requests').set({ refund_id: refundId }).where('id', '=', id).returningAll().executeTakeFirst();
+export async function linkAfterSalesRefund(db: Db, merchantId: string, id: string, refundId: string): Promise<AfterSalesRequestRow | undefined> {
+  return db.updateTable('after_sales_requests').set({ refund_id: refundId }).where('id', '=', id).where('merchant_id', '=', merchantId).returningAll().executeTakeFirst();
 }

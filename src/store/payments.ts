@@ -27,16 +27,16 @@ import type { Scope } from './scope.ts';
 
 export type { Scope };
 
-const amountRefunded = sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.status = 'succeeded'), 0)::bigint`;
+const amountRefunded = sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.merchant_id = payments.merchant_id and r.status = 'succeeded'), 0)::bigint`;
 
 function selectPayments(db: Db) {
   return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded'));
 }
 
-/** By primary key alone (so no plan can prefer another index), then checked against the caller's scope. */
+/** By primary key and merchant (the key decides the plan: no other index can be preferred), then checked against the caller's mode. */
 export async function findPayment(db: Db, scope: Scope, id: string): Promise<PaymentRecord | undefined> {
-  const payment = await findPaymentById(db, id);
-  return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
+  const payment = await findPaymentById(db, scope.merchantId, id);
+  return payment && payment.mode === scope.mode ? payment : undefined;
 }
 
 /**
@@ -50,7 +50,8 @@ export async function findPaymentToConfirm(db: Db, scope: Scope, id: string): Pr
   const payment = await withReusablePlan(
     selectPayments(db)
       .select(riskConfigured.as('risk_configured'))
-      .where('payments.id', '=', id),
+      .where('payments.id', '=', id)
+      .where('payments.merchant_id', '=', scope.merchantId),
   ).executeTakeFirst();
   return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
 }
@@ -61,8 +62,18 @@ const riskConfigured = sql<boolean>`(
   or exists (select 1 from risk_models m where m.merchant_id = payments.merchant_id and m.mode = payments.mode)
   or exists (select 1 from risk_reviews v where v.payment_id = payments.id))`;
 
-/** For the worker: a payment by id alone. */
-export async function findPaymentById(db: Db, id: string): Promise<PaymentRecord | undefined> {
+/** For the worker and the use cases that hold a row of the payment's (an attempt, a refund, an event): by id and its merchant. */
+export async function findPaymentById(db: Db, merchantId: string, id: string): Promise<PaymentRecord | undefined> {
+  return withReusablePlan(selectPayments(db).where('payments.id', '=', id).where('payments.merchant_id', '=', merchantId)).executeTakeFirst();
+}
+
+/**
+ * By id alone, for the callers that know nothing but the payment's id: the
+ * payer's pages (the link names the payment; the page checks its token or
+ * client secret) and the expiry sweep (store/expiry-retries.ts answers ids).
+ * The row then tells the merchant; everything else names it (above).
+ */
+export async function findPaymentOfAnyMerchant(db: Db, id: string): Promise<PaymentRecord | undefined> {
   return withReusablePlan(selectPayments(db).where('payments.id', '=', id)).executeTakeFirst();
 }
 
@@ -190,14 +201,14 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
   const attemptStatement = transition.newAttempt
     ? insertAttemptSql(transition.newAttempt, now)
     : transition.attemptResult
-      ? updateAttemptSql(transition.attemptResult, now)
+      ? updateAttemptSql(transition.attemptResult, payment.merchantId, now)
       : sql`select 1`;
   // Built again if a deferred idempotency claim meets its key already there (see store/idempotency.ts).
   const statement = () => sql<{ updated: number }>`
     with updated as (
       update payments
          set ${sql.join([...assignments, sql`status = ${to}`, sql`version = version + 1`, sql`updated_at = ${now}`])}
-       where id = ${payment.id} and version = ${payment.version}
+       where id = ${payment.id} and merchant_id = ${payment.merchantId} and version = ${payment.version}
       returning id, merchant_id, mode
     ),
     history as (
@@ -257,14 +268,14 @@ function insertAttemptSql(attempt: NewAttempt, now: Date): RawBuilder<unknown> {
     returning id`;
 }
 
-function updateAttemptSql(result: AttemptResult, now: Date): RawBuilder<unknown> {
+function updateAttemptSql(result: AttemptResult, merchantId: string, now: Date): RawBuilder<unknown> {
   return sql`
     update payment_attempts
        set status = ${result.status}, provider_reference = coalesce(${result.provider_reference}, provider_reference),
            error_code = ${result.error_code}, decline_code = ${result.decline_code}, tries = ${result.tries},
            latency_ms = coalesce(${result.latency_ms}::int, latency_ms),
            completed_at = ${result.completed ? now : null}::timestamptz, next_query_at = ${result.next_query_at}::timestamptz
-     where id = ${result.id} and exists (select 1 from updated)
+     where id = ${result.id} and merchant_id = ${merchantId} and exists (select 1 from updated)
     returning id`;
 }
 
@@ -274,19 +285,23 @@ function updateAttemptSql(result: AttemptResult, now: Date): RawBuilder<unknown>
  * caller working from an older read never undoes what another committed since (a notification that made the
  * attempt succeed must not be written back to `requires_action` by a status query that read it before).
  */
-export async function updateAttempt(db: Db, result: AttemptResult, now: Date, readStatus?: AttemptRow['status']): Promise<void> {
-  let update = withReusablePlan(db.updateTable('payment_attempts'))
-    .set({
-      status: result.status,
-      provider_reference: result.provider_reference ?? undefined,
-      error_code: result.error_code,
-      decline_code: result.decline_code,
-      tries: result.tries,
-      latency_ms: result.latency_ms ?? undefined,
-      completed_at: result.completed ? now : null,
-      next_query_at: result.next_query_at,
-    })
-    .where('id', '=', result.id);
+export async function updateAttempt(db: Db, merchantId: string, result: AttemptResult, now: Date, readStatus?: AttemptRow['status']): Promise<void> {
+  let update = withReusablePlan(
+    db
+      .updateTable('payment_attempts')
+      .set({
+        status: result.status,
+        provider_reference: result.provider_reference ?? undefined,
+        error_code: result.error_code,
+        decline_code: result.decline_code,
+        tries: result.tries,
+        latency_ms: result.latency_ms ?? undefined,
+        completed_at: result.completed ? now : null,
+        next_query_at: result.next_query_at,
+      })
+      .where('id', '=', result.id)
+      .where('merchant_id', '=', merchantId),
+  );
   if (readStatus !== undefined) update = update.where('status', '=', readStatus);
   await update.execute();
 }
@@ -335,18 +350,18 @@ export async function insertPayment(
   await executeClaiming(db, statement, () => true);
 }
 
-export async function listAttempts(db: Db, paymentId: string): Promise<AttemptRow[]> {
-  return db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+export async function listAttempts(db: Db, merchantId: string, paymentId: string): Promise<AttemptRow[]> {
+  return db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId).orderBy('id', 'asc').execute();
 }
 
-export async function latestAttempt(db: Db, paymentId: string, operation?: AttemptRow['operation']): Promise<AttemptRow | undefined> {
-  let query = db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId);
+export async function latestAttempt(db: Db, merchantId: string, paymentId: string, operation?: AttemptRow['operation']): Promise<AttemptRow | undefined> {
+  let query = db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId);
   if (operation) query = query.where('operation', '=', operation);
   return query.orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
-export async function listHistory(db: Db, paymentId: string) {
-  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id', 'asc').execute();
+export async function listHistory(db: Db, merchantId: string, paymentId: string) {
+  return db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).where('merchant_id', '=', merchantId).orderBy('id', 'asc').execute();
 }
 
 /** Attempts whose outcome we do not know yet and that are due for a status query. */
@@ -354,11 +369,12 @@ export async function listHistory(db: Db, paymentId: string) {
  * Brings forward the next status query of every unsettled attempt on an
  * account that has just answered again; answers how many were brought forward.
  */
-export async function expediteOutcomeQueries(db: Db, connectorAccountId: string, at: Date): Promise<number> {
+export async function expediteOutcomeQueries(db: Db, account: { id: string; merchantId: string }, at: Date): Promise<number> {
   const result = await db
     .updateTable('payment_attempts')
     .set({ next_query_at: at })
-    .where('connector_account_id', '=', connectorAccountId)
+    .where('connector_account_id', '=', account.id)
+    .where('merchant_id', '=', account.merchantId)
     .where('status', 'in', ['pending', 'unknown', 'requires_action'])
     .where('next_query_at', '>', at)
     .executeTakeFirst();

@@ -94,6 +94,8 @@ export async function reserveRefund(db: Db, scope: Scope, request: RefundRequest
 
 export interface RefundOutcomeUpdate {
   refundId: string;
+  /** The refund's merchant: the same id with another merchant's finds nothing. */
+  merchantId: string;
   status: 'pending' | 'succeeded' | 'failed';
   failureReason: string | null;
   providerReference: string | null;
@@ -115,7 +117,7 @@ export interface RefundOutcomeUpdate {
 export async function settleRefund(db: Db, update: RefundOutcomeUpdate): Promise<RefundRow | undefined> {
   if (update.status !== 'succeeded') return settleRefundStatement(db, update);
   return db.transaction().execute(async (tx) => {
-    await sql`select p.id from payments p join refunds r on r.payment_id = p.id where r.id = ${update.refundId} for update of p`.execute(tx);
+    await sql`select p.id from payments p join refunds r on r.payment_id = p.id and r.merchant_id = p.merchant_id where r.id = ${update.refundId} and r.merchant_id = ${update.merchantId} for update of p`.execute(tx);
     return settleRefundStatement(tx, update);
   });
 }
@@ -128,7 +130,7 @@ async function settleRefundStatement(db: Db, update: RefundOutcomeUpdate): Promi
          set status = ${update.status}, failure_reason = ${update.failureReason},
              provider_reference = coalesce(${update.providerReference}, provider_reference),
              next_query_at = ${update.nextQueryAt}::timestamptz, updated_at = ${update.now}
-       where id = ${update.refundId} and status = 'pending'
+       where id = ${update.refundId} and merchant_id = ${update.merchantId} and status = 'pending'
       returning *
     ),
     notices as (

@@ -245,7 +245,7 @@ describe('other rules', () => {
     } finally {
       stack.acquirer.setFaults({ failNext: 0 });
     }
-    expect(await stack.context.accountHealth.state(merchant.cardAccountId, clock.nowMs())).toBe('open');
+    expect(await stack.context.accountHealth.state(merchant.merchant.merchantId, merchant.cardAccountId, clock.nowMs())).toBe('open');
     const [opened] = await waitFor(async () => {
       const rows = await incidents(merchant, 'circuit_open');
       return rows.length > 0 && rows;

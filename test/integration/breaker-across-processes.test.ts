@@ -120,7 +120,7 @@ describe('circuit breakers shared by three API processes', () => {
       const attemptsWhenOpened = await attemptsOn(merchant.cardAccountId);
       // Every process, the very next payment: refused at once, the provider never called.
       for (const node of nodes) {
-        expect(await node.context.accountHealth.state(merchant.cardAccountId, clock.nowMs())).toBe('open');
+        expect(await node.context.accountHealth.state(merchant.merchant.merchantId, merchant.cardAccountId, clock.nowMs())).toBe('open');
         const refused = await payOn(node, merchant.secretKey);
         expect(refused.body.error?.code ?? refused.body.last_error?.code, JSON.stringify(refused.body)).toBe('connector_unavailable');
       }
@@ -140,7 +140,7 @@ describe('circuit breakers shared by three API processes', () => {
     } finally {
       provider.setFaults({ failNext: 0 });
     }
-    for (const node of nodes) expect(await node.context.accountHealth.state(merchant.cardAccountId, clock.nowMs())).toBe('open');
+    for (const node of nodes) expect(await node.context.accountHealth.state(merchant.merchant.merchantId, merchant.cardAccountId, clock.nowMs())).toBe('open');
     const before = await attemptsOn(merchant.cardAccountId);
 
     clock.advanceMs(routingPolicyDefault.cooldownMs + 1);
@@ -164,20 +164,20 @@ describe('circuit breakers shared by three API processes', () => {
   it('lets another process take the probe once the lease of a process that went silent has lapsed', async () => {
     const merchant = await merchantOnProvider();
     const [first, second] = [nodes[0]!, nodes[1]!];
-    for (let i = 0; i < routingPolicyDefault.failuresToOpen; i += 1) await first.context.accountHealth.record(merchant.cardAccountId, false, clock.nowMs());
+    for (let i = 0; i < routingPolicyDefault.failuresToOpen; i += 1) await first.context.accountHealth.record(merchant.merchant.merchantId, merchant.cardAccountId, false, clock.nowMs());
     const account = [{ id: merchant.cardAccountId, priority: 0 }];
     const probeAt = clock.nowMs() + routingPolicyDefault.cooldownMs;
     // The first process leases the probe and is never heard from again.
-    expect(await first.context.accountHealth.rank(account, probeAt)).toHaveLength(1);
-    expect(await second.context.accountHealth.rank(account, probeAt)).toHaveLength(0);
-    expect(await second.context.accountHealth.rank(account, probeAt + routingPolicyDefault.probeLeaseMs - 1)).toHaveLength(0);
-    expect(await second.context.accountHealth.rank(account, probeAt + routingPolicyDefault.probeLeaseMs)).toHaveLength(1);
+    expect(await first.context.accountHealth.rank(merchant.merchant.merchantId, account, probeAt)).toHaveLength(1);
+    expect(await second.context.accountHealth.rank(merchant.merchant.merchantId, account, probeAt)).toHaveLength(0);
+    expect(await second.context.accountHealth.rank(merchant.merchant.merchantId, account, probeAt + routingPolicyDefault.probeLeaseMs - 1)).toHaveLength(0);
+    expect(await second.context.accountHealth.rank(merchant.merchant.merchantId, account, probeAt + routingPolicyDefault.probeLeaseMs)).toHaveLength(1);
     // The silent process's late answer no longer counts: the probe is the second's.
-    await first.context.accountHealth.record(merchant.cardAccountId, true, probeAt + routingPolicyDefault.probeLeaseMs + 1);
-    expect(await second.context.accountHealth.state(merchant.cardAccountId, probeAt + routingPolicyDefault.probeLeaseMs + 1)).toBe('half_open');
-    await second.context.accountHealth.record(merchant.cardAccountId, true, probeAt + routingPolicyDefault.probeLeaseMs + 2);
+    await first.context.accountHealth.record(merchant.merchant.merchantId, merchant.cardAccountId, true, probeAt + routingPolicyDefault.probeLeaseMs + 1);
+    expect(await second.context.accountHealth.state(merchant.merchant.merchantId, merchant.cardAccountId, probeAt + routingPolicyDefault.probeLeaseMs + 1)).toBe('half_open');
+    await second.context.accountHealth.record(merchant.merchant.merchantId, merchant.cardAccountId, true, probeAt + routingPolicyDefault.probeLeaseMs + 2);
     // The first hears of it as the change commits (a few milliseconds later).
-    await until(async () => (await first.context.accountHealth.state(merchant.cardAccountId, probeAt + routingPolicyDefault.probeLeaseMs + 2)) === 'closed', 'the first process sees the circuit closed');
+    await until(async () => (await first.context.accountHealth.state(merchant.merchant.merchantId, merchant.cardAccountId, probeAt + routingPolicyDefault.probeLeaseMs + 2)) === 'closed', 'the first process sees the circuit closed');
   });
 
   it('costs no database round trip for a payment on a healthy account once its breaker is known', async () => {
@@ -187,12 +187,12 @@ describe('circuit breakers shared by three API processes', () => {
     const account = [{ id: merchant.cardAccountId, priority: 0 }];
     // The breaker was read for the payment above: ranking the account and recording a success read what is kept.
     const connections = await connectionsTaken(handle, async () => {
-      expect(await node.context.accountHealth.rank(account, clock.nowMs())).toHaveLength(1);
-      await node.context.accountHealth.record(merchant.cardAccountId, true, clock.nowMs());
+      expect(await node.context.accountHealth.rank(merchant.merchant.merchantId, account, clock.nowMs())).toHaveLength(1);
+      await node.context.accountHealth.record(merchant.merchant.merchantId, merchant.cardAccountId, true, clock.nowMs());
     });
     expect(connections).toBe(0);
     // A failure is written (and read back by every process): that costs statements, only then.
-    const onFailure = await connectionsTaken(handle, () => node.context.accountHealth.record(merchant.cardAccountId, false, clock.nowMs()));
+    const onFailure = await connectionsTaken(handle, () => node.context.accountHealth.record(merchant.merchant.merchantId, merchant.cardAccountId, false, clock.nowMs()));
     expect(onFailure).toBeGreaterThan(0);
   });
 });

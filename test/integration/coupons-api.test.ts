@@ -350,7 +350,7 @@ describe('a redemption follows its payment', () => {
     const coupon = await createCoupon({ amount_off: 100, max_redemptions: 1 });
     const created = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', coupon: coupon.code });
     const other = await stack.api('POST', '/v1/payments', { amount: 1000, currency: 'CNY', coupon: coupon.code });
-    const payment = (await findPaymentById(stack.db.db, created.body.id))!;
+    const payment = (await findPaymentById(stack.db.db, stack.merchant.merchantId, created.body.id))!;
     // What confirm commits before it calls the acquirer; the process "dies" here and the call never happens.
     const attemptId = stack.context.ids.newId('att');
     const processing = await transitionPayment(stack.context, payment, {
@@ -376,9 +376,9 @@ describe('a redemption follows its payment', () => {
     for (let i = 0; i < 6; i += 1) {
       clock.advanceMs(61_000);
       await resolveUnknownOutcomes(stack.context);
-      if ((await findPaymentById(stack.db.db, payment.id))?.status !== 'processing') break;
+      if ((await findPaymentById(stack.db.db, payment.merchant_id, payment.id))?.status !== 'processing') break;
     }
-    expect((await findPaymentById(stack.db.db, payment.id))?.status).toBe('requires_payment_method');
+    expect((await findPaymentById(stack.db.db, payment.merchant_id, payment.id))?.status).toBe('requires_payment_method');
     expect(await redemptionsOf(payment.id)).toMatchObject([{ status: 'released' }]);
     await expectCountersMatchRows(coupon.id);
     const retried = await stack.api('POST', `/v1/payments/${other.body.id}/confirm`, { payment_method: card('4242424242424242') });

@@ -305,7 +305,7 @@ describe('crashes between steps', () => {
     const created = await stack.api('POST', '/v1/payments', { amount: 1_000, currency: 'CNY', customer });
     const scope = { merchantId: stack.merchant.merchantId, mode: 'test' as const };
     expect((await setPaymentPoints(stack.db.db, scope, { paymentId: created.body.id, customerId: customer, version: 0, points: 300n, value: 300n, newId: () => stack.context.ids.newId('ltx'), now: new Date(clock.nowMs()) })).kind).toBe('reserved');
-    const reserved = (await findPaymentById(stack.db.db, created.body.id))!;
+    const reserved = (await findPaymentById(stack.db.db, stack.merchant.merchantId, created.body.id))!;
     // What confirm commits before it calls the acquirer; then the process dies.
     const attemptId = stack.context.ids.newId('att');
     const processing = await transitionPayment(stack.context, reserved, {

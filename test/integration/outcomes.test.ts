@@ -195,10 +195,10 @@ describe('after a provider outage', () => {
     const later = new Date(clock.nowMs() + 4 * 60_000);
     await stack.db.db.updateTable('payment_attempts').set({ next_query_at: later }).where('payment_id', '=', id).execute();
     // The account's breaker opens on failures, and closes when a probe (leased by ranking the account) succeeds.
-    for (let i = 0; i < 5; i += 1) await stack.context.accountHealth.record(stack.cardAccountId, false, clock.nowMs());
+    for (let i = 0; i < 5; i += 1) await stack.context.accountHealth.record(stack.merchant.merchantId, stack.cardAccountId, false, clock.nowMs());
     const probeAt = clock.nowMs() + 31_000;
-    expect(await stack.context.accountHealth.rank([{ id: stack.cardAccountId, priority: 0 }], probeAt)).toHaveLength(1);
-    await stack.context.accountHealth.record(stack.cardAccountId, true, probeAt);
+    expect(await stack.context.accountHealth.rank(stack.merchant.merchantId, [{ id: stack.cardAccountId, priority: 0 }], probeAt)).toHaveLength(1);
+    await stack.context.accountHealth.record(stack.merchant.merchantId, stack.cardAccountId, true, probeAt);
     let nextQueryAt = later;
     for (let tries = 0; tries < 50 && nextQueryAt.getTime() >= later.getTime(); tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));

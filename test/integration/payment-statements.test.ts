@@ -40,7 +40,7 @@ describe('plans', () => {
     expect(created.status).toBe(200);
     const scope = { merchantId: stack.merchant.merchantId, mode: 'test' as const };
     for (let i = 0; i < 8; i += 1) {
-      expect((await findPaymentById(single.db, created.body.id))?.id).toBe(created.body.id);
+      expect((await findPaymentById(single.db, scope.merchantId, created.body.id))?.id).toBe(created.body.id);
       expect((await listPayments(single.db, scope, { limit: 5 })).data.length).toBeGreaterThan(0);
     }
     const prepared = await preparedOnTheConnection();
@@ -49,8 +49,10 @@ describe('plans', () => {
     // PostgreSQL plans with the values five times, then keeps the generic plan.
     expect(byId[0]!.generic_plans).toBeGreaterThanOrEqual(1);
     expect(byId[0]!.custom_plans).toBeLessThanOrEqual(5);
-    // The list names a merchant (one may have a million payments, another ten): never prepared, so never planned generically.
-    expect(prepared.filter((row) => row.statement.includes('"payments"."merchant_id" = $'))).toHaveLength(0);
+    // The by-id read names its merchant too, but its primary key decides the plan whatever the merchant.
+    expect(byId[0]!.statement).toContain('"payments"."merchant_id" = $2');
+    // The list is led by its merchant (one may have a million payments, another ten): never prepared, so never planned generically.
+    expect(prepared.filter((row) => row.statement.includes('order by "payments"."id" desc'))).toHaveLength(0);
   });
 });
 

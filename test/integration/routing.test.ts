@@ -62,7 +62,7 @@ describe('failover and circuit breaking', () => {
     const port = Number(new URL(primary.url).port);
     await primary.close();
     for (let i = 0; i < 5; i += 1) expect((await pay(merchant.secretKey)).confirmed.status).toBe('succeeded');
-    expect(await stack.context.accountHealth.state(merchant.primaryId, clock.nowMs())).toBe('open');
+    expect(await stack.context.accountHealth.state(merchant.merchant.merchantId, merchant.primaryId, clock.nowMs())).toBe('open');
     const whileOpen = await pay(merchant.secretKey);
     expect(whileOpen.attempts.map((a) => a.connector_account)).toEqual([merchant.backupId]);
 
@@ -71,7 +71,7 @@ describe('failover and circuit breaking', () => {
       clock.advanceMs(5 * 60 * 1000 + 1); // past the cooldown, and past the window that remembers the failures
       const probe = await pay(merchant.secretKey);
       expect(probe.attempts.map((a) => [a.connector_account, a.status])).toEqual([[merchant.primaryId, 'succeeded']]);
-      expect(await stack.context.accountHealth.state(merchant.primaryId, clock.nowMs())).toBe('closed');
+      expect(await stack.context.accountHealth.state(merchant.merchant.merchantId, merchant.primaryId, clock.nowMs())).toBe('closed');
     } finally {
       await recovered.close();
     }
@@ -80,7 +80,7 @@ describe('failover and circuit breaking', () => {
   it('routes away from an account with a worse recent success rate even before its breaker opens', async () => {
     const merchant = await merchantWithTwoAccounts(await unreachableUrl());
     await pay(merchant.secretKey); // one failure on the primary, then the backup
-    expect(await stack.context.accountHealth.state(merchant.primaryId, clock.nowMs())).toBe('closed');
+    expect(await stack.context.accountHealth.state(merchant.merchant.merchantId, merchant.primaryId, clock.nowMs())).toBe('closed');
     const next = await pay(merchant.secretKey);
     expect(next.attempts.map((a) => a.connector_account)).toEqual([merchant.backupId]);
   });

@@ -81,6 +81,8 @@ export interface RoutableAccount {
 
 export interface CircuitChange {
   accountId: string;
+  /** The account's merchant. */
+  merchantId: string;
   change: 'opened' | 'closed';
   atMs: number;
 }

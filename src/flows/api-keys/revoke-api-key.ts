@@ -30,7 +30,7 @@ export async function revokeApiKey(
     const leavesNone = lasting.length === 1 && lasting[0] === id;
     if (leavesNone && !input.confirmNoSecretKeyLeft) throw new PaymentError('api_key_last_secret', { param: 'id', details: { id } });
     await markIdempotencyEffect(trx, 'api_key', id);
-    return { row: await markApiKeyRevoked(trx, id, at), changed: true };
+    return { row: await markApiKeyRevoked(trx, scope.merchantId, id, at), changed: true };
   });
   return { key: presentApiKey(result.row, context.clock.nowMs()), changed: result.changed };
 }

@@ -29,7 +29,7 @@ export async function rollApiKey(
     // A key already set to expire was rolled before: rolling it again would fork its line of successors.
     if (old.revoked_at || old.expires_at) throw new PaymentError('api_key_inactive', { param: 'id', details: { id } });
     const successor = await insertNewApiKey(context, trx, scope.merchantId, old.kind, old.mode);
-    await markApiKeyRolled(trx, id, { expiresAt: new Date(at.getTime() + input.expiresInSeconds * 1000), replacedBy: successor.id });
+    await markApiKeyRolled(trx, scope.merchantId, id, { expiresAt: new Date(at.getTime() + input.expiresInSeconds * 1000), replacedBy: successor.id });
     await markIdempotencyEffect(trx, 'api_key', successor.id);
     return successor;
   });

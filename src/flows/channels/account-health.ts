@@ -92,20 +92,20 @@ export class AccountHealth {
    * offered only when this call has just leased its probe: every process
    * together sends one probe at a time.
    */
-  async rank<T extends RoutableAccount>(accounts: readonly T[], nowMs: number): Promise<T[]> {
-    const breakers = await this.breakers(accounts.map((account) => account.id));
+  async rank<T extends RoutableAccount>(merchantId: string, accounts: readonly T[], nowMs: number): Promise<T[]> {
+    const breakers = await this.breakers(merchantId, accounts.map((account) => account.id));
     const ranked = rankByHealth(accounts, (id) => breakers.get(id) ?? closedBreaker, this.rates, this.options.policy, nowMs);
     const callable: T[] = [];
     for (const { account, probe } of ranked) {
-      if (!probe || (await this.leaseProbe(account.id, nowMs))) callable.push(account as T);
+      if (!probe || (await this.leaseProbe(merchantId, account.id, nowMs))) callable.push(account as T);
     }
     return callable;
   }
 
   /** Records whether the provider answered properly (`ok`, a decline included) or failed technically. */
-  async record(accountId: string, ok: boolean, nowMs: number): Promise<void> {
+  async record(merchantId: string, accountId: string, ok: boolean, nowMs: number): Promise<void> {
     this.rates.record(accountId, ok, nowMs);
-    const known = (await this.breakers([accountId])).get(accountId) ?? closedBreaker;
+    const known = (await this.breakers(merchantId, [accountId])).get(accountId) ?? closedBreaker;
     // The usual case, a success on a healthy account, writes nothing.
     if (ok && known.state === 'closed' && known.failures === 0) return;
     const now = new Date(nowMs);
@@ -113,21 +113,21 @@ export class AccountHealth {
     const generation = this.generation;
     try {
       const change = ok
-        ? await recordBreakerSuccess(this.options.db(), { accountId, holder, now })
-        : await recordBreakerFailure(this.options.db(), { accountId, holder, failuresToOpen: this.options.policy.failuresToOpen, now });
-      if (change) this.changed(accountId, change, generation, nowMs);
+        ? await recordBreakerSuccess(this.options.db(), { accountId, merchantId, holder, now })
+        : await recordBreakerFailure(this.options.db(), { accountId, merchantId, holder, failuresToOpen: this.options.policy.failuresToOpen, now });
+      if (change) this.changed(merchantId, accountId, change, generation, nowMs);
     } catch (error) {
       this.options.onError?.(error);
     }
   }
 
-  async state(accountId: string, nowMs: number): Promise<BreakerState> {
-    return (await this.states([accountId], nowMs)).get(accountId) ?? 'closed';
+  async state(merchantId: string, accountId: string, nowMs: number): Promise<BreakerState> {
+    return (await this.states(merchantId, [accountId], nowMs)).get(accountId) ?? 'closed';
   }
 
-  /** The circuits of several accounts, read together. */
-  async states(accountIds: readonly string[], nowMs: number): Promise<Map<string, BreakerState>> {
-    const breakers = await this.breakers(accountIds);
+  /** The circuits of several accounts of one merchant, read together. */
+  async states(merchantId: string, accountIds: readonly string[], nowMs: number): Promise<Map<string, BreakerState>> {
+    const breakers = await this.breakers(merchantId, accountIds);
     return new Map(accountIds.map((id) => [id, breakerStateAt(breakers.get(id) ?? closedBreaker, nowMs, this.options.policy)]));
   }
 
@@ -136,25 +136,25 @@ export class AccountHealth {
     return this.rates.successRate(accountId, nowMs);
   }
 
-  private changed(accountId: string, change: BreakerChange, generation: number, nowMs: number): void {
+  private changed(merchantId: string, accountId: string, change: BreakerChange, generation: number, nowMs: number): void {
     this.keep(accountId, change.breaker, generation);
     const tell = this.options.onCircuitChange;
     if (!tell) return;
     const opened = change.previous === 'closed' && change.breaker.state === 'open';
     const closed = change.previous === 'open' && change.breaker.state === 'closed';
     try {
-      if (opened) tell({ accountId, change: 'opened', atMs: nowMs });
-      if (closed) tell({ accountId, change: 'closed', atMs: nowMs });
+      if (opened) tell({ accountId, merchantId, change: 'opened', atMs: nowMs });
+      if (closed) tell({ accountId, merchantId, change: 'closed', atMs: nowMs });
     } catch {
       // The listener's failure is its own: routing goes on whatever happens to the record of it.
     }
   }
 
-  private async leaseProbe(accountId: string, nowMs: number): Promise<boolean> {
+  private async leaseProbe(merchantId: string, accountId: string, nowMs: number): Promise<boolean> {
     const generation = this.generation;
     try {
       const { policy, holder } = this.options;
-      const leased = await leaseBreakerProbe(this.options.db(), { accountId, holder, now: new Date(nowMs), cooldownMs: policy.cooldownMs, leaseMs: policy.probeLeaseMs });
+      const leased = await leaseBreakerProbe(this.options.db(), { accountId, merchantId, holder, now: new Date(nowMs), cooldownMs: policy.cooldownMs, leaseMs: policy.probeLeaseMs });
       if (leased) this.keep(accountId, leased, generation);
       else this.entries.delete(accountId); // another process leased it (or closed the circuit): read it again next time
       return leased !== null;
@@ -164,8 +164,8 @@ export class AccountHealth {
     }
   }
 
-  /** The breakers of these accounts, from what is trusted, the rest read in one query. */
-  private async breakers(accountIds: readonly string[]): Promise<Map<string, Breaker>> {
+  /** The breakers of these accounts (of one merchant), from what is trusted, the rest read in one query. */
+  private async breakers(merchantId: string, accountIds: readonly string[]): Promise<Map<string, Breaker>> {
     const found = new Map<string, Breaker>();
     const missing: string[] = [];
     const trustMs = this.listener?.isListening() ? limits.breakerCacheListeningTrustMs : limits.breakerCacheTrustMs;
@@ -177,7 +177,7 @@ export class AccountHealth {
     }
     if (missing.length === 0) return found;
     const generation = this.generation;
-    const read = await loadBreakers(this.options.db(), missing);
+    const read = await loadBreakers(this.options.db(), merchantId, missing);
     for (const id of missing) {
       const breaker = read.get(id) ?? closedBreaker;
       found.set(id, breaker);

@@ -16,7 +16,7 @@
 import type { NotificationVerdict, OrderState, ProviderAnswer, RefundOutcome } from '../../connectors/connector.ts';
 import { isChannel } from '../../connectors/registry.ts';
 import type { AttemptRow } from '../../store/schema.ts';
-import { findConnectorAccountById, openConnectorAccount } from '../../store/connector-accounts.ts';
+import { findConnectorAccountById, findConnectorAccountOfAnyMerchant, openConnectorAccount } from '../../store/connector-accounts.ts';
 import { findUnappliedNotification, markNotificationApplied, requestStatusQuery, storeNotification } from '../../store/notifications.ts';
 import { applyOrderState, attemptIdOf, findChannelAttempt } from './channel-payments.ts';
 import { now, type FlowContext } from '../context.ts';
@@ -30,7 +30,7 @@ export async function receiveNotification(
   accountId: string,
   request: { headers: Readonly<Record<string, string | undefined>>; rawBody: Buffer },
 ): Promise<ProviderAnswer> {
-  const row = await findConnectorAccountById(context.db, accountId);
+  const row = await findConnectorAccountOfAnyMerchant(context.db, accountId);
   // The card acquirer sends only its risk notifications (early fraud warnings, chargebacks).
   if (row?.connector === 'card') return receiveCardRiskNotification(context, row, request);
   if (!row || !isChannel(row.connector)) return notFound;
@@ -38,7 +38,7 @@ export async function receiveNotification(
   const verdict = context.connectors.channels[row.connector].verifyNotification(account, { ...request, nowMs: context.clock.nowMs() });
   if (verdict.kind === 'rejected') {
     const attemptId = verdict.orderNumber ? attemptIdOf(verdict.orderNumber) : null;
-    if (attemptId) await requestStatusQuery(context.db, attemptId, now(context));
+    if (attemptId) await requestStatusQuery(context.db, row.merchant_id, attemptId, now(context));
     return verdict.ack;
   }
   await storeNotification(context.db, {
@@ -67,7 +67,7 @@ async function decide(context: FlowContext, notification: NonNullable<Awaited<Re
   const attempt = await findChannelAttempt(context, notification.order_number);
   if (!attempt || attempt.connector_account_id !== notification.connector_account_id) return 'unknown_order';
   const verdict = notification.verdict as StoredVerdict;
-  const row = await findConnectorAccountById(context.db, notification.connector_account_id);
+  const row = await findConnectorAccountById(context.db, attempt.merchant_id, notification.connector_account_id);
   if (!row) return 'unknown_order';
   const credentials = openConnectorAccount(row, context.keys.credentials).credentials;
   for (const [field, value] of Object.entries(verdict.merchant_identity)) {

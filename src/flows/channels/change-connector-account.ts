@@ -20,7 +20,7 @@ export interface ConnectorAccountChangeInput {
 
 export async function changeConnectorAccount(context: FlowContext, scope: Scope, id: string, input: ConnectorAccountChangeInput) {
   const missing = () => new PaymentError('resource_missing', { param: 'id', details: { resource: 'connector account', id } });
-  const existing = await findConnectorAccountById(context.db, id);
+  const existing = await findConnectorAccountById(context.db, scope.merchantId, id);
   if (!existing || existing.merchant_id !== scope.merchantId || existing.mode !== scope.mode) throw missing();
   if (input.credentials) checkCredentials(existing.connector as ConnectorName, input.credentials);
   if (input.base_url !== undefined) await checkBaseUrl(context, input.base_url, scope.mode);

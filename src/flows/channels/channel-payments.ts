@@ -88,10 +88,11 @@ export async function confirmWithChannel(
       }),
       { connector: connector.name, operation: 'create_order' },
     );
-    await context.accountHealth.record(account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
+    await context.accountHealth.record(payment.merchant_id, account.id, call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable', context.clock.nowMs());
     if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
       await updateAttempt(
         context.db,
+        payment.merchant_id,
         { id: attemptId, status: 'failed', provider_reference: null, error_code: call.outcome.code, decline_code: null, tries: call.tries, latency_ms: call.latencyMs, completed: true, next_query_at: null },
         now(context),
       );
@@ -117,7 +118,7 @@ export async function applyOrderState(
   state: OrderState,
   how: { actor: Actor; reason: string },
 ): Promise<OrderStateResult> {
-  const payment = await findPaymentById(context.db, attempt.payment_id);
+  const payment = await findPaymentById(context.db, attempt.merchant_id, attempt.payment_id);
   // Paid at the provider after we gave the order up: refunded there, never accepted. The attempt the caller
   // read may be older than the payment just read: a notification or query at the same time may have made the
   // payment succeed through this very attempt since. Its row read again now is at least as new as the payment's
@@ -133,7 +134,7 @@ export async function applyOrderState(
   if (state.kind === 'paid' && state.amountPaid !== attempt.amount) return 'amount_mismatch';
   const decision = decideOrderState(payment, attempt, state);
   if (decision.kind === 'unresolved') {
-    await requestStatusQuery(context.db, attempt.id, new Date(context.clock.nowMs() + channelPollIntervalMs));
+    await requestStatusQuery(context.db, attempt.merchant_id, attempt.id, new Date(context.clock.nowMs() + channelPollIntervalMs));
     return 'waiting';
   }
   const applied = await applyAuthorizationDecision(context, payment, attempt.id, decision, {
@@ -188,12 +189,13 @@ export async function findChannelAttempt(context: FlowContext, orderNumber: stri
  */
 export async function closeWaitingOrder(context: FlowContext, payment: PaymentRecord): Promise<boolean> {
   if (payment.status !== 'requires_action') return true;
-  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  const attempt = await latestAttempt(context.db, payment.merchant_id, payment.id, 'authorize');
   if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action' || !attempt.connector_account_id) return true;
   const state = await closeOrderAtProvider(context, attempt);
   if (state.kind === 'closed' || state.kind === 'not_found') {
     await updateAttempt(
       context.db,
+      attempt.merchant_id,
       { id: attempt.id, status: 'failed', provider_reference: attempt.provider_reference, error_code: 'payment_not_completed', decline_code: null, tries: attempt.tries, latency_ms: attempt.latency_ms, completed: true, next_query_at: null },
       now(context),
       'requires_action',
@@ -213,7 +215,7 @@ export async function closeWaitingOrder(context: FlowContext, payment: PaymentRe
 async function closeOrderAtProvider(context: FlowContext, attempt: AttemptRow): Promise<OrderState> {
   assert(isChannel(attempt.connector) && attempt.connector_account_id !== null, `attempt ${attempt.id} is not at a channel`);
   const connector = context.connectors.channels[attempt.connector];
-  const account = await loadAccount(context, attempt.connector_account_id);
+  const account = await loadAccount(context, attempt.merchant_id, attempt.connector_account_id);
   const order = { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at };
   const closed = await connector.closeOrder(account, order);
   // Closing may not be possible (an order the payer never opened or that was never made, a channel that only lets orders lapse): the query decides.

@@ -23,14 +23,14 @@ export async function rankAccounts(context: FlowContext, payment: PaymentRecord,
     });
   }
   // A half-open account comes back only when this payment holds its probe (one probe at a time, every process together).
-  const ranked = await context.accountHealth.rank(rows, context.clock.nowMs());
+  const ranked = await context.accountHealth.rank(payment.merchant_id, rows, context.clock.nowMs());
   // Every account's breaker is open: refuse at once rather than wait on providers known to be failing.
   if (ranked.length === 0) throw new PaymentError('connector_unavailable', { paymentId: payment.id });
   return ranked.map((row) => openConnectorAccount(row, context.keys.credentials));
 }
 
-export async function loadAccount(context: FlowContext, accountId: string): Promise<ConnectorAccount> {
-  const row = await findConnectorAccountById(context.db, accountId);
+export async function loadAccount(context: FlowContext, merchantId: string, accountId: string): Promise<ConnectorAccount> {
+  const row = await findConnectorAccountById(context.db, merchantId, accountId);
   if (!row) throw new PaymentError('connector_unavailable', {});
   return openConnectorAccount(row, context.keys.credentials);
 }

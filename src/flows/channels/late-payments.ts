@@ -73,7 +73,7 @@ async function recordLatePayment(context: FlowContext, payment: PaymentRecord, a
 async function sendLateRefund(context: FlowContext, row: LatePaymentRefundRow, attempt: AttemptRow, action: 'refund' | 'query'): Promise<RefundOutcome> {
   if (!isChannel(attempt.connector)) return { kind: 'failed', reason: 'not a channel order' };
   const connector = context.connectors.channels[attempt.connector];
-  const account = await loadAccount(context, row.connector_account_id);
+  const account = await loadAccount(context, row.merchant_id, row.connector_account_id);
   const numbers = { orderNumber: attempt.provider_idempotency_key, refundNumber: refundNumberOf(row.id), orderCreatedAt: attempt.started_at, refundCreatedAt: row.created_at };
   if (action === 'query') return connector.queryRefund(account, numbers);
   const request = {

@@ -31,7 +31,7 @@ export function circuitIncidentRecorder(deps: { db: () => Db; ids: IdGenerator; 
     return change.change === 'opened'
       ? recordCircuitOpened(deps.db(), deps.ids.newId('inc'), change.accountId, at)
       : // The account answers again: what waits on it is asked about at the next sweep, not after its backoff.
-        recordCircuitClosed(deps.db(), change.accountId, at).then(() => expediteOutcomeQueries(deps.db(), change.accountId, at)).then(() => undefined);
+        recordCircuitClosed(deps.db(), { id: change.accountId, merchantId: change.merchantId }, at).then(() => expediteOutcomeQueries(deps.db(), { id: change.accountId, merchantId: change.merchantId }, at)).then(() => undefined);
   };
   return {
     listener(change) {

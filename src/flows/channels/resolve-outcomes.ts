@@ -40,7 +40,8 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
   const at = now(context);
   let settled = 0;
   for (let round = 0; round <= expeditedRoundsMax; round += 1) {
-    const answered = new Set<string>();
+    /** Account id → its merchant. */
+    const answered = new Map<string, string>();
     for (const attempt of await findUnresolvedAttempts(context.db, at, batchSize)) {
       // One attempt that cannot be resolved (an account since deleted, a provider answering nonsense) must not stop the others.
       const resolved = await resolveAttempt(context, attempt).catch(async () => {
@@ -49,11 +50,11 @@ export async function resolveUnknownOutcomes(context: FlowContext, batchSize: nu
       });
       if (!resolved) continue;
       settled += 1;
-      if (attempt.connector_account_id) answered.add(attempt.connector_account_id);
+      if (attempt.connector_account_id) answered.set(attempt.connector_account_id, attempt.merchant_id);
     }
     // An account that answers again: every outcome still waiting on it is asked about now, not after its backoff.
     let expedited = 0;
-    for (const accountId of answered) expedited += await expediteOutcomeQueries(context.db, accountId, at);
+    for (const [id, merchantId] of answered) expedited += await expediteOutcomeQueries(context.db, { id, merchantId }, at);
     if (expedited === 0) break;
   }
   settled += await resolveLatePaymentRefunds(context, batchSize);
@@ -96,17 +97,17 @@ export async function pollOrder(context: FlowContext, attemptId: string): Promis
   if (!attempt || !isChannel(attempt.connector) || !(['pending', 'unknown', 'requires_action'] as string[]).includes(attempt.status)) return null;
   await resolveAttempt(context, attempt).catch(async () => postpone(context, attempt));
   const after = await context.db.selectFrom('payment_attempts').select(['status', 'started_at']).where('id', '=', attemptId).executeTakeFirst();
-  const payment = await findPaymentById(context.db, attempt.payment_id);
+  const payment = await findPaymentById(context.db, attempt.merchant_id, attempt.payment_id);
   const nowMs = context.clock.nowMs();
   if (after?.status !== 'requires_action' || payment?.status !== 'requires_action' || nowMs >= payment.expires_at.getTime()) return null;
   const delayMs = nextWaitingPollDelayMs(nowMs - after.started_at.getTime());
   // While this chain of polls lives, the sweep need not ask as well: it is the safety net a minute after the next poll.
-  await requestStatusQuery(context.db, attemptId, new Date(nowMs + delayMs + limits.waitingOrderPollIntervalMs));
+  await requestStatusQuery(context.db, attempt.merchant_id, attemptId, new Date(nowMs + delayMs + limits.waitingOrderPollIntervalMs));
   return delayMs;
 }
 
 async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<string> {
-  const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  const authorization = await latestAttempt(context.db, refund.merchant_id, refund.payment_id, 'authorize');
   // A wallet refund left pending by a crash: its money never moved; move it now (its ledger key allows it once).
   if (authorization?.connector === 'wallet') return (await settleWalletRefund(context, refund)).status;
   if (!authorization?.connector_account_id) {
@@ -121,13 +122,13 @@ async function resolveRefund(context: FlowContext, refund: RefundRow): Promise<s
 /** Answers true when the attempt was settled. */
 export async function resolveAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
   if (attempt.connector === 'wallet') return resolveWalletAttempt(context, attempt);
-  const payment = await findPaymentById(context.db, attempt.payment_id);
+  const payment = await findPaymentById(context.db, attempt.merchant_id, attempt.payment_id);
   // Nothing to ask (a payment or account gone): asked about again after its backoff, behind the others, never first for ever.
   if (!payment || !attempt.connector_account_id) {
     await postpone(context, attempt);
     return false;
   }
-  const account = await loadAccount(context, attempt.connector_account_id);
+  const account = await loadAccount(context, attempt.merchant_id, attempt.connector_account_id);
   if (isChannel(attempt.connector)) {
     const state = await context.connectors.channels[attempt.connector].queryOrder(account, { orderNumber: attempt.provider_idempotency_key, orderCreatedAt: attempt.started_at });
     // "No such order" settles nothing until it cannot mean "not visible yet"; then the order was never made.
@@ -136,7 +137,7 @@ export async function resolveAttempt(context: FlowContext, attempt: AttemptRow):
         ? await settleNeverMadeOrder(context, payment, attempt)
         : await applyOrderState(context, attempt, state, { actor: 'system', reason: 'status_query' });
     if (result === 'already_final' || result === 'amount_mismatch' || result === 'late_payment_refunded') {
-      await updateAttempt(context.db, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context), attempt.status);
+      await updateAttempt(context.db, attempt.merchant_id, { ...attemptBase(attempt), completed: true, next_query_at: null }, now(context), attempt.status);
     }
     return result === 'applied';
   }
@@ -150,7 +151,7 @@ export async function resolveAttempt(context: FlowContext, attempt: AttemptRow):
   const outcome = await queryAllKeys(context, account, authorization.provider_idempotency_key);
   if (payment.status !== 'processing') {
     // The payment moved on (a late answer was committed by the request itself); close the attempt's record.
-    await updateAttempt(context.db, { ...attemptBase(attempt), status: attempt.status === 'unknown' ? 'failed' : attempt.status, completed: true, next_query_at: null }, now(context), attempt.status);
+    await updateAttempt(context.db, attempt.merchant_id, { ...attemptBase(attempt), status: attempt.status === 'unknown' ? 'failed' : attempt.status, completed: true, next_query_at: null }, now(context), attempt.status);
     return true;
   }
   if (attempt.operation === 'authorize') return settleAuthorizationFromQuery(context, payment, attempt, outcome);
@@ -234,6 +235,7 @@ async function postpone(context: FlowContext, attempt: AttemptRow): Promise<void
   const unresolvedForMs = context.clock.nowMs() - attempt.started_at.getTime();
   await updateAttempt(
     context.db,
+    attempt.merchant_id,
     { ...attemptBase(attempt), status: attempt.status === 'requires_action' ? 'requires_action' : 'unknown', next_query_at: new Date(context.clock.nowMs() + nextQueryDelayMs(unresolvedForMs)) },
     now(context),
     attempt.status,

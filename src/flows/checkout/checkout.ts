@@ -38,9 +38,9 @@ export async function checkoutSession(context: FlowContext, payment: PaymentReco
     : undefined;
   // The wallet needs the customer whose wallet it is.
   const methods = payment.payment_method_types.filter((type) => type !== 'wallet' || customer !== undefined);
-  const last = customer ? await lastMethodOfCustomer(context.db, customer.id) : null;
+  const last = customer ? await lastMethodOfCustomer(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, customer.id) : null;
   const wallet = methods.includes('wallet') ? await walletInquiry(context, payment) : null;
-  const feedback = await findFeedback(context.db, payment.id);
+  const feedback = await findFeedback(context.db, payment.merchant_id, payment.id);
   const points = await pointsInquiry(context, payment);
   const shown = await checkoutPresentation(context, payment, payerId);
   return {
@@ -116,7 +116,7 @@ export async function recordCheckoutStep(
 }
 
 export async function funnelOfPayment(context: FlowContext, payment: PaymentRecord) {
-  const steps = await listFunnelSteps(context.db, payment.id, limits.funnelStepsPerPaymentMax * 2);
+  const steps = await listFunnelSteps(context.db, payment.merchant_id, payment.id, limits.funnelStepsPerPaymentMax * 2);
   return {
     object: 'list' as const,
     data: steps.map((step) => ({ object: 'funnel_event' as const, ...step, created_at: step.created_at.toISOString() })),

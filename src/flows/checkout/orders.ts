@@ -21,7 +21,7 @@ import {
   listFulfillmentEvents,
   reopenAfterSalesRequest,
 } from '../../store/orders.ts';
-import { findPaymentById, type PaymentRecord, type Scope } from '../../store/payments.ts';
+import { findPaymentOfAnyMerchant, type PaymentRecord, type Scope } from '../../store/payments.ts';
 import type { AfterSalesRequestRow } from '../../store/schema.ts';
 import { now, type FlowContext } from '../context.ts';
 import { getPayment } from '../payments/create-payment.ts';
@@ -33,7 +33,7 @@ export type AfterSalesKind = (typeof afterSalesKinds)[number];
 
 /** The payment behind an order-page link; a wrong token answers like a missing order. */
 export async function paymentForOrderPage(context: FlowContext, paymentId: string, token: string | undefined): Promise<PaymentRecord> {
-  const payment = await findPaymentById(context.db, paymentId);
+  const payment = await findPaymentOfAnyMerchant(context.db, paymentId);
   const expected = Buffer.from(orderPageToken(paymentId, context.keys.orderPage));
   const given = Buffer.from(token ?? '');
   if (!payment || expected.length !== given.length || !timingSafeEqual(expected, given)) {
@@ -45,8 +45,8 @@ export async function paymentForOrderPage(context: FlowContext, paymentId: strin
 export async function orderView(context: FlowContext, payment: PaymentRecord) {
   const [merchant, fulfillments, requests, history, refunds, customer] = await Promise.all([
     findMerchant(context.db, payment.merchant_id),
-    listFulfillmentEvents(context.db, payment.id),
-    listAfterSalesRequestsOfPayment(context.db, payment.id),
+    listFulfillmentEvents(context.db, payment.merchant_id, payment.id),
+    listAfterSalesRequestsOfPayment(context.db, payment.merchant_id, payment.id),
     context.db.selectFrom('payment_events').select(['to_status', 'created_at']).where('payment_id', '=', payment.id).where('to_status', '=', 'succeeded').execute(),
     context.db.selectFrom('refunds').select(['id', 'amount', 'status', 'updated_at']).where('payment_id', '=', payment.id).orderBy('id').execute(),
     payment.customer_id ? context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst() : undefined,
@@ -187,10 +187,10 @@ export async function approveAfterSales(context: FlowContext, scope: Scope, id: 
   const amount = input.amount ?? (decided.amount === null ? undefined : amountToJson(decided.amount));
   try {
     const refund = await refundPayment(context, scope, { payment: decided.payment_id, amount, reason: 'after_sales' });
-    const linked = await linkAfterSalesRefund(context.db, decided.id, refund.id);
+    const linked = await linkAfterSalesRefund(context.db, decided.merchant_id, decided.id, refund.id);
     return presentAfterSalesRequest(linked ?? decided);
   } catch (error) {
-    await reopenAfterSalesRequest(context.db, decided.id);
+    await reopenAfterSalesRequest(context.db, decided.merchant_id, decided.id);
     throw error;
   }
 }

@@ -34,7 +34,7 @@ export async function objectBeforeWrite(context: FlowContext, scope: Scope, kind
       case 'api_key':
         return id ? { ...(await getApiKey(context, scope, id)) } : null;
       case 'connector_account': {
-        const account = id ? await findConnectorAccountById(context.db, id) : undefined;
+        const account = id ? await findConnectorAccountById(context.db, scope.merchantId, id) : undefined;
         if (!account || account.merchant_id !== scope.merchantId || account.mode !== scope.mode) return null;
         return { connector: account.connector, enabled: account.enabled, priority: account.priority, base_url: account.base_url };
       }

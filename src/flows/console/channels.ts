@@ -100,7 +100,7 @@ export async function channelFigures(context: FlowContext, scope: Scope, paramet
 export async function channelAccounts(context: FlowContext, scope: Scope) {
   const nowMs = context.clock.nowMs();
   const rows = await onReadDatabase(context, (db) => accountsWithIncidents(db, scope));
-  const circuits = await context.accountHealth.states(rows.map((row) => row.id), nowMs);
+  const circuits = await context.accountHealth.states(scope.merchantId, rows.map((row) => row.id), nowMs);
   return rows.map((row) => {
     const successRate = context.accountHealth.successRate(row.id, nowMs);
     return {

@@ -97,7 +97,7 @@ function timeOf(text: string | undefined, param: string): Date | null {
 export async function getCoupon(context: FlowContext, scope: Scope, id: string): Promise<CouponView> {
   const coupon = await findCoupon(context.db, scope, id);
   if (!coupon) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'coupon', id } });
-  const counts = await redemptionCounts(context.db, [coupon.id]);
+  const counts = await redemptionCounts(context.db, scope, [coupon.id]);
   return presentCoupon(coupon, counts.get(coupon.id) ?? emptyCounts(), now(context));
 }
 
@@ -107,7 +107,7 @@ export async function listCoupons(
   filter: { campaign?: string; startingAfter?: string; limit?: number },
 ): Promise<{ data: CouponView[]; hasMore: boolean }> {
   const page = await listCouponRows(context.db, scope, { ...filter, limit: filter.limit ?? limits.pageSizeDefault });
-  const counts = await redemptionCounts(context.db, page.data.map((coupon) => coupon.id));
+  const counts = await redemptionCounts(context.db, scope, page.data.map((coupon) => coupon.id));
   const at = now(context);
   return { data: page.data.map((coupon) => presentCoupon(coupon, counts.get(coupon.id) ?? emptyCounts(), at)), hasMore: page.hasMore };
 }
@@ -116,7 +116,7 @@ export async function listCoupons(
 export async function disableCoupon(context: FlowContext, scope: Scope, id: string): Promise<CouponView> {
   const coupon = await disableCouponRow(context.db, scope, id, now(context));
   if (!coupon) throw new PaymentError('resource_missing', { param: 'id', details: { resource: 'coupon', id } });
-  const counts = await redemptionCounts(context.db, [coupon.id]);
+  const counts = await redemptionCounts(context.db, scope, [coupon.id]);
   return presentCoupon(coupon, counts.get(coupon.id) ?? emptyCounts(), now(context));
 }
 

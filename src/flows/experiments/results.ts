@@ -13,7 +13,7 @@ import type { FlowContext } from '../context.ts';
 import { parseVariants } from './variants.ts';
 
 export async function experimentResultsOf(context: FlowContext, row: ExperimentRow) {
-  const [outcomes, orderValues] = await Promise.all([variantOutcomeCounts(context.db, row.id), variantOrderValues(context.db, row.id)]);
+  const [outcomes, orderValues] = await Promise.all([variantOutcomeCounts(context.db, row.merchant_id, row.id), variantOrderValues(context.db, row.merchant_id, row.id)]);
   const counts = new Map<string, VariantCounts>();
   for (const outcome of outcomes) {
     const { variant_key: key, ...rest } = outcome;

@@ -14,7 +14,7 @@ import { now, type FlowContext } from '../context.ts';
 const returnedExpiryDaysDefault = 365;
 
 export async function pointsOfRefund(context: FlowContext, refund: RefundRow): Promise<PointsRefund | undefined> {
-  const basis = await findPointsPayment(context.db, refund.payment_id);
+  const basis = await findPointsPayment(context.db, refund.merchant_id, refund.payment_id);
   if (!basis) return undefined;
   const scope = { merchantId: refund.merchant_id, mode: refund.mode };
   const programme = basis.spent > 0n ? await findProgramme(context.db, scope) : null;

@@ -55,7 +55,7 @@ export async function redeemPointsAtConfirm(context: FlowContext, payment: Payme
   if (result.kind === 'changed') {
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'confirmed' } });
   }
-  const updated = await findPaymentById(context.db, payment.id);
+  const updated = await findPaymentById(context.db, payment.merchant_id, payment.id);
   if (!updated) throw new Error(`payment ${payment.id} vanished`);
   return updated;
 }

@@ -26,7 +26,7 @@ export async function notifyPayer(context: FlowContext, eventId: string): Promis
   const refund = event.type.startsWith('refund.')
     ? await context.db.selectFrom('refunds').selectAll().where('id', '=', event.object_id).executeTakeFirst()
     : undefined;
-  const payment = await findPaymentById(context.db, refund ? refund.payment_id : event.object_id);
+  const payment = await findPaymentById(context.db, event.merchant_id, refund ? refund.payment_id : event.object_id);
   if (!payment?.customer_id || !isCurrency(payment.currency)) return 0;
   const customer = await context.db.selectFrom('customers').selectAll().where('id', '=', payment.customer_id).executeTakeFirst();
   const merchant = await findMerchant(context.db, payment.merchant_id);

@@ -49,12 +49,12 @@ async function releaseAndCancel(
   reason: CancellationReason,
   comment: string | null,
 ): Promise<PaymentRecord> {
-  const authorization = await latestAttempt(context.db, payment.id, 'authorize');
+  const authorization = await latestAttempt(context.db, payment.merchant_id, payment.id, 'authorize');
   if (authorization?.connector === 'wallet') return releaseFromWallet(context, actor, payment, authorization, cancellation(actor, reason, comment, now(context)));
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: payment.status, action: 'canceled' } });
   }
-  const account = await loadAccount(context, authorization.connector_account_id);
+  const account = await loadAccount(context, authorization.merchant_id, authorization.connector_account_id);
   const attemptId = context.ids.newId('att');
   const processing = await transitionPayment(context, payment, {
     to: 'processing',
@@ -87,6 +87,7 @@ async function releaseAndCancel(
   if (call.outcome.kind === 'unknown') {
     await updateAttempt(
       context.db,
+      payment.merchant_id,
       { ...base, status: 'unknown', completed: false, next_query_at: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs) },
       now(context),
     );

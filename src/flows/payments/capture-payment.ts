@@ -34,12 +34,12 @@ export async function capturePayment(
       details: { capturable: payment.amount_capturable.toString() },
     });
   }
-  const authorization = await latestAttempt(context.db, payment.id, 'authorize');
+  const authorization = await latestAttempt(context.db, payment.merchant_id, payment.id, 'authorize');
   if (authorization?.connector === 'wallet') return captureFromWallet(context, payment, authorization, amount);
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     throw new PaymentError('payment_unexpected_state', { paymentId, details: { status: payment.status, action: 'captured' } });
   }
-  const account = await loadAccount(context, authorization.connector_account_id);
+  const account = await loadAccount(context, authorization.merchant_id, authorization.connector_account_id);
   const attemptId = context.ids.newId('att');
   const processing = await transitionPayment(context, payment, {
     to: 'processing',
@@ -87,6 +87,7 @@ export async function settleCapture(
   if (outcome.kind === 'unknown') {
     await updateAttempt(
       context.db,
+      payment.merchant_id,
       { ...base, status: 'unknown', error_code: null, decline_code: null, completed: false, next_query_at: new Date(context.clock.nowMs() + limits.unknownOutcomeQueryAfterMs) },
       now(context),
     );

@@ -111,10 +111,10 @@ export async function confirmPayment(
  * there meanwhile, the payment has succeeded and that is the answer.
  */
 async function leaveWaitingOrder(context: FlowContext, actor: Actor, payment: PaymentRecord): Promise<PaymentRecord> {
-  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  const attempt = await latestAttempt(context.db, payment.merchant_id, payment.id, 'authorize');
   if (!attempt || !isChannel(attempt.connector) || attempt.status !== 'requires_action') return payment;
   const closed = await closeWaitingOrder(context, payment).catch(() => false);
-  const current = (await findPaymentById(context.db, payment.id)) ?? payment;
+  const current = (await findPaymentById(context.db, payment.merchant_id, payment.id)) ?? payment;
   if (!closed) {
     if (current.status === 'succeeded') return current;
     throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: current.status, action: 'confirmed' } });
@@ -187,10 +187,11 @@ async function confirmWithCard(
       { connector: 'card', operation: 'authorize' },
     );
     const healthy = call.outcome.kind !== 'unknown' && call.outcome.kind !== 'retriable';
-    await context.accountHealth.record(account.id, healthy, context.clock.nowMs());
+    await context.accountHealth.record(payment.merchant_id, account.id, healthy, context.clock.nowMs());
     if (call.outcome.kind === 'retriable' && index < accounts.length - 1) {
       await updateAttempt(
         context.db,
+        payment.merchant_id,
         { ...attemptFailure(attemptId, call), status: 'failed', error_code: call.outcome.code, completed: true, next_query_at: null },
         now(context),
       );
@@ -208,13 +209,13 @@ function attemptFailure(attemptId: string, call: { tries: number; latencyMs: num
 
 async function verifyOneTimeCode(context: FlowContext, actor: Actor, payment: PaymentRecord, otp: string): Promise<PaymentRecord> {
   if (!/^\d{6}$/.test(otp)) throw new PaymentError('parameter_invalid', { param: 'otp', paymentId: payment.id, details: { reason: 'six digits' } });
-  const attempt = await latestAttempt(context.db, payment.id, 'authorize');
+  const attempt = await latestAttempt(context.db, payment.merchant_id, payment.id, 'authorize');
   // Only a card attempt asks for a one-time code: a payment waiting at a channel's QR code or redirect takes
   // none, and its account must never reach the card connector. Refused before anything moves.
   if (!attempt || attempt.connector !== 'card' || attempt.status !== 'requires_action' || !attempt.provider_reference || !attempt.connector_account_id) {
     throw new PaymentError('payment_unexpected_state', { param: 'otp', paymentId: payment.id, details: { status: payment.status, action: 'verified with a one-time code' } });
   }
-  const account = await loadAccount(context, attempt.connector_account_id);
+  const account = await loadAccount(context, attempt.merchant_id, attempt.connector_account_id);
   // Each code check is its own provider request: key it by how many checks came before.
   const checkKey = `${attempt.id}-otp${attempt.tries}`;
   const processing = await transitionPayment(context, payment, {

@@ -6,7 +6,7 @@
  * from several workers at once (a lost race changes nothing).
  */
 import { limits } from '../../domain/limits.ts';
-import { findPaymentById, type PaymentRecord } from '../../store/payments.ts';
+import { findPaymentById, findPaymentOfAnyMerchant, type PaymentRecord } from '../../store/payments.ts';
 import { findDueExpiredPaymentIds, postponeExpiry, pruneExpiryWatch } from '../../store/expiry-retries.ts';
 import { abandonableStatuses } from '../../domain/payments/payment-state.ts';
 import { cancellation } from './cancel-payment.ts';
@@ -24,7 +24,7 @@ export async function expireAbandonedPayments(context: FlowContext, batchSize: n
   await pruneFinalFromWatch(context, at);
   let canceled = 0;
   for (const id of await findDueExpiredPaymentIds(context.db, at, batchSize)) {
-    const payment = await findPaymentById(context.db, id);
+    const payment = await findPaymentOfAnyMerchant(context.db, id);
     if (!payment) continue;
     // A provider that cannot be reached now: the payment is tried again after its backoff, behind every payment due before
     // then, so a batch of such payments never keeps the others from expiring.
@@ -51,7 +51,7 @@ async function pruneFinalFromWatch(context: FlowContext, at: Date): Promise<void
  */
 async function cancelAsAbandoned(context: FlowContext, payment: PaymentRecord, at: Date): Promise<boolean> {
   if (await transitionPayment(context, payment, cancellation('system', 'abandoned', null, at))) return true;
-  const fresh = await findPaymentById(context.db, payment.id);
+  const fresh = await findPaymentById(context.db, payment.merchant_id, payment.id);
   if (!fresh || !(abandonableStatuses as readonly string[]).includes(fresh.status) || fresh.status === 'requires_action') return false;
   return (await transitionPayment(context, fresh, cancellation('system', 'abandoned', null, at))) !== null;
 }

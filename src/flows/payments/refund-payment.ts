@@ -62,7 +62,7 @@ export async function refundPayment(context: FlowContext, scope: Scope, input: R
       break;
   }
   const refund = reserved.refund;
-  const authorization = await latestAttempt(context.db, refund.payment_id, 'authorize');
+  const authorization = await latestAttempt(context.db, refund.merchant_id, refund.payment_id, 'authorize');
   if (authorization?.connector === 'wallet') return settleWalletRefund(context, refund);
   if (!authorization?.provider_reference || !authorization.connector_account_id) {
     return settle(context, refund, { kind: 'failed', reason: 'payment_has_no_provider_reference' });
@@ -79,7 +79,7 @@ export async function getRefund(context: FlowContext, scope: Scope, id: string):
 
 /** A wallet payment's refund: no provider, the ledger moves with the refund's success. */
 export async function settleWalletRefund(context: FlowContext, refund: RefundRow): Promise<RefundRow> {
-  const payment = await findPaymentById(context.db, refund.payment_id);
+  const payment = await findPaymentById(context.db, refund.merchant_id, refund.payment_id);
   assert(payment !== undefined, 'a refund belongs to a payment');
   const settled = await refundToWallet(context, refund, payment);
   return settled ?? (await findRefund(context.db, { merchantId: refund.merchant_id, mode: refund.mode }, refund.id)) ?? refund;
@@ -109,7 +109,7 @@ async function refuseSpentTopUp(context: FlowContext, scope: Scope, input: Refun
  * refund fails. Answers false when the wallet no longer holds it.
  */
 async function takeBackTopUp(context: FlowContext, refund: RefundRow): Promise<boolean> {
-  const payment = await findPaymentById(context.db, refund.payment_id);
+  const payment = await findPaymentById(context.db, refund.merchant_id, refund.payment_id);
   if (payment?.purpose !== 'wallet_top_up' || !payment.customer_id) return true;
   const posting = topUpRefund({ currency: refund.currency, customerId: payment.customer_id, paymentId: payment.id, refundId: refund.id }, refund.amount);
   try {
@@ -123,7 +123,7 @@ async function takeBackTopUp(context: FlowContext, refund: RefundRow): Promise<b
 
 /** The money a failed top-up refund took from the wallet goes back, with the failure. */
 async function topUpRefundReversal(context: FlowContext, refund: RefundRow) {
-  const taken = await findLedgerTransaction(context.db, topUpRefundKey(refund.id));
+  const taken = await findLedgerTransaction(context.db, refund.merchant_id, topUpRefundKey(refund.id));
   if (!taken?.customer_id) return undefined;
   const header = { currency: refund.currency, customerId: taken.customer_id, paymentId: refund.payment_id, refundId: refund.id };
   return { posting: topUpRefundReversalPosting(header, refund.amount), transactionId: context.ids.newId('ltx'), scope: { merchantId: refund.merchant_id, mode: refund.mode } };
@@ -146,7 +146,7 @@ export function refundIdOf(refundNumber: string): string | null {
  */
 export async function refundAtProvider(context: FlowContext, refund: RefundRow, authorization: AttemptRow, action: 'refund' | 'query'): Promise<RefundOutcome> {
   assert(authorization.connector_account_id !== null, 'a settled authorization names its account');
-  const account = await loadAccount(context, authorization.connector_account_id);
+  const account = await loadAccount(context, authorization.merchant_id, authorization.connector_account_id);
   const currency = refund.currency as Currency;
   if (isChannel(authorization.connector)) {
     const connector = context.connectors.channels[authorization.connector];
@@ -195,6 +195,7 @@ export async function settleWithResult(context: FlowContext, refund: RefundRow, 
   const final = async (status: 'succeeded' | 'failed', failureReason: string | null, reference: string | null) =>
     settleRefund(context.db, {
       refundId: refund.id,
+      merchantId: refund.merchant_id,
       status,
       failureReason,
       providerReference: reference,
@@ -223,6 +224,7 @@ export async function settleWithResult(context: FlowContext, refund: RefundRow, 
     case 'not_found':
       settled = await settleRefund(context.db, {
         refundId: refund.id,
+        merchantId: refund.merchant_id,
         status: 'pending',
         failureReason: null,
         providerReference: outcome.kind === 'pending' ? outcome.reference : null,

@@ -25,6 +25,7 @@ export async function settleAuthorization(
     // The provider may or may not have acted: leave the payment processing and let the worker ask soon.
     await updateAttempt(
       context.db,
+      payment.merchant_id,
       {
         id: attemptId,
         status: 'unknown',
@@ -48,7 +49,7 @@ export async function settleAuthorization(
     nextQueryAt,
   });
   // Someone else (the worker's status query) settled it first: answer what is stored.
-  const current = settled ?? (await findPaymentById(context.db, payment.id));
+  const current = settled ?? (await findPaymentById(context.db, payment.merchant_id, payment.id));
   if (!current) throw concurrentChange(payment.id, 'confirmed');
   if (settled && decision.error) throw errorFor(decision.error, payment.id);
   return current;

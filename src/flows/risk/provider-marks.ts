@@ -10,7 +10,7 @@
  */
 import type { ProviderAnswer } from '../../connectors/connector.ts';
 import { parseRiskNotification, verifyRiskNotification, type WireRiskNotification } from '../../connectors/card/risk-notifications.ts';
-import { findConnectorAccountById, openConnectorAccount } from '../../store/connector-accounts.ts';
+import { findConnectorAccountOfAnyMerchant, openConnectorAccount } from '../../store/connector-accounts.ts';
 import type { ConnectorAccountRow } from '../../store/schema.ts';
 import { storeNotification } from '../../store/notifications.ts';
 import { findPaymentById } from '../../store/payments.ts';
@@ -53,10 +53,10 @@ export function cardRiskNotificationOf(verdict: unknown): WireRiskNotification |
 
 /** Answers `applied`, `already_applied`, or why nothing changed (`unknown_order`, `amount_mismatch`). */
 export async function applyCardRiskNotification(context: FlowContext, connectorAccountId: string, notification: WireRiskNotification): Promise<string> {
-  const account = await findConnectorAccountById(context.db, connectorAccountId);
+  const account = await findConnectorAccountOfAnyMerchant(context.db, connectorAccountId);
   if (!account) return 'unknown_order';
   const paymentId = await paymentOfAuthorization(context.db, { id: account.id, merchantId: account.merchant_id }, notification.data.authorization);
-  const payment = paymentId ? await findPaymentById(context.db, paymentId) : undefined;
+  const payment = paymentId ? await findPaymentById(context.db, account.merchant_id, paymentId) : undefined;
   if (!payment) return 'unknown_order';
   const amount = BigInt(notification.data.amount);
   if (notification.data.currency !== payment.currency || amount > payment.amount) return 'amount_mismatch';

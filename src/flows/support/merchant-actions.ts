@@ -96,7 +96,7 @@ export async function reopenSupportRequest(context: FlowContext, scope: Scope, i
 
 /** The answer to the payer, queued with the reply (keyed by the reply's id, so it exists once). */
 async function queueReply(context: FlowContext, trx: Db, request: SupportRequestRow, replyId: string, reply: string, at: Date): Promise<void> {
-  const [merchant, payment] = await Promise.all([findMerchant(trx, request.merchant_id), findPaymentById(trx, request.payment_id)]);
+  const [merchant, payment] = await Promise.all([findMerchant(trx, request.merchant_id), findPaymentById(trx, request.merchant_id, request.payment_id)]);
   if (!merchant || !payment) return;
   const locale: Locale = isLocale(request.locale) ? request.locale : 'en';
   const rendered = renderSupportReply({ locale, merchantName: merchant.name, orderNumber: orderNumberOf(payment), reply, orderUrl: orderPageUrl(context, payment.id) });

@@ -78,7 +78,7 @@ export async function confirmWithWallet(context: FlowContext, actor: Actor, paym
       latencyMs: context.clock.nowMs() - startedMs,
       posting,
     });
-    return settled ?? (await findPaymentById(context.db, payment.id)) ?? processing;
+    return settled ?? (await findPaymentById(context.db, payment.merchant_id, payment.id)) ?? processing;
   } catch (error) {
     if (!isBalanceShortfall(error)) throw error;
     const { available } = await walletBalances(context.db, scope, customerId, payment.currency);
@@ -265,7 +265,7 @@ async function settleHoldOperation(
       next_query_at: null,
     },
   });
-  return settled ?? (await findPaymentById(context.db, payment.id)) ?? processing;
+  return settled ?? (await findPaymentById(context.db, payment.merchant_id, payment.id)) ?? processing;
 }
 
 /** A refund of a wallet payment: the money returns to the wallet in the statement that marks the refund succeeded. */
@@ -274,6 +274,7 @@ export async function refundToWallet(context: FlowContext, refund: RefundRow, pa
   const posting = refundPosting(header, refund.amount);
   return settleRefund(context.db, {
     refundId: refund.id,
+    merchantId: refund.merchant_id,
     status: 'succeeded',
     failureReason: null,
     providerReference: null,
@@ -292,10 +293,10 @@ export async function refundToWallet(context: FlowContext, refund: RefundRow, pa
  * the hold as it was, for the merchant to try again.
  */
 export async function resolveWalletAttempt(context: FlowContext, attempt: AttemptRow): Promise<boolean> {
-  const payment = await findPaymentById(context.db, attempt.payment_id);
+  const payment = await findPaymentById(context.db, attempt.merchant_id, attempt.payment_id);
   const closed = { id: attempt.id, provider_reference: null, decline_code: null, tries: attempt.tries, latency_ms: null, completed: true, next_query_at: null };
   if (payment?.status !== 'processing') {
-    await updateAttempt(context.db, { ...closed, status: 'failed', error_code: 'processing_error' }, now(context));
+    await updateAttempt(context.db, attempt.merchant_id, { ...closed, status: 'failed', error_code: 'processing_error' }, now(context));
     return false;
   }
   const to = attempt.operation === 'authorize' ? 'requires_payment_method' : 'requires_capture';

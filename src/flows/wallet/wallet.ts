@@ -31,7 +31,7 @@ function checkCurrency(currency: string): void {
 export async function getWallet(context: FlowContext, scope: Scope, customerId: string, currency: string | undefined) {
   const customer = await getCustomer(context, scope, customerId);
   if (currency !== undefined) checkCurrency(currency);
-  const chosen = currency ?? (await walletCurrencies(context.db, customer.id))[0] ?? null;
+  const chosen = currency ?? (await walletCurrencies(context.db, scope, customer.id))[0] ?? null;
   const balances = chosen ? await walletBalances(context.db, scope, customer.id, chosen) : { available: 0n, held: 0n };
   const pin = await findPin(context.db, customer.id);
   const lockout = pin ? pinLockout(pin.failed_attempts, pin.locked_until, context.clock.nowMs()) : null;

@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { negotiateLocale, isLocale, type Locale } from '../../domain/locale.ts';
 import { checkoutPublishableKey } from '../../flows/merchants/create-merchant.ts';
-import { findPaymentById } from '../../store/payments.ts';
+import { findPaymentOfAnyMerchant } from '../../store/payments.ts';
 import { buildWebAssets, type WebAssets } from '../../../web/build.ts';
 import { pageShell } from '../../../web/shell.ts';
 import type { App, RouteDeps } from './route-kit.ts';
@@ -59,7 +59,7 @@ export async function registerPages(app: App, deps: RouteDeps): Promise<void> {
   // A mangled link (an id too long, an extra segment) still gets a page in the payer's language that says
   // the link does not work, never the API's JSON error, which speaks to developers.
   app.get('/checkout/:id', { config: { addressLimit: 'payer' }, schema: { hide: true, params: PageParams }, attachValidation: true }, async (request, reply) => {
-    const payment = request.validationError ? undefined : await findPaymentById(deps.context.db, request.params.id);
+    const payment = request.validationError ? undefined : await findPaymentOfAnyMerchant(deps.context.db, request.params.id);
     const customer = payment?.customer_id
       ? await deps.context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst()
       : undefined;

@@ -170,7 +170,7 @@ async function merchantAccess(config: Config, context: FlowContext, merchantId: 
     const revoke = async () => {
       for (const runKey of [secretKey, publishableKey]) {
         const key = await findActiveApiKey(context.db, hashApiKey(runKey), new Date(Date.now()));
-        if (key) await revokeApiKey(context.db, key.keyId, new Date(Date.now()));
+        if (key) await revokeApiKey(context.db, merchantId, key.keyId, new Date(Date.now()));
       }
     };
     return { merchantId, secretKey, publishableKey, revoke };

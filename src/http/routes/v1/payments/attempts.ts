@@ -20,7 +20,7 @@ export function registerPaymentsAttempts(app: App, deps: RouteDeps): void {
     },
     async (request) => {
       const payment = await getPayment(deps.context, scopeOf(request), request.params.id);
-      const attempts = await listAttempts(deps.context.db, payment.id);
+      const attempts = await listAttempts(deps.context.db, payment.merchant_id, payment.id);
       return { object: 'list' as const, data: attempts.map(presentAttempt), has_more: false };
     },
   );

@@ -33,7 +33,7 @@ export function registerPaymentsHistory(app: App, deps: RouteDeps): void {
     },
     async (request) => {
       const payment = await getPayment(deps.context, scopeOf(request), request.params.id);
-      const rows = await listHistory(deps.context.db, payment.id);
+      const rows = await listHistory(deps.context.db, payment.merchant_id, payment.id);
       return {
         object: 'list' as const,
         has_more: false,
