@@ -29,8 +29,9 @@ export type { Scope };
 
 const amountRefunded = sql<bigint>`coalesce((select sum(r.amount) from refunds r where r.payment_id = payments.id and r.merchant_id = payments.merchant_id and r.status = 'succeeded'), 0)::bigint`;
 
-function selectPayments(db: Db) {
-  return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded'));
+/** One merchant's payments, with what their succeeded refunds add up to. */
+function selectPayments(db: Db, merchantId: string) {
+  return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded')).where('payments.merchant_id', '=', merchantId);
 }
 
 /** By primary key and merchant (the key decides the plan: no other index can be preferred), then checked against the caller's mode. */
@@ -48,10 +49,9 @@ export async function findPayment(db: Db, scope: Scope, id: string): Promise<Pay
  */
 export async function findPaymentToConfirm(db: Db, scope: Scope, id: string): Promise<(PaymentRecord & { risk_configured: boolean }) | undefined> {
   const payment = await withReusablePlan(
-    selectPayments(db)
+    selectPayments(db, scope.merchantId)
       .select(riskConfigured.as('risk_configured'))
-      .where('payments.id', '=', id)
-      .where('payments.merchant_id', '=', scope.merchantId),
+      .where('payments.id', '=', id),
   ).executeTakeFirst();
   return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
 }
@@ -60,11 +60,11 @@ const riskConfigured = sql<boolean>`(
   exists (select 1 from risk_rules r where r.merchant_id = payments.merchant_id and r.mode = payments.mode and r.enabled)
   or exists (select 1 from risk_blocklist_entries b where b.merchant_id = payments.merchant_id and b.mode = payments.mode)
   or exists (select 1 from risk_models m where m.merchant_id = payments.merchant_id and m.mode = payments.mode)
-  or exists (select 1 from risk_reviews v where v.payment_id = payments.id))`;
+  or exists (select 1 from risk_reviews v where v.payment_id = payments.id and v.merchant_id = payments.merchant_id))`;
 
 /** For the worker and the use cases that hold a row of the payment's (an attempt, a refund, an event): by id and its merchant. */
 export async function findPaymentById(db: Db, merchantId: string, id: string): Promise<PaymentRecord | undefined> {
-  return withReusablePlan(selectPayments(db).where('payments.id', '=', id).where('payments.merchant_id', '=', merchantId)).executeTakeFirst();
+  return withReusablePlan(selectPayments(db, merchantId).where('payments.id', '=', id)).executeTakeFirst();
 }
 
 /**
@@ -74,7 +74,7 @@ export async function findPaymentById(db: Db, merchantId: string, id: string): P
  * The row then tells the merchant; everything else names it (above).
  */
 export async function findPaymentOfAnyMerchant(db: Db, id: string): Promise<PaymentRecord | undefined> {
-  return withReusablePlan(selectPayments(db).where('payments.id', '=', id)).executeTakeFirst();
+  return withReusablePlan(db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded')).where('payments.id', '=', id)).executeTakeFirst();
 }
 
 export interface PaymentFilter {
@@ -88,9 +88,7 @@ export interface PaymentFilter {
 
 /** Newest first; one more row than asked tells whether there is a next page. */
 export async function listPayments(db: Db, scope: Scope, filter: PaymentFilter): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
-  let query = selectPayments(db)
-    .where('payments.merchant_id', '=', scope.merchantId)
-    .where('payments.mode', '=', scope.mode);
+  let query = selectPayments(db, scope.merchantId).where('payments.mode', '=', scope.mode);
   if (filter.status) query = query.where('payments.status', '=', filter.status);
   if (filter.customer) query = query.where('payments.customer_id', '=', filter.customer);
   if (filter.createdGte) query = query.where('payments.created_at', '>=', filter.createdGte);

@@ -76,7 +76,7 @@ const keyedByGlobalId = [
  * Store queries on tenant tables that do not filter by `merchant_id`, by
  * reason, as `file function table:kind` → how many such queries it holds.
  */
-const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<string, number>> = {
+const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId', Record<string, number>> = {
   /** The worker's sweeps over every merchant (due deliveries, unresolved outcomes, pruning, the ledger check): global by design; under Citus they fan out to every shard. */
   sweep: {
     'alerts.ts listEnabledRules alert_rules:select': 1,
@@ -99,9 +99,14 @@ const unscopedQueries: Record<'sweep' | 'account' | 'member' | 'byId', Record<st
     'support/faq.ts deleteFaqSearchesBefore faq_searches:select': 1,
     'webhooks.ts findDueDeliveries webhook_deliveries:select': 1,
   },
-  /** A connector account by its id alone, where nothing else is known: a provider's notification (the account id in its URL, /v1/notify/:account) and the operator's reconcile command. The account then tells the merchant. */
-  account: {
+  /**
+   * A row by its id where nothing else is known, the row then telling the merchant: a connector account named by a provider's
+   * notification (its URL, /v1/notify/:account) or the operator's reconcile command; a payment named by the payer's link
+   * (checkout and order pages, which check its client secret or token) or by the expiry sweep (which finds ids).
+   */
+  idAlone: {
     'connector-accounts.ts findConnectorAccountOfAnyMerchant connector_accounts:select': 1,
+    'payments.ts findPaymentOfAnyMerchant payments:select': 1,
   },
   /** Console members and sessions, by member id, session token or email: sign-in finds the member before its merchant is known; a member belongs to one merchant. */
   member: {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const created = await stack.api('POST', '/v1/payments', { amount: 1200, currency: 'CNY', customer: customer.body.id });
   const paid = await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
   expect(paid.body.status, JSON.stringify(paid.body)).toBe('succeeded');
-  payment = (await findPaymentById(stack.db.db, created.body.id))!;
+  payment = (await findPaymentById(stack.db.db, stack.merchant.merchantId, created.body.id))!;
 });
 afterAll(async () => stack?.close());
 
