@@ -54,7 +54,7 @@ export async function reconcile(context: FlowContext, accountId: string, date: s
   const mismatches: Mismatch[] = [];
   let matched = 0;
 
-  const attempts = await ourPayments(context, accountId, from, to, payments.map((line) => attemptIdOf(line.orderNumber) ?? ''));
+  const attempts = await ourPayments(context, row.merchant_id, accountId, from, to, payments.map((line) => attemptIdOf(line.orderNumber) ?? ''));
   const seen = new Set<string>();
   for (const line of payments) {
     const attempt = attempts.find((a) => a.provider_idempotency_key === line.orderNumber);
@@ -69,7 +69,7 @@ export async function reconcile(context: FlowContext, accountId: string, date: s
     }
   }
 
-  const ourRefunds = await refundsOf(context, accountId, from, to, refunds.map((line) => refundIdOf(line.refundNumber ?? '') ?? ''));
+  const ourRefunds = await refundsOf(context, row.merchant_id, accountId, from, to, refunds.map((line) => refundIdOf(line.refundNumber ?? '') ?? ''));
   const seenRefunds = new Set<string>();
   for (const line of refunds) {
     const refund = ourRefunds.find((r) => refundNumberOf(r.id) === line.refundNumber);
@@ -123,10 +123,11 @@ async function compareRefund(context: FlowContext, line: StatementLine, refund: 
   return mismatch('status_differs', line.orderNumber, refundNumber, refund.amount, line.amount, refund.status, 'failed here; settle it by hand');
 }
 
-async function ourPayments(context: FlowContext, accountId: string, from: Date, to: Date, named: string[]): Promise<AttemptRow[]> {
+async function ourPayments(context: FlowContext, merchantId: string, accountId: string, from: Date, to: Date, named: string[]): Promise<AttemptRow[]> {
   return context.db
     .selectFrom('payment_attempts')
     .selectAll()
+    .where('merchant_id', '=', merchantId)
     .where('connector_account_id', '=', accountId)
     .where('operation', '=', 'authorize')
     .where((eb) =>
@@ -138,11 +139,14 @@ async function ourPayments(context: FlowContext, accountId: string, from: Date, 
     .execute();
 }
 
-async function refundsOf(context: FlowContext, accountId: string, from: Date, to: Date, named: string[]): Promise<RefundRow[]> {
+async function refundsOf(context: FlowContext, merchantId: string, accountId: string, from: Date, to: Date, named: string[]): Promise<RefundRow[]> {
   return context.db
     .selectFrom('refunds')
     .selectAll()
-    .where('payment_id', 'in', (eb) => eb.selectFrom('payment_attempts').select('payment_id').where('connector_account_id', '=', accountId).where('status', '=', 'succeeded'))
+    .where('merchant_id', '=', merchantId)
+    .where('payment_id', 'in', (eb) =>
+      eb.selectFrom('payment_attempts').select('payment_id').where('merchant_id', '=', merchantId).where('connector_account_id', '=', accountId).where('status', '=', 'succeeded'),
+    )
     .where((eb) =>
       eb.or([
         eb.and([eb('status', '=', 'succeeded'), eb('updated_at', '>=', from), eb('updated_at', '<', to)]),

@@ -12,7 +12,7 @@ import path from 'node:path';
 import ts from 'typescript';
 
 export interface TenantQuery {
-  /** src/store/… file, relative to the repository. */
+  /** src/… file, relative to the repository. */
   file: string;
   /** The function (or method, or variable) the query is written in. */
   owner: string;
@@ -26,25 +26,29 @@ const scopingHelpers = /\bmerchant_id\b|\bmerchantId\b|\bscoped\(/;
 
 const chainStarts: Record<string, TenantQuery['kind']> = { selectFrom: 'select', updateTable: 'update', deleteFrom: 'delete' };
 
-export function storeFiles(root: string): string[] {
+/**
+ * Every source file that can send a query: the store above all, but also the few flows, jobs and routes that
+ * read through `context.db` themselves. Migrations are left out (they define the schema), as are tests.
+ */
+export function sourceFiles(root: string): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== 'migrations') walk(full);
+        if (entry.name !== 'migrations' && entry.name !== 'simulators') walk(full);
       } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
         found.push(full);
       }
     }
   };
-  walk(path.join(root, 'src/store'));
+  walk(path.join(root, 'src'));
   return found.sort();
 }
 
 export function tenantQueries(root: string, tenantTables: ReadonlySet<string>): TenantQuery[] {
   const queries: TenantQuery[] = [];
-  for (const file of storeFiles(root)) {
+  for (const file of sourceFiles(root)) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const relative = path.relative(root, file);
     const helpers = sqlHelpers(source);

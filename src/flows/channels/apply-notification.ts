@@ -90,7 +90,7 @@ async function applyRefundNotification(context: FlowContext, attempt: AttemptRow
   const refund =
     refundId === null
       ? undefined
-      : await context.db.selectFrom('refunds').selectAll().where('id', '=', refundId).where('payment_id', '=', attempt.payment_id).executeTakeFirst();
+      : await context.db.selectFrom('refunds').selectAll().where('merchant_id', '=', attempt.merchant_id).where('id', '=', refundId).where('payment_id', '=', attempt.payment_id).executeTakeFirst();
   if (!refund) return 'unknown_refund';
   const { order_amount: orderAmount, refunded_total: refundedTotalText } = verdict;
   if (orderAmount !== undefined && orderAmount !== null && BigInt(orderAmount) !== attempt.amount) return 'amount_mismatch';

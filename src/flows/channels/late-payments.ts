@@ -67,7 +67,7 @@ async function recordLatePayment(context: FlowContext, payment: PaymentRecord, a
         .execute();
     }
   });
-  return context.db.selectFrom('late_payment_refunds').selectAll().where('attempt_id', '=', attempt.id).executeTakeFirstOrThrow();
+  return context.db.selectFrom('late_payment_refunds').selectAll().where('merchant_id', '=', attempt.merchant_id).where('attempt_id', '=', attempt.id).executeTakeFirstOrThrow();
 }
 
 async function sendLateRefund(context: FlowContext, row: LatePaymentRefundRow, attempt: AttemptRow, action: 'refund' | 'query'): Promise<RefundOutcome> {
@@ -100,6 +100,7 @@ async function settleLateRefund(context: FlowContext, row: LatePaymentRefundRow,
       next_query_at: final === 'pending' ? new Date(at.getTime() + limits.unknownOutcomeQueryAfterMs) : null,
       updated_at: at,
     })
+    .where('merchant_id', '=', row.merchant_id)
     .where('id', '=', row.id)
     .where('status', '=', 'pending')
     .returningAll()
@@ -119,7 +120,7 @@ export async function resolveLatePaymentRefunds(context: FlowContext, batchSize:
     .execute();
   let settled = 0;
   for (const row of due) {
-    const attempt = await context.db.selectFrom('payment_attempts').selectAll().where('id', '=', row.attempt_id).executeTakeFirst();
+    const attempt = await context.db.selectFrom('payment_attempts').selectAll().where('merchant_id', '=', row.merchant_id).where('id', '=', row.attempt_id).executeTakeFirst();
     if (!attempt) continue;
     const outcome = await sendLateRefund(context, row, attempt, 'query').catch(() => ({ kind: 'unknown', detail: 'query failed' }) as RefundOutcome);
     // Never sent (a crash right after recording it): send it now; its number keeps it from being sent twice.

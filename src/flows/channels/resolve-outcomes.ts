@@ -145,7 +145,7 @@ export async function resolveAttempt(context: FlowContext, attempt: AttemptRow):
   const authorization =
     attempt.operation === 'authorize'
       ? attempt
-      : await context.db.selectFrom('payment_attempts').selectAll().where('payment_id', '=', attempt.payment_id)
+      : await context.db.selectFrom('payment_attempts').selectAll().where('merchant_id', '=', attempt.merchant_id).where('payment_id', '=', attempt.payment_id)
           .where('operation', '=', 'authorize').orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!authorization) return false;
   const outcome = await queryAllKeys(context, account, authorization.provider_idempotency_key);

@@ -34,7 +34,7 @@ export const payerCancellationReasons = [
 export async function checkoutSession(context: FlowContext, payment: PaymentRecord, payerId?: string) {
   const merchant = await findMerchant(context.db, payment.merchant_id);
   const customer = payment.customer_id
-    ? await context.db.selectFrom('customers').select(['id', 'locale']).where('id', '=', payment.customer_id).executeTakeFirst()
+    ? await context.db.selectFrom('customers').select(['id', 'locale']).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.customer_id).executeTakeFirst()
     : undefined;
   // The wallet needs the customer whose wallet it is.
   const methods = payment.payment_method_types.filter((type) => type !== 'wallet' || customer !== undefined);
@@ -94,6 +94,7 @@ export async function recordCheckoutStep(
   const count = await context.db
     .selectFrom('funnel_events')
     .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('merchant_id', '=', payment.merchant_id)
     .where('payment_id', '=', payment.id)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= limits.funnelStepsPerPaymentMax) return { object: 'funnel_event', type: step.type, recorded: false };

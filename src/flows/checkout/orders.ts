@@ -47,9 +47,9 @@ export async function orderView(context: FlowContext, payment: PaymentRecord) {
     findMerchant(context.db, payment.merchant_id),
     listFulfillmentEvents(context.db, payment.merchant_id, payment.id),
     listAfterSalesRequestsOfPayment(context.db, payment.merchant_id, payment.id),
-    context.db.selectFrom('payment_events').select(['to_status', 'created_at']).where('payment_id', '=', payment.id).where('to_status', '=', 'succeeded').execute(),
-    context.db.selectFrom('refunds').select(['id', 'amount', 'status', 'updated_at']).where('payment_id', '=', payment.id).orderBy('id').execute(),
-    payment.customer_id ? context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst() : undefined,
+    context.db.selectFrom('payment_events').select(['to_status', 'created_at']).where('merchant_id', '=', payment.merchant_id).where('payment_id', '=', payment.id).where('to_status', '=', 'succeeded').execute(),
+    context.db.selectFrom('refunds').select(['id', 'amount', 'status', 'updated_at']).where('merchant_id', '=', payment.merchant_id).where('payment_id', '=', payment.id).orderBy('id').execute(),
+    payment.customer_id ? context.db.selectFrom('customers').select('locale').where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.customer_id).executeTakeFirst() : undefined,
   ]);
   const timeline = [
     ...history.map((event) => ({ type: 'paid' as const, at: event.created_at, carrier: null, tracking_number: null, amount: amountToJson(payment.amount_received) })),

@@ -24,11 +24,11 @@ export async function notifyPayer(context: FlowContext, eventId: string): Promis
   const event = await context.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
   if (!event) return 0;
   const refund = event.type.startsWith('refund.')
-    ? await context.db.selectFrom('refunds').selectAll().where('id', '=', event.object_id).executeTakeFirst()
+    ? await context.db.selectFrom('refunds').selectAll().where('merchant_id', '=', event.merchant_id).where('id', '=', event.object_id).executeTakeFirst()
     : undefined;
   const payment = await findPaymentById(context.db, event.merchant_id, refund ? refund.payment_id : event.object_id);
   if (!payment?.customer_id || !isCurrency(payment.currency)) return 0;
-  const customer = await context.db.selectFrom('customers').selectAll().where('id', '=', payment.customer_id).executeTakeFirst();
+  const customer = await context.db.selectFrom('customers').selectAll().where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.customer_id).executeTakeFirst();
   const merchant = await findMerchant(context.db, payment.merchant_id);
   const kind = messageKind(event.type, payment);
   if (!customer || !merchant || !kind) return 0;

@@ -57,7 +57,7 @@ export interface NewSupportRequest {
 /** The customer's address on file when the payer gives none; a request needs one for its answer. */
 async function contactOf(context: FlowContext, payment: PaymentRecord, input: NewSupportRequest) {
   const customer = payment.customer_id
-    ? await context.db.selectFrom('customers').select(['email', 'phone', 'locale']).where('id', '=', payment.customer_id).executeTakeFirst()
+    ? await context.db.selectFrom('customers').select(['email', 'phone', 'locale']).where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.customer_id).executeTakeFirst()
     : undefined;
   const email = input.email ?? customer?.email ?? null;
   const phone = input.phone ?? customer?.phone ?? null;

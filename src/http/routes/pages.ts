@@ -61,7 +61,7 @@ export async function registerPages(app: App, deps: RouteDeps): Promise<void> {
   app.get('/checkout/:id', { config: { addressLimit: 'payer' }, schema: { hide: true, params: PageParams }, attachValidation: true }, async (request, reply) => {
     const payment = request.validationError ? undefined : await findPaymentOfAnyMerchant(deps.context.db, request.params.id);
     const customer = payment?.customer_id
-      ? await deps.context.db.selectFrom('customers').select('locale').where('id', '=', payment.customer_id).executeTakeFirst()
+      ? await deps.context.db.selectFrom('customers').select('locale').where('merchant_id', '=', payment.merchant_id).where('id', '=', payment.customer_id).executeTakeFirst()
       : undefined;
     const lang = customer && isLocale(customer.locale) ? customer.locale : negotiateLocale(request.headers['accept-language']);
     // The payer's browser needs the merchant's publishable key; the client secret stays in the URL's fragment.
