@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cardBrand, isExpired, luhnValid } from './card.ts';
 import { cardFingerprint, toStoredCard } from './stored-card.ts';
@@ -89,6 +90,26 @@ describe('fingerprints and what is stored', () => {
   it('gives one card the same fingerprint under one key, and another under another key', () => {
     expect(cardFingerprint('4242424242424242', key)).toBe(cardFingerprint('4242424242424242', key));
     expect(cardFingerprint('4242424242424242', key)).not.toBe(cardFingerprint('4242424242424242', otherKey));
+  });
+
+  it('gives the fingerprints it always gave (the key object is kept per key, the value is unchanged)', () => {
+    // Computed before the key object was kept: stored fingerprints must keep matching new ones.
+    const known: [string, string, string][] = [
+      ['4242424242424242', 'iYSpZqtTPKBEgNz4hDzvVn', 'R94ykbH11amTT7EqXhhU2L'],
+      ['5555555555554444', 'MYtS_S5DgP35ZDKtcqmEh4', 'qFyh6QDtwThu0Bza_RQ5oT'],
+      ['6200000000000005', 'opqEgdM1lnwPp84VPLAzko', 'rn6rROMnW7hpXm2QkdVMSS'],
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      for (const [number, underKey, underOtherKey] of known) {
+        expect(cardFingerprint(number, key)).toBe(underKey);
+        expect(cardFingerprint(number, otherKey)).toBe(underOtherKey);
+        // Another Buffer with the same bytes is the same key.
+        expect(cardFingerprint(number, Buffer.from(key))).toBe(underKey);
+      }
+    }
+    for (const number of testCards) {
+      expect(cardFingerprint(number, key)).toBe(createHmac('sha256', key).update(number).digest('base64url').slice(0, 22));
+    }
   });
 
   it('gives different cards different fingerprints, 22 url-safe characters that do not contain the number', () => {
