@@ -76,15 +76,15 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (id) await applyNotification(context, id);
     },
     // Queued by the events trigger and by each failed try (for its next time); a lost job is caught by sweep_deliveries.
-    // A failed try's job and a redelivery carry the merchant; the trigger's (migration 0006) and any job queued by the
-    // previous version name the delivery alone, and are claimed by its id (deliverWebhook).
+    // Every job carries the delivery's merchant (the trigger's since migration 0061); one queued before names the
+    // delivery alone and is claimed by its id (deliverWebhook).
     deliver_webhook: async (payload) => {
       const id = stringField(payload, 'id');
       if (id) await deliverWebhook(context, { id, merchantId: stringField(payload, 'merchant') });
     },
     notify_payer: async (payload) => {
       const eventId = stringField(payload, 'event');
-      if (eventId) await notifyPayer(context, eventId);
+      if (eventId) await notifyPayer(context, eventId, stringField(payload, 'merchant'));
     },
     // Every job queued by this version carries the message's merchant. One queued by the previous version (a rolling
     // deploy) names the message alone: it is left to sweep_deliveries, which finds the message due (it was never

@@ -1,7 +1,7 @@
 /**
  * Webhook endpoints, their deliveries and the log of every try.
  *
- * Deliveries are created by the `events_outbox` trigger (migration 0006) in
+ * Deliveries are created by the `events_queue` trigger (migration 0061) in
  * the transaction that writes the event. A worker takes one by *claiming*
  * it: a single UPDATE that succeeds for one worker only and gives it a lease.
  * The outcome of the try, the delivery's next time, the endpoint's failing
@@ -150,9 +150,10 @@ export async function claimDelivery(db: Db, ref: DeliveryRef, now: Date, leaseMs
 
 /**
  * The same, by the delivery's id alone: for a job whose payload holds no
- * merchant. The events trigger (`events_outbox`, migration 0006) queues each
- * delivery's first try so, and only a migration replacing it can add the
- * merchant; a job queued by the previous version (any try) is the same shape.
+ * merchant, queued before migration 0061 (the events trigger named the
+ * delivery alone until then) or by the previous version during a rolling
+ * deploy. Every job queued since carries the merchant; this can go in the
+ * release after, with the events trigger's old jobs run.
  */
 export async function claimDeliveryById(db: Db, id: string, now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
   const result = await sql<WebhookDeliveryRow>`

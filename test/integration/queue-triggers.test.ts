@@ -8,7 +8,8 @@
  * webhook delivery and one `deliver_webhook` job per enabled endpoint of the
  * event's merchant and mode that subscribes to its type; and one
  * `notify_payer` job for an outcome of a payment that names a customer or a
- * refund of such a payment. Checked for a statement writing several events
+ * refund of such a payment. Both jobs name the event's merchant (since 0061,
+ * so the worker reads through it: tenant keys). Checked for a statement writing several events
  * at once (ids deliberately not in the order written), for single-event
  * statements, and for a statement writing none. Everything is written inside
  * a transaction that is rolled back, so no other test sees the publisher or
@@ -108,11 +109,13 @@ async function queuedFor(trx: Kysely<unknown>, eventIds: string[]): Promise<Queu
   const deliveryIds = deliveries.rows.map((row) => row.id);
   const deliverJobs = await sql<{ id: string }>`
     select j.payload ->> 'id' as id from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-     where t.identifier = 'deliver_webhook' and j.payload ->> 'id' = any(${deliveryIds}::text[]) order by j.id
+     where t.identifier = 'deliver_webhook' and j.payload ->> 'id' = any(${deliveryIds}::text[])
+       and j.payload ->> 'merchant' = ${merchantId} order by j.id
   `.execute(trx);
   const payerJobs = await sql<{ event: string }>`
     select j.payload ->> 'event' as event from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-     where t.identifier = 'notify_payer' and j.payload ->> 'event' = any(${eventIds}::text[]) order by j.id
+     where t.identifier = 'notify_payer' and j.payload ->> 'event' = any(${eventIds}::text[])
+       and j.payload ->> 'merchant' = ${merchantId} order by j.id
   `.execute(trx);
   return {
     stream: stream.rows,

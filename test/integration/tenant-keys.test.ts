@@ -130,8 +130,8 @@ const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId', Record<st
   byId: {
     // The payer's emailed link names the survey and its token, not the merchant; the answer is then written through the survey's merchant.
     'support/surveys.ts findSurvey nps_surveys:select': 1,
-    // A delivery's first try, queued by the events trigger (migration 0006) with the delivery's id alone (and any job of the previous version):
-    // until a migration puts the merchant in the trigger's job, as the worker's own jobs carry it.
+    // A delivery job queued before migration 0061 (the events trigger named the delivery alone until then) or by the previous version
+    // during a rolling deploy. Every job queued since carries the merchant; this goes in the release after.
     'webhooks.ts claimDeliveryById webhook_deliveries:update': 1,
   },
 };

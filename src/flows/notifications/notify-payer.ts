@@ -20,8 +20,11 @@ import { findPaymentById, type PaymentRecord } from '../../store/payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { presentError, type StoredError } from '../payments/present.ts';
 
-export async function notifyPayer(context: FlowContext, eventId: string): Promise<number> {
-  const event = await context.db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+export async function notifyPayer(context: FlowContext, eventId: string, merchantId: string | null = null): Promise<number> {
+  // The events trigger's job names the event's merchant since migration 0061; a job queued before names the event alone.
+  let query = context.db.selectFrom('events').selectAll().where('id', '=', eventId);
+  if (merchantId !== null) query = query.where('merchant_id', '=', merchantId);
+  const event = await query.executeTakeFirst();
   if (!event) return 0;
   const refund = event.type.startsWith('refund.')
     ? await context.db.selectFrom('refunds').selectAll().where('merchant_id', '=', event.merchant_id).where('id', '=', event.object_id).executeTakeFirst()

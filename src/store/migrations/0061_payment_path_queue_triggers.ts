@@ -89,20 +89,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
              and (n.type = any (e.enabled_events) or '*' = any (e.enabled_events))
            order by n.written, e.id
           on conflict (endpoint_id, event_id) do nothing
-          returning id
+          returning id, merchant_id
         )
-        select count(graphile_worker.add_job('deliver_webhook', json_build_object('id', created.id), max_attempts => 5)) into queued
+        -- The job names the delivery's merchant, so the worker claims it through the merchant (tenant keys).
+        select count(graphile_worker.add_job('deliver_webhook', json_build_object('id', created.id, 'merchant', created.merchant_id), max_attempts => 5))
+          into queued
           from created;
       end if;
 
       if for_payers then
         -- Payers hear about their own payments only: those that name a customer.
-        perform graphile_worker.add_job('notify_payer', json_build_object('event', n.id), max_attempts => 10)
+        perform graphile_worker.add_job('notify_payer', json_build_object('event', n.id, 'merchant', n.merchant_id), max_attempts => 10)
            from (select w.*, row_number() over () as written from new_events w) n
           where (n.type in ('payment.succeeded', 'payment.canceled') and n.data -> 'object' ->> 'customer' is not null)
              or (n.type = 'refund.succeeded'
-                 and exists (select 1 from refunds r join payments p on p.id = r.payment_id
-                              where r.id = n.object_id and p.customer_id is not null))
+                 and exists (select 1 from refunds r join payments p on p.merchant_id = r.merchant_id and p.id = r.payment_id
+                              where r.merchant_id = n.merchant_id and r.id = n.object_id and p.customer_id is not null))
           order by n.written;
       end if;
       return null;
