@@ -44,6 +44,7 @@ export async function receiveNotification(
   await storeNotification(context.db, {
     id: context.ids.newId('pnt'),
     connectorAccountId: row.id,
+    merchantId: row.merchant_id,
     providerNotificationId: verdict.notificationId,
     orderNumber: verdict.orderNumber,
     verdict: storedVerdict(verdict),
