@@ -8,11 +8,13 @@
  * run again, and idle once done.
  */
 import { randomUUID } from 'node:crypto';
+import type { JobHelpers } from 'graphile-worker';
 import { sql, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillTenantKeys, type TenantKeyBackfillBounds, type TenantKeyBackfillRun } from '../../src/flows/operations/tenant-key-backfill.ts';
 import { deliverDueWebhooks } from '../../src/flows/notifications/deliver-webhook.ts';
 import { orderPageToken } from '../../src/domain/secrets.ts';
+import { jobNames, taskList } from '../../src/jobs/worker.ts';
 import { ensureLedgerAccounts, post } from '../../src/store/ledger.ts';
 import { tenantChildTables, type TenantChildTable } from '../../src/store/tenant-backfill.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
@@ -338,5 +340,20 @@ describe('the worker\'s backfill of merchant_id', () => {
     await startBackfill(['idempotency_keys']);
     expect((await backfillUntilDone(bounds)).filled).toBe(0);
     expect(new Set(await merchantIdsOf('idempotency_keys', keys))).toEqual(new Set([merchant.merchantId]));
+  });
+
+  it('is a job of the worker\'s catalog, which runs the backfill and says what it filled', async () => {
+    expect(jobNames).toContain('backfill_tenant_keys');
+    const merchant = await newMerchant();
+    const customerId = await newCustomer(merchant);
+    expect((await stack.api('PUT', `/v1/customers/${customerId}/wallet/pin`, { pin: '258036' }, { key: merchant.secretKey })).status).toBe(200);
+    expect(await forgetMerchantIds('wallet_pins', sql`customer_id = ${customerId}`)).toBe(1);
+    await startBackfill(['wallet_pins']);
+    const logged: string[] = [];
+    const helpers = { logger: { info: (line: string) => logged.push(line) } } as unknown as JobHelpers;
+    await taskList(stack.context).backfill_tenant_keys!({}, helpers);
+    expect(await merchantIdsOf('wallet_pins', sql`customer_id = ${customerId}`)).toEqual([merchant.merchantId]);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^tenant keys: filled merchant_id on \d+ rows in \d+ batches; done: wallet_pins$/);
   });
 });
