@@ -83,7 +83,7 @@ export async function reconcile(context: FlowContext, accountId: string, date: s
       mismatches.push(mismatch('missing_there', refund.payment_id, refundNumberOf(refund.id), refund.amount, null, refund.status, 'we show it refunded; the provider does not'));
     }
   }
-  await storeMismatches(context, accountId, date, mismatches);
+  await storeMismatches(context, row, date, mismatches);
   return { account: accountId, date, statementLines: statement.lines.length, matched, mismatches };
 }
 
@@ -156,13 +156,13 @@ async function refundsOf(context: FlowContext, merchantId: string, accountId: st
     .execute();
 }
 
-async function storeMismatches(context: FlowContext, accountId: string, date: string, mismatches: Mismatch[]): Promise<void> {
+async function storeMismatches(context: FlowContext, account: { id: string; merchant_id: string }, date: string, mismatches: Mismatch[]): Promise<void> {
   const at = now(context);
   for (const m of mismatches) {
     await sql`
-      insert into reconciliation_mismatches (id, connector_account_id, statement_date, kind, order_number, refund_number,
+      insert into reconciliation_mismatches (id, connector_account_id, merchant_id, statement_date, kind, order_number, refund_number,
                                              our_amount, their_amount, our_status, repaired, note, created_at)
-      values (${context.ids.newId('rcm')}, ${accountId}, ${date}::date, ${m.kind}, ${m.orderNumber}, ${m.refundNumber ?? ''},
+      values (${context.ids.newId('rcm')}, ${account.id}, ${account.merchant_id}, ${date}::date, ${m.kind}, ${m.orderNumber}, ${m.refundNumber ?? ''},
               ${m.ourAmount}, ${m.theirAmount}, ${m.ourStatus}, ${m.repaired}, ${m.note}, ${at})
       on conflict (connector_account_id, statement_date, kind, order_number, refund_number)
       do update set repaired = reconciliation_mismatches.repaired or excluded.repaired

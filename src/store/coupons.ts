@@ -201,8 +201,8 @@ export function redemptionCtes(change: RedemptionChange, scope: Scope, paymentId
           returning id, ${customerHeldMax} as customer_held_max
         ),
         coupon_customer_hold as (
-          insert into coupon_customer_holds as h (coupon_id, customer_id, held, held_max)
-          select coupon_hold.id, ${change.customerId}, 1, coupon_hold.customer_held_max
+          insert into coupon_customer_holds as h (coupon_id, customer_id, merchant_id, held, held_max)
+          select coupon_hold.id, ${change.customerId}, ${scope.merchantId}, 1, coupon_hold.customer_held_max
             from coupon_hold
            where coupon_hold.customer_held_max is not null and ${change.customerId}::text is not null
           on conflict (coupon_id, customer_id) do update set held = h.held + 1, held_max = least(h.held_max, excluded.held_max)
@@ -324,10 +324,10 @@ export async function couponAnalyticsRows(db: Db, scope: Scope, range: { from: D
  * checks the limit: answers false (and counts nothing) once `triesMax` are spent,
  * however many tries arrive at once.
  */
-export async function reserveCouponTry(db: Db, paymentId: string, triesMax: number): Promise<boolean> {
+export async function reserveCouponTry(db: Db, payment: { id: string; merchant_id: string }, triesMax: number): Promise<boolean> {
   try {
     await sql`
-      insert into coupon_code_tries as t (payment_id, tries, tries_max) values (${paymentId}, 1, ${triesMax})
+      insert into coupon_code_tries as t (payment_id, merchant_id, tries, tries_max) values (${payment.id}, ${payment.merchant_id}, 1, ${triesMax})
       on conflict (payment_id) do update set tries = t.tries + 1`.execute(db);
     return true;
   } catch (error) {

@@ -48,12 +48,12 @@ export async function pruneExpiryWatch(db: Db, now: Date, limit: number): Promis
 }
 
 /** Records a failed try and when to try again: `delayMs(tries)` after `now`. Answers the number of tries so far. */
-export async function postponeExpiry(db: Db, paymentId: string, now: Date, delayMs: (tries: number) => number): Promise<number> {
-  const current = await sql<{ tries: number }>`select tries from payment_expiry_retries where payment_id = ${paymentId}`.execute(db);
+export async function postponeExpiry(db: Db, payment: { id: string; merchant_id: string }, now: Date, delayMs: (tries: number) => number): Promise<number> {
+  const current = await sql<{ tries: number }>`select tries from payment_expiry_retries where payment_id = ${payment.id}`.execute(db);
   const tries = (current.rows[0]?.tries ?? 0) + 1;
   const next = new Date(now.getTime() + delayMs(tries));
   await sql`
-    insert into payment_expiry_retries (payment_id, tries, next_try_at) values (${paymentId}, ${tries}, ${next}::timestamptz)
+    insert into payment_expiry_retries (payment_id, merchant_id, tries, next_try_at) values (${payment.id}, ${payment.merchant_id}, ${tries}, ${next}::timestamptz)
     on conflict (payment_id) do update set tries = excluded.tries, next_try_at = excluded.next_try_at`.execute(db);
   return tries;
 }

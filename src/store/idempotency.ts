@@ -159,9 +159,9 @@ export function claimRidesWith(objectType: EffectObjectType, objectId: RawBuilde
   return sql`
     idempotency_effect as (
       insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, locked_by,
-                                    created_at, effect_object_type, effect_object_id)
+                                    created_at, effect_object_type, effect_object_id, merchant_id)
       select ${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress',
-             ${claim.now}::timestamptz, ${claim.nodeId}::text, ${claim.now}::timestamptz, ${objectType}, ${objectId}
+             ${claim.now}::timestamptz, ${claim.nodeId}::text, ${claim.now}::timestamptz, ${objectType}, ${objectId}, ${claim.merchantId}::text
         from ${sql.table(fromCte)}
       returning 1
     )`;
@@ -223,6 +223,8 @@ function isClaimConflict(error: unknown): boolean {
 
 export interface IdempotencyClaim {
   apiKeyId: string;
+  /** The caller's merchant, written with the key (migration 0058). */
+  merchantId: string;
   key: string;
   method: string;
   path: string;
@@ -257,9 +259,10 @@ export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round
   // Two retries at once cannot both take over: `on conflict do update` locks the row and, under READ COMMITTED,
   // evaluates the `where` on its latest version; the second finds the first one's process (alive) and `now`.
   const claimed = await sql<{ effect_object_type: EffectObjectType | null; effect_object_id: string | null }>`
-    insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, locked_by, created_at)
+    insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, locked_by, created_at,
+                                  merchant_id)
     values (${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress', ${claim.now},
-            ${claim.nodeId}, ${claim.now})
+            ${claim.nodeId}, ${claim.now}, ${claim.merchantId})
     on conflict (api_key_id, key) do update set locked_at = excluded.locked_at, locked_by = excluded.locked_by
      where idempotency_keys.status = 'in_progress'
        and idempotency_keys.request_hash = excluded.request_hash

@@ -98,8 +98,8 @@ export function computedPostingCtes(
       returning id
     ),
     ${name('written')} as (
-      insert into ledger_entries (transaction_id, account_id, amount, balance_after, created_at)
-      select t.id, p.id, p.amount, p.balance, ${at}::timestamptz from ${name('posted')} p cross join ${name('transaction')} t
+      insert into ledger_entries (transaction_id, merchant_id, account_id, amount, balance_after, created_at)
+      select t.id, ${scope.merchantId}, p.id, p.amount, p.balance, ${at}::timestamptz from ${name('posted')} p cross join ${name('transaction')} t
     )`;
 }
 

@@ -43,6 +43,7 @@ import * as m0048 from './migrations/0048_idempotency_keys_fillfactor.ts';
 import * as m0054 from './migrations/0054_risk_provider_marks.ts';
 import * as m0056 from './migrations/0056_api_nodes_and_key_holders.ts';
 import * as m0057 from './migrations/0057_idempotency_key_fence.ts';
+import * as m0058 from './migrations/0058_tenant_child_merchant_ids.ts';
 import * as m0061 from './migrations/0061_payment_path_queue_triggers.ts';
 
 const migrations: Record<string, Migration> = {
@@ -88,6 +89,7 @@ const migrations: Record<string, Migration> = {
   '0054_risk_provider_marks': m0054,
   '0056_api_nodes_and_key_holders': m0056,
   '0057_idempotency_key_fence': m0057,
+  '0058_tenant_child_merchant_ids': m0058,
   '0061_payment_path_queue_triggers': m0061,
 };
 

@@ -9,6 +9,8 @@ import type { Db } from './database.ts';
 export interface NewNotification {
   id: string;
   connectorAccountId: string;
+  /** The connector account's merchant (migration 0058). */
+  merchantId: string;
   providerNotificationId: string;
   orderNumber: string;
   verdict: unknown;
@@ -19,9 +21,9 @@ export interface NewNotification {
 export async function storeNotification(db: Db, notification: NewNotification): Promise<boolean> {
   const result = await sql<{ queued: unknown }>`
     with stored as (
-      insert into provider_notifications (id, connector_account_id, provider_notification_id, order_number, verdict, received_at)
-      values (${notification.id}, ${notification.connectorAccountId}, ${notification.providerNotificationId}, ${notification.orderNumber},
-              ${JSON.stringify(notification.verdict)}::jsonb, ${notification.receivedAt})
+      insert into provider_notifications (id, connector_account_id, merchant_id, provider_notification_id, order_number, verdict, received_at)
+      values (${notification.id}, ${notification.connectorAccountId}, ${notification.merchantId}, ${notification.providerNotificationId},
+              ${notification.orderNumber}, ${JSON.stringify(notification.verdict)}::jsonb, ${notification.receivedAt})
       on conflict (connector_account_id, provider_notification_id) do nothing
       returning id
     )

@@ -337,7 +337,7 @@ export async function insertPayment(
         from created
     ),
     watch as (
-      insert into payment_expiry_watch (payment_id, expires_at) select created.id, ${payment.expires_at}::timestamptz from created
+      insert into payment_expiry_watch (payment_id, merchant_id, expires_at) select created.id, created.merchant_id, ${payment.expires_at}::timestamptz from created
     )
     ${optionalCte(claimRidesWith('payment', sql`created.id`, 'created'))}
     insert into events (id, merchant_id, mode, type, object_id, data, created_at)

@@ -7,7 +7,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { Actor, CancellationReason, PaymentStatus } from '../domain/payments/payment-state.ts';
 import type { LedgerAccountKind } from '../domain/wallet/ledger.ts';
 
-import type { BigIntColumn, Json, Mode, Timestamp } from './tables/columns.ts';
+import type { BigIntColumn, ChildMerchantId, Json, Mode, Timestamp } from './tables/columns.ts';
 import type { AlertRulesTable, AlertsTable, ConnectorIncidentsTable, CancellationRecordsTable, CancellationAbuseSettingsTable, CancellationAbuseFlagsTable, CustomerVerificationsTable, FunnelEventsTable, PaymentFeedbackTable } from './tables/insight.ts';
 import type { WebhookEndpointsTable, WebhookDeliveriesTable, WebhookDeliveryAttemptsTable, MessagesTable } from './tables/notifications.ts';
 import type { FulfillmentEventsTable, AfterSalesRequestsTable } from './tables/orders.ts';
@@ -162,6 +162,8 @@ export interface PaymentAttemptsTable {
 /** Payments the expiry sweep may have to cancel (migration 0047): written with the payment, deleted by the sweep once final. */
 export interface PaymentExpiryWatchTable {
   payment_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   expires_at: Timestamp;
 }
 
@@ -208,6 +210,8 @@ export interface EventsTable {
 
 export interface IdempotencyKeysTable {
   api_key_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   key: string;
   request_method: string;
   request_path: string;
@@ -227,6 +231,8 @@ export interface IdempotencyKeysTable {
 export interface ProviderNotificationsTable {
   id: string;
   connector_account_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   provider_notification_id: string;
   order_number: string;
   verdict: Json<unknown>;
@@ -238,6 +244,8 @@ export interface ProviderNotificationsTable {
 export interface ReconciliationMismatchesTable {
   id: string;
   connector_account_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   statement_date: string;
   kind: 'missing_here' | 'missing_there' | 'amount_differs' | 'status_differs';
   order_number: string;
@@ -279,6 +287,8 @@ export interface LedgerTransactionsTable {
 export interface LedgerEntriesTable {
   id: Generated<bigint>;
   transaction_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   account_id: string;
   amount: bigint;
   balance_after: bigint;
@@ -287,6 +297,8 @@ export interface LedgerEntriesTable {
 
 export interface WalletPinsTable {
   customer_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   pin_hash: string;
   failed_attempts: Generated<number>;
   locked_until: Timestamp | null;
@@ -362,7 +374,7 @@ export interface Database {
   coupons: CouponsTable;
   coupon_customer_holds: CouponCustomerHoldsTable;
   coupon_redemptions: CouponRedemptionsTable;
-  coupon_code_tries: { payment_id: string; tries: number; tries_max: number };
+  coupon_code_tries: { payment_id: string; merchant_id: ChildMerchantId; tries: number; tries_max: number };
   support_requests: SupportRequestsTable;
   support_messages: SupportMessagesTable;
   support_request_events: SupportRequestEventsTable;

@@ -11,10 +11,10 @@
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
-export async function savePin(db: Db, customerId: string, pinHash: string, now: Date): Promise<void> {
+export async function savePin(db: Db, customer: { id: string; merchant_id: string }, pinHash: string, now: Date): Promise<void> {
   await db
     .insertInto('wallet_pins')
-    .values({ customer_id: customerId, pin_hash: pinHash, failed_attempts: 0, locked_until: null, updated_at: now })
+    .values({ customer_id: customer.id, merchant_id: customer.merchant_id, pin_hash: pinHash, failed_attempts: 0, locked_until: null, updated_at: now })
     .onConflict((conflict) =>
       conflict.column('customer_id').doUpdateSet({ pin_hash: pinHash, failed_attempts: 0, locked_until: null, tries_in_flight: 0, in_flight_since: null, updated_at: now }),
     )

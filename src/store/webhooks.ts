@@ -225,9 +225,9 @@ export async function recordDeliveryTry(db: Db, t: DeliveryTry): Promise<{ disab
   const status = t.succeeded ? 'succeeded' : t.nextAttemptAt ? 'pending' : 'failed';
   const result = await sql<{ disabled: boolean; failing_since: Date | null }>`
     with logged as (
-      insert into webhook_delivery_attempts (delivery_id, endpoint_id, attempt, attempted_at, request_url, request_signature,
+      insert into webhook_delivery_attempts (delivery_id, merchant_id, endpoint_id, attempt, attempted_at, request_url, request_signature,
                                              response_status, response_body, response_bytes, duration_ms, error)
-      values (${t.deliveryId}, ${t.endpointId}, ${t.attempt}, ${t.at}, ${t.url}, ${t.signature},
+      values (${t.deliveryId}, ${t.merchantId}, ${t.endpointId}, ${t.attempt}, ${t.at}, ${t.url}, ${t.signature},
               ${t.responseStatus}, ${t.responseBody}, ${t.responseBytes}, ${t.durationMs}, ${t.error})
     ),
     delivery as (

@@ -102,6 +102,7 @@ function claimAs(nodeId: string, key: string, apiKeyId = 'key_holders_test'): Id
   const now = new Date();
   return {
     apiKeyId,
+    merchantId: 'mer_holders_test',
     key,
     method: 'POST',
     path: '/v1/test',

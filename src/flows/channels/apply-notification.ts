@@ -44,6 +44,7 @@ export async function receiveNotification(
   await storeNotification(context.db, {
     id: context.ids.newId('pnt'),
     connectorAccountId: row.id,
+    merchantId: row.merchant_id,
     providerNotificationId: verdict.notificationId,
     orderNumber: verdict.orderNumber,
     verdict: storedVerdict(verdict),
@@ -64,7 +65,10 @@ export async function applyNotification(context: FlowContext, notificationId: st
 async function decide(context: FlowContext, notification: NonNullable<Awaited<ReturnType<typeof findUnappliedNotification>>>): Promise<string> {
   const cardRisk = cardRiskNotificationOf(notification.verdict);
   if (cardRisk) return applyCardRiskNotification(context, notification.connector_account_id, cardRisk);
-  const attempt = await findChannelAttempt(context, notification.order_number);
+  // Stored with its account's merchant since migration 0058; one stored before is told it by the account it came to.
+  const merchantId = notification.merchant_id ?? (await findConnectorAccountOfAnyMerchant(context.db, notification.connector_account_id))?.merchant_id;
+  if (!merchantId) return 'unknown_order';
+  const attempt = await findChannelAttempt(context, merchantId, notification.order_number);
   if (!attempt || attempt.connector_account_id !== notification.connector_account_id) return 'unknown_order';
   const verdict = notification.verdict as StoredVerdict;
   const row = await findConnectorAccountById(context.db, attempt.merchant_id, notification.connector_account_id);

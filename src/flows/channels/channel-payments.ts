@@ -124,7 +124,7 @@ export async function applyOrderState(
   // payment succeed through this very attempt since. Its row read again now is at least as new as the payment's
   // (they change in one transaction), so the payment's own charge is never taken for a late one.
   if (payment && state.kind === 'paid' && isLatePayment(payment, attempt, state)) {
-    const current = await findChannelAttempt(context, orderNumberOf(attempt.id));
+    const current = await findChannelAttempt(context, attempt.merchant_id, orderNumberOf(attempt.id));
     if (current && isLatePayment(payment, current, state)) {
       await refundLatePayment(context, payment, current, state);
       return 'late_payment_refunded';
@@ -175,10 +175,10 @@ function failedOrder(payment: PaymentRecord, attempt: AttemptRow, code: 'payment
 }
 
 /** The channel attempt an order number belongs to, if it is ours. */
-export async function findChannelAttempt(context: FlowContext, orderNumber: string): Promise<AttemptRow | undefined> {
+export async function findChannelAttempt(context: FlowContext, merchantId: string, orderNumber: string): Promise<AttemptRow | undefined> {
   const attemptId = attemptIdOf(orderNumber);
   if (!attemptId) return undefined;
-  return context.db.selectFrom('payment_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+  return context.db.selectFrom('payment_attempts').selectAll().where('merchant_id', '=', merchantId).where('id', '=', attemptId).executeTakeFirst();
 }
 
 /**

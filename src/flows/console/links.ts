@@ -54,6 +54,6 @@ export async function sendPasswordLink(
     context.keys.messages,
   );
   if (queued.length === 0) return false;
-  await insertLinkToken(db, { hash: hashToken(token), memberId: member.id, purpose: link.purpose, now: at, expiresAt: new Date(at.getTime() + link.expiresInMs) });
+  await insertLinkToken(db, { hash: hashToken(token), memberId: member.id, merchantId: member.merchant_id, purpose: link.purpose, now: at, expiresAt: new Date(at.getTime() + link.expiresInMs) });
   return true;
 }

@@ -65,7 +65,7 @@ export async function confirmEnrolment(context: FlowContext, actor: ConsoleActor
     if (!(await enableTotp(trx, member.id, pending, step, now(context)))) {
       throw new PaymentError('console_two_factor_state', { details: { reason: 'another enrolment changed it meanwhile' } });
     }
-    await replaceRecoveryCodes(trx, member.id, codes.map(hashToken), now(context));
+    await replaceRecoveryCodes(trx, member, codes.map(hashToken), now(context));
     await audit(context, trx, byMember(actor, 'member.two_factor_enabled', { type: 'member', id: member.id }, { before: { two_factor: false }, after: { two_factor: true } }));
   });
   return { object: 'two_factor' as const, enabled: true, recovery_codes: codes };

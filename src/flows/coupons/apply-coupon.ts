@@ -105,7 +105,7 @@ export async function applyCoupon(context: FlowContext, scope: Scope, paymentId:
     throw new PaymentError('payment_unexpected_state', { paymentId, details: { status: payment.status, action: 'updated' } });
   }
   // A payer's tries are counted before the code is looked up, so codes cannot be guessed one request after another.
-  if (actor === 'payer' && code !== null && !(await reserveCouponTry(context.db, payment.id, limits.couponTriesPerPaymentMax))) {
+  if (actor === 'payer' && code !== null && !(await reserveCouponTry(context.db, payment, limits.couponTriesPerPaymentMax))) {
     throw new PaymentError('coupon_tries_exhausted', { param: 'coupon', paymentId });
   }
   const patch = await couponPatchFor(context, scope, targetOf(payment), code);

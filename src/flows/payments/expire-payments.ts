@@ -29,7 +29,7 @@ export async function expireAbandonedPayments(context: FlowContext, batchSize: n
     // A provider that cannot be reached now: the payment is tried again after its backoff, behind every payment due before
     // then, so a batch of such payments never keeps the others from expiring.
     if (!(await closeWaitingOrder(context, payment).catch(() => false))) {
-      await postponeExpiry(context.db, payment.id, at, expiryRetryDelayMs);
+      await postponeExpiry(context.db, payment, at, expiryRetryDelayMs);
       continue;
     }
     if (await cancelAsAbandoned(context, payment, at)) canceled += 1;

@@ -37,6 +37,7 @@ export async function receiveCardRiskNotification(
   await storeNotification(context.db, {
     id: context.ids.newId('pnt'),
     connectorAccountId: row.id,
+    merchantId: row.merchant_id,
     providerNotificationId: notification.id,
     orderNumber: notification.data.authorization,
     verdict: { kind: 'card_risk', notification },

@@ -66,7 +66,7 @@ export async function replyToSupportRequest(context: FlowContext, scope: Scope, 
       throw new PaymentError('support_request_limit_reached', { details: { limit: limits.supportMessagesPerRequestMax } });
     }
     const messageId = context.ids.newId('smg');
-    await insertSupportMessage(trx, { id: messageId, request_id: request.id, author: 'merchant', body: input.message, created_at: at });
+    await insertSupportMessage(trx, { id: messageId, request_id: request.id, merchant_id: request.merchant_id, author: 'merchant', body: input.message, created_at: at });
     await updateSupportRequest(trx, request, {
       status: 'answered',
       updated_at: at,
@@ -83,13 +83,13 @@ export async function resolveSupportRequest(context: FlowContext, scope: Scope, 
 }
 
 async function resolveLocked(context: FlowContext, trx: Db, request: SupportRequestRow, at: Date): Promise<void> {
-  await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'resolved', actor: 'merchant', created_at: at });
+  await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, merchant_id: request.merchant_id, type: 'resolved', actor: 'merchant', created_at: at });
   await updateSupportRequest(trx, request, { status: 'resolved', updated_at: at, resolved_at: at, first_resolved_at: request.first_resolved_at ?? at });
 }
 
 export async function reopenSupportRequest(context: FlowContext, scope: Scope, id: string) {
   return changeRequest(context, scope, id, 'reopen', async (trx, request, at) => {
-    await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'reopened', actor: 'merchant', created_at: at });
+    await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, merchant_id: request.merchant_id, type: 'reopened', actor: 'merchant', created_at: at });
     await updateSupportRequest(trx, request, { status: 'open', updated_at: at, resolved_at: null, reopen_count: request.reopen_count + 1 });
   });
 }

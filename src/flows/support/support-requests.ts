@@ -95,7 +95,7 @@ export async function createSupportRequest(context: FlowContext, payment: Paymen
       first_resolved_at: null,
       resolved_at: null,
     });
-    await insertSupportMessage(trx, { id: context.ids.newId('smg'), request_id: id, author: 'payer', body: input.message, created_at: at });
+    await insertSupportMessage(trx, { id: context.ids.newId('smg'), request_id: id, merchant_id: payment.merchant_id, author: 'payer', body: input.message, created_at: at });
   });
   return (await supportThreadsOfPayment(context, payment)).find((request) => request.id === id)!;
 }
@@ -111,9 +111,9 @@ export async function addPayerMessage(context: FlowContext, payment: PaymentReco
     }
     const next = supportTransition(request.status, 'payer_message');
     if (next === null) throw new PaymentError('support_request_unexpected_state', { details: { status: request.status, action: 'answered' } });
-    await insertSupportMessage(trx, { id: context.ids.newId('smg'), request_id: request.id, author: 'payer', body, created_at: at });
+    await insertSupportMessage(trx, { id: context.ids.newId('smg'), request_id: request.id, merchant_id: request.merchant_id, author: 'payer', body, created_at: at });
     const reopened = request.status === 'resolved';
-    if (reopened) await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, type: 'reopened', actor: 'payer', created_at: at });
+    if (reopened) await insertSupportEvent(trx, { id: context.ids.newId('sre'), request_id: request.id, merchant_id: request.merchant_id, type: 'reopened', actor: 'payer', created_at: at });
     await updateSupportRequest(trx, request, {
       status: next,
       updated_at: at,

@@ -57,7 +57,7 @@ export async function setWalletPin(context: FlowContext, scope: Scope, customerI
   if (isGuessablePin(pin)) {
     throw new PaymentError('parameter_invalid', { param: 'pin', details: { reason: 'the same digit six times or a run such as 123456 is too easy to guess' } });
   }
-  await savePin(context.db, customer.id, await hashPin(pin, context.keys.pinPepper, context.random), now(context));
+  await savePin(context.db, customer, await hashPin(pin, context.keys.pinPepper, context.random), now(context));
   return getWallet(context, scope, customer.id, undefined);
 }
 

@@ -163,6 +163,7 @@ export function registerIdempotency(app: FastifyInstance, options: IdempotencyOp
     const path = request.url.split('?')[0] ?? request.url;
     const claim = {
       apiKeyId: request.auth.keyId,
+      merchantId: request.auth.merchantId,
       key,
       method: request.method,
       path,

@@ -7,12 +7,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 
-export async function replaceRecoveryCodes(db: Db, memberId: string, hashes: Buffer[], now: Date): Promise<void> {
-  await db.deleteFrom('console_recovery_codes').where('member_id', '=', memberId).execute();
+export async function replaceRecoveryCodes(db: Db, member: { id: string; merchant_id: string }, hashes: Buffer[], now: Date): Promise<void> {
+  await db.deleteFrom('console_recovery_codes').where('member_id', '=', member.id).execute();
   if (hashes.length === 0) return;
   await db
     .insertInto('console_recovery_codes')
-    .values(hashes.map((hash) => ({ member_id: memberId, code_hash: hash, created_at: now, used_at: null })))
+    .values(hashes.map((hash) => ({ member_id: member.id, merchant_id: member.merchant_id, code_hash: hash, created_at: now, used_at: null })))
     .execute();
 }
 
@@ -40,11 +40,11 @@ export async function countUnusedRecoveryCodes(db: Db, memberId: string): Promis
 
 export async function insertLinkToken(
   db: Db,
-  token: { hash: Buffer; memberId: string; purpose: 'password_reset' | 'invitation'; now: Date; expiresAt: Date },
+  token: { hash: Buffer; memberId: string; merchantId: string; purpose: 'password_reset' | 'invitation'; now: Date; expiresAt: Date },
 ): Promise<void> {
   await db
     .insertInto('console_tokens')
-    .values({ token_hash: token.hash, member_id: token.memberId, purpose: token.purpose, created_at: token.now, expires_at: token.expiresAt, used_at: null })
+    .values({ token_hash: token.hash, member_id: token.memberId, merchant_id: token.merchantId, purpose: token.purpose, created_at: token.now, expires_at: token.expiresAt, used_at: null })
     .execute();
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { ConsoleRole } from '../../domain/console/roles.ts';
+import type { ChildMerchantId } from '../tables/columns.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type BigIntColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>;
@@ -33,6 +34,8 @@ export type ConsoleMemberRow = Selectable<ConsoleMembersTable>;
 
 export interface ConsoleRecoveryCodesTable {
   member_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   code_hash: Buffer;
   created_at: Timestamp;
   used_at: Timestamp | null;
@@ -53,6 +56,8 @@ export interface ConsoleSessionsTable {
 export interface ConsoleTokensTable {
   token_hash: Buffer;
   member_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   purpose: 'password_reset' | 'invitation';
   created_at: Timestamp;
   expires_at: Timestamp;

@@ -33,11 +33,11 @@ export async function insertSupportRequest(db: Db, request: Insertable<SupportRe
   await db.insertInto('support_requests').values(request).execute();
 }
 
-export async function insertSupportMessage(db: Db, message: SupportMessageRow): Promise<void> {
+export async function insertSupportMessage(db: Db, message: Omit<SupportMessageRow, 'merchant_id'> & { merchant_id: string }): Promise<void> {
   await db.insertInto('support_messages').values(message).execute();
 }
 
-export async function insertSupportEvent(db: Db, event: { id: string; request_id: string; type: 'resolved' | 'reopened'; actor: 'payer' | 'merchant'; created_at: Date }): Promise<void> {
+export async function insertSupportEvent(db: Db, event: { id: string; request_id: string; merchant_id: string; type: 'resolved' | 'reopened'; actor: 'payer' | 'merchant'; created_at: Date }): Promise<void> {
   await db.insertInto('support_request_events').values(event).execute();
 }
 

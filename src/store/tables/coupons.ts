@@ -1,6 +1,6 @@
 /** Tables of coupons and their redemptions (migration 0028). */
 import type { Generated } from 'kysely';
-import type { BigIntColumn, Json, Mode, Timestamp } from './columns.ts';
+import type { BigIntColumn, ChildMerchantId, Json, Mode, Timestamp } from './columns.ts';
 
 /** A merchant's coupon (migration 0028); its limits never change once created. */
 export interface CouponsTable {
@@ -33,6 +33,8 @@ export interface CouponsTable {
 export interface CouponCustomerHoldsTable {
   coupon_id: string;
   customer_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   held: number;
   held_max: number;
 }

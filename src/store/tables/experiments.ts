@@ -1,5 +1,5 @@
 /** Checkout experiments, their exposures, and the merchant's checkout setting (migration 0038). */
-import type { Json, Mode, Timestamp } from './columns.ts';
+import type { ChildMerchantId, Json, Mode, Timestamp } from './columns.ts';
 
 export interface ExperimentsTable {
   id: string;
@@ -25,6 +25,8 @@ export interface ExperimentExposuresTable {
   experiment_id: string;
   payment_id: string;
   payer_key: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   variant_key: string;
   first_exposed_at: Timestamp;
 }

@@ -1,6 +1,6 @@
 /** Tables of webhook endpoints and deliveries, and the messages (email, SMS) sent to payers. */
 import type { Generated } from 'kysely';
-import type { Mode, Timestamp } from './columns.ts';
+import type { ChildMerchantId, Mode, Timestamp } from './columns.ts';
 
 export interface WebhookEndpointsTable {
   id: string;
@@ -38,6 +38,8 @@ export interface WebhookDeliveriesTable {
 export interface WebhookDeliveryAttemptsTable {
   id: Generated<bigint>;
   delivery_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   endpoint_id: string;
   attempt: number;
   attempted_at: Timestamp;

@@ -1,6 +1,6 @@
 /** Tables of payer support (migration 0040: requests, their threads and events, the FAQ) and NPS surveys (migration 0041). */
 import type { Generated } from 'kysely';
-import type { Mode, Timestamp } from './columns.ts';
+import type { ChildMerchantId, Mode, Timestamp } from './columns.ts';
 
 export type SupportRequestStatus = 'open' | 'answered' | 'resolved';
 export type SupportAuthor = 'payer' | 'merchant';
@@ -32,6 +32,8 @@ export interface SupportRequestsTable {
 export interface SupportMessagesTable {
   id: string;
   request_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   author: SupportAuthor;
   body: string;
   created_at: Timestamp;
@@ -40,6 +42,8 @@ export interface SupportMessagesTable {
 export interface SupportRequestEventsTable {
   id: string;
   request_id: string;
+  /** Migration 0058: see `ChildMerchantId`. */
+  merchant_id: ChildMerchantId;
   type: 'resolved' | 'reopened';
   actor: SupportAuthor;
   created_at: Timestamp;
