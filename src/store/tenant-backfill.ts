@@ -58,9 +58,23 @@ export interface PendingBackfill {
 
 /** The tables not yet done, with where each walk stands: one indexed read of at most fifteen rows. */
 export async function pendingTenantKeyBackfills(db: Db): Promise<PendingBackfill[]> {
+  // The first run writes a row per table (the migration leaves the table empty, as a database to restore into must be);
+  // later runs find them all and insert nothing.
+  const tables = Object.keys(tenantChildTables);
   const result = await sql<{ table_name: string; next_page: bigint; pages: bigint }>`
+    with started as (
+      insert into tenant_key_backfills (table_name)
+      select t from unnest(${tables}::text[]) t where not exists (select 1 from tenant_key_backfills b where b.table_name = t)
+      on conflict do nothing
+      returning table_name, next_page, done_at
+    ),
+    walks as (
+      select table_name, next_page, done_at from tenant_key_backfills
+      union all
+      select table_name, next_page, done_at from started
+    )
     select table_name, next_page, pg_relation_size(table_name::regclass) / current_setting('block_size')::bigint as pages
-      from tenant_key_backfills
+      from walks
      where done_at is null
      order by table_name`.execute(db);
   return result.rows.map((row) => ({ table: childTable(row.table_name), nextPage: Number(row.next_page), pages: Number(row.pages) }));

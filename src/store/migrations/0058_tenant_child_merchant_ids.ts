@@ -12,7 +12,9 @@
  *   it cost nothing for the new version, which writes `merchant_id` itself;
  * - `tenant_key_backfills`, where the worker's backfill (jobs:
  *   backfill_tenant_keys) keeps its progress through the rows written before
- *   this migration, table by table, and when each is done. Not tenant data;
+ *   this migration, table by table, and when each is done. Not tenant data,
+ *   and empty here: the backfill's first run writes its rows (so a database
+ *   just migrated stays empty, as a restore requires);
  * - ledger entries stay immutable except for that backfill's one change:
  *   `merchant_id` from null to the merchant of the entry's transaction, with
  *   every other column as it was.
@@ -89,7 +91,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       create trigger ${sql.id(`${table}_merchant_id_from_parent`)} before insert on ${sql.table(table)}
         for each row when (new.merchant_id is null)
         execute function fill_merchant_id_from_parent(${sql.lit(parent)}, ${sql.lit(through)});
-      insert into tenant_key_backfills (table_name) values (${sql.lit(table)});
     `.execute(db);
   }
 }
