@@ -497,15 +497,22 @@ function startChaos(run: Options, urls: Record<string, string>, victims: Managed
 async function settle(databaseUrl: string, merchantId: string, receiver: Receiver, windowSeconds: number): Promise<number> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   const startedMs = Date.now();
+  let loggedMs = startedMs;
   try {
     while ((Date.now() - startedMs) / 1000 < windowSeconds) {
-      const open = await pool.query<{ count: string }>(
-        `select ((select count(*) from payments where merchant_id = $1 and status = 'processing')
-               + (select count(*) from refunds where merchant_id = $1 and status = 'pending')
-               + (select count(*) from late_payment_refunds where merchant_id = $1 and status = 'pending'))::text as count`, [merchantId]);
+      const open = await pool.query<{ payments: string; refunds: string; late: string }>(
+        `select (select count(*) from payments where merchant_id = $1 and status = 'processing')::text as payments,
+                (select count(*) from refunds where merchant_id = $1 and status = 'pending')::text as refunds,
+                (select count(*) from late_payment_refunds where merchant_id = $1 and status = 'pending')::text as late`, [merchantId]);
       const events = await pool.query<{ id: string }>('select id from events where merchant_id = $1', [merchantId]);
       const undelivered = events.rows.filter((row) => !receiver.eventIds.has(row.id)).length;
-      if (Number(open.rows[0]?.count ?? 0) === 0 && undelivered === 0) break;
+      const { payments = '0', refunds = '0', late = '0' } = open.rows[0] ?? {};
+      if (Number(payments) + Number(refunds) + Number(late) === 0 && undelivered === 0) break;
+      // What is still open, every 30 s: a long settle says which part waits.
+      if (Date.now() - loggedMs >= 30_000) {
+        loggedMs = Date.now();
+        log(`settling, ${Math.round((loggedMs - startedMs) / 1000)} s: payments processing ${payments}, refunds pending ${refunds}, late-payment refunds pending ${late}, events not received ${undelivered}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     return (Date.now() - startedMs) / 1000;
