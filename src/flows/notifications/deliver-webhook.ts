@@ -22,9 +22,10 @@ const sweepParallelism = 8;
 export type DeliveryResult = 'succeeded' | 'retrying' | 'failed' | 'canceled' | 'not_due';
 
 /**
- * `merchantId` is null for a job whose payload names the delivery alone: a
- * first try queued by the events trigger (migration 0006), or any job queued
- * by the previous version; that one claim is by id, the rest by the merchant.
+ * `merchantId` is null for a job whose payload names the delivery alone: one
+ * queued before migration 0061 (the events trigger named the delivery alone
+ * until then) or by the previous version; that one claim is by id, the rest
+ * by the merchant.
  */
 export async function deliverWebhook(context: FlowContext, ref: { id: string; merchantId: string | null }): Promise<DeliveryResult> {
   const at = now(context);
