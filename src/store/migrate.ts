@@ -45,6 +45,7 @@ import * as m0056 from './migrations/0056_api_nodes_and_key_holders.ts';
 import * as m0057 from './migrations/0057_idempotency_key_fence.ts';
 import * as m0058 from './migrations/0058_tenant_child_merchant_ids.ts';
 import * as m0061 from './migrations/0061_payment_path_queue_triggers.ts';
+import * as m0062 from './migrations/0062_tenant_keys.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -91,6 +92,7 @@ const migrations: Record<string, Migration> = {
   '0057_idempotency_key_fence': m0057,
   '0058_tenant_child_merchant_ids': m0058,
   '0061_payment_path_queue_triggers': m0061,
+  '0062_tenant_keys': m0062,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -17,6 +17,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { tenantQueries } from '../support/tenant-queries.ts';
@@ -35,54 +36,39 @@ const globalTables: Record<string, string> = {
   tenant_key_backfills: 'where the worker\'s backfill of migration 0058 stands: one row per table, not per merchant',
 };
 
-/** Tables without `merchant_id` whose rows belong to one row of a tenant table, through the named column. */
-const childTables: Record<string, { parent: string; through: string }> = {};
-
-/**
- * Children of a tenant row (as above) that migration 0058 gave a nullable `merchant_id` (the expand step of
- * docs/migrations.md rule 3): the application writes it on every insert, the migration's trigger fills it for the
- * previous version's, and the worker's backfill (jobs: backfill_tenant_keys) for the rows from before. Until that
- * backfill is done an old row may still read null, so their keys do not include merchant_id yet and queries on them
- * do not filter by it; both change in the release after the backfill (rule 3's switch, then `not null` under
- * `@contract`), which takes them off this list.
- */
-const expandedChildTables: Record<string, { parent: string; through: string }> = {
-  console_recovery_codes: { parent: 'console_members', through: 'member_id' },
-  console_tokens: { parent: 'console_members', through: 'member_id' },
-  coupon_code_tries: { parent: 'payments', through: 'payment_id' },
-  coupon_customer_holds: { parent: 'coupons', through: 'coupon_id' },
-  experiment_exposures: { parent: 'experiments', through: 'experiment_id' },
-  support_messages: { parent: 'support_requests', through: 'request_id' },
-  support_request_events: { parent: 'support_requests', through: 'request_id' },
-  idempotency_keys: { parent: 'api_keys', through: 'api_key_id' },
-  ledger_entries: { parent: 'ledger_transactions', through: 'transaction_id' },
-  payment_expiry_retries: { parent: 'payments', through: 'payment_id' },
-  payment_expiry_watch: { parent: 'payments', through: 'payment_id' },
-  provider_notifications: { parent: 'connector_accounts', through: 'connector_account_id' },
-  reconciliation_mismatches: { parent: 'connector_accounts', through: 'connector_account_id' },
-  wallet_pins: { parent: 'customers', through: 'customer_id' },
-  webhook_delivery_attempts: { parent: 'webhook_deliveries', through: 'delivery_id' },
+/** Tenant tables without any unique key, by design (Citus distributes a table by merchant_id without one). */
+const keylessTables: Record<string, string> = {
+  payment_expiry_watch: 'a watch list of payments to expire, written on the payment path and read only through its expiry index and pruned: a key would cost every payment an index entry no read uses',
 };
 
 /**
- * Tenant tables keyed by a globally unique id (or a payment's id) alone. Their
- * rows carry `merchant_id` and every id is unique across merchants, so no
- * row can be taken for another merchant's; but Citus needs the distribution
- * column in every primary and unique key, so the Citus stage changes each to
- * (merchant_id, id), and the foreign keys to them to (merchant_id, …_id),
- * after adding merchant_id to the child tables above. Not done in place: a
- * key change rewrites every foreign key and `on conflict (id)` of these
- * tables at once, which is that stage's migration, not a side effect of this test.
+ * Unique keys without merchant_id that migration 0062 kept for one release: the previous version, still serving during a
+ * rolling deploy, names them in `on conflict (…)`. This version names the keys with merchant_id that 0062 made beside
+ * them (the test below checks that no source file names these any more), so the next release drops them under
+ * `@contract` (docs/migrations.md rule 2), and this list with them. Until then Citus could not distribute their tables.
  */
-const keyedByGlobalId = [
-  'after_sales_requests', 'alert_rules', 'alerts', 'analytics_changes', 'analytics_payment_facts', 'api_keys',
-  'api_request_log', 'archived_cancellation_records', 'archived_funnel_events', 'archived_payment_events',
-  'cancellation_records', 'comment_analyses', 'connector_account_breakers', 'connector_accounts', 'connector_incidents',
-  'console_members', 'console_sessions', 'coupon_redemptions', 'coupons', 'customer_verifications', 'customers',
-  'event_stream_outbox', 'events', 'experiments', 'faq_entries', 'faq_searches', 'fulfillment_events', 'funnel_events', 'late_payment_refunds', 'ledger_accounts', 'ledger_transactions',
-  'messages', 'nps_surveys', 'payment_attempts', 'payment_events', 'payment_feedback', 'payments', 'points_lots', 'points_payments',
-  'payment_disputes', 'payment_fraud_marks', 'refunds', 'risk_blocklist_entries', 'risk_decisions', 'risk_reviews', 'risk_rules', 'support_requests', 'webhook_deliveries', 'webhook_endpoints',
-];
+const previousVersionKeys: Record<string, string> = {
+  alerts_one_open_per_rule: 'alerts_open_per_rule',
+  cancellation_records_previous_key: 'cancellation_records_pkey',
+  comment_analyses_previous_key: 'comment_analyses_pkey',
+  connector_account_breakers_previous_key: 'connector_account_breakers_pkey',
+  connector_incidents_one_open_circuit: 'connector_incidents_open_circuit',
+  coupon_code_tries_previous_key: 'coupon_code_tries_pkey',
+  coupon_customer_holds_previous_key: 'coupon_customer_holds_pkey',
+  experiment_exposures_previous_key: 'experiment_exposures_pkey',
+  idempotency_keys_previous_key: 'idempotency_keys_pkey',
+  late_payment_refunds_attempt_id_key: 'late_payment_refunds_per_attempt',
+  messages_dedupe_key_key: 'messages_per_dedupe_key',
+  payment_disputes_payment_id_provider_dispute_id_key: 'payment_disputes_per_provider_dispute',
+  payment_expiry_retries_previous_key: 'payment_expiry_retries_pkey',
+  payment_feedback_previous_key: 'payment_feedback_pkey',
+  payment_fraud_marks_previous_key: 'payment_fraud_marks_pkey',
+  provider_notifications_connector_account_id_provider_notifi_key: 'provider_notifications_once',
+  reconciliation_mismatches_connector_account_id_statement_da_key: 'reconciliation_mismatches_per_line',
+  risk_reviews_previous_key: 'risk_reviews_pkey',
+  wallet_pins_previous_key: 'wallet_pins_pkey',
+  webhook_deliveries_endpoint_id_event_id_key: 'webhook_deliveries_per_endpoint_event',
+};
 
 /**
  * Store queries on tenant tables that do not filter by `merchant_id`, by
@@ -222,46 +208,114 @@ async function tenantTablesOf(): Promise<{ tables: Map<string, { columns: Set<st
   return { tables };
 }
 
-/** Tables without a primary key whose rows are told apart by a unique index that includes merchant_id (the analytics channel rollups). */
-async function uniquelyIndexedByMerchant(): Promise<Set<string>> {
-  const result = await sql<{ table_name: string }>`
-    select distinct c.relname as table_name
-      from pg_index i join pg_class c on c.oid = i.indrelid join pg_attribute a on a.attrelid = c.oid and a.attnum = any(i.indkey)
-     where c.relnamespace = 'public'::regnamespace and i.indisunique and a.attname = 'merchant_id'`.execute(database.db);
-  return new Set(result.rows.map((row) => row.table_name));
+interface UniqueKey { table: string; index: string; primary: boolean; columns: string[]; predicate: string }
+
+/** Every unique index of a table in the public schema (primary keys included), its columns in order and its predicate. */
+async function uniqueKeysOf(): Promise<UniqueKey[]> {
+  const result = await sql<{ table_name: string; index_name: string; primary: boolean; columns: string[]; predicate: string | null }>`
+    select c.relname as table_name, ic.relname as index_name, i.indisprimary as primary,
+           array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, ord)
+                   join pg_attribute a on a.attrelid = c.oid and a.attnum = k.attnum order by k.ord) as columns,
+           pg_get_expr(i.indpred, i.indrelid) as predicate
+      from pg_index i join pg_class c on c.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid
+     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and i.indisunique`.execute(database.db);
+  return result.rows.map((row) => ({ table: row.table_name, index: row.index_name, primary: row.primary, columns: row.columns, predicate: row.predicate ?? '' }));
 }
 
+/** Foreign keys between two tables of the public schema: their columns on each side. */
+async function foreignKeysOf(): Promise<{ name: string; table: string; columns: string[]; parent: string; parentColumns: string[] }[]> {
+  const result = await sql<{ name: string; table_name: string; columns: string[]; parent: string; parent_columns: string[] }>`
+    select k.conname as name, k.conrelid::regclass::text as table_name, k.confrelid::regclass::text as parent,
+           array(select a.attname::text from unnest(k.conkey) with ordinality c(attnum, ord)
+                   join pg_attribute a on a.attrelid = k.conrelid and a.attnum = c.attnum order by c.ord) as columns,
+           array(select a.attname::text from unnest(k.confkey) with ordinality c(attnum, ord)
+                   join pg_attribute a on a.attrelid = k.confrelid and a.attnum = c.attnum order by c.ord) as parent_columns
+      from pg_constraint k where k.contype = 'f' and k.connamespace = 'public'::regnamespace`.execute(database.db);
+  return result.rows.map((row) => ({ name: row.name, table: row.table_name, columns: row.columns, parent: row.parent, parentColumns: row.parent_columns }));
+}
+
+/** The column lists named in `on conflict (…)` (SQL) or `onConflict((oc) => oc.column(…) / .columns([…]))` (Kysely) by the source files under src/, migrations aside. */
+function conflictTargets(root: string): { file: string; columns: string[] }[] {
+  const targets: { file: string; columns: string[] }[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'migrations') walk(full);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const text = readFileSync(full, 'utf8');
+        const file = path.relative(root, full);
+        for (const match of text.matchAll(/on conflict\s*\(([^)]*)\)/gi)) targets.push({ file, columns: match[1]!.split(',').map((c) => c.trim()) });
+        for (const match of text.matchAll(/onConflict\(\(\w+\)\s*=>\s*\w+\s*\.(?:column\('([^']+)'\)|columns\(\[([^\]]*)\]\))/g)) {
+          targets.push({ file, columns: match[1] ? [match[1]] : match[2]!.split(',').map((c) => c.trim().replace(/^'|'$/g, '')) });
+        }
+      }
+    }
+  };
+  walk(path.join(root, 'src'));
+  return targets;
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((column) => b.includes(column));
+
 describe('tenant keys: the way to distributing by merchant', () => {
-  it('every tenant table carries merchant_id in its key, or is a listed exception with its reason', async () => {
+  it('every tenant table has a key, and every primary and unique key of a tenant table carries merchant_id, or is listed', async () => {
     const { tables } = await tenantTablesOf();
-    const uniqueByMerchant = await uniquelyIndexedByMerchant();
+    const keys = await uniqueKeysOf();
     const problems: string[] = [];
-    const stillListed = new Set(keyedByGlobalId);
     for (const [name, table] of [...tables].sort(([a], [b]) => a.localeCompare(b))) {
       if (!table.columns.has('merchant_id')) {
-        const child = childTables[name];
-        if (globalTables[name]) continue;
-        if (expandedChildTables[name]) problems.push(`${name}: listed as expanded by migration 0058, but it has no merchant_id`);
-        else if (!child) problems.push(`${name}: no merchant_id, and neither a listed global table nor a listed child of a tenant table`);
-        else if (!table.columns.has(child.through) || !tables.get(child.parent)?.columns.has('merchant_id')) problems.push(`${name}: listed as a child of ${child.parent} through ${child.through}, which does not hold`);
+        if (!globalTables[name]) problems.push(`${name}: no merchant_id, and not a listed global table`);
         continue;
       }
-      const keyed = table.primaryKey.includes('merchant_id') || (table.primaryKey.length === 0 && uniqueByMerchant.has(name));
-      const expanded = expandedChildTables[name];
-      if (expanded) {
-        if (keyed) problems.push(`${name}: now keyed by merchant_id; take it off expandedChildTables`);
-        else if (!table.columns.has(expanded.through) || !tables.get(expanded.parent)?.columns.has('merchant_id')) problems.push(`${name}: listed as a child of ${expanded.parent} through ${expanded.through}, which does not hold`);
+      // Every tenant row can be told apart by a key that includes its merchant: the primary key, or for the analytics
+      // rollups (no primary key), a unique index.
+      const own = keys.filter((key) => key.table === name);
+      if (keylessTables[name]) {
+        if (own.length > 0) problems.push(`${name}: listed as keyless, but it has a unique key now; take it off keylessTables`);
         continue;
       }
-      if (keyed) {
-        if (stillListed.has(name)) problems.push(`${name}: now keyed by merchant_id; take it off keyedByGlobalId`);
-      } else if (!stillListed.has(name)) {
-        problems.push(`${name}: a tenant table keyed by (${table.primaryKey.join(', ') || 'nothing'}) without merchant_id; key it by (merchant_id, …) or list it with the reason`);
+      if (!own.some((key) => (key.primary || table.primaryKey.length === 0) && key.columns.includes('merchant_id'))) {
+        problems.push(`${name}: a tenant table keyed by (${table.primaryKey.join(', ') || 'nothing'}) without merchant_id; key it by (…, merchant_id)`);
       }
-      stillListed.delete(name);
+      for (const key of own.filter((k) => !k.columns.includes('merchant_id'))) {
+        const replacement = previousVersionKeys[key.index];
+        if (!replacement) {
+          problems.push(`${name}: unique key ${key.index} (${key.columns.join(', ')}) without merchant_id (Citus needs the distribution column in every unique key)`);
+          continue;
+        }
+        const successor = own.find((k) => k.index === replacement);
+        if (!successor || !sameSet(successor.columns, [...key.columns, 'merchant_id']) || successor.predicate !== key.predicate) {
+          problems.push(`${name}: ${key.index} is kept for the previous version beside ${replacement}, which must be the same key with merchant_id`);
+        }
+      }
     }
-    for (const name of stillListed) problems.push(`${name}: listed in keyedByGlobalId but not a tenant table any more`);
-    for (const name of [...Object.keys(globalTables), ...Object.keys(childTables), ...Object.keys(expandedChildTables)]) if (!tables.has(name)) problems.push(`${name}: listed, but there is no such table`);
+    for (const index of Object.keys(previousVersionKeys)) if (!keys.some((key) => key.index === index)) problems.push(`${index}: listed in previousVersionKeys, but there is no such key; take it off the list`);
+    for (const name of [...Object.keys(globalTables), ...Object.keys(keylessTables)]) if (!tables.has(name)) problems.push(`${name}: listed, but there is no such table`);
+    expect(problems).toEqual([]);
+  });
+
+  it('every foreign key between tenant tables names the merchant on both sides', async () => {
+    const { tables } = await tenantTablesOf();
+    const problems = (await foreignKeysOf())
+      .filter((key) => tables.get(key.table)?.columns.has('merchant_id') && tables.get(key.parent)?.columns.has('merchant_id'))
+      .filter((key) => key.parent !== 'merchants')
+      .filter((key) => key.columns.indexOf('merchant_id') < 0 || key.columns.indexOf('merchant_id') !== key.parentColumns.indexOf('merchant_id'))
+      .map((key) => `${key.name}: (${key.columns.join(', ')}) → ${key.parent} (${key.parentColumns.join(', ')}) does not pair merchant_id with merchant_id`);
+    expect(problems).toEqual([]);
+  });
+
+  it('no source file names a key kept for the previous version in on conflict, so the next release can drop them', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const targets = conflictTargets(root);
+    // The walk finds the conflict targets: a broken pattern must not pass as "none found".
+    expect(targets.length).toBeGreaterThan(30);
+    expect(targets.some((t) => t.file === 'src/store/idempotency.ts' && sameSet(t.columns, ['api_key_id', 'key', 'merchant_id']))).toBe(true);
+    expect(targets.some((t) => t.file === 'src/store/wallet-pins.ts' && sameSet(t.columns, ['customer_id', 'merchant_id']))).toBe(true);
+    const keys = await uniqueKeysOf();
+    const previous = keys.filter((key) => previousVersionKeys[key.index]);
+    const problems = targets.flatMap((target) =>
+      previous.filter((key) => sameSet(key.columns, target.columns)).map((key) => `${target.file}: on conflict (${target.columns.join(', ')}) names ${key.table}.${key.index}, kept only for the previous version; name ${previousVersionKeys[key.index]}`));
     expect(problems).toEqual([]);
   });
 

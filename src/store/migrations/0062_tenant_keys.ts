@@ -1,0 +1,283 @@
+/**
+ * Issue 19 item 5, the path to Citus: every primary and unique key of a
+ * tenant table gains `merchant_id`, every foreign key between tenant tables
+ * becomes (…_id, merchant_id) → (id, merchant_id), and the fifteen child
+ * tables of migration 0058 get `merchant_id not null`. This is the *switch*
+ * step of docs/migrations.md rule 3 for keys: afterwards a row is found by
+ * (id, merchant_id), which is what Citus needs to place it on its merchant's
+ * shard, and a child row can no longer name a parent of another merchant.
+ *
+ * - **Not null on the fifteen children.** 0058's backfill job (the previous
+ *   release) filled their old rows, and 0058's `before insert` trigger fills
+ *   the previous version's inserts; this migration refuses to run, naming the
+ *   table, while a row still reads null (deploy again once the previous
+ *   release's worker has finished: `tenant_key_backfills` shows where it stands).
+ * - **Keys.** merchant_id goes last, so a lookup by the old columns alone
+ *   (the previous version's, and the few by-id reads listed in the tenant-key
+ *   walk) still uses the key's index.
+ * - **What the previous version still needs stays, for one release**: the
+ *   unique keys it names in `on conflict (…)` (listed with `keepPrevious` /
+ *   a `newIndex` below) are kept beside the new ones, a primary key as
+ *   `<table>_previous_key`. This release's code names the new keys only, so
+ *   the next release drops these (`@contract`), and with them the extra index
+ *   each insert maintains. `idempotency_keys_pkey` keeps its name (the
+ *   previous version tells a racing claim by it) and is created before the
+ *   kept key, so a duplicate is reported under that name by either version.
+ * - **The database functions** that named an old key in `on conflict`
+ *   (the analytics fold and the events queue trigger) are rewritten to the
+ *   new keys, by text replacement of the function as 0046/0061 left it,
+ *   failing if the text is not found.
+ *
+ * Locks: each table is locked while its keys are rebuilt (index builds scale
+ * with its rows); `lock_timeout` makes a deploy wait and fail rather than
+ * stall payments. The README's scaling section gives the time it took.
+ *
+ * @contract: expanded by 0058_tenant_child_merchant_ids; its backfill (the previous release's worker) filled every old row, and
+ * 0058's trigger fills the previous version's inserts, so `set not null` takes nothing from a version still serving. The
+ * primary keys dropped are re-made with merchant_id in the same statement, and every key the previous version names in
+ * `on conflict` is kept as it was.
+ *
+ * Frozen: imports no application code.
+ */
+import { sql, type Kysely } from 'kysely';
+
+/** The child tables 0058 gave a nullable merchant_id. */
+const childTables = [
+  'console_recovery_codes', 'console_tokens', 'coupon_code_tries', 'coupon_customer_holds', 'experiment_exposures',
+  'support_messages', 'support_request_events', 'idempotency_keys', 'ledger_entries', 'payment_expiry_retries',
+  'payment_expiry_watch', 'provider_notifications', 'reconciliation_mismatches', 'wallet_pins', 'webhook_delivery_attempts',
+];
+
+/** Each tenant table's primary key without merchant_id (re-made as (columns, merchant_id)), and whether the previous version names it in `on conflict`. */
+const primaryKeys: [table: string, columns: string, keepPrevious: boolean][] = [
+  ['after_sales_requests', 'id', false],
+  ['alert_rules', 'id', false],
+  ['alerts', 'id', false],
+  ['analytics_changes', 'id', false],
+  ['analytics_payment_facts', 'payment_id', false],
+  ['api_keys', 'id', false],
+  ['api_request_log', 'seq', false],
+  ['archived_cancellation_records', 'payment_id', false],
+  ['archived_funnel_events', 'id', false],
+  ['archived_payment_events', 'id', false],
+  ['cancellation_records', 'payment_id', true],
+  ['comment_analyses', 'source, source_id', true],
+  ['connector_account_breakers', 'account_id', true],
+  ['connector_accounts', 'id', false],
+  ['connector_incidents', 'id', false],
+  ['console_members', 'id', false],
+  ['console_recovery_codes', 'member_id, code_hash', false],
+  ['console_sessions', 'id', false],
+  ['console_tokens', 'token_hash', false],
+  ['coupon_code_tries', 'payment_id', true],
+  ['coupon_customer_holds', 'coupon_id, customer_id', true],
+  ['coupon_redemptions', 'id', false],
+  ['coupons', 'id', false],
+  ['customer_verifications', 'id', false],
+  ['customers', 'id', false],
+  ['event_stream_outbox', 'sequence', false],
+  ['events', 'id', false],
+  ['experiment_exposures', 'experiment_id, payment_id, payer_key', true],
+  ['experiments', 'id', false],
+  ['faq_entries', 'id', false],
+  ['faq_searches', 'id', false],
+  ['fulfillment_events', 'id', false],
+  ['funnel_events', 'id', false],
+  ['idempotency_keys', 'api_key_id, key', true],
+  ['late_payment_refunds', 'id', false],
+  ['ledger_accounts', 'id', false],
+  ['ledger_entries', 'id', false],
+  ['ledger_transactions', 'id', false],
+  ['messages', 'id', false],
+  ['nps_surveys', 'id', false],
+  ['payment_attempts', 'id', false],
+  ['payment_disputes', 'id', false],
+  ['payment_events', 'id', false],
+  ['payment_expiry_retries', 'payment_id', true],
+  ['payment_feedback', 'payment_id', true],
+  ['payment_fraud_marks', 'payment_id', true],
+  ['payments', 'id', false],
+  ['points_lots', 'id', false],
+  ['points_payments', 'payment_id', false],
+  ['provider_notifications', 'id', false],
+  ['reconciliation_mismatches', 'id', false],
+  ['refunds', 'id', false],
+  ['risk_blocklist_entries', 'id', false],
+  ['risk_decisions', 'id', false],
+  ['risk_reviews', 'payment_id', true],
+  ['risk_rules', 'id', false],
+  ['support_messages', 'id', false],
+  ['support_request_events', 'id', false],
+  ['support_requests', 'id', false],
+  ['wallet_pins', 'customer_id', true],
+  ['webhook_deliveries', 'id', false],
+  ['webhook_delivery_attempts', 'id', false],
+  ['webhook_endpoints', 'id', false],
+];
+
+/** Unique keys without merchant_id: re-made under the same name with merchant_id, or, when the previous version names them in `on conflict`, kept and joined by `newIndex`. */
+const uniqueKeys: [table: string, index: string, columns: string, where: string, isConstraint: boolean, newIndex: string | null][] = [
+  ['alerts', 'alerts_one_open_per_rule', 'rule_id', "(state = 'triggered'::text)", false, 'alerts_open_per_rule'],
+  ['api_keys', 'api_keys_key_hash_key', 'key_hash', "", true, null],
+  ['audit_log', 'audit_log_id_key', 'id', "", true, null],
+  ['connector_incidents', 'connector_incidents_by_alert', 'alert_id', "(alert_id IS NOT NULL)", false, null],
+  ['connector_incidents', 'connector_incidents_one_open_circuit', 'connector_account_id', "((kind = 'circuit_open'::text) AND (ended_at IS NULL))", false, 'connector_incidents_open_circuit'],
+  ['console_sessions', 'console_sessions_token_hash_key', 'token_hash', "", true, null],
+  ['coupon_redemptions', 'coupon_redemptions_one_held_per_payment', 'payment_id', "(status = ANY (ARRAY['reserved'::text, 'consumed'::text]))", false, null],
+  ['event_stream_outbox', 'event_stream_outbox_event_id_key', 'event_id', "", true, null],
+  ['late_payment_refunds', 'late_payment_refunds_attempt_id_key', 'attempt_id', "", true, 'late_payment_refunds_per_attempt'],
+  ['ledger_transactions', 'ledger_transactions_idempotency_key_key', 'idempotency_key', "", true, null],
+  ['messages', 'messages_dedupe_key_key', 'dedupe_key', "", true, 'messages_per_dedupe_key'],
+  ['payment_disputes', 'payment_disputes_payment_id_provider_dispute_id_key', 'payment_id, provider_dispute_id', "", true, 'payment_disputes_per_provider_dispute'],
+  ['points_lots', 'points_lots_one_earned_per_payment', 'payment_id', "(kind = 'earned'::text)", false, null],
+  ['points_lots', 'points_lots_one_returned_per_refund', 'refund_id', "(kind = 'returned'::text)", false, null],
+  ['provider_notifications', 'provider_notifications_connector_account_id_provider_notifi_key', 'connector_account_id, provider_notification_id', "", true, 'provider_notifications_once'],
+  ['reconciliation_mismatches', 'reconciliation_mismatches_connector_account_id_statement_da_key', 'connector_account_id, statement_date, kind, order_number, refund_number', "", true, 'reconciliation_mismatches_per_line'],
+  ['webhook_deliveries', 'webhook_deliveries_endpoint_id_event_id_key', 'endpoint_id, event_id', "", true, 'webhook_deliveries_per_endpoint_event'],
+];
+
+/** Foreign keys between tenant tables (each to the parent's id), re-made as (columns, merchant_id) → (id, merchant_id). */
+const foreignKeys: [table: string, name: string, columns: string, parent: string, cascade: boolean][] = [
+  ['api_keys', 'api_keys_replaced_by_fkey', 'replaced_by', 'api_keys', false],
+  ['payments', 'payments_coupon_id_fkey', 'coupon_id', 'coupons', false],
+  ['payments', 'payments_customer_id_fkey', 'customer_id', 'customers', false],
+  ['payment_attempts', 'payment_attempts_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['payment_attempts', 'payment_attempts_payment_id_fkey', 'payment_id', 'payments', false],
+  ['payment_events', 'payment_events_payment_id_fkey', 'payment_id', 'payments', false],
+  ['refunds', 'refunds_payment_id_fkey', 'payment_id', 'payments', false],
+  ['provider_notifications', 'provider_notifications_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['reconciliation_mismatches', 'reconciliation_mismatches_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['ledger_accounts', 'ledger_accounts_customer_id_fkey', 'customer_id', 'customers', false],
+  ['ledger_transactions', 'ledger_transactions_customer_id_fkey', 'customer_id', 'customers', false],
+  ['ledger_transactions', 'ledger_transactions_payment_id_fkey', 'payment_id', 'payments', false],
+  ['ledger_transactions', 'ledger_transactions_refund_id_fkey', 'refund_id', 'refunds', false],
+  ['ledger_entries', 'ledger_entries_account_id_fkey', 'account_id', 'ledger_accounts', false],
+  ['ledger_entries', 'ledger_entries_transaction_id_fkey', 'transaction_id', 'ledger_transactions', false],
+  ['wallet_pins', 'wallet_pins_customer_id_fkey', 'customer_id', 'customers', false],
+  ['webhook_deliveries', 'webhook_deliveries_endpoint_id_fkey', 'endpoint_id', 'webhook_endpoints', false],
+  ['webhook_deliveries', 'webhook_deliveries_event_id_fkey', 'event_id', 'events', false],
+  ['webhook_delivery_attempts', 'webhook_delivery_attempts_delivery_id_fkey', 'delivery_id', 'webhook_deliveries', false],
+  ['messages', 'messages_customer_id_fkey', 'customer_id', 'customers', false],
+  ['messages', 'messages_event_id_fkey', 'event_id', 'events', false],
+  ['messages', 'messages_payment_id_fkey', 'payment_id', 'payments', false],
+  ['payment_feedback', 'payment_feedback_payment_id_fkey', 'payment_id', 'payments', false],
+  ['fulfillment_events', 'fulfillment_events_payment_id_fkey', 'payment_id', 'payments', false],
+  ['after_sales_requests', 'after_sales_requests_payment_id_fkey', 'payment_id', 'payments', false],
+  ['after_sales_requests', 'after_sales_requests_refund_id_fkey', 'refund_id', 'refunds', false],
+  ['late_payment_refunds', 'late_payment_refunds_attempt_id_fkey', 'attempt_id', 'payment_attempts', false],
+  ['late_payment_refunds', 'late_payment_refunds_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['late_payment_refunds', 'late_payment_refunds_payment_id_fkey', 'payment_id', 'payments', false],
+  ['funnel_events', 'funnel_events_payment_id_fkey', 'payment_id', 'payments', false],
+  ['alert_rules', 'alert_rules_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['alerts', 'alerts_rule_id_fkey', 'rule_id', 'alert_rules', false],
+  ['connector_incidents', 'connector_incidents_alert_id_fkey', 'alert_id', 'alerts', false],
+  ['connector_incidents', 'connector_incidents_connector_account_id_fkey', 'connector_account_id', 'connector_accounts', false],
+  ['console_recovery_codes', 'console_recovery_codes_member_id_fkey', 'member_id', 'console_members', false],
+  ['console_sessions', 'console_sessions_member_id_fkey', 'member_id', 'console_members', false],
+  ['console_tokens', 'console_tokens_member_id_fkey', 'member_id', 'console_members', false],
+  ['payment_expiry_retries', 'payment_expiry_retries_payment_id_fkey', 'payment_id', 'payments', true],
+  ['coupon_customer_holds', 'coupon_customer_holds_coupon_id_fkey', 'coupon_id', 'coupons', false],
+  ['coupon_customer_holds', 'coupon_customer_holds_customer_id_fkey', 'customer_id', 'customers', false],
+  ['coupon_redemptions', 'coupon_redemptions_coupon_id_fkey', 'coupon_id', 'coupons', false],
+  ['coupon_redemptions', 'coupon_redemptions_customer_id_fkey', 'customer_id', 'customers', false],
+  ['coupon_redemptions', 'coupon_redemptions_payment_id_fkey', 'payment_id', 'payments', false],
+  ['coupon_code_tries', 'coupon_code_tries_payment_id_fkey', 'payment_id', 'payments', false],
+  ['points_lots', 'points_lots_customer_id_fkey', 'customer_id', 'customers', false],
+  ['points_lots', 'points_lots_payment_id_fkey', 'payment_id', 'payments', false],
+  ['points_lots', 'points_lots_refund_id_fkey', 'refund_id', 'refunds', false],
+  ['points_payments', 'points_payments_customer_id_fkey', 'customer_id', 'customers', false],
+  ['points_payments', 'points_payments_payment_id_fkey', 'payment_id', 'payments', false],
+  ['connector_account_breakers', 'connector_account_breakers_account_id_fkey', 'account_id', 'connector_accounts', true],
+  ['experiment_exposures', 'experiment_exposures_experiment_id_fkey', 'experiment_id', 'experiments', false],
+  ['support_requests', 'support_requests_payment_id_fkey', 'payment_id', 'payments', false],
+  ['support_messages', 'support_messages_request_id_fkey', 'request_id', 'support_requests', false],
+  ['support_request_events', 'support_request_events_request_id_fkey', 'request_id', 'support_requests', false],
+  ['nps_surveys', 'nps_surveys_payment_id_fkey', 'payment_id', 'payments', false],
+];
+
+/** The functions whose `on conflict` named a key re-made here: the text 0046/0061 wrote, and what it becomes. */
+const functionRewrites: [fn: string, from: string, to: string][] = [
+  ['analytics_refresh_facts(text[])', 'on conflict (payment_id) do update', 'on conflict (payment_id, merchant_id) do update'],
+  ['analytics_fold(text, integer)', 'on conflict (payment_id) do nothing', 'on conflict (payment_id, merchant_id) do nothing'],
+  ['events_queue()', 'on conflict (event_id) do nothing', 'on conflict (event_id, merchant_id) do nothing'],
+  ['events_queue()', 'on conflict (endpoint_id, event_id) do nothing', 'on conflict (endpoint_id, event_id, merchant_id) do nothing'],
+];
+
+const ident = (name: string) => sql.id(name);
+const columns = (list: string) => sql.raw(list);
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`set local lock_timeout = '10s'`.execute(db);
+  for (const table of childTables) {
+    const done = await sql<{ done: boolean }>`select exists (select 1 from tenant_key_backfills where table_name = ${table} and done_at is not null) as done`.execute(db);
+    if (!done.rows[0]?.done) {
+      const open = await sql<{ open: boolean }>`select exists (select 1 from ${ident(table)} where merchant_id is null) as open`.execute(db);
+      if (open.rows[0]?.open) {
+        throw new Error(`${table} still has rows without merchant_id: let the previous release's worker finish backfill_tenant_keys (tenant_key_backfills shows its progress), then deploy again`);
+      }
+    }
+    await sql`alter table ${ident(table)} alter column merchant_id set not null`.execute(db);
+  }
+  for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
+  for (const [table, keyColumns, keepPrevious] of primaryKeys) {
+    await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
+    await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)}, merchant_id)`.execute(db);
+    if (keepPrevious) await sql`alter table ${ident(table)} add constraint ${ident(`${table}_previous_key`)} unique (${columns(keyColumns)})`.execute(db);
+  }
+  for (const [table, index, keyColumns, where, isConstraint, newIndex] of uniqueKeys) {
+    const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
+    if (newIndex) {
+      await sql`create unique index ${ident(newIndex)} on ${ident(table)} (${columns(keyColumns)}, merchant_id)${predicate}`.execute(db);
+      continue;
+    }
+    if (isConstraint) {
+      await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
+      await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${columns(keyColumns)}, merchant_id)`.execute(db);
+    } else {
+      await sql`drop index ${ident(index)}`.execute(db);
+      await sql`create unique index ${ident(index)} on ${ident(table)} (${columns(keyColumns)}, merchant_id)${predicate}`.execute(db);
+    }
+  }
+  for (const [table, name, column, parent, cascade] of foreignKeys) {
+    await sql`alter table ${ident(table)} add constraint ${ident(name)} foreign key (${ident(column)}, merchant_id)
+      references ${ident(parent)} (id, merchant_id)${cascade ? sql` on delete cascade` : sql``}`.execute(db);
+  }
+  for (const [fn, from, to] of functionRewrites) {
+    const result = await sql<{ definition: string }>`select pg_get_functiondef(${fn}::regprocedure) as definition`.execute(db);
+    const definition = result.rows[0]?.definition ?? '';
+    if (!definition.includes(from)) throw new Error(`${fn}: expected "${from}" in its definition`);
+    await sql.raw(definition.replace(from, to)).execute(db);
+  }
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const [fn, from, to] of functionRewrites) {
+    const result = await sql<{ definition: string }>`select pg_get_functiondef(${fn}::regprocedure) as definition`.execute(db);
+    await sql.raw((result.rows[0]?.definition ?? '').replace(to, from)).execute(db);
+  }
+  for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
+  for (const [table, index, keyColumns, where, isConstraint, newIndex] of uniqueKeys) {
+    if (newIndex) {
+      await sql`drop index ${ident(newIndex)}`.execute(db);
+      continue;
+    }
+    const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
+    if (isConstraint) {
+      await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
+      await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${columns(keyColumns)})`.execute(db);
+    } else {
+      await sql`drop index ${ident(index)}`.execute(db);
+      await sql`create unique index ${ident(index)} on ${ident(table)} (${columns(keyColumns)})${predicate}`.execute(db);
+    }
+  }
+  for (const [table, keyColumns, keepPrevious] of primaryKeys) {
+    if (keepPrevious) await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_previous_key`)}`.execute(db);
+    await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
+    await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)})`.execute(db);
+  }
+  for (const [table, name, column, parent, cascade] of foreignKeys) {
+    await sql`alter table ${ident(table)} add constraint ${ident(name)} foreign key (${ident(column)})
+      references ${ident(parent)} (id)${cascade ? sql` on delete cascade` : sql``}`.execute(db);
+  }
+  for (const table of childTables) await sql`alter table ${ident(table)} alter column merchant_id drop not null`.execute(db);
+}
