@@ -164,7 +164,7 @@ async function storeMismatches(context: FlowContext, account: { id: string; merc
                                              our_amount, their_amount, our_status, repaired, note, created_at)
       values (${context.ids.newId('rcm')}, ${account.id}, ${account.merchant_id}, ${date}::date, ${m.kind}, ${m.orderNumber}, ${m.refundNumber ?? ''},
               ${m.ourAmount}, ${m.theirAmount}, ${m.ourStatus}, ${m.repaired}, ${m.note}, ${at})
-      on conflict (connector_account_id, statement_date, kind, order_number, refund_number, merchant_id)
+      on conflict on constraint reconciliation_mismatches_connector_account_id_statement_da_key
       do update set repaired = reconciliation_mismatches.repaired or excluded.repaired
     `.execute(context.db);
   }

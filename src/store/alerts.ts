@@ -252,7 +252,7 @@ export async function raiseAlert(
       values (${alert.id}, ${alert.rule_id}, ${alert.merchant_id}, ${alert.mode}, ${alert.kind}, ${alert.payment_method_type},
               ${alert.connector_account_id}, 'triggered', ${alert.value}, ${alert.threshold}, ${alert.sample_count},
               ${alert.onset_at}::timestamptz, ${alert.triggered_at}::timestamptz, ${alert.triggered_at}::timestamptz, ${alert.triggered_at}::timestamptz)
-      on conflict (rule_id, merchant_id) where state = 'triggered' do nothing
+      on conflict do nothing
       returning *
     ),
     event as (
@@ -320,7 +320,7 @@ export async function recordCircuitOpened(db: Db, incidentId: string, connectorA
     insert into connector_incidents (id, merchant_id, mode, kind, connector_account_id, payment_method_type, started_at, created_at)
     select ${incidentId}, merchant_id, mode, 'circuit_open', id, connector, ${at}::timestamptz, ${at}::timestamptz
       from connector_accounts where id = ${connectorAccountId}
-    on conflict (connector_account_id, merchant_id) where kind = 'circuit_open' and ended_at is null do nothing
+    on conflict do nothing
   `.execute(db);
 }
 

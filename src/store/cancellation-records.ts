@@ -45,7 +45,7 @@ export function cancellationCtes(record: CancellationRecordInput, now: Date, upd
              ${record.connector}, ${record.connectorAccountId}, ${record.stage}, ${record.reason}, ${record.comment}, ${record.source},
              ${record.detectedCause}, ${record.customer}, ${record.countsTowardAbuse}, ${record.paymentCreatedAt}::timestamptz, ${now}::timestamptz
         from ${from}
-      on conflict (payment_id, merchant_id) do nothing
+      on conflict do nothing
       returning payment_id
     )`;
   if (!record.abuse || !record.customer || !record.countsTowardAbuse) return recordCte;

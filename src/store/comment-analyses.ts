@@ -112,7 +112,7 @@ export async function saveCommentAnalyses(tx: Db, rows: readonly CommentAnalysis
       })),
     )
     .onConflict((conflict) =>
-      conflict.columns(['source', 'source_id', 'merchant_id']).doUpdateSet((eb) => ({
+      conflict.constraint('comment_analyses_pkey').doUpdateSet((eb) => ({
         language: eb.ref('excluded.language'),
         sentiment: eb.ref('excluded.sentiment'),
         sentiment_score: eb.ref('excluded.sentiment_score'),

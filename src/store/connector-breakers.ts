@@ -57,7 +57,7 @@ export async function recordBreakerFailure(db: Db, input: { accountId: string; m
   await sql`
     insert into connector_account_breakers (account_id, merchant_id, state, failures, updated_at)
     select id, merchant_id, 'closed', 0, ${input.now} from connector_accounts where id = ${input.accountId} and merchant_id = ${input.merchantId}
-    on conflict (account_id, merchant_id) do nothing`.execute(db);
+    on conflict do nothing`.execute(db);
   const result = await sql<BreakerRow & { previous: 'closed' | 'open' }>`
     with old as (select * from connector_account_breakers where account_id = ${input.accountId} and merchant_id = ${input.merchantId} for update)
     update connector_account_breakers b set

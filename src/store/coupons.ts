@@ -205,7 +205,7 @@ export function redemptionCtes(change: RedemptionChange, scope: Scope, paymentId
           select coupon_hold.id, ${change.customerId}, ${scope.merchantId}, 1, coupon_hold.customer_held_max
             from coupon_hold
            where coupon_hold.customer_held_max is not null and ${change.customerId}::text is not null
-          on conflict (coupon_id, customer_id, merchant_id) do update set held = h.held + 1, held_max = least(h.held_max, excluded.held_max)
+          on conflict on constraint coupon_customer_holds_pkey do update set held = h.held + 1, held_max = least(h.held_max, excluded.held_max)
           returning 1
         ),
         coupon_redemption as (
@@ -328,7 +328,7 @@ export async function reserveCouponTry(db: Db, payment: { id: string; merchant_i
   try {
     await sql`
       insert into coupon_code_tries as t (payment_id, merchant_id, tries, tries_max) values (${payment.id}, ${payment.merchant_id}, 1, ${triesMax})
-      on conflict (payment_id, merchant_id) do update set tries = t.tries + 1`.execute(db);
+      on conflict on constraint coupon_code_tries_pkey do update set tries = t.tries + 1`.execute(db);
     return true;
   } catch (error) {
     const failure = error as { code?: unknown; constraint?: unknown };

@@ -54,6 +54,6 @@ export async function postponeExpiry(db: Db, payment: { id: string; merchant_id:
   const next = new Date(now.getTime() + delayMs(tries));
   await sql`
     insert into payment_expiry_retries (payment_id, merchant_id, tries, next_try_at) values (${payment.id}, ${payment.merchant_id}, ${tries}, ${next}::timestamptz)
-    on conflict (payment_id, merchant_id) do update set tries = excluded.tries, next_try_at = excluded.next_try_at`.execute(db);
+    on conflict on constraint payment_expiry_retries_pkey do update set tries = excluded.tries, next_try_at = excluded.next_try_at`.execute(db);
   return tries;
 }

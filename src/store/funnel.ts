@@ -16,7 +16,7 @@ export async function insertClientFunnelStep(
       .with('step', (cte) => cte.insertInto('funnel_events').values(funnelRow(payment, step)))
       .insertInto('experiment_exposures')
       .values({ experiment_id: exposure.experimentId, payment_id: payment.id, merchant_id: payment.merchant_id, payer_key: exposure.payerKey, variant_key: exposure.variantKey, first_exposed_at: step.now })
-      .onConflict((conflict) => conflict.columns(['experiment_id', 'payment_id', 'payer_key', 'merchant_id']).doNothing())
+      .onConflict((conflict) => conflict.doNothing())
       .execute();
     return;
   }

@@ -263,7 +263,7 @@ export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round
                                   merchant_id)
     values (${claim.apiKeyId}, ${claim.key}, ${claim.method}, ${claim.path}, ${claim.requestHash}, 'in_progress', ${claim.now},
             ${claim.nodeId}, ${claim.now}, ${claim.merchantId})
-    on conflict (api_key_id, key, merchant_id) do update set locked_at = excluded.locked_at, locked_by = excluded.locked_by
+    on conflict on constraint idempotency_keys_pkey do update set locked_at = excluded.locked_at, locked_by = excluded.locked_by
      where idempotency_keys.status = 'in_progress'
        and idempotency_keys.request_hash = excluded.request_hash
        and idempotency_keys.request_path = excluded.request_path

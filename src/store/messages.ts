@@ -60,7 +60,7 @@ export async function queueMessages(db: Db, messages: NewMessage[], now: Date, m
         from jsonb_to_recordset(${rows}::jsonb) as m(id text, merchant_id text, mode text, channel text, purpose text, dedupe_key text,
                                                       recipient text, locale text, customer_id text, payment_id text, event_id text,
                                                       subject text, body_sealed_hex text)
-      on conflict (dedupe_key, merchant_id) do nothing
+      on conflict do nothing
       returning id, merchant_id
     )
     select id, graphile_worker.add_job('send_message', json_build_object('id', id, 'merchant', merchant_id), max_attempts => 5) is not null as job from queued

@@ -24,7 +24,7 @@ export async function storeNotification(db: Db, notification: NewNotification): 
       insert into provider_notifications (id, connector_account_id, merchant_id, provider_notification_id, order_number, verdict, received_at)
       values (${notification.id}, ${notification.connectorAccountId}, ${notification.merchantId}, ${notification.providerNotificationId},
               ${notification.orderNumber}, ${JSON.stringify(notification.verdict)}::jsonb, ${notification.receivedAt})
-      on conflict (connector_account_id, provider_notification_id, merchant_id) do nothing
+      on conflict do nothing
       returning id
     )
     select graphile_worker.add_job('apply_notification', json_build_object('id', stored.id)) as queued from stored

@@ -30,7 +30,7 @@ export async function saveFeedback(db: Db, feedback: { paymentId: string; mercha
     })
     // A row made by an emailed survey's answer has no rating yet: the rating (and its comment) then fill it.
     .onConflict((conflict) =>
-      conflict.columns(['payment_id', 'merchant_id']).doUpdateSet({
+      conflict.constraint('payment_feedback_pkey').doUpdateSet({
         rating: sql<number>`coalesce(payment_feedback.rating, excluded.rating)`,
         comment: sql<string>`case when payment_feedback.rating is null then coalesce(excluded.comment, payment_feedback.comment) else payment_feedback.comment end`,
         nps_score: sql<number>`coalesce(payment_feedback.nps_score, excluded.nps_score)`,

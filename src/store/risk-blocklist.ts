@@ -86,7 +86,7 @@ export async function markFraudulent(db: Db, scope: Scope, mark: { paymentId: st
   await db
     .insertInto('payment_fraud_marks')
     .values({ payment_id: mark.paymentId, merchant_id: scope.merchantId, mode: scope.mode, source: mark.source, note: mark.note, created_at: at })
-    .onConflict((oc) => oc.columns(['payment_id', 'merchant_id']).doNothing())
+    .onConflict((oc) => oc.doNothing())
     .execute();
   return db.selectFrom('payment_fraud_marks').selectAll().where('merchant_id', '=', scope.merchantId).where('payment_id', '=', mark.paymentId).executeTakeFirstOrThrow();
 }

@@ -50,7 +50,7 @@ export async function insertReviewDecision(db: Db, decision: NewRiskDecision, pa
         created_at: at,
         decided_at: null,
       })
-      .onConflict((oc) => oc.columns(['payment_id', 'merchant_id']).doUpdateSet({ decision_id: decision.id }))
+      .onConflict((oc) => oc.constraint('risk_reviews_pkey').doUpdateSet({ decision_id: decision.id }))
       .execute();
     return { ...payment, capture_method: 'manual' as const, version: payment.version + 1, updated_at: at };
   });
@@ -77,7 +77,7 @@ export async function insertPaidReviewDecision(db: Db, decision: NewRiskDecision
         created_at: at,
         decided_at: null,
       })
-      .onConflict((oc) => oc.columns(['payment_id', 'merchant_id']).doUpdateSet({ decision_id: decision.id }))
+      .onConflict((oc) => oc.constraint('risk_reviews_pkey').doUpdateSet({ decision_id: decision.id }))
       .execute();
   });
 }

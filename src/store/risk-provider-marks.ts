@@ -27,7 +27,7 @@ export async function applyProviderMark(db: Db, scope: Scope, mark: ProviderMark
     const marked = await trx
       .insertInto('payment_fraud_marks')
       .values({ payment_id: mark.paymentId, merchant_id: scope.merchantId, mode: scope.mode, source: mark.source, note: mark.note, created_at: at })
-      .onConflict((oc) => oc.columns(['payment_id', 'merchant_id']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returning('payment_id')
       .executeTakeFirst();
     let disputed = false;
@@ -45,7 +45,7 @@ export async function applyProviderMark(db: Db, scope: Scope, mark: ProviderMark
           reason: mark.dispute.reason,
           created_at: at,
         })
-        .onConflict((oc) => oc.columns(['payment_id', 'provider_dispute_id', 'merchant_id']).doNothing())
+        .onConflict((oc) => oc.doNothing())
         .returning('id')
         .executeTakeFirst();
       disputed = inserted !== undefined;

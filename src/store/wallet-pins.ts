@@ -16,7 +16,7 @@ export async function savePin(db: Db, customer: { id: string; merchant_id: strin
     .insertInto('wallet_pins')
     .values({ customer_id: customer.id, merchant_id: customer.merchant_id, pin_hash: pinHash, failed_attempts: 0, locked_until: null, updated_at: now })
     .onConflict((conflict) =>
-      conflict.columns(['customer_id', 'merchant_id']).doUpdateSet({ pin_hash: pinHash, failed_attempts: 0, locked_until: null, tries_in_flight: 0, in_flight_since: null, updated_at: now }),
+      conflict.constraint('wallet_pins_pkey').doUpdateSet({ pin_hash: pinHash, failed_attempts: 0, locked_until: null, tries_in_flight: 0, in_flight_since: null, updated_at: now }),
     )
     .execute();
 }

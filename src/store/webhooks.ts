@@ -344,7 +344,7 @@ export async function redeliverEvent(db: Db, scope: Scope, eventId: string, now:
       select 'wd_' || substr(event.id, 5, 10) || substr(md5(event.id || targets.endpoint_id), 1, 16), targets.endpoint_id, event.id,
              event.merchant_id, 'pending', ${now}, ${now}, ${now}
         from targets, event
-      on conflict (endpoint_id, event_id, merchant_id) do update
+      on conflict on constraint webhook_deliveries_endpoint_id_event_id_key do update
          set status = 'pending', next_attempt_at = ${now}, lease_until = null, first_attempted_at = null, updated_at = ${now}
       returning id, merchant_id
     )

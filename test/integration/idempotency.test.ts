@@ -450,6 +450,7 @@ describe('retention', () => {
     const young = new Date(Date.now() - hourMs);
     const row = (key: string, at: Date) => ({
       api_key_id: apiKeyId,
+      merchant_id: 'mer_retention_test',
       key,
       request_method: 'POST',
       request_path: '/v1/payments',

@@ -118,7 +118,7 @@ describe('the expiry sweep, from the watch', () => {
 
   it('forgets a payment that is gone (archived) and cancels nothing for it', async () => {
     clock.advanceMs(60_000);
-    await sql`insert into payment_expiry_watch (payment_id, expires_at) values ('pay_gone_for_good', ${new Date(clock.nowMs() - 1_000)}::timestamptz)`.execute(
+    await sql`insert into payment_expiry_watch (payment_id, merchant_id, expires_at) values ('pay_gone_for_good', 'mer_gone_for_good', ${new Date(clock.nowMs() - 1_000)}::timestamptz)`.execute(
       stack.db.db,
     );
     expect(await expireAbandonedPayments(stack.context)).toBe(0);

@@ -42,32 +42,33 @@ const keylessTables: Record<string, string> = {
 };
 
 /**
- * Unique keys without merchant_id that migration 0062 kept for one release: the previous version, still serving during a
- * rolling deploy, names them in `on conflict (…)`. This version names the keys with merchant_id that 0062 made beside
- * them (the test below checks that no source file names these any more), so the next release drops them under
- * `@contract` (docs/migrations.md rule 2), and this list with them. Until then Citus could not distribute their tables.
+ * Unique keys without merchant_id that migration 0062 left as they were for one release, as their table, because the
+ * previous version (still serving during a rolling deploy) names their columns in `on conflict (…)`, which needs a key of
+ * exactly those columns. This version names them by constraint or not at all (the test below checks that no source file
+ * names their columns), so the next release re-makes each with merchant_id under the same name, in place, and this list
+ * goes. Until then Citus could not distribute these tables.
  */
 const previousVersionKeys: Record<string, string> = {
-  alerts_one_open_per_rule: 'alerts_open_per_rule',
-  cancellation_records_previous_key: 'cancellation_records_pkey',
-  comment_analyses_previous_key: 'comment_analyses_pkey',
-  connector_account_breakers_previous_key: 'connector_account_breakers_pkey',
-  connector_incidents_one_open_circuit: 'connector_incidents_open_circuit',
-  coupon_code_tries_previous_key: 'coupon_code_tries_pkey',
-  coupon_customer_holds_previous_key: 'coupon_customer_holds_pkey',
-  experiment_exposures_previous_key: 'experiment_exposures_pkey',
-  idempotency_keys_previous_key: 'idempotency_keys_pkey',
-  late_payment_refunds_attempt_id_key: 'late_payment_refunds_per_attempt',
-  messages_dedupe_key_key: 'messages_per_dedupe_key',
-  payment_disputes_payment_id_provider_dispute_id_key: 'payment_disputes_per_provider_dispute',
-  payment_expiry_retries_previous_key: 'payment_expiry_retries_pkey',
-  payment_feedback_previous_key: 'payment_feedback_pkey',
-  payment_fraud_marks_previous_key: 'payment_fraud_marks_pkey',
-  provider_notifications_connector_account_id_provider_notifi_key: 'provider_notifications_once',
-  reconciliation_mismatches_connector_account_id_statement_da_key: 'reconciliation_mismatches_per_line',
-  risk_reviews_previous_key: 'risk_reviews_pkey',
-  wallet_pins_previous_key: 'wallet_pins_pkey',
-  webhook_deliveries_endpoint_id_event_id_key: 'webhook_deliveries_per_endpoint_event',
+  alerts_one_open_per_rule: 'alerts',
+  cancellation_records_pkey: 'cancellation_records',
+  comment_analyses_pkey: 'comment_analyses',
+  connector_account_breakers_pkey: 'connector_account_breakers',
+  connector_incidents_one_open_circuit: 'connector_incidents',
+  coupon_code_tries_pkey: 'coupon_code_tries',
+  coupon_customer_holds_pkey: 'coupon_customer_holds',
+  experiment_exposures_pkey: 'experiment_exposures',
+  idempotency_keys_pkey: 'idempotency_keys',
+  late_payment_refunds_attempt_id_key: 'late_payment_refunds',
+  messages_dedupe_key_key: 'messages',
+  payment_disputes_payment_id_provider_dispute_id_key: 'payment_disputes',
+  payment_expiry_retries_pkey: 'payment_expiry_retries',
+  payment_feedback_pkey: 'payment_feedback',
+  payment_fraud_marks_pkey: 'payment_fraud_marks',
+  provider_notifications_connector_account_id_provider_notifi_key: 'provider_notifications',
+  reconciliation_mismatches_connector_account_id_statement_da_key: 'reconciliation_mismatches',
+  risk_reviews_pkey: 'risk_reviews',
+  wallet_pins_pkey: 'wallet_pins',
+  webhook_deliveries_endpoint_id_event_id_key: 'webhook_deliveries',
 };
 
 /**
@@ -234,9 +235,14 @@ async function foreignKeysOf(): Promise<{ name: string; table: string; columns: 
   return result.rows.map((row) => ({ name: row.name, table: row.table_name, columns: row.columns, parent: row.parent, parentColumns: row.parent_columns }));
 }
 
-/** The column lists named in `on conflict (…)` (SQL) or `onConflict((oc) => oc.column(…) / .columns([…]))` (Kysely) by the source files under src/, migrations aside. */
-function conflictTargets(root: string): { file: string; columns: string[] }[] {
+/**
+ * What the source files under src/ (migrations aside) name as an upsert's target: column lists, in `on conflict (…)` (SQL)
+ * or `onConflict((oc) => oc.column(…) / .columns([…]))` (Kysely), and constraints, in `on conflict on constraint …` or
+ * `oc.constraint(…)`.
+ */
+function conflictTargets(root: string): { targets: { file: string; columns: string[] }[]; constraints: { file: string; name: string }[] } {
   const targets: { file: string; columns: string[] }[] = [];
+  const constraints: { file: string; name: string }[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
@@ -249,11 +255,12 @@ function conflictTargets(root: string): { file: string; columns: string[] }[] {
         for (const match of text.matchAll(/onConflict\(\(\w+\)\s*=>\s*\w+\s*\.(?:column\('([^']+)'\)|columns\(\[([^\]]*)\]\))/g)) {
           targets.push({ file, columns: match[1] ? [match[1]] : match[2]!.split(',').map((c) => c.trim().replace(/^'|'$/g, '')) });
         }
+        for (const match of text.matchAll(/on conflict on constraint (\w+)|\.constraint\('(\w+)'\)/gi)) constraints.push({ file, name: (match[1] ?? match[2])! });
       }
     }
   };
   walk(path.join(root, 'src'));
-  return targets;
+  return { targets, constraints };
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((column) => b.includes(column));
@@ -270,27 +277,24 @@ describe('tenant keys: the way to distributing by merchant', () => {
       }
       // Every tenant row can be told apart by a key that includes its merchant: the primary key, or for the analytics
       // rollups (no primary key), a unique index.
-      const own = keys.filter((key) => key.table === name);
+      const own = keys.filter((key) => key.table === name && previousVersionKeys[key.index] !== name);
       if (keylessTables[name]) {
         if (own.length > 0) problems.push(`${name}: listed as keyless, but it has a unique key now; take it off keylessTables`);
         continue;
       }
-      if (!own.some((key) => (key.primary || table.primaryKey.length === 0) && key.columns.includes('merchant_id'))) {
+      const keyedForNow = keys.some((key) => key.table === name && key.primary && previousVersionKeys[key.index] === name);
+      if (!keyedForNow && !own.some((key) => (key.primary || table.primaryKey.length === 0) && key.columns.includes('merchant_id'))) {
         problems.push(`${name}: a tenant table keyed by (${table.primaryKey.join(', ') || 'nothing'}) without merchant_id; key it by (…, merchant_id)`);
       }
       for (const key of own.filter((k) => !k.columns.includes('merchant_id'))) {
-        const replacement = previousVersionKeys[key.index];
-        if (!replacement) {
-          problems.push(`${name}: unique key ${key.index} (${key.columns.join(', ')}) without merchant_id (Citus needs the distribution column in every unique key)`);
-          continue;
-        }
-        const successor = own.find((k) => k.index === replacement);
-        if (!successor || !sameSet(successor.columns, [...key.columns, 'merchant_id']) || successor.predicate !== key.predicate) {
-          problems.push(`${name}: ${key.index} is kept for the previous version beside ${replacement}, which must be the same key with merchant_id`);
-        }
+        problems.push(`${name}: unique key ${key.index} (${key.columns.join(', ')}) without merchant_id (Citus needs the distribution column in every unique key)`);
       }
     }
-    for (const index of Object.keys(previousVersionKeys)) if (!keys.some((key) => key.index === index)) problems.push(`${index}: listed in previousVersionKeys, but there is no such key; take it off the list`);
+    for (const [index, table] of Object.entries(previousVersionKeys)) {
+      const key = keys.find((k) => k.index === index && k.table === table);
+      if (!key) problems.push(`${index}: listed in previousVersionKeys, but ${table} has no such key; take it off the list`);
+      else if (key.columns.includes('merchant_id')) problems.push(`${index}: now carries merchant_id; take it off previousVersionKeys`);
+    }
     for (const name of [...Object.keys(globalTables), ...Object.keys(keylessTables)]) if (!tables.has(name)) problems.push(`${name}: listed, but there is no such table`);
     expect(problems).toEqual([]);
   });
@@ -305,17 +309,18 @@ describe('tenant keys: the way to distributing by merchant', () => {
     expect(problems).toEqual([]);
   });
 
-  it('no source file names a key kept for the previous version in on conflict, so the next release can drop them', async () => {
+  it('no source file names the columns of a key left for the next release, so it can be re-made in place', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
-    const targets = conflictTargets(root);
+    const { targets, constraints } = conflictTargets(root);
     // The walk finds the conflict targets: a broken pattern must not pass as "none found".
-    expect(targets.length).toBeGreaterThan(30);
-    expect(targets.some((t) => t.file === 'src/store/idempotency.ts' && sameSet(t.columns, ['api_key_id', 'key', 'merchant_id']))).toBe(true);
-    expect(targets.some((t) => t.file === 'src/store/wallet-pins.ts' && sameSet(t.columns, ['customer_id', 'merchant_id']))).toBe(true);
+    expect(targets.length).toBeGreaterThan(10);
+    expect(constraints.length).toBeGreaterThan(10);
     const keys = await uniqueKeysOf();
-    const previous = keys.filter((key) => previousVersionKeys[key.index]);
+    const left = keys.filter((key) => previousVersionKeys[key.index] === key.table);
     const problems = targets.flatMap((target) =>
-      previous.filter((key) => sameSet(key.columns, target.columns)).map((key) => `${target.file}: on conflict (${target.columns.join(', ')}) names ${key.table}.${key.index}, kept only for the previous version; name ${previousVersionKeys[key.index]}`));
+      left.filter((key) => sameSet(key.columns, target.columns)).map((key) => `${target.file}: on conflict (${target.columns.join(', ')}) names the columns of ${key.table}.${key.index}; name it by constraint (or not at all), which holds when the next release re-makes it with merchant_id`));
+    // A key named by constraint exists, under that name.
+    for (const named of constraints) if (!keys.some((key) => key.index === named.name)) problems.push(`${named.file}: on conflict on constraint ${named.name}, which does not exist`);
     expect(problems).toEqual([]);
   });
 

@@ -57,7 +57,7 @@ async function recordLatePayment(context: FlowContext, payment: PaymentRecord, a
         created_at: at,
         updated_at: at,
       })
-      .onConflict((conflict) => conflict.columns(['attempt_id', 'merchant_id']).doNothing())
+      .onConflict((conflict) => conflict.doNothing())
       .returning('id')
       .executeTakeFirst();
     if (inserted) {

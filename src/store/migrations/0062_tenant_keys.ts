@@ -1,10 +1,9 @@
 /**
- * Issue 19 item 5, the path to Citus: every primary and unique key of a
- * tenant table gains `merchant_id`, every foreign key between tenant tables
- * becomes (…_id, merchant_id) → (id, merchant_id), and the fifteen child
- * tables of migration 0058 get `merchant_id not null`. This is the *switch*
- * step of docs/migrations.md rule 3 for keys: afterwards a row is found by
- * (id, merchant_id), which is what Citus needs to place it on its merchant's
+ * Issue 19 item 5, the path to Citus: the keys of the tenant tables gain
+ * `merchant_id`, every foreign key between tenant tables becomes
+ * (…_id, merchant_id) → (id, merchant_id), and the fifteen child tables of
+ * migration 0058 get `merchant_id not null`. Afterwards a row is found by
+ * (…, merchant_id), which is what Citus needs to place it on its merchant's
  * shard, and a child row can no longer name a parent of another merchant.
  *
  * - **Not null on the fifteen children.** 0058's backfill job (the previous
@@ -12,30 +11,30 @@
  *   the previous version's inserts; this migration refuses to run, naming the
  *   table, while a row still reads null (deploy again once the previous
  *   release's worker has finished: `tenant_key_backfills` shows where it stands).
- * - **Keys.** merchant_id goes last, so a lookup by the old columns alone
- *   (the previous version's, and the few by-id reads listed in the tenant-key
- *   walk) still uses the key's index.
- * - **What the previous version still needs stays, for one release**: the
- *   unique keys it names in `on conflict (…)` (listed with `keepPrevious` /
- *   a `newIndex` below) are kept beside the new ones, a primary key as
- *   `<table>_previous_key`. This release's code names the new keys only, so
- *   the next release drops these (`@contract`), and with them the extra index
- *   each insert maintains. `idempotency_keys_pkey` keeps its name (the
- *   previous version tells a racing claim by it) and is created before the
- *   kept key, so a duplicate is reported under that name by either version.
- * - **The database functions** that named an old key in `on conflict`
- *   (the analytics fold and the events queue trigger) are rewritten to the
- *   new keys, by text replacement of the function as 0046/0061 left it,
- *   failing if the text is not found.
+ * - **Keys**, each dropped and re-made under its own name in this one
+ *   transaction, merchant_id last, so a lookup by the old columns alone still
+ *   uses the key's index.
+ * - **Except the twenty keys the previous version names in `on conflict (…)`**
+ *   (an upsert's target must be a unique key with exactly those columns). They
+ *   stay as they are for one release. A second key beside each, with
+ *   merchant_id, would not do: an upsert racing another on a new row fails on
+ *   the unique key that is not its target instead of finding the other's row.
+ *   This version names them by constraint (`on conflict on constraint …`) or
+ *   not at all (`on conflict do nothing`), which holds whatever their columns;
+ *   so the next release re-makes each under the same name, in place, as this
+ *   migration does the others, and neither version notices.
+ * - **The database functions** that named a re-made key's columns in
+ *   `on conflict` (the analytics fold and the events queue trigger) are
+ *   rewritten to name it by constraint or not at all, by text replacement of
+ *   the function as 0046/0061 left it, failing if the text is not found.
  *
  * Locks: each table is locked while its keys are rebuilt (index builds scale
  * with its rows); `lock_timeout` makes a deploy wait and fail rather than
- * stall payments. The README's scaling section gives the time it took.
+ * stall payments.
  *
  * @contract: expanded by 0058_tenant_child_merchant_ids; its backfill (the previous release's worker) filled every old row, and
- * 0058's trigger fills the previous version's inserts, so `set not null` takes nothing from a version still serving. The
- * primary keys dropped are re-made with merchant_id in the same statement, and every key the previous version names in
- * `on conflict` is kept as it was.
+ * 0058's trigger fills the previous version's inserts, so `set not null` takes nothing from a version still serving. Each key
+ * dropped is re-made with merchant_id in the same transaction, and none of them is named by the previous version.
  *
  * Frozen: imports no application code.
  */
@@ -48,92 +47,77 @@ const childTables = [
   'payment_expiry_watch', 'provider_notifications', 'reconciliation_mismatches', 'wallet_pins', 'webhook_delivery_attempts',
 ];
 
-/** Each tenant table's primary key without merchant_id (re-made as (columns, merchant_id)), and whether the previous version names it in `on conflict`. */
-const primaryKeys: [table: string, columns: string, keepPrevious: boolean][] = [
-  ['after_sales_requests', 'id', false],
-  ['alert_rules', 'id', false],
-  ['alerts', 'id', false],
-  ['analytics_changes', 'id', false],
-  ['analytics_payment_facts', 'payment_id', false],
-  ['api_keys', 'id', false],
-  ['api_request_log', 'seq', false],
-  ['archived_cancellation_records', 'payment_id', false],
-  ['archived_funnel_events', 'id', false],
-  ['archived_payment_events', 'id', false],
-  ['cancellation_records', 'payment_id', true],
-  ['comment_analyses', 'source, source_id', true],
-  ['connector_account_breakers', 'account_id', true],
-  ['connector_accounts', 'id', false],
-  ['connector_incidents', 'id', false],
-  ['console_members', 'id', false],
-  ['console_recovery_codes', 'member_id, code_hash', false],
-  ['console_sessions', 'id', false],
-  ['console_tokens', 'token_hash', false],
-  ['coupon_code_tries', 'payment_id', true],
-  ['coupon_customer_holds', 'coupon_id, customer_id', true],
-  ['coupon_redemptions', 'id', false],
-  ['coupons', 'id', false],
-  ['customer_verifications', 'id', false],
-  ['customers', 'id', false],
-  ['event_stream_outbox', 'sequence', false],
-  ['events', 'id', false],
-  ['experiment_exposures', 'experiment_id, payment_id, payer_key', true],
-  ['experiments', 'id', false],
-  ['faq_entries', 'id', false],
-  ['faq_searches', 'id', false],
-  ['fulfillment_events', 'id', false],
-  ['funnel_events', 'id', false],
-  ['idempotency_keys', 'api_key_id, key', true],
-  ['late_payment_refunds', 'id', false],
-  ['ledger_accounts', 'id', false],
-  ['ledger_entries', 'id', false],
-  ['ledger_transactions', 'id', false],
-  ['messages', 'id', false],
-  ['nps_surveys', 'id', false],
-  ['payment_attempts', 'id', false],
-  ['payment_disputes', 'id', false],
-  ['payment_events', 'id', false],
-  ['payment_expiry_retries', 'payment_id', true],
-  ['payment_feedback', 'payment_id', true],
-  ['payment_fraud_marks', 'payment_id', true],
-  ['payments', 'id', false],
-  ['points_lots', 'id', false],
-  ['points_payments', 'payment_id', false],
-  ['provider_notifications', 'id', false],
-  ['reconciliation_mismatches', 'id', false],
-  ['refunds', 'id', false],
-  ['risk_blocklist_entries', 'id', false],
-  ['risk_decisions', 'id', false],
-  ['risk_reviews', 'payment_id', true],
-  ['risk_rules', 'id', false],
-  ['support_messages', 'id', false],
-  ['support_request_events', 'id', false],
-  ['support_requests', 'id', false],
-  ['wallet_pins', 'customer_id', true],
-  ['webhook_deliveries', 'id', false],
-  ['webhook_delivery_attempts', 'id', false],
-  ['webhook_endpoints', 'id', false],
+/** Each tenant table's primary key without merchant_id, re-made as (columns, merchant_id). Not here, left for the next release: the primary keys of
+ * cancellation_records, comment_analyses, connector_account_breakers, coupon_code_tries, coupon_customer_holds, experiment_exposures, idempotency_keys,
+ * payment_expiry_retries, payment_feedback, payment_fraud_marks, risk_reviews and wallet_pins, which the previous version names in `on conflict`. */
+const primaryKeys: [table: string, columns: string][] = [
+  ['after_sales_requests', 'id'],
+  ['alert_rules', 'id'],
+  ['alerts', 'id'],
+  ['analytics_changes', 'id'],
+  ['analytics_payment_facts', 'payment_id'],
+  ['api_keys', 'id'],
+  ['api_request_log', 'seq'],
+  ['archived_cancellation_records', 'payment_id'],
+  ['archived_funnel_events', 'id'],
+  ['archived_payment_events', 'id'],
+  ['connector_accounts', 'id'],
+  ['connector_incidents', 'id'],
+  ['console_members', 'id'],
+  ['console_recovery_codes', 'member_id, code_hash'],
+  ['console_sessions', 'id'],
+  ['console_tokens', 'token_hash'],
+  ['coupon_redemptions', 'id'],
+  ['coupons', 'id'],
+  ['customer_verifications', 'id'],
+  ['customers', 'id'],
+  ['event_stream_outbox', 'sequence'],
+  ['events', 'id'],
+  ['experiments', 'id'],
+  ['faq_entries', 'id'],
+  ['faq_searches', 'id'],
+  ['fulfillment_events', 'id'],
+  ['funnel_events', 'id'],
+  ['late_payment_refunds', 'id'],
+  ['ledger_accounts', 'id'],
+  ['ledger_entries', 'id'],
+  ['ledger_transactions', 'id'],
+  ['messages', 'id'],
+  ['nps_surveys', 'id'],
+  ['payment_attempts', 'id'],
+  ['payment_disputes', 'id'],
+  ['payment_events', 'id'],
+  ['payments', 'id'],
+  ['points_lots', 'id'],
+  ['points_payments', 'payment_id'],
+  ['provider_notifications', 'id'],
+  ['reconciliation_mismatches', 'id'],
+  ['refunds', 'id'],
+  ['risk_blocklist_entries', 'id'],
+  ['risk_decisions', 'id'],
+  ['risk_rules', 'id'],
+  ['support_messages', 'id'],
+  ['support_request_events', 'id'],
+  ['support_requests', 'id'],
+  ['webhook_deliveries', 'id'],
+  ['webhook_delivery_attempts', 'id'],
+  ['webhook_endpoints', 'id'],
 ];
 
-/** Unique keys without merchant_id: re-made under the same name with merchant_id, or, when the previous version names them in `on conflict`, kept and joined by `newIndex`. */
-const uniqueKeys: [table: string, index: string, columns: string, where: string, isConstraint: boolean, newIndex: string | null][] = [
-  ['alerts', 'alerts_one_open_per_rule', 'rule_id', "(state = 'triggered'::text)", false, 'alerts_open_per_rule'],
-  ['api_keys', 'api_keys_key_hash_key', 'key_hash', "", true, null],
-  ['audit_log', 'audit_log_id_key', 'id', "", true, null],
-  ['connector_incidents', 'connector_incidents_by_alert', 'alert_id', "(alert_id IS NOT NULL)", false, null],
-  ['connector_incidents', 'connector_incidents_one_open_circuit', 'connector_account_id', "((kind = 'circuit_open'::text) AND (ended_at IS NULL))", false, 'connector_incidents_open_circuit'],
-  ['console_sessions', 'console_sessions_token_hash_key', 'token_hash', "", true, null],
-  ['coupon_redemptions', 'coupon_redemptions_one_held_per_payment', 'payment_id', "(status = ANY (ARRAY['reserved'::text, 'consumed'::text]))", false, null],
-  ['event_stream_outbox', 'event_stream_outbox_event_id_key', 'event_id', "", true, null],
-  ['late_payment_refunds', 'late_payment_refunds_attempt_id_key', 'attempt_id', "", true, 'late_payment_refunds_per_attempt'],
-  ['ledger_transactions', 'ledger_transactions_idempotency_key_key', 'idempotency_key', "", true, null],
-  ['messages', 'messages_dedupe_key_key', 'dedupe_key', "", true, 'messages_per_dedupe_key'],
-  ['payment_disputes', 'payment_disputes_payment_id_provider_dispute_id_key', 'payment_id, provider_dispute_id', "", true, 'payment_disputes_per_provider_dispute'],
-  ['points_lots', 'points_lots_one_earned_per_payment', 'payment_id', "(kind = 'earned'::text)", false, null],
-  ['points_lots', 'points_lots_one_returned_per_refund', 'refund_id', "(kind = 'returned'::text)", false, null],
-  ['provider_notifications', 'provider_notifications_connector_account_id_provider_notifi_key', 'connector_account_id, provider_notification_id', "", true, 'provider_notifications_once'],
-  ['reconciliation_mismatches', 'reconciliation_mismatches_connector_account_id_statement_da_key', 'connector_account_id, statement_date, kind, order_number, refund_number', "", true, 'reconciliation_mismatches_per_line'],
-  ['webhook_deliveries', 'webhook_deliveries_endpoint_id_event_id_key', 'endpoint_id, event_id', "", true, 'webhook_deliveries_per_endpoint_event'],
+/** Unique keys without merchant_id, re-made under the same name with merchant_id. Not here, left for the next release: alerts_one_open_per_rule,
+ * connector_incidents_one_open_circuit, late_payment_refunds_attempt_id_key, messages_dedupe_key_key, payment_disputes_payment_id_provider_dispute_id_key,
+ * provider_notifications_connector_account_id_provider_notifi_key, reconciliation_mismatches_connector_account_id_statement_da_key and
+ * webhook_deliveries_endpoint_id_event_id_key, which the previous version names in `on conflict`. */
+const uniqueKeys: [table: string, index: string, columns: string, where: string, isConstraint: boolean][] = [
+  ['api_keys', 'api_keys_key_hash_key', 'key_hash', "", true],
+  ['audit_log', 'audit_log_id_key', 'id', "", true],
+  ['connector_incidents', 'connector_incidents_by_alert', 'alert_id', "(alert_id IS NOT NULL)", false],
+  ['console_sessions', 'console_sessions_token_hash_key', 'token_hash', "", true],
+  ['coupon_redemptions', 'coupon_redemptions_one_held_per_payment', 'payment_id', "(status = ANY (ARRAY['reserved'::text, 'consumed'::text]))", false],
+  ['event_stream_outbox', 'event_stream_outbox_event_id_key', 'event_id', "", true],
+  ['ledger_transactions', 'ledger_transactions_idempotency_key_key', 'idempotency_key', "", true],
+  ['points_lots', 'points_lots_one_earned_per_payment', 'payment_id', "(kind = 'earned'::text)", false],
+  ['points_lots', 'points_lots_one_returned_per_refund', 'refund_id', "(kind = 'returned'::text)", false],
 ];
 
 /** Foreign keys between tenant tables (each to the parent's id), re-made as (columns, merchant_id) → (id, merchant_id). */
@@ -195,12 +179,12 @@ const foreignKeys: [table: string, name: string, columns: string, parent: string
   ['nps_surveys', 'nps_surveys_payment_id_fkey', 'payment_id', 'payments', false],
 ];
 
-/** The functions whose `on conflict` named a key re-made here: the text 0046/0061 wrote, and what it becomes. */
+/** The functions whose `on conflict` named a key's columns: the text 0046/0061 wrote, and what it becomes (a key by its name, or any key). */
 const functionRewrites: [fn: string, from: string, to: string][] = [
-  ['analytics_refresh_facts(text[])', 'on conflict (payment_id) do update', 'on conflict (payment_id, merchant_id) do update'],
-  ['analytics_fold(text, integer)', 'on conflict (payment_id) do nothing', 'on conflict (payment_id, merchant_id) do nothing'],
-  ['events_queue()', 'on conflict (event_id) do nothing', 'on conflict (event_id, merchant_id) do nothing'],
-  ['events_queue()', 'on conflict (endpoint_id, event_id) do nothing', 'on conflict (endpoint_id, event_id, merchant_id) do nothing'],
+  ['analytics_refresh_facts(text[])', 'on conflict (payment_id) do update', 'on conflict on constraint analytics_payment_facts_pkey do update'],
+  ['analytics_fold(text, integer)', 'on conflict (payment_id) do nothing', 'on conflict do nothing'],
+  ['events_queue()', 'on conflict (event_id) do nothing', 'on conflict do nothing'],
+  ['events_queue()', 'on conflict (endpoint_id, event_id) do nothing', 'on conflict do nothing'],
 ];
 
 const ident = (name: string) => sql.id(name);
@@ -219,17 +203,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`alter table ${ident(table)} alter column merchant_id set not null`.execute(db);
   }
   for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
-  for (const [table, keyColumns, keepPrevious] of primaryKeys) {
+  for (const [table, keyColumns] of primaryKeys) {
     await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
     await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)}, merchant_id)`.execute(db);
-    if (keepPrevious) await sql`alter table ${ident(table)} add constraint ${ident(`${table}_previous_key`)} unique (${columns(keyColumns)})`.execute(db);
   }
-  for (const [table, index, keyColumns, where, isConstraint, newIndex] of uniqueKeys) {
+  for (const [table, index, keyColumns, where, isConstraint] of uniqueKeys) {
     const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
-    if (newIndex) {
-      await sql`create unique index ${ident(newIndex)} on ${ident(table)} (${columns(keyColumns)}, merchant_id)${predicate}`.execute(db);
-      continue;
-    }
     if (isConstraint) {
       await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
       await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${columns(keyColumns)}, merchant_id)`.execute(db);
@@ -256,11 +235,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql.raw((result.rows[0]?.definition ?? '').replace(to, from)).execute(db);
   }
   for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
-  for (const [table, index, keyColumns, where, isConstraint, newIndex] of uniqueKeys) {
-    if (newIndex) {
-      await sql`drop index ${ident(newIndex)}`.execute(db);
-      continue;
-    }
+  for (const [table, index, keyColumns, where, isConstraint] of uniqueKeys) {
     const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
     if (isConstraint) {
       await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
@@ -270,8 +245,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       await sql`create unique index ${ident(index)} on ${ident(table)} (${columns(keyColumns)})${predicate}`.execute(db);
     }
   }
-  for (const [table, keyColumns, keepPrevious] of primaryKeys) {
-    if (keepPrevious) await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_previous_key`)}`.execute(db);
+  for (const [table, keyColumns] of primaryKeys) {
     await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
     await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)})`.execute(db);
   }

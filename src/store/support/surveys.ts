@@ -137,7 +137,7 @@ export async function saveSurveyNps(db: Db, feedback: { paymentId: string; merch
     .insertInto('payment_feedback')
     .values({ payment_id: feedback.paymentId, merchant_id: feedback.merchantId, rating: null, comment: feedback.comment, nps_score: feedback.npsScore, created_at: feedback.at })
     .onConflict((conflict) =>
-      conflict.columns(['payment_id', 'merchant_id']).doUpdateSet({
+      conflict.constraint('payment_feedback_pkey').doUpdateSet({
         nps_score: sql<number>`coalesce(payment_feedback.nps_score, excluded.nps_score)`,
         comment: sql<string>`coalesce(payment_feedback.comment, excluded.comment)`,
       }),
