@@ -6,7 +6,7 @@
  * hands each job to one of them, and every sweep is safe to repeat.
  */
 import { Logger, run, runMigrations, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
-import { applyNotification } from '../flows/channels/apply-notification.ts';
+import { applyQueuedNotification } from '../flows/channels/apply-notification.ts';
 import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
@@ -73,9 +73,10 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (delayMs === null) return;
       await helpers.addJob('poll_order', { attempt: id }, { jobKey: `poll_order:${id}`, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + delayMs), maxAttempts: 3 });
     },
+    // Queued with the notification; every job queued by this version carries its merchant (see applyQueuedNotification).
     apply_notification: async (payload) => {
       const id = stringField(payload, 'id');
-      if (id) await applyNotification(context, id);
+      if (id) await applyQueuedNotification(context, { id, merchantId: stringField(payload, 'merchant') });
     },
     // Queued by the events trigger and by each failed try (for its next time); a lost job is caught by sweep_deliveries.
     // Every job carries the delivery's merchant (the trigger's since migration 0061); one queued before names the
