@@ -27,7 +27,6 @@ import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 import { purgeOldFaqSearches } from '../flows/support/faq.ts';
 import { startWorkerHeartbeat } from '../flows/operations/worker-heartbeat.ts';
-import { backfillTenantKeys } from '../flows/operations/tenant-key-backfill.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -154,14 +153,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const purged = await purgeOldFaqSearches(context);
       if (purged > 0) helpers.logger.info(`purged ${purged} FAQ searches`);
     },
-    // Every minute until done: merchant_id on the rows written before migration 0058, in bounded batches (safe to stop
-    // at any point and to run on several workers at once); once every table is done, one read of fifteen rows.
-    backfill_tenant_keys: async (_payload, helpers) => {
-      const run = await backfillTenantKeys(context);
-      if (run.filled > 0 || run.finished.length > 0) {
-        helpers.logger.info(`tenant keys: filled merchant_id on ${run.filled} rows in ${run.batches} batches${run.finished.length > 0 ? `; done: ${run.finished.join(', ')}` : ''}`);
-      }
-    },
+    // Does nothing, on purpose. The backfill of migration 0058's merchant_id is over (migration 0062 refuses to run
+    // before it is done) and was removed; but a worker of the previous version, during a rolling deploy, still queues
+    // this job every minute from its crontab. graphile-worker leaves a job no running worker names in its task list
+    // in the queue for good, so this version takes it and lets it go. Remove in the release after.
+    backfill_tenant_keys: async () => undefined,
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -183,7 +179,6 @@ const crontab = [
   '23 * * * * send_nps_surveys ?max=1',
   '37 4 * * * train_risk_models ?max=1',
   '47 3 * * * purge_faq_searches ?max=1',
-  '* * * * * backfill_tenant_keys ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {
