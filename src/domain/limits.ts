@@ -279,13 +279,6 @@ export const limits = {
    */
   faqSearchRetentionDays: 400,
   faqSearchPurgeBatchSize: 10_000,
-  /**
-   * The worker's backfill of the merchant_id migration 0058 added (flows/operations/tenant-key-backfill.ts): heap
-   * pages filled per statement (a page holds at most 291 rows, so at most 4,656 rows a statement), and statements
-   * per run (every minute), so a run's writes stay bounded whatever is left.
-   */
-  tenantKeyBackfillPagesPerBatch: 16,
-  tenantKeyBackfillBatchesPerRunMax: 1_000,
   /** Queries listed in the support analytics (top and unanswered). */
   faqTopQueriesMax: 10,
   /** NPS surveys: payments older than their due day by more than this are never surveyed (a newly enabled setting does not survey the past). */

@@ -6,7 +6,7 @@
  * hands each job to one of them, and every sweep is safe to repeat.
  */
 import { Logger, run, runMigrations, type LogLevel, type Runner, type TaskList } from 'graphile-worker';
-import { applyNotification } from '../flows/channels/apply-notification.ts';
+import { applyQueuedNotification } from '../flows/channels/apply-notification.ts';
 import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { FlowContext } from '../flows/context.ts';
@@ -27,7 +27,6 @@ import { redactLogLine } from '../observability/logging.ts';
 import { sendDueSurveys } from '../flows/support/nps-surveys.ts';
 import { purgeOldFaqSearches } from '../flows/support/faq.ts';
 import { startWorkerHeartbeat } from '../flows/operations/worker-heartbeat.ts';
-import { backfillTenantKeys } from '../flows/operations/tenant-key-backfill.ts';
 
 /** The typed job catalog: every job the worker knows, by name. */
 export const jobNames = [
@@ -73,9 +72,10 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (delayMs === null) return;
       await helpers.addJob('poll_order', { attempt: id }, { jobKey: `poll_order:${id}`, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + delayMs), maxAttempts: 3 });
     },
+    // Queued with the notification; every job queued by this version carries its merchant (see applyQueuedNotification).
     apply_notification: async (payload) => {
       const id = stringField(payload, 'id');
-      if (id) await applyNotification(context, id);
+      if (id) await applyQueuedNotification(context, { id, merchantId: stringField(payload, 'merchant') });
     },
     // Queued by the events trigger and by each failed try (for its next time); a lost job is caught by sweep_deliveries.
     // Every job carries the delivery's merchant (the trigger's since migration 0061); one queued before names the
@@ -153,14 +153,11 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const purged = await purgeOldFaqSearches(context);
       if (purged > 0) helpers.logger.info(`purged ${purged} FAQ searches`);
     },
-    // Every minute until done: merchant_id on the rows written before migration 0058, in bounded batches (safe to stop
-    // at any point and to run on several workers at once); once every table is done, one read of fifteen rows.
-    backfill_tenant_keys: async (_payload, helpers) => {
-      const run = await backfillTenantKeys(context);
-      if (run.filled > 0 || run.finished.length > 0) {
-        helpers.logger.info(`tenant keys: filled merchant_id on ${run.filled} rows in ${run.batches} batches${run.finished.length > 0 ? `; done: ${run.finished.join(', ')}` : ''}`);
-      }
-    },
+    // Does nothing, on purpose. The backfill of migration 0058's merchant_id is over (migration 0062 refuses to run
+    // before it is done) and was removed; but a worker of the previous version, during a rolling deploy, still queues
+    // this job every minute from its crontab. graphile-worker leaves a job no running worker names in its task list
+    // in the queue for good, so this version takes it and lets it go. Remove in the release after.
+    backfill_tenant_keys: async () => undefined,
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);
@@ -182,7 +179,6 @@ const crontab = [
   '23 * * * * send_nps_surveys ?max=1',
   '37 4 * * * train_risk_models ?max=1',
   '47 3 * * * purge_faq_searches ?max=1',
-  '* * * * * backfill_tenant_keys ?max=1',
 ].join('\n');
 
 function stringField(payload: unknown, name: string): string | null {

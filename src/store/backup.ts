@@ -106,7 +106,7 @@ export async function resetIdentitySequences(client: pg.PoolClient): Promise<num
 /** Rows graphile-worker must run again after a restore, since its queue is not in a backup: unapplied provider notifications. */
 export async function requeueAfterRestore(client: pg.PoolClient): Promise<number> {
   const result = await client.query(
-    `select graphile_worker.add_job('apply_notification', json_build_object('id', id)) from provider_notifications where applied_at is null`,
+    `select graphile_worker.add_job('apply_notification', json_build_object('id', id, 'merchant', merchant_id)) from provider_notifications where applied_at is null`,
   );
   return result.rowCount ?? 0;
 }

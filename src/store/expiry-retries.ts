@@ -49,7 +49,7 @@ export async function pruneExpiryWatch(db: Db, now: Date, limit: number): Promis
 
 /** Records a failed try and when to try again: `delayMs(tries)` after `now`. Answers the number of tries so far. */
 export async function postponeExpiry(db: Db, payment: { id: string; merchant_id: string }, now: Date, delayMs: (tries: number) => number): Promise<number> {
-  const current = await sql<{ tries: number }>`select tries from payment_expiry_retries where payment_id = ${payment.id}`.execute(db);
+  const current = await sql<{ tries: number }>`select tries from payment_expiry_retries where payment_id = ${payment.id} and merchant_id = ${payment.merchant_id}`.execute(db);
   const tries = (current.rows[0]?.tries ?? 0) + 1;
   const next = new Date(now.getTime() + delayMs(tries));
   await sql`

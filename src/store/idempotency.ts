@@ -43,6 +43,8 @@ import { AssertionError } from '../domain/assert.ts';
 import { reusablePlan, withReusablePlan, type Db } from './database.ts';
 
 export interface IdempotencyKeyRef {
+  /** The API key's merchant: every statement on the key names it too (issue 19 item 5), beside its primary key. */
+  merchantId: string;
   apiKeyId: string;
   key: string;
 }
@@ -76,7 +78,7 @@ export interface KeyedRequest extends HeldIdempotencyKey {
 const requestKey = new AsyncLocalStorage<KeyedRequest>();
 
 export function runUnderIdempotencyKey<T>(ref: HeldIdempotencyKey, work: () => T): T {
-  return requestKey.run({ apiKeyId: ref.apiKeyId, key: ref.key, lockedAt: ref.lockedAt, lockedBy: ref.lockedBy, pending: null }, work);
+  return requestKey.run({ merchantId: ref.merchantId, apiKeyId: ref.apiKeyId, key: ref.key, lockedAt: ref.lockedAt, lockedBy: ref.lockedBy, pending: null }, work);
 }
 
 /** Runs a handler whose key is not claimed yet: its flow's first write claims it (see the file's comment). */
@@ -130,7 +132,8 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
          set effect_object_type = ${objectType}, effect_object_id = ${objectId}
         ${fromCte ? sql`from ${sql.table(fromCte)}` : sql``}
        where (select idempotency_key_fence(${ref.apiKeyId}::text, ${ref.key}::text, ${ref.lockedAt.toISOString()}::timestamptz, ${ref.lockedBy}::text))
-         and api_key_id = ${ref.apiKeyId} and key = ${ref.key} and status = 'in_progress' and effect_object_id is null
+         and idempotency_keys.merchant_id = ${ref.merchantId} and api_key_id = ${ref.apiKeyId} and key = ${ref.key}
+         and status = 'in_progress' and effect_object_id is null
          and ${fenced(ref)}
       returning 1
     )`;
@@ -240,7 +243,7 @@ export interface IdempotencyClaim {
 
 /** The key as the claim `claim` writes it, once claimed. */
 export function heldBy(claim: IdempotencyClaim): HeldIdempotencyKey {
-  return { apiKeyId: claim.apiKeyId, key: claim.key, lockedAt: claim.now, lockedBy: claim.nodeId };
+  return { merchantId: claim.merchantId, apiKeyId: claim.apiKeyId, key: claim.key, lockedAt: claim.now, lockedBy: claim.nodeId };
 }
 
 export type ClaimResult =
@@ -284,6 +287,7 @@ export async function claimIdempotencyKey(db: Db, claim: IdempotencyClaim, round
     db
       .selectFrom('idempotency_keys')
       .select(['request_method', 'request_path', 'request_hash', 'status', 'response_status', 'response_body'])
+      .where('merchant_id', '=', claim.merchantId)
       .where('api_key_id', '=', claim.apiKeyId)
       .where('key', '=', claim.key),
   ).executeTakeFirst();
@@ -314,6 +318,7 @@ export async function completeIdempotencyKey(
     db
       .updateTable('idempotency_keys')
       .set({ status: 'complete', response_status: response.status, response_body: response.body })
+      .where('merchant_id', '=', held.merchantId)
       .where('api_key_id', '=', held.apiKeyId)
       .where('key', '=', held.key)
       .where('locked_at', '=', held.lockedAt)
@@ -360,11 +365,12 @@ export function createKeyCompleter(db: Db, batchMax: number): KeyCompleter {
           const stored = await sql<{ place: string }>`
           update idempotency_keys k
              set status = 'complete', response_status = v.status, response_body = v.body
-            from unnest(${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
+            from unnest(${batch.map((w) => w.ref.merchantId)}::text[], ${batch.map((w) => w.ref.apiKeyId)}::text[], ${batch.map((w) => w.ref.key)}::text[],
                         ${batch.map((w) => w.ref.lockedAt.toISOString())}::timestamptz[], ${batch.map((w) => w.ref.lockedBy)}::text[],
                         ${batch.map((w) => w.response.status)}::int[], ${batch.map((w) => w.response.body)}::text[])
-                 with ordinality as v(api_key_id, key, locked_at, locked_by, status, body, place)
-           where k.api_key_id = v.api_key_id and k.key = v.key and k.locked_at = v.locked_at and k.locked_by = v.locked_by
+                 with ordinality as v(merchant_id, api_key_id, key, locked_at, locked_by, status, body, place)
+           where k.merchant_id = v.merchant_id and k.api_key_id = v.api_key_id and k.key = v.key
+             and k.locked_at = v.locked_at and k.locked_by = v.locked_by
           returning v.place
           ${reusablePlan}`.execute(db);
           const storedPlaces = new Set(stored.rows.map((row) => Number(row.place)));
@@ -395,6 +401,7 @@ function compare(a: string, b: string): number {
 export async function releaseIdempotencyKey(db: Db, held: HeldIdempotencyKey): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
+    .where('merchant_id', '=', held.merchantId)
     .where('api_key_id', '=', held.apiKeyId)
     .where('key', '=', held.key)
     .where('status', '=', 'in_progress')

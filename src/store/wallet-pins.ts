@@ -21,8 +21,14 @@ export async function savePin(db: Db, customer: { id: string; merchant_id: strin
     .execute();
 }
 
-export async function findPin(db: Db, customerId: string) {
-  return db.selectFrom('wallet_pins').selectAll().where('customer_id', '=', customerId).executeTakeFirst();
+/** A customer's PIN, named by the customer and its merchant (every statement here names both). */
+export interface PinOwner {
+  id: string;
+  merchant_id: string;
+}
+
+export async function findPin(db: Db, customer: PinOwner) {
+  return db.selectFrom('wallet_pins').selectAll().where('merchant_id', '=', customer.merchant_id).where('customer_id', '=', customer.id).executeTakeFirst();
 }
 
 export interface PinRule {
@@ -44,7 +50,7 @@ export type PinReservation =
  * A lock that has run out starts a fresh count. Refused while locked, or
  * while the tries left are all being checked (the caller may wait for them).
  */
-export async function reservePinTry(db: Db, customerId: string, now: Date, rule: PinRule): Promise<PinReservation> {
+export async function reservePinTry(db: Db, customer: PinOwner, now: Date, rule: PinRule): Promise<PinReservation> {
   const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now}::timestamptz)`;
   const counted = sql<number>`case when ${expired} then 0 else failed_attempts end`;
   const inFlight = sql<number>`case when in_flight_since is null or in_flight_since <= ${new Date(now.getTime() - rule.reservationTtlMs)}::timestamptz then 0 else tries_in_flight end`;
@@ -54,14 +60,14 @@ export async function reservePinTry(db: Db, customerId: string, now: Date, rule:
            locked_until = case when ${expired} then null else locked_until end,
            tries_in_flight = ${inFlight} + 1,
            in_flight_since = ${now}::timestamptz
-     where customer_id = ${customerId}
+     where merchant_id = ${customer.merchant_id} and customer_id = ${customer.id}
        and (locked_until is null or ${expired})
        and ${counted} + ${inFlight} < ${rule.attemptsMax}
     returning failed_attempts
   `.execute(db);
   const row = reserved.rows[0];
   if (row) return { kind: 'reserved', countedBefore: row.failed_attempts };
-  const stored = await findPin(db, customerId);
+  const stored = await findPin(db, customer);
   return { kind: 'refused', failedAttempts: stored?.failed_attempts ?? rule.attemptsMax, lockedUntil: stored?.locked_until ?? null, inFlightSince: stored?.in_flight_since ?? null };
 }
 
@@ -71,7 +77,7 @@ export async function reservePinTry(db: Db, customerId: string, now: Date, rule:
  * was reserved (so it resets the count, as tried one after another), but not
  * those judged while it was checked, and it never lifts a lock. One UPDATE.
  */
-export async function judgePinTry(db: Db, customerId: string, now: Date, judged: { right: boolean; countedBefore: number }, rule: PinRule) {
+export async function judgePinTry(db: Db, customer: PinOwner, now: Date, judged: { right: boolean; countedBefore: number }, rule: PinRule) {
   const right = judged.right;
   const release = sql<number>`greatest(tries_in_flight - 1, 0)`;
   const lockedUntil = new Date(now.getTime() + rule.lockMs);
@@ -81,7 +87,7 @@ export async function judgePinTry(db: Db, customerId: string, now: Date, judged:
            set tries_in_flight = ${release},
                failed_attempts = greatest(failed_attempts - ${judged.countedBefore}, 0),
                updated_at = ${now}::timestamptz
-         where customer_id = ${customerId}
+         where merchant_id = ${customer.merchant_id} and customer_id = ${customer.id}
         returning failed_attempts, locked_until`.execute(db)
     : await sql<{ failed_attempts: number; locked_until: Date | null }>`
         update wallet_pins
@@ -90,7 +96,7 @@ export async function judgePinTry(db: Db, customerId: string, now: Date, judged:
                locked_until = case when locked_until > ${now}::timestamptz then locked_until
                                    when failed_attempts + 1 >= ${rule.attemptsMax} then ${lockedUntil}::timestamptz end,
                updated_at = ${now}::timestamptz
-         where customer_id = ${customerId}
+         where merchant_id = ${customer.merchant_id} and customer_id = ${customer.id}
         returning failed_attempts, locked_until`.execute(db);
   return result.rows[0] ?? { failed_attempts: rule.attemptsMax, locked_until: lockedUntil };
 }

@@ -312,6 +312,7 @@ export async function listDeliveries(
       : await db
           .selectFrom('webhook_delivery_attempts')
           .select(['delivery_id', 'attempt', 'attempted_at', 'request_url', 'response_status', 'response_body', 'response_bytes', 'duration_ms', 'error'])
+          .where('merchant_id', '=', scope.merchantId)
           .where('delivery_id', 'in', data.map((row) => row.id))
           .orderBy('id', 'desc')
           .execute();

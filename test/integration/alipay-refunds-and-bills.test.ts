@@ -104,6 +104,7 @@ describe('refund notifications', () => {
     let payment: { id: string; orderNumber: string };
     let refundId: string;
     let connectorAccountId: string;
+    let merchantId: string;
     let appId: string;
 
     beforeAll(async () => {
@@ -115,6 +116,7 @@ describe('refund notifications', () => {
       await stack.db.db.updateTable('refunds').set({ status: 'pending', provider_reference: null }).where('id', '=', refundId).execute();
       const attempt = await stack.db.db.selectFrom('payment_attempts').selectAll().where('id', '=', `att_${payment.orderNumber.slice(3)}`).executeTakeFirstOrThrow();
       connectorAccountId = attempt.connector_account_id!;
+      merchantId = attempt.merchant_id;
       const paid = (await notificationsOf(payment.orderNumber))[0]!.verdict as { merchant_identity: { app_id: string } };
       appId = paid.merchant_identity.app_id;
     });
@@ -141,7 +143,7 @@ describe('refund notifications', () => {
           received_at: new Date(clock.nowMs()),
         })
         .execute();
-      return applyNotification(stack.context, notificationId);
+      return applyNotification(stack.context, { id: notificationId, merchantId });
     };
     const refundNow = () => stack.db.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirstOrThrow();
 

@@ -268,7 +268,7 @@ describe('paying through the providers', () => {
           received_at: new Date(clock.nowMs()),
         })
         .execute();
-      return applyNotification(stack.context, notificationId);
+      return applyNotification(stack.context, { id: notificationId, merchantId: attempt.merchant_id });
     };
     expect(await plant(`planted-amount-${orderNumber}`, '1', {})).toBe('amount_mismatch');
     expect(await plant(`planted-merchant-${orderNumber}`, '1999', { mchid: 'someone-else' })).toBe('identity_mismatch');

@@ -272,7 +272,7 @@ describe('fencing a holder that was only stalled', () => {
     }
     expect(held).toMatchObject({ status: 'in_progress', effect_object_id: created.body.id });
     await sql`update api_nodes set heartbeat_at = now() - interval '1 minute' where node_id = ${held!.locked_by}`.execute(stack.db.db);
-    const successor: IdempotencyClaim = { ...claimAs(await nodeBeaten(0), key, held!.api_key_id), path, requestHash: held!.request_hash };
+    const successor: IdempotencyClaim = { ...claimAs(await nodeBeaten(0), key, held!.api_key_id), merchantId: held!.merchant_id!, path, requestHash: held!.request_hash };
     const takeover = await claimIdempotencyKey(stack.db.db, successor);
     expect(takeover).toEqual({ kind: 'recover', objectType: 'payment', objectId: created.body.id });
     expect(await completeIdempotencyKey(stack.db.db, heldBy(successor), { status: 200, body: '{"by":"successor"}' })).toBe(true);
@@ -319,7 +319,7 @@ describe('fencing the effect write of a stalled holder', () => {
       // Give the request time to reach the payment's lock, past its claim.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const successorNode = await nodeBeaten(0);
-      const successor: IdempotencyClaim = { ...claimAs(successorNode, key, held!.api_key_id), path, requestHash: held!.request_hash };
+      const successor: IdempotencyClaim = { ...claimAs(successorNode, key, held!.api_key_id), merchantId: held!.merchant_id!, path, requestHash: held!.request_hash };
       await sql`update api_nodes set heartbeat_at = now() - interval '1 minute' where node_id = ${held!.locked_by}`.execute(stack.db.db);
       try {
         expect(await claimIdempotencyKey(stack.db.db, successor)).toEqual({ kind: 'claimed' });

@@ -40,7 +40,7 @@ async function acquirerSends(m: Merchant, body: Record<string, unknown>) {
 async function applyStored(m: Merchant): Promise<string[]> {
   const rows = await stack.db.db.selectFrom('provider_notifications').select('id').where('connector_account_id', '=', m.cardAccountId).where('applied_at', 'is', null).orderBy('id').execute();
   const outcomes: string[] = [];
-  for (const row of rows) outcomes.push(await applyNotification(stack.context, row.id));
+  for (const row of rows) outcomes.push(await applyNotification(stack.context, { id: row.id, merchantId: m.merchant.merchantId }));
   return outcomes;
 }
 

@@ -75,7 +75,7 @@ const previousVersionKeys: Record<string, string> = {
  * Store queries on tenant tables that do not filter by `merchant_id`, by
  * reason, as `file function table:kind` → how many such queries it holds.
  */
-const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId' | 'expanded', Record<string, number>> = {
+const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId', Record<string, number>> = {
   /** The worker's sweeps over every merchant (due deliveries, unresolved outcomes, pruning, the ledger check): global by design; under Citus they fan out to every shard. */
   sweep: {
     'alerts.ts listEnabledRules alert_rules:select': 1,
@@ -121,7 +121,6 @@ const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId' | 'expande
   },
   /** Console members and sessions, by member id, session token or email: sign-in finds the member before its merchant is known; a member belongs to one merchant. */
   member: {
-    'console/credentials.ts consumeLinkToken console_members:select': 1,
     'console/members.ts disableTotp console_members:update': 1,
     'console/members.ts enableTotp console_members:update': 1,
     'console/members.ts findMemberById console_members:select': 1,
@@ -149,34 +148,9 @@ const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId' | 'expande
     // A delivery job queued before migration 0061 (the events trigger named the delivery alone until then) or by the previous version
     // during a rolling deploy. Every job queued since carries the merchant; this goes in the release after.
     'webhooks.ts claimDeliveryById webhook_deliveries:update': 1,
-  },
-  /**
-   * On the tables migration 0058 expanded (`expandedChildTables`), by the parent row's id or their own key: an old
-   * row may read merchant_id null until the worker's backfill is done, so a filter by it would miss rows. They
-   * switch to filtering by merchant_id, with the keys gaining it, in the release after the backfill
-   * (docs/migrations.md rule 3).
-   */
-  expanded: {
-    'console/credentials.ts consumeLinkToken console_tokens:update': 1,
-    'console/credentials.ts countUnusedRecoveryCodes console_recovery_codes:select': 1,
-    'console/credentials.ts replaceRecoveryCodes console_recovery_codes:delete': 1,
-    'console/credentials.ts useRecoveryCode console_recovery_codes:update': 1,
-    'console/credentials.ts voidLinkTokens console_tokens:update': 1,
-    'console/members.ts disableTotp console_recovery_codes:delete': 1,
-    'expiry-retries.ts postponeExpiry payment_expiry_retries:select': 1,
-    'idempotency.ts claimIdempotencyKey idempotency_keys:select': 1,
-    'idempotency.ts completeIdempotencyKey idempotency_keys:update': 1,
-    'idempotency.ts createKeyCompleter idempotency_keys:update': 1,
-    'idempotency.ts effectCte idempotency_keys:update': 1,
-    'idempotency.ts releaseIdempotencyKey idempotency_keys:delete': 1,
-    'notifications.ts findUnappliedNotification provider_notifications:select': 1,
-    'notifications.ts markNotificationApplied provider_notifications:update': 1,
-    'support/requests.ts countSupportMessages support_messages:select': 1,
-    'support/requests.ts listSupportMessages support_messages:select': 1,
-    'wallet-pins.ts findPin wallet_pins:select': 1,
-    'wallet-pins.ts judgePinTry wallet_pins:update': 2,
-    'wallet-pins.ts reservePinTry wallet_pins:update': 1,
-    'webhooks.ts listDeliveries webhook_delivery_attempts:select': 1,
+    // The same for a provider notification: an apply_notification job queued before this release or by the previous version
+    // during a rolling deploy names the notification alone. Every job queued since carries the merchant; this goes in the release after.
+    'notifications.ts merchantOfNotification provider_notifications:select': 1,
   },
 };
 

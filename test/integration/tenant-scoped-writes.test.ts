@@ -3,20 +3,29 @@
  * 5): the same id named with another merchant's id finds nothing and
  * changes nothing. One representative per capability: a webhook delivery's
  * claim, a message's claim and try, a risk review's close, a support
- * request's update, and an NPS survey's answer; each is also shown to work
- * with its own merchant, so "nothing" is the filter, not a broken call.
+ * request's update, and an NPS survey's answer; and on the tables that
+ * gained merchant_id in migration 0058, an idempotency key's completion, a
+ * wallet PIN's tries, a support thread's messages and a provider
+ * notification's application. Each is also shown to work with its own
+ * merchant, so "nothing" is the filter, not a broken call.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobHelpers } from 'graphile-worker';
 import { limits } from '../../src/domain/limits.ts';
 import { deliverWebhook } from '../../src/flows/notifications/deliver-webhook.ts';
 import { sendDueMessages } from '../../src/flows/notifications/send-message.ts';
+import { applyNotification } from '../../src/flows/channels/apply-notification.ts';
+import { requestHash } from '../../src/http/plugins/idempotency.ts';
 import { taskList } from '../../src/jobs/worker.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, heldBy, releaseIdempotencyKey, type IdempotencyClaim } from '../../src/store/idempotency.ts';
+import { findUnappliedNotification, storeNotification } from '../../src/store/notifications.ts';
+import { findPin, reservePinTry, savePin } from '../../src/store/wallet-pins.ts';
 import { claimMessage, queueMessages, recordMessageTry } from '../../src/store/messages.ts';
 import { findPaymentById, type PaymentRecord } from '../../src/store/payments.ts';
 import { closeReview, insertPaidReviewDecision } from '../../src/store/risk-decisions.ts';
-import { insertSupportRequest, updateSupportRequest } from '../../src/store/support/requests.ts';
+import { countSupportMessages, insertSupportMessage, insertSupportRequest, listSupportMessages, updateSupportRequest } from '../../src/store/support/requests.ts';
 import { answerSurvey, insertSurvey } from '../../src/store/support/surveys.ts';
 import { cancelDelivery, claimDelivery } from '../../src/store/webhooks.ts';
 import { card, ManualClock, startStack, type Stack } from '../support/stack.ts';
@@ -111,6 +120,77 @@ describe("another merchant's id finds and changes nothing", () => {
     expect(stored.rows[0]).toEqual({ status: 'sent', nps_score: null });
 
     expect(await answerSurvey(stack.db.db, { merchant_id: merchantId, id }, 9, at())).toMatchObject({ id, status: 'answered', nps_score: 9 });
+  });
+});
+
+describe("another merchant's id finds and changes nothing on the tables migration 0058 gave merchant_id", () => {
+  it('an idempotency key is neither completed nor released with another merchant; with its own it is completed', async () => {
+    const now = at();
+    const claim: IdempotencyClaim = {
+      apiKeyId: `key_scoped_${randomUUID()}`, merchantId, key: 'scoped', method: 'POST', path: '/v1/test', requestHash: requestHash('POST', '/v1/test', {}),
+      now, nodeId: 'node_scoped', staleBefore: new Date(now.getTime() - limits.idempotencyInProgressStaleMs), holderDeadAfterMs: limits.apiNodeDeadAfterMs,
+    };
+    expect(await claimIdempotencyKey(stack.db.db, claim)).toEqual({ kind: 'claimed' });
+    const theirs = { ...heldBy(claim), merchantId: otherMerchantId };
+    expect(await completeIdempotencyKey(stack.db.db, theirs, { status: 200, body: '{"by":"them"}' })).toBe(false);
+    await releaseIdempotencyKey(stack.db.db, theirs);
+    const stored = () => stack.db.db.selectFrom('idempotency_keys').select(['status', 'response_body']).where('api_key_id', '=', claim.apiKeyId).execute();
+    expect(await stored()).toEqual([{ status: 'in_progress', response_body: null }]);
+
+    expect(await completeIdempotencyKey(stack.db.db, heldBy(claim), { status: 200, body: '{"by":"us"}' })).toBe(true);
+    expect(await stored()).toEqual([{ status: 'complete', response_body: '{"by":"us"}' }]);
+  });
+
+  it("a wallet PIN is neither found nor tried with another merchant; with its own a try is reserved", async () => {
+    const customer = { id: payment.customer_id!, merchant_id: merchantId };
+    await savePin(stack.db.db, customer, 'not-a-real-hash', at());
+    const rule = { attemptsMax: limits.pinAttemptsMax, lockMs: limits.pinLockMs, reservationTtlMs: limits.pinTryReservationTtlMs };
+    const theirs = { id: customer.id, merchant_id: otherMerchantId };
+    expect(await findPin(stack.db.db, theirs)).toBeUndefined();
+    expect(await reservePinTry(stack.db.db, theirs, at(), rule)).toMatchObject({ kind: 'refused' });
+    expect(await findPin(stack.db.db, customer)).toMatchObject({ tries_in_flight: 0, failed_attempts: 0 });
+
+    expect(await reservePinTry(stack.db.db, customer, at(), rule)).toEqual({ kind: 'reserved', countedBefore: 0 });
+    expect(await findPin(stack.db.db, customer)).toMatchObject({ tries_in_flight: 1 });
+  });
+
+  it("a support request's messages are neither listed nor counted with another merchant; with its own they are", async () => {
+    const id = stack.context.ids.newId('sr');
+    await insertSupportRequest(stack.db.db, {
+      id, merchant_id: merchantId, mode: 'test', payment_id: payment.id, customer_id: null, category: 'other', contact_preference: 'email',
+      contact_email: 'scoped@example.com', contact_phone: null, locale: 'en', status: 'open', created_at: at(), updated_at: at(),
+      first_response_at: null, first_resolved_at: null, resolved_at: null,
+    });
+    await insertSupportMessage(stack.db.db, { id: stack.context.ids.newId('smg'), request_id: id, merchant_id: merchantId, author: 'payer', body: 'hello', created_at: at() });
+    expect(await listSupportMessages(stack.db.db, otherMerchantId, [id])).toEqual([]);
+    expect(await countSupportMessages(stack.db.db, { id, merchant_id: otherMerchantId })).toBe(0);
+
+    expect((await listSupportMessages(stack.db.db, merchantId, [id])).map((message) => message.body)).toEqual(['hello']);
+    expect(await countSupportMessages(stack.db.db, { id, merchant_id: merchantId })).toBe(1);
+  });
+
+  it("a provider notification is not applied with another merchant; its job names its merchant, and one of the previous version (its id alone) applies it", async () => {
+    const notificationId = stack.context.ids.newId('pnt');
+    const stored = await storeNotification(stack.db.db, {
+      id: notificationId, connectorAccountId: stack.cardAccountId, merchantId, providerNotificationId: `scoped-${notificationId}`,
+      orderNumber: 'ord_nothing', verdict: { refund_number: null, amount: null, merchant_identity: {}, state: { kind: 'pending' } }, receivedAt: at(),
+    });
+    expect(stored).toBe(true);
+    const jobs = await sql<{ payload: unknown }>`
+      delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
+       where t.id = j.task_id and t.identifier = 'apply_notification' and j.payload->>'id' = ${notificationId} and j.locked_at is null
+      returning j.payload`.execute(stack.db.db);
+    expect(jobs.rows.map((row) => row.payload)).toEqual([{ id: notificationId, merchant: merchantId }]);
+
+    expect(await findUnappliedNotification(stack.db.db, { id: notificationId, merchantId: otherMerchantId })).toBeUndefined();
+    expect(await applyNotification(stack.context, { id: notificationId, merchantId: otherMerchantId })).toBe('already_applied');
+    const applied = async () => (await stack.db.db.selectFrom('provider_notifications').select(['applied_at', 'outcome']).where('id', '=', notificationId).executeTakeFirstOrThrow());
+    expect(await applied()).toEqual({ applied_at: null, outcome: null });
+
+    // The previous version's job names the notification alone: its merchant is read from its row.
+    await taskList(stack.context).apply_notification!({ id: notificationId }, {} as JobHelpers);
+    expect(await applied()).toMatchObject({ outcome: 'unknown_order' });
+    expect((await applied()).applied_at).not.toBeNull();
   });
 });
 

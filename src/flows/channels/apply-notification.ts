@@ -17,7 +17,14 @@ import type { NotificationVerdict, OrderState, ProviderAnswer, RefundOutcome } f
 import { isChannel } from '../../connectors/registry.ts';
 import type { AttemptRow } from '../../store/schema.ts';
 import { findConnectorAccountById, findConnectorAccountOfAnyMerchant, openConnectorAccount } from '../../store/connector-accounts.ts';
-import { findUnappliedNotification, markNotificationApplied, requestStatusQuery, storeNotification } from '../../store/notifications.ts';
+import {
+  findUnappliedNotification,
+  markNotificationApplied,
+  merchantOfNotification,
+  requestStatusQuery,
+  storeNotification,
+  type NotificationRef,
+} from '../../store/notifications.ts';
 import { applyOrderState, attemptIdOf, findChannelAttempt } from './channel-payments.ts';
 import { now, type FlowContext } from '../context.ts';
 import { refundIdOf, settleWithResult } from '../payments/refund-payment.ts';
@@ -54,20 +61,28 @@ export async function receiveNotification(
 }
 
 /** Answers what became of the notification: `applied`, `waiting`, or why it was not applied. */
-export async function applyNotification(context: FlowContext, notificationId: string): Promise<string> {
-  const notification = await findUnappliedNotification(context.db, notificationId);
+export async function applyNotification(context: FlowContext, ref: NotificationRef): Promise<string> {
+  const notification = await findUnappliedNotification(context.db, ref);
   if (!notification) return 'already_applied';
-  const outcome = await decide(context, notification);
-  await markNotificationApplied(context.db, notification.id, outcome, now(context));
+  const outcome = await decide(context, ref.merchantId, notification);
+  await markNotificationApplied(context.db, ref, outcome, now(context));
   return outcome;
 }
 
-async function decide(context: FlowContext, notification: NonNullable<Awaited<ReturnType<typeof findUnappliedNotification>>>): Promise<string> {
+/**
+ * The worker's `apply_notification` job. Every job queued since this release names the notification and its
+ * merchant; one queued by the previous version (during a rolling deploy) or before names the notification alone,
+ * and its merchant is read from its row. That read can go in the release after, once those jobs have run.
+ */
+export async function applyQueuedNotification(context: FlowContext, job: { id: string; merchantId: string | null }): Promise<string> {
+  const merchantId = job.merchantId ?? (await merchantOfNotification(context.db, job.id));
+  if (!merchantId) return 'already_applied';
+  return applyNotification(context, { id: job.id, merchantId });
+}
+
+async function decide(context: FlowContext, merchantId: string, notification: NonNullable<Awaited<ReturnType<typeof findUnappliedNotification>>>): Promise<string> {
   const cardRisk = cardRiskNotificationOf(notification.verdict);
   if (cardRisk) return applyCardRiskNotification(context, notification.connector_account_id, cardRisk);
-  // Stored with its account's merchant since migration 0058; one stored before is told it by the account it came to.
-  const merchantId = notification.merchant_id ?? (await findConnectorAccountOfAnyMerchant(context.db, notification.connector_account_id))?.merchant_id;
-  if (!merchantId) return 'unknown_order';
   const attempt = await findChannelAttempt(context, merchantId, notification.order_number);
   if (!attempt || attempt.connector_account_id !== notification.connector_account_id) return 'unknown_order';
   const verdict = notification.verdict as StoredVerdict;

@@ -56,7 +56,7 @@ export async function setPasswordWithLink(context: FlowContext, input: { token: 
     if (!member) throw new PaymentError('console_link_invalid', { param: 'token' });
     await updateMember(trx, member.id, { password_hash: passwordHash }, at);
     await forgiveSignInTries(trx, member.id);
-    await voidLinkTokens(trx, member.id, at);
+    await voidLinkTokens(trx, member, at);
     const ended = await endMemberSessions(trx, member.id, at);
     await audit(context, trx, {
       merchantId: member.merchant_id,

@@ -109,7 +109,7 @@ async function checkSecondFactor(context: FlowContext, member: ConsoleMemberRow,
     return step !== null && (await takeTotpStep(context.db, member.id, step)) ? 'totp' : 'wrong';
   }
   if (input.recovery_code) {
-    const used = await useRecoveryCode(context.db, member.id, hashToken(normalizeRecoveryCode(input.recovery_code)), now(context));
+    const used = await useRecoveryCode(context.db, member, hashToken(normalizeRecoveryCode(input.recovery_code)), now(context));
     return used ? 'recovery_code' : 'wrong';
   }
   return 'missing';

@@ -86,7 +86,7 @@ export async function disableTwoFactor(context: FlowContext, actor: ConsoleActor
   }
   await forgiveSignInTries(context.db, member.id);
   await context.db.transaction().execute(async (trx) => {
-    await disableTotp(trx, member.id, now(context));
+    await disableTotp(trx, member, now(context));
     await audit(context, trx, byMember(actor, 'member.two_factor_disabled', { type: 'member', id: member.id }, { before: { two_factor: true }, after: { two_factor: false } }));
   });
   return { object: 'two_factor' as const, enabled: false };

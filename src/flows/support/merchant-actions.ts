@@ -38,7 +38,7 @@ export async function listSupportQueue(context: FlowContext, scope: Scope, filte
 export async function getSupportRequest(context: FlowContext, scope: Scope, id: string) {
   const request = await findSupportRequest(context.db, scope, id);
   if (!request) throw missing(id);
-  return presentSupportRequest(request, await listSupportMessages(context.db, [request.id]), 'merchant');
+  return presentSupportRequest(request, await listSupportMessages(context.db, request.merchant_id, [request.id]), 'merchant');
 }
 
 function missing(id: string): PaymentError {
@@ -62,7 +62,7 @@ const actionWords: Record<SupportAction, string> = { reply: 'answered', resolve:
 
 export async function replyToSupportRequest(context: FlowContext, scope: Scope, id: string, input: { message: string; resolve?: boolean }) {
   return changeRequest(context, scope, id, 'reply', async (trx, request, at) => {
-    if ((await countSupportMessages(trx, request.id)) >= limits.supportMessagesPerRequestMax) {
+    if ((await countSupportMessages(trx, request)) >= limits.supportMessagesPerRequestMax) {
       throw new PaymentError('support_request_limit_reached', { details: { limit: limits.supportMessagesPerRequestMax } });
     }
     const messageId = context.ids.newId('smg');

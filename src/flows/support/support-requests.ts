@@ -106,7 +106,7 @@ export async function addPayerMessage(context: FlowContext, payment: PaymentReco
   await context.db.transaction().execute(async (trx) => {
     const request = await lockSupportRequest(trx, requestId, { payment: { merchantId: payment.merchant_id, id: payment.id } });
     if (!request) throw new PaymentError('resource_missing', { param: 'request', details: { resource: 'support_request', id: requestId } });
-    if ((await countSupportMessages(trx, request.id)) >= limits.supportMessagesPerRequestMax) {
+    if ((await countSupportMessages(trx, request)) >= limits.supportMessagesPerRequestMax) {
       throw new PaymentError('support_request_limit_reached', { details: { limit: limits.supportMessagesPerRequestMax } });
     }
     const next = supportTransition(request.status, 'payer_message');
@@ -126,6 +126,6 @@ export async function addPayerMessage(context: FlowContext, payment: PaymentReco
 /** Every request on the payment with its thread, oldest first: what the order page shows. */
 export async function supportThreadsOfPayment(context: FlowContext, payment: PaymentRecord) {
   const requests = await listSupportRequestsOfPayment(context.db, { merchantId: payment.merchant_id, id: payment.id });
-  const messages = await listSupportMessages(context.db, requests.map((request) => request.id));
+  const messages = await listSupportMessages(context.db, payment.merchant_id, requests.map((request) => request.id));
   return requests.map((request) => presentSupportRequest(request, messages, 'payer'));
 }

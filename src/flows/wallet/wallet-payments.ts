@@ -21,7 +21,7 @@ import { ensureLedgerAccounts, isBalanceShortfall, walletBalances } from '../../
 import { findPaymentById, updateAttempt, type PaymentRecord } from '../../store/payments.ts';
 import { settleRefund } from '../../store/refunds.ts';
 import type { AttemptRow, RefundRow } from '../../store/schema.ts';
-import { findPin, judgePinTry, reservePinTry, type PinReservation } from '../../store/wallet-pins.ts';
+import { findPin, judgePinTry, reservePinTry, type PinOwner, type PinReservation } from '../../store/wallet-pins.ts';
 import { applyAuthorizationDecision, decideAuthorization, failed } from '../payments/authorization-outcome.ts';
 import { now, type FlowContext } from '../context.ts';
 import { transitionPayment, type TransitionRequest } from '../payments/payment-transitions.ts';
@@ -54,7 +54,7 @@ export async function confirmWithWallet(context: FlowContext, actor: Actor, paym
     },
   });
   if (!processing) throw new PaymentError('payment_unexpected_state', { paymentId: payment.id, details: { status: 'changing', action: 'confirmed' } });
-  const refusal = await checkPin(context, customerId, pin);
+  const refusal = await checkPin(context, { id: customerId, merchant_id: payment.merchant_id }, pin);
   if (refusal) return failAttempt(context, processing, attemptId, startedMs, refusal);
 
   const scope = { merchantId: payment.merchant_id, mode: payment.mode };
@@ -97,14 +97,14 @@ const pinRule = { attemptsMax: limits.pinAttemptsMax, lockMs: limits.pinLockMs, 
  * Reserves a try against the lock and the limit, then checks the PIN and
  * counts the result; answers why the payment is refused, or null when the PIN is right.
  */
-async function checkPin(context: FlowContext, customerId: string, pin: string): Promise<Refusal | null> {
-  const stored = await findPin(context.db, customerId);
+async function checkPin(context: FlowContext, customer: PinOwner, pin: string): Promise<Refusal | null> {
+  const stored = await findPin(context.db, customer);
   if (!stored) return { code: 'pin_not_set', details: {} };
-  return withLocalPinGate(customerId, () => reserveAndCheck(context, customerId, pin, stored.pin_hash));
+  return withLocalPinGate(customer.id, () => reserveAndCheck(context, customer, pin, stored.pin_hash));
 }
 
-async function reserveAndCheck(context: FlowContext, customerId: string, pin: string, pinHash: string): Promise<Refusal | null> {
-  const reservation = await reservePinTryWaiting(context, customerId);
+async function reserveAndCheck(context: FlowContext, customer: PinOwner, pin: string, pinHash: string): Promise<Refusal | null> {
+  const reservation = await reservePinTryWaiting(context, customer);
   if (reservation.kind === 'refused') {
     const lockout = pinLockout(reservation.failedAttempts, reservation.lockedUntil, context.clock.nowMs());
     // Not locked, but the tries left were all being checked for as long as we could wait: refused until their reservations lapse.
@@ -112,7 +112,7 @@ async function reserveAndCheck(context: FlowContext, customerId: string, pin: st
     return locked(until);
   }
   const right = await verifyPin(pin, pinHash, context.keys.pinPepper);
-  const counted = await judgePinTry(context.db, customerId, now(context), { right, countedBefore: reservation.countedBefore }, pinRule);
+  const counted = await judgePinTry(context.db, customer, now(context), { right, countedBefore: reservation.countedBefore }, pinRule);
   if (right) return null;
   const after = pinLockout(counted.failed_attempts, counted.locked_until, context.clock.nowMs());
   if (after.locked && after.unlocksAt) return locked(after.unlocksAt);
@@ -154,9 +154,9 @@ async function withLocalPinGate<T>(customerId: string, work: () => Promise<T>): 
  * being checked (milliseconds each), a try waits for a free one, with
  * jittered backoff and a bound; a lock ends the wait at once.
  */
-async function reservePinTryWaiting(context: FlowContext, customerId: string): Promise<PinReservation> {
+async function reservePinTryWaiting(context: FlowContext, customer: PinOwner): Promise<PinReservation> {
   for (let round = 0; ; round += 1) {
-    const reservation = await reservePinTry(context.db, customerId, now(context), pinRule);
+    const reservation = await reservePinTry(context.db, customer, now(context), pinRule);
     if (reservation.kind === 'reserved') return reservation;
     const lockedNow = reservation.lockedUntil !== null && reservation.lockedUntil.getTime() > context.clock.nowMs();
     if (lockedNow || round >= limits.pinTryWaitRoundsMax) return reservation;

@@ -33,7 +33,7 @@ export async function getWallet(context: FlowContext, scope: Scope, customerId: 
   if (currency !== undefined) checkCurrency(currency);
   const chosen = currency ?? (await walletCurrencies(context.db, scope, customer.id))[0] ?? null;
   const balances = chosen ? await walletBalances(context.db, scope, customer.id, chosen) : { available: 0n, held: 0n };
-  const pin = await findPin(context.db, customer.id);
+  const pin = await findPin(context.db, customer);
   const lockout = pin ? pinLockout(pin.failed_attempts, pin.locked_until, context.clock.nowMs()) : null;
   return {
     object: 'wallet' as const,
@@ -144,7 +144,7 @@ function presentWalletTransaction(row: WalletTransactionRow) {
 export async function walletInquiry(context: FlowContext, payment: PaymentRecord) {
   const offered = payment.payment_method_types.includes('wallet') && payment.customer_id !== null;
   const balances = offered && payment.customer_id ? await walletBalances(context.db, { merchantId: payment.merchant_id, mode: payment.mode }, payment.customer_id, payment.currency) : null;
-  const pin = offered && payment.customer_id ? await findPin(context.db, payment.customer_id) : undefined;
+  const pin = offered && payment.customer_id ? await findPin(context.db, { id: payment.customer_id, merchant_id: payment.merchant_id }) : undefined;
   const lockout = pin ? pinLockout(pin.failed_attempts, pin.locked_until, context.clock.nowMs()) : null;
   const available = balances?.available ?? 0n;
   const shortfall = payment.amount > available ? payment.amount - available : 0n;

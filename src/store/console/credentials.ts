@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 
 export async function replaceRecoveryCodes(db: Db, member: { id: string; merchant_id: string }, hashes: Buffer[], now: Date): Promise<void> {
-  await db.deleteFrom('console_recovery_codes').where('member_id', '=', member.id).execute();
+  await db.deleteFrom('console_recovery_codes').where('merchant_id', '=', member.merchant_id).where('member_id', '=', member.id).execute();
   if (hashes.length === 0) return;
   await db
     .insertInto('console_recovery_codes')
@@ -16,11 +16,12 @@ export async function replaceRecoveryCodes(db: Db, member: { id: string; merchan
     .execute();
 }
 
-export async function useRecoveryCode(db: Db, memberId: string, hash: Buffer, now: Date): Promise<boolean> {
+export async function useRecoveryCode(db: Db, member: { id: string; merchant_id: string }, hash: Buffer, now: Date): Promise<boolean> {
   const result = await db
     .updateTable('console_recovery_codes')
     .set({ used_at: now })
-    .where('member_id', '=', memberId)
+    .where('merchant_id', '=', member.merchant_id)
+    .where('member_id', '=', member.id)
     .where('code_hash', '=', hash)
     .where('used_at', 'is', null)
     .returning('member_id')
@@ -28,11 +29,12 @@ export async function useRecoveryCode(db: Db, memberId: string, hash: Buffer, no
   return result.length === 1;
 }
 
-export async function countUnusedRecoveryCodes(db: Db, memberId: string): Promise<number> {
+export async function countUnusedRecoveryCodes(db: Db, member: { id: string; merchant_id: string }): Promise<number> {
   const row = await db
     .selectFrom('console_recovery_codes')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('member_id', '=', memberId)
+    .where('merchant_id', '=', member.merchant_id)
+    .where('member_id', '=', member.id)
     .where('used_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.count);
@@ -48,21 +50,30 @@ export async function insertLinkToken(
     .execute();
 }
 
-/** Uses a link once, if it has not expired and its member is still on the team; answers its member and purpose. */
+/**
+ * Uses a link once, if it has not expired and its member is still on the team; answers its member and purpose.
+ * The link names neither member nor merchant (its token is the key): the member is joined within the token's merchant.
+ */
 export async function consumeLinkToken(db: Db, hash: Buffer, now: Date): Promise<{ member_id: string; purpose: 'password_reset' | 'invitation' } | null> {
   const result = await sql<{ member_id: string; purpose: 'password_reset' | 'invitation' }>`
     update console_tokens t set used_at = ${now}::timestamptz
       from console_members m
      where t.token_hash = ${hash} and t.used_at is null and t.expires_at > ${now}::timestamptz
-       and m.id = t.member_id and m.removed_at is null
+       and m.merchant_id = t.merchant_id and m.id = t.member_id and m.removed_at is null
     returning t.member_id, t.purpose
   `.execute(db);
   return result.rows[0] ?? null;
 }
 
 /** A new password was set: every other link of the member stops working. */
-export async function voidLinkTokens(db: Db, memberId: string, now: Date): Promise<void> {
-  await db.updateTable('console_tokens').set({ used_at: now }).where('member_id', '=', memberId).where('used_at', 'is', null).execute();
+export async function voidLinkTokens(db: Db, member: { id: string; merchant_id: string }, now: Date): Promise<void> {
+  await db
+    .updateTable('console_tokens')
+    .set({ used_at: now })
+    .where('merchant_id', '=', member.merchant_id)
+    .where('member_id', '=', member.id)
+    .where('used_at', 'is', null)
+    .execute();
 }
 
 /**

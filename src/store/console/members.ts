@@ -190,13 +190,13 @@ export async function enableTotp(db: Db, memberId: string, pending: Buffer, step
   return result.rows.length === 1;
 }
 
-export async function disableTotp(db: Db, memberId: string, now: Date): Promise<void> {
+export async function disableTotp(db: Db, member: { id: string; merchant_id: string }, now: Date): Promise<void> {
   await db
     .updateTable('console_members')
     .set({ totp_secret_sealed: null, totp_pending_sealed: null, totp_enabled_at: null, totp_last_step: null, updated_at: now })
-    .where('id', '=', memberId)
+    .where('id', '=', member.id)
     .execute();
-  await db.deleteFrom('console_recovery_codes').where('member_id', '=', memberId).execute();
+  await db.deleteFrom('console_recovery_codes').where('merchant_id', '=', member.merchant_id).where('member_id', '=', member.id).execute();
 }
 
 /** A member by id alone, removed or not: for a link, whose token already names the member. */

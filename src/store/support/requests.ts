@@ -56,8 +56,13 @@ export async function updateSupportRequest(db: Db, request: Pick<SupportRequestR
   return db.updateTable('support_requests').set(patch).where('merchant_id', '=', request.merchant_id).where('id', '=', request.id).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function countSupportMessages(db: Db, requestId: string): Promise<number> {
-  const row = await db.selectFrom('support_messages').select((eb) => eb.fn.countAll<string>().as('count')).where('request_id', '=', requestId).executeTakeFirstOrThrow();
+export async function countSupportMessages(db: Db, request: { id: string; merchant_id: string }): Promise<number> {
+  const row = await db
+    .selectFrom('support_messages')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('merchant_id', '=', request.merchant_id)
+    .where('request_id', '=', request.id)
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -69,9 +74,17 @@ export async function listSupportRequestsOfPayment(db: Db, payment: { merchantId
   return db.selectFrom('support_requests').selectAll().where('merchant_id', '=', payment.merchantId).where('payment_id', '=', payment.id).orderBy('id', 'asc').execute();
 }
 
-export async function listSupportMessages(db: Db, requestIds: readonly string[]): Promise<SupportMessageRow[]> {
+/** The messages of one merchant's requests, oldest first. */
+export async function listSupportMessages(db: Db, merchantId: string, requestIds: readonly string[]): Promise<SupportMessageRow[]> {
   if (requestIds.length === 0) return [];
-  return db.selectFrom('support_messages').selectAll().where('request_id', 'in', requestIds).orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
+  return db
+    .selectFrom('support_messages')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('request_id', 'in', requestIds)
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
 }
 
 export interface SupportListFilter {
