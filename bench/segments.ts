@@ -75,8 +75,8 @@ async function loadBatch(admin: DatabaseHandle, merchantId: string, first: numbe
     ),
     -- As the payment's creation does (migration 0047): the expiry sweep finds an open payment through its watch row.
     watched as (
-      insert into payment_expiry_watch (payment_id, expires_at)
-      select id, created_at + interval '30 minutes' from shaped where status not in ('succeeded', 'canceled')
+      insert into payment_expiry_watch (payment_id, merchant_id, expires_at)
+      select id, ${merchantId}, created_at + interval '30 minutes' from shaped where status not in ('succeeded', 'canceled')
     ),
     attempts as (
       insert into payment_attempts (id, payment_id, merchant_id, operation, connector, connector_account_id, payment_method_type, status, amount,

@@ -97,7 +97,7 @@ async function measure(db: Kysely<unknown>, merchant: string, prefix: string, co
       from unnest(${ids}::text[]) as id
     returning id, expires_at
     )
-    insert into payment_expiry_watch (payment_id, expires_at) select id, expires_at from created where ${watch}`.execute(db);
+    insert into payment_expiry_watch (payment_id, merchant_id, expires_at) select id, ${merchant}, expires_at from created where ${watch}`.execute(db);
   const createWalBytes = await walSince(lsnCreate);
   await sql`select pg_stat_force_next_flush()`.execute(db);
   const counters = async () =>

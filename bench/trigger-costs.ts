@@ -129,7 +129,7 @@ function paymentLoop(merchant: string, account: string, prefix: string, count: n
           insert into payment_events (id, payment_id, merchant_id, from_status, to_status, actor, created_at)
           select 'pev_c' || p, id, merchant_id, null, 'requires_payment_method', 'merchant', now() from created
         ),
-        watch as (insert into payment_expiry_watch (payment_id, expires_at) select id, now() + interval '30 minutes' from created)
+        watch as (insert into payment_expiry_watch (payment_id, merchant_id, expires_at) select id, merchant_id, now() + interval '30 minutes' from created)
         insert into events (id, merchant_id, mode, type, object_id, data, created_at)
         select 'evt_c' || p, merchant_id, mode, 'payment.created', id, jsonb_build_object('object', jsonb_build_object('id', id)), now()
           from created;

@@ -2,7 +2,7 @@
  * Migration 0062 puts merchant_id into every key of a tenant table (issue 19 item 5). On a scratch database
  * migrated up to 0061, as the previous release left it:
  * - it refuses to run while a child row of 0058 still has no merchant_id (the backfill not finished), naming the table,
- *   and runs once the row is filled;
+ *   and runs once the row is filled; it settles the rows the backfill could not fill (no parent to read from);
  * - afterwards the previous version's statements still find the keys they name in `on conflict` (left for the next
  *   release), and this version's, which name them by constraint, too;
  * - a child row can no longer name another merchant's parent.
@@ -71,7 +71,18 @@ describe('migration 0062: merchant_id in every tenant key', () => {
 
     // The backfill (the previous release's worker) fills it; the deploy runs again.
     await sql`update wallet_pins p set merchant_id = c.merchant_id from customers c where c.id = p.customer_id and p.merchant_id is null`.execute(db);
+    // What the backfill leaves null, having no parent to read from: a console request's idempotency key (named by its
+    // member, not an API key), and the expiry watch of a payment archived since.
+    await sql`insert into console_members (id, merchant_id, email, role, created_at, updated_at)
+              values ('mem_0062', 'm_0062_b', 'ops@example.com', 'operator', ${now}, ${now})`.execute(db);
+    await sql`insert into idempotency_keys (api_key_id, key, request_method, request_path, request_hash, status, locked_at, created_at)
+              values ('session:mem_0062:test', 'k0', 'POST', '/console/api/refunds', 'h', 'complete', ${now}, ${now})`.execute(db);
+    await sql`insert into payment_expiry_watch (payment_id, expires_at) values ('pay_archived_0062', ${now})`.execute(db);
     await migrateToLatest(db);
+    const sessionKey = await sql<{ merchant_id: string }>`select merchant_id from idempotency_keys where api_key_id = 'session:mem_0062:test'`.execute(db);
+    expect(sessionKey.rows).toEqual([{ merchant_id: 'm_0062_b' }]);
+    const watch = await sql<{ n: number }>`select count(*)::int as n from payment_expiry_watch where payment_id = 'pay_archived_0062'`.execute(db);
+    expect(watch.rows[0]?.n).toBe(0);
 
     const nullable = await sql<{ is_nullable: string }>`
       select is_nullable from information_schema.columns where table_name = 'wallet_pins' and column_name = 'merchant_id'`.execute(db);

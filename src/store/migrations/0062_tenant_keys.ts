@@ -8,9 +8,12 @@
  *
  * - **Not null on the fifteen children.** 0058's backfill job (the previous
  *   release) filled their old rows, and 0058's `before insert` trigger fills
- *   the previous version's inserts; this migration refuses to run, naming the
- *   table, while a row still reads null (deploy again once the previous
- *   release's worker has finished: `tenant_key_backfills` shows where it stands).
+ *   the previous version's inserts; the two kinds of row the backfill could
+ *   not fill (no parent to read from) are settled here: a console request's
+ *   idempotency key gets its member's merchant, a watch row of an archived
+ *   payment is forgotten. It refuses to run, naming the table, while a row
+ *   still reads null (deploy again once the previous release's worker has
+ *   finished: `tenant_key_backfills` shows where it stands).
  * - **Keys**, each dropped and re-made under its own name in this one
  *   transaction, merchant_id last, so a lookup by the old columns alone still
  *   uses the key's index.
@@ -192,13 +195,16 @@ const columns = (list: string) => sql.raw(list);
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`set local lock_timeout = '10s'`.execute(db);
+  // The two kinds of row 0058's backfill left null, having no parent row to read the merchant from: idempotency keys of
+  // console requests (api_key_id `session:<member>:<mode>`) get their member's merchant; expiry-watch rows of payments
+  // gone (archived) are forgotten, as the expiry sweep forgets them.
+  await sql`update idempotency_keys k set merchant_id = m.merchant_id from console_members m
+             where k.merchant_id is null and k.api_key_id like 'session:%' and m.id = split_part(k.api_key_id, ':', 2)`.execute(db);
+  await sql`delete from payment_expiry_watch w where w.merchant_id is null and not exists (select 1 from payments p where p.id = w.payment_id)`.execute(db);
   for (const table of childTables) {
-    const done = await sql<{ done: boolean }>`select exists (select 1 from tenant_key_backfills where table_name = ${table} and done_at is not null) as done`.execute(db);
-    if (!done.rows[0]?.done) {
-      const open = await sql<{ open: boolean }>`select exists (select 1 from ${ident(table)} where merchant_id is null) as open`.execute(db);
-      if (open.rows[0]?.open) {
-        throw new Error(`${table} still has rows without merchant_id: let the previous release's worker finish backfill_tenant_keys (tenant_key_backfills shows its progress), then deploy again`);
-      }
+    const open = await sql<{ open: boolean }>`select exists (select 1 from ${ident(table)} where merchant_id is null) as open`.execute(db);
+    if (open.rows[0]?.open) {
+      throw new Error(`${table} still has rows without merchant_id: let the previous release's worker finish backfill_tenant_keys (tenant_key_backfills shows its progress), then deploy again`);
     }
     await sql`alter table ${ident(table)} alter column merchant_id set not null`.execute(db);
   }

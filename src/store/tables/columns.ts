@@ -6,9 +6,8 @@ export type Json<T> = ColumnType<T, string, string>;
 export type BigIntColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>;
 export type Mode = 'test' | 'live';
 /**
- * `merchant_id` on a table that gained it in migration 0058 (its rows belong to a row of a tenant table): every
- * insert of the application writes it, but rows from before the migration read null until the worker's backfill
- * reaches them. Optional on insert only for the tests' fixtures written the previous version's way (the
- * migration's trigger fills those); never updated.
+ * `merchant_id` on a table that gained it in migration 0058 (its rows belong to a row of a tenant table), `not null`
+ * since 0062: every insert of the application writes it. Optional on insert only for the tests' fixtures written the
+ * previous version's way (0058's trigger fills those from the parent row); never updated.
  */
-export type ChildMerchantId = ColumnType<string | null, string | undefined, never>;
+export type ChildMerchantId = ColumnType<string, string | undefined, never>;
