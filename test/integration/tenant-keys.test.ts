@@ -10,10 +10,10 @@
  * The lists are a ratchet: a new table or query that breaks the rule fails
  * the test until it is fixed or listed with a reason, and a listed exception
  * that no longer occurs fails it too, so the lists only shrink. What they
- * hold today is the work of the Citus stage, not a hidden leak: the
- * id-keyed tables' ids are globally unique (prefixed random ids), and each
- * listed query reads or changes rows its caller found through a
- * merchant-scoped read, or is a sweep over every merchant by design.
+ * hold today is not a hidden leak: the keys left for the next release are
+ * on rows whose ids are globally unique (prefixed random ids) or belong to
+ * such a row, and each listed query reads or changes rows its caller found
+ * through a merchant-scoped read, or is a sweep over every merchant by design.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
