@@ -17,7 +17,8 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { tenantQueries } from '../support/tenant-queries.ts';
@@ -332,5 +333,22 @@ describe('tenant keys: the way to distributing by merchant', () => {
     // A sweep that reads each row's merchant_id (to act in its merchant) but filters by none is not scoped.
     const sweeps = tenantQueries(root, new Set(['webhook_deliveries']));
     expect(sweeps.find((q) => q.file === 'src/store/webhooks.ts' && q.owner === 'findDueDeliveries')?.scoped).toBe(false);
+    // A raw statement that only gives merchant_id back (`returning id, merchant_id`) filters nothing either.
+    const scratch = mkdtempSync(path.join(tmpdir(), 'tenant-walk-'));
+    try {
+      mkdirSync(path.join(scratch, 'src'));
+      writeFileSync(
+        path.join(scratch, 'src', 'raw.ts'),
+        [
+          'export const unfiltered = (id: string) => sql`update payments set status = 1 where id = ${id} returning id, merchant_id`;',
+          'export const filtered = (id: string, m: string) => sql`update payments set status = 1 where id = ${id} and merchant_id = ${m} returning id`;',
+          'export const inCte = (id: string) => sql`with moved as (update payments set status = 1 where id = ${id} returning merchant_id) select 1 from moved`;',
+        ].join('\n'),
+      );
+      const raw = tenantQueries(scratch, new Set(['payments']));
+      expect(raw.map((q) => [q.owner, q.scoped])).toEqual([['unfiltered', false], ['filtered', true], ['inCte', false]]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });

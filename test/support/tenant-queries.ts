@@ -63,8 +63,10 @@ export function tenantQueries(root: string, tenantTables: ReadonlySet<string>): 
         }
       }
       if (ts.isTaggedTemplateExpression(node) && node.tag.getText().startsWith('sql')) {
-        for (const { table, kind } of rawTables(node.template.getText())) {
-          if (tenantTables.has(table)) queries.push({ file: relative, owner: ownerOf(node), table, kind, scoped: scoped(node.template) });
+        const text = node.template.getText();
+        const filtered = scopingHelpers.test(expanded(withoutReturnedColumns(text), helpers));
+        for (const { table, kind } of rawTables(text)) {
+          if (tenantTables.has(table)) queries.push({ file: relative, owner: ownerOf(node), table, kind, scoped: filtered });
         }
       }
       ts.forEachChild(node, visit);
@@ -123,6 +125,31 @@ function withoutSelectedColumns(node: ts.Node): string {
   let kept = text;
   for (const [from, to] of cuts.sort(([a], [b]) => b - a)) kept = kept.slice(0, from) + kept.slice(to);
   return kept;
+}
+
+/**
+ * A raw statement's text without the columns its `returning` clauses give back (up to the clause's end: the
+ * statement's, or the closing parenthesis of its CTE): `returning id, merchant_id` filters nothing.
+ */
+function withoutReturnedColumns(text: string): string {
+  let kept = '';
+  let at = 0;
+  for (const match of text.matchAll(/\breturning\b/gi)) {
+    if (match.index! < at) continue;
+    kept += text.slice(at, match.index);
+    let depth = 0;
+    let end = match.index! + match[0].length;
+    for (; end < text.length; end += 1) {
+      const char = text[end];
+      if (char === '(') depth += 1;
+      else if (char === ')') {
+        if (depth === 0) break;
+        depth -= 1;
+      } else if (char === ';' && depth === 0) break;
+    }
+    at = end;
+  }
+  return kept + text.slice(at);
 }
 
 /** The whole fluent chain a call starts: up through property accesses and calls, to the statement. */
