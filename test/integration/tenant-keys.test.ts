@@ -34,7 +34,7 @@ const globalTables: Record<string, string> = {
   api_nodes: 'one row per running API process (the holders of in-progress idempotency keys): processes, not merchants',
   event_stream_publishers: 'the worker processes registered to publish the event stream (a lease): processes, not merchants',
   comment_analysis_queue: 'comments waiting for the worker, by source and id only (a rating, a cancellation record or a support request: parents in three tables); the analysis it leads to carries merchant_id',
-  tenant_key_backfills: 'where the worker\'s backfill of migration 0058 stands: one row per table, not per merchant',
+  tenant_key_backfills: 'where the previous release\'s backfill of migration 0058 stood (0062 names it when it refuses to run): one row per table, not per merchant',
 };
 
 /** Tenant tables without any unique key, by design (Citus distributes a table by merchant_id without one). */

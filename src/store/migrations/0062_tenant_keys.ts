@@ -193,6 +193,35 @@ const functionRewrites: [fn: string, from: string, to: string][] = [
 const ident = (name: string) => sql.id(name);
 const columns = (list: string) => sql.raw(list);
 
+/** Drops each key of the lists and makes it again under its name: with merchant_id last (`up`), or as it was (`down`). */
+async function remakeKeys(db: Kysely<unknown>, withMerchant: boolean): Promise<void> {
+  const keyOf = (list: string) => (withMerchant ? sql.raw(`${list}, merchant_id`) : columns(list));
+  for (const [table, keyColumns] of primaryKeys) {
+    await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
+    await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${keyOf(keyColumns)})`.execute(db);
+  }
+  for (const [table, index, keyColumns, where, isConstraint] of uniqueKeys) {
+    if (isConstraint) {
+      await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
+      await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${keyOf(keyColumns)})`.execute(db);
+    } else {
+      await sql`drop index ${ident(index)}`.execute(db);
+      const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
+      await sql`create unique index ${ident(index)} on ${ident(table)} (${keyOf(keyColumns)})${predicate}`.execute(db);
+    }
+  }
+}
+
+/** Adds the foreign keys of the list (dropped before): paired with merchant_id (`up`), or by id alone as they were (`down`). */
+async function addForeignKeys(db: Kysely<unknown>, withMerchant: boolean): Promise<void> {
+  for (const [table, name, column, parent, cascade] of foreignKeys) {
+    const child = withMerchant ? sql`${ident(column)}, merchant_id` : ident(column);
+    const key = withMerchant ? sql`id, merchant_id` : sql`id`;
+    await sql`alter table ${ident(table)} add constraint ${ident(name)} foreign key (${child})
+      references ${ident(parent)} (${key})${cascade ? sql` on delete cascade` : sql``}`.execute(db);
+  }
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`set local lock_timeout = '10s'`.execute(db);
   // The two kinds of row 0058's backfill left null, having no parent row to read the merchant from: idempotency keys of
@@ -209,24 +238,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`alter table ${ident(table)} alter column merchant_id set not null`.execute(db);
   }
   for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
-  for (const [table, keyColumns] of primaryKeys) {
-    await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
-    await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)}, merchant_id)`.execute(db);
-  }
-  for (const [table, index, keyColumns, where, isConstraint] of uniqueKeys) {
-    const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
-    if (isConstraint) {
-      await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
-      await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${columns(keyColumns)}, merchant_id)`.execute(db);
-    } else {
-      await sql`drop index ${ident(index)}`.execute(db);
-      await sql`create unique index ${ident(index)} on ${ident(table)} (${columns(keyColumns)}, merchant_id)${predicate}`.execute(db);
-    }
-  }
-  for (const [table, name, column, parent, cascade] of foreignKeys) {
-    await sql`alter table ${ident(table)} add constraint ${ident(name)} foreign key (${ident(column)}, merchant_id)
-      references ${ident(parent)} (id, merchant_id)${cascade ? sql` on delete cascade` : sql``}`.execute(db);
-  }
+  await remakeKeys(db, true);
+  await addForeignKeys(db, true);
   for (const [fn, from, to] of functionRewrites) {
     const result = await sql<{ definition: string }>`select pg_get_functiondef(${fn}::regprocedure) as definition`.execute(db);
     const definition = result.rows[0]?.definition ?? '';
@@ -241,23 +254,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql.raw((result.rows[0]?.definition ?? '').replace(to, from)).execute(db);
   }
   for (const [table, name] of foreignKeys) await sql`alter table ${ident(table)} drop constraint ${ident(name)}`.execute(db);
-  for (const [table, index, keyColumns, where, isConstraint] of uniqueKeys) {
-    const predicate = where ? sql` where ${sql.raw(where)}` : sql``;
-    if (isConstraint) {
-      await sql`alter table ${ident(table)} drop constraint ${ident(index)}`.execute(db);
-      await sql`alter table ${ident(table)} add constraint ${ident(index)} unique (${columns(keyColumns)})`.execute(db);
-    } else {
-      await sql`drop index ${ident(index)}`.execute(db);
-      await sql`create unique index ${ident(index)} on ${ident(table)} (${columns(keyColumns)})${predicate}`.execute(db);
-    }
-  }
-  for (const [table, keyColumns] of primaryKeys) {
-    await sql`alter table ${ident(table)} drop constraint ${ident(`${table}_pkey`)}`.execute(db);
-    await sql`alter table ${ident(table)} add constraint ${ident(`${table}_pkey`)} primary key (${columns(keyColumns)})`.execute(db);
-  }
-  for (const [table, name, column, parent, cascade] of foreignKeys) {
-    await sql`alter table ${ident(table)} add constraint ${ident(name)} foreign key (${ident(column)})
-      references ${ident(parent)} (id)${cascade ? sql` on delete cascade` : sql``}`.execute(db);
-  }
+  await remakeKeys(db, false);
+  await addForeignKeys(db, false);
   for (const table of childTables) await sql`alter table ${ident(table)} alter column merchant_id drop not null`.execute(db);
 }
