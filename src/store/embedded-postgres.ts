@@ -3,6 +3,7 @@
  * DATABASE_URL is given: a real server (not an in-process imitation), so
  * durability and behaviour match production.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -30,7 +31,7 @@ export async function startEmbeddedPostgres(
     if (blocked) {
       throw new Error(
         `Started as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${blocked} ` +
-          `(no execute permission for others). Make the path reachable (chmod o+x ${blocked}), clone into a directory ` +
+          `(no execute permission for it). Make the path reachable (chmod o+x ${blocked}), clone into a directory ` +
           `others can enter, run as a regular user, or set DATABASE_URL to a PostgreSQL server.`,
       );
     }
@@ -68,14 +69,29 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/** The first directory on the way to `target` (itself included) that other users cannot enter, or null. */
-export async function closedToOthers(target: string): Promise<string | null> {
+/**
+ * The first directory on the way to `target` (itself included) that the user `postgres` cannot enter, or null: one
+ * without execute permission for others, unless it is postgres's own or its group's with execute for the group.
+ */
+export async function closedToOthers(target: string, postgres: { uid: number; gids: number[] } | null = postgresIds()): Promise<string | null> {
   const parts = path.resolve(target).split(path.sep).filter(Boolean);
   for (let depth = 1; depth <= parts.length; depth += 1) {
     const dir = path.sep + parts.slice(0, depth).join(path.sep);
-    if (((await stat(dir)).mode & 0o001) === 0) return dir;
+    const { mode, uid, gid } = await stat(dir);
+    if (mode & 0o001) continue;
+    if (postgres && uid === postgres.uid && mode & 0o100) continue;
+    if (postgres && postgres.gids.includes(gid) && mode & 0o010) continue;
+    return dir;
   }
   return null;
+}
+
+/** The ids of the system user `postgres` (`id`), or null before the library has created it. */
+function postgresIds(): { uid: number; gids: number[] } | null {
+  const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const gids = spawnSync('id', ['-G', 'postgres'], { encoding: 'utf8' });
+  if (uid.status !== 0 || gids.status !== 0) return null;
+  return { uid: Number(uid.stdout.trim()), gids: gids.stdout.trim().split(/\s+/).map(Number) };
 }
 
 async function createPassword(file: string): Promise<string> {
