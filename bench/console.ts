@@ -345,8 +345,8 @@ async function seedOperations(merchantId: string, accounts: string[]): Promise<v
            now() - g * interval '1 minute', null
       from generate_series(1, 2000) g`.execute(db);
   await sql`
-    insert into reconciliation_mismatches (id, connector_account_id, statement_date, kind, order_number, refund_number, our_amount, their_amount, our_status, repaired, note, created_at)
-    select 'rcm_bench' || g || '_' || ${merchantId}, (array[${accounts[0]!}, ${accounts[1]!}, ${accounts[2]!}])[1 + g % 3], (now() - (g % 90) * interval '1 day')::date, 'status_differs', 'ord' || g, '', 100, 100, 'processing', g % 2 = 0, 'bench', now()
+    insert into reconciliation_mismatches (id, merchant_id, connector_account_id, statement_date, kind, order_number, refund_number, our_amount, their_amount, our_status, repaired, note, created_at)
+    select 'rcm_bench' || g || '_' || ${merchantId}, ${merchantId}, (array[${accounts[0]!}, ${accounts[1]!}, ${accounts[2]!}])[1 + g % 3], (now() - (g % 90) * interval '1 day')::date, 'status_differs', 'ord' || g, '', 100, 100, 'processing', g % 2 = 0, 'bench', now()
       from generate_series(1, 5000) g`.execute(db);
 }
 

@@ -35,7 +35,6 @@ export const jobNames = [
   'poll_order',
   'purge_idempotency_keys',
   'purge_faq_searches',
-  'backfill_tenant_keys',
   'apply_notification',
   'deliver_webhook',
   'notify_payer',
@@ -153,11 +152,6 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       const purged = await purgeOldFaqSearches(context);
       if (purged > 0) helpers.logger.info(`purged ${purged} FAQ searches`);
     },
-    // Does nothing, on purpose. The backfill of migration 0058's merchant_id is over (migration 0062 refuses to run
-    // before it is done) and was removed; but a worker of the previous version, during a rolling deploy, still queues
-    // this job every minute from its crontab. graphile-worker leaves a job no running worker names in its task list
-    // in the queue for good, so this version takes it and lets it go. Remove in the release after.
-    backfill_tenant_keys: async () => undefined,
     purge_idempotency_keys: async () => {
       const before = new Date(context.clock.nowMs() - limits.idempotencyKeyRetentionMs - 60 * 60 * 1000);
       await deleteExpiredIdempotencyKeys(context.db, before, 10_000);

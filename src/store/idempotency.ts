@@ -131,7 +131,7 @@ export function effectCte(objectType: EffectObjectType, objectId: RawBuilder<unk
       update idempotency_keys
          set effect_object_type = ${objectType}, effect_object_id = ${objectId}
         ${fromCte ? sql`from ${sql.table(fromCte)}` : sql``}
-       where (select idempotency_key_fence(${ref.apiKeyId}::text, ${ref.key}::text, ${ref.lockedAt.toISOString()}::timestamptz, ${ref.lockedBy}::text))
+       where (select idempotency_key_fence(${ref.merchantId}::text, ${ref.apiKeyId}::text, ${ref.key}::text, ${ref.lockedAt.toISOString()}::timestamptz, ${ref.lockedBy}::text))
          and idempotency_keys.merchant_id = ${ref.merchantId} and api_key_id = ${ref.apiKeyId} and key = ${ref.key}
          and status = 'in_progress' and effect_object_id is null
          and ${fenced(ref)}

@@ -28,6 +28,7 @@ describe.skipIf(!browserAvailable)('the console Experiments page in a browser', 
     const payment = await stack.api('POST', '/v1/payments', { amount: 1_000, currency: 'CNY' });
     const rows = [...Array.from({ length: 30 }, (_, i) => ['control', `payer_c_${i}_0000`]), ...Array.from({ length: 5 }, (_, i) => ['treatment', `payer_t_${i}_0000`])].map(([variant, payer]) => ({
       experiment_id: drifted,
+      merchant_id: stack.merchant.merchantId,
       payment_id: payment.body.id as string,
       payer_key: payer as string,
       variant_key: variant as string,

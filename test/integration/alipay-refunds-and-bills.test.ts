@@ -128,6 +128,7 @@ describe('refund notifications', () => {
         .insertInto('provider_notifications')
         .values({
           id: notificationId,
+          merchant_id: merchantId,
           connector_account_id: connectorAccountId,
           provider_notification_id: `${providerId}-${payment.orderNumber}`,
           order_number: payment.orderNumber,

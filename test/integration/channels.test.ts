@@ -261,6 +261,7 @@ describe('paying through the providers', () => {
         .insertInto('provider_notifications')
         .values({
           id: notificationId,
+          merchant_id: attempt.merchant_id,
           connector_account_id: attempt.connector_account_id!,
           provider_notification_id: providerId,
           order_number: orderNumber,

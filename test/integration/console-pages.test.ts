@@ -286,6 +286,7 @@ describe('reconciliation', () => {
       { kind: 'missing_here' as const, repaired: false, note: null },
     ].map((row, index) => ({
       id: stack.context.ids.newId('rcm'),
+      merchant_id: stack.merchant.merchantId,
       connector_account_id: stack.cardAccountId,
       statement_date: '2026-12-01',
       kind: row.kind,
@@ -321,6 +322,7 @@ describe('reconciliation', () => {
     ].map((row) => ({
       ...row,
       id: stack.context.ids.newId('rcm'),
+      merchant_id: stack.merchant.merchantId,
       connector_account_id: stack.cardAccountId,
       statement_date: '2026-11-20',
       our_amount: 2500n,

@@ -259,6 +259,7 @@ describe('a crash between the effect and the key completing', () => {
     await stack.db.db
       .insertInto('idempotency_keys')
       .values({
+        merchant_id: stack.merchant.merchantId,
         api_key_id: (await stack.db.db.selectFrom('api_keys').select('id').where('merchant_id', '=', stack.merchant.merchantId).where('kind', '=', 'secret').where('mode', '=', 'test').executeTakeFirstOrThrow()).id,
         key,
         request_method: 'POST',

@@ -64,6 +64,7 @@ async function heldCreateKey(lockedBy: string | null): Promise<{ secretKey: stri
   await stack.db.db
     .insertInto('idempotency_keys')
     .values({
+      merchant_id: merchant.merchant.merchantId,
       api_key_id: await secretKeyId(merchant.merchant.merchantId),
       key,
       request_method: 'POST',

@@ -363,6 +363,7 @@ describe('concurrency', () => {
     await stack.db.db
       .insertInto('idempotency_keys')
       .values({
+        merchant_id: merchant.merchant.merchantId,
         api_key_id: await secretKeyId(merchant.merchant.merchantId),
         key,
         request_method: 'POST',
@@ -387,6 +388,7 @@ describe('concurrency', () => {
     await stack.db.db
       .insertInto('idempotency_keys')
       .values({
+        merchant_id: merchant.merchant.merchantId,
         api_key_id: await secretKeyId(merchant.merchant.merchantId),
         key,
         request_method: 'POST',

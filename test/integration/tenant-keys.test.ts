@@ -10,9 +10,7 @@
  * The lists are a ratchet: a new table or query that breaks the rule fails
  * the test until it is fixed or listed with a reason, and a listed exception
  * that no longer occurs fails it too, so the lists only shrink. What they
- * hold today is not a hidden leak: the keys left for the next release are
- * on rows whose ids are globally unique (prefixed random ids) or belong to
- * such a row, and each listed query reads or changes rows its caller found
+ * hold today is not a hidden leak: each listed query reads or changes rows its caller found
  * through a merchant-scoped read, or is a sweep over every merchant by design.
  */
 import { sql } from 'kysely';
@@ -34,42 +32,11 @@ const globalTables: Record<string, string> = {
   api_nodes: 'one row per running API process (the holders of in-progress idempotency keys): processes, not merchants',
   event_stream_publishers: 'the worker processes registered to publish the event stream (a lease): processes, not merchants',
   comment_analysis_queue: 'comments waiting for the worker, by source and id only (a rating, a cancellation record or a support request: parents in three tables); the analysis it leads to carries merchant_id',
-  tenant_key_backfills: 'where the previous release\'s backfill of migration 0058 stood (0062 names it when it refuses to run): one row per table, not per merchant',
 };
 
 /** Tenant tables without any unique key, by design (Citus distributes a table by merchant_id without one). */
 const keylessTables: Record<string, string> = {
   payment_expiry_watch: 'a watch list of payments to expire, written on the payment path and read only through its expiry index and pruned: a key would cost every payment an index entry no read uses',
-};
-
-/**
- * Unique keys without merchant_id that migration 0062 left as they were for one release, as their table, because the
- * previous version (still serving during a rolling deploy) names their columns in `on conflict (…)`, which needs a key of
- * exactly those columns. This version names them by constraint or not at all (the test below checks that no source file
- * names their columns), so the next release re-makes each with merchant_id under the same name, in place, and this list
- * goes. Until then Citus could not distribute these tables.
- */
-const previousVersionKeys: Record<string, string> = {
-  alerts_one_open_per_rule: 'alerts',
-  cancellation_records_pkey: 'cancellation_records',
-  comment_analyses_pkey: 'comment_analyses',
-  connector_account_breakers_pkey: 'connector_account_breakers',
-  connector_incidents_one_open_circuit: 'connector_incidents',
-  coupon_code_tries_pkey: 'coupon_code_tries',
-  coupon_customer_holds_pkey: 'coupon_customer_holds',
-  experiment_exposures_pkey: 'experiment_exposures',
-  idempotency_keys_pkey: 'idempotency_keys',
-  late_payment_refunds_attempt_id_key: 'late_payment_refunds',
-  messages_dedupe_key_key: 'messages',
-  payment_disputes_payment_id_provider_dispute_id_key: 'payment_disputes',
-  payment_expiry_retries_pkey: 'payment_expiry_retries',
-  payment_feedback_pkey: 'payment_feedback',
-  payment_fraud_marks_pkey: 'payment_fraud_marks',
-  provider_notifications_connector_account_id_provider_notifi_key: 'provider_notifications',
-  reconciliation_mismatches_connector_account_id_statement_da_key: 'reconciliation_mismatches',
-  risk_reviews_pkey: 'risk_reviews',
-  wallet_pins_pkey: 'wallet_pins',
-  webhook_deliveries_endpoint_id_event_id_key: 'webhook_deliveries',
 };
 
 /**
@@ -252,23 +219,17 @@ describe('tenant keys: the way to distributing by merchant', () => {
       }
       // Every tenant row can be told apart by a key that includes its merchant: the primary key, or for the analytics
       // rollups (no primary key), a unique index.
-      const own = keys.filter((key) => key.table === name && previousVersionKeys[key.index] !== name);
+      const own = keys.filter((key) => key.table === name);
       if (keylessTables[name]) {
         if (own.length > 0) problems.push(`${name}: listed as keyless, but it has a unique key now; take it off keylessTables`);
         continue;
       }
-      const keyedForNow = keys.some((key) => key.table === name && key.primary && previousVersionKeys[key.index] === name);
-      if (!keyedForNow && !own.some((key) => (key.primary || table.primaryKey.length === 0) && key.columns.includes('merchant_id'))) {
+      if (!own.some((key) => (key.primary || table.primaryKey.length === 0) && key.columns.includes('merchant_id'))) {
         problems.push(`${name}: a tenant table keyed by (${table.primaryKey.join(', ') || 'nothing'}) without merchant_id; key it by (…, merchant_id)`);
       }
       for (const key of own.filter((k) => !k.columns.includes('merchant_id'))) {
         problems.push(`${name}: unique key ${key.index} (${key.columns.join(', ')}) without merchant_id (Citus needs the distribution column in every unique key)`);
       }
-    }
-    for (const [index, table] of Object.entries(previousVersionKeys)) {
-      const key = keys.find((k) => k.index === index && k.table === table);
-      if (!key) problems.push(`${index}: listed in previousVersionKeys, but ${table} has no such key; take it off the list`);
-      else if (key.columns.includes('merchant_id')) problems.push(`${index}: now carries merchant_id; take it off previousVersionKeys`);
     }
     for (const name of [...Object.keys(globalTables), ...Object.keys(keylessTables)]) if (!tables.has(name)) problems.push(`${name}: listed, but there is no such table`);
     expect(problems).toEqual([]);
@@ -284,17 +245,17 @@ describe('tenant keys: the way to distributing by merchant', () => {
     expect(problems).toEqual([]);
   });
 
-  it('no source file names the columns of a key left for the next release, so it can be re-made in place', async () => {
+  it('every upsert target in the source names a unique key that exists', async () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const { targets, constraints } = conflictTargets(root);
     // The walk finds the conflict targets: a broken pattern must not pass as "none found".
     expect(targets.length).toBeGreaterThan(10);
     expect(constraints.length).toBeGreaterThan(10);
     const keys = await uniqueKeysOf();
-    const left = keys.filter((key) => previousVersionKeys[key.index] === key.table);
-    const problems = targets.flatMap((target) =>
-      left.filter((key) => sameSet(key.columns, target.columns)).map((key) => `${target.file}: on conflict (${target.columns.join(', ')}) names the columns of ${key.table}.${key.index}; name it by constraint (or not at all), which holds when the next release re-makes it with merchant_id`));
-    // A key named by constraint exists, under that name.
+    const problems: string[] = [];
+    for (const target of targets) {
+      if (!keys.some((key) => sameSet(key.columns, target.columns))) problems.push(`${target.file}: on conflict (${target.columns.join(', ')}) names no unique key`);
+    }
     for (const named of constraints) if (!keys.some((key) => key.index === named.name)) problems.push(`${named.file}: on conflict on constraint ${named.name}, which does not exist`);
     expect(problems).toEqual([]);
   });

@@ -411,7 +411,7 @@ describe('ledger verify', () => {
       stack.db.db.transaction().execute(async (tx) => {
         await sql`insert into ledger_transactions (id, merchant_id, mode, currency, kind, customer_id, idempotency_key, created_at)
                   values ('ltx_unbalanced', ${stack.merchant.merchantId}, 'test', 'CNY', 'top_up', ${customer}, 'unbalanced', now())`.execute(tx);
-        await sql`insert into ledger_entries (transaction_id, account_id, amount, balance_after, created_at) values ('ltx_unbalanced', ${accountId}, 5, 105, now())`.execute(tx);
+        await sql`insert into ledger_entries (transaction_id, merchant_id, account_id, amount, balance_after, created_at) values ('ltx_unbalanced', ${stack.merchant.merchantId}, ${accountId}, 5, 105, now())`.execute(tx);
       }),
     ).rejects.toThrow(/does not balance/);
   });

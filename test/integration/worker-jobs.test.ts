@@ -7,7 +7,6 @@
 import { Logger, run, type Runner } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskList } from '../../src/jobs/worker.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -50,31 +49,6 @@ describe('jobs on the shared pool', () => {
       process.off('unhandledRejection', onRejection);
     }
     expect(escaped).toEqual([]);
-  });
-
-  it('takes and ends a backfill_tenant_keys job that a worker of the previous version queued, doing nothing (the backfill was removed)', async () => {
-    // Only this task, so that nothing else of the queue is taken (a job of a name no running worker knows would stay queued for good).
-    const runner = await run({
-      pgPool: stack.db.pool,
-      concurrency: 1,
-      noHandleSignals: true,
-      pollInterval: 100,
-      logger: new Logger(() => () => {}),
-      taskList: { backfill_tenant_keys: taskList(stack.context).backfill_tenant_keys },
-    });
-    try {
-      await sql`select graphile_worker.add_job('backfill_tenant_keys', '{}'::json, max_attempts => 1)`.execute(stack.db.db);
-      let left = 1;
-      for (let i = 0; i < 100 && left > 0; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        left = (await sql<{ left: number }>`
-          select count(*)::int as left from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-           where t.identifier = 'backfill_tenant_keys'`.execute(stack.db.db)).rows[0]!.left;
-      }
-      expect(left).toBe(0);
-    } finally {
-      await runner.stop();
-    }
   });
 
   it('still reads the application\'s int8 columns as bigint', async () => {

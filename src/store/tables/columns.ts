@@ -5,9 +5,5 @@ export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 export type Json<T> = ColumnType<T, string, string>;
 export type BigIntColumn = ColumnType<bigint, bigint | number | string, bigint | number | string>;
 export type Mode = 'test' | 'live';
-/**
- * `merchant_id` on a table that gained it in migration 0058 (its rows belong to a row of a tenant table), `not null`
- * since 0062: every insert of the application writes it. Optional on insert only for the tests' fixtures written the
- * previous version's way (0058's trigger fills those from the parent row); never updated.
- */
-export type ChildMerchantId = ColumnType<string, string | undefined, never>;
+/** `merchant_id` on a table that gained it in migration 0058 (its rows belong to a row of a tenant table): written by every insert, never updated. */
+export type ChildMerchantId = ColumnType<string, string, never>;
