@@ -77,11 +77,13 @@ export function taskList(context: FlowContext): Record<JobName, TaskList[string]
       if (id) await applyQueuedNotification(context, { id, merchantId: stringField(payload, 'merchant') });
     },
     // Queued by the events trigger and by each failed try (for its next time); a lost job is caught by sweep_deliveries.
-    // Every job carries the delivery's merchant (the trigger's since migration 0061); one queued before names the
-    // delivery alone and is claimed by its id (deliverWebhook).
+    // Every job carries the delivery's merchant (the trigger's since migration 0061, the flows' since the release
+    // before). One that names the delivery alone, queued before those, is left to sweep_deliveries as a lost job is:
+    // the delivery is still due, and the sweep finds it with the merchant of its row within a minute.
     deliver_webhook: async (payload) => {
       const id = stringField(payload, 'id');
-      if (id) await deliverWebhook(context, { id, merchantId: stringField(payload, 'merchant') });
+      const merchantId = stringField(payload, 'merchant');
+      if (id && merchantId) await deliverWebhook(context, { id, merchantId });
     },
     notify_payer: async (payload) => {
       const eventId = stringField(payload, 'event');

@@ -148,22 +148,6 @@ export async function claimDelivery(db: Db, ref: DeliveryRef, now: Date, leaseMs
   return withEndpointAndEvent(db, result.rows[0]);
 }
 
-/**
- * The same, by the delivery's id alone: for a job whose payload holds no
- * merchant, queued before migration 0061 (the events trigger named the
- * delivery alone until then) or by the previous version during a rolling
- * deploy. Every job queued since carries the merchant; this can go in the
- * release after, with the events trigger's old jobs run.
- */
-export async function claimDeliveryById(db: Db, id: string, now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
-  const result = await sql<WebhookDeliveryRow>`
-    update webhook_deliveries ${claimChange(now, leaseMs)}
-     where id = ${id} and ${claimable(now)}
-    returning *
-  `.execute(db);
-  return withEndpointAndEvent(db, result.rows[0]);
-}
-
 function claimChange(now: Date, leaseMs: number) {
   return sql`
        set attempts = attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs)},

@@ -113,9 +113,6 @@ const unscopedQueries: Record<'sweep' | 'idAlone' | 'member' | 'byId', Record<st
     'payments.ts updateAttemptSql payment_attempts:update': 1,
     // The payer's emailed link names the survey and its token, not the merchant; the answer is then written through the survey's merchant.
     'support/surveys.ts findSurvey nps_surveys:select': 1,
-    // A delivery job queued before migration 0061 (the events trigger named the delivery alone until then) or by the previous version
-    // during a rolling deploy. Every job queued since carries the merchant; this goes in the release after.
-    'webhooks.ts claimDeliveryById webhook_deliveries:update': 1,
     // The same for a provider notification: an apply_notification job queued before this release or by the previous version
     // during a rolling deploy names the notification alone. Every job queued since carries the merchant; this goes in the release after.
     'notifications.ts merchantOfNotification provider_notifications:select': 1,

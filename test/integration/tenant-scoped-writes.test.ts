@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobHelpers } from 'graphile-worker';
 import { limits } from '../../src/domain/limits.ts';
-import { deliverWebhook } from '../../src/flows/notifications/deliver-webhook.ts';
+import { deliverDueWebhooks, deliverWebhook } from '../../src/flows/notifications/deliver-webhook.ts';
 import { sendDueMessages } from '../../src/flows/notifications/send-message.ts';
 import { applyNotification } from '../../src/flows/channels/apply-notification.ts';
 import { requestHash } from '../../src/http/plugins/idempotency.ts';
@@ -224,16 +224,30 @@ describe('the jobs that name a message or a delivery carry its merchant', () => 
     expect(await status()).toEqual({ status: 'skipped', attempts: 1 });
   });
 
-  it("a failed try's next job names the delivery's merchant", async () => {
+  it("a failed try's next job names the delivery's merchant; a job naming the delivery alone is left to the sweep, which tries it", async () => {
     const delivery = await stack.db.db.selectFrom('webhook_deliveries').select(['id', 'merchant_id']).where('merchant_id', '=', merchantId).executeTakeFirstOrThrow();
+    const deliveryJobs = async () =>
+      (await sql<{ payload: unknown }>`
+        select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+         where t.identifier = 'deliver_webhook' and j.payload->>'id' = ${delivery.id}`.execute(stack.db.db)).rows.map((row) => row.payload);
+    const dropJobs = () =>
+      sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
+           where t.id = j.task_id and t.identifier = 'deliver_webhook' and j.payload->>'id' = ${delivery.id} and j.locked_at is null`.execute(stack.db.db);
+    const attempts = async () => (await stack.db.db.selectFrom('webhook_deliveries').select('attempts').where('id', '=', delivery.id).executeTakeFirstOrThrow()).attempts;
     await sql`update webhook_deliveries set lease_until = null, next_attempt_at = ${at()}, status = 'pending' where id = ${delivery.id}`.execute(stack.db.db);
-    await sql`delete from graphile_worker._private_jobs j using graphile_worker._private_tasks t
-               where t.id = j.task_id and t.identifier = 'deliver_webhook' and j.payload->>'id' = ${delivery.id} and j.locked_at is null`.execute(stack.db.db);
+    await dropJobs();
     // The endpoint listens nowhere (port 9): the try fails and its next one is queued.
-    expect(await deliverWebhook(stack.context, { id: delivery.id, merchantId: null })).toBe('retrying');
-    const queued = await sql<{ payload: unknown }>`
-      select j.payload from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-       where t.identifier = 'deliver_webhook' and j.payload->>'id' = ${delivery.id}`.execute(stack.db.db);
-    expect(queued.rows.map((row) => row.payload)).toEqual([{ id: delivery.id, merchant: merchantId }]);
+    expect(await deliverWebhook(stack.context, { id: delivery.id, merchantId })).toBe('retrying');
+    expect(await deliveryJobs()).toEqual([{ id: delivery.id, merchant: merchantId }]);
+
+    // A job queued before jobs named the merchant: the worker tries nothing for it, and the delivery stays due.
+    await sql`update webhook_deliveries set lease_until = null, next_attempt_at = ${at()}, status = 'pending' where id = ${delivery.id}`.execute(stack.db.db);
+    await dropJobs();
+    const before = await attempts();
+    await taskList(stack.context).deliver_webhook!({ id: delivery.id }, {} as JobHelpers);
+    expect(await attempts()).toBe(before);
+    // The sweep finds it due and tries it through the merchant of its row.
+    await deliverDueWebhooks(stack.context);
+    expect(await attempts()).toBe(before + 1);
   });
 });

@@ -14,25 +14,17 @@ import { unseal } from '../../domain/secrets.ts';
 import { webhookSignature, webhookSignatureHeader } from '../../domain/notifications/webhook-signature.ts';
 import { findMerchant } from '../../store/merchants.ts';
 import { queueMessages } from '../../store/messages.ts';
-import { cancelDelivery, claimDelivery, claimDeliveryById, findDueDeliveries, recordDeliveryTry, type ClaimedDelivery } from '../../store/webhooks.ts';
+import { cancelDelivery, claimDelivery, findDueDeliveries, recordDeliveryTry, type ClaimedDelivery } from '../../store/webhooks.ts';
 import { now, type FlowContext } from '../context.ts';
 
 const sweepParallelism = 8;
 
 export type DeliveryResult = 'succeeded' | 'retrying' | 'failed' | 'canceled' | 'not_due';
 
-/**
- * `merchantId` is null for a job whose payload names the delivery alone: one
- * queued before migration 0061 (the events trigger named the delivery alone
- * until then) or by the previous version; that one claim is by id, the rest
- * by the merchant.
- */
-export async function deliverWebhook(context: FlowContext, ref: { id: string; merchantId: string | null }): Promise<DeliveryResult> {
+/** One try of a delivery, claimed through its merchant (the job's payload names both). */
+export async function deliverWebhook(context: FlowContext, ref: { id: string; merchantId: string }): Promise<DeliveryResult> {
   const at = now(context);
-  const claimed =
-    ref.merchantId === null
-      ? await claimDeliveryById(context.db, ref.id, at, limits.deliveryLeaseMs)
-      : await claimDelivery(context.db, { id: ref.id, merchantId: ref.merchantId }, at, limits.deliveryLeaseMs);
+  const claimed = await claimDelivery(context.db, ref, at, limits.deliveryLeaseMs);
   if (!claimed) return 'not_due';
   const { delivery, endpoint } = claimed;
   if (endpoint.deleted_at || endpoint.status !== 'enabled') {
