@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupRefused, backupDatabase, restoreDatabase, type BackupHeader } from '../../src/ops/backup.ts';
 import { requestLogOf } from '../../src/http/plugins/request-log.ts';
 import { prepareJobQueue } from '../../src/jobs/worker.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { verifyLedger } from '../../src/store/ledger.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 import { card, startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -24,24 +24,8 @@ let directory: string;
 let file: string;
 let header: BackupHeader;
 let target: DatabaseHandle;
-const targetName = `pp_e_restore_${randomBytes(4).toString('hex')}`;
+let targetScratch: ScratchDatabase;
 const bulkPrefix = `cus_bulk_${randomBytes(4).toString('hex')}_`;
-
-function urlOf(database: string): string {
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Each table's row count and an md5 of its rows in a fixed order. */
 async function fingerprint(handle: DatabaseHandle, tables: string[]): Promise<Record<string, string>> {
@@ -80,8 +64,8 @@ beforeAll(async () => {
            'payer' || n || '@example.com', '+86 139 ' || lpad(n::text, 8, '0'), repeat('名', 40) || n, 'zh-CN', '{}', now()
       from generate_series(1, 20000) as n
   `.execute(stack.db.db);
-  await onServer(`create database ${targetName}`);
-  target = openDatabase(urlOf(targetName), { poolSize: 4 });
+  targetScratch = await createScratchDatabase('pp_e_restore');
+  target = openDatabase(targetScratch.url, { poolSize: 4 });
 }, 90_000);
 
 afterAll(async () => {
@@ -95,7 +79,7 @@ afterAll(async () => {
   }
   await stack?.close();
   await target?.close();
-  await onServer(`drop database if exists ${targetName} with (force)`).catch(() => {});
+  await targetScratch?.drop().catch(() => {});
   if (directory) await rm(directory, { recursive: true, force: true });
 }, 120_000);
 

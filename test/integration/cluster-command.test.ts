@@ -10,26 +10,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortRun } from '../chaos/processes.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 
-const name = `paypilot_cluster_${process.pid}_${Date.now()}`;
-let admin: pg.Client;
+let scratch: ScratchDatabase;
 let databaseUrl: string;
 let dataDir: string;
 
 beforeAll(async () => {
-  admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
+  scratch = await createScratchDatabase('paypilot_cluster');
+  databaseUrl = scratch.url;
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-cluster-'));
 });
 afterAll(async () => {
-  await admin?.query(`drop database if exists ${name} with (force)`);
-  await admin?.end();
+  await scratch?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -5,49 +5,31 @@
  * out by hand (test/fixtures/migration-0010-hand-written.sql), both made on the
  * same server: PostgreSQL prints views and functions back differently by version.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateUpTo } from '../../src/store/migrate.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 import { schemaSnapshot, type SchemaSnapshot } from '../support/schema-snapshot.ts';
 
-const run = randomBytes(4).toString('hex');
-const generatedName = `pp_e_m0010_gen_${run}`;
-const handWrittenName = `pp_e_m0010_hand_${run}`;
+let generatedScratch: ScratchDatabase;
+let handWrittenScratch: ScratchDatabase;
 let generated: DatabaseHandle;
 let handWritten: DatabaseHandle;
 
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-function open(name: string): DatabaseHandle {
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  return openDatabase(url.toString(), { poolSize: 2 });
-}
-
 beforeAll(async () => {
-  await onServer(`create database ${generatedName}`);
-  await onServer(`create database ${handWrittenName}`);
-  generated = open(generatedName);
-  handWritten = open(handWrittenName);
+  generatedScratch = await createScratchDatabase('pp_e_m0010_gen');
+  handWrittenScratch = await createScratchDatabase('pp_e_m0010_hand');
+  generated = openDatabase(generatedScratch.url, { poolSize: 2 });
+  handWritten = openDatabase(handWrittenScratch.url, { poolSize: 2 });
 }, 60_000);
 
 afterAll(async () => {
   await generated?.close();
   await handWritten?.close();
-  await onServer(`drop database if exists ${generatedName} with (force)`);
-  await onServer(`drop database if exists ${handWrittenName} with (force)`);
+  await generatedScratch?.drop();
+  await handWrittenScratch?.drop();
 });
 
 describe('migration 0010', () => {

@@ -14,38 +14,25 @@
  * - the idempotency fence names the merchant, and 0057's fence stays for 0062's release;
  * - down and up again leave it as up did.
  */
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrateToLatest, migrateUpTo } from '../../src/store/migrate.ts';
 import * as m0063 from '../../src/store/migrations/0063_tenant_keys_named_by_constraint.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 
-const name = `pp_e_m0062_${randomBytes(4).toString('hex')}`;
+let scratch: ScratchDatabase;
 let database: DatabaseHandle;
 
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('databaseUrl') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await onServer(`create database ${name}`);
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  database = openDatabase(url.toString(), { poolSize: 2 });
+  scratch = await createScratchDatabase('pp_e_m0062');
+  database = openDatabase(scratch.url, { poolSize: 2 });
   await migrateUpTo(database.db, '0061_payment_path_queue_triggers');
 }, 60_000);
 
 afterAll(async () => {
   await database?.close();
-  await onServer(`drop database if exists ${name} with (force)`);
+  await scratch?.drop();
 });
 
 /** `explain` plans an insert's `on conflict` inference without writing: it fails as the statement would when no key matches. */

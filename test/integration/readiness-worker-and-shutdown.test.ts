@@ -8,34 +8,28 @@
  * A database of its own: the test removes and adds migration rows.
  */
 import net from 'node:net';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
 import { closeWithin } from '../../src/http/plugins/readiness.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { createFlowContext, prepareDatabase } from '../../src/runtime.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { migrationNames } from '../../src/store/migrate.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 import { testMasterKey } from '../support/stack.ts';
 
-const name = `paypilot_ready_worker_${process.pid}_${Date.now()}`;
-let admin: pg.Client;
+let scratch: ScratchDatabase;
 let handle: DatabaseHandle;
 
 beforeAll(async () => {
-  admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  handle = openDatabase(url.toString(), { poolSize: 6 });
+  scratch = await createScratchDatabase('paypilot_ready_worker');
+  handle = openDatabase(scratch.url, { poolSize: 6 });
   await prepareDatabase(handle);
 }, 120_000);
 afterAll(async () => {
   await handle?.close();
-  await admin?.query(`drop database if exists ${name} with (force)`);
-  await admin?.end();
+  await scratch?.drop();
 });
 
 const context = () => createFlowContext({ db: handle.db, masterKey: testMasterKey, publicBaseUrl: 'http://127.0.0.1:0' });

@@ -5,29 +5,23 @@
  * down, though the requests already in flight are finished.
  */
 import net from 'node:net';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.ts';
 import { createFlowContext, prepareDatabase } from '../../src/runtime.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 import { testMasterKey } from '../support/stack.ts';
 
-const name = `paypilot_ready_${process.pid}_${Date.now()}`;
-let admin: pg.Client;
+let scratch: ScratchDatabase;
 let handle: DatabaseHandle;
 
 beforeAll(async () => {
-  admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  handle = openDatabase(url.toString(), { poolSize: 4 });
+  scratch = await createScratchDatabase('paypilot_ready');
+  handle = openDatabase(scratch.url, { poolSize: 4 });
 });
 afterAll(async () => {
   await handle?.close();
-  await admin?.query(`drop database if exists ${name} with (force)`);
-  await admin?.end();
+  await scratch?.drop();
 });
 
 describe('readiness', () => {
