@@ -127,6 +127,36 @@ export async function backendPids(admin: DatabaseHandle, applicationNames: strin
   return rows.rows.map((row) => row.pid);
 }
 
+/**
+ * Where the server's write-ahead log stands: its position in bytes (`pg_current_wal_lsn()`, exact), and the records and
+ * full-page images written so far (`pg_stat_wal`, which backends update when they go idle, at most once a second, so a
+ * window's counts are off by up to a second's worth at each edge). For the whole server: every database and background
+ * process (autovacuum, checkpoints) counts.
+ */
+export interface WalPosition {
+  bytes: number;
+  records: number;
+  fullPageImages: number;
+}
+
+export async function walPosition(admin: DatabaseHandle): Promise<WalPosition> {
+  const result = await sql<{ bytes: string; records: string; fpi: string }>`
+    select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as bytes, w.wal_records::text as records, w.wal_fpi::text as fpi from pg_stat_wal w
+  `.execute(admin.db);
+  const row = result.rows[0];
+  return { bytes: Number(row?.bytes ?? 0), records: Number(row?.records ?? 0), fullPageImages: Number(row?.fpi ?? 0) };
+}
+
+/** What the server wrote to its log between two readings. */
+export function walBetween(start: WalPosition, end: WalPosition): WalPosition {
+  return { bytes: end.bytes - start.bytes, records: end.records - start.records, fullPageImages: end.fullPageImages - start.fullPageImages };
+}
+
+/** The sum of two windows' writes. */
+export function addWal(a: WalPosition, b: WalPosition): WalPosition {
+  return { bytes: a.bytes + b.bytes, records: a.records + b.records, fullPageImages: a.fullPageImages + b.fullPageImages };
+}
+
 /** Rows updated, and how many of them heap-only (HOT: no index entry written), per table, as PostgreSQL counted them. */
 export type TableUpdates = Record<string, { updated: number; hot: number }>;
 

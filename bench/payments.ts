@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { limits } from '../src/domain/limits.ts';
 import { createFlowContext } from '../src/runtime.ts';
 import { addCpuUse, cpuBetween, machineBusyShare, readProcessMs, sampleCpu, type CpuSample } from './cpu.ts';
-import { backendPids, createBenchMerchant, openBenchDatabase, planningNote, tableUpdates, tableUpdatesBetween } from './database.ts';
+import { backendPids, createBenchMerchant, openBenchDatabase, planningNote, tableUpdates, tableUpdatesBetween, walPosition, walBetween, addWal, type WalPosition } from './database.ts';
 import { createHttpPayer, timedGet, type PaymentRequests } from './http-payer.ts';
 import { combineLoops, runClosedLoop, runOpenLoop } from './load.ts';
 import { summarizeProfile } from './profile-summary.ts';
@@ -141,6 +141,7 @@ class Teardown {
 interface Mark {
   cpu: CpuSample;
   server: ServerSnapshot | null;
+  wal: WalPosition;
 }
 
 async function main(): Promise<number> {
@@ -228,18 +229,19 @@ async function main(): Promise<number> {
     const backgroundBusy = await machineBusyShare(backgroundSampleMs);
 
     const apiMark = async (): Promise<Mark> => {
-      const [api, card, work, pids] = await Promise.all([
+      const [api, card, work, pids, wal] = await Promise.all([
         server.snapshot(true),
         acquirer.snapshot(),
         worker?.snapshot() ?? null,
         backendPids(database.admin, [serverApplicationName, workerApplicationName]),
+        walPosition(database.admin),
       ]);
-      return { cpu: await sampleCpu({ api: api.cpuMicros, acquirer: card.cpuMicros, worker: work?.cpuMicros ?? null, pgbench: null }, pids), server: api };
+      return { cpu: await sampleCpu({ api: api.cpuMicros, acquirer: card.cpuMicros, worker: work?.cpuMicros ?? null, pgbench: null }, pids), server: api, wal };
     };
     const referenceMark = async (pgbenchPid: number | null): Promise<Mark> => {
-      const pids = await backendPids(database.admin, [referenceApplicationName]);
+      const [pids, wal] = await Promise.all([backendPids(database.admin, [referenceApplicationName]), walPosition(database.admin)]);
       const pgbenchMs = pgbenchPid === null ? null : await readProcessMs(pgbenchPid, 'pgbench');
-      return { cpu: await sampleCpu({ api: null, acquirer: null, worker: null, pgbench: pgbenchMs === null ? null : pgbenchMs * 1000 }, pids), server: null };
+      return { cpu: await sampleCpu({ api: null, acquirer: null, worker: null, pgbench: pgbenchMs === null ? null : pgbenchMs * 1000 }, pids), server: null, wal };
     };
     const serverFigures = (atEnd: Mark) => (atEnd.server ? { rssPeakBytes: atEnd.server.rssPeakBytes, eventLoopDelayMaxMs: atEnd.server.eventLoopDelayMaxMs } : null);
 
@@ -248,7 +250,13 @@ async function main(): Promise<number> {
       const before = await server.snapshot();
       const loop = await runClosedLoop({ concurrency: opts.concurrency, warmupMs: halfWarmupMs, measureMs: halfMeasureMs, iteration: () => payer(), mark: apiMark });
       const after = await server.snapshot();
-      return { loop, cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu), server: serverFigures(loop.atEnd), statements: difference(after.statements, before.statements) };
+      return {
+        loop,
+        cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu),
+        wal: walBetween(loop.atStart.wal, loop.atEnd.wal),
+        server: serverFigures(loop.atEnd),
+        statements: difference(after.statements, before.statements),
+      };
     };
 
     // Saturation, reference, saturation: the two halves surround the reference, so other
@@ -273,6 +281,7 @@ async function main(): Promise<number> {
       payments: saturationLoop.succeeded,
       windowMs: saturationLoop.measureMs,
       cpu: addCpuUse(firstHalf.cpu, secondHalf.cpu),
+      wal: addWal(firstHalf.wal, secondHalf.wal),
       errors: saturationLoop.errors,
       errorKinds: saturationLoop.errorKinds,
       latenciesMs: saturationLoop.latenciesMs,
@@ -286,6 +295,7 @@ async function main(): Promise<number> {
       payments: referenceRun.payments,
       windowMs: measureMs,
       cpu: cpuBetween(referenceRun.atStart.cpu, referenceRun.atEnd.cpu),
+      wal: walBetween(referenceRun.atStart.wal, referenceRun.atEnd.wal),
       errors: referenceRun.errors,
       errorKinds: new Map(),
       latenciesMs: {},
@@ -301,6 +311,7 @@ async function main(): Promise<number> {
         payments: loop.succeeded,
         windowMs: loop.elapsedMs,
         cpu: cpuBetween(loop.atStart.cpu, loop.atEnd.cpu),
+        wal: walBetween(loop.atStart.wal, loop.atEnd.wal),
         errors: loop.errors,
         errorKinds: loop.errorKinds,
         latenciesMs: loop.latenciesMs,

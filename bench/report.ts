@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import type { CpuUse } from './cpu.ts';
-import type { BenchDatabase, TableUpdates } from './database.ts';
+import type { BenchDatabase, TableUpdates, WalPosition } from './database.ts';
 import { percentile } from './load.ts';
 import type { Options } from './options.ts';
 import type { SegmentsLoad } from './segments.ts';
@@ -24,6 +24,8 @@ export interface Measured {
   errors: number;
   errorKinds: Map<string, number>;
   latenciesMs: Record<string, number[]>;
+  /** What the server wrote to its write-ahead log in the window (every process of it); absent where not read. */
+  wal?: WalPosition;
   /** The API server's peak resident memory and longest event-loop delay in the window; null when it idled. */
   server: { rssPeakBytes: number; eventLoopDelayMaxMs: number } | null;
   /** Closed loop: every statement sent and every payment made in the phase, warm-up and drain included. */
@@ -177,6 +179,16 @@ export function report(input: ReportInput): void {
   if (saturation.cpu.postgresMs === null) out('  (PostgreSQL backends are not visible in /proc here: their CPU is in "other", and the CPU figures below are not measured)');
 
   out();
+  out('Written to the write-ahead log per payment in each window (the whole server, background work included: a figure that does not');
+  out('move with the machine\'s load, but a checkpoint in a window adds full-page images to it; records and images counted to about a second):');
+  const walRow = (phase: Measured) => {
+    const wal = phase.wal;
+    const each = (value: number | undefined) => (value === undefined ? '-' : Math.round(value / Math.max(1, phase.payments)).toLocaleString('en'));
+    return [phase.name, each(wal?.bytes), each(wal?.records), each(wal?.fullPageImages)];
+  };
+  out(formatTable(['', 'bytes', 'records', 'full-page images'], [saturation, reference, ...latencyPhases.slice(1)].map(walRow)));
+
+  out();
   out('API server: peak resident memory and longest event-loop delay (perf_hooks.monitorEventLoopDelay, 5 ms resolution) in each window:');
   out(formatTable(['', 'RSS peak', 'event-loop delay max ms'], latencyPhases.map((phase) => [phase.name, phase.server ? mb(phase.server.rssPeakBytes) : '-', fixed(phase.server?.eventLoopDelayMaxMs ?? null)])));
   if (segments) {
@@ -235,6 +247,10 @@ function figureRows({ saturation, reference, offered, segments }: ReportInput): 
     `≤ ${targets.postgresCpuRatioMax}`,
     verdict(pgRatio, (value) => value <= targets.postgresCpuRatioMax),
   ]);
+  const walBytes = (phase: Measured) => (phase.wal ? phase.wal.bytes / Math.max(1, phase.payments) : null);
+  const walSat = walBytes(saturation);
+  const walRef = walBytes(reference);
+  rows.push(['WAL bytes per payment ÷ reference', walSat === null || walRef === null ? '-' : `${fixed(walSat / walRef, 1)} (${Math.round(walSat)} / ${Math.round(walRef)})`, '', '']);
   rows.push(['API server CPU per request', `${fixed(apiPerRequest, 2)} ms`, `≤ ${targets.apiCpuPerRequestMsMax} ms`, verdict(apiPerRequest, (value) => value <= targets.apiCpuPerRequestMsMax)]);
   rows.push(['CPU ratio reference ÷ Paypilot', fixed(cpuRatio, 2), `≥ ${targets.cpuRatioMin}`, verdict(cpuRatio, (value) => value >= targets.cpuRatioMin)]);
   const latencyPhases = [...offered, saturation];
