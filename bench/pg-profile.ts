@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 const categories: [name: string, functions: string[]][] = [
   // The referential-integrity functions are static, so unnamed in the recording; their query runs through SPI_execute_snapshot.
   ['AFTER triggers: foreign-key checks', ['RI_FKey_check_ins', 'ri_PerformCheck', 'SPI_execute_snapshot']],
-  ['AFTER triggers: PL/pgSQL functions', ['plpgsql_exec_trigger']],
+  ['AFTER triggers: PL/pgSQL functions', ['plpgsql_exec_trigger', 'plpgsql_call_handler']],
   ['AFTER triggers: the rest', ['AfterTriggerEndQuery']],
   ['CHECK constraints (parsed and compiled again for each statement)', ['ExecConstraints']],
   ['executor start (a plan tree made ready: relations, indexes, expressions)', ['standard_ExecutorStart']],
