@@ -259,6 +259,7 @@ async function seed(): Promise<void> {
     .insertInto('reconciliation_mismatches')
     .values({
       id: stack.context.ids.newId('rcm'),
+      merchant_id: stack.merchant.merchantId,
       connector_account_id: stack.cardAccountId,
       statement_date: now.toISOString().slice(0, 10),
       kind: 'missing_here',
