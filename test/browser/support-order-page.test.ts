@@ -37,7 +37,9 @@ describe.skipIf(!browserAvailable)('help on the order page, in a browser', () =>
     await page.getByTestId('faq-entry').first().waitFor();
     await page.getByTestId('faq-search-input').fill('refund');
     await page.getByTestId('faq-search-submit').click();
-    await expect.poll(() => page.getByTestId('faq-entry').count()).toBe(1);
+    // The FAQ showed one entry before the search too: wait for the search's answer itself.
+    await page.locator('[data-search-query="refund"]').waitFor();
+    expect(await page.getByTestId('faq-entry').count()).toBe(1);
     await page.getByTestId('faq-search-input').fill('broken teapot');
     await page.getByTestId('faq-search-submit').click();
     await page.getByTestId('faq-no-results').waitFor();
@@ -59,6 +61,37 @@ describe.skipIf(!browserAvailable)('help on the order page, in a browser', () =>
     // The counted searches: one answered, one not.
     const figures = await stack.api('GET', '/v1/analytics/support?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z');
     expect(figures.body.faq).toMatchObject({ searches: 2, searches_unanswered: 1, unanswered_queries: [{ query: 'broken teapot', count: 1 }] });
+    await page.context().close();
+  });
+
+  it('keeps what the payer types while an earlier search answers', async () => {
+    const created = await stack.api('POST', '/v1/payments', { amount: 9_00, currency: 'CNY', order: { reference: 'HELP-2' } });
+    await stack.api('POST', `/v1/payments/${created.body.id}/confirm`, { payment_method: card('4242424242424242') });
+    const session = await stack.api('GET', `/v1/payments/${created.body.id}/checkout`);
+    const page = await newPage(browser, 'desktop', 'en');
+    // The search's answer waits until the payer has typed on.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('/faq') && url.searchParams.has('q'),
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    await page.goto(session.body.order_url);
+    const input = page.getByTestId('faq-search-input');
+    await input.waitFor();
+    // The payer searches with Enter and types on in the field while the answer is on its way.
+    await input.fill('refund');
+    await input.press('Enter');
+    await page.keyboard.type('s and returns');
+    release();
+    await page.locator('[data-search-query="refund"]').waitFor();
+    expect(await input.inputValue()).toBe('refunds and returns');
+    // The caret stays where the payer left it, in the field: typing on appends.
+    await page.keyboard.type('!');
+    expect(await input.inputValue()).toBe('refunds and returns!');
     await page.context().close();
   });
 

@@ -49,6 +49,10 @@ export class SupportPanel {
   private lang: Lang;
   private faq: FaqEntry[] = [];
   private searched: { query: string; results: FaqEntry[] } | null = null;
+  /** What the search field holds, kept as the payer types: a render (a search answering, a reply sent) never takes it back. */
+  private searchDraft = '';
+  /** The newest search sent: an answer to an older one, arriving late, is dropped. */
+  private searchSeq = 0;
   private requests: SupportRequest[] = [];
   private draft: Draft = { category: 'order_status', message: '', contact: 'email', email: '', phone: '' };
   private busy = false;
@@ -92,6 +96,7 @@ export class SupportPanel {
   }
 
   private async search(query: string): Promise<void> {
+    const seq = ++this.searchSeq;
     if (query.trim().length === 0) {
       this.searched = null;
       this.render();
@@ -99,9 +104,11 @@ export class SupportPanel {
     }
     try {
       const found = await this.api.get<{ data: FaqEntry[] }>(this.path('/faq', { locale: this.lang, q: query.trim().slice(0, 100) }));
+      if (seq !== this.searchSeq) return;
       this.searched = { query: query.trim(), results: found.data };
       this.error = null;
     } catch (error) {
+      if (seq !== this.searchSeq) return;
       this.error = shownError(error, this.lang);
     }
     this.render('faq-search-input');
@@ -165,6 +172,10 @@ export class SupportPanel {
   }
 
   render(focusId: string | null = null): void {
+    // The field the payer is in keeps its caret (and selection) across the render, which makes every element anew.
+    const active = document.activeElement;
+    const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? active : null;
+    const caret = typing && this.element.contains(typing) && typing.id ? { id: typing.id, start: typing.selectionStart, end: typing.selectionEnd } : null;
     replaceChildren(
       this.element,
       h('h2', { id: 'support-heading' }, this.tr('title')),
@@ -173,15 +184,35 @@ export class SupportPanel {
       this.form(),
       errorAlert(this.error, 'support-error'),
     );
-    if (focusId) document.getElementById(focusId)?.focus();
+    const focused = focusId ?? caret?.id;
+    const field = focused ? document.getElementById(focused) : null;
+    field?.focus();
+    if (caret && field?.id === caret.id && (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && caret.start !== null) {
+      // A search field's selection cannot be set in every browser: the caret is a convenience, never an error.
+      try {
+        field.setSelectionRange(caret.start, caret.end ?? caret.start);
+      } catch {
+        // type=search in some engines
+      }
+    }
   }
 
   private faqPart(): HTMLElement {
-    const input = h('input', { id: 'faq-search-input', 'data-testid': 'faq-search-input', type: 'search', maxlength: 100, value: this.searched?.query ?? '' });
+    const input = h('input', {
+      id: 'faq-search-input',
+      'data-testid': 'faq-search-input',
+      type: 'search',
+      maxlength: 100,
+      value: this.searchDraft,
+      oninput: () => {
+        this.searchDraft = input.value;
+      },
+    });
     const entries = this.searched ? this.searched.results : this.faq;
     return h(
       'div',
-      { class: 'faq' },
+      // The query the entries shown answer (none while the whole FAQ is shown): what a test waits for after a search.
+      { class: 'faq', 'data-search-query': this.searched?.query },
       h('h3', null, this.tr('faqTitle')),
       h(
         'form',
