@@ -47,6 +47,7 @@ import * as m0058 from './migrations/0058_tenant_child_merchant_ids.ts';
 import * as m0061 from './migrations/0061_payment_path_queue_triggers.ts';
 import * as m0062 from './migrations/0062_tenant_keys.ts';
 import * as m0063 from './migrations/0063_tenant_keys_named_by_constraint.ts';
+import * as m0064 from './migrations/0064_payment_value_domains.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -95,6 +96,7 @@ const migrations: Record<string, Migration> = {
   '0061_payment_path_queue_triggers': m0061,
   '0062_tenant_keys': m0062,
   '0063_tenant_keys_named_by_constraint': m0063,
+  '0064_payment_value_domains': m0064,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -17,7 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
-import { migrateToLatest, migrateUpTo } from '../../src/store/migrate.ts';
+import { migrateUpTo } from '../../src/store/migrate.ts';
 import * as m0063 from '../../src/store/migrations/0063_tenant_keys_named_by_constraint.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 
@@ -156,7 +156,7 @@ describe('migration 0063: the keys 0062 left, and what 0058 left for the release
     const db = database.db;
     // A key claimed under 0062, as its release claims one: by constraint.
     expect((await claim('m_0062_a', 'k-before', 'on conflict on constraint idempotency_keys_pkey do nothing').execute(db)).rows).toHaveLength(1);
-    await migrateToLatest(db);
+    await migrateUpTo(db, '0063_tenant_keys_named_by_constraint');
     const keys = await definitions();
     expect(keys).toHaveLength(remade.length);
     for (const definition of keys) expect(definition).toMatch(/, merchant_id\)( WHERE .*)?$/);

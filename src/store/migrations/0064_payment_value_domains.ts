@@ -1,0 +1,176 @@
+/**
+ * Issue 14: the payment path's single-column CHECK constraints become
+ * domains, and 0057's four-argument idempotency fence goes.
+ *
+ * - **Why domains.** PostgreSQL reads a table's CHECK constraints back from
+ *   their stored trees, plans and compiles them again for every statement
+ *   that writes the table (`ExecRelCheck`), and an UPDATE checks them all,
+ *   whatever columns it sets. `payments` had thirteen (9,500 characters of
+ *   stored tree) and is written three times per payment; `payment_attempts`
+ *   three, written twice. A domain's constraints are read and planned once
+ *   per connection (the type cache), and checked only for the columns a
+ *   statement assigns. Measured with pgbench -M prepared, one client, one
+ *   row: a status update of `payments` 0.34 → 0.27 ms, an attempt insert
+ *   0.37 → 0.33 ms (bench/README.md). What a column accepts is unchanged.
+ * - **What stays a table constraint**: those that compare two columns
+ *   (`amount_received <= amount`, `amount_capturable <= amount`, the coupon's
+ *   wholeness).
+ * - **No rewrite.** A column's type changing to a domain with constraints
+ *   rewrites the table, so the domains are made without, the columns retyped
+ *   (binary coercible: catalog only, indexes kept), and the constraints added
+ *   after and validated by a scan (`alter domain … validate constraint`),
+ *   while the table constraints they replace still hold in this transaction.
+ * - **What depends on the retyped columns** and cannot stay while they change
+ *   type: the view `analytics_payment_facts_live` and the two order-poll
+ *   triggers on `payment_attempts`. Each is dropped and made again from its
+ *   own definition as the server prints it back, in this transaction.
+ * - **0057's `idempotency_key_fence(api_key_id, key, locked_at, locked_by)`**:
+ *   the previous release (0063's) calls the five-argument one that names the
+ *   merchant; no code calls this one any more.
+ *
+ * Locks: `payments` and `payment_attempts` are locked while their columns are
+ * retyped (catalog changes) and read once by the validation; `lock_timeout`
+ * makes a deploy wait and fail rather than stall payments.
+ *
+ * @contract: the previous release sends and reads the same values (a domain is sent to clients as its base type);
+ * it never calls the four-argument fence.
+ *
+ * Frozen: imports no application code.
+ */
+import { sql, type Kysely } from 'kysely';
+
+/** Domain, base type, its constraint's name and condition. */
+const domains: [name: string, base: string, constraint: string, check: string][] = [
+  [
+    'payment_status',
+    'text',
+    'payment_status_known',
+    "value = any ('{requires_payment_method,requires_confirmation,requires_action,processing,requires_capture,succeeded,canceled}'::text[])",
+  ],
+  ['payment_mode', 'text', 'payment_mode_known', "value = any ('{test,live}'::text[])"],
+  ['payment_purpose', 'text', 'payment_purpose_known', "value = any ('{payment,wallet_top_up}'::text[])"],
+  ['payment_capture_method', 'text', 'payment_capture_method_known', "value = any ('{automatic,manual}'::text[])"],
+  ['currency_code', 'text', 'currency_code_iso_4217', "value ~ '^[A-Z]{3}$'"],
+  ['payment_amount', 'bigint', 'payment_amount_in_range', 'value between 1 and 1000000000000'],
+  ['minor_units_not_negative', 'bigint', 'minor_units_not_negative', 'value >= 0'],
+  ['minor_units_positive', 'bigint', 'minor_units_positive', 'value > 0'],
+  ['attempt_status', 'text', 'attempt_status_known', "value = any ('{pending,requires_action,succeeded,failed,unknown}'::text[])"],
+  ['attempt_operation', 'text', 'attempt_operation_known', "value = any ('{authorize,capture,void}'::text[])"],
+];
+
+/** Table, column, its domain, and the table constraint the domain replaces (as the server printed it back before). */
+const columns: [table: string, column: string, domain: string, constraint: string, check: string][] = [
+  [
+    'payments',
+    'status',
+    'payment_status',
+    'payments_status_check',
+    "status = ANY (ARRAY['requires_payment_method'::text, 'requires_confirmation'::text, 'requires_action'::text, 'processing'::text, 'requires_capture'::text, 'succeeded'::text, 'canceled'::text])",
+  ],
+  ['payments', 'mode', 'payment_mode', 'payments_mode_check', "mode = ANY (ARRAY['test'::text, 'live'::text])"],
+  ['payments', 'purpose', 'payment_purpose', 'payments_purpose_check', "purpose = ANY (ARRAY['payment'::text, 'wallet_top_up'::text])"],
+  ['payments', 'capture_method', 'payment_capture_method', 'payments_capture_method_check', "capture_method = ANY (ARRAY['automatic'::text, 'manual'::text])"],
+  ['payments', 'currency', 'currency_code', 'payments_currency_check', "currency ~ '^[A-Z]{3}$'::text"],
+  ['payments', 'amount', 'payment_amount', 'payments_amount_check', "amount >= 1 AND amount <= '1000000000000'::bigint"],
+  ['payments', 'amount_discount', 'minor_units_not_negative', 'payments_amount_discount_check', 'amount_discount >= 0'],
+  ['payments', 'points_redeemed', 'minor_units_not_negative', 'payments_points_redeemed_check', 'points_redeemed >= 0'],
+  ['payments', 'points_value', 'minor_units_not_negative', 'payments_points_value_check', 'points_value >= 0'],
+  ['payments', 'points_earned', 'minor_units_not_negative', 'payments_points_earned_check', 'points_earned >= 0'],
+  [
+    'payment_attempts',
+    'status',
+    'attempt_status',
+    'payment_attempts_status_check',
+    "status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'unknown'::text])",
+  ],
+  ['payment_attempts', 'operation', 'attempt_operation', 'payment_attempts_operation_check', "operation = ANY (ARRAY['authorize'::text, 'capture'::text, 'void'::text])"],
+  ['payment_attempts', 'amount', 'minor_units_positive', 'payment_attempts_amount_check', 'amount > 0'],
+];
+
+const tables = [...new Set(columns.map(([table]) => table))];
+
+/**
+ * Drops what depends on the columns' types, runs `change`, and makes them again from their definitions as the
+ * server printed them back before (the view's columns take the new types with it).
+ */
+function aroundDependents(change: string): string {
+  return `
+    do $retype$
+    declare
+      view_definition text := pg_get_viewdef('analytics_payment_facts_live'::regclass);
+      trigger_definitions text[] := array(
+        select pg_get_triggerdef(oid) from pg_trigger
+         where tgrelid = 'payment_attempts'::regclass
+           and tgname in ('payment_attempts_poll_order_inserted', 'payment_attempts_poll_order_updated')
+         order by tgname);
+      definition text;
+    begin
+      if cardinality(trigger_definitions) <> 2 then
+        raise exception 'migration 0064: expected the two order-poll triggers on payment_attempts, found %', cardinality(trigger_definitions);
+      end if;
+      drop view analytics_payment_facts_live;
+      drop trigger payment_attempts_poll_order_inserted on payment_attempts;
+      drop trigger payment_attempts_poll_order_updated on payment_attempts;
+      ${change}
+      execute 'create view analytics_payment_facts_live as ' || view_definition;
+      foreach definition in array trigger_definitions loop
+        execute definition;
+      end loop;
+    end
+    $retype$;`;
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`set local lock_timeout = '10s'`.execute(db);
+  await sql`drop function if exists idempotency_key_fence(text, text, timestamptz, text)`.execute(db);
+  for (const [name, base] of domains) await sql.raw(`create domain ${name} as ${base}`).execute(db);
+  const retype = tables
+    .map(
+      (table) =>
+        `alter table ${table} ${columns
+          .filter(([t]) => t === table)
+          .map(([, column, domain, constraint]) => `drop constraint ${constraint}, alter column ${column} type ${domain}`)
+          .join(', ')};`,
+    )
+    .join('\n');
+  await sql.raw(aroundDependents(retype)).execute(db);
+  for (const [name, , constraint, check] of domains) {
+    await sql.raw(`alter domain ${name} add constraint ${constraint} check (${check}) not valid`).execute(db);
+    await sql.raw(`alter domain ${name} validate constraint ${constraint}`).execute(db);
+  }
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`set local lock_timeout = '10s'`.execute(db);
+  const retype = tables
+    .map(
+      (table) =>
+        `alter table ${table} ${columns
+          .filter(([t]) => t === table)
+          .map(([, column, domain]) => `alter column ${column} type ${domains.find(([name]) => name === domain)![1]}`)
+          .join(', ')};`,
+    )
+    .join('\n');
+  await sql.raw(aroundDependents(retype)).execute(db);
+  for (const [table, , , constraint, check] of columns) {
+    await sql.raw(`alter table ${table} add constraint ${constraint} check (${check}) not valid`).execute(db);
+    await sql.raw(`alter table ${table} validate constraint ${constraint}`).execute(db);
+  }
+  for (const [name] of domains) await sql.raw(`drop domain ${name}`).execute(db);
+  await sql`
+    create function idempotency_key_fence(p_api_key_id text, p_key text, p_locked_at timestamptz, p_locked_by text)
+      returns boolean
+      language plpgsql volatile
+    as $fence$
+    begin
+      perform 1 from idempotency_keys
+        where api_key_id = p_api_key_id and key = p_key and locked_at = p_locked_at and locked_by = p_locked_by
+        for no key update;
+      if not found then
+        raise exception 'idempotency key % taken over by another request', p_key using errcode = 'PPI01';
+      end if;
+      return true;
+    end
+    $fence$;
+  `.execute(db);
+}

@@ -1,0 +1,133 @@
+/**
+ * Migration 0064 (issue 14) moves the payment path's single-column CHECK constraints into domains, which PostgreSQL
+ * plans once per connection instead of once per statement. On a scratch database migrated up to 0063, with a payment
+ * and its attempt in it, as the previous release left them:
+ * - the columns take their domains without a rewrite (the tables keep their files), and the view and triggers that
+ *   depend on them are made again as they were;
+ * - every value a replaced constraint refused is still refused (23514), and what it accepted is still accepted;
+ * - what clients read back is the base type (the previous release reads the same values);
+ * - 0057's four-argument idempotency fence is gone, the five-argument one stays;
+ * - down gives back the schema 0063 left, exactly, and up again the schema up made.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
+import { migrateUpTo } from '../../src/store/migrate.ts';
+import * as m0064 from '../../src/store/migrations/0064_payment_value_domains.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
+import { schemaSnapshot, type SchemaSnapshot } from '../support/schema-snapshot.ts';
+
+let scratch: ScratchDatabase;
+let database: DatabaseHandle;
+let before: SchemaSnapshot;
+const now = new Date('2026-12-07T00:00:00Z');
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase('pp_e_m0064');
+  database = openDatabase(scratch.url, { poolSize: 2 });
+  const db = database.db;
+  await migrateUpTo(db, '0063_tenant_keys_named_by_constraint');
+  await sql`insert into merchants (id, name, created_at) values ('m_0064', 'm_0064', ${now})`.execute(db);
+  await sql`insert into connector_accounts (id, merchant_id, mode, connector, base_url, credentials_encrypted, created_at, updated_at)
+            values ('ca_0064', 'm_0064', 'test', 'card', 'http://127.0.0.1:1', '\\x00'::bytea, ${now}, ${now})`.execute(db);
+  await insertPayment('pay_0064_a').execute(db);
+  await sql`insert into payment_attempts (id, payment_id, merchant_id, operation, connector, connector_account_id, payment_method_type, status, amount,
+                                          provider_idempotency_key, started_at, next_query_at)
+            values ('att_0064_a', 'pay_0064_a', 'm_0064', 'authorize', 'card', 'ca_0064', 'card', 'pending', 1000, 'pk_0064_a', ${now}, ${now})`.execute(db);
+  before = await schemaSnapshot(db);
+}, 60_000);
+
+afterAll(async () => {
+  await database?.close();
+  await scratch?.drop();
+});
+
+function insertPayment(id: string, values: Partial<Record<'status' | 'mode' | 'purpose' | 'capture_method' | 'currency' | 'amount' | 'points_value', string | number>> = {}) {
+  const v = { status: 'requires_payment_method', mode: 'test', purpose: 'payment', capture_method: 'automatic', currency: 'CNY', amount: 1000, points_value: 0, ...values };
+  return sql`
+    insert into payments (id, merchant_id, mode, status, amount, currency, capture_method, purpose, points_value, payment_method_types, client_secret,
+                          expires_at, created_at, updated_at)
+    values (${id}, 'm_0064', ${v.mode}, ${v.status}, ${v.amount}::bigint, ${v.currency}, ${v.capture_method}, ${v.purpose}, ${v.points_value}::bigint,
+            '{card}', ${`${id}_secret`}, ${now}, ${now}, ${now})`;
+}
+
+const fileOf = async (table: string) =>
+  (await sql<{ file: string }>`select pg_relation_filenode(${table}::regclass)::text as file`.execute(database.db)).rows[0]!.file;
+
+describe('migration 0064: payment values checked by domains', () => {
+  it('retypes the columns without rewriting the tables, and keeps the view and triggers that read them', async () => {
+    const db = database.db;
+    const files = { payments: await fileOf('payments'), payment_attempts: await fileOf('payment_attempts') };
+    await migrateUpTo(db, '0064_payment_value_domains');
+    expect({ payments: await fileOf('payments'), payment_attempts: await fileOf('payment_attempts') }).toEqual(files);
+
+    const types = await sql<{ column: string; type: string }>`
+      select c.relname || '.' || a.attname as column, format_type(a.atttypid, a.atttypmod) as type
+        from pg_attribute a join pg_class c on c.oid = a.attrelid
+       where c.relname in ('payments', 'payment_attempts') and a.attname in ('status', 'amount', 'operation', 'currency') order by 1`.execute(db);
+    expect(types.rows).toEqual([
+      { column: 'payment_attempts.amount', type: 'minor_units_positive' },
+      { column: 'payment_attempts.operation', type: 'attempt_operation' },
+      { column: 'payment_attempts.status', type: 'attempt_status' },
+      { column: 'payments.amount', type: 'payment_amount' },
+      { column: 'payments.currency', type: 'currency_code' },
+      { column: 'payments.status', type: 'payment_status' },
+    ]);
+    // Only the constraints that compare two columns are left on the table.
+    const checks = await sql<{ name: string }>`
+      select conname as name from pg_constraint where conrelid in ('payments'::regclass, 'payment_attempts'::regclass) and contype = 'c' order by 1`.execute(db);
+    expect(checks.rows.map((r) => r.name)).toEqual(['payments_check', 'payments_check1', 'payments_coupon_whole']);
+
+    const after = await schemaSnapshot(db);
+    // The server prints a domain's value compared with text as cast to text: the same comparison.
+    const asText = (lines: string[]) => lines.map((line) => line.replace(/\(((?:new\.|p\.|a\.)?\w+)\)::text/g, '$1'));
+    expect(asText(after.triggers)).toEqual(asText(before.triggers));
+    expect(asText(after.views)).toEqual(asText(before.views));
+    const facts = await sql<{ payment_id: string }>`select payment_id from analytics_payment_facts_live where payment_id = 'pay_0064_a'`.execute(db);
+    expect(facts.rows).toHaveLength(1);
+  });
+
+  it('refuses what the table constraints refused and accepts what they accepted', async () => {
+    const db = database.db;
+    const refused: [string, Parameters<typeof insertPayment>[1]][] = [
+      ['status', { status: 'paid' }],
+      ['mode', { mode: 'prod' }],
+      ['purpose', { purpose: 'gift' }],
+      ['capture_method', { capture_method: 'later' }],
+      ['currency', { currency: 'cny' }],
+      ['amount zero', { amount: 0 }],
+      ['amount too large', { amount: 1_000_000_000_001 }],
+      ['points_value', { points_value: -1 }],
+    ];
+    for (const [what, values] of refused) {
+      await expect(insertPayment(`pay_0064_${what.replace(/ /g, '_')}`, values).execute(db), what).rejects.toMatchObject({ code: '23514' });
+    }
+    await expect(sql`update payments set status = 'settled' where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payments set amount_received = amount + 1 where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payment_attempts set status = 'done' where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payment_attempts set operation = 'refund' where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payment_attempts set amount = 0 where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+
+    await insertPayment('pay_0064_b', { amount: 1_000_000_000_000, currency: 'HKD', capture_method: 'manual', purpose: 'wallet_top_up', mode: 'live' }).execute(db);
+    await sql`update payments set status = 'canceled' where id = 'pay_0064_b'`.execute(db);
+    await sql`update payment_attempts set status = 'succeeded' where id = 'att_0064_a'`.execute(db);
+  });
+
+  it('sends clients the base types, and leaves only the fence that names the merchant', async () => {
+    const db = database.db;
+    const row = await sql<{ status: unknown; amount: unknown }>`select status, amount from payments where id = 'pay_0064_b'`.execute(db);
+    expect(row.rows).toEqual([{ status: 'canceled', amount: 1_000_000_000_000n }]);
+    const fences = await sql<{ signature: string }>`
+      select pg_get_function_identity_arguments(oid) as signature from pg_proc where proname = 'idempotency_key_fence'`.execute(db);
+    expect(fences.rows.map((r) => r.signature)).toEqual(['p_merchant_id text, p_api_key_id text, p_key text, p_locked_at timestamp with time zone, p_locked_by text']);
+  });
+
+  it('goes down to what 0063 left and up again', async () => {
+    const db = database.db;
+    const up = await schemaSnapshot(db);
+    await db.transaction().execute((tx) => m0064.down(tx as unknown as Kysely<unknown>));
+    expect(await schemaSnapshot(db)).toEqual(before);
+    await db.transaction().execute((tx) => m0064.up(tx as unknown as Kysely<unknown>));
+    expect(await schemaSnapshot(db)).toEqual(up);
+  });
+});
