@@ -4,7 +4,8 @@
  * and its attempt in it, as the previous release left them:
  * - the columns take their domains without a rewrite (the tables keep their files), and the view and triggers that
  *   depend on them are made again as they were;
- * - every value a replaced constraint refused is still refused (23514), and what it accepted is still accepted;
+ * - every value a replaced constraint refused is still refused (23514), and what it accepted is still accepted, on the
+ *   five tables a payment writes with checks (payments, payment_attempts, payment_events, funnel_events, idempotency_keys);
  * - what clients read back is the base type (the previous release reads the same values);
  * - 0057's four-argument idempotency fence is gone, the five-argument one stays;
  * - down gives back the schema 0063 left, exactly, and up again the schema up made.
@@ -57,30 +58,46 @@ const fileOf = async (table: string) =>
 describe('migration 0064: payment values checked by domains', () => {
   it('retypes the columns without rewriting the tables, and keeps the view and triggers that read them', async () => {
     const db = database.db;
-    const files = { payments: await fileOf('payments'), payment_attempts: await fileOf('payment_attempts') };
+    const retyped = ['payments', 'payment_attempts', 'payment_events', 'funnel_events', 'idempotency_keys'];
+    const files = async () => Promise.all(retyped.map(fileOf));
+    const filesBefore = await files();
     await migrateUpTo(db, '0064_payment_value_domains');
-    expect({ payments: await fileOf('payments'), payment_attempts: await fileOf('payment_attempts') }).toEqual(files);
+    expect(await files()).toEqual(filesBefore);
 
     const types = await sql<{ column: string; type: string }>`
       select c.relname || '.' || a.attname as column, format_type(a.atttypid, a.atttypmod) as type
         from pg_attribute a join pg_class c on c.oid = a.attrelid
-       where c.relname in ('payments', 'payment_attempts') and a.attname in ('status', 'amount', 'operation', 'currency') order by 1`.execute(db);
+       where (c.relname in ('payments', 'payment_attempts') and a.attname in ('status', 'amount', 'operation', 'currency', 'amount_received'))
+          or (c.relname, a.attname) in (('funnel_events', 'type'), ('payment_events', 'actor'), ('idempotency_keys', 'status'))
+       order by 1`.execute(db);
     expect(types.rows).toEqual([
+      { column: 'funnel_events.type', type: 'funnel_step' },
+      { column: 'idempotency_keys.status', type: 'idempotency_key_status' },
       { column: 'payment_attempts.amount', type: 'minor_units_positive' },
       { column: 'payment_attempts.operation', type: 'attempt_operation' },
       { column: 'payment_attempts.status', type: 'attempt_status' },
+      { column: 'payment_events.actor', type: 'payment_event_actor' },
       { column: 'payments.amount', type: 'payment_amount' },
+      { column: 'payments.amount_received', type: 'minor_units_not_negative' },
       { column: 'payments.currency', type: 'currency_code' },
       { column: 'payments.status', type: 'payment_status' },
     ]);
-    // Only the constraints that compare two columns are left on the table.
+    // Only the constraints that compare two columns are left on the tables a payment writes.
     const checks = await sql<{ name: string }>`
-      select conname as name from pg_constraint where conrelid in ('payments'::regclass, 'payment_attempts'::regclass) and contype = 'c' order by 1`.execute(db);
-    expect(checks.rows.map((r) => r.name)).toEqual(['payments_check', 'payments_check1', 'payments_coupon_whole']);
+      select conname as name from pg_constraint
+       where conrelid in ('payments'::regclass, 'payment_attempts'::regclass, 'payment_events'::regclass, 'funnel_events'::regclass,
+                          'idempotency_keys'::regclass, 'events'::regclass, 'analytics_changes'::regclass, 'payment_expiry_watch'::regclass)
+         and contype = 'c' order by 1`.execute(db);
+    expect(checks.rows.map((r) => r.name)).toEqual([
+      'idempotency_keys_effect_whole',
+      'payments_capturable_within_amount',
+      'payments_coupon_whole',
+      'payments_received_within_amount',
+    ]);
 
     const after = await schemaSnapshot(db);
-    // The server prints a domain's value compared with text as cast to text: the same comparison.
-    const asText = (lines: string[]) => lines.map((line) => line.replace(/\(((?:new\.|p\.|a\.)?\w+)\)::text/g, '$1'));
+    // The server prints a domain's value used as its base type with a cast (`(p.status)::text`): the same expression.
+    const asText = (lines: string[]) => lines.map((line) => line.replace(/\(((?:new\.|p\.|a\.)?\w+)\)::(?:text|bigint)/g, '$1'));
     expect(asText(after.triggers)).toEqual(asText(before.triggers));
     expect(asText(after.views)).toEqual(asText(before.views));
     const facts = await sql<{ payment_id: string }>`select payment_id from analytics_payment_facts_live where payment_id = 'pay_0064_a'`.execute(db);
@@ -104,6 +121,28 @@ describe('migration 0064: payment values checked by domains', () => {
     }
     await expect(sql`update payments set status = 'settled' where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
     await expect(sql`update payments set amount_received = amount + 1 where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payments set amount_received = -1 where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payments set amount_capturable = amount + 1 where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(sql`update payments set amount_capturable = -1 where id = 'pay_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
+    const history = (actor: string) => sql`
+      insert into payment_events (id, payment_id, merchant_id, from_status, to_status, actor, created_at)
+      values (${`pev_0064_${actor}`}, 'pay_0064_a', 'm_0064', 'requires_payment_method', 'requires_payment_method', ${actor}, ${now})`;
+    await expect(history('robot').execute(db)).rejects.toMatchObject({ code: '23514' });
+    await history('payer').execute(db);
+    const funnel = (type: string, device: string) => sql`
+      insert into funnel_events (payment_id, merchant_id, mode, type, device_class, created_at)
+      values ('pay_0064_a', 'm_0064', 'test', ${type}, ${device}, ${now})`;
+    await expect(funnel('clicked', 'mobile').execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(funnel('checkout_viewed', 'watch').execute(db)).rejects.toMatchObject({ code: '23514' });
+    await funnel('checkout_viewed', 'desktop').execute(db);
+    const key = (status: string, effect: string | null) => sql`
+      insert into idempotency_keys (api_key_id, key, merchant_id, request_method, request_path, request_hash, status, effect_object_type, effect_object_id,
+                                    locked_at, created_at)
+      values ('key_0064', ${`k_${status}_${effect}`}, 'm_0064', 'POST', '/v1/payments', 'h', ${status}, ${effect}, ${effect === null ? null : 'pay_0064_a'},
+              ${now}, ${now})`;
+    await expect(key('done', null).execute(db)).rejects.toMatchObject({ code: '23514' });
+    await expect(key('complete', 'invoice').execute(db)).rejects.toMatchObject({ code: '23514' });
+    await key('complete', 'payment').execute(db);
     await expect(sql`update payment_attempts set status = 'done' where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
     await expect(sql`update payment_attempts set operation = 'refund' where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });
     await expect(sql`update payment_attempts set amount = 0 where id = 'att_0064_a'`.execute(db)).rejects.toMatchObject({ code: '23514' });

@@ -5,16 +5,21 @@
  * - **Why domains.** PostgreSQL reads a table's CHECK constraints back from
  *   their stored trees, plans and compiles them again for every statement
  *   that writes the table (`ExecRelCheck`), and an UPDATE checks them all,
- *   whatever columns it sets. `payments` had thirteen (9,500 characters of
- *   stored tree) and is written three times per payment; `payment_attempts`
- *   three, written twice. A domain's constraints are read and planned once
- *   per connection (the type cache), and checked only for the columns a
- *   statement assigns. Measured with pgbench -M prepared, one client, one
- *   row: a status update of `payments` 0.34 → 0.27 ms, an attempt insert
- *   0.37 → 0.33 ms (bench/README.md). What a column accepts is unchanged.
- * - **What stays a table constraint**: those that compare two columns
- *   (`amount_received <= amount`, `amount_capturable <= amount`, the coupon's
- *   wholeness).
+ *   whatever columns it sets. A payment wrote about 49,000 characters of
+ *   stored constraint trees that way: `payments` (thirteen checks) three
+ *   times, `payment_attempts` twice, `idempotency_keys` four times,
+ *   `funnel_events` twice and `payment_events` three times. A domain's
+ *   constraints are read and planned once per connection (the type cache),
+ *   and checked only for the columns a statement assigns. Measured with
+ *   pgbench -M prepared, one client, one row: a status update of `payments`
+ *   0.34 → 0.27 ms, an attempt insert 0.37 → 0.33 ms (bench/README.md).
+ *   What a column accepts is unchanged.
+ * - **What stays a table constraint**: what compares two columns. The
+ *   amounts' `>= 0` moves into their domain, and `amount_received <= amount`,
+ *   `amount_capturable <= amount` stay under names that say so (they were
+ *   `payments_check1` and `payments_check`); the coupon's wholeness and an
+ *   idempotency key's effect stay as they were. About 9,000 characters per
+ *   payment are left.
  * - **No rewrite.** A column's type changing to a domain with constraints
  *   rewrites the table, so the domains are made without, the columns retyped
  *   (binary coercible: catalog only, indexes kept), and the constraints added
@@ -28,8 +33,8 @@
  *   the previous release (0063's) calls the five-argument one that names the
  *   merchant; no code calls this one any more.
  *
- * Locks: `payments` and `payment_attempts` are locked while their columns are
- * retyped (catalog changes) and read once by the validation; `lock_timeout`
+ * Locks: each table is locked while its columns are retyped (catalog changes)
+ * and read once by the validation; `lock_timeout`
  * makes a deploy wait and fail rather than stall payments.
  *
  * @contract: the previous release sends and reads the same values (a domain is sent to clients as its base type);
@@ -56,6 +61,21 @@ const domains: [name: string, base: string, constraint: string, check: string][]
   ['minor_units_positive', 'bigint', 'minor_units_positive', 'value > 0'],
   ['attempt_status', 'text', 'attempt_status_known', "value = any ('{pending,requires_action,succeeded,failed,unknown}'::text[])"],
   ['attempt_operation', 'text', 'attempt_operation_known', "value = any ('{authorize,capture,void}'::text[])"],
+  ['payment_event_actor', 'text', 'payment_event_actor_known', "value = any ('{payer,merchant,provider,system}'::text[])"],
+  [
+    'funnel_step',
+    'text',
+    'funnel_step_known',
+    "value = any ('{checkout_viewed,method_chosen,confirm_submitted,action_required,succeeded,attempt_failed,canceled,abandoned}'::text[])",
+  ],
+  ['device_class', 'text', 'device_class_known', "value = any ('{mobile,desktop}'::text[])"],
+  ['idempotency_key_status', 'text', 'idempotency_key_status_known', "value = any ('{in_progress,complete}'::text[])"],
+  [
+    'idempotency_effect_object_type',
+    'text',
+    'idempotency_effect_object_type_known',
+    "value = any ('{api_key,blocklist_entry,coupon,experiment,payment,refund,risk_rule}'::text[])",
+  ],
 ];
 
 /** Table, column, its domain, and the table constraint the domain replaces (as the server printed it back before). */
@@ -85,7 +105,34 @@ const columns: [table: string, column: string, domain: string, constraint: strin
   ],
   ['payment_attempts', 'operation', 'attempt_operation', 'payment_attempts_operation_check', "operation = ANY (ARRAY['authorize'::text, 'capture'::text, 'void'::text])"],
   ['payment_attempts', 'amount', 'minor_units_positive', 'payment_attempts_amount_check', 'amount > 0'],
+  ['payment_events', 'actor', 'payment_event_actor', 'payment_events_actor_check', "actor = ANY (ARRAY['payer'::text, 'merchant'::text, 'provider'::text, 'system'::text])"],
+  [
+    'funnel_events',
+    'type',
+    'funnel_step',
+    'funnel_events_type_check',
+    "type = ANY (ARRAY['checkout_viewed'::text, 'method_chosen'::text, 'confirm_submitted'::text, 'action_required'::text, 'succeeded'::text, 'attempt_failed'::text, 'canceled'::text, 'abandoned'::text])",
+  ],
+  ['funnel_events', 'device_class', 'device_class', 'funnel_events_device_class_check', "device_class = ANY (ARRAY['mobile'::text, 'desktop'::text])"],
+  ['idempotency_keys', 'status', 'idempotency_key_status', 'idempotency_keys_status_check', "status = ANY (ARRAY['in_progress'::text, 'complete'::text])"],
+  [
+    'idempotency_keys',
+    'effect_object_type',
+    'idempotency_effect_object_type',
+    'idempotency_keys_effect_object_type_check',
+    "effect_object_type = ANY ('{api_key,blocklist_entry,coupon,experiment,payment,refund,risk_rule}'::text[])",
+  ],
 ];
+
+/**
+ * The two checks that compare a payment's amounts: their `>= 0` halves move into the columns' domain, what compares
+ * two columns stays, under a name that says what it holds. Name before, name after, the condition after and before.
+ */
+const amountChecks: [before: string, after: string, check: string, checkBefore: string][] = [
+  ['payments_check', 'payments_capturable_within_amount', 'amount_capturable <= amount', 'amount_capturable >= 0 AND amount_capturable <= amount'],
+  ['payments_check1', 'payments_received_within_amount', 'amount_received <= amount', 'amount_received >= 0 AND amount_received <= amount'],
+];
+const amountColumns = ['amount_capturable', 'amount_received'];
 
 const tables = [...new Set(columns.map(([table]) => table))];
 
@@ -130,6 +177,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         `alter table ${table} ${columns
           .filter(([t]) => t === table)
           .map(([, column, domain, constraint]) => `drop constraint ${constraint}, alter column ${column} type ${domain}`)
+          .concat(table === 'payments' ? amountColumns.map((column) => `alter column ${column} type minor_units_not_negative`) : [])
+          .concat(table === 'payments' ? amountChecks.map(([before]) => `drop constraint ${before}`) : [])
           .join(', ')};`,
     )
     .join('\n');
@@ -137,6 +186,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   for (const [name, , constraint, check] of domains) {
     await sql.raw(`alter domain ${name} add constraint ${constraint} check (${check}) not valid`).execute(db);
     await sql.raw(`alter domain ${name} validate constraint ${constraint}`).execute(db);
+  }
+  for (const [, after, check] of amountChecks) {
+    await sql.raw(`alter table payments add constraint ${after} check (${check}) not valid`).execute(db);
+    await sql.raw(`alter table payments validate constraint ${after}`).execute(db);
   }
 }
 
@@ -148,10 +201,16 @@ export async function down(db: Kysely<unknown>): Promise<void> {
         `alter table ${table} ${columns
           .filter(([t]) => t === table)
           .map(([, column, domain]) => `alter column ${column} type ${domains.find(([name]) => name === domain)![1]}`)
+          .concat(table === 'payments' ? amountColumns.map((column) => `alter column ${column} type bigint`) : [])
+          .concat(table === 'payments' ? amountChecks.map(([, after]) => `drop constraint ${after}`) : [])
           .join(', ')};`,
     )
     .join('\n');
   await sql.raw(aroundDependents(retype)).execute(db);
+  for (const [before, , , check] of amountChecks) {
+    await sql.raw(`alter table payments add constraint ${before} check (${check}) not valid`).execute(db);
+    await sql.raw(`alter table payments validate constraint ${before}`).execute(db);
+  }
   for (const [table, , , constraint, check] of columns) {
     await sql.raw(`alter table ${table} add constraint ${constraint} check (${check}) not valid`).execute(db);
     await sql.raw(`alter table ${table} validate constraint ${constraint}`).execute(db);
