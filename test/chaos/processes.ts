@@ -5,7 +5,7 @@
  * started again on demand. Everything listens on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -86,18 +86,6 @@ export function managed(options: ManagedOptions): Managed {
   return self;
 }
 
-const portsFrom = 20_000;
-
-/** The first port the kernel hands out to outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
-function ephemeralPortsFrom(): number {
-  try {
-    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(first) && first > portsFrom + 1_000 ? first : 32_768;
-  } catch {
-    return 32_768;
-  }
-}
-
 /** Runs a paypilot command to its end; answers its exit code and output. */
 export async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,23 +108,5 @@ export function listening(port: number): Promise<boolean> {
   });
 }
 
-/**
- * A free port followed by `count - 1` free ones, below the kernel's range of ephemeral ports: a node killed and
- * started again must find its port free, and an outgoing connection (to PostgreSQL, through the proxy) may take any
- * free port of that range as its own in the meantime.
- */
-export async function freePortRun(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (let tries = 0; tries < 100; tries += 1) {
-    const first = portsFrom + Math.floor(Math.random() * (ephemeralPortsFrom() - portsFrom - count));
-    let all = true;
-    for (let offset = 0; offset < count && all; offset += 1) all = await isFree(first + offset);
-    if (all) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
+/** Ports below the kernel's ephemeral range, so a node killed and started again finds its port free (test/support/ports.ts). */
+export { freePortRun } from '../support/ports.ts';

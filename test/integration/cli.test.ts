@@ -9,11 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/store/embedded-postgres.ts';
+import { freePortRun } from '../support/ports.ts';
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-cli-'));
 const children: ChildProcess[] = [];
@@ -95,24 +94,6 @@ describe('help and errors', () => {
   }, 180_000);
 });
 
-/** A free port followed by `count - 1` free ones: the simulators and the mail catcher take consecutive ports. */
-async function freePortRun(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (let tries = 0; tries < 50; tries += 1) {
-    const first = await freePort();
-    if (first + count > 65535) continue;
-    let all = true;
-    for (let offset = 1; offset < count && all; offset += 1) all = await isFree(first + offset);
-    if (all) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
-
 async function startCommand(port: number, simulatorPort: number): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ['src/cli.ts', 'start'], { env: { ...newcomerEnv(), PORT: String(port), SIMULATOR_PORT: String(simulatorPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -145,7 +126,8 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
 
 describe('npm start for a newcomer', () => {
   it('keeps its banner last and readable, survives a restart with the wallet balance and the simulators orders, and lets ledger verify run beside it', async () => {
-    const port = await freePort();
+    // Below the ephemeral range: the restart needs the same ports free (see test/support/ports.ts).
+    const port = await freePortRun(1);
     const simulatorPort = await freePortRun(6);
     const first = await startCommand(port, simulatorPort);
     // The banner is the last thing printed, and no JSON request log runs through the terminal.

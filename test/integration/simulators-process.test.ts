@@ -6,12 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signedParams } from '../../src/connectors/alipay/alipay-connector.ts';
-import { freePort } from '../../src/store/embedded-postgres.ts';
+import { freePortRun } from '../support/ports.ts';
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-simulators-'));
 const children: ChildProcess[] = [];
@@ -19,23 +18,6 @@ afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await rm(dataDir, { recursive: true, force: true });
 });
-
-async function freePortRun(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (let tries = 0; tries < 50; tries += 1) {
-    const first = await freePort();
-    if (first + count > 65535) continue;
-    let all = true;
-    for (let offset = 1; offset < count && all; offset += 1) all = await isFree(first + offset);
-    if (all) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 interface Addresses {
   card: string;

@@ -5,13 +5,13 @@
  * everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/store/embedded-postgres.ts';
+import { freePortRun } from '../support/ports.ts';
 import { card } from '../support/stack.ts';
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paypilot-start-'));
@@ -20,24 +20,6 @@ afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await rm(dataDir, { recursive: true, force: true });
 });
-
-/** A free port followed by `count - 1` free ones: the simulators and the mail catcher take consecutive ports. */
-async function freePortRun(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (let tries = 0; tries < 50; tries += 1) {
-    const first = await freePort();
-    if (first + count > 65535) continue;
-    let all = true;
-    for (let offset = 1; offset < count && all; offset += 1) all = await isFree(first + offset);
-    if (all) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 /** Runs a paypilot command and waits until its output says it is up. */
 async function runUntilReady(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
@@ -66,7 +48,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
 
 describe('npm start', () => {
   it('starts everything with a demo merchant that can pay, and stops cleanly on Ctrl-C', async () => {
-    const port = await freePort();
+    const port = await freePortRun(1);
     const { child, output } = await startCommand(port);
     const demo = JSON.parse(await readFile(path.join(dataDir, 'demo.json'), 'utf8'));
     expect(demo).toMatchObject({ api_base: `http://127.0.0.1:${port}` });
