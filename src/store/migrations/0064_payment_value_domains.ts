@@ -84,8 +84,11 @@ const domains: [name: string, base: string, constraint: string, check: string][]
   ],
 ];
 
-/** Table, column, its domain, and the table constraint the domain replaces (as the server printed it back before). */
-const columns: [table: string, column: string, domain: string, constraint: string, check: string][] = [
+/**
+ * Table, column, its domain, and the table constraint the domain replaces (as the server printed it back before); null
+ * for the two amounts whose `>= 0` was half of a two-column check (`tableChecks` below).
+ */
+const columns: [table: string, column: string, domain: string, constraint: string | null, check: string | null][] = [
   [
     'payments',
     'status',
@@ -102,6 +105,8 @@ const columns: [table: string, column: string, domain: string, constraint: strin
   ['payments', 'points_redeemed', 'minor_units_not_negative', 'payments_points_redeemed_check', 'points_redeemed >= 0'],
   ['payments', 'points_value', 'minor_units_not_negative', 'payments_points_value_check', 'points_value >= 0'],
   ['payments', 'points_earned', 'minor_units_not_negative', 'payments_points_earned_check', 'points_earned >= 0'],
+  ['payments', 'amount_capturable', 'minor_units_not_negative', null, null],
+  ['payments', 'amount_received', 'minor_units_not_negative', null, null],
   ['payment_attempts', 'amount', 'minor_units_positive', 'payment_attempts_amount_check', 'amount > 0'],
   ['payment_events', 'actor', 'payment_event_actor', 'payment_events_actor_check', "actor = ANY (ARRAY['payer'::text, 'merchant'::text, 'provider'::text, 'system'::text])"],
   [
@@ -146,9 +151,6 @@ const tableChecks: [table: string, before: string, after: string, check: string,
     '(effect_object_type IS NULL) = (effect_object_id IS NULL)',
   ],
 ];
-/** Retyped with no single-column check of their own to replace (theirs was half of a two-column one). */
-const amountColumns = ['amount_capturable', 'amount_received'];
-
 const tables = [...new Set(columns.map(([table]) => table))];
 
 /**
@@ -175,7 +177,6 @@ function retypeStatements(to: (domain: string) => string, dropped: (table: strin
       const changes = [
         ...dropped(table).map((name) => `drop constraint ${name}`),
         ...columns.filter(([t]) => t === table).map(([, column, domain]) => `alter column ${column} type ${to(domain)}`),
-        ...(table === 'payments' ? amountColumns.map((column) => `alter column ${column} type ${to('minor_units_not_negative')}`) : []),
       ];
       return `alter table ${table} ${changes.join(', ')};`;
     })
@@ -187,7 +188,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`drop function if exists idempotency_key_fence(text, text, timestamptz, text)`.execute(db);
   for (const [name, base] of domains) await sql.raw(`create domain ${name} as ${base}`).execute(db);
   const dropped = (table: string) => [
-    ...columns.filter(([t]) => t === table).map(([, , , constraint]) => constraint),
+    ...columns.flatMap(([t, , , constraint]) => (t === table && constraint !== null ? [constraint] : [])),
     ...tableChecks.filter(([t]) => t === table).map(([, before]) => before),
   ];
   await sql.raw(aroundDependents(retypeStatements((domain) => domain, dropped))).execute(db);
@@ -207,7 +208,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql.raw(aroundDependents(retypeStatements(base, dropped))).execute(db);
   // As 0063 left them: validated (a scan of each table, which a rollback may take).
   const restored: [table: string, name: string, check: string][] = [
-    ...columns.map(([table, , , constraint, check]): [string, string, string] => [table, constraint, check]),
+    ...columns.flatMap(([table, , , constraint, check]): [string, string, string][] => (constraint !== null && check !== null ? [[table, constraint, check]] : [])),
     ...tableChecks.map(([table, before, , , checkBefore]): [string, string, string] => [table, before, checkBefore]),
   ];
   for (const [table, name, check] of restored) {
@@ -215,6 +216,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql.raw(`alter table ${table} validate constraint ${name}`).execute(db);
   }
   for (const [name] of domains) await sql.raw(`drop domain ${name}`).execute(db);
+  // 0057's fence as 0057 made it (a migration stays whole: it imports no other).
   await sql`
     create function idempotency_key_fence(p_api_key_id text, p_key text, p_locked_at timestamptz, p_locked_by text)
       returns boolean
