@@ -41,7 +41,8 @@ const usage = `usage: node bench/payments.ts [options]
   --open-seconds S          seconds per offered load (default 10)
   --reference-clients N     connections running the reference transaction (default 16)
   --reference-client C      pgbench or node (default: pgbench when installed)
-  --segment-customers N     customers of the merchant the segments request reads (default 3000; 0: no segments phase)
+  --segment-customers N     customers of the merchant the segments request reads (default 3000; 0: no segments phase,
+                            and a history of 1 000 customers only, so that the tables have statistics)
   --worker                  also run the worker (paypilot worker) in a process of its own; its CPU and its backends' count
   --no-idempotency-keys     send no Idempotency-Key header
   --pool-size N             the API server's pg pool (default ${limits.databasePoolSize}, the production default)
@@ -56,6 +57,8 @@ const benchOutboundPolicy = { allowPrivateInTest: true };
 const backgroundSampleMs = 1_000;
 /** The second half at saturation follows a warm process: a short warm-up only refills the loop. */
 const rewarmMsMax = 500;
+/** With no segments phase, the customers of the history merchant that give the tables statistics (2–6 payments each). */
+const historyCustomersWithoutSegments = 1_000;
 /** Open loop: payments in flight at most (far above what a healthy server needs at these rates), and the drain after. */
 const inFlightMax = 64;
 const drainMs = 5_000;
@@ -213,13 +216,19 @@ async function main(): Promise<number> {
     const setupContext = createFlowContext({ db: database.admin.db, masterKey, publicBaseUrl: server.url, outboundPolicy: benchOutboundPolicy });
     const acquirerAccount = { url: acquirer.url, apiKey: acquirerApiKey };
     const httpMerchant = await createBenchMerchant(setupContext, 'Bench merchant (HTTP)', acquirerAccount);
-    let segmentsLoad = null;
-    let segmentsMerchant = null;
-    if (opts.segmentCustomers > 0) {
-      segmentsMerchant = await createBenchMerchant(setupContext, 'Bench merchant (customer segments)', acquirerAccount);
-      console.log(`loading ${opts.segmentCustomers} customers with their payments for the segments request …`);
-      segmentsLoad = await loadSegmentCustomers(database.admin, segmentsMerchant.merchantId, opts.segmentCustomers);
-    }
+    // A history, loaded and analyzed before any payment is measured: a deployment that has run has
+    // statistics, a new database has none. Without them the planner takes a merchant's index
+    // (merchant_id, mode, created_at) for a payment's primary-key lookups (the update by id and
+    // merchant, and the foreign-key checks from attempts and events), and each of them then reads
+    // every payment of the bench's one merchant: the cost per payment grows with the run, until
+    // autovacuum analyzes the table (bench/README.md, "A new database has no statistics").
+    const segmentsWanted = opts.segmentCustomers > 0;
+    const historyMerchant = await createBenchMerchant(setupContext, segmentsWanted ? 'Bench merchant (customer segments)' : 'Bench merchant (history)', acquirerAccount);
+    const historyCustomers = segmentsWanted ? opts.segmentCustomers : historyCustomersWithoutSegments;
+    console.log(`loading ${historyCustomers} customers with their payments${segmentsWanted ? ' for the segments request' : ' (a history for the planner)'} …`);
+    const historyLoad = await loadSegmentCustomers(database.admin, historyMerchant.merchantId, historyCustomers);
+    const segmentsMerchant = segmentsWanted ? historyMerchant : null;
+    const segmentsLoad = segmentsWanted ? historyLoad : null;
 
     const updatesAtStart = await tableUpdates(database.admin);
     const payer = createHttpPayer({ apiUrl: server.url, secretKey: httpMerchant.secretKey, withIdempotencyKeys: opts.withIdempotencyKeys, requests });

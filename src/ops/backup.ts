@@ -24,7 +24,8 @@
  *   consistent when dumped; this setting needs a superuser, which the
  *   embedded server's user is), checks every count and checksum before
  *   committing, moves identity sequences past the loaded rows, then runs the
- *   remaining migrations.
+ *   remaining migrations and analyzes the loaded tables (a restored database
+ *   would otherwise be planned on guesses until autovacuum reaches it).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -36,6 +37,7 @@ import type pg from 'pg';
 import { limits } from '../domain/limits.ts';
 import type { Clock } from '../domain/clock.ts';
 import {
+  analyzeTables,
   appliedMigrations,
   copyTableIn,
   copyTableOut,
@@ -141,6 +143,8 @@ export interface RestoreReport {
   sequences: number;
   requeued: number;
   migrationsAfter: string[];
+  /** Tables analyzed after the load. */
+  analyzed: number;
 }
 
 /**
@@ -157,7 +161,11 @@ export async function restoreDatabase(handle: { db: Db; pool: pg.Pool }, file: s
     const migrationsAfter = await migrateToLatest(handle.db);
     const client = await handle.pool.connect();
     try {
-      return { ...loaded, requeued: await requeueAfterRestore(client), migrationsAfter };
+      const requeued = await requeueAfterRestore(client);
+      // The tables as the migrations left them. After the commit: a crash before this leaves a complete restore, which
+      // autovacuum analyzes later.
+      const analyzed = await analyzeTables(client, (await listBackupTables(client)).map((table) => table.name));
+      return { ...loaded, requeued, migrationsAfter, analyzed };
     } finally {
       client.release();
     }
@@ -196,7 +204,7 @@ async function migrateToBackup(handle: { db: Db; pool: pg.Pool }, backupMigratio
   if (last) await migrateUpTo(handle.db, last);
 }
 
-async function loadTables(pool: pg.Pool, header: BackupHeader, reader: ByteReader, force: boolean): Promise<Omit<RestoreReport, 'requeued' | 'migrationsAfter'>> {
+async function loadTables(pool: pg.Pool, header: BackupHeader, reader: ByteReader, force: boolean): Promise<Omit<RestoreReport, 'requeued' | 'migrationsAfter' | 'analyzed'>> {
   const client = await pool.connect();
   try {
     await client.query('begin');

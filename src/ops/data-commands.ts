@@ -62,7 +62,7 @@ export async function restoreCommand(config: Config, args: string[]): Promise<vo
   try {
     await prepareJobQueue(handle.pool);
     const report = await restoreDatabase(handle, file, { force: values.force ?? false });
-    console.log(`restored ${report.rows} rows into ${report.tables} tables; ${report.sequences} identity sequences reset; ${report.requeued} provider notifications queued again`);
+    console.log(`restored ${report.rows} rows into ${report.tables} tables; ${report.sequences} identity sequences reset; ${report.requeued} provider notifications queued again; ${report.analyzed} tables analyzed`);
     if (report.migrationsAfter.length > 0) console.log(`migrations applied after the restore: ${report.migrationsAfter.join(', ')}`);
   } catch (error) {
     throw error instanceof BackupRefused ? new ConfigError(error.message) : error;

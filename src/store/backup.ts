@@ -111,7 +111,18 @@ export async function requeueAfterRestore(client: pg.PoolClient): Promise<number
   return result.rowCount ?? 0;
 }
 
-function qualified(table: BackupTable): string {
+/**
+ * Statistics for the planner on the tables a restore loaded (by name, in `public`): until autovacuum comes to a table, it
+ * is planned on default guesses, and a guess can read a merchant's every payment to find one by its key (bench/README.md,
+ * "A new database has no statistics").
+ */
+export async function analyzeTables(client: pg.PoolClient, names: readonly string[]): Promise<number> {
+  if (names.length === 0) return 0;
+  await client.query(`analyze ${names.map((name) => qualified({ name })).join(', ')}`);
+  return names.length;
+}
+
+function qualified(table: Pick<BackupTable, 'name'>): string {
   assert(table.name.length > 0, 'a table has a name');
   return `public.${pg.escapeIdentifier(table.name)}`;
 }
