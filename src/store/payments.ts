@@ -206,7 +206,16 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
     return sql`${sql.ref(column)} = ${stored}`;
   });
   const h = transition.history;
-  const events = JSON.stringify(transition.events);
+  // Only when there are events: a statement that names `events` at all runs its statement-level queue trigger, rows or not.
+  const notices =
+    transition.events.length > 0
+      ? sql`,
+    notices as (
+      insert into events (id, merchant_id, mode, type, object_id, data, created_at)
+      select e.id, updated.merchant_id, updated.mode, e.type, updated.id, e.data, ${now}::timestamptz
+        from updated cross join jsonb_to_recordset(${JSON.stringify(transition.events)}::jsonb) as e(id text, type text, data jsonb)
+    )`
+      : sql``;
   const attemptStatement = transition.newAttempt
     ? insertAttemptSql(transition.newAttempt, now)
     : transition.attemptResult
@@ -224,12 +233,7 @@ export async function commitTransition(db: Db, transition: Transition): Promise<
       insert into payment_events (id, payment_id, merchant_id, from_status, to_status, actor, reason, error_code, decline_code, attempt_id, created_at)
       select ${h.id}, updated.id, updated.merchant_id, ${payment.status}, ${to}, ${h.actor}, ${h.reason}, ${h.errorCode}, ${h.declineCode}, ${h.attemptId}, ${now}::timestamptz
         from updated
-    ),
-    notices as (
-      insert into events (id, merchant_id, mode, type, object_id, data, created_at)
-      select e.id, updated.merchant_id, updated.mode, e.type, updated.id, e.data, ${now}::timestamptz
-        from updated cross join jsonb_to_recordset(${events}::jsonb) as e(id text, type text, data jsonb)
-    ),
+    )${notices},
     attempt as (${attemptStatement})
     ${transition.ledger ? sql`, ${postingCtes(transition.ledger.posting, scopeOf(transition), transition.ledger.transactionId, now, 'updated')}` : sql``}
     ${transition.funnel ? sql`, ${funnelCte(transition.funnel.step, transition.funnel.paymentMethodType, now)}` : sql``}
