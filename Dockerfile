@@ -55,5 +55,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
 # SIGTERM starts the graceful shutdown: /ready answers 503, requests in flight get SHUTDOWN_GRACE_SECONDS,
 # the worker finishes or releases its jobs. Give `docker stop -t` (or terminationGracePeriodSeconds) more than that.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--max-semi-space-size=16", "bin/paypilot.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--heap-growing-percent=50", "bin/paypilot.js"]
 CMD ["serve", "--production"]
