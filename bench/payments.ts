@@ -218,10 +218,10 @@ async function main(): Promise<number> {
     const httpMerchant = await createBenchMerchant(setupContext, 'Bench merchant (HTTP)', acquirerAccount);
     // A history, loaded and analyzed before any payment is measured: a deployment that has run has
     // statistics, a new database has none. Without them the planner takes a merchant's index
-    // (merchant_id, mode, created_at) for a payment's primary-key lookups (the update by id and
-    // merchant, and the foreign-key checks from attempts and events), and each of them then reads
-    // every payment of the bench's one merchant: the cost per payment grows with the run, until
-    // autovacuum analyzes the table (bench/README.md, "A new database has no statistics").
+    // (merchant_id, mode, created_at) for the foreign-key checks into payments (by id and merchant,
+    // from each attempt, history row and funnel step), and each of them then reads every payment of
+    // the bench's one merchant: the cost per payment grows with the run, until autovacuum first
+    // reaches the table (bench/README.md, "A new database has no statistics").
     const segmentsWanted = opts.segmentCustomers > 0;
     const historyMerchant = await createBenchMerchant(setupContext, segmentsWanted ? 'Bench merchant (customer segments)' : 'Bench merchant (history)', acquirerAccount);
     const historyCustomers = segmentsWanted ? opts.segmentCustomers : historyCustomersWithoutSegments;
