@@ -145,6 +145,8 @@ export interface RestoreReport {
   migrationsAfter: string[];
   /** Tables analyzed after the load. */
   analyzed: number;
+  /** Why they were not, if the analysis failed (the restore itself is complete then). */
+  analysisError: string | null;
 }
 
 /**
@@ -162,10 +164,14 @@ export async function restoreDatabase(handle: { db: Db; pool: pg.Pool }, file: s
     const client = await handle.pool.connect();
     try {
       const requeued = await requeueAfterRestore(client);
-      // The tables as the migrations left them. After the commit: a crash before this leaves a complete restore, which
-      // autovacuum analyzes later.
-      const analyzed = await analyzeTables(client, (await listBackupTables(client)).map((table) => table.name));
-      return { ...loaded, requeued, migrationsAfter, analyzed };
+      // The tables as the migrations left them. The rows are committed by now, so a failure here (or a crash) leaves a
+      // complete restore that autovacuum analyzes later: it is reported, not thrown.
+      const names = (await listBackupTables(client)).map((table) => table.name);
+      const analysis = await analyzeTables(client, names).then(
+        (analyzed) => ({ analyzed, analysisError: null }),
+        (error: unknown) => ({ analyzed: 0, analysisError: error instanceof Error ? error.message : String(error) }),
+      );
+      return { ...loaded, requeued, migrationsAfter, ...analysis };
     } finally {
       client.release();
     }
@@ -204,7 +210,7 @@ async function migrateToBackup(handle: { db: Db; pool: pg.Pool }, backupMigratio
   if (last) await migrateUpTo(handle.db, last);
 }
 
-async function loadTables(pool: pg.Pool, header: BackupHeader, reader: ByteReader, force: boolean): Promise<Omit<RestoreReport, 'requeued' | 'migrationsAfter' | 'analyzed'>> {
+async function loadTables(pool: pg.Pool, header: BackupHeader, reader: ByteReader, force: boolean): Promise<Omit<RestoreReport, 'requeued' | 'migrationsAfter' | 'analyzed' | 'analysisError'>> {
   const client = await pool.connect();
   try {
     await client.query('begin');

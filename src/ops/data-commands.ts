@@ -64,6 +64,9 @@ export async function restoreCommand(config: Config, args: string[]): Promise<vo
     const report = await restoreDatabase(handle, file, { force: values.force ?? false });
     console.log(`restored ${report.rows} rows into ${report.tables} tables; ${report.sequences} identity sequences reset; ${report.requeued} provider notifications queued again; ${report.analyzed} tables analyzed`);
     if (report.migrationsAfter.length > 0) console.log(`migrations applied after the restore: ${report.migrationsAfter.join(', ')}`);
+    if (report.analysisError) {
+      console.log(`the restore is complete, but its tables could not be analyzed (${report.analysisError}): autovacuum will, or run ANALYZE`);
+    }
   } catch (error) {
     throw error instanceof BackupRefused ? new ConfigError(error.message) : error;
   } finally {

@@ -114,11 +114,20 @@ export async function requeueAfterRestore(client: pg.PoolClient): Promise<number
 /**
  * Statistics for the planner on the tables a restore loaded (by name, in `public`): until autovacuum comes to a table, it
  * is planned on default guesses, and a guess can read a merchant's every payment to find one by its key (bench/README.md,
- * "A new database has no statistics").
+ * "A new database has no statistics"). Without the pool's statement timeout, as the load itself: a large database takes
+ * longer than it. ANALYZE may run in a transaction, so the setting stays local to it.
  */
 export async function analyzeTables(client: pg.PoolClient, names: readonly string[]): Promise<number> {
   if (names.length === 0) return 0;
-  await client.query(`analyze ${names.map((name) => qualified({ name })).join(', ')}`);
+  await client.query('begin');
+  try {
+    await client.query('set local statement_timeout = 0');
+    await client.query(`analyze ${names.map((name) => qualified({ name })).join(', ')}`);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  }
   return names.length;
 }
 

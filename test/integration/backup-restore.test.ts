@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupRefused, backupDatabase, restoreDatabase, type BackupHeader, type RestoreReport } from '../../src/ops/backup.ts';
 import { requestLogOf } from '../../src/http/plugins/request-log.ts';
 import { prepareJobQueue } from '../../src/jobs/worker.ts';
+import { analyzeTables } from '../../src/store/backup.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/store/database.ts';
 import { verifyLedger } from '../../src/store/ledger.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
@@ -125,6 +126,20 @@ describe('backup and restore', () => {
     `.execute(target.db);
     expect(analyzed.rows.map((row) => row.tablename).sort()).toEqual(['payment_attempts', 'payment_events', 'payments']);
     expect(restoredReport?.analyzed).toBe(header.tables.length);
+    expect(restoredReport?.analysisError).toBeNull();
+  });
+
+  it("analyzes without the pool's statement timeout, which a large restored database would outlast", async () => {
+    // A pool whose statement timeout every ANALYZE of the whole database outlasts, standing in for the 15 s default on a large one.
+    const short = openDatabase(targetScratch.url, { poolSize: 1, statementTimeoutMs: 1 });
+    const client = await short.pool.connect();
+    try {
+      const names = header.tables.map((table) => table.name);
+      expect(await analyzeTables(client, names)).toBe(names.length);
+    } finally {
+      client.release();
+      await short.close();
+    }
   });
 
   it('continues identity sequences after the restored rows and keeps the triggers on afterwards', async () => {
